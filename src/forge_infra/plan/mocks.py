@@ -1,0 +1,465 @@
+"""Provider-like mocks: what the clouds would answer, deterministically, with no account.
+
+`ProviderMocks` answers resource registrations and provider function calls the way the real
+providers would in shape: ids in each provider's format, the computed outputs later resources
+consume (ARNs, endpoints, addresses, kubeconfig data, bootstrap brokers), and the data-source
+functions the program calls. Every answer is derived from the resource's name and inputs with a
+stable hash, so two runs of the same program give the same plan.
+
+A resource type the table does not know still works: its inputs are echoed as outputs and its id
+is derived from its name. A function token it does not know raises `UnknownFunctionError`: a
+silently empty answer would let a program pass offline and fail in a real run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+
+class UnknownFunctionError(Exception):
+    """A provider function the offline mocks cannot answer."""
+
+
+def stable_hex(*parts: str, length: int = 17) -> str:
+    """A deterministic lower-case hex string derived from `parts`."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return digest[:length]
+
+
+# Id prefixes of the AWS resources whose ids have a recognisable format.
+_AWS_ID_PREFIX: dict[str, str] = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-rtb-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/instance:Instance": "i-",
+    "aws:ec2/volume:Volume": "vol-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/networkInterface:NetworkInterface": "eni-",
+    "aws:ec2/keyPair:KeyPair": "key-",
+    "aws:kms/key:Key": "",
+    "aws:route53/zone:Zone": "Z",
+}
+
+# The service part of an ARN, where it differs from the token's module.
+_ARN_SERVICE: dict[str, str] = {
+    "alb": "elasticloadbalancing",
+    "lb": "elasticloadbalancing",
+    "cloudwatch": "logs",
+    "ecs": "ecs",
+    "msk": "kafka",
+    "eks": "eks",
+    "vpc": "ec2",
+    "dlm": "dlm",
+    "appautoscaling": "application-autoscaling",
+}
+
+_GLOBAL_ARN_SERVICES = {"iam", "cloudfront", "route53"}
+
+
+def _module_of(type_token: str) -> str:
+    """`aws:rds/instance:Instance` -> `rds`."""
+    return type_token.split(":")[1].split("/")[0]
+
+
+def _kind_of(type_token: str) -> str:
+    """`aws:rds/instance:Instance` -> `instance`."""
+    return type_token.split(":")[1].split("/")[-1]
+
+
+class ProviderMocks(pulumi.runtime.Mocks):
+    """Deterministic stand-ins for the AWS, Kubernetes, random and other providers.
+
+    `region` and `account_id` shape ARNs and availability zones the way the stack's real
+    provider configuration would.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+        self._resource_handlers: dict[str, Callable[[str, dict[str, Any], str], dict[str, Any]]] = {
+            "aws:ec2/vpc:Vpc": self._vpc,
+            "aws:ec2/subnet:Subnet": self._subnet,
+            "aws:ec2/eip:Eip": self._eip,
+            "aws:ec2/natGateway:NatGateway": self._nat_gateway,
+            "aws:ec2/instance:Instance": self._instance,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:rds/instance:Instance": self._rds_instance,
+            "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
+            "aws:msk/cluster:Cluster": self._msk_cluster,
+            "aws:eks/cluster:Cluster": self._eks_cluster,
+            "aws:lb/loadBalancer:LoadBalancer": self._load_balancer,
+            "aws:cloudfront/distribution:Distribution": self._distribution,
+            "aws:acm/certificate:Certificate": self._certificate,
+            "aws:route53/zone:Zone": self._zone,
+            "aws:kms/key:Key": self._kms_key,
+            "aws:iam/openIdConnectProvider:OpenIdConnectProvider": self._oidc_provider,
+            "random:index/randomPassword:RandomPassword": self._random_password,
+            "random:index/randomString:RandomString": self._random_password,
+            "random:index/randomId:RandomId": self._random_id,
+        }
+        self._functions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
+            "aws:index/getCallerIdentity:getCallerIdentity": self._get_caller_identity,
+            "aws:index/getRegion:getRegion": self._get_region,
+            "aws:index/getPartition:getPartition": lambda _a: {
+                "partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            },
+            "aws:ec2/getAmi:getAmi": self._get_ami,
+            "aws:ssm/getParameter:getParameter": self._get_ssm_parameter,
+            "aws:iam/getPolicyDocument:getPolicyDocument": self._get_policy_document,
+            "aws:route53/getZone:getZone": self._get_zone,
+            "aws:eks/getAddonVersion:getAddonVersion": lambda a: {
+                "addonName": a.get("addonName"), "kubernetesVersion": a.get("kubernetesVersion"),
+                "version": "v1.0.0-eksbuild.1", "id": a.get("addonName"),
+            },
+            "aws:elb/getServiceAccount:getServiceAccount": lambda _a: {
+                "arn": "arn:aws:iam::127311923021:root", "id": "127311923021",
+            },
+            "aws:cloudfront/getCachePolicy:getCachePolicy": self._get_managed_policy,
+            "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": self._get_managed_policy,
+            "aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy": (
+                self._get_managed_policy
+            ),
+        }
+
+    # -- the pulumi.runtime.Mocks interface -------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        """Answer a resource registration with a provider-format id and computed outputs."""
+        inputs = dict(args.inputs)
+        if not args.custom:
+            return None, inputs
+        if args.typ.startswith("pulumi:providers:"):
+            return stable_hex(args.typ, args.name, length=8), inputs
+        resource_id = self._resource_id(args.typ, args.name, inputs)
+        outputs = dict(inputs)
+        if args.typ.startswith("aws:"):
+            outputs.setdefault("arn", self._arn(args.typ, args.name, inputs, resource_id))
+            outputs.setdefault("tagsAll", inputs.get("tags") or {})
+        handler = self._resource_handlers.get(args.typ)
+        if handler is not None:
+            outputs.update(handler(args.name, inputs, resource_id))
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
+        """Answer a provider function call; unknown tokens raise instead of returning `{}`."""
+        function = self._functions.get(args.token)
+        if function is None:
+            raise UnknownFunctionError(
+                f"the offline mocks do not know the provider function {args.token!r}; "
+                "add it to forge_infra.plan.mocks.ProviderMocks"
+            )
+        return function(dict(args.args))
+
+    # -- ids and ARNs -----------------------------------------------------------------------
+
+    def _resource_id(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
+        if type_token in _AWS_ID_PREFIX:
+            prefix = _AWS_ID_PREFIX[type_token]
+            if type_token == "aws:kms/key:Key":
+                h = stable_hex(type_token, name, length=32)
+                return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+            if type_token == "aws:route53/zone:Zone":
+                return prefix + stable_hex(type_token, name, length=20).upper()
+            return prefix + stable_hex(type_token, name)
+        if type_token.startswith("aws:"):
+            # Resources AWS identifies by name use it (buckets, clusters, roles, ...).
+            for key in ("bucket", "name", "identifier", "clusterName", "replicationGroupId",
+                        "functionName", "family"):
+                value = inputs.get(key)
+                if isinstance(value, str) and value:
+                    return value
+            return f"{name}-{stable_hex(type_token, name, length=7)}"
+        return f"{name}-id"
+
+    def _physical_name(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
+        """The auto-name Pulumi would give a resource whose name input is unset."""
+        for key in ("name", "bucket", "identifier", "clusterName", "replicationGroupId"):
+            value = inputs.get(key)
+            if isinstance(value, str) and value:
+                return value
+        prefix = inputs.get("namePrefix") or inputs.get("bucketPrefix")
+        if isinstance(prefix, str) and prefix:
+            return prefix + stable_hex(type_token, name, length=8)
+        return f"{name}-{stable_hex(type_token, name, length=7)}"
+
+    def _arn(self, type_token: str, name: str, inputs: dict[str, Any], resource_id: str) -> str:
+        module = _module_of(type_token)
+        service = _ARN_SERVICE.get(module, module)
+        kind = _kind_of(type_token).lower()
+        if service == "s3":
+            return f"arn:aws:s3:::{self._physical_name(type_token, name, inputs)}"
+        region = "" if service in _GLOBAL_ARN_SERVICES else self.region
+        physical = self._physical_name(type_token, name, inputs)
+        if service == "iam":
+            return f"arn:aws:iam::{self.account_id}:{kind}/{physical}"
+        if service == "ec2":
+            return f"arn:aws:ec2:{region}:{self.account_id}:{kind}/{resource_id}"
+        if service == "logs":
+            return f"arn:aws:logs:{region}:{self.account_id}:log-group:{physical}"
+        if service == "secretsmanager":
+            return (f"arn:aws:secretsmanager:{region}:{self.account_id}:secret:{physical}-"
+                    f"{stable_hex(type_token, name, length=6)}")
+        return f"arn:aws:{service}:{region}:{self.account_id}:{kind}/{physical}"
+
+    # -- computed outputs per resource type -------------------------------------------------
+
+    def _vpc(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        return {
+            "defaultSecurityGroupId": "sg-" + stable_hex("default-sg", name),
+            "defaultNetworkAclId": "acl-" + stable_hex("default-acl", name),
+            "defaultRouteTableId": "rtb-" + stable_hex("default-rtb", name),
+            "mainRouteTableId": "rtb-" + stable_hex("default-rtb", name),
+            "ownerId": self.account_id,
+        }
+
+    def _subnet(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        return {"ownerId": self.account_id,
+                "availabilityZoneId": f"use1-az{int(stable_hex(name, length=2), 16) % 6 + 1}"}
+
+    def _eip(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        h = int(stable_hex("eip", name, length=4), 16)
+        public_ip = f"203.0.{(h >> 8) % 256}.{h % 256}"
+        return {"publicIp": public_ip, "allocationId": _id, "domain": "vpc"}
+
+    def _nat_gateway(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        h = int(stable_hex("nat", name, length=4), 16)
+        return {"privateIp": f"10.0.{(h >> 8) % 256}.{h % 256}",
+                "publicIp": f"203.0.{(h >> 8) % 256}.{h % 256}"}
+
+    def _instance(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        h = int(stable_hex("instance", name, length=4), 16)
+        ip = f"10.0.{(h >> 8) % 256}.{h % 256}"
+        return {"privateIp": ip,
+                "privateDns": f"ip-{ip.replace('.', '-')}.ec2.internal",
+                "primaryNetworkInterfaceId": "eni-" + stable_hex("eni", name)}
+
+    def _bucket(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        bucket = self._physical_name("aws:s3/bucket:Bucket", name, inputs)
+        return {
+            "bucket": bucket,
+            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{bucket}.s3.{self.region}.amazonaws.com",
+            "region": self.region,
+            "hostedZoneId": "Z3AQBSTGFYJSTF",
+        }
+
+    def _rds_instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        identifier = self._physical_name("aws:rds/instance:Instance", name, inputs)
+        address = f"{identifier}.c{stable_hex('rds', self.account_id, length=11)}.{self.region}.rds.amazonaws.com"
+        port = inputs.get("port") or 5432
+        outputs: dict[str, Any] = {
+            "identifier": identifier,
+            "address": address,
+            "endpoint": f"{address}:{port}",
+            "port": port,
+            "resourceId": "db-" + stable_hex("rds", name, length=26).upper(),
+            "hostedZoneId": "Z2R2ITUGPM61AM",
+        }
+        if inputs.get("manageMasterUserPassword"):
+            outputs["masterUserSecrets"] = [{
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
+                "secretArn": (f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:"
+                              f"rds!db-{stable_hex('rds-secret', name, length=8)}-"
+                              f"{stable_hex('rds-secret-suffix', name, length=6)}"),
+                "secretStatus": "active",
+            }]
+        return outputs
+
+    def _replication_group(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        group = inputs.get("replicationGroupId") or name
+        suffix = f"{stable_hex('cache', self.account_id, length=6)}.use1.cache.amazonaws.com"
+        return {
+            "primaryEndpointAddress": f"master.{group}.{suffix}",
+            "readerEndpointAddress": f"replica.{group}.{suffix}",
+            "memberClusters": [f"{group}-{i + 1:03d}" for i in range(
+                int(inputs.get("numCacheClusters") or 1))],
+        }
+
+    def _msk_cluster(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        cluster = inputs.get("clusterName") or name
+        count = int(inputs.get("numberOfBrokerNodes") or 3)
+        suffix = f"{cluster}.{stable_hex('msk', name, length=6)}.c2.kafka.{self.region}.amazonaws.com"
+        tls = ",".join(f"b-{i + 1}.{suffix}:9094" for i in range(count))
+        plain = ",".join(f"b-{i + 1}.{suffix}:9092" for i in range(count))
+        return {
+            "bootstrapBrokersTls": tls,
+            "bootstrapBrokers": plain,
+            "zookeeperConnectStringTls": ",".join(
+                f"z-{i + 1}.{suffix}:2182" for i in range(3)),
+            "clusterUuid": stable_hex("msk-uuid", name, length=8) + "-1",
+            "currentVersion": "K3AEGXETSR30VB",
+        }
+
+    def _eks_cluster(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        oidc_id = stable_hex("oidc", name, length=32).upper()
+        return {
+            "endpoint": f"https://{oidc_id}.gr7.{self.region}.eks.amazonaws.com",
+            "certificateAuthority": {
+                "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+            },
+            "identities": [{"oidcs": [{
+                "issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}]}],
+            "platformVersion": "eks.1",
+            "status": "ACTIVE",
+            "clusterId": stable_hex("eks-id", name, length=8),
+            "version": inputs.get("version") or "1.31",
+        }
+
+    def _load_balancer(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        lb_name = self._physical_name("aws:lb/loadBalancer:LoadBalancer", name, inputs)
+        suffix = f"app/{lb_name}/{stable_hex('alb', name, length=16)}"
+        return {
+            "dnsName": f"{lb_name}-{int(stable_hex('alb-dns', name, length=8), 16)}."
+                       f"{self.region}.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K",
+            "arnSuffix": suffix,
+            "arn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/"
+                   f"{suffix}",
+        }
+
+    def _distribution(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        dist_id = "E" + stable_hex("cf", name, length=13).upper()
+        return {
+            "domainName": f"d{stable_hex('cf-domain', name, length=13)}.cloudfront.net",
+            "hostedZoneId": "Z2FDTNDATAQYW2",
+            "arn": f"arn:aws:cloudfront::{self.account_id}:distribution/{dist_id}",
+            "status": "Deployed",
+        }
+
+    def _certificate(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        domains = [inputs.get("domainName"), *(inputs.get("subjectAlternativeNames") or [])]
+        options = [
+            {
+                "domainName": domain,
+                "resourceRecordName": f"_{stable_hex('acm', str(domain), length=32)}.{domain}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{stable_hex('acm-v', str(domain), length=32)}."
+                                       "acm-validations.aws.",
+            }
+            for domain in domains if domain
+        ]
+        return {"domainValidationOptions": options, "status": "ISSUED"}
+
+    def _zone(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        return {"zoneId": _id,
+                "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in range(1, 5)]}
+
+    def _kms_key(self, _name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        return {"keyId": _id,
+                "arn": f"arn:aws:kms:{self.region}:{self.account_id}:key/{_id}"}
+
+    def _oidc_provider(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        url = str(inputs.get("url", "")).removeprefix("https://")
+        return {"arn": f"arn:aws:iam::{self.account_id}:oidc-provider/{url}"}
+
+    def _random_password(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        length = int(inputs.get("length") or 32)
+        value = (stable_hex("password", name, length=64) * 4)[:length]
+        return {"result": value}
+
+    def _random_id(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        length = int(inputs.get("byteLength") or 8)
+        value = stable_hex("random-id", name, length=length * 2)
+        return {"hex": value, "dec": str(int(value, 16)), "b64Url": value, "b64Std": value}
+
+    # -- provider functions -----------------------------------------------------------------
+
+    def _get_azs(self, args: dict[str, Any]) -> dict[str, Any]:
+        letters = "abcdef"
+        names = [f"{self.region}{c}" for c in letters]
+        return {
+            "names": names,
+            "zoneIds": [f"use1-az{i + 1}" for i in range(len(names))],
+            "state": args.get("state", "available"),
+            "id": self.region,
+            "groupNames": [self.region],
+        }
+
+    def _get_caller_identity(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/offline-plan",
+                "userId": "AIDAOFFLINEPLAN", "id": self.account_id}
+
+    def _get_region(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"name": self.region, "region": self.region, "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": self.region}
+
+    def _get_ami(self, args: dict[str, Any]) -> dict[str, Any]:
+        filters = json.dumps(args.get("filters") or [], sort_keys=True)
+        ami_id = "ami-" + stable_hex("ami", filters, self.region)
+        return {"id": ami_id, "imageId": ami_id, "architecture": "x86_64",
+                "name": "offline-plan-ami", "rootDeviceName": "/dev/xvda"}
+
+    def _get_ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("name"))
+        return {"name": name, "type": "String", "id": name,
+                "value": "ami-" + stable_hex("ssm", name, self.region),
+                "insecureValue": "ami-" + stable_hex("ssm", name, self.region)}
+
+    def _get_policy_document(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Render the statements the way the provider does (PascalCase IAM JSON)."""
+        statements = []
+        for stmt in args.get("statements") or []:
+            rendered: dict[str, Any] = {}
+            if stmt.get("sid"):
+                rendered["Sid"] = stmt["sid"]
+            rendered["Effect"] = stmt.get("effect") or "Allow"
+            for src, dst in (("actions", "Action"), ("notActions", "NotAction"),
+                             ("resources", "Resource"), ("notResources", "NotResource")):
+                if stmt.get(src):
+                    values = list(stmt[src])
+                    rendered[dst] = values[0] if len(values) == 1 else values
+            for src, dst in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+                if stmt.get(src):
+                    principal: dict[str, Any] = {}
+                    for p in stmt[src]:
+                        ids = list(p.get("identifiers") or [])
+                        principal[p["type"]] = ids[0] if len(ids) == 1 else ids
+                    rendered[dst] = principal
+            if stmt.get("conditions"):
+                condition: dict[str, dict[str, Any]] = {}
+                for c in stmt["conditions"]:
+                    values = list(c.get("values") or [])
+                    condition.setdefault(c["test"], {})[c["variable"]] = (
+                        values[0] if len(values) == 1 else values)
+                rendered["Condition"] = condition
+            statements.append(rendered)
+        document = json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+        return {"json": document, "minifiedJson": json.dumps(json.loads(document)),
+                "id": stable_hex("policy", document, length=10)}
+
+    def _get_zone(self, args: dict[str, Any]) -> dict[str, Any]:
+        zone_name = str(args.get("name") or "example.com").rstrip(".")
+        zone_id = args.get("zoneId") or "Z" + stable_hex("zone", zone_name, length=20).upper()
+        return {"zoneId": zone_id, "id": zone_id, "name": zone_name,
+                "privateZone": bool(args.get("privateZone")),
+                "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in range(1, 5)],
+                "arn": f"arn:aws:route53:::hostedzone/{zone_id}"}
+
+    def _get_managed_policy(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = str(args.get("name"))
+        policy_id = stable_hex("cf-policy", name, length=32)
+        return {"id": f"{policy_id[:8]}-{policy_id[8:12]}-{policy_id[12:16]}-"
+                      f"{policy_id[16:20]}-{policy_id[20:]}", "name": name}
