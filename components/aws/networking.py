@@ -1,0 +1,316 @@
+"""The AWS network of one stack: a three-tier VPC across availability zones.
+
+Tiers, per availability zone: a public subnet (load balancers, NAT gateways), a private subnet
+(compute, egress through NAT) and an isolated database subnet (no route to the internet at
+all). Every VPC gets flow logs to CloudWatch, an S3 gateway endpoint for the private and
+database tiers, its default security group stripped of every rule, and the security group the
+compute workloads run in (egress only; the compute component adds the load balancer's ingress).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import child_opts, resource_tags
+from components.subnets import SubnetLayout, plan_subnets
+
+COMPONENT = "forge:aws:Networking"
+
+#: The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                                1096, 1827, 2192, 2557, 2922, 3288, 3653})
+
+ANYWHERE_IPV4 = "0.0.0.0/0"
+
+
+class NatGatewayStrategy(enum.StrEnum):
+    """How the private subnets reach the internet."""
+
+    NONE = "none"
+    """No NAT gateway: private subnets have no route to the internet."""
+    SINGLE = "single"
+    """One NAT gateway, in the first public subnet, shared by every AZ (cheap, one AZ's fate)."""
+    ONE_PER_AZ = "per_az"
+    """One NAT gateway per AZ; each private subnet routes through its own AZ's gateway."""
+
+
+@dataclasses.dataclass
+class NetworkingArgs:
+    """The inputs of a `Networking` component."""
+
+    cidr_block: str
+    """The VPC's IPv4 CIDR, e.g. "10.0.0.0/16". Required."""
+    az_count: int = 3
+    """How many availability zones to spread each tier over. When `availability_zones` is set it
+    must equal their number. Defaults to 3."""
+    availability_zones: Sequence[str] | None = None
+    """Pinned availability zone names; None looks up the region's available zones and takes the
+    first `az_count`. Defaults to None."""
+    subnet_prefixes: Mapping[str, int] | None = None
+    """Subnet prefix length per tier ("public", "private", "database"), overriding the sizes of
+    `components.subnets.default_prefixes`. Defaults to None (the default sizes)."""
+    nat_gateway_strategy: NatGatewayStrategy = NatGatewayStrategy.SINGLE
+    """How private subnets reach the internet: no NAT, one shared NAT, or one NAT per AZ.
+    Defaults to NatGatewayStrategy.SINGLE."""
+    flow_logs_retention_days: int = 30
+    """Retention of the VPC flow log group, in days (a value CloudWatch accepts). Defaults to
+    30."""
+    eks_cluster_name: str | None = None
+    """When set, tag the public and private subnets for this EKS cluster's load balancer
+    discovery (`kubernetes.io/cluster/<name>=shared` and the elb/internal-elb role tags).
+    Defaults to None (no Kubernetes tags)."""
+    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Tags added to every taggable child (the provider's default tags come on top). Defaults to
+    {}."""
+
+
+def _validate(args: NetworkingArgs) -> None:
+    """Reject inconsistent arguments before any resource is declared."""
+    if args.az_count < 1:
+        raise ValueError(f"az_count must be at least 1, got {args.az_count}")
+    if args.availability_zones is not None:
+        zones = list(args.availability_zones)
+        if len(zones) != args.az_count:
+            raise ValueError(
+                f"availability_zones names {len(zones)} zones but az_count is {args.az_count}; "
+                "set az_count to the number of pinned zones")
+        if len(set(zones)) != len(zones):
+            raise ValueError(f"availability_zones has duplicates: {zones}")
+    if args.flow_logs_retention_days not in LOG_RETENTION_DAYS:
+        raise ValueError(
+            f"flow_logs_retention_days={args.flow_logs_retention_days} is not a CloudWatch "
+            f"retention period; use one of {sorted(LOG_RETENTION_DAYS)}")
+    NatGatewayStrategy(args.nat_gateway_strategy)
+
+
+def _first_zones(names: list[str], count: int) -> list[str]:
+    """The first `count` zone names, or an error saying the region has too few."""
+    if len(names) < count:
+        raise ValueError(f"az_count is {count} but the region has only {len(names)} available "
+                         f"zones: {names}")
+    return list(names[:count])
+
+
+class Networking(pulumi.ComponentResource):
+    """A VPC with public, private and isolated database subnets in each availability zone."""
+
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
+    azs: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    database_subnet_ids: pulumi.Output[list[str]]
+    app_security_group_id: pulumi.Output[str]
+    nat_gateway_ids: pulumi.Output[list[str]]
+    public_route_table_id: pulumi.Output[str]
+    private_route_table_ids: pulumi.Output[list[str]]
+    database_route_table_id: pulumi.Output[str]
+    default_security_group_id: pulumi.Output[str]
+    flow_log_group_name: pulumi.Output[str]
+    subnet_layout: SubnetLayout
+
+    def __init__(self, name: str, args: NetworkingArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT, name, None, opts)
+        _validate(args)
+        strategy = NatGatewayStrategy(args.nat_gateway_strategy)
+        count = args.az_count
+        layout = plan_subnets(args.cidr_block, count,
+                              dict(args.subnet_prefixes) if args.subnet_prefixes else None)
+        self.subnet_layout = layout
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+
+        def tags(child: str, specific: Mapping[str, str] | None = None) -> dict[str, str]:
+            return resource_tags(child, COMPONENT, args.tags, specific)
+
+        # -- availability zones: pinned, or the region's first `count` available ones.
+        if args.availability_zones is not None:
+            pinned = list(args.availability_zones)
+            azs: pulumi.Output[list[str]] = pulumi.Output.from_input(pinned)
+            zone_of = [pulumi.Output.from_input(zone) for zone in pinned]
+        else:
+            looked_up = aws.get_availability_zones_output(state="available", opts=invoke_opts)
+            azs = looked_up.names.apply(lambda names: _first_zones(list(names), count))
+            zone_of = [azs.apply(lambda names, i=i: names[i]) for i in range(count)]
+
+        # -- the VPC and its internet gateway.
+        vpc_name = f"{name}-vpc"
+        vpc = aws.ec2.Vpc(vpc_name, cidr_block=layout.vpc_cidr, enable_dns_support=True,
+                          enable_dns_hostnames=True, tags=tags(vpc_name),
+                          opts=child_opts(self))
+        igw_name = f"{name}-igw"
+        igw = aws.ec2.InternetGateway(igw_name, vpc_id=vpc.id, tags=tags(igw_name),
+                                      opts=child_opts(self))
+
+        # -- subnets, one per AZ per tier.
+        eks: dict[str, dict[str, str]] = {"public": {}, "private": {}, "database": {}}
+        if args.eks_cluster_name:
+            cluster_tag = {f"kubernetes.io/cluster/{args.eks_cluster_name}": "shared"}
+            eks["public"] = {**cluster_tag, "kubernetes.io/role/elb": "1"}
+            eks["private"] = {**cluster_tag, "kubernetes.io/role/internal-elb": "1"}
+
+        def subnets(tier: str, public: bool) -> list[aws.ec2.Subnet]:
+            created = []
+            for i, cidr in enumerate(layout.tier(tier)):
+                child = f"{name}-{tier}-{i + 1}"
+                created.append(aws.ec2.Subnet(
+                    child, vpc_id=vpc.id, cidr_block=cidr, availability_zone=zone_of[i],
+                    map_public_ip_on_launch=public,
+                    tags=tags(child, {"tier": tier, **eks[tier]}),
+                    opts=child_opts(self)))
+            return created
+
+        public_subnets = subnets("public", public=True)
+        private_subnets = subnets("private", public=False)
+        database_subnets = subnets("database", public=False)
+
+        # -- public routing: one table, default route to the internet gateway.
+        public_rt_name = f"{name}-public"
+        public_rt = aws.ec2.RouteTable(public_rt_name, vpc_id=vpc.id,
+                                       tags=tags(public_rt_name, {"tier": "public"}),
+                                       opts=child_opts(self))
+        aws.ec2.Route(f"{name}-public-internet", route_table_id=public_rt.id,
+                      destination_cidr_block=ANYWHERE_IPV4, gateway_id=igw.id,
+                      opts=child_opts(self))
+        for i, subnet in enumerate(public_subnets):
+            aws.ec2.RouteTableAssociation(f"{name}-public-{i + 1}", subnet_id=subnet.id,
+                                          route_table_id=public_rt.id, opts=child_opts(self))
+
+        # -- NAT gateways, in the public subnets, per strategy.
+        nat_count = {NatGatewayStrategy.NONE: 0, NatGatewayStrategy.SINGLE: 1,
+                     NatGatewayStrategy.ONE_PER_AZ: count}[strategy]
+        nat_gateways: list[aws.ec2.NatGateway] = []
+        for i in range(nat_count):
+            nat_name = f"{name}-nat-{i + 1}"
+            eip = aws.ec2.Eip(nat_name, domain="vpc", tags=tags(nat_name),
+                              opts=child_opts(self, depends_on=[igw]))
+            nat_gateways.append(aws.ec2.NatGateway(
+                nat_name, allocation_id=eip.allocation_id, subnet_id=public_subnets[i].id,
+                connectivity_type="public", tags=tags(nat_name),
+                opts=child_opts(self, depends_on=[igw])))
+
+        # -- private routing: one table per AZ, default route to that AZ's NAT (or the one).
+        private_rts: list[aws.ec2.RouteTable] = []
+        for i, subnet in enumerate(private_subnets):
+            rt_name = f"{name}-private-{i + 1}"
+            rt = aws.ec2.RouteTable(rt_name, vpc_id=vpc.id, tags=tags(rt_name, {"tier": "private"}),
+                                    opts=child_opts(self))
+            private_rts.append(rt)
+            if nat_gateways:
+                per_az = strategy is NatGatewayStrategy.ONE_PER_AZ
+                nat = nat_gateways[i] if per_az else nat_gateways[0]
+                aws.ec2.Route(f"{name}-private-{i + 1}-nat", route_table_id=rt.id,
+                              destination_cidr_block=ANYWHERE_IPV4, nat_gateway_id=nat.id,
+                              opts=child_opts(self))
+            aws.ec2.RouteTableAssociation(rt_name, subnet_id=subnet.id, route_table_id=rt.id,
+                                          opts=child_opts(self))
+
+        # -- database routing: one table with local routes only.
+        database_rt_name = f"{name}-database"
+        database_rt = aws.ec2.RouteTable(database_rt_name, vpc_id=vpc.id,
+                                         tags=tags(database_rt_name, {"tier": "database"}),
+                                         opts=child_opts(self))
+        for i, subnet in enumerate(database_subnets):
+            aws.ec2.RouteTableAssociation(f"{name}-database-{i + 1}", subnet_id=subnet.id,
+                                          route_table_id=database_rt.id, opts=child_opts(self))
+
+        # -- S3 gateway endpoint for the tiers without direct internet access.
+        region = aws.get_region_output(opts=invoke_opts).region
+        endpoint_name = f"{name}-s3"
+        aws.ec2.VpcEndpoint(
+            endpoint_name, vpc_id=vpc.id, vpc_endpoint_type="Gateway",
+            service_name=region.apply(lambda r: f"com.amazonaws.{r}.s3"),
+            route_table_ids=[rt.id for rt in private_rts] + [database_rt.id],
+            tags=tags(endpoint_name), opts=child_opts(self))
+
+        # -- security groups: the default one adopted with no rules, and the workloads' one.
+        default_sg_name = f"{name}-default"
+        default_sg = aws.ec2.DefaultSecurityGroup(
+            default_sg_name, vpc_id=vpc.id, ingress=[], egress=[],
+            tags=tags(default_sg_name), opts=child_opts(self))
+        app_sg_name = f"{name}-app"
+        app_sg = aws.ec2.SecurityGroup(
+            app_sg_name, vpc_id=vpc.id,
+            description="Compute workloads; ingress is granted per source by other components",
+            tags=tags(app_sg_name), opts=child_opts(self))
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-app-egress", security_group_id=app_sg.id, ip_protocol="-1",
+            cidr_ipv4=ANYWHERE_IPV4, description="Outbound to AWS APIs and the internet via NAT",
+            tags=tags(f"{name}-app-egress"), opts=child_opts(self))
+
+        # -- flow logs: ALL traffic to a CloudWatch log group, via a role only the service assumes.
+        flow_name = f"{name}-flow-logs"
+        log_group = aws.cloudwatch.LogGroup(
+            flow_name, name_prefix=f"/aws/vpc-flow-logs/{name}-",
+            retention_in_days=args.flow_logs_retention_days, tags=tags(flow_name),
+            opts=child_opts(self))
+        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        role = aws.iam.Role(
+            flow_name,
+            description=f"Lets VPC Flow Logs write {name}'s flow logs to CloudWatch Logs",
+            assume_role_policy=account_id.apply(lambda account: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                }],
+            })),
+            tags=tags(flow_name), opts=child_opts(self))
+        role_policy = aws.iam.RolePolicy(
+            flow_name, role=role.id,
+            policy=log_group.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow",
+                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                                "logs:DescribeLogStreams"],
+                     "Resource": [arn, f"{arn}:*"]},
+                    {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
+                ],
+            })),
+            opts=child_opts(self))
+        aws.ec2.FlowLog(
+            flow_name, vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=log_group.arn, iam_role_arn=role.arn, tags=tags(flow_name),
+            opts=child_opts(self, depends_on=[role_policy]))
+
+        # -- outputs.
+        def ids(resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[list[str]]:
+            return pulumi.Output.all(*[r.id for r in resources]).apply(list)
+
+        self.vpc_id = vpc.id
+        self.vpc_cidr = vpc.cidr_block
+        self.azs = azs
+        self.public_subnet_ids = ids(public_subnets)
+        self.private_subnet_ids = ids(private_subnets)
+        self.database_subnet_ids = ids(database_subnets)
+        self.app_security_group_id = app_sg.id
+        self.nat_gateway_ids = ids(nat_gateways)
+        self.public_route_table_id = public_rt.id
+        self.private_route_table_ids = ids(private_rts)
+        self.database_route_table_id = database_rt.id
+        self.default_security_group_id = default_sg.id
+        self.flow_log_group_name = log_group.name
+        self.register_outputs({
+            "vpc_id": self.vpc_id,
+            "vpc_cidr": self.vpc_cidr,
+            "azs": self.azs,
+            "public_subnet_ids": self.public_subnet_ids,
+            "private_subnet_ids": self.private_subnet_ids,
+            "database_subnet_ids": self.database_subnet_ids,
+            "app_security_group_id": self.app_security_group_id,
+            "nat_gateway_ids": self.nat_gateway_ids,
+            "public_route_table_id": self.public_route_table_id,
+            "private_route_table_ids": self.private_route_table_ids,
+            "database_route_table_id": self.database_route_table_id,
+            "default_security_group_id": self.default_security_group_id,
+            "flow_log_group_name": self.flow_log_group_name,
+        })
