@@ -230,7 +230,8 @@ class StreamingSettings(_Strict):
     brokers: int = Field(default=3, ge=1, le=30)
     instance_type: str | None = None
     """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
-    kafka_version: str = Field(default="3.6.0", pattern=r"^\d+\.\d+\.\d+(\.[a-z0-9]+)?$")
+    kafka_version: str = Field(default="3.8.x", pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
+    """MSK Kafka version (`3.8.x` follows MSK's patch releases)."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
 import pulumi
+import yaml
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -52,6 +54,7 @@ _AWS_ID_PREFIX: dict[str, str] = {
     "aws:ec2/flowLog:FlowLog": "fl-",
     "aws:ec2/instance:Instance": "i-",
     "aws:ec2/volume:Volume": "vol-",
+    "aws:ebs/volume:Volume": "vol-",
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
     "aws:ec2/networkInterface:NetworkInterface": "eni-",
     "aws:ec2/keyPair:KeyPair": "key-",
@@ -101,10 +104,23 @@ class ProviderMocks(pulumi.runtime.Mocks):
             "aws:ec2/eip:Eip": self._eip,
             "aws:ec2/natGateway:NatGateway": self._nat_gateway,
             "aws:ec2/instance:Instance": self._instance,
+            "aws:ec2/networkInterface:NetworkInterface": self._network_interface,
             "aws:s3/bucket:Bucket": self._bucket,
+            # An auto-named (or name_prefix) log group gets its name from the provider.
+            "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs, _id: {
+                "name": self._physical_name("aws:cloudwatch/logGroup:LogGroup", name, inputs)},
+            # Auto-named resources whose name others consume: the provider fills `name`.
+            **{token: (lambda name, inputs, _id, token=token: {
+                "name": self._physical_name(token, name, inputs)}) for token in (
+                "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
+                "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile",
+                "aws:secretsmanager/secret:Secret")},
             "aws:rds/instance:Instance": self._rds_instance,
             "aws:elasticache/replicationGroup:ReplicationGroup": self._replication_group,
             "aws:msk/cluster:Cluster": self._msk_cluster,
+            # A new MSK configuration starts at revision 1.
+            "aws:msk/configuration:Configuration": lambda _n, _i, _id: {
+                "latestRevision": 1},
             "aws:eks/cluster:Cluster": self._eks_cluster,
             "aws:lb/loadBalancer:LoadBalancer": self._load_balancer,
             "aws:cloudfront/distribution:Distribution": self._distribution,
@@ -112,9 +128,14 @@ class ProviderMocks(pulumi.runtime.Mocks):
             "aws:route53/zone:Zone": self._zone,
             "aws:kms/key:Key": self._kms_key,
             "aws:iam/openIdConnectProvider:OpenIdConnectProvider": self._oidc_provider,
+            "aws:route53/record:Record": lambda _name, inputs, _id: {
+                "fqdn": str(inputs.get("name") or "").rstrip(".")},
+            "aws:ec2/launchTemplate:LaunchTemplate": lambda _name, _inputs, _id: {
+                "latestVersion": 1, "defaultVersion": 1},
             "random:index/randomPassword:RandomPassword": self._random_password,
             "random:index/randomString:RandomString": self._random_password,
             "random:index/randomId:RandomId": self._random_id,
+            "kubernetes:helm.sh/v3:Release": self._helm_release,
         }
         self._functions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
@@ -125,6 +146,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
                 "reverseDnsPrefix": "com.amazonaws",
             },
             "aws:ec2/getAmi:getAmi": self._get_ami,
+            "aws:ec2/getSubnet:getSubnet": self._get_subnet,
             "aws:ssm/getParameter:getParameter": self._get_ssm_parameter,
             "aws:iam/getPolicyDocument:getPolicyDocument": self._get_policy_document,
             "aws:route53/getZone:getZone": self._get_zone,
@@ -156,6 +178,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", self._arn(args.typ, args.name, inputs, resource_id))
             outputs.setdefault("tagsAll", inputs.get("tags") or {})
+            # Auto-named resources get their physical name from the provider.
+            outputs.setdefault("name", self._physical_name(args.typ, args.name, inputs))
         handler = self._resource_handlers.get(args.typ)
         if handler is not None:
             outputs.update(handler(args.name, inputs, resource_id))
@@ -254,6 +278,16 @@ class ProviderMocks(pulumi.runtime.Mocks):
                 "privateDns": f"ip-{ip.replace('.', '-')}.ec2.internal",
                 "primaryNetworkInterfaceId": "eni-" + stable_hex("eni", name)}
 
+    def _network_interface(self, name: str, inputs: dict[str, Any],
+                           _id: str) -> dict[str, Any]:
+        """A private address derived from the name (or the one asked for)."""
+        h = int(stable_hex("eni", name, length=4), 16)
+        ip = inputs.get("privateIp") or f"10.0.{(h >> 8) % 256}.{h % 250 + 4}"
+        return {"privateIp": ip, "privateIps": [ip],
+                "privateDnsName": f"ip-{ip.replace('.', '-')}.ec2.internal",
+                "macAddress": "0e:" + ":".join(
+                    stable_hex("eni-mac", name, length=10)[i:i + 2] for i in range(0, 10, 2))}
+
     def _bucket(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         bucket = self._physical_name("aws:s3/bucket:Bucket", name, inputs)
         return {
@@ -324,6 +358,9 @@ class ProviderMocks(pulumi.runtime.Mocks):
             "status": "ACTIVE",
             "clusterId": stable_hex("eks-id", name, length=8),
             "version": inputs.get("version") or "1.31",
+            "vpcConfig": {**dict(inputs.get("vpcConfig") or {}),
+                          "clusterSecurityGroupId": "sg-" + stable_hex("eks-cluster-sg", name),
+                          "vpcId": "vpc-" + stable_hex("eks-vpc", name)},
         }
 
     def _load_balancer(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
@@ -383,6 +420,19 @@ class ProviderMocks(pulumi.runtime.Mocks):
         value = stable_hex("random-id", name, length=length * 2)
         return {"hex": value, "dec": str(int(value, 16)), "b64Url": value, "b64Std": value}
 
+    def _helm_release(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """A first install that succeeded; chart name and versions from a local chart."""
+        chart = str(inputs.get("chart") or "")
+        status: dict[str, Any] = {
+            "name": inputs.get("name") or name, "namespace": inputs.get("namespace") or "default",
+            "status": "deployed", "revision": 1, "chart": chart.rstrip("/").rsplit("/", 1)[-1]}
+        chart_yaml = pathlib.Path(chart) / "Chart.yaml"
+        if chart and chart_yaml.is_file():
+            meta = yaml.safe_load(chart_yaml.read_text(encoding="utf-8")) or {}
+            status.update({"chart": meta.get("name"), "version": str(meta.get("version")),
+                           "appVersion": str(meta.get("appVersion"))})
+        return {"status": status}
+
     # -- provider functions -----------------------------------------------------------------
 
     def _get_azs(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -411,6 +461,17 @@ class ProviderMocks(pulumi.runtime.Mocks):
         ami_id = "ami-" + stable_hex("ami", filters, self.region)
         return {"id": ami_id, "imageId": ami_id, "architecture": "x86_64",
                 "name": "offline-plan-ami", "rootDeviceName": "/dev/xvda"}
+
+    def _get_subnet(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A subnet looked up by id: its AZ is stable per id (volumes must share it)."""
+        subnet_id = str(args.get("id") or "subnet-" + stable_hex("subnet", json.dumps(
+            args.get("filters") or [], sort_keys=True)))
+        zone = "abc"[int(stable_hex("subnet-az", subnet_id, length=4), 16) % 3]
+        return {"id": subnet_id, "arn": f"arn:aws:ec2:{self.region}:{self.account_id}:subnet/"
+                f"{subnet_id}", "availabilityZone": f"{self.region}{zone}",
+                "availabilityZoneId": f"use1-az{'abc'.index(zone) + 1}",
+                "vpcId": args.get("vpcId") or "vpc-" + stable_hex("vpc", subnet_id),
+                "ownerId": self.account_id, "state": "available"}
 
     def _get_ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name"))

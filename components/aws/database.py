@@ -1,0 +1,675 @@
+"""PostgreSQL on AWS: Amazon RDS, or TimescaleDB on EC2 (RDS does not offer timescaledb).
+
+`Database` creates either engine behind the same outputs (`endpoint`, `port`,
+`database_name`, `password_secret_ref`, `security_group_id`, `reader_endpoints`, `engine`), the
+names the GCP and Azure databases expose too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib.resources
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.common import child_opts, physical_name, resource_tags
+
+COMPONENT = "forge:aws:Database"
+POSTGRES_PORT = 5432
+#: Canonical's AWS account, owner of the official Ubuntu AMIs.
+CANONICAL_OWNER_ID = "099720109477"
+UBUNTU_2204_AMD64_NAME = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
+#: The S3 prefix (inside the backups bucket) that WAL archives and base backups go to.
+BACKUP_PREFIX = "timescaledb"
+#: The monitoring intervals RDS Enhanced Monitoring accepts (0 turns it off).
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+#: The RDS CA every instance is pinned to.
+RDS_CA_CERT = "rds-ca-rsa2048-g1"
+#: The tag whose value selects the data volumes the DLM policy snapshots.
+SNAPSHOT_TAG = "forge:snapshot-policy"
+
+_TEMPLATE = "timescaledb-user-data.sh"
+_MARKER = re.compile(r"__FORGE_[A-Z0-9_]+__")
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/@+=-]*")
+
+
+class DatabaseEngine(enum.StrEnum):
+    """Where PostgreSQL runs."""
+
+    RDS_POSTGRES = "rds-postgres"
+    """Amazon RDS for PostgreSQL (managed; no timescaledb extension)."""
+    TIMESCALEDB_EC2 = "timescaledb-ec2"
+    """Self-managed PostgreSQL + TimescaleDB on EC2, backed up to S3 with pgBackRest."""
+
+
+@dataclasses.dataclass
+class DatabaseArgs:
+    """Arguments of `Database`. Defaults are safe: private, encrypted, final snapshot kept."""
+
+    vpc_id: pulumi.Input[str]
+    """The VPC the database lives in. Required."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """The isolated database subnets, one per AZ (timescaledb-ec2: the primary goes in the
+    first, the replica in the second). Required."""
+    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    """The security groups admitted on 5432: the only sources, no CIDR ever. Required."""
+    engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    """Which engine runs PostgreSQL. Defaults to `DatabaseEngine.RDS_POSTGRES`."""
+    engine_major_version: int = 16
+    """PostgreSQL major version (15 or later); only the major is pinned. Defaults to 16."""
+    database_name: str = "forge"
+    """The database created at launch. Defaults to "forge"."""
+    master_username: str = "forge_admin"
+    """The administrator's user name. Defaults to "forge_admin"."""
+    multi_az: bool = False
+    """RDS: a Multi-AZ standby; timescaledb-ec2: a streaming hot-standby replica in the second
+    subnet. Defaults to False."""
+    backup_retention_days: int = 7
+    """Days automated backups (RDS) or pgBackRest full backups (EC2) are kept, 1-35.
+    Defaults to 7."""
+    deletion_protection: bool = False
+    """RDS deletion protection; on EC2, termination protection of the instances.
+    Defaults to False."""
+    protect: bool = False
+    """Pulumi `protect` on the stateful children (instances, replicas, data volumes).
+    Defaults to False."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The KMS key encrypting storage, backups and secrets; None creates a key (with rotation
+    and an alias). Defaults to None."""
+    log_min_duration_statement_ms: int = 1000
+    """Statements slower than this are logged (ms; -1 turns it off). Defaults to 1000."""
+    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Tags added to every taggable child. Defaults to {}."""
+
+    # -- rds-postgres ---------------------------------------------------------------------
+    instance_class: str = "db.t4g.medium"
+    """rds-postgres: the instance class of the primary and replicas.
+    Defaults to "db.t4g.medium"."""
+    allocated_storage_gb: int = 50
+    """rds-postgres: initial gp3 storage, GiB. Defaults to 50."""
+    max_allocated_storage_gb: int = 200
+    """rds-postgres: storage autoscaling ceiling, GiB. Defaults to 200."""
+    performance_insights: bool = True
+    """rds-postgres: Performance Insights (KMS-encrypted, 7 days). Defaults to True."""
+    read_replica_count: int = 0
+    """rds-postgres: number of read replicas. Defaults to 0."""
+    monitoring_interval: int = 60
+    """rds-postgres: Enhanced Monitoring interval in seconds (0 = off). Defaults to 60."""
+    backup_window: str = "03:00-04:00"
+    """rds-postgres: daily backup window, UTC. Defaults to "03:00-04:00"."""
+    maintenance_window: str = "sun:04:30-sun:05:30"
+    """rds-postgres: weekly maintenance window, UTC. Defaults to "sun:04:30-sun:05:30"."""
+
+    # -- timescaledb-ec2 ------------------------------------------------------------------
+    instance_type: str = "t3.large"
+    """timescaledb-ec2: EC2 instance type (amd64). Defaults to "t3.large"."""
+    data_volume_gb: int = 100
+    """timescaledb-ec2: size of each encrypted gp3 data volume, GiB. Defaults to 100."""
+    backups_bucket_name: pulumi.Input[str] | None = None
+    """timescaledb-ec2: the S3 bucket WAL archives and base backups go to (under
+    `timescaledb/`); required for that engine. Defaults to None."""
+    backups_bucket_arn: pulumi.Input[str] | None = None
+    """timescaledb-ec2: the ARN of `backups_bucket_name`, scoping the instance's IAM policy;
+    required for that engine. Defaults to None."""
+    ami_id: pulumi.Input[str] | None = None
+    """timescaledb-ec2: the AMI; None looks up the latest Ubuntu 22.04 LTS amd64 from
+    Canonical (later AMI releases do not replace running instances). Defaults to None."""
+    snapshot_retention_count: int = 7
+    """timescaledb-ec2: daily EBS snapshots of the data volumes kept by DLM. Defaults to 7."""
+
+
+def validate_database_args(args: DatabaseArgs) -> None:
+    """Check the args are consistent with each other; raise ValueError naming the fields.
+
+    Pure (no Pulumi calls): the stack configuration runs its own validation; this only
+    rejects combinations the component cannot build.
+    """
+    engine = DatabaseEngine(args.engine)
+    if args.engine_major_version < 15:
+        raise ValueError(
+            f"engine_major_version must be 15 or later, got {args.engine_major_version}")
+    if not 1 <= args.backup_retention_days <= 35:
+        raise ValueError(
+            f"backup_retention_days must be between 1 and 35, got {args.backup_retention_days}")
+    if engine is DatabaseEngine.TIMESCALEDB_EC2:
+        if args.backups_bucket_name is None or args.backups_bucket_arn is None:
+            raise ValueError(
+                "engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
+                "(WAL archives and base backups go to that bucket)")
+        if args.read_replica_count:
+            raise ValueError(
+                "read_replica_count applies to engine 'rds-postgres' only; "
+                "engine 'timescaledb-ec2' gets its streaming replica from multi_az")
+        if args.snapshot_retention_count < 1:
+            raise ValueError("snapshot_retention_count must be at least 1")
+        if args.multi_az and isinstance(args.subnet_ids, list | tuple) and len(
+                args.subnet_ids) < 2:
+            raise ValueError("multi_az on engine 'timescaledb-ec2' needs two subnet_ids "
+                             "(the replica goes in the second)")
+    else:
+        if args.read_replica_count < 0:
+            raise ValueError("read_replica_count must not be negative")
+        if args.monitoring_interval not in MONITORING_INTERVALS:
+            raise ValueError(f"monitoring_interval must be one of {MONITORING_INTERVALS}, "
+                             f"got {args.monitoring_interval}")
+        if args.max_allocated_storage_gb < args.allocated_storage_gb:
+            raise ValueError("max_allocated_storage_gb must not be below allocated_storage_gb")
+
+
+def render_user_data(values: Mapping[str, str | int]) -> str:
+    """The TimescaleDB boot script with `__FORGE_<KEY>__` markers filled from `values`.
+
+    Pure. Values must be plain identifiers (ids, ARNs, names, addresses): anything that could
+    break out of the shell's quoting is refused, and so is a marker left unfilled.
+    """
+    template = (importlib.resources.files("components") / "aws" / "templates" / _TEMPLATE
+                ).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = str(value)
+        if not _SAFE_VALUE.fullmatch(text):
+            raise ValueError(f"user data value {key} has characters the script cannot quote: "
+                             f"{text!r}")
+        template = template.replace(f"__FORGE_{key.upper()}__", text)
+    left = sorted(set(_MARKER.findall(template)))
+    if left:
+        raise ValueError(f"user data markers left unfilled: {left}")
+    return template
+
+
+class Database(pulumi.ComponentResource):
+    """A private, encrypted PostgreSQL database on RDS or TimescaleDB on EC2.
+
+    rds-postgres: RDS for PostgreSQL with a parameter group preloading `pg_stat_statements`
+    and `pg_cron` (`cron.database_name` points at `database_name`), TLS forced, the master
+    password managed by RDS in Secrets Manager, storage autoscaling, Performance Insights and
+    Enhanced Monitoring, optional read replicas. `pg_partman` needs no preload: run
+    `CREATE EXTENSION pg_partman` in the database. RDS does not offer timescaledb.
+
+    timescaledb-ec2: PostgreSQL + TimescaleDB on Ubuntu 22.04 with its data on a separate
+    encrypted gp3 volume, continuous WAL archiving and nightly full base backups with
+    pgBackRest to `s3://<backups bucket>/timescaledb/` (SSE-KMS), daily EBS snapshots by DLM,
+    shell access through SSM only, and with `multi_az` a streaming hot standby in another AZ.
+    """
+
+    endpoint: pulumi.Output[str]
+    """The primary's host name (RDS) or private address (EC2)."""
+    port: pulumi.Output[int]
+    """The PostgreSQL port, 5432."""
+    database_name: pulumi.Output[str]
+    """The database created at launch."""
+    password_secret_ref: pulumi.Output[str]
+    """ARN of the Secrets Manager secret holding JSON `{"username", "password"}`."""
+    security_group_id: pulumi.Output[str]
+    """The database's security group (5432 from the allowed groups only)."""
+    reader_endpoints: pulumi.Output[list[str]]
+    """The read replicas' (or the hot standby's) addresses; empty when there are none."""
+    engine: str
+    """The engine: "rds-postgres" or "timescaledb-ec2"."""
+
+    def __init__(self, name: str, args: DatabaseArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT, name, None, opts)
+        validate_database_args(args)
+        self._name = name
+        self._args = args
+        self.engine = DatabaseEngine(args.engine).value
+
+        self.kms_key_arn: pulumi.Output[str] = self._kms_key()
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"PostgreSQL {name}: 5432 from the allowed security groups only",
+            tags=self._tags(f"{name}-sg"),
+            opts=child_opts(self),
+        )
+        for i, source in enumerate(args.allowed_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-{i + 1}",
+                security_group_id=self.security_group.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp",
+                from_port=POSTGRES_PORT,
+                to_port=POSTGRES_PORT,
+                description="PostgreSQL from an allowed security group",
+                tags=self._tags(f"{name}-ingress-{i + 1}"),
+                opts=child_opts(self),
+            )
+
+        if self.engine == DatabaseEngine.RDS_POSTGRES:
+            self._rds()
+        else:
+            self._timescaledb_ec2()
+
+        self.database_name = pulumi.Output.from_input(args.database_name)
+        self.security_group_id = self.security_group.id
+        self.register_outputs({
+            "endpoint": self.endpoint,
+            "port": self.port,
+            "database_name": self.database_name,
+            "password_secret_ref": self.password_secret_ref,
+            "security_group_id": self.security_group_id,
+            "reader_endpoints": self.reader_endpoints,
+            "engine": self.engine,
+        })
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def _tags(self, child_name: str, specific: Mapping[str, str] | None = None) -> dict[str, str]:
+        return resource_tags(child_name, COMPONENT, self._args.tags, specific)
+
+    def _kms_key(self) -> pulumi.Output[str]:
+        """The key given, or a new one with rotation and an alias (bring-your-own / create)."""
+        if self._args.kms_key_arn is not None:
+            self.kms_key: aws.kms.Key | None = None
+            return pulumi.Output.from_input(self._args.kms_key_arn)
+        name = self._name
+        self.kms_key = aws.kms.Key(
+            f"{name}-key",
+            description=f"forge {name}: database storage, backups and secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=self._tags(f"{name}-key"),
+            opts=child_opts(self),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/{physical_name(name, 'database', 200)}",
+            target_key_id=self.kms_key.key_id,
+            opts=child_opts(self),
+        )
+        return self.kms_key.arn
+
+    def _partition(self) -> pulumi.Output[str]:
+        return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+
+    def _service_role(self, child_name: str, service: str, managed_policy: str) -> aws.iam.Role:
+        """A role `service` assumes, with one AWS-managed policy attached."""
+        role = aws.iam.Role(
+            child_name,
+            description=f"forge {self._name}: {service}",
+            assume_role_policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": service}}],
+            }),
+            tags=self._tags(child_name),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{child_name}-policy",
+            role=role.name,
+            policy_arn=pulumi.Output.concat("arn:", self._partition(), ":iam::aws:policy/",
+                                            managed_policy),
+            opts=child_opts(self),
+        )
+        return role
+
+    # -- rds-postgres -----------------------------------------------------------------------
+
+    def _rds(self) -> None:
+        args, name = self._args, self._name
+        major = args.engine_major_version
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=args.subnet_ids,
+            description=f"forge {name}: isolated database subnets",
+            tags=self._tags(f"{name}-subnets"),
+            opts=child_opts(self),
+        )
+        parameter_group = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family=f"postgres{major}",
+            description=f"forge {name}: pg_stat_statements, pg_cron, TLS only",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(
+                    name="shared_preload_libraries", value="pg_stat_statements,pg_cron",
+                    apply_method="pending-reboot"),
+                aws.rds.ParameterGroupParameterArgs(
+                    name="cron.database_name", value=args.database_name,
+                    apply_method="pending-reboot"),
+                aws.rds.ParameterGroupParameterArgs(
+                    name="rds.force_ssl", value="1", apply_method="immediate"),
+                aws.rds.ParameterGroupParameterArgs(
+                    name="log_min_duration_statement",
+                    value=str(args.log_min_duration_statement_ms), apply_method="immediate"),
+            ],
+            tags=self._tags(f"{name}-params"),
+            opts=child_opts(self),
+        )
+        monitoring_role = None
+        if args.monitoring_interval:
+            monitoring_role = self._service_role(
+                f"{name}-monitoring", "monitoring.rds.amazonaws.com",
+                "service-role/AmazonRDSEnhancedMonitoringRole")
+        identifier = physical_name(name, "", 63)
+        # A final snapshot name must be unique: a random suffix, renewed with the identifier.
+        snapshot_suffix = random.RandomId(
+            f"{name}-final-snapshot-suffix", byte_length=4, keepers={"identifier": identifier},
+            opts=child_opts(self))
+        common: dict[str, Any] = {
+            "instance_class": args.instance_class,
+            "storage_encrypted": True,
+            "kms_key_id": self.kms_key_arn,
+            "publicly_accessible": False,
+            "vpc_security_group_ids": [self.security_group.id],
+            "parameter_group_name": parameter_group.name,
+            "port": POSTGRES_PORT,
+            "auto_minor_version_upgrade": True,
+            "iam_database_authentication_enabled": True,
+            "ca_cert_identifier": RDS_CA_CERT,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": args.deletion_protection,
+            "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+            "performance_insights_enabled": args.performance_insights,
+            "performance_insights_kms_key_id": (
+                self.kms_key_arn if args.performance_insights else None),
+            "performance_insights_retention_period": 7 if args.performance_insights else None,
+            "monitoring_interval": args.monitoring_interval,
+            "monitoring_role_arn": monitoring_role.arn if monitoring_role else None,
+            "apply_immediately": False,
+        }
+        primary = aws.rds.Instance(
+            f"{name}-primary",
+            identifier=identifier,
+            engine="postgres",
+            engine_version=str(major),
+            allow_major_version_upgrade=False,
+            allocated_storage=args.allocated_storage_gb,
+            max_allocated_storage=args.max_allocated_storage_gb,
+            storage_type="gp3",
+            db_name=args.database_name,
+            username=args.master_username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=self.kms_key_arn,
+            db_subnet_group_name=subnet_group.name,
+            multi_az=args.multi_az,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
+            delete_automated_backups=False,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=snapshot_suffix.hex.apply(
+                lambda h: f"{identifier}-final-{h}"),
+            tags=self._tags(f"{name}-primary"),
+            opts=child_opts(self, protect=args.protect),
+            **common,
+        )
+        replicas = [
+            aws.rds.Instance(
+                f"{name}-replica-{i + 1}",
+                identifier=physical_name(name, f"replica-{i + 1}", 63),
+                replicate_source_db=primary.identifier,
+                multi_az=False,
+                # RDS takes no final snapshot of a replica: the data lives in the primary.
+                skip_final_snapshot=True,
+                tags=self._tags(f"{name}-replica-{i + 1}"),
+                opts=child_opts(self, protect=args.protect),
+                **common,
+            )
+            for i in range(args.read_replica_count)
+        ]
+        self.primary = primary
+        self.replicas = replicas
+        self.endpoint = primary.address
+        self.port = primary.port
+        self.password_secret_ref = primary.master_user_secrets.apply(_first_secret_arn)
+        self.reader_endpoints = (
+            pulumi.Output.all(*[r.address for r in replicas]).apply(list)
+            if replicas else pulumi.Output.from_input([]))
+
+    # -- timescaledb-ec2 --------------------------------------------------------------------
+
+    def _timescaledb_ec2(self) -> None:
+        args, name = self._args, self._name
+        partition = self._partition()
+        sg = self.security_group
+        # Outbound: package repositories (HTTP/HTTPS), S3, Secrets Manager and SSM (HTTPS).
+        for port in (80, 443):
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-egress-{port}",
+                security_group_id=sg.id,
+                cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="package repositories and AWS APIs",
+                tags=self._tags(f"{name}-egress-{port}"),
+                opts=child_opts(self),
+            )
+        if args.multi_az:
+            # Streaming replication: replica -> primary on 5432, inside this group only.
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-replication",
+                security_group_id=sg.id,
+                referenced_security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=POSTGRES_PORT,
+                to_port=POSTGRES_PORT,
+                description="PostgreSQL streaming replication between primary and replica",
+                tags=self._tags(f"{name}-ingress-replication"),
+                opts=child_opts(self),
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-egress-replication",
+                security_group_id=sg.id,
+                referenced_security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=POSTGRES_PORT,
+                to_port=POSTGRES_PORT,
+                description="PostgreSQL streaming replication between primary and replica",
+                tags=self._tags(f"{name}-egress-replication"),
+                opts=child_opts(self),
+            )
+
+        # The passwords: generated, stored KMS-encrypted, read by the instances at boot.
+        password = random.RandomPassword(
+            f"{name}-password", length=40, special=False, opts=child_opts(self))
+        replication_password = random.RandomPassword(
+            f"{name}-replication-password", length=40, special=False, opts=child_opts(self))
+        secret = aws.secretsmanager.Secret(
+            f"{name}-password",
+            description=f"forge {name}: PostgreSQL credentials (JSON username/password)",
+            kms_key_id=self.kms_key_arn,
+            tags=self._tags(f"{name}-password"),
+            opts=child_opts(self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-password",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps({
+                "username": args.master_username,
+                "password": password.result,
+                "engine": "postgres",
+                "port": POSTGRES_PORT,
+                "dbname": args.database_name,
+                "replication_username": "replicator",
+                "replication_password": replication_password.result,
+            }),
+            opts=child_opts(self),
+        )
+
+        # The instance role: SSM for shell-less access, its own secret, the backup prefix.
+        role = aws.iam.Role(
+            f"{name}-instance",
+            description=f"forge {name}: TimescaleDB instances",
+            assume_role_policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": "ec2.amazonaws.com"}}],
+            }),
+            tags=self._tags(f"{name}-instance"),
+            opts=child_opts(self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-instance-ssm",
+            role=role.name,
+            policy_arn=pulumi.Output.concat(
+                "arn:", partition, ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            opts=child_opts(self),
+        )
+        bucket_arn = pulumi.Output.from_input(args.backups_bucket_arn)
+        aws.iam.RolePolicy(
+            f"{name}-instance",
+            role=role.name,
+            policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "BackupObjects", "Effect": "Allow",
+                     # Delete: pgBackRest expires backups and WAL past the retention.
+                     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                     "Resource": pulumi.Output.concat(bucket_arn, f"/{BACKUP_PREFIX}/*")},
+                    {"Sid": "BackupListing", "Effect": "Allow",
+                     "Action": "s3:ListBucket",
+                     "Resource": bucket_arn,
+                     "Condition": {"StringLike": {
+                         "s3:prefix": [BACKUP_PREFIX, f"{BACKUP_PREFIX}/*"]}}},
+                    {"Sid": "OwnSecret", "Effect": "Allow",
+                     "Action": "secretsmanager:GetSecretValue",
+                     "Resource": secret.arn},
+                    {"Sid": "Encryption", "Effect": "Allow",
+                     "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                     "Resource": self.kms_key_arn},
+                ],
+            }),
+            opts=child_opts(self),
+        )
+        profile = aws.iam.InstanceProfile(
+            f"{name}-instance",
+            role=role.name,
+            tags=self._tags(f"{name}-instance"),
+            opts=child_opts(self),
+        )
+
+        ami = args.ami_id if args.ami_id is not None else aws.ec2.get_ami_output(
+            owners=[CANONICAL_OWNER_ID],
+            most_recent=True,
+            filters=[
+                aws.ec2.GetAmiFilterArgs(name="name", values=[UBUNTU_2204_AMD64_NAME]),
+                aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
+                aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"]),
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        ).id
+        subnets = pulumi.Output.from_input(args.subnet_ids)
+        values = {
+            "pg_major": args.engine_major_version,
+            "secret_arn": secret.arn,
+            "backup_bucket": args.backups_bucket_name,
+            "kms_key_arn": self.kms_key_arn,
+            "backup_retention_days": args.backup_retention_days,
+            "db_name": args.database_name,
+            "log_min_duration_ms": args.log_min_duration_statement_ms,
+        }
+        primary = self._node("primary", subnets.apply(lambda ids: _subnet_at(ids, 0)), ami,
+                             profile, values, primary_host="")
+        self.primary = primary
+        self.replica = None
+        reader_endpoints: pulumi.Output[list[str]] = pulumi.Output.from_input([])
+        if args.multi_az:
+            self.replica = self._node(
+                "replica", subnets.apply(lambda ids: _subnet_at(ids, 1)), ami, profile, values,
+                primary_host=primary.private_ip)
+            reader_endpoints = self.replica.private_ip.apply(lambda ip: [ip])
+
+        dlm_role = self._service_role(
+            f"{name}-dlm", "dlm.amazonaws.com", "service-role/AWSDataLifecycleManagerServiceRole")
+        aws.dlm.LifecyclePolicy(
+            f"{name}-snapshots",
+            description=f"forge {name}: daily data volume snapshots",
+            execution_role_arn=dlm_role.arn,
+            state="ENABLED",
+            policy_details=aws.dlm.LifecyclePolicyPolicyDetailsArgs(
+                policy_type="EBS_SNAPSHOT_MANAGEMENT",
+                resource_types=["VOLUME"],
+                target_tags={SNAPSHOT_TAG: f"{name}-data"},
+                schedules=[aws.dlm.LifecyclePolicyPolicyDetailsScheduleArgs(
+                    name="daily",
+                    create_rule=aws.dlm.LifecyclePolicyPolicyDetailsScheduleCreateRuleArgs(
+                        interval=24, interval_unit="HOURS", times="03:00"),
+                    retain_rule=aws.dlm.LifecyclePolicyPolicyDetailsScheduleRetainRuleArgs(
+                        count=args.snapshot_retention_count),
+                    copy_tags=True,
+                )],
+            ),
+            tags=self._tags(f"{name}-snapshots"),
+            opts=child_opts(self),
+        )
+
+        self.endpoint = primary.private_ip
+        self.port = pulumi.Output.from_input(POSTGRES_PORT)
+        self.password_secret_ref = secret.arn
+        self.reader_endpoints = reader_endpoints
+
+    def _node(self, role: str, subnet_id: pulumi.Output[str], ami: pulumi.Input[str],
+              profile: aws.iam.InstanceProfile, values: Mapping[str, pulumi.Input[Any]],
+              primary_host: pulumi.Input[str]) -> aws.ec2.Instance:
+        """One TimescaleDB instance (primary or replica) with its own data volume."""
+        args, name = self._args, self._name
+        az = aws.ec2.get_subnet_output(
+            id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self)).availability_zone
+        volume = aws.ebs.Volume(
+            f"{name}-{role}-data",
+            availability_zone=az,
+            size=args.data_volume_gb,
+            type="gp3",
+            encrypted=True,
+            kms_key_id=self.kms_key_arn,
+            final_snapshot=True,
+            tags=self._tags(f"{name}-{role}-data", {SNAPSHOT_TAG: f"{name}-data"}),
+            opts=child_opts(self, protect=args.protect),
+        )
+        user_data = pulumi.Output.all(
+            **values, data_volume_id=volume.id, primary_host=primary_host,
+        ).apply(lambda v: render_user_data({**v, "role": role}))
+        instance = aws.ec2.Instance(
+            f"{name}-{role}",
+            ami=ami,
+            instance_type=args.instance_type,
+            subnet_id=subnet_id,
+            vpc_security_group_ids=[self.security_group.id],
+            iam_instance_profile=profile.name,
+            associate_public_ip_address=False,
+            disable_api_termination=args.deletion_protection,
+            ebs_optimized=True,
+            monitoring=True,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required",
+                http_put_response_hop_limit=1),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                encrypted=True, kms_key_id=self.kms_key_arn, volume_type="gp3",
+                volume_size=30, delete_on_termination=True,
+                tags=self._tags(f"{name}-{role}-root")),
+            user_data=user_data,
+            tags=self._tags(f"{name}-{role}", {"forge:role": role}),
+            # A newer Ubuntu AMI must not replace a running database.
+            opts=child_opts(self, protect=args.protect, ignore_changes=["ami"]),
+        )
+        aws.ec2.VolumeAttachment(
+            f"{name}-{role}-data",
+            instance_id=instance.id,
+            volume_id=volume.id,
+            device_name="/dev/sdf",
+            stop_instance_before_detaching=True,
+            opts=child_opts(self),
+        )
+        return instance
+
+
+def _subnet_at(ids: Sequence[str], index: int) -> str:
+    if len(ids) <= index:
+        raise ValueError(f"subnet_ids needs at least {index + 1} subnets, got {len(ids)}")
+    return ids[index]
+
+
+def _first_secret_arn(secrets: Sequence[Any] | None) -> str:
+    """The ARN of the RDS-managed master user secret."""
+    if not secrets:
+        raise ValueError("RDS returned no master user secret")
+    first = secrets[0]
+    return first["secret_arn"] if isinstance(first, Mapping) else first.secret_arn

@@ -1,0 +1,468 @@
+"""The platform's Kafka-compatible event stream on AWS: Amazon MSK, Redpanda on EC2, or none.
+
+One knob, `StreamingArgs.engine`, picks the implementation; every engine exposes the same
+outputs (`bootstrap_brokers`, `security_group_id`, `engine`, `broker_count`), so the services
+only ever see a comma-separated bootstrap list.
+
+Access model (a deliberate decision, the same for both engines): the network is the boundary.
+Only the security groups in `allowed_security_group_ids` reach the client port, from nowhere
+else (no CIDR rule at all).
+
+- MSK: clients connect over TLS on 9094 (`client_broker = "TLS"`, brokers encrypt in-cluster
+  traffic too) with *unauthenticated* TLS client access; plaintext (9092) and SASL/IAM (9098)
+  are not enabled. IAM auth would need every service's Kafka client to carry the AWS MSK IAM
+  SASL mechanism and a per-service IAM policy; it can be added later as a second listener
+  without replacing the cluster. Data at rest is encrypted with a customer-managed KMS key.
+- Redpanda: the Kafka API (9092) and HTTP proxy (8082) are plaintext inside the VPC, admitted
+  only from the allowed security groups; the internal RPC (33145) and admin API (9644) are
+  open only between the brokers themselves. Root and data volumes are KMS-encrypted, IMDSv2 is
+  required, and operators reach the hosts through SSM Session Manager (no SSH, no key pair).
+
+Redpanda brokers get their network interfaces first, so every broker's private address is known
+before any instance exists; each instance boots with the complete seed list (no resource is
+created inside `apply`). The data volume and the network interface of a broker outlive its
+instance: replacing an instance re-attaches the same address and the same data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import importlib.resources
+import json
+import re
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import child_opts, physical_name, resource_tags
+
+COMPONENT = "forge:aws:Streaming"
+
+#: The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                                1096, 1827, 2192, 2557, 2922, 3288, 3653})
+
+#: Canonical's AWS account, the owner of the official Ubuntu AMIs.
+CANONICAL_OWNER_ID = "099720109477"
+UBUNTU_2204_AMD64_NAME = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
+
+MSK_TLS_PORT = 9094
+REDPANDA_KAFKA_PORT = 9092
+REDPANDA_PROXY_PORT = 8082
+REDPANDA_RPC_PORT = 33145
+REDPANDA_ADMIN_PORT = 9644
+
+DEFAULT_INSTANCE_TYPES = {"msk": "kafka.t3.small", "redpanda": "t3.medium"}
+
+MSK_MONITORING_LEVELS = frozenset({"DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER",
+                                   "PER_TOPIC_PER_PARTITION"})
+
+#: MSK places brokers in two or three client subnets (availability zones).
+MSK_MAX_AZS = 3
+
+_TEMPLATE = "redpanda-broker.sh"
+_PLACEHOLDER = re.compile(r"__[A-Z_]+__")
+
+
+class StreamingEngine(enum.StrEnum):
+    """Which Kafka-compatible broker the stack runs."""
+
+    MSK = "msk"
+    """Amazon MSK (managed Apache Kafka), TLS-only client access."""
+    REDPANDA = "redpanda"
+    """Redpanda on EC2 instances the component manages (cheaper, self-operated)."""
+    NONE = "none"
+    """No broker at all: the component declares no resource and its outputs are None."""
+
+
+@dataclasses.dataclass
+class StreamingArgs:
+    """The inputs of a `Streaming` component."""
+
+    vpc_id: pulumi.Input[str]
+    """The VPC the brokers live in. Required."""
+    subnet_ids: pulumi.Input[Sequence[str]]
+    """The private subnets, one per availability zone, in AZ order. Required."""
+    subnet_count: int
+    """How many subnets `subnet_ids` holds (known at plan time, so brokers are spread without
+    waiting for the subnet ids). Required."""
+    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """The only security groups admitted to the client ports (the application's security group);
+    no CIDR is ever admitted. Defaults to () (no client can connect)."""
+    engine: StreamingEngine = StreamingEngine.MSK
+    """The broker implementation. Defaults to StreamingEngine.MSK."""
+    broker_count: int = 3
+    """Number of brokers. For MSK it must be a multiple of the AZs in use
+    (min(subnet_count, 3)). Defaults to 3."""
+    instance_type: str | None = None
+    """Broker instance type; None picks the engine's default ("kafka.t3.small" for MSK,
+    "t3.medium" for Redpanda). Defaults to None."""
+    kafka_version: str = "3.8.x"
+    """MSK's Apache Kafka version ("3.8.x" is MSK's recommended line and takes patch upgrades
+    automatically). Defaults to "3.8.x"."""
+    ebs_volume_gb: int = 100
+    """Data volume size per broker, GiB. Defaults to 100."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The KMS key encrypting broker storage at rest; None creates a key with yearly rotation.
+    Defaults to None."""
+    log_retention_days: int = 14
+    """Retention of the MSK broker log group, in days (a value CloudWatch accepts). Defaults to
+    14."""
+    enhanced_monitoring: str = "DEFAULT"
+    """MSK CloudWatch metrics level: "DEFAULT" (free), "PER_BROKER", "PER_TOPIC_PER_BROKER" or
+    "PER_TOPIC_PER_PARTITION" (billed). Defaults to "DEFAULT"."""
+    redpanda_version: str = "26.1"
+    """The Redpanda feature release installed from the apt repository (any patch of it).
+    Defaults to "26.1"."""
+    ami_id: pulumi.Input[str] | None = None
+    """The Redpanda hosts' AMI; None looks up the latest Canonical Ubuntu 22.04 amd64 image
+    (and then ignores later AMI changes so a new image never replaces a broker). Defaults to
+    None."""
+    root_volume_gb: int = 20
+    """Redpanda hosts' root volume size, GiB. Defaults to 20."""
+    protect: bool = False
+    """Set Pulumi's `protect` on the stateful children (the MSK cluster, the Redpanda data
+    volumes, the created KMS key). Defaults to False."""
+    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Tags added to every taggable child (the provider's default tags come on top). Defaults to
+    {}."""
+
+
+def _validate(args: StreamingArgs) -> StreamingEngine:
+    """Reject inconsistent arguments before any resource is declared."""
+    engine = StreamingEngine(args.engine)
+    if engine is StreamingEngine.NONE:
+        return engine
+    if args.subnet_count < 1:
+        raise ValueError(f"subnet_count must be at least 1, got {args.subnet_count}")
+    if args.broker_count < 1:
+        raise ValueError(f"broker_count must be at least 1, got {args.broker_count}")
+    if isinstance(args.subnet_ids, list | tuple) and len(args.subnet_ids) != args.subnet_count:
+        raise ValueError(f"subnet_ids holds {len(args.subnet_ids)} subnets but subnet_count is "
+                         f"{args.subnet_count}")
+    if args.ebs_volume_gb < 1:
+        raise ValueError(f"ebs_volume_gb must be at least 1, got {args.ebs_volume_gb}")
+    if engine is StreamingEngine.MSK:
+        if args.subnet_count < 2:
+            raise ValueError(
+                f"MSK needs at least 2 subnets in distinct AZs, subnet_count is "
+                f"{args.subnet_count}")
+        azs = min(args.subnet_count, MSK_MAX_AZS)
+        if args.broker_count % azs:
+            raise ValueError(
+                f"broker_count ({args.broker_count}) must be a multiple of the AZs MSK uses "
+                f"(min(subnet_count, {MSK_MAX_AZS}) = {azs})")
+        if args.enhanced_monitoring not in MSK_MONITORING_LEVELS:
+            raise ValueError(f"enhanced_monitoring {args.enhanced_monitoring!r} is not one of "
+                             f"{sorted(MSK_MONITORING_LEVELS)}")
+        if args.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days={args.log_retention_days} is not a CloudWatch retention "
+                f"period; use one of {sorted(LOG_RETENTION_DAYS)}")
+    return engine
+
+
+def _take_subnets(subnet_ids: pulumi.Input[Sequence[str]], expected: int,
+                  count: int) -> pulumi.Output[list[str]]:
+    """The first `count` subnet ids, after checking `subnet_ids` holds `expected` of them."""
+    def take(ids: Sequence[str]) -> list[str]:
+        ids = list(ids)
+        if len(ids) != expected:
+            raise ValueError(f"subnet_ids holds {len(ids)} subnets but subnet_count is "
+                             f"{expected}")
+        return ids[:count]
+    return pulumi.Output.from_input(subnet_ids).apply(take)
+
+
+def msk_server_properties(broker_count: int) -> str:
+    """The MSK configuration: no topic auto-creation, replication suited to the broker count."""
+    replication = min(3, broker_count)
+    min_insync = 2 if broker_count >= 3 else 1
+    return "\n".join([
+        "auto.create.topics.enable=false",
+        f"default.replication.factor={replication}",
+        f"min.insync.replicas={min_insync}",
+        "unclean.leader.election.enable=false",
+        "",
+    ])
+
+
+def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[str],
+                              data_volume_id: str, redpanda_version: str) -> str:
+    """The first-boot script of one Redpanda broker (see templates/redpanda-broker.sh)."""
+    template = (importlib.resources.files("components.aws").joinpath("templates")
+                .joinpath(_TEMPLATE).read_text(encoding="utf-8"))
+    seeds = "\n".join(
+        f"    - host:\n        address: {ip}\n        port: {REDPANDA_RPC_PORT}"
+        for ip in peer_ips)
+    values = {
+        "__NODE_ID__": str(node_id),
+        "__SELF_IP__": self_ip,
+        "__DATA_VOLUME_ID__": data_volume_id,
+        "__REDPANDA_VERSION__": redpanda_version,
+        "__SEED_SERVERS__": seeds,
+        "__REPLICATION_FACTOR__": str(min(3, len(peer_ips))),
+    }
+    rendered = _PLACEHOLDER.sub(lambda m: values[m.group(0)], template)
+    return rendered
+
+
+class Streaming(pulumi.ComponentResource):
+    """A Kafka-compatible broker cluster reachable only from the application's security groups."""
+
+    bootstrap_brokers: pulumi.Output[str] | None
+    security_group_id: pulumi.Output[str] | None
+    engine: str
+    broker_count: int
+    kms_key_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: StreamingArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT, name, None, opts)
+        engine = _validate(args)
+        self._base_name = name
+        self._spec = args
+        self.engine = engine.value
+        self.broker_count = 0 if engine is StreamingEngine.NONE else args.broker_count
+        self.bootstrap_brokers = None
+        self.security_group_id = None
+        self.kms_key_arn = None
+
+        if engine is not StreamingEngine.NONE:
+            instance_type = args.instance_type or DEFAULT_INSTANCE_TYPES[engine.value]
+            key_arn = self._kms_key()
+            self.kms_key_arn = pulumi.Output.from_input(key_arn)
+            security_group = aws.ec2.SecurityGroup(
+                f"{name}-sg",
+                vpc_id=args.vpc_id,
+                description=f"{engine.value} brokers of {name}: clients from the allowed "
+                            "security groups only",
+                tags=self._tags(f"{name}-sg"),
+                opts=child_opts(self))
+            self.security_group_id = security_group.id
+            if engine is StreamingEngine.MSK:
+                self.bootstrap_brokers = self._msk(security_group, key_arn, instance_type)
+            else:
+                self.bootstrap_brokers = self._redpanda(security_group, key_arn, instance_type)
+
+        self.register_outputs({
+            "bootstrap_brokers": self.bootstrap_brokers,
+            "security_group_id": self.security_group_id,
+            "engine": self.engine,
+            "broker_count": self.broker_count,
+            "kms_key_arn": self.kms_key_arn,
+        })
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def _tags(self, child: str) -> dict[str, str]:
+        return resource_tags(child, COMPONENT, self._spec.tags)
+
+    def _kms_key(self) -> pulumi.Input[str]:
+        """The at-rest key: the caller's, or a new one with rotation (bring-your-own / create)."""
+        if self._spec.kms_key_arn is not None:
+            return self._spec.kms_key_arn
+        key = aws.kms.Key(
+            f"{self._base_name}-key",
+            description=f"Encrypts the {self._spec.engine} broker storage of {self._base_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            tags=self._tags(f"{self._base_name}-key"),
+            opts=child_opts(self, protect=self._spec.protect))
+        return key.arn
+
+    def _ingress(self, security_group: aws.ec2.SecurityGroup, port: int, purpose: str,
+                 sources: Sequence[pulumi.Input[str]], label: str) -> None:
+        """One ingress rule per source security group on one TCP port."""
+        for i, source in enumerate(sources):
+            child = f"{self._base_name}-{label}-{i + 1}"
+            aws.vpc.SecurityGroupIngressRule(
+                child,
+                security_group_id=security_group.id,
+                referenced_security_group_id=source,
+                ip_protocol="tcp", from_port=port, to_port=port,
+                description=purpose,
+                tags=self._tags(child),
+                opts=child_opts(self))
+
+    # -- MSK --------------------------------------------------------------------------------
+
+    def _msk(self, security_group: aws.ec2.SecurityGroup, key_arn: pulumi.Input[str],
+             instance_type: str) -> pulumi.Output[str]:
+        name, args = self._base_name, self._spec
+        self._ingress(security_group, MSK_TLS_PORT, "Kafka over TLS from an allowed client",
+                      args.allowed_security_group_ids, "kafka-tls-from")
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-broker-logs",
+            retention_in_days=args.log_retention_days,
+            tags=self._tags(f"{name}-broker-logs"),
+            opts=child_opts(self))
+        configuration = aws.msk.Configuration(
+            f"{name}-config",
+            name=physical_name(name, "kafka-config", 64),
+            description=f"Broker settings of {name}: explicit topics, durable replication",
+            server_properties=msk_server_properties(args.broker_count),
+            opts=child_opts(self))
+        azs = min(args.subnet_count, MSK_MAX_AZS)
+        cluster = aws.msk.Cluster(
+            f"{name}-kafka",
+            cluster_name=physical_name(name, "kafka", 64),
+            kafka_version=args.kafka_version,
+            number_of_broker_nodes=args.broker_count,
+            broker_node_group_info=aws.msk.ClusterBrokerNodeGroupInfoArgs(
+                instance_type=instance_type,
+                client_subnets=_take_subnets(args.subnet_ids, args.subnet_count, azs),
+                security_groups=[security_group.id],
+                storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoArgs(
+                    ebs_storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfoArgs(
+                        volume_size=args.ebs_volume_gb)),
+            ),
+            client_authentication=aws.msk.ClusterClientAuthenticationArgs(unauthenticated=True),
+            encryption_info=aws.msk.ClusterEncryptionInfoArgs(
+                encryption_at_rest_kms_key_arn=key_arn,
+                encryption_in_transit=aws.msk.ClusterEncryptionInfoEncryptionInTransitArgs(
+                    client_broker="TLS", in_cluster=True)),
+            configuration_info=aws.msk.ClusterConfigurationInfoArgs(
+                arn=configuration.arn, revision=configuration.latest_revision),
+            enhanced_monitoring=args.enhanced_monitoring,
+            logging_info=aws.msk.ClusterLoggingInfoArgs(
+                broker_logs=aws.msk.ClusterLoggingInfoBrokerLogsArgs(
+                    cloudwatch_logs=aws.msk.ClusterLoggingInfoBrokerLogsCloudwatchLogsArgs(
+                        enabled=True, log_group=log_group.name))),
+            tags=self._tags(f"{name}-kafka"),
+            opts=child_opts(self, protect=args.protect))
+        return cluster.bootstrap_brokers_tls
+
+    # -- Redpanda ---------------------------------------------------------------------------
+
+    def _redpanda(self, security_group: aws.ec2.SecurityGroup, key_arn: pulumi.Input[str],
+                  instance_type: str) -> pulumi.Output[str]:
+        name, args = self._base_name, self._spec
+        sources = args.allowed_security_group_ids
+        self._ingress(security_group, REDPANDA_KAFKA_PORT, "Kafka API from an allowed client",
+                      sources, "kafka-from")
+        self._ingress(security_group, REDPANDA_PROXY_PORT, "HTTP proxy from an allowed client",
+                      sources, "proxy-from")
+        for port, label in ((REDPANDA_RPC_PORT, "rpc"), (REDPANDA_ADMIN_PORT, "admin")):
+            child = f"{name}-{label}-self-in"
+            aws.vpc.SecurityGroupIngressRule(
+                child, security_group_id=security_group.id,
+                referenced_security_group_id=security_group.id,
+                ip_protocol="tcp", from_port=port, to_port=port,
+                description=f"Redpanda {label} between the brokers",
+                tags=self._tags(child), opts=child_opts(self))
+            child = f"{name}-{label}-self-out"
+            aws.vpc.SecurityGroupEgressRule(
+                child, security_group_id=security_group.id,
+                referenced_security_group_id=security_group.id,
+                ip_protocol="tcp", from_port=port, to_port=port,
+                description=f"Redpanda {label} between the brokers",
+                tags=self._tags(child), opts=child_opts(self))
+        for port, purpose in ((443, "HTTPS: packages, SSM"), (80, "HTTP: Ubuntu apt mirrors")):
+            child = f"{name}-egress-{port}"
+            aws.vpc.SecurityGroupEgressRule(
+                child, security_group_id=security_group.id, cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp", from_port=port, to_port=port, description=purpose,
+                tags=self._tags(child), opts=child_opts(self))
+
+        role = aws.iam.Role(
+            f"{name}-broker-role",
+            description=f"Redpanda brokers of {name}: SSM Session Manager only",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Principal": {"Service": "ec2.amazonaws.com"}}],
+            }),
+            tags=self._tags(f"{name}-broker-role"),
+            opts=child_opts(self))
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        aws.iam.RolePolicyAttachment(
+            f"{name}-broker-ssm",
+            role=role.name,
+            policy_arn=partition.partition.apply(
+                lambda p: f"arn:{p}:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            opts=child_opts(self))
+        profile = aws.iam.InstanceProfile(
+            f"{name}-broker-profile", role=role.name,
+            tags=self._tags(f"{name}-broker-profile"), opts=child_opts(self))
+
+        ignore_changes = ["userData"]
+        ami_id = args.ami_id
+        if ami_id is None:
+            ami_id = aws.ec2.get_ami_output(
+                most_recent=True,
+                owners=[CANONICAL_OWNER_ID],
+                filters=[
+                    aws.ec2.GetAmiFilterArgs(name="name", values=[UBUNTU_2204_AMD64_NAME]),
+                    aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"]),
+                    aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
+                ],
+                opts=pulumi.InvokeOutputOptions(parent=self)).id
+            ignore_changes.append("ami")
+
+        count = args.broker_count
+        subnet_ids = pulumi.Output.from_input(args.subnet_ids)
+        interfaces: list[aws.ec2.NetworkInterface] = []
+        volumes: list[aws.ebs.Volume] = []
+        for i in range(count):
+            broker = f"{name}-broker-{i + 1}"
+            subnet_id = _take_subnets(subnet_ids, args.subnet_count, args.subnet_count).apply(
+                lambda ids, index=i: ids[index % len(ids)])
+            interfaces.append(aws.ec2.NetworkInterface(
+                f"{broker}-eni",
+                subnet_id=subnet_id,
+                security_groups=[security_group.id],
+                description=f"Redpanda broker {i} of {name} (fixed address)",
+                tags=self._tags(f"{broker}-eni"),
+                opts=child_opts(self)))
+            subnet = aws.ec2.get_subnet_output(id=subnet_id,
+                                               opts=pulumi.InvokeOutputOptions(parent=self))
+            volumes.append(aws.ebs.Volume(
+                f"{broker}-data",
+                availability_zone=subnet.availability_zone,
+                size=args.ebs_volume_gb,
+                type="gp3",
+                encrypted=True,
+                kms_key_id=key_arn,
+                final_snapshot=True,
+                tags=self._tags(f"{broker}-data"),
+                opts=child_opts(self, protect=args.protect)))
+
+        peer_ips = pulumi.Output.all(*[eni.private_ip for eni in interfaces])
+        for i in range(count):
+            broker = f"{name}-broker-{i + 1}"
+            user_data = pulumi.Output.all(peer_ips, volumes[i].id).apply(
+                lambda values, index=i: render_redpanda_user_data(
+                    node_id=index, self_ip=values[0][index], peer_ips=values[0],
+                    data_volume_id=values[1], redpanda_version=args.redpanda_version))
+            instance = aws.ec2.Instance(
+                broker,
+                ami=ami_id,
+                instance_type=instance_type,
+                iam_instance_profile=profile.name,
+                primary_network_interface=aws.ec2.InstancePrimaryNetworkInterfaceArgs(
+                    network_interface_id=interfaces[i].id),
+                metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required",
+                    http_put_response_hop_limit=1),
+                root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                    encrypted=True, kms_key_id=key_arn, volume_type="gp3",
+                    volume_size=args.root_volume_gb, delete_on_termination=True,
+                    tags=self._tags(f"{broker}-root")),
+                user_data=user_data,
+                tags=self._tags(broker),
+                opts=child_opts(self, delete_before_replace=True,
+                                ignore_changes=list(ignore_changes)))
+            aws.ec2.VolumeAttachment(
+                f"{broker}-data-attachment",
+                device_name="/dev/sdf",
+                volume_id=volumes[i].id,
+                instance_id=instance.id,
+                stop_instance_before_detaching=True,
+                opts=child_opts(self, delete_before_replace=True))
+
+        return peer_ips.apply(
+            lambda ips: ",".join(f"{ip}:{REDPANDA_KAFKA_PORT}" for ip in ips))

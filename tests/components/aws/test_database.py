@@ -1,0 +1,555 @@
+"""The AWS Database component under the offline mocks: both engines, security-relevant inputs.
+
+What these tests do not prove: that AWS accepts the layout (quotas, instance class
+availability, parameter values), or that the TimescaleDB boot script works on a real Ubuntu
+instance; only that the program asks for what it should.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.aws.database import (
+    BACKUP_PREFIX,
+    CANONICAL_OWNER_ID,
+    SNAPSHOT_TAG,
+    Database,
+    DatabaseArgs,
+    DatabaseEngine,
+    render_user_data,
+    validate_database_args,
+)
+from forge_infra.plan.mocks import ProviderMocks
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from tests.helpers import assert_all_tagged, run_mocked
+
+APP_SG = "sg-0a11a11a11a11a11a"
+WORKER_SG = "sg-0b22b22b22b22b22b"
+SUBNETS = ["subnet-0db1", "subnet-0db2", "subnet-0db3"]
+BUCKET = "forge-test-backups"
+BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+KMS_KEY = "aws:kms/key:Key"
+VOLUME = "aws:ebs/volume:Volume"
+OUTPUT_NAMES = {"endpoint", "port", "database_name", "password_secret_ref",
+                "security_group_id", "reader_endpoints", "engine"}
+
+
+def _args(**overrides: Any) -> DatabaseArgs:
+    values: dict[str, Any] = {"vpc_id": "vpc-0f00", "subnet_ids": SUBNETS,
+                              "allowed_security_group_ids": [APP_SG]}
+    if overrides.get("engine") == DatabaseEngine.TIMESCALEDB_EC2:
+        values |= {"backups_bucket_name": BUCKET, "backups_bucket_arn": BUCKET_ARN}
+    return DatabaseArgs(**(values | overrides))
+
+
+def build(**overrides: Any) -> Recording:
+    """Run one Database named "db" and export its outputs under their own names."""
+    def program() -> None:
+        db = Database("db", _args(**overrides))
+        for key in OUTPUT_NAMES - {"engine"}:
+            pulumi.export(key, getattr(db, key))
+        pulumi.export("engine", db.engine)
+    return run_mocked(program)
+
+
+def ec2(**overrides: Any) -> Recording:
+    return build(engine=DatabaseEngine.TIMESCALEDB_EC2, **overrides)
+
+
+def mock_password(name: str, length: int = 40) -> str:
+    """The value the shared mocks give the RandomPassword named `name`."""
+    _id, outputs = ProviderMocks().new_resource(pulumi.runtime.MockResourceArgs(
+        typ="random:index/randomPassword:RandomPassword", name=name,
+        inputs={"length": length, "special": False}, provider="", resource_id="",
+        custom=True))
+    return outputs["result"]
+
+
+def dump(resource: RecordedResource) -> str:
+    return json.dumps({"inputs": resource.inputs, "outputs": resource.outputs})
+
+
+def primary(rec: Recording) -> RecordedResource:
+    return rec.one(RDS_INSTANCE, "db-primary")
+
+
+def key_arn(rec: Recording) -> str:
+    return rec.one(KMS_KEY, "db-key").outputs["arn"]
+
+
+# -- rds-postgres ---------------------------------------------------------------------------
+
+def test_rds_instance_is_private_encrypted_and_keeps_a_final_snapshot():
+    rec = build()
+    db = primary(rec)
+    inputs, urn, arn = db.inputs, db.urn, key_arn(rec)
+    assert inputs["engine"] == "postgres", urn
+    assert inputs["publiclyAccessible"] is False, urn
+    assert inputs["storageEncrypted"] is True, urn
+    assert inputs["kmsKeyId"] == arn, urn
+    assert inputs["storageType"] == "gp3", urn
+    assert (inputs["allocatedStorage"], inputs["maxAllocatedStorage"]) == (50, 200), urn
+    assert inputs["skipFinalSnapshot"] is False, urn
+    assert re.fullmatch(r"db-final-[0-9a-f]{8}", inputs["finalSnapshotIdentifier"]), urn
+    assert inputs["copyTagsToSnapshot"] is True, urn
+    assert inputs["deleteAutomatedBackups"] is False, urn
+    assert inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1", urn
+    assert inputs["iamDatabaseAuthenticationEnabled"] is True, urn
+    assert inputs["autoMinorVersionUpgrade"] is True, urn
+    assert inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"], urn
+    assert inputs["dbName"] == "forge" and inputs["username"] == "forge_admin", urn
+    assert inputs["performanceInsightsEnabled"] is True, urn
+    assert inputs["performanceInsightsKmsKeyId"] == arn, urn
+    assert inputs["performanceInsightsRetentionPeriod"] == 7, urn
+    assert inputs["port"] == 5432, urn
+
+
+def test_rds_master_password_is_managed_by_rds_in_secrets_manager():
+    rec = build()
+    db = primary(rec)
+    assert db.inputs["manageMasterUserPassword"] is True, db.urn
+    assert db.inputs["masterUserSecretKmsKeyId"] == key_arn(rec), db.urn
+    assert "password" not in db.inputs and "passwordWo" not in db.inputs, db.urn
+    assert not rec.of_type("random:index/randomPassword:RandomPassword")
+    assert not rec.of_type("aws:secretsmanager/secret:Secret")
+    assert rec.exports["password_secret_ref"] == (
+        db.outputs["masterUserSecrets"][0]["secretArn"])
+    assert rec.exports["password_secret_ref"].startswith("arn:aws:secretsmanager:")
+
+
+@pytest.mark.parametrize("multi_az", [False, True])
+def test_rds_multi_az_is_exactly_as_asked(multi_az):
+    db = primary(build(multi_az=multi_az))
+    assert db.inputs["multiAz"] is multi_az, db.urn
+
+
+@pytest.mark.parametrize("major", [15, 16, 17])
+def test_rds_engine_version_pins_the_major_only(major):
+    rec = build(engine_major_version=major)
+    db = primary(rec)
+    assert db.inputs["engineVersion"] == str(major), db.urn
+    assert db.inputs["allowMajorVersionUpgrade"] is False, db.urn
+    group = rec.one("aws:rds/parameterGroup:ParameterGroup")
+    assert group.inputs["family"] == f"postgres{major}", group.urn
+
+
+def test_rds_prod_like_args_protect_and_guard_every_stateful_resource():
+    rec = build(deletion_protection=True, protect=True, backup_retention_days=14,
+                read_replica_count=1, multi_az=True)
+    instances = rec.of_type(RDS_INSTANCE)
+    assert len(instances) == 2
+    for db in instances:
+        assert db.inputs["deletionProtection"] is True, db.urn
+        assert db.protect is True, db.urn
+    assert primary(rec).inputs["backupRetentionPeriod"] == 14
+    protected = {r.type for r in rec.resources if r.protect}
+    assert protected == {RDS_INSTANCE}, protected
+
+
+def test_rds_defaults_leave_protection_off():
+    rec = build(read_replica_count=1)
+    assert primary(rec).inputs["backupRetentionPeriod"] == 7
+    for db in rec.of_type(RDS_INSTANCE):
+        assert db.inputs["deletionProtection"] is False, db.urn
+    assert [r.urn for r in rec.resources if r.protect] == []
+
+
+def test_rds_parameter_group_preloads_pg_cron_and_pg_stat_statements_not_timescaledb():
+    group = build().one("aws:rds/parameterGroup:ParameterGroup")
+    params = {p["name"]: p for p in group.inputs["parameters"]}
+    preload = params["shared_preload_libraries"]
+    assert set(preload["value"].split(",")) == {"pg_stat_statements", "pg_cron"}, group.urn
+    assert preload["applyMethod"] == "pending-reboot", group.urn
+    assert params["cron.database_name"]["value"] == "forge", group.urn
+    assert params["rds.force_ssl"]["value"] == "1", group.urn
+    assert params["log_min_duration_statement"]["value"] == "1000", group.urn
+    assert "timescaledb" not in json.dumps(group.inputs).lower(), group.urn
+    assert primary(build()).inputs["parameterGroupName"] == group.outputs["name"]
+
+
+def test_rds_security_group_admits_only_the_allowed_groups_on_5432():
+    rec = build(allowed_security_group_ids=[APP_SG, WORKER_SG])
+    sg = rec.one("aws:ec2/securityGroup:SecurityGroup")
+    assert "ingress" not in sg.inputs and "egress" not in sg.inputs, sg.urn
+    rules = rec.of_type(INGRESS)
+    assert sorted(r.inputs["referencedSecurityGroupId"] for r in rules) == sorted(
+        [APP_SG, WORKER_SG])
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == sg.resource_id, rule.urn
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
+            "tcp", 5432, 5432), rule.urn
+    assert rec.of_type(EGRESS) == []
+    for resource in rec.resources:
+        assert "cidrIpv4" not in resource.inputs and "cidrIpv6" not in resource.inputs, (
+            resource.urn)
+    assert primary(rec).inputs["vpcSecurityGroupIds"] == [sg.resource_id]
+    assert rec.exports["security_group_id"] == sg.resource_id
+
+
+def test_rds_subnet_group_uses_the_given_subnets():
+    rec = build()
+    group = rec.one("aws:rds/subnetGroup:SubnetGroup")
+    assert group.inputs["subnetIds"] == SUBNETS, group.urn
+    assert primary(rec).inputs["dbSubnetGroupName"] == group.outputs["name"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_rds_read_replicas(count):
+    rec = build(read_replica_count=count)
+    source = primary(rec)
+    replicas = sorted((r for r in rec.of_type(RDS_INSTANCE) if r.inputs.get("replicateSourceDb")),
+                      key=lambda r: r.name)  # registration order is not deterministic
+    assert [r.name for r in replicas] == [f"db-replica-{i + 1}" for i in range(count)]
+    assert len(replicas) == count
+    assert len(rec.of_type(RDS_INSTANCE)) == count + 1
+    for replica in replicas:
+        inputs = replica.inputs
+        assert inputs["replicateSourceDb"] == source.outputs["identifier"], replica.urn
+        assert inputs["instanceClass"] == "db.t4g.medium", replica.urn
+        assert inputs["publiclyAccessible"] is False, replica.urn
+        assert inputs["storageEncrypted"] is True, replica.urn
+        assert inputs["kmsKeyId"] == key_arn(rec), replica.urn
+        for absent in ("username", "password", "manageMasterUserPassword", "dbName"):
+            assert absent not in inputs, f"{replica.urn} sets {absent}"
+        assert source.urn in replica.dependencies, replica.urn
+    assert rec.exports["reader_endpoints"] == [r.outputs["address"] for r in replicas]
+
+
+def test_rds_enhanced_monitoring_role_is_assumable_by_rds_monitoring_only():
+    rec = build()
+    role = rec.one("aws:iam/role:Role", "db-monitoring")
+    policy = json.loads(role.inputs["assumeRolePolicy"])
+    assert [s["Principal"] for s in policy["Statement"]] == [
+        {"Service": "monitoring.rds.amazonaws.com"}], role.urn
+    attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+    db = primary(rec)
+    assert (db.inputs["monitoringInterval"], db.inputs["monitoringRoleArn"]) == (
+        60, role.outputs["arn"]), db.urn
+
+
+def test_rds_monitoring_off_creates_no_role():
+    rec = build(monitoring_interval=0, performance_insights=False)
+    assert rec.of_type("aws:iam/role:Role") == []
+    db = primary(rec)
+    assert db.inputs["monitoringInterval"] == 0 and "monitoringRoleArn" not in db.inputs
+    assert db.inputs["performanceInsightsEnabled"] is False
+    assert "performanceInsightsKmsKeyId" not in db.inputs
+
+
+def test_own_kms_key_rotates_and_has_an_alias():
+    rec = build()
+    key = rec.one(KMS_KEY)
+    assert key.inputs["enableKeyRotation"] is True, key.urn
+    alias = rec.one("aws:kms/alias:Alias")
+    assert alias.inputs["name"] == "alias/db-database", alias.urn
+    assert alias.inputs["targetKeyId"] == key.outputs["keyId"], alias.urn
+
+
+def test_a_given_kms_key_is_used_and_none_is_created():
+    given = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    rec = build(kms_key_arn=given, read_replica_count=1)
+    assert rec.of_type(KMS_KEY) == [] and rec.of_type("aws:kms/alias:Alias") == []
+    for db in rec.of_type(RDS_INSTANCE):
+        assert db.inputs["kmsKeyId"] == given, db.urn
+    assert primary(rec).inputs["masterUserSecretKmsKeyId"] == given
+
+
+def test_rds_children_are_parented_and_tagged():
+    rec = build(read_replica_count=1)
+    component = rec.one("forge:aws:Database")
+    children = rec.children_of(component.urn)
+    assert len(children) == len(rec.resources) - 1
+    assert all(r.parent == component.urn for r in children)
+    checked = assert_all_tagged(rec, "forge:aws:Database")
+    assert {r.type for r in checked} >= {RDS_INSTANCE, KMS_KEY, INGRESS,
+                                         "aws:rds/parameterGroup:ParameterGroup"}
+    for resource in checked:
+        assert resource.inputs["tags"]["Name"].startswith("db-"), resource.urn
+
+
+def test_rds_resource_names_are_stable():
+    rec = build(read_replica_count=1)
+    assert sorted((r.type, r.name) for r in rec.resources) == sorted([
+        ("forge:aws:Database", "db"),
+        (KMS_KEY, "db-key"),
+        ("aws:kms/alias:Alias", "db-key-alias"),
+        ("aws:ec2/securityGroup:SecurityGroup", "db-sg"),
+        (INGRESS, "db-ingress-1"),
+        ("aws:rds/subnetGroup:SubnetGroup", "db-subnets"),
+        ("aws:rds/parameterGroup:ParameterGroup", "db-params"),
+        ("aws:iam/role:Role", "db-monitoring"),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "db-monitoring-policy"),
+        ("random:index/randomId:RandomId", "db-final-snapshot-suffix"),
+        (RDS_INSTANCE, "db-primary"),
+        (RDS_INSTANCE, "db-replica-1"),
+    ])
+
+
+# -- timescaledb-ec2 ------------------------------------------------------------------------
+
+def test_ec2_instances_require_imdsv2_and_encrypt_the_root_volume():
+    rec = ec2(multi_az=True)
+    instances = rec.of_type(EC2_INSTANCE)
+    assert len(instances) == 2
+    for instance in instances:
+        inputs = instance.inputs
+        assert inputs["metadataOptions"]["httpTokens"] == "required", instance.urn
+        assert inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1, instance.urn
+        assert inputs["rootBlockDevice"]["encrypted"] is True, instance.urn
+        assert inputs["rootBlockDevice"]["kmsKeyId"] == key_arn(rec), instance.urn
+        assert inputs["associatePublicIpAddress"] is False, instance.urn
+        assert inputs["disableApiTermination"] is False, instance.urn
+        assert inputs["iamInstanceProfile"] == rec.one(
+            "aws:iam/instanceProfile:InstanceProfile").outputs["name"], instance.urn
+
+
+def test_ec2_ami_defaults_to_canonical_ubuntu_and_can_be_pinned():
+    instance = ec2().one(EC2_INSTANCE)
+    assert re.fullmatch(r"ami-[0-9a-f]{17}", instance.inputs["ami"]), instance.urn
+    pinned = ec2(ami_id="ami-0123456789abcdef0").one(EC2_INSTANCE)
+    assert pinned.inputs["ami"] == "ami-0123456789abcdef0", pinned.urn
+    assert CANONICAL_OWNER_ID == "099720109477"
+
+
+def test_ec2_data_volumes_are_encrypted_snapshotted_and_attached():
+    rec = ec2(multi_az=True)
+    volumes = rec.of_type(VOLUME)
+    assert sorted(v.name for v in volumes) == ["db-primary-data", "db-replica-data"]
+    for volume in volumes:
+        inputs = volume.inputs
+        assert inputs["encrypted"] is True, volume.urn
+        assert inputs["kmsKeyId"] == key_arn(rec), volume.urn
+        assert (inputs["type"], inputs["size"]) == ("gp3", 100), volume.urn
+        assert inputs["finalSnapshot"] is True, volume.urn
+        assert inputs["tags"][SNAPSHOT_TAG] == "db-data", volume.urn
+    attachments = rec.of_type("aws:ec2/volumeAttachment:VolumeAttachment")
+    pairs = {(a.inputs["instanceId"], a.inputs["volumeId"]) for a in attachments}
+    assert pairs == {(rec.one(EC2_INSTANCE, f"db-{role}").resource_id,
+                      rec.one(VOLUME, f"db-{role}-data").resource_id)
+                     for role in ("primary", "replica")}
+    policy = rec.one("aws:dlm/lifecyclePolicy:LifecyclePolicy")
+    details = policy.inputs["policyDetails"]
+    assert details["resourceTypes"] == ["VOLUME"], policy.urn
+    assert details["targetTags"] == {SNAPSHOT_TAG: "db-data"}, policy.urn
+    assert [s["retainRule"]["count"] for s in details["schedules"]] == [7], policy.urn
+    assert details["schedules"][0]["createRule"]["interval"] == 24, policy.urn
+    role = rec.one("aws:iam/role:Role", "db-dlm")
+    assert policy.inputs["executionRoleArn"] == role.outputs["arn"], policy.urn
+
+
+def test_ec2_volume_sits_in_the_instance_az():
+    rec = ec2(multi_az=True)
+    mocks = ProviderMocks()
+    for role, subnet in (("primary", SUBNETS[0]), ("replica", SUBNETS[1])):
+        volume = rec.one(VOLUME, f"db-{role}-data")
+        expected = mocks.call(pulumi.runtime.MockCallArgs(
+            token="aws:ec2/getSubnet:getSubnet", args={"id": subnet}, provider=""))
+        assert volume.inputs["availabilityZone"] == expected["availabilityZone"], volume.urn
+
+
+def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_passwords():
+    rec = ec2(multi_az=True)
+    secret = rec.one("aws:secretsmanager/secret:Secret")
+    passwords = [mock_password("db-password"), mock_password("db-replication-password")]
+    assert all(len(p) == 40 for p in passwords)
+    for instance in rec.of_type(EC2_INSTANCE):
+        script = instance.inputs["userData"]
+        assert script.startswith("#!/bin/bash\n"), instance.urn
+        assert "timescaledb-2-postgresql-16" in script, instance.urn
+        assert "shared_preload_libraries = 'timescaledb," in script, instance.urn
+        assert "ssl = on" in script and "listen_addresses = '*'" in script, instance.urn
+        assert f'BACKUP_BUCKET="{BUCKET}"' in script, instance.urn
+        assert f"repo1-path=/{BACKUP_PREFIX}" in script, instance.urn
+        assert "archive_command = 'pgbackrest --stanza=$STANZA archive-push %p'" in script
+        assert "--type=full backup" in script, instance.urn
+        assert f'SECRET_ARN="{secret.outputs["arn"]}"' in script, instance.urn
+        assert "__FORGE_" not in script, instance.urn
+        assert len(script.encode()) < 16384, f"{instance.urn}: user data over 16 KiB"
+        for password in passwords:
+            assert password not in script, f"{instance.urn} user data holds a password"
+    for resource in rec.resources:
+        for password in passwords:
+            assert password not in dump(resource), f"{resource.urn} shows a password"
+    version = rec.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretString"] == SECRET_MASK, version.urn
+    generated = {r.urn for r in rec.of_type("random:index/randomPassword:RandomPassword")}
+    assert set(version.property_dependencies["secretString"]) == generated, version.urn
+    assert len(generated) == 2
+    assert version.inputs["secretId"] == secret.resource_id, version.urn
+    assert secret.inputs["kmsKeyId"] == key_arn(rec), secret.urn
+    assert rec.exports["password_secret_ref"] == secret.outputs["arn"]
+
+
+@pytest.mark.parametrize("multi_az", [False, True])
+def test_ec2_replica_exists_only_with_multi_az_in_the_second_subnet(multi_az):
+    rec = ec2(multi_az=multi_az)
+    instances = {i.name: i for i in rec.of_type(EC2_INSTANCE)}
+    assert set(instances) == ({"db-primary", "db-replica"} if multi_az else {"db-primary"})
+    first = instances["db-primary"]
+    assert first.inputs["subnetId"] == SUBNETS[0], first.urn
+    assert 'ROLE="primary"' in first.inputs["userData"], first.urn
+    self_rules = [r for r in rec.of_type(INGRESS)
+                  if r.inputs["referencedSecurityGroupId"] == r.inputs["securityGroupId"]]
+    assert len(self_rules) == (1 if multi_az else 0)
+    if multi_az:
+        replica = instances["db-replica"]
+        assert replica.inputs["subnetId"] == SUBNETS[1], replica.urn
+        script = replica.inputs["userData"]
+        assert 'ROLE="replica"' in script, replica.urn
+        assert f'PRIMARY_HOST="{first.outputs["privateIp"]}"' in script, replica.urn
+        assert "pg_basebackup" in script, replica.urn
+        assert rec.exports["reader_endpoints"] == [replica.outputs["privateIp"]]
+        assert self_rules[0].inputs["fromPort"] == self_rules[0].inputs["toPort"] == 5432
+    else:
+        assert rec.exports["reader_endpoints"] == []
+    assert rec.exports["endpoint"] == first.outputs["privateIp"]
+
+
+def test_ec2_security_group_admits_only_the_allowed_groups_and_itself():
+    rec = ec2(multi_az=True, allowed_security_group_ids=[APP_SG, WORKER_SG])
+    sg = rec.one("aws:ec2/securityGroup:SecurityGroup")
+    ingress = rec.of_type(INGRESS)
+    assert sorted(r.inputs["referencedSecurityGroupId"] for r in ingress) == sorted(
+        [APP_SG, WORKER_SG, sg.resource_id])
+    for rule in ingress:
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
+        assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (5432, 5432), rule.urn
+    egress = {(r.inputs["fromPort"], r.inputs.get("cidrIpv4"),
+               r.inputs.get("referencedSecurityGroupId")) for r in rec.of_type(EGRESS)}
+    assert egress == {(80, "0.0.0.0/0", None), (443, "0.0.0.0/0", None),
+                      (5432, None, sg.resource_id)}
+
+
+def test_ec2_instance_policy_is_scoped_to_the_bucket_prefix_and_its_own_secret():
+    rec = ec2()
+    policy = json.loads(rec.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(statements) == {"BackupObjects", "BackupListing", "OwnSecret", "Encryption"}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        resources = statement["Resource"]
+        for resource in resources if isinstance(resources, list) else [resources]:
+            assert "*" not in resource.replace(f"{BUCKET_ARN}/{BACKUP_PREFIX}/*", ""), statement
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [
+            statement["Action"]]
+        assert all("*" not in a for a in actions), statement
+        if any(a.startswith("s3:") for a in actions):
+            assert resources in (BUCKET_ARN, f"{BUCKET_ARN}/{BACKUP_PREFIX}/*"), statement
+    assert statements["BackupObjects"]["Resource"] == f"{BUCKET_ARN}/{BACKUP_PREFIX}/*"
+    assert sorted(statements["BackupObjects"]["Action"]) == [
+        "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert statements["BackupListing"]["Resource"] == BUCKET_ARN
+    assert statements["BackupListing"]["Condition"] == {
+        "StringLike": {"s3:prefix": [BACKUP_PREFIX, f"{BACKUP_PREFIX}/*"]}}
+    secret = rec.one("aws:secretsmanager/secret:Secret")
+    assert statements["OwnSecret"] == {
+        "Sid": "OwnSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+        "Resource": secret.outputs["arn"]}
+    assert statements["Encryption"]["Resource"] == key_arn(rec)
+    role = rec.one("aws:iam/role:Role", "db-instance")
+    assume = json.loads(role.inputs["assumeRolePolicy"])
+    assert [s["Principal"] for s in assume["Statement"]] == [{"Service": "ec2.amazonaws.com"}]
+    ssm = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "db-instance-ssm")
+    assert ssm.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+def test_ec2_prod_like_args_protect_the_instances_and_volumes():
+    rec = ec2(multi_az=True, protect=True, deletion_protection=True)
+    protected = sorted((r.type, r.name) for r in rec.resources if r.protect)
+    assert protected == sorted([
+        (EC2_INSTANCE, "db-primary"), (EC2_INSTANCE, "db-replica"),
+        (VOLUME, "db-primary-data"), (VOLUME, "db-replica-data")])
+    for instance in rec.of_type(EC2_INSTANCE):
+        assert instance.inputs["disableApiTermination"] is True, instance.urn
+    assert [r.urn for r in ec2(multi_az=True).resources if r.protect] == []
+
+
+@pytest.mark.parametrize("missing", ["backups_bucket_name", "backups_bucket_arn"])
+def test_ec2_without_the_backups_bucket_is_refused(missing):
+    with pytest.raises(ValueError, match="backups_bucket_name and backups_bucket_arn"):
+        ec2(**{missing: None})
+
+
+def test_ec2_children_are_parented_and_tagged():
+    rec = ec2(multi_az=True)
+    component = rec.one("forge:aws:Database")
+    assert all(r.parent == component.urn for r in rec.resources if r is not component)
+    checked = assert_all_tagged(rec, "forge:aws:Database")
+    assert {EC2_INSTANCE, VOLUME, "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+            "aws:secretsmanager/secret:Secret"} <= {r.type for r in checked}
+
+
+# -- both engines ---------------------------------------------------------------------------
+
+@pytest.fixture
+def registered_outputs(monkeypatch):
+    """The keys each component passes to register_outputs, by component type."""
+    seen: dict[str, set[str]] = {}
+    original = pulumi.ComponentResource.register_outputs
+
+    def spy(self, outputs):
+        if self._type.startswith("forge:"):
+            seen[self._type] = set(outputs)
+        return original(self, outputs)
+
+    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
+    return seen
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_both_engines_expose_the_same_outputs(engine, registered_outputs):
+    rec = build(engine=engine)
+    assert registered_outputs == {"forge:aws:Database": OUTPUT_NAMES}
+    assert set(rec.exports) == OUTPUT_NAMES
+    assert rec.exports["engine"] == engine.value
+    assert rec.exports["port"] == 5432
+    assert rec.exports["database_name"] == "forge"
+    assert rec.exports["endpoint"]
+    assert rec.exports["password_secret_ref"].startswith("arn:aws:secretsmanager:")
+
+
+# -- pure validation ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"engine_major_version": 14}, "engine_major_version must be 15 or later, got 14"),
+    ({"backup_retention_days": 0}, "backup_retention_days must be between 1 and 35, got 0"),
+    ({"monitoring_interval": 7}, "monitoring_interval must be one of (0, 1, 5, 10, 15, 30, "
+                                 "60), got 7"),
+    ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "backups_bucket_arn": None},
+     "engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
+     "(WAL archives and base backups go to that bucket)"),
+    ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "read_replica_count": 1},
+     "read_replica_count applies to engine 'rds-postgres' only; engine 'timescaledb-ec2' "
+     "gets its streaming replica from multi_az"),
+    ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "multi_az": True, "subnet_ids": ["subnet-1"]},
+     "multi_az on engine 'timescaledb-ec2' needs two subnet_ids (the replica goes in the "
+     "second)"),
+])
+def test_validation_messages(overrides, message):
+    with pytest.raises(ValueError) as raised:
+        validate_database_args(_args(**overrides))
+    assert str(raised.value) == message
+
+
+def test_validation_accepts_the_defaults_of_both_engines():
+    validate_database_args(_args())
+    validate_database_args(_args(engine=DatabaseEngine.TIMESCALEDB_EC2, multi_az=True))
+
+
+def test_user_data_refuses_values_that_could_escape_the_script():
+    with pytest.raises(ValueError, match="db_name has characters"):
+        render_user_data({"db_name": 'forge"; rm -rf /'})
+    with pytest.raises(ValueError, match="markers left unfilled"):
+        render_user_data({"role": "primary"})

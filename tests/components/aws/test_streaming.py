@@ -1,0 +1,425 @@
+"""Tests of the AWS Streaming component (MSK, Redpanda on EC2, none) under the offline mocks.
+
+What these tests do not prove: that AWS accepts the layout (MSK instance/version availability in
+the region, EC2 quotas), that the Redpanda packages install or that the brokers form a cluster
+at boot; only that the program asks for the resources, the access rules and the boot
+configuration it should.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.aws.streaming import (
+    COMPONENT,
+    Streaming,
+    StreamingArgs,
+    StreamingEngine,
+    msk_server_properties,
+)
+from forge_infra.plan.mocks import ProviderMocks
+from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.helpers import assert_all_tagged, run_mocked
+
+VPC = "vpc-0a1b2c3d4e5f60718"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2", "subnet-0ccccccccccccccc3"]
+APP_SG = "sg-0app0000000000001"
+OTHER_SG = "sg-0ops0000000000002"
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f0e0d0c-0b0a-0908-0706-050403020100"
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+KEY = "aws:kms/key:Key"
+CLUSTER = "aws:msk/cluster:Cluster"
+CONFIGURATION = "aws:msk/configuration:Configuration"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+INSTANCE = "aws:ec2/instance:Instance"
+ENI = "aws:ec2/networkInterface:NetworkInterface"
+VOLUME = "aws:ebs/volume:Volume"
+ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
+ROLE = "aws:iam/role:Role"
+ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+
+CIDR_KEYS = ("cidrIpv4", "cidrIpv6", "prefixListId")
+
+
+def build(engine: StreamingEngine = StreamingEngine.MSK, **kwargs: Any) -> Recording:
+    """One Streaming component named "events" over three private subnets."""
+    kwargs.setdefault("vpc_id", VPC)
+    kwargs.setdefault("subnet_ids", SUBNETS)
+    kwargs.setdefault("subnet_count", len(kwargs["subnet_ids"]))
+    kwargs.setdefault("allowed_security_group_ids", [APP_SG])
+    kwargs.setdefault("tags", {"app": "forge", "environment": "test"})
+
+    def program() -> None:
+        streaming = Streaming("events", StreamingArgs(engine=engine, **kwargs))
+        pulumi.export("bootstrap_brokers", streaming.bootstrap_brokers)
+        pulumi.export("security_group_id", streaming.security_group_id)
+        pulumi.export("engine", streaming.engine)
+        pulumi.export("broker_count", streaming.broker_count)
+        pulumi.export("kms_key_arn", streaming.kms_key_arn)
+
+    return run_mocked(program)
+
+
+def rule_summary(rule: RecordedResource, own_sg: str) -> tuple[int, int, str, str]:
+    """(from, to, protocol, source) of a security group rule; "self" for its own group."""
+    inputs = rule.inputs
+    source = inputs.get("referencedSecurityGroupId") or inputs.get("cidrIpv4")
+    return (inputs["fromPort"], inputs["toPort"], inputs["ipProtocol"],
+            "self" if source == own_sg else source)
+
+
+# -- MSK -------------------------------------------------------------------------------------
+
+
+def test_msk_encrypts_in_transit_and_at_rest_with_a_rotating_key() -> None:
+    recording = build()
+    cluster = recording.one(CLUSTER)
+    key = recording.one(KEY)
+    encryption = cluster.inputs["encryptionInfo"]
+    assert encryption["encryptionInTransit"] == {"clientBroker": "TLS", "inCluster": True}, (
+        f"{cluster.urn}: {encryption}")
+    assert encryption["encryptionAtRestKmsKeyArn"] == key.outputs["arn"], cluster.urn
+    assert key.inputs["enableKeyRotation"] is True, key.urn
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    # TLS, unauthenticated: no SASL/IAM or mTLS listener is opened.
+    assert cluster.inputs["clientAuthentication"] == {"unauthenticated": True}, cluster.urn
+
+
+def test_msk_uses_a_given_kms_key_and_creates_none() -> None:
+    recording = build(kms_key_arn=KMS_KEY)
+    cluster = recording.one(CLUSTER)
+    assert recording.of_type(KEY) == [], "a key was created although one was given"
+    assert cluster.inputs["encryptionInfo"]["encryptionAtRestKmsKeyArn"] == KMS_KEY, cluster.urn
+    assert recording.exports["kms_key_arn"] == KMS_KEY
+
+
+def test_msk_brokers_sit_in_the_private_subnets_behind_the_component_sg() -> None:
+    recording = build()
+    cluster = recording.one(CLUSTER)
+    group = recording.one(SG)
+    info = cluster.inputs["brokerNodeGroupInfo"]
+    assert info["clientSubnets"] == SUBNETS, cluster.urn
+    assert info["securityGroups"] == [group.resource_id], cluster.urn
+    assert info["instanceType"] == "kafka.t3.small", cluster.urn
+    assert info["storageInfo"] == {"ebsStorageInfo": {"volumeSize": 100}}, cluster.urn
+    assert "connectivityInfo" not in info, f"{cluster.urn} asks for public connectivity"
+    assert cluster.inputs["numberOfBrokerNodes"] == 3, cluster.urn
+    assert cluster.inputs["kafkaVersion"] == "3.8.x", cluster.urn
+    assert cluster.inputs["clusterName"] == "events-kafka", cluster.urn
+    assert group.inputs["vpcId"] == VPC, group.urn
+
+
+def test_msk_with_more_subnets_than_azs_uses_the_first_three() -> None:
+    subnets = [*SUBNETS, "subnet-0ddddddddddddddd4"]
+    recording = build(subnet_ids=subnets, broker_count=6, instance_type="kafka.m7g.large")
+    info = recording.one(CLUSTER).inputs["brokerNodeGroupInfo"]
+    assert info["clientSubnets"] == SUBNETS
+    assert info["instanceType"] == "kafka.m7g.large"
+    assert recording.one(CLUSTER).inputs["numberOfBrokerNodes"] == 6
+
+
+def test_msk_security_group_admits_only_the_allowed_groups_on_tls() -> None:
+    recording = build(allowed_security_group_ids=[APP_SG, OTHER_SG])
+    group = recording.one(SG)
+    assert "ingress" not in group.inputs and "egress" not in group.inputs, (
+        f"{group.urn} has inline rules: {group.inputs}")
+    rules = recording.of_type(INGRESS)
+    assert sorted(rule_summary(r, group.resource_id) for r in rules) == [
+        (9094, 9094, "tcp", APP_SG), (9094, 9094, "tcp", OTHER_SG)]
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == group.resource_id, rule.urn
+        assert not any(k in rule.inputs for k in CIDR_KEYS), f"{rule.urn} admits a CIDR"
+    assert recording.of_type(EGRESS) == [], "MSK brokers need no egress rule"
+
+
+def test_msk_without_allowed_groups_admits_no_one() -> None:
+    recording = build(allowed_security_group_ids=[])
+    assert recording.of_type(INGRESS) == []
+
+
+def test_msk_broker_logs_go_to_cloudwatch_with_retention() -> None:
+    recording = build(log_retention_days=30)
+    cluster = recording.one(CLUSTER)
+    log_group = recording.one(LOG_GROUP)
+    assert log_group.inputs["retentionInDays"] == 30, log_group.urn
+    assert cluster.inputs["loggingInfo"] == {"brokerLogs": {"cloudwatchLogs": {
+        "enabled": True, "logGroup": log_group.outputs["name"]}}}, cluster.urn
+    assert cluster.inputs["enhancedMonitoring"] == "DEFAULT", cluster.urn
+
+
+def test_msk_configuration_disables_auto_topics_and_sets_durability() -> None:
+    recording = build()
+    cluster = recording.one(CLUSTER)
+    configuration = recording.one(CONFIGURATION)
+    properties = configuration.inputs["serverProperties"].splitlines()
+    assert properties == [
+        "auto.create.topics.enable=false",
+        "default.replication.factor=3",
+        "min.insync.replicas=2",
+        "unclean.leader.election.enable=false",
+    ], configuration.urn
+    assert cluster.inputs["configurationInfo"] == {
+        "arn": configuration.outputs["arn"],
+        "revision": configuration.outputs.get("latestRevision"),
+    }, cluster.urn
+
+
+@pytest.mark.parametrize(("brokers", "replication", "min_insync"),
+                         [(2, 2, 1), (3, 3, 2), (6, 3, 2)])
+def test_msk_server_properties_follow_the_broker_count(brokers: int, replication: int,
+                                                       min_insync: int) -> None:
+    properties = msk_server_properties(brokers).splitlines()
+    assert f"default.replication.factor={replication}" in properties
+    assert f"min.insync.replicas={min_insync}" in properties
+
+
+def test_msk_two_azs_with_two_brokers() -> None:
+    recording = build(subnet_ids=SUBNETS[:2], broker_count=2)
+    cluster = recording.one(CLUSTER)
+    assert cluster.inputs["brokerNodeGroupInfo"]["clientSubnets"] == SUBNETS[:2]
+    assert "min.insync.replicas=1" in recording.one(CONFIGURATION).inputs["serverProperties"]
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_msk_protect_applies_to_the_cluster_and_key_only(protect: bool) -> None:
+    recording = build(protect=protect)
+    protected = sorted(r.type for r in recording.resources if r.protect)
+    assert protected == ([KEY, CLUSTER] if protect else []), protected
+
+
+def test_msk_bootstrap_brokers_are_the_tls_endpoints() -> None:
+    recording = build()
+    brokers = recording.exports["bootstrap_brokers"].split(",")
+    assert len(brokers) == 3
+    assert all(re.fullmatch(r"b-\d\.events-kafka\.[0-9a-f]+\.c2\.kafka\.us-east-1\."
+                            r"amazonaws\.com:9094", b) for b in brokers), brokers
+    assert recording.exports["bootstrap_brokers"] == (
+        recording.one(CLUSTER).outputs["bootstrapBrokersTls"])
+    assert recording.exports["security_group_id"] == recording.one(SG).resource_id
+    assert recording.exports["engine"] == "msk"
+    assert recording.exports["broker_count"] == 3
+
+
+def test_msk_children_are_parented_and_tagged() -> None:
+    recording = build()
+    component = recording.one(COMPONENT)
+    children = recording.children_of(component.urn)
+    assert len(children) == len(recording.resources) - 1
+    assert sorted(r.type for r in children) == sorted(
+        [KEY, SG, INGRESS, LOG_GROUP, CONFIGURATION, CLUSTER])
+    checked = assert_all_tagged(recording, COMPONENT)
+    assert {r.type for r in checked} == {KEY, SG, INGRESS, LOG_GROUP, CLUSTER}
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"broker_count": 4}, r"broker_count \(4\) must be a multiple of the AZs MSK uses "
+                          r"\(min\(subnet_count, 3\) = 3\)"),
+    ({"subnet_ids": SUBNETS[:1], "broker_count": 1},
+     "MSK needs at least 2 subnets in distinct AZs, subnet_count is 1"),
+    ({"log_retention_days": 10}, "log_retention_days=10 is not a CloudWatch retention period"),
+    ({"broker_count": 0}, "broker_count must be at least 1, got 0"),
+    ({"enhanced_monitoring": "VERBOSE"}, "enhanced_monitoring 'VERBOSE' is not one of"),
+])
+def test_msk_rejects_inconsistent_arguments(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build(**kwargs)
+
+
+def test_subnet_count_must_match_the_subnet_ids() -> None:
+    with pytest.raises(ValueError, match="subnet_ids holds 3 subnets but subnet_count is 2"):
+        build(subnet_count=2, broker_count=2)
+
+
+# -- Redpanda --------------------------------------------------------------------------------
+
+
+def redpanda(**kwargs: Any) -> Recording:
+    return build(StreamingEngine.REDPANDA, **kwargs)
+
+
+def brokers_of(recording: Recording) -> list[dict[str, RecordedResource]]:
+    """Per broker (in order): its instance, network interface, data volume and attachment."""
+    result = []
+    for i in range(len(recording.of_type(INSTANCE))):
+        broker = f"events-broker-{i + 1}"
+        result.append({
+            "instance": recording.one(INSTANCE, broker),
+            "eni": recording.one(ENI, f"{broker}-eni"),
+            "volume": recording.one(VOLUME, f"{broker}-data"),
+            "attachment": recording.one(ATTACHMENT, f"{broker}-data-attachment"),
+        })
+    return result
+
+
+def test_redpanda_spreads_three_brokers_over_three_subnets() -> None:
+    recording = redpanda()
+    brokers = brokers_of(recording)
+    assert len(brokers) == 3
+    assert len(recording.of_type(ENI)) == 3
+    assert [b["eni"].inputs["subnetId"] for b in brokers] == SUBNETS
+    group = recording.one(SG)
+    for broker in brokers:
+        instance, eni = broker["instance"], broker["eni"]
+        assert instance.inputs["primaryNetworkInterface"] == {
+            "networkInterfaceId": eni.resource_id}, instance.urn
+        assert eni.inputs["securityGroups"] == [group.resource_id], eni.urn
+        for key in ("subnetId", "vpcSecurityGroupIds", "securityGroups",
+                    "associatePublicIpAddress", "networkInterfaces"):
+            assert key not in instance.inputs, f"{instance.urn} sets {key}"
+        assert instance.inputs["instanceType"] == "t3.medium", instance.urn
+
+
+def test_redpanda_wraps_brokers_round_robin_over_the_subnets() -> None:
+    recording = redpanda(broker_count=5)
+    subnets = [b["eni"].inputs["subnetId"] for b in brokers_of(recording)]
+    assert subnets == [SUBNETS[0], SUBNETS[1], SUBNETS[2], SUBNETS[0], SUBNETS[1]]
+
+
+def test_redpanda_hosts_require_imdsv2_and_encrypt_every_volume() -> None:
+    recording = redpanda(ebs_volume_gb=250)
+    key_arn = recording.one(KEY).outputs["arn"]
+    mocks = ProviderMocks()
+    for broker in brokers_of(recording):
+        instance, volume = broker["instance"], broker["volume"]
+        assert instance.inputs["metadataOptions"] == {
+            "httpEndpoint": "enabled", "httpTokens": "required",
+            "httpPutResponseHopLimit": 1}, instance.urn
+        root = instance.inputs["rootBlockDevice"]
+        assert (root["encrypted"], root["kmsKeyId"], root["volumeType"]) == (
+            True, key_arn, "gp3"), instance.urn
+        assert volume.inputs["encrypted"] is True, volume.urn
+        assert volume.inputs["kmsKeyId"] == key_arn, volume.urn
+        assert (volume.inputs["type"], volume.inputs["size"]) == ("gp3", 250), volume.urn
+        assert volume.inputs["finalSnapshot"] is True, volume.urn
+        # The volume is created in the availability zone of the broker's subnet.
+        subnet = mocks.call(pulumi.runtime.MockCallArgs(
+            token="aws:ec2/getSubnet:getSubnet", args={"id": broker["eni"].inputs["subnetId"]},
+            provider=""))
+        assert volume.inputs["availabilityZone"] == subnet["availabilityZone"], volume.urn
+
+
+def test_redpanda_attaches_each_data_volume_to_its_own_broker() -> None:
+    recording = redpanda()
+    for broker in brokers_of(recording):
+        attachment = broker["attachment"]
+        assert attachment.inputs["volumeId"] == broker["volume"].resource_id, attachment.urn
+        assert attachment.inputs["instanceId"] == broker["instance"].resource_id, attachment.urn
+        assert attachment.inputs["deviceName"] == "/dev/sdf", attachment.urn
+        assert attachment.inputs["stopInstanceBeforeDetaching"] is True, attachment.urn
+
+
+def test_redpanda_user_data_names_every_peer_and_its_own_identity() -> None:
+    recording = redpanda()
+    brokers = brokers_of(recording)
+    peer_ips = [b["eni"].outputs["privateIp"] for b in brokers]
+    assert len(set(peer_ips)) == 3, peer_ips
+    for node_id, broker in enumerate(brokers):
+        instance = broker["instance"]
+        script = instance.inputs["userData"]
+        seeds = re.findall(r"- host:\n\s+address: (\S+)\n\s+port: 33145", script)
+        assert seeds == peer_ips, f"{instance.urn} seeds {seeds}"
+        assert f'NODE_ID="{node_id}"' in script, instance.urn
+        assert "  node_id: ${NODE_ID}\n" in script, instance.urn
+        assert f'SELF_IP="{peer_ips[node_id]}"' in script, instance.urn
+        assert f'DATA_VOLUME_ID="{broker["volume"].resource_id}"' in script, instance.urn
+        assert 'REDPANDA_VERSION="26.1"' in script, instance.urn
+        assert "https://linux.pkg.redpanda.com/setup-redpanda.deb.sh" in script, instance.urn
+        assert "empty_seed_starts_cluster: false" in script, instance.urn
+        assert "auto_create_topics_enabled: false" in script, instance.urn
+        assert "default_topic_replications: 3" in script, instance.urn
+        assert "systemctl enable --now redpanda\n" in script, instance.urn
+        assert not re.search(r"__[A-Z_]+__", script), f"{instance.urn}: unrendered placeholder"
+
+
+def test_redpanda_security_group_rules_are_exact() -> None:
+    recording = redpanda()
+    group = recording.one(SG)
+    ingress = sorted(rule_summary(r, group.resource_id) for r in recording.of_type(INGRESS))
+    assert ingress == [
+        (8082, 8082, "tcp", APP_SG),
+        (9092, 9092, "tcp", APP_SG),
+        (9644, 9644, "tcp", "self"),
+        (33145, 33145, "tcp", "self"),
+    ], ingress
+    for rule in recording.of_type(INGRESS):
+        assert not any(k in rule.inputs for k in CIDR_KEYS), f"{rule.urn} admits a CIDR"
+        assert rule.inputs["securityGroupId"] == group.resource_id, rule.urn
+    egress = sorted(rule_summary(r, group.resource_id) for r in recording.of_type(EGRESS))
+    assert egress == [
+        (80, 80, "tcp", "0.0.0.0/0"),
+        (443, 443, "tcp", "0.0.0.0/0"),
+        (9644, 9644, "tcp", "self"),
+        (33145, 33145, "tcp", "self"),
+    ], egress
+
+
+def test_redpanda_hosts_get_ssm_core_only() -> None:
+    recording = redpanda()
+    role = recording.one(ROLE)
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"Service": "ec2.amazonaws.com"}}], role.urn
+    assert "inlinePolicies" not in role.inputs and "managedPolicyArns" not in role.inputs
+    attachment = recording.one(ROLE_ATTACHMENT)
+    assert attachment.inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"), attachment.urn
+    assert attachment.inputs["role"] == role.outputs["name"], attachment.urn
+    profile = recording.one(PROFILE)
+    for broker in brokers_of(recording):
+        assert broker["instance"].inputs["iamInstanceProfile"] == profile.outputs["name"]
+        assert "keyName" not in broker["instance"].inputs, "an SSH key pair is attached"
+
+
+def test_redpanda_uses_a_given_ami_and_instance_type() -> None:
+    recording = redpanda(ami_id="ami-0123456789abcdef0", instance_type="m6i.large")
+    for broker in brokers_of(recording):
+        assert broker["instance"].inputs["ami"] == "ami-0123456789abcdef0"
+        assert broker["instance"].inputs["instanceType"] == "m6i.large"
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_redpanda_protect_applies_to_data_volumes_and_key_only(protect: bool) -> None:
+    recording = redpanda(protect=protect)
+    protected = sorted(r.name for r in recording.resources if r.protect)
+    expected = ["events-broker-1-data", "events-broker-2-data", "events-broker-3-data",
+                "events-key"]
+    assert protected == (expected if protect else []), protected
+
+
+def test_redpanda_bootstrap_brokers_list_every_broker_address() -> None:
+    recording = redpanda()
+    ips = [b["eni"].outputs["privateIp"] for b in brokers_of(recording)]
+    assert recording.exports["bootstrap_brokers"] == ",".join(f"{ip}:9092" for ip in ips)
+    assert recording.exports["engine"] == "redpanda"
+    assert recording.exports["broker_count"] == 3
+    assert recording.exports["security_group_id"] == recording.one(SG).resource_id
+
+
+def test_redpanda_children_are_parented_and_tagged() -> None:
+    recording = redpanda()
+    component = recording.one(COMPONENT)
+    assert len(recording.children_of(component.urn)) == len(recording.resources) - 1
+    checked = assert_all_tagged(recording, COMPONENT)
+    assert {INSTANCE, ENI, VOLUME, KEY, SG, ROLE, PROFILE} <= {r.type for r in checked}
+    for broker in brokers_of(recording):
+        root_tags = broker["instance"].inputs["rootBlockDevice"]["tags"]
+        assert root_tags["component"] == COMPONENT, broker["instance"].urn
+
+
+# -- none ------------------------------------------------------------------------------------
+
+
+def test_none_declares_nothing_and_outputs_none() -> None:
+    recording = build(StreamingEngine.NONE)
+    assert [r.type for r in recording.resources] == [COMPONENT]
+    assert recording.exports == {"bootstrap_brokers": None, "security_group_id": None,
+                                 "engine": "none", "broker_count": 0, "kms_key_arn": None}
