@@ -1,0 +1,9 @@
+"""The offline plan: run the real program under provider-like mocks and record what it declares.
+
+`run_plan(stack)` is the library call the CLI (`forge-infra plan`) and the tests share.
+"""
+
+from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
+from forge_infra.plan.model import SCHEMA_ID, Plan, PlanResource
+
+__all__ = ["SCHEMA_ID", "Plan", "PlanResource", "ProgramError", "list_stacks", "run_plan"]

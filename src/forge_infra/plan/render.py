@@ -1,0 +1,177 @@
+"""Terminal, Mermaid and Graphviz views of a plan."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from typing import IO, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from forge_infra.plan.engine import plan_summary
+from forge_infra.plan.model import Plan, PlanResource
+
+WIDTH = 100
+
+
+def _console(stream: IO[str] | None, color: bool | None) -> Console:
+    """A console that colours only on a TTY (or when forced) and wraps at 100 columns."""
+    return Console(file=stream, width=WIDTH, force_terminal=color, no_color=color is False,
+                   highlight=False, soft_wrap=False, emoji=False)
+
+
+def _children(plan: Plan) -> dict[str | None, list[PlanResource]]:
+    children: dict[str | None, list[PlanResource]] = defaultdict(list)
+    for resource in plan.resources:
+        children[resource.parent].append(resource)
+    return children
+
+
+def _count_custom(urn: str, children: dict[str | None, list[PlanResource]]) -> int:
+    total = 0
+    for child in children.get(urn, []):
+        total += 1 if child.custom else _count_custom(child.urn, children)
+    return total
+
+
+def _short_type(type_token: str) -> str:
+    """`aws:ec2/subnet:Subnet` -> `aws:ec2:Subnet` (readable in 100 columns)."""
+    package, module, name = type_token.split(":")
+    return f"{package}:{module.split('/')[0]}:{name}"
+
+
+def _add_component(node: Tree, component: PlanResource,
+                   children: dict[str | None, list[PlanResource]]) -> None:
+    own = children.get(component.urn, [])
+    counts = Counter(_short_type(c.type) for c in own if c.custom)
+    protected = sum(1 for c in own if c.custom and c.protect)
+    for type_name, count in sorted(counts.items()):
+        node.add(f"{escape(type_name)} [dim]x{count}[/dim]")
+    if protected:
+        node.add(f"[yellow]{protected} protected[/yellow]")
+    for child in own:
+        if not child.custom:
+            total = _count_custom(child.urn, children)
+            branch = node.add(f"[bold cyan]{escape(child.type)}[/] {escape(child.name)} "
+                              f"[dim]({total} resources)[/dim]")
+            _add_component(branch, child, children)
+
+
+def _format_value(value: Any, room: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= room else text[: room - 3] + "..."
+
+
+def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None = None,
+                region: str | None = None) -> None:
+    """Print the plan as a tree grouped by component, the exports and a one-line summary."""
+    console = _console(stream, color)
+    children = _children(plan)
+    where = f"{plan.cloud}/{plan.platform}" if plan.platform else plan.cloud
+    title = f"[bold]{escape(plan.project)}[/] stack [bold]{escape(plan.stack)}[/] ({where}"
+    title += f", {escape(region)})" if region else ")"
+    tree = Tree(title)
+    for resource in children.get(None, []):
+        if resource.custom:
+            continue
+        total = _count_custom(resource.urn, children)
+        branch = tree.add(f"[bold cyan]{escape(resource.type)}[/] {escape(resource.name)} "
+                          f"[dim]({total} resources)[/dim]")
+        _add_component(branch, resource, children)
+    loose = [r for r in children.get(None, []) if r.custom]
+    if loose:
+        branch = tree.add("[bold]top level[/]")
+        for type_name, count in sorted(Counter(_short_type(r.type) for r in loose).items()):
+            branch.add(f"{escape(type_name)} [dim]x{count}[/dim]")
+    console.print(tree)
+    if plan.outputs:
+        console.print()
+        console.print("[bold]Outputs[/]")
+        key_width = min(max(len(k) for k in plan.outputs), 28)
+        for key, value in plan.outputs.items():
+            room = WIDTH - key_width - 4
+            console.print(f"  {escape(key):<{key_width}}  {escape(_format_value(value, room))}")
+    for warning in plan.warnings:
+        console.print(f"[yellow]{escape(warning)}[/]")
+    console.print()
+    console.print(summary_line(plan))
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan dev: 147 resources (54 types) in 10 components, 0 protected, 16 outputs (offline).`"""
+    s = plan_summary(plan)
+    return (f"Plan {plan.stack}: {s['resources']} resources ({s['types']} types) in "
+            f"{s['components']} components, {s['protected']} protected, {s['outputs']} "
+            "outputs (offline).")
+
+
+# -- graphs ---------------------------------------------------------------------------------
+
+
+def _node_ids(plan: Plan) -> dict[str, str]:
+    return {r.urn: f"n{i}" for i, r in enumerate(plan.resources)}
+
+
+def _label(resource: PlanResource) -> str:
+    return f"{resource.name}\\n{_short_type(resource.type)}"
+
+
+def to_dot(plan: Plan) -> str:
+    """The resource graph in Graphviz DOT: components as clusters, edges to dependencies."""
+    ids = _node_ids(plan)
+    children = _children(plan)
+    lines = [f'digraph "{plan.project}-{plan.stack}" {{', "  rankdir=LR;",
+             '  node [shape=box, fontname="Helvetica", fontsize=10];']
+
+    def quote(text: str) -> str:
+        return '"' + text.replace('"', '\\"') + '"'
+
+    def emit(parent: str | None, indent: str) -> None:
+        for resource in children.get(parent, []):
+            if resource.custom:
+                lines.append(f"{indent}{ids[resource.urn]} [label={quote(_label(resource))}];")
+            else:
+                lines.append(f"{indent}subgraph cluster_{ids[resource.urn]} {{")
+                lines.append(f"{indent}  label={quote(f'{resource.type} {resource.name}')};")
+                lines.append(f"{indent}  style=rounded;")
+                lines.append(f"{indent}  {ids[resource.urn]} [shape=point, style=invis];")
+                emit(resource.urn, indent + "  ")
+                lines.append(f"{indent}}}")
+
+    emit(None, "  ")
+    for source, target in plan.edges():
+        lines.append(f"  {ids[source]} -> {ids[target]};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+_MERMAID_UNSAFE = re.compile(r'["`<>{}\[\]|]')
+
+
+def to_mermaid(plan: Plan) -> str:
+    """The resource graph as a Mermaid flowchart: components as subgraphs."""
+    ids = _node_ids(plan)
+    children = _children(plan)
+    lines = ["flowchart LR"]
+
+    def text(value: str) -> str:
+        return _MERMAID_UNSAFE.sub("_", value)
+
+    def emit(parent: str | None, indent: str) -> None:
+        for resource in children.get(parent, []):
+            label = f"{text(resource.name)}<br/>{text(_short_type(resource.type))}"
+            if resource.custom:
+                lines.append(f'{indent}{ids[resource.urn]}["{label}"]')
+            else:
+                lines.append(f'{indent}subgraph {ids[resource.urn]}["{text(resource.type)} '
+                             f'{text(resource.name)}"]')
+                emit(resource.urn, indent + "  ")
+                lines.append(f"{indent}end")
+
+    emit(None, "  ")
+    for source, target in plan.edges():
+        lines.append(f"  {ids[source]} --> {ids[target]}")
+    return "\n".join(lines) + "\n"
