@@ -10,7 +10,8 @@ import pulumi
 MANAGED_BY = "forge-infra"
 
 
-def standard_tags(app: str, environment: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def standard_tags(app: str, environment: str,
+                  extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The tags every resource of a stack carries: app, environment, managed-by, plus extras.
 
     On AWS the program sets these as the provider's default tags; components add their own

@@ -393,7 +393,10 @@ class StackConfig(_Strict):
 
 
 def key_path(loc: Iterable[Any]) -> str:
-    """The config key path of a model location: ('database','version') -> forge-infra:database.version."""
+    """The config key path of a model location.
+
+    ('database', 'version') -> forge-infra:database.version; ('region',) -> aws:region.
+    """
     parts = [str(p) for p in loc]
     if not parts:
         return f"{NAMESPACE}:"

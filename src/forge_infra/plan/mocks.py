@@ -158,7 +158,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
                 "arn": "arn:aws:iam::127311923021:root", "id": "127311923021",
             },
             "aws:cloudfront/getCachePolicy:getCachePolicy": self._get_managed_policy,
-            "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": self._get_managed_policy,
+            "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": (
+                self._get_managed_policy),
             "aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy": (
                 self._get_managed_policy
             ),
@@ -300,7 +301,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
 
     def _rds_instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         identifier = self._physical_name("aws:rds/instance:Instance", name, inputs)
-        address = f"{identifier}.c{stable_hex('rds', self.account_id, length=11)}.{self.region}.rds.amazonaws.com"
+        address = (f"{identifier}.c{stable_hex('rds', self.account_id, length=11)}."
+                   f"{self.region}.rds.amazonaws.com")
         port = inputs.get("port") or 5432
         outputs: dict[str, Any] = {
             "identifier": identifier,
@@ -333,7 +335,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
     def _msk_cluster(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         cluster = inputs.get("clusterName") or name
         count = int(inputs.get("numberOfBrokerNodes") or 3)
-        suffix = f"{cluster}.{stable_hex('msk', name, length=6)}.c2.kafka.{self.region}.amazonaws.com"
+        suffix = (f"{cluster}.{stable_hex('msk', name, length=6)}.c2.kafka."
+                  f"{self.region}.amazonaws.com")
         tls = ",".join(f"b-{i + 1}.{suffix}:9094" for i in range(count))
         plain = ",".join(f"b-{i + 1}.{suffix}:9092" for i in range(count))
         return {
@@ -350,7 +353,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
         return {
             "endpoint": f"https://{oidc_id}.gr7.{self.region}.eks.amazonaws.com",
             "certificateAuthority": {
-                "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+                "data": ("LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCm1vY2sKLS0tLS1FTkQgQ0VSVElGSUNB"
+                         "VEUtLS0tLQo="),
             },
             "identities": [{"oidcs": [{
                 "issuer": f"https://oidc.eks.{self.region}.amazonaws.com/id/{oidc_id}"}]}],

@@ -1,0 +1,103 @@
+"""`forge-infra plan` as a user runs it: output, files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from forge_infra.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def broken_project(tmp_path: Path) -> Path:
+    """A project whose dev stack has a typo'd database key."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    text = (ROOT / "Pulumi.dev.yaml").read_text().replace("instance_class:", "instance_klass:")
+    (tmp_path / "Pulumi.dev.yaml").write_text(text)
+    return tmp_path
+
+
+def test_plan_prints_tree_outputs_and_summary(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "forge-infra stack dev (aws/ecs)"
+    assert any(line.startswith("├── forge:aws:Networking forge-dev-network (") for line in lines)
+    assert "Outputs" in lines
+    assert lines[-1].startswith("Plan dev: ") and lines[-1].endswith("(offline).")
+    assert max(len(line) for line in lines) <= 100
+    assert "\x1b[" not in result.output  # no colour codes off a terminal
+
+
+def test_plan_writes_json_and_graph(runner: CliRunner, tmp_path: Path) -> None:
+    target, graph = tmp_path / "plan.json", tmp_path / "graph.dot"
+    result = runner.invoke(main, ["plan", "-s", "dev", "-C", str(ROOT), "-q", "--json",
+                                  str(target), "--graph", str(graph)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(target.read_text())
+    assert document["schema"] == "forge-infra/plan@1" and document["stack"] == "dev"
+    assert graph.read_text().startswith('digraph "forge-infra-dev"')
+
+
+def test_plan_diff_against_itself_reports_no_changes(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    assert runner.invoke(main, ["plan", "-s", "dev", "-C", str(ROOT), "-q", "--json",
+                                str(target)]).exit_code == 0
+    result = runner.invoke(main, ["plan", "-s", "dev", "-C", str(ROOT), "-q", "--diff",
+                                  str(target)])
+    assert result.exit_code == 0, result.output
+    assert "No changes: the plans are identical." in result.output
+
+
+def test_bad_config_exits_1_with_the_key_path_and_no_traceback(
+        runner: CliRunner, broken_project: Path) -> None:
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(broken_project)])
+    assert result.exit_code == 1
+    assert "Pulumi.dev.yaml: 1 configuration problem" in result.output
+    assert "forge-infra:database.instance_klass: unknown key" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(runner: CliRunner, broken_project: Path) -> None:
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(broken_project),
+                                  "--debug"])
+    assert result.exit_code == 1
+    assert "Traceback" in result.output
+
+
+@pytest.mark.parametrize("argv", [
+    ["plan"],
+    ["plan", "--stack", "dev", "--all"],
+    ["plan", "--stack", "dev", "--graph", "out.png"],
+    ["plan", "--all", "--json", "plan.json"],
+    ["plan", "--stack", "dev", "--bogus"],
+])
+def test_usage_errors_exit_2(runner: CliRunner, argv: list[str]) -> None:
+    result = runner.invoke(main, [*argv, "-C", str(ROOT)])
+    assert result.exit_code == 2, result.output
+
+
+def test_unknown_stack_exits_1(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["plan", "--stack", "qa", "-C", str(ROOT)])
+    assert result.exit_code == 1
+    assert "no such stack file" in result.output
+
+
+def test_the_installed_command_exits_1_on_bad_config(broken_project: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "forge_infra.cli", "plan", "--stack", "dev"],
+                            cwd=broken_project, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "forge-infra:database.instance_klass" in result.stderr
+    assert "Traceback" not in result.stderr
