@@ -261,7 +261,7 @@ def _build_aws(config: StackConfig) -> None:
             services=specs,
             domain_name=config.app.domain,
             hosted_zone_id=config.app.hosted_zone_id,
-            alb_deletion_protection=config.database.deletion_protection,
+            alb_deletion_protection=config.protect,
             task_role_statements=task_statements,
             region=config.region,
             tags=global_tags,
@@ -339,7 +339,7 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
         node_disk_gb=eks.node_disk_gb,
         admin_role_arns=list(eks.admin_role_arns),
         service_account_roles=roles,
-        deletion_protection=config.database.deletion_protection,
+        deletion_protection=config.protect,
         region=config.region,
         tags=global_tags,
     ), opts)

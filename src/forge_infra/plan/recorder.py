@@ -249,6 +249,7 @@ def run_under_mocks(
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False,
                              monitor=monitor, logger=logger)
     settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no leftovers of a failed run
     root = settings.get_root_resource()
     _sync_await(run_pulumi_func(program))
     exports = _resolve_exports(root) if record else {}
