@@ -347,6 +347,11 @@ class EksSettings(_Strict):
     public_access_cidrs: tuple[str, ...] = ()
     admin_role_arns: tuple[str, ...] = ()
     """IAM roles granted cluster-admin through EKS access entries."""
+    ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    """The IngressClass of the cluster's ingress controller."""
+    cluster_issuer: str | None = Field(default="letsencrypt", pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    """The cert-manager ClusterIssuer that issues the Ingress certificates (None: bring your
+    own TLS secrets)."""
 
 
 class BudgetSettings(_Strict):

@@ -316,7 +316,7 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
     from components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
     from components.kubernetes.values import platform_values, service_account_name
 
-    release_name = "forge"
+    release_name = "forge-platform"
     eks = config.eks
     roles = {
         name: ServiceAccountRole(
@@ -358,6 +358,10 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
         secrets_mode="external",
         service_account_role_arns=cluster.service_account_role_arns,
         data_service_cidrs=[config.network.cidr],
+        # IRSA-enabled pods reach STS, S3 and Secrets Manager through the NAT / S3 endpoint.
+        aws_api_cidrs=["0.0.0.0/0"],
+        ingress_class=eks.ingress_class,
+        cluster_issuer=eks.cluster_issuer,
     )
     release = PlatformRelease(f"{prefix}-platform", PlatformReleaseArgs(
         values=values,

@@ -1,0 +1,581 @@
+"""ECS Fargate compute: the platform's services behind one internet-facing ALB.
+
+`EcsCompute` runs each `ServiceSpec` as a Fargate service in the private subnets, in the
+application security group, with no public IP. The only thing in the public subnets is the
+Application Load Balancer:
+
+- its own security group admits 80 and 443 from anywhere and may only send to the application
+  security group on the services' ports; the application security group admits the ALB (and
+  nothing else) on those ports, one rule per port;
+- HTTPS on 443 with the TLS 1.3/1.2 policy and a certificate (given, or created in ACM and
+  validated through Route 53); HTTP on 80 only redirects (301) to HTTPS; invalid headers dropped;
+- host/path rules route to the services from `ServiceSpec.public_host` / `public_path`; the
+  service on the app's own host at "/" (the ui) is the default action, otherwise a fixed 404.
+
+Per service: a log group `/ecs/<name>/<service>`, an execution role that may pull its image,
+write its own log streams and read exactly the secrets the service references, a task role with
+only the statements given in `task_role_statements`, a task definition whose secrets are passed
+by reference (`valueFrom`, JSON keys as `<arn>:<key>::`) and whose root filesystem is read-only
+(with a writable task-scoped `/tmp`), a service with the deployment circuit breaker and
+rollback, and CPU target-tracking autoscaling between the spec's bounds.
+
+Containers have no container-level health check: images need not ship curl or wget, and the
+ALB's target health check on `health_path` is what ECS acts on (with a grace period). A service
+with no `public_host` gets no target group and no ingress from the ALB.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import ServiceSpec, child_opts, resource_tags
+
+COMPONENT = "forge:aws:EcsCompute"
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+"""TLS 1.3 and 1.2 only, forward-secret ciphers."""
+
+ANYWHERE_IPV4 = "0.0.0.0/0"
+ANYWHERE_IPV6 = "::/0"
+
+_AUTONAME_LIMIT = 24
+"""Longest resource name whose auto-name (name + "-" + 7 characters) fits the 32-character
+limit of load balancer and target group names."""
+
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
+    r"(?P<repository>[a-z0-9._/-]+)$")
+
+
+class CpuArchitecture(enum.StrEnum):
+    """The CPU architecture of the Fargate tasks (the images must be built for it)."""
+
+    X86_64 = "X86_64"
+    ARM64 = "ARM64"
+
+
+@dataclasses.dataclass
+class EcsComputeArgs:
+    """Arguments of `EcsCompute`."""
+
+    vpc_id: pulumi.Input[str]
+    """The VPC of the target groups and the ALB security group. Required."""
+    public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Public subnets: the ALB only. Required."""
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private subnets: every task. Required."""
+    app_security_group_id: pulumi.Input[str]
+    """The application security group the tasks run in; this component adds one ingress rule
+    per served port from the ALB's security group. Required."""
+    services: Sequence[ServiceSpec]
+    """The services to run. Required."""
+    domain_name: str
+    """The application's host name (the ui at "/", the api under its path). Required."""
+    hosted_zone_id: pulumi.Input[str] | None = None
+    """Route 53 zone for the certificate's DNS validation records; needed when
+    `certificate_arn` is None. Defaults to None."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """An ACM certificate covering `domain_name` and the services' public hosts; None creates
+    one (DNS-validated in `hosted_zone_id`). Defaults to None."""
+    log_retention_days: int = 30
+    """Retention of the services' log groups, in days. Defaults to 30."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key for the log groups (its policy must admit CloudWatch Logs) and the key the
+    referenced secrets are encrypted with (execution roles may decrypt through Secrets Manager
+    only). Defaults to None (AWS-owned keys)."""
+    alb_deletion_protection: bool = False
+    """Deletion protection of the load balancer. Defaults to False."""
+    alb_access_logs_bucket: pulumi.Input[str] | None = None
+    """S3 bucket for the ALB's access logs (its policy must admit the ELB log delivery);
+    None disables access logs. Defaults to None."""
+    container_insights: bool = True
+    """CloudWatch Container Insights (standard, "enabled") on the cluster. Defaults to True."""
+    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    """The tasks' CPU architecture. Defaults to CpuArchitecture.X86_64."""
+    task_role_statements: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(
+        default_factory=dict)
+    """IAM statements (IAM JSON, PascalCase keys, values may be Inputs) for a service's task
+    role, by service name; services not listed get a role with no permissions. Defaults to
+    none."""
+    create_dns_records: bool = True
+    """With `hosted_zone_id`, alias A records pointing each service's `public_host` at the ALB
+    (the app domain only if a service is served on it; a CDN in front owns it otherwise).
+    Defaults to True."""
+    health_check_grace_period_seconds: int = 60
+    """Seconds ECS ignores failing ALB health checks after a task starts. Defaults to 60."""
+    region: pulumi.Input[str] | None = None
+    """The region, for the awslogs driver; None asks the provider. Defaults to None."""
+    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Tags added to every taggable child (services propagate them to tasks). Defaults to
+    none."""
+
+    def __post_init__(self) -> None:
+        """Reject inconsistent settings with a message naming the fields."""
+        if self.certificate_arn is None and self.hosted_zone_id is None:
+            raise ValueError("EcsComputeArgs: certificate_arn and hosted_zone_id are both None; "
+                             "give certificate_arn, or hosted_zone_id to create a DNS-validated "
+                             "certificate")
+        if not self.services:
+            raise ValueError("EcsComputeArgs: services is empty")
+        names = [s.name for s in self.services]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"EcsComputeArgs: duplicate service names {duplicates}")
+        unknown = sorted(set(self.task_role_statements) - set(names))
+        if unknown:
+            raise ValueError(f"EcsComputeArgs: task_role_statements names unknown services "
+                             f"{unknown}; services are {names}")
+        routes: dict[tuple[str, str], str] = {}
+        for spec in self.services:
+            if not 1 <= spec.min_replicas <= spec.replicas <= spec.max_replicas:
+                raise ValueError(f"EcsComputeArgs: service {spec.name!r} needs 1 <= "
+                                 "min_replicas <= replicas <= max_replicas, got "
+                                 f"{spec.min_replicas}, {spec.replicas}, {spec.max_replicas}")
+            if spec.public_host and spec.port is None:
+                raise ValueError(f"EcsComputeArgs: service {spec.name!r} has a public_host "
+                                 "but no port")
+            if spec.public_host:
+                route = (spec.public_host, route_path(spec.public_path))
+                if route in routes:
+                    raise ValueError(f"EcsComputeArgs: services {routes[route]!r} and "
+                                     f"{spec.name!r} share the route {route}")
+                routes[route] = spec.name
+        self.cpu_architecture = CpuArchitecture(self.cpu_architecture)
+
+
+def route_path(public_path: str) -> str:
+    """A service's path prefix without trailing "/" or "*": "/" -> "", "/api/*" -> "/api"."""
+    return public_path.rstrip("*").rstrip("/")
+
+
+def path_patterns(public_path: str) -> list[str]:
+    """The ALB path patterns of a prefix: the prefix itself and everything under it."""
+    prefix = route_path(public_path)
+    return [prefix, f"{prefix}/*"] if prefix else []
+
+
+def ecr_repository_arn(image_repository: str) -> str | None:
+    """The ECR repository ARN of an ECR image reference; None for other registries."""
+    match = _ECR_IMAGE.match(image_repository)
+    if match is None:
+        return None
+    partition = "aws-cn" if match["cn"] else "aws"
+    return (f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/"
+            f"{match['repository']}")
+
+
+def image_reference(spec: ServiceSpec) -> str:
+    """`repo:tag`, or `repo@sha256:...` when the tag is a digest."""
+    separator = "@" if spec.image_tag.startswith("sha256:") else ":"
+    return f"{spec.image_repository}{separator}{spec.image_tag}"
+
+
+def secret_value_from(arn: pulumi.Input[str], key: str | None) -> pulumi.Input[str]:
+    """The `valueFrom` of an ECS secret: the ARN, or `<arn>:<json-key>::` for one JSON key."""
+    if key is None:
+        return arn
+    return pulumi.Output.concat(arn, ":", key, "::")
+
+
+def _distinct(values: Sequence[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
+    """Values in first-seen order without duplicates: equal strings, or the same Output."""
+    result: list[pulumi.Input[str]] = []
+    for value in values:
+        if any(value is seen or (isinstance(value, str) and value == seen) for seen in result):
+            continue
+        result.append(value)
+    return result
+
+
+class EcsCompute(pulumi.ComponentResource):
+    """The platform's services on ECS Fargate behind an internet-facing ALB."""
+
+    cluster_name: pulumi.Output[str]
+    """The ECS cluster's name."""
+    cluster_arn: pulumi.Output[str]
+    """The ECS cluster's ARN."""
+    load_balancer_arn: pulumi.Output[str]
+    """The ALB's ARN."""
+    load_balancer_dns_name: pulumi.Output[str]
+    """The ALB's DNS name (target of alias records or a CDN origin)."""
+    load_balancer_zone_id: pulumi.Output[str]
+    """The ALB's Route 53 zone id (for alias records)."""
+    alb_security_group_id: pulumi.Output[str]
+    """The ALB's security group."""
+    https_listener_arn: pulumi.Output[str]
+    """The HTTPS listener."""
+    service_names: dict[str, pulumi.Output[str]]
+    """ECS service names, by spec name."""
+    target_group_arns: dict[str, pulumi.Output[str]]
+    """Target group ARNs, by spec name (publicly routed services only)."""
+    certificate_arn: pulumi.Output[str]
+    """The certificate on the HTTPS listener."""
+    url: pulumi.Output[str]
+    """https://<domain_name>."""
+
+    def __init__(self, name: str, args: EcsComputeArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        for child in (f"{name}-alb", *(f"{name}-{s.name}" for s in args.services)):
+            if len(child) > _AUTONAME_LIMIT:
+                raise ValueError(f"EcsCompute: name {name!r} is too long: the auto-name of "
+                                 f"{child!r} would exceed AWS's 32-character limit")
+        super().__init__(COMPONENT, name, None, opts)
+
+        def tagged(child: str) -> dict[str, str]:
+            return resource_tags(child, COMPONENT, args.tags)
+
+        invoke_opts = pulumi.InvokeOutputOptions(parent=self)
+        region = (pulumi.Output.from_input(args.region) if args.region is not None else
+                  aws.get_region_output(opts=invoke_opts).region)
+        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
+        partition = aws.get_partition_output(opts=invoke_opts).partition
+
+        routed = [s for s in args.services if s.public_host and s.port is not None]
+        ports = sorted({s.port for s in routed if s.port is not None})
+
+        # -- cluster ---------------------------------------------------------------------------
+        cluster_res_name = f"{name}-cluster"
+        cluster = aws.ecs.Cluster(
+            cluster_res_name,
+            settings=[aws.ecs.ClusterSettingArgs(
+                name="containerInsights",
+                value="enabled" if args.container_insights else "disabled")],
+            tags=tagged(cluster_res_name), opts=child_opts(self))
+
+        # -- load balancer security: 80/443 in from anywhere, out only to the app SG ------------
+        alb_sg_name = f"{name}-alb-sg"
+        alb_sg = aws.ec2.SecurityGroup(
+            alb_sg_name, vpc_id=args.vpc_id,
+            description="Internet-facing ALB: HTTP/HTTPS in, service ports out to the app SG",
+            tags=tagged(alb_sg_name), opts=child_opts(self))
+        for port in (443, 80):
+            for family, cidr in (("ipv4", ANYWHERE_IPV4), ("ipv6", ANYWHERE_IPV6)):
+                rule_name = f"{name}-alb-in-{port}-{family}"
+                aws.vpc.SecurityGroupIngressRule(
+                    rule_name, security_group_id=alb_sg.id, ip_protocol="tcp",
+                    from_port=port, to_port=port,
+                    cidr_ipv4=cidr if family == "ipv4" else None,
+                    cidr_ipv6=cidr if family == "ipv6" else None,
+                    description=f"{'HTTPS' if port == 443 else 'HTTP'} from the internet",
+                    tags=tagged(rule_name), opts=child_opts(self))
+        for port in ports:
+            out_name = f"{name}-alb-out-{port}"
+            aws.vpc.SecurityGroupEgressRule(
+                out_name, security_group_id=alb_sg.id, ip_protocol="tcp",
+                from_port=port, to_port=port,
+                referenced_security_group_id=args.app_security_group_id,
+                description=f"To the services on {port}",
+                tags=tagged(out_name), opts=child_opts(self))
+            in_name = f"{name}-app-from-alb-{port}"
+            aws.vpc.SecurityGroupIngressRule(
+                in_name, security_group_id=args.app_security_group_id, ip_protocol="tcp",
+                from_port=port, to_port=port, referenced_security_group_id=alb_sg.id,
+                description=f"From the ALB on {port}",
+                tags=tagged(in_name), opts=child_opts(self))
+
+        # -- load balancer ---------------------------------------------------------------------
+        alb_name = f"{name}-alb"
+        alb = aws.lb.LoadBalancer(
+            alb_name,
+            load_balancer_type="application",
+            internal=False,
+            subnets=args.public_subnet_ids,
+            security_groups=[alb_sg.id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.alb_deletion_protection,
+            access_logs=(aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.alb_access_logs_bucket, enabled=True, prefix=name)
+                if args.alb_access_logs_bucket is not None else None),
+            tags=tagged(alb_name), opts=child_opts(self))
+
+        # -- certificate -----------------------------------------------------------------------
+        self.certificate: aws.acm.Certificate | None = None
+        if args.certificate_arn is not None:
+            certificate_arn: pulumi.Input[str] = args.certificate_arn
+        else:
+            sans = sorted({s.public_host for s in routed if s.public_host} - {args.domain_name})
+            cert_name = f"{name}-cert"
+            cert = aws.acm.Certificate(
+                cert_name, domain_name=args.domain_name,
+                subject_alternative_names=sans or None, validation_method="DNS",
+                tags=tagged(cert_name), opts=child_opts(self))
+            self.certificate = cert
+            records = []
+            for i, domain in enumerate([args.domain_name, *sans]):
+                option = cert.domain_validation_options.apply(
+                    lambda options, d=domain: next(o for o in options if o.domain_name == d))
+                records.append(aws.route53.Record(
+                    f"{name}-cert-validation-{i + 1}", zone_id=args.hosted_zone_id,
+                    name=option.resource_record_name, type=option.resource_record_type,
+                    records=[option.resource_record_value], ttl=60, allow_overwrite=True,
+                    opts=child_opts(self)))
+            validation = aws.acm.CertificateValidation(
+                f"{name}-cert-validation", certificate_arn=cert.arn,
+                validation_record_fqdns=[r.fqdn for r in records], opts=child_opts(self))
+            certificate_arn = validation.certificate_arn
+
+        # -- DNS: the public hosts point at the ALB ----------------------------------------------
+        if args.create_dns_records and args.hosted_zone_id is not None:
+            hosts = sorted({s.public_host for s in routed if s.public_host})
+            for i, host in enumerate(hosts):
+                aws.route53.Record(
+                    f"{name}-alias-{i + 1}", zone_id=args.hosted_zone_id, name=host, type="A",
+                    aliases=[aws.route53.RecordAliasArgs(
+                        name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
+                    opts=child_opts(self))
+
+        # -- target groups ---------------------------------------------------------------------
+        target_groups: dict[str, aws.lb.TargetGroup] = {}
+        for spec in routed:
+            tg_name = f"{name}-{spec.name}"
+            target_groups[spec.name] = aws.lb.TargetGroup(
+                tg_name, vpc_id=args.vpc_id, target_type="ip", protocol="HTTP",
+                port=spec.port, deregistration_delay=30,
+                health_check=aws.lb.TargetGroupHealthCheckArgs(
+                    enabled=True, protocol="HTTP", port="traffic-port",
+                    path=spec.health_path or "/", matcher="200-399",
+                    interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3),
+                tags=tagged(tg_name), opts=child_opts(self))
+
+        # -- listeners and routing -------------------------------------------------------------
+        default_spec = next((s for s in routed if s.public_host == args.domain_name
+                             and route_path(s.public_path) == ""), None)
+        if default_spec is not None:
+            default_action = aws.lb.ListenerDefaultActionArgs(
+                type="forward", target_group_arn=target_groups[default_spec.name].arn)
+        else:
+            default_action = aws.lb.ListenerDefaultActionArgs(
+                type="fixed-response",
+                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                    content_type="text/plain", message_body="Not Found", status_code="404"))
+        https_name = f"{name}-https"
+        https = aws.lb.Listener(
+            https_name, load_balancer_arn=alb.arn, port=443, protocol="HTTPS",
+            ssl_policy=TLS_POLICY, certificate_arn=certificate_arn,
+            default_actions=[default_action],
+            tags=tagged(https_name), opts=child_opts(self))
+        http_name = f"{name}-http"
+        aws.lb.Listener(
+            http_name, load_balancer_arn=alb.arn, port=80, protocol="HTTP",
+            default_actions=[aws.lb.ListenerDefaultActionArgs(
+                type="redirect", redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                    port="443", protocol="HTTPS", status_code="HTTP_301"))],
+            tags=tagged(http_name), opts=child_opts(self))
+
+        # Longest paths first so a prefix never shadows a longer one; ties by name.
+        ruled = sorted((s for s in routed if s is not default_spec),
+                       key=lambda s: (-len(route_path(s.public_path)), s.name))
+        rules: dict[str, aws.lb.ListenerRule] = {}
+        for i, spec in enumerate(ruled):
+            conditions = [aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(
+                    values=[spec.public_host]))]
+            patterns = path_patterns(spec.public_path)
+            if patterns:
+                conditions.append(aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=patterns)))
+            rule_name = f"{name}-{spec.name}-rule"
+            rules[spec.name] = aws.lb.ListenerRule(
+                rule_name, listener_arn=https.arn, priority=100 + 10 * i,
+                actions=[aws.lb.ListenerRuleActionArgs(
+                    type="forward", target_group_arn=target_groups[spec.name].arn)],
+                conditions=conditions,
+                tags=tagged(rule_name), opts=child_opts(self))
+
+        # -- per-service resources -------------------------------------------------------------
+        task_trust = pulumi.Output.json_dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": pulumi.Output.concat(
+                        "arn:", partition, ":ecs:", region, ":", account_id, ":*")},
+                },
+            }],
+        })
+
+        self.service_names = {}
+        self.target_group_arns = {n: tg.arn for n, tg in target_groups.items()}
+        for spec in args.services:
+            svc = f"{name}-{spec.name}"
+
+            log_group_name = f"{svc}-logs"
+            log_group = aws.cloudwatch.LogGroup(
+                log_group_name, name=f"/ecs/{name}/{spec.name}",
+                retention_in_days=args.log_retention_days, kms_key_id=args.kms_key_arn,
+                tags=tagged(log_group_name), opts=child_opts(self))
+
+            # Execution role: pull the image, write its own log streams, read its secrets.
+            execution_role_name = f"{svc}-execution"
+            execution_role = aws.iam.Role(
+                execution_role_name, assume_role_policy=task_trust,
+                description=f"ECS agent for {svc}: image pull, logs, its secrets",
+                tags=tagged(execution_role_name), opts=child_opts(self))
+            statements: list[dict[str, Any]] = []
+            repository_arn = ecr_repository_arn(spec.image_repository)
+            if repository_arn is not None:
+                statements += [
+                    {"Sid": "EcrAuth", "Effect": "Allow",
+                     "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+                    {"Sid": "EcrPull", "Effect": "Allow",
+                     "Action": ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer"],
+                     "Resource": repository_arn},
+                ]
+            statements.append({
+                "Sid": "Logs", "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*")})
+            secret_arns = _distinct([ref.arn for _, ref in sorted(spec.secrets.items())])
+            if secret_arns:
+                statements.append({
+                    "Sid": "Secrets", "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue", "Resource": secret_arns})
+                if args.kms_key_arn is not None:
+                    statements.append({
+                        "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
+                        "Resource": args.kms_key_arn,
+                        "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat(
+                            "secretsmanager.", region, ".amazonaws.com")}}})
+            aws.iam.RolePolicy(
+                f"{execution_role_name}-policy", role=execution_role.id,
+                policy=pulumi.Output.json_dumps(
+                    {"Version": "2012-10-17", "Statement": statements}),
+                opts=child_opts(self))
+
+            # Task role: what the application itself may do; nothing unless given.
+            task_role_name = f"{svc}-task"
+            task_role = aws.iam.Role(
+                task_role_name, assume_role_policy=task_trust,
+                description=f"Application role of {svc}",
+                tags=tagged(task_role_name), opts=child_opts(self))
+            task_statements = args.task_role_statements.get(spec.name) or ()
+            if task_statements:
+                aws.iam.RolePolicy(
+                    f"{task_role_name}-policy", role=task_role.id,
+                    policy=pulumi.Output.json_dumps({
+                        "Version": "2012-10-17",
+                        "Statement": [dict(s) for s in task_statements]}),
+                    opts=child_opts(self))
+
+            container: dict[str, Any] = {
+                "name": spec.name,
+                "image": image_reference(spec),
+                "essential": True,
+                "readonlyRootFilesystem": True,
+                "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp",
+                                 "readOnly": False}],
+                "linuxParameters": {"initProcessEnabled": True},
+                "environment": [{"name": k, "value": v}
+                                for k, v in sorted(spec.environment.items())],
+                "secrets": [{"name": k, "valueFrom": secret_value_from(ref.arn, ref.key)}
+                            for k, ref in sorted(spec.secrets.items())],
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": log_group.name,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": spec.name,
+                }},
+            }
+            if spec.port is not None:
+                container["portMappings"] = [{"name": spec.name, "containerPort": spec.port,
+                                              "protocol": "tcp"}]
+            task_def_name = f"{svc}-task-def"
+            task_definition = aws.ecs.TaskDefinition(
+                task_def_name, family=svc,
+                requires_compatibilities=["FARGATE"], network_mode="awsvpc",
+                cpu=str(spec.cpu), memory=str(spec.memory),
+                runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                    operating_system_family="LINUX",
+                    cpu_architecture=args.cpu_architecture.value),
+                execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
+                volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
+                container_definitions=pulumi.Output.json_dumps([container]),
+                tags=tagged(task_def_name), opts=child_opts(self))
+
+            served = spec.name in target_groups
+            service = aws.ecs.Service(
+                svc,
+                cluster=cluster.arn,
+                task_definition=task_definition.arn,
+                launch_type="FARGATE",
+                platform_version="LATEST",
+                desired_count=spec.replicas,
+                network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                    subnets=args.private_subnet_ids,
+                    security_groups=[args.app_security_group_id],
+                    assign_public_ip=False),
+                deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                    enable=True, rollback=True),
+                deployment_minimum_healthy_percent=100,
+                deployment_maximum_percent=200,
+                load_balancers=([aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_groups[spec.name].arn,
+                    container_name=spec.name, container_port=spec.port)]
+                    if served and spec.port is not None else None),
+                health_check_grace_period_seconds=(
+                    args.health_check_grace_period_seconds if served else None),
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+                enable_execute_command=False,
+                tags=tagged(svc),
+                opts=child_opts(
+                    self, ignore_changes=["desiredCount"],
+                    depends_on=([https, *([rules[spec.name]] if spec.name in rules else [])]
+                                if served else None)))
+            self.service_names[spec.name] = service.name
+
+            scaling_name = f"{svc}-scaling"
+            target = aws.appautoscaling.Target(
+                scaling_name, service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+                min_capacity=spec.min_replicas, max_capacity=spec.max_replicas,
+                tags=tagged(scaling_name), opts=child_opts(self))
+            aws.appautoscaling.Policy(
+                f"{svc}-cpu", policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=(
+                    aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                        predefined_metric_specification=(
+                            aws.appautoscaling
+                            .PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                                predefined_metric_type="ECSServiceAverageCPUUtilization")),
+                        target_value=float(spec.target_cpu_percent),
+                        scale_in_cooldown=300, scale_out_cooldown=60)),
+                opts=child_opts(self))
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.load_balancer_arn = alb.arn
+        self.load_balancer_dns_name = alb.dns_name
+        self.load_balancer_zone_id = alb.zone_id
+        self.alb_security_group_id = alb_sg.id
+        self.https_listener_arn = https.arn
+        self.certificate_arn = pulumi.Output.from_input(certificate_arn)
+        self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
+        self.register_outputs({
+            "cluster_name": self.cluster_name,
+            "cluster_arn": self.cluster_arn,
+            "load_balancer_arn": self.load_balancer_arn,
+            "load_balancer_dns_name": self.load_balancer_dns_name,
+            "load_balancer_zone_id": self.load_balancer_zone_id,
+            "alb_security_group_id": self.alb_security_group_id,
+            "https_listener_arn": self.https_listener_arn,
+            "service_names": self.service_names,
+            "target_group_arns": self.target_group_arns,
+            "certificate_arn": self.certificate_arn,
+            "url": self.url,
+        })
+

@@ -1,0 +1,557 @@
+{{/*
+Shared named templates. Every service folder (gateway/, api/, worker/, ui/) renders its objects
+through these, with a context dict:  (dict "ctx" $ "component" "<service>")
+so the four services can never drift apart.
+*/}}
+
+{{/* The chart name, overridable with nameOverride. */}}
+{{- define "forge.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The name prefix of every object: fullnameOverride, or <release>-<chart> (or <release> when it already contains the chart name). */}}
+{{- define "forge.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* chart-version, for the helm.sh/chart label. */}}
+{{- define "forge.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* <fullname>-<component>: the name of a service's objects. */}}
+{{- define "forge.componentName" -}}
+{{- printf "%s-%s" (include "forge.fullname" .ctx) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels that select every pod of the release (name, instance). */}}
+{{- define "forge.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "forge.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Selector labels of one component: name, instance, component only (selectors are immutable). */}}
+{{- define "forge.selectorLabels" -}}
+{{ include "forge.releaseSelectorLabels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* Standard labels of one component's objects. */}}
+{{- define "forge.labels" -}}
+helm.sh/chart: {{ include "forge.chart" .ctx }}
+{{ include "forge.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: {{ .ctx.Values.partOf }}
+{{- end }}
+
+{{/* The ServiceAccount name a service's pods run as. */}}
+{{- define "forge.serviceAccountName" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if $svc.serviceAccount.create }}
+{{- default (include "forge.componentName" .) $svc.serviceAccount.name }}
+{{- else }}
+{{- default "default" $svc.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Whether a service runs at least two pods, so a PodDisruptionBudget cannot block drains. */}}
+{{- define "forge.multiReplica" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $min := ternary $svc.autoscaling.minReplicas $svc.replicaCount $svc.autoscaling.enabled }}
+{{- if ge (int $min) 2 }}true{{ end }}
+{{- end }}
+
+{{/*
+The ConfigMap data of a service: the dataServices endpoints (when egress.dataServices), then
+its own env (which wins on conflict). All values are strings.
+*/}}
+{{- define "forge.configData" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $data := dict }}
+{{- if $svc.egress.dataServices }}
+{{- with .ctx.Values.dataServices.database }}
+{{- if .host }}
+{{- $_ := set $data "DATABASE_HOST" .host }}
+{{- $_ := set $data "DATABASE_PORT" (toString .port) }}
+{{- $_ := set $data "DATABASE_NAME" .name }}
+{{- end }}
+{{- end }}
+{{- with .ctx.Values.dataServices.cache }}
+{{- if .host }}
+{{- $_ := set $data "REDIS_HOST" .host }}
+{{- $_ := set $data "REDIS_PORT" (toString .port) }}
+{{- $_ := set $data "REDIS_ADDR" (printf "%s:%v" .host .port) }}
+{{- $_ := set $data "REDIS_TLS" (toString .tls) }}
+{{- end }}
+{{- end }}
+{{- with .ctx.Values.dataServices.kafka }}
+{{- if .brokers }}
+{{- $_ := set $data "KAFKA_BROKERS" .brokers }}
+{{- $_ := set $data "KAFKA_TLS" (toString .tls) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $key, $value := $svc.env }}
+{{- $_ := set $data $key (toString $value) }}
+{{- end }}
+{{- toYaml $data }}
+{{- end }}
+
+{{/*
+A service's ConfigMap. Extra keys: "name" (object name), "hook" (true for the migration's
+pre-install copy, which must exist before the release's regular objects).
+*/}}
+{{- define "forge.configMap" -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" (dict "ctx" .ctx "component" .labelComponent) | nindent 4 }}
+  {{- if .hook }}
+  annotations:
+    {{- include "forge.hookAnnotations" (dict "weight" "-10") | nindent 4 }}
+  {{- end }}
+data:
+  {{- include "forge.configData" . | trim | nindent 2 }}
+{{- end }}
+
+{{/* Annotations of the migration's hook objects. */}}
+{{- define "forge.hookAnnotations" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
+
+{{/* Fail on secretEnv entries that do not fit secrets.mode. */}}
+{{- define "forge.checkSecretEnv" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $mode := .ctx.Values.secrets.mode }}
+{{- if and (eq $mode "plain") (eq .ctx.Values.environment "prod") }}
+{{- fail "secrets.mode: plain is refused when environment is prod; use secrets.mode: external" }}
+{{- end }}
+{{- range $envName, $entry := $svc.secretEnv }}
+{{- if and (eq $mode "external") (not (hasKey $entry "remoteRef")) }}
+{{- fail (printf "%s.secretEnv.%s: secrets.mode external needs remoteRef {key, property}" $.component $envName) }}
+{{- end }}
+{{- if and (eq $mode "plain") (not (hasKey $entry "value")) }}
+{{- fail (printf "%s.secretEnv.%s: secrets.mode plain needs value" $.component $envName) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The secret a service's secretEnv fills: an ExternalSecret (secrets.mode external) or a plain
+Secret (secrets.mode plain). Nothing when secretEnv is empty. Extra keys: "name", "hook".
+*/}}
+{{- define "forge.secret" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- include "forge.checkSecretEnv" . }}
+{{- if $svc.secretEnv }}
+{{- if eq .ctx.Values.secrets.mode "external" }}
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+{{- else }}
+apiVersion: v1
+kind: Secret
+{{- end }}
+metadata:
+  name: {{ .name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" (dict "ctx" .ctx "component" .labelComponent) | nindent 4 }}
+  {{- if .hook }}
+  annotations:
+    {{- include "forge.hookAnnotations" (dict "weight" "-10") | nindent 4 }}
+  {{- end }}
+{{- if eq .ctx.Values.secrets.mode "external" }}
+spec:
+  refreshInterval: {{ .ctx.Values.secrets.refreshInterval }}
+  secretStoreRef:
+    kind: {{ .ctx.Values.secrets.storeRef.kind }}
+    name: {{ .ctx.Values.secrets.storeRef.name }}
+  target:
+    name: {{ .name }}
+    creationPolicy: Owner
+  data:
+    {{- range $envName, $entry := $svc.secretEnv }}
+    - secretKey: {{ $envName }}
+      remoteRef:
+        key: {{ $entry.remoteRef.key | quote }}
+        {{- with get $entry.remoteRef "property" }}
+        property: {{ . | quote }}
+        {{- end }}
+    {{- end }}
+{{- else }}
+type: Opaque
+stringData:
+  {{- range $envName, $entry := $svc.secretEnv }}
+  {{ $envName }}: {{ $entry.value | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The probes of a serving container, from probes.type (httpGet | exec | none). */}}
+{{- define "forge.probes" -}}
+{{- $probes := .svc.probes }}
+{{- if and (eq $probes.type "httpGet") (not .svc.port) }}
+{{- fail (printf "%s.probes.type httpGet needs %s.port; use exec or none for a service with no port" .component .component) }}
+{{- end }}
+{{- if and (eq $probes.type "exec") (not $probes.command) }}
+{{- fail (printf "%s.probes.type exec needs %s.probes.command" .component .component) }}
+{{- end }}
+{{- if ne $probes.type "none" }}
+{{- range $kind := list "startup" "liveness" "readiness" }}
+{{ $kind }}Probe:
+  {{- if eq $probes.type "httpGet" }}
+  httpGet:
+    path: {{ $probes.path }}
+    port: http
+  {{- else }}
+  exec:
+    command:
+      {{- toYaml $probes.command | nindent 6 }}
+  {{- end }}
+  {{- toYaml (index $probes $kind) | nindent 2 }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The pod spec shared by the Deployments and the migration Job. Keys: ctx, component (whose
+values block configures the pod), labelComponent (pod labels), containerName, configName,
+secretName, serviceAccountName, command, args, serving (ports + probes), spread
+(topologySpreadConstraints), restartPolicy ("" keeps the default).
+*/}}
+{{- define "forge.podSpec" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- with .ctx.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+serviceAccountName: {{ .serviceAccountName }}
+automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
+{{- with .restartPolicy }}
+restartPolicy: {{ . }}
+{{- end }}
+terminationGracePeriodSeconds: {{ $svc.terminationGracePeriodSeconds }}
+securityContext:
+  {{- toYaml $svc.podSecurityContext | nindent 2 }}
+containers:
+  - name: {{ .containerName }}
+    image: {{ printf "%s:%s" $svc.image.repository $svc.image.tag | quote }}
+    imagePullPolicy: {{ $svc.image.pullPolicy }}
+    {{- with .command }}
+    command:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with .args }}
+    args:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- if and .serving $svc.port }}
+    ports:
+      - name: http
+        containerPort: {{ $svc.port }}
+        protocol: TCP
+    {{- end }}
+    envFrom:
+      - configMapRef:
+          name: {{ .configName }}
+    {{- if $svc.secretEnv }}
+    env:
+      {{- range $envName, $_ := $svc.secretEnv }}
+      - name: {{ $envName }}
+        valueFrom:
+          secretKeyRef:
+            name: {{ $.secretName }}
+            key: {{ $envName }}
+      {{- end }}
+    {{- end }}
+    {{- if .serving }}
+    {{- include "forge.probes" (dict "svc" $svc "component" .component) | trim | nindent 4 }}
+    {{- end }}
+    resources:
+      {{- toYaml $svc.resources | nindent 6 }}
+    securityContext:
+      {{- toYaml $svc.securityContext | nindent 6 }}
+    volumeMounts:
+      - name: tmp
+        mountPath: /tmp
+volumes:
+  - name: tmp
+    emptyDir: {}
+{{- with $svc.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $svc.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $svc.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if and .spread $svc.topologySpread.enabled }}
+topologySpreadConstraints:
+  {{- range $key, $when := dict "topology.kubernetes.io/zone" $svc.topologySpread.zone "kubernetes.io/hostname" $svc.topologySpread.hostname }}
+  - maxSkew: {{ $svc.topologySpread.maxSkew }}
+    topologyKey: {{ $key }}
+    whenUnsatisfiable: {{ $when }}
+    labelSelector:
+      matchLabels:
+        {{- include "forge.selectorLabels" (dict "ctx" $.ctx "component" $.labelComponent) | nindent 8 }}
+    matchLabelKeys:
+      - pod-template-hash
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A service's Deployment. */}}
+{{- define "forge.deployment" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if $svc.enabled }}
+{{- $name := include "forge.componentName" . }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  {{- if not $svc.autoscaling.enabled }}
+  replicas: {{ $svc.replicaCount }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "forge.selectorLabels" . | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxUnavailable: 0
+      maxSurge: 25%
+  template:
+    metadata:
+      labels:
+        {{- toYaml (merge (fromYaml (include "forge.labels" .)) $svc.podLabels) | nindent 8 }}
+      annotations:
+        checksum/config: {{ include "forge.configData" . | sha256sum }}
+        checksum/secrets: {{ printf "%s|%s" (toYaml $svc.secretEnv) (toYaml .ctx.Values.secrets) | sha256sum }}
+        {{- with $svc.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      {{- include "forge.podSpec" (dict "ctx" .ctx "component" .component "labelComponent" .component "containerName" .component "configName" $name "secretName" $name "serviceAccountName" (include "forge.serviceAccountName" .) "command" $svc.command "args" $svc.args "serving" true "spread" true "restartPolicy" "") | trim | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* A service's ConfigMap and secret (regular release objects). */}}
+{{- define "forge.config" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if $svc.enabled }}
+{{- $name := include "forge.componentName" . }}
+{{- include "forge.configMap" (dict "ctx" .ctx "component" .component "labelComponent" .component "name" $name "hook" false) }}
+{{- $secret := include "forge.secret" (dict "ctx" .ctx "component" .component "labelComponent" .component "name" $name "hook" false) }}
+{{- if $secret }}
+---
+{{ $secret }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* A service's ClusterIP Service (only when it has a port). */}}
+{{- define "forge.service" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if and $svc.enabled $svc.port }}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "forge.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  type: {{ $svc.service.type }}
+  selector:
+    {{- include "forge.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $svc.service.port }}
+      targetPort: http
+      protocol: TCP
+{{- end }}
+{{- end }}
+
+{{/* A service's HorizontalPodAutoscaler (autoscaling.enabled). */}}
+{{- define "forge.hpa" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if and $svc.enabled $svc.autoscaling.enabled }}
+{{- if lt (int $svc.autoscaling.maxReplicas) (int $svc.autoscaling.minReplicas) }}
+{{- fail (printf "%s.autoscaling.maxReplicas (%v) is below %s.autoscaling.minReplicas (%v)" .component $svc.autoscaling.maxReplicas .component $svc.autoscaling.minReplicas) }}
+{{- end }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "forge.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "forge.componentName" . }}
+  minReplicas: {{ $svc.autoscaling.minReplicas }}
+  maxReplicas: {{ $svc.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $svc.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- end }}
+
+{{/* A service's PodDisruptionBudget: only with pdb.enabled and at least two replicas. */}}
+{{- define "forge.pdb" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if and $svc.enabled $svc.pdb.enabled (include "forge.multiReplica" .) }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "forge.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ $svc.pdb.maxUnavailable }}
+  unhealthyPodEvictionPolicy: AlwaysAllow
+  selector:
+    matchLabels:
+      {{- include "forge.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* A service's ServiceAccount (serviceAccount.create). */}}
+{{- define "forge.serviceAccount" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- if and $svc.enabled $svc.serviceAccount.create }}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ include "forge.serviceAccountName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+  {{- with $svc.serviceAccount.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
+{{- end }}
+{{- end }}
+
+{{/* Egress rules to the data services and AWS APIs a service's egress block asks for. */}}
+{{- define "forge.externalEgress" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $np := .ctx.Values.networkPolicy }}
+{{- if and $svc.egress.dataServices $np.dataServiceCidrs }}
+- to:
+    {{- range $np.dataServiceCidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  ports:
+    - protocol: TCP
+      port: {{ .ctx.Values.dataServices.database.port }}
+    - protocol: TCP
+      port: {{ .ctx.Values.dataServices.cache.port }}
+    - protocol: TCP
+      port: {{ $np.kafkaPorts.from }}
+      endPort: {{ $np.kafkaPorts.to }}
+{{- end }}
+{{- if and $svc.egress.awsApis $np.awsApiCidrs }}
+- to:
+    {{- range $np.awsApiCidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  ports:
+    - protocol: TCP
+      port: 443
+{{- end }}
+{{- end }}
+
+{{/*
+A service's NetworkPolicy: what it admits (the ingress controller when ingress.enabled, the
+pods of its allowedClients) and where it may connect (services that list it as a client,
+data services, AWS APIs). DNS and the default deny are release-wide policies.
+*/}}
+{{- define "forge.networkPolicy" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $np := .ctx.Values.networkPolicy }}
+{{- if and $svc.enabled $np.enabled }}
+{{- $ingress := list }}
+{{- if $svc.port }}
+{{- if and .ctx.Values.ingress.enabled $svc.ingress.enabled }}
+{{- $peer := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $np.ingressControllerNamespace)) }}
+{{- with $np.ingressControllerPodLabels }}
+{{- $_ := set $peer "podSelector" (dict "matchLabels" .) }}
+{{- end }}
+{{- $ingress = append $ingress (dict "from" (list $peer) "ports" (list (dict "protocol" "TCP" "port" $svc.port))) }}
+{{- end }}
+{{- range $client := $svc.allowedClients }}
+{{- if (index $.ctx.Values $client).enabled }}
+{{- $selector := fromYaml (include "forge.selectorLabels" (dict "ctx" $.ctx "component" $client)) }}
+{{- $ingress = append $ingress (dict "from" (list (dict "podSelector" (dict "matchLabels" $selector))) "ports" (list (dict "protocol" "TCP" "port" $svc.port))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $egress := list }}
+{{- range $server := list "gateway" "api" "worker" "ui" }}
+{{- $target := index $.ctx.Values $server }}
+{{- if and $target.enabled $target.port (has $.component $target.allowedClients) }}
+{{- $selector := fromYaml (include "forge.selectorLabels" (dict "ctx" $.ctx "component" $server)) }}
+{{- $egress = append $egress (dict "to" (list (dict "podSelector" (dict "matchLabels" $selector))) "ports" (list (dict "protocol" "TCP" "port" $target.port))) }}
+{{- end }}
+{{- end }}
+{{- $external := include "forge.externalEgress" . | trim }}
+{{- if $external }}
+{{- $egress = concat $egress (fromYamlArray $external) }}
+{{- end }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "forge.componentName" . }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "forge.selectorLabels" . | nindent 6 }}
+  policyTypes:
+    - Ingress
+    - Egress
+  ingress:
+    {{- toYaml $ingress | nindent 4 }}
+  egress:
+    {{- toYaml $egress | nindent 4 }}
+{{- end }}
+{{- end }}

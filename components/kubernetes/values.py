@@ -1,0 +1,277 @@
+"""The forge-platform chart's values, built from cloud-neutral ServiceSpecs.
+
+`platform_values(...)` is pure: it creates no resource, reads no config, and returns the
+complete values document (the chart's packaged values.yaml with the program's decisions merged
+over it, exactly as Helm merges them), so it validates against the chart's values.schema.json on
+its own and any Pulumi program, or a test, can use it.
+
+Secrets only ever travel by reference: a `SecretReference(arn, key)` becomes
+`secretEnv.<NAME>.remoteRef = {key: <arn>, property: <key>}`, which the chart turns into an
+ExternalSecret read by the External Secrets Operator from AWS Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import pathlib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pulumi
+import yaml
+
+from components.common import ServiceSpec
+
+CHART_NAME = "forge-platform"
+"""The chart's name (Chart.yaml `name`)."""
+
+SERVICE_NAMES: tuple[str, ...] = ("gateway", "api", "worker", "ui")
+"""The services the chart knows, in the order it renders them."""
+
+DATA_SERVICE_CLIENTS: frozenset[str] = frozenset({"api", "worker"})
+"""Services that reach the database, cache and Kafka (egress + endpoint variables)."""
+
+SERVICE_CLIENTS: Mapping[str, tuple[str, ...]] = {"api": ("gateway",)}
+"""Which services may connect to which: the api admits the gateway; nothing else is internal."""
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+"""The ServiceAccount annotation EKS reads for IAM Roles for Service Accounts."""
+
+SecretsMode = Literal["external", "plain"]
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def chart_path() -> pathlib.Path:
+    """The packaged chart's directory, found through the `components.kubernetes` package.
+
+    A program that imports the components gets the chart with them (package data), wherever
+    they are installed. Raises RuntimeError when the package is not installed as plain files
+    (Helm needs a directory).
+    """
+    path = importlib.resources.files("components.kubernetes") / "chart" / CHART_NAME
+    if not isinstance(path, pathlib.Path) or not (path / "Chart.yaml").is_file():
+        raise RuntimeError(
+            f"the {CHART_NAME} chart is not installed as files next to components.kubernetes "
+            f"({path}); install the forge-infra distribution unzipped")
+    return path
+
+
+def fullname(release_name: str, fullname_override: str = "") -> str:
+    """The chart's name prefix for a release, as its `forge.fullname` template computes it."""
+    if fullname_override:
+        return fullname_override[:63].rstrip("-")
+    if CHART_NAME in release_name:
+        return release_name[:63].rstrip("-")
+    return f"{release_name}-{CHART_NAME}"[:63].rstrip("-")
+
+
+def service_account_name(release_name: str, service: str, *, fullname_override: str = "") -> str:
+    """The ServiceAccount a service's pods run as (`<fullname>-<service>`), for IRSA trust.
+
+    An IAM role's trust policy names `system:serviceaccount:<namespace>:<this>`; the chart
+    creates the account under exactly this name unless its values set serviceAccount.name.
+    """
+    if service not in SERVICE_NAMES:
+        raise ValueError(f"unknown service {service!r}; the chart knows {list(SERVICE_NAMES)}")
+    return f"{fullname(release_name, fullname_override)}-{service}"[:63].rstrip("-")
+
+
+@functools.cache
+def _chart_defaults() -> dict[str, Any]:
+    """The chart's values.yaml, parsed once."""
+    with (chart_path() / "values.yaml").open(encoding="utf-8") as handle:
+        defaults: dict[str, Any] = yaml.safe_load(handle)
+    return defaults
+
+
+def chart_default_values() -> dict[str, Any]:
+    """A fresh copy of the chart's default values (its values.yaml)."""
+    return _copy(_chart_defaults())
+
+
+def _copy(value: Any) -> Any:
+    """Copy maps and lists; leave leaves (Pulumi Outputs included) as they are."""
+    if isinstance(value, Mapping):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copy(item) for item in value]
+    return value
+
+
+def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge `override` over `base` the way Helm coalesces values.
+
+    Maps merge key by key, recursively; any other value (lists included) replaces the base's.
+    Neither argument is modified; Pulumi Inputs among the values are kept as they are.
+    """
+    merged: dict[str, Any] = _copy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_values(merged[key], value)
+        else:
+            merged[key] = _copy(value)
+    return merged
+
+
+def _is_within(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def _service_block(spec: ServiceSpec, *, environment: str, domain: str | None,
+                   role_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    """The chart values of one service, from its spec."""
+    if spec.health_path is not None and spec.port is None:
+        raise ValueError(
+            f"service {spec.name!r}: health_path {spec.health_path!r} needs a port; "
+            "a service without port has no HTTP health check")
+    for env_name in [*spec.environment, *spec.secrets]:
+        if not _ENV_NAME.match(env_name):
+            raise ValueError(f"service {spec.name!r}: {env_name!r} is not a valid "
+                             "environment variable name")
+    clash = sorted(set(spec.environment) & set(spec.secrets))
+    if clash:
+        raise ValueError(f"service {spec.name!r}: {clash} appear in both environment and "
+                         "secrets")
+    if spec.public_host is not None and domain is not None and not _is_within(
+            spec.public_host, domain):
+        raise ValueError(f"service {spec.name!r}: public_host {spec.public_host!r} is not "
+                         f"within domain {domain!r}")
+
+    memory = f"{spec.memory}Mi"
+    cpu = f"{spec.cpu_millicores}m"
+    secret_env: dict[str, Any] = {}
+    for env_name, ref in spec.secrets.items():
+        remote_ref: dict[str, Any] = {"key": ref.arn}
+        if ref.key is not None:
+            remote_ref["property"] = ref.key
+        secret_env[env_name] = {"remoteRef": remote_ref}
+
+    block: dict[str, Any] = {
+        "enabled": True,
+        "image": {"repository": spec.image_repository, "tag": spec.image_tag},
+        "replicaCount": spec.replicas,
+        "port": spec.port or 0,
+        "probes": ({"type": "httpGet", "path": spec.health_path}
+                   if spec.health_path is not None else {"type": "none", "path": ""}),
+        "resources": {"requests": {"cpu": cpu, "memory": memory},
+                      "limits": {"cpu": cpu, "memory": memory}},
+        "autoscaling": {
+            "enabled": spec.max_replicas > spec.min_replicas,
+            "minReplicas": spec.min_replicas,
+            "maxReplicas": spec.max_replicas,
+            "targetCPUUtilizationPercentage": spec.target_cpu_percent,
+        },
+        "env": dict(spec.environment),
+        "secretEnv": secret_env,
+        "egress": {"dataServices": spec.name in DATA_SERVICE_CLIENTS,
+                   "awsApis": role_arn is not None},
+        "allowedClients": list(SERVICE_CLIENTS.get(spec.name, ())),
+        "ingress": {
+            "enabled": domain is not None and spec.public_host is not None,
+            "host": spec.public_host if domain is not None and spec.public_host else "",
+            "path": spec.public_path,
+        },
+        "topologySpread": {"zone": "DoNotSchedule" if environment == "prod"
+                           else "ScheduleAnyway"},
+    }
+    if role_arn is not None:
+        block["serviceAccount"] = {"annotations": {IRSA_ANNOTATION: role_arn}}
+    return block
+
+
+def platform_values(
+    *,
+    environment: str,
+    domain: str | None,
+    services: Sequence[ServiceSpec],
+    database_host: pulumi.Input[str] | None = None,
+    database_port: pulumi.Input[int] = 5432,
+    database_name: pulumi.Input[str] = "forge",
+    cache_host: pulumi.Input[str] | None = None,
+    cache_port: pulumi.Input[int] = 6379,
+    cache_tls: bool = True,
+    kafka_brokers: pulumi.Input[str] | None = None,
+    kafka_tls: bool = True,
+    secrets_mode: SecretsMode = "external",
+    secret_store_name: str = "aws-secrets-manager",
+    secret_store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore",
+    service_account_role_arns: Mapping[str, pulumi.Input[str]] | None = None,
+    data_service_cidrs: Sequence[str] = (),
+    aws_api_cidrs: Sequence[str] = (),
+    ingress_class: str = "nginx",
+    cluster_issuer: str | None = None,
+    ingress_controller_namespace: str = "ingress-nginx",
+    migration_command: Sequence[str] | None = None,
+) -> pulumi.Output[dict[str, Any]]:
+    """The complete values of the forge-platform chart for one environment.
+
+    `services` are the platform's ServiceSpecs (gateway, api, worker, ui; each at most once);
+    a service not listed is disabled. Kubernetes resources come from the spec (cpu in ECS units
+    -> millicores, memory MiB, requests = limits); autoscaling is on when max_replicas >
+    min_replicas; secrets become Secrets Manager references (ARN + JSON key), never values.
+    Data-service endpoints are host names and ports only (`database_host`, `cache_host`,
+    `kafka_brokers`; None leaves that service's variables out): credentials reach the pods
+    through the specs' SecretReferences. `domain` None keeps every service internal (no
+    Ingress); otherwise each `public_host` must be within it. `service_account_role_arns` maps
+    a service name to its IRSA role, which also opens its egress to `aws_api_cidrs` on 443. api
+    and worker reach the data services (`data_service_cidrs`) and receive their endpoints; the
+    api admits only the gateway. `migration_command` replaces the chart's migration command.
+    Raises ValueError on inconsistent input, naming what conflicts.
+    """
+    if environment not in ("dev", "staging", "prod"):
+        raise ValueError(f"environment must be dev, staging or prod, not {environment!r}")
+    if secrets_mode not in ("external", "plain"):
+        raise ValueError(f"secrets_mode must be 'external' or 'plain', not {secrets_mode!r}")
+    if secrets_mode == "plain" and environment == "prod":
+        raise ValueError("secrets_mode 'plain' is refused for environment 'prod'")
+    names = [spec.name for spec in services]
+    unknown = sorted(set(names) - set(SERVICE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown services {unknown}; the chart knows {list(SERVICE_NAMES)}")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"services listed more than once: {duplicates}")
+    role_arns = dict(service_account_role_arns or {})
+    stray_roles = sorted(set(role_arns) - set(names))
+    if stray_roles:
+        raise ValueError(f"service_account_role_arns names services not deployed: {stray_roles}")
+    if secrets_mode == "plain":
+        with_secrets = sorted(spec.name for spec in services if spec.secrets)
+        if with_secrets:
+            raise ValueError(
+                f"secrets_mode 'plain' cannot carry the SecretReferences of {with_secrets}: "
+                "secrets go by reference; use secrets_mode 'external'")
+
+    overrides: dict[str, Any] = {
+        "environment": environment,
+        "dataServices": {
+            "database": {"host": database_host if database_host is not None else "",
+                         "port": database_port, "name": database_name},
+            "cache": {"host": cache_host if cache_host is not None else "", "port": cache_port,
+                      "tls": cache_tls},
+            "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",
+                      "tls": kafka_tls},
+        },
+        "secrets": {"mode": secrets_mode,
+                    "storeRef": {"kind": secret_store_kind, "name": secret_store_name}},
+        "ingress": {"enabled": domain is not None, "className": ingress_class,
+                    "clusterIssuer": cluster_issuer or ""},
+        "networkPolicy": {"ingressControllerNamespace": ingress_controller_namespace,
+                          "dataServiceCidrs": list(data_service_cidrs),
+                          "awsApiCidrs": list(aws_api_cidrs)},
+        "migrations": {"enabled": "api" in names},
+    }
+    if migration_command is not None:
+        overrides["migrations"]["command"] = list(migration_command)
+    by_name = {spec.name: spec for spec in services}
+    for name in SERVICE_NAMES:
+        spec = by_name.get(name)
+        overrides[name] = (
+            _service_block(spec, environment=environment, domain=domain,
+                           role_arn=role_arns.get(name))
+            if spec is not None else {"enabled": False})
+    values = merge_values(chart_default_values(), overrides)
+    return pulumi.Output.from_input(values)  # type: ignore[return-value]
