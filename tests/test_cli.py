@@ -101,3 +101,15 @@ def test_the_installed_command_exits_1_on_bad_config(broken_project: Path) -> No
     assert result.returncode == 1
     assert "forge-infra:database.instance_klass" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_plan_all_plans_every_stack_with_progress(runner: CliRunner, tmp_path: Path) -> None:
+    pattern = str(tmp_path / "plan-{stack}.json")
+    result = runner.invoke(main, ["plan", "--all", "-q", "-C", str(ROOT), "--json", pattern])
+    assert result.exit_code == 0, result.output
+    summaries = [line for line in result.output.splitlines() if line.startswith("Plan ")]
+    assert [line.split(":")[0] for line in summaries] == ["Plan dev", "Plan staging",
+                                                          "Plan prod"]
+    assert "[3/3] planning prod ..." in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "plan-dev.json", "plan-prod.json", "plan-staging.json"]

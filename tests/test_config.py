@@ -155,6 +155,8 @@ BAD_INPUTS = [
     ("dev", lambda v: mutate(v, "vault:token", "x"), "vault:token", "unknown namespace"),
     ("dev", lambda v: mutate(v, "forge-infra:app.hosted_zone_id", None),
      "forge-infra:app.domain", "platform ecs serves HTTPS"),
+    ("dev", lambda v: mutate(v, "forge-infra:app.name", "forge-platform"),
+     "forge-infra:app.name", "too long for ECS"),
     ("staging", lambda v: mutate(v, "forge-infra:eks.endpoint_public_access", True),
      "forge-infra:eks.public_access_cidrs", "0.0.0.0/0 is not accepted"),
 ]

@@ -43,6 +43,9 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 SERVICE_NAMES = ("gateway", "api", "worker", "ui")
 #: Config namespaces a stack file may use besides the project's own (provider settings).
 PROVIDER_NAMESPACES = frozenset({"aws", "gcp", "azure-native", "kubernetes", "random", "pulumi"})
+#: Characters an ECS load balancer or target group name may use before Pulumi's 8-character
+#: random suffix (AWS allows 32).
+ECS_NAME_BUDGET = 24
 #: Valid Fargate (cpu units -> memory MiB) combinations.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
@@ -536,6 +539,13 @@ def cross_field_problems(config: StackConfig) -> list[str]:
             add(f"{path}.env", f"{sorted(overlap)} also set in secrets; keep each variable in "
                                "one place")
 
+    if config.platform is Platform.ECS:
+        longest = max(len(n) for n in SERVICE_NAMES)
+        if len(config.app.name) + len(config.stack) + longest + 2 > ECS_NAME_BUDGET:
+            add("app.name", f"{config.app.name!r} with stack {config.stack!r} is too long for ECS: "
+                            f"load balancer and target group names ('<app>-<stack>-<service>') "
+                            f"must stay within {ECS_NAME_BUDGET} characters; shorten app.name to "
+                            f"{ECS_NAME_BUDGET - len(config.stack) - longest - 2} characters")
     if config.platform is Platform.ECS and not (config.app.domain and config.app.hosted_zone_id):
         add("app.domain", "platform ecs serves HTTPS on the load balancer: set app.domain and "
                           "app.hosted_zone_id (the certificate is validated through Route 53)")

@@ -253,7 +253,9 @@ def _build_aws(config: StackConfig) -> None:
         specs = service_specs(config, environment=data_environment, database=database,
                               cache=cache, app_secret_arns=app_secret_arns)
         assert config.app.domain is not None  # the config model requires it for ecs
-        compute = EcsCompute(f"{prefix}-ecs", EcsComputeArgs(
+        # The ALB and target groups take their AWS names from this one (32 characters at most
+        # with Pulumi's suffix), so it is the bare prefix; see ECS_NAME_BUDGET in config.py.
+        compute = EcsCompute(prefix, EcsComputeArgs(
             vpc_id=network.vpc_id,
             public_subnet_ids=network.public_subnet_ids,
             private_subnet_ids=network.private_subnet_ids,

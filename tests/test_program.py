@@ -1,0 +1,146 @@
+"""The whole program per stack: the shape that distinguishes dev, staging and prod, on both
+platforms, and the properties that must hold across every resource of a stack."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from forge_infra.config import Platform
+from forge_infra.plan.recorder import Recording
+from forge_infra.program import build
+from tests.conftest import STACKS, stack_config
+from tests.helpers import is_taggable, run_mocked
+
+STATEFUL_TYPES = {
+    "aws:rds/instance:Instance",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:msk/cluster:Cluster",
+    "aws:s3/bucket:Bucket",
+    "aws:ebs/volume:Volume",
+}
+
+
+def build_stack(stack: str, platform: str | None = None) -> Recording:
+    overrides = {"platform": platform} if platform else {}
+    config = stack_config(stack, **overrides)
+    return run_mocked(lambda: build(config), stack=stack)
+
+
+@pytest.fixture(scope="module")
+def recordings() -> dict[str, Recording]:
+    return {stack: build_stack(stack) for stack in STACKS}
+
+
+def counts(recording: Recording) -> Counter[str]:
+    return Counter(r.type for r in recording.resources)
+
+
+def test_dev_staging_prod_differ_where_the_stack_files_differ(recordings) -> None:
+    dev, staging, prod = (counts(recordings[s]) for s in STACKS)
+    # AZs: one public, private and database subnet per AZ.
+    assert (dev["aws:ec2/subnet:Subnet"], staging["aws:ec2/subnet:Subnet"],
+            prod["aws:ec2/subnet:Subnet"]) == (6, 9, 9)
+    # NAT: single in dev and staging, one per AZ in prod.
+    assert (dev["aws:ec2/natGateway:NatGateway"], staging["aws:ec2/natGateway:NatGateway"],
+            prod["aws:ec2/natGateway:NatGateway"]) == (1, 1, 3)
+    # Kafka: 1 Redpanda broker, 3 Redpanda brokers, a 3-broker MSK cluster.
+    assert dev["aws:ec2/instance:Instance"] == 1 and staging["aws:ec2/instance:Instance"] == 3
+    assert prod["aws:msk/cluster:Cluster"] == 1 and prod["aws:ec2/instance:Instance"] == 0
+    msk = recordings["prod"].one("aws:msk/cluster:Cluster")
+    assert msk.inputs["numberOfBrokerNodes"] == 3
+    # Platforms: ECS in dev, EKS with the Helm release in staging and prod.
+    assert dev["aws:ecs/cluster:Cluster"] == 1 and dev["aws:eks/cluster:Cluster"] == 0
+    for stack in ("staging", "prod"):
+        assert counts(recordings[stack])["kubernetes:helm.sh/v3:Release"] == 1
+    # CDN only in prod.
+    assert prod["aws:cloudfront/distribution:Distribution"] == 1
+    assert dev["aws:cloudfront/distribution:Distribution"] == 0
+
+
+def test_database_and_cache_availability_per_stack(recordings) -> None:
+    expected = {"dev": (False, 1), "staging": (False, 2), "prod": (True, 2)}
+    for stack, (multi_az, nodes) in expected.items():
+        rds = recordings[stack].one("aws:rds/instance:Instance")
+        assert rds.inputs["multiAz"] is multi_az, rds.urn
+        assert rds.inputs["publiclyAccessible"] is False, rds.urn
+        assert rds.inputs["storageEncrypted"] is True, rds.urn
+        cache = recordings[stack].one("aws:elasticache/replicationGroup:ReplicationGroup")
+        assert cache.inputs["numCacheClusters"] == nodes, cache.urn
+        assert cache.inputs["automaticFailoverEnabled"] is (nodes > 1), cache.urn
+    prod_rds = recordings["prod"].one("aws:rds/instance:Instance")
+    assert prod_rds.inputs["deletionProtection"] is True
+    assert prod_rds.inputs["backupRetentionPeriod"] == 14
+
+
+def test_prod_protects_every_stateful_resource_and_dev_none(recordings) -> None:
+    prod_stateful = [r for r in recordings["prod"].resources if r.type in STATEFUL_TYPES]
+    assert len(prod_stateful) >= 6  # rds, cache, msk, 3 buckets, cdn assets bucket
+    unprotected = [r.urn for r in prod_stateful if not r.protect]
+    assert unprotected == []
+    assert [r.urn for r in recordings["dev"].resources if r.protect] == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_taggable_resource_carries_component_and_name(recordings, stack) -> None:
+    checked = 0
+    for resource in recordings[stack].resources:
+        if not resource.custom or not is_taggable(resource.type):
+            continue
+        tags = resource.inputs.get("tags") or {}
+        assert {"Name", "component"} <= set(tags), f"{resource.urn}: {tags}"
+        assert tags["component"].startswith("forge:aws:"), resource.urn
+        checked += 1
+    assert checked > 40
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_provider_sets_the_standard_default_tags(recordings, stack) -> None:
+    provider = recordings[stack].one("pulumi:providers:aws", f"forge-{stack}-aws")
+    assert provider.inputs["region"] == "us-east-1"
+    tags = json.loads(provider.inputs["defaultTags"])["tags"] if isinstance(
+        provider.inputs["defaultTags"], str) else provider.inputs["defaultTags"]["tags"]
+    assert {k: tags[k] for k in ("app", "environment", "managed-by")} == {
+        "app": "forge", "environment": stack, "managed-by": "forge-infra"}
+    custom = [r for r in recordings[stack].resources
+              if r.custom and r.type.startswith("aws:")]
+    assert all(r.provider == provider.urn for r in custom
+               if r.type != "aws:acm/certificate:Certificate"
+               and r.type != "aws:acm/certificateValidation:CertificateValidation")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("platform", [p.value for p in Platform])
+def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
+    recording = build_stack(stack, platform)
+    types = counts(recording)
+    if platform == "eks":
+        assert types["aws:eks/cluster:Cluster"] == 1
+        assert types["aws:eks/nodeGroup:NodeGroup"] == 1
+        assert types["kubernetes:helm.sh/v3:Release"] == 1
+        assert types["aws:ecs/service:Service"] == 0
+        release = recording.one("kubernetes:helm.sh/v3:Release")
+        values = release.inputs["values"]
+        assert values["dataServices"]["database"]["host"].endswith(".rds.amazonaws.com")
+        assert values["dataServices"]["cache"]["host"].startswith("master.")
+    else:
+        assert types["aws:ecs/service:Service"] == 4
+        assert types["aws:eks/cluster:Cluster"] == 0
+        services = recording.of_type("aws:ecs/service:Service")
+        private = set(recording.exports["private_subnet_ids"])
+        for service in services:
+            network = service.inputs["networkConfiguration"]
+            assert set(network["subnets"]) <= private, service.urn
+            assert network["assignPublicIp"] is False, service.urn
+
+
+def test_database_security_group_admits_only_the_app_security_group(recordings) -> None:
+    recording = recordings["prod"]
+    app_sg = recording.exports["app_security_group_id"]
+    database = next(r for r in recording.resources if r.type.endswith("Database"))
+    rules = [r for r in recording.children_of(database.urn)
+             if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
+    assert rules and all(r.inputs.get("referencedSecurityGroupId") == app_sg for r in rules)
+    assert all("cidrIpv4" not in r.inputs for r in rules)

@@ -1,0 +1,86 @@
+"""The project files the Pulumi CLI, CI and Docker read, checked with their own validators."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from tests.conftest import ROOT, STACKS
+
+SCHEMA = Path(__file__).parent / "data" / "pulumi-project.schema.json"
+SHARED_SCHEMA = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
+
+
+def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    if SHARED_SCHEMA.is_file():  # the vendored copy must not drift from the reference
+        assert json.loads(SHARED_SCHEMA.read_text()) == schema
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    jsonschema.Draft202012Validator(schema).validate(project)
+    assert project["name"] == "forge-infra"
+    assert project["runtime"] == {"name": "python",
+                                  "options": {"toolchain": "pip", "virtualenv": ".venv"}}
+    main = ROOT / project["main"]
+    assert (main / "__main__.py").is_file()
+
+
+def test_pulumi_yaml_schema_rejects_a_bad_runtime() -> None:
+    schema = json.loads(SCHEMA.read_text())
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(
+        {"name": "x", "runtime": {"name": "python", "opts": {}}}))
+    assert errors
+
+
+def test_example_stack_files_hold_no_secret_values() -> None:
+    """Secrets are added per deployment with `pulumi config set --secret`, never committed."""
+    for stack in STACKS:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert "forge-infra:secrets" not in config
+        assert not any(isinstance(v, dict) and "secure" in v for v in config.values())
+
+
+def test_requirements_install_the_project_for_pulumi_install() -> None:
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines == ["-e ."]
+
+
+def _run(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert path, f"{name} is not installed (dev extras)"
+    return path
+
+
+def test_github_workflows_validate() -> None:
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    result = _run(_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+                  *map(str, workflows))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_workflow_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    command = next(line.strip() for line in readme.splitlines()
+                   if line.strip().startswith("python3 -m venv .venv") and "pytest" in line)
+    assert command in workflow
+    assert command.replace("pip install -e", "pip install -q -e") in ci_run
+
+
+def test_dockerfiles_pass_hadolint() -> None:
+    dockerfiles = sorted((ROOT / "docker").glob("*Dockerfile"))
+    assert dockerfiles
+    result = _run(_tool("hadolint"), *map(str, dockerfiles))
+    assert result.returncode == 0, result.stdout + result.stderr
