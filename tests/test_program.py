@@ -144,3 +144,21 @@ def test_database_security_group_admits_only_the_app_security_group(recordings) 
              if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
     assert rules and all(r.inputs.get("referencedSecurityGroupId") == app_sg for r in rules)
     assert all("cidrIpv4" not in r.inputs for r in rules)
+
+
+def test_offline_addresses_fall_inside_their_subnets(recordings) -> None:
+    """The mocks place ENIs in their subnet's range, as AWS would (first four reserved)."""
+    import ipaddress
+
+    recording = recordings["staging"]
+    subnets = {r.resource_id: ipaddress.ip_network(r.inputs["cidrBlock"])
+               for r in recording.of_type("aws:ec2/subnet:Subnet")}
+    enis = recording.of_type("aws:ec2/networkInterface:NetworkInterface")
+    assert len(enis) == 3
+    for eni in enis:
+        network = subnets[eni.inputs["subnetId"]]
+        address = ipaddress.ip_address(eni.outputs["privateIp"])
+        assert address in network and address >= network.network_address + 4, eni.urn
+    brokers = recording.exports["kafka_bootstrap_brokers"].split(",")
+    assert sorted(b.rsplit(":", 1)[0] for b in brokers) == sorted(
+        e.outputs["privateIp"] for e in enis)

@@ -14,6 +14,7 @@ silently empty answer would let a program pass offline and fail in a real run.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import pathlib
 from collections.abc import Callable
@@ -98,6 +99,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
         self.region = region
         self.account_id = account_id
+        self._subnet_cidrs: dict[str, str] = {}
         self._resource_handlers: dict[str, Callable[[str, dict[str, Any], str], dict[str, Any]]] = {
             "aws:ec2/vpc:Vpc": self._vpc,
             "aws:ec2/subnet:Subnet": self._subnet,
@@ -175,6 +177,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             return stable_hex(args.typ, args.name, length=8), inputs
         resource_id = self._resource_id(args.typ, args.name, inputs)
+        if args.typ == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("cidrBlock"), str):
+            self._subnet_cidrs[resource_id] = inputs["cidrBlock"]
         outputs = dict(inputs)
         if args.typ.startswith("aws:"):
             outputs.setdefault("arn", self._arn(args.typ, args.name, inputs, resource_id))
@@ -267,14 +271,22 @@ class ProviderMocks(pulumi.runtime.Mocks):
         public_ip = f"203.0.{(h >> 8) % 256}.{h % 256}"
         return {"publicIp": public_ip, "allocationId": _id, "domain": "vpc"}
 
-    def _nat_gateway(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+    def _private_ip(self, kind: str, name: str, inputs: dict[str, Any]) -> str:
+        """A stable address inside the resource's subnet (AWS reserves the first four and the
+        last address of every subnet), or in 10.0.0.0/16 when the subnet is unknown."""
+        h = int(stable_hex(kind, name, length=8), 16)
+        cidr = self._subnet_cidrs.get(str(inputs.get("subnetId")), "10.0.0.0/16")
+        network = ipaddress.ip_network(cidr, strict=False)
+        usable = max(network.num_addresses - 5, 1)
+        return str(network.network_address + 4 + h % usable)
+
+    def _nat_gateway(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         h = int(stable_hex("nat", name, length=4), 16)
-        return {"privateIp": f"10.0.{(h >> 8) % 256}.{h % 256}",
+        return {"privateIp": self._private_ip("nat", name, inputs),
                 "publicIp": f"203.0.{(h >> 8) % 256}.{h % 256}"}
 
-    def _instance(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        h = int(stable_hex("instance", name, length=4), 16)
-        ip = f"10.0.{(h >> 8) % 256}.{h % 256}"
+    def _instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        ip = self._private_ip("instance", name, inputs)
         return {"privateIp": ip,
                 "privateDns": f"ip-{ip.replace('.', '-')}.ec2.internal",
                 "primaryNetworkInterfaceId": "eni-" + stable_hex("eni", name)}
@@ -282,8 +294,7 @@ class ProviderMocks(pulumi.runtime.Mocks):
     def _network_interface(self, name: str, inputs: dict[str, Any],
                            _id: str) -> dict[str, Any]:
         """A private address derived from the name (or the one asked for)."""
-        h = int(stable_hex("eni", name, length=4), 16)
-        ip = inputs.get("privateIp") or f"10.0.{(h >> 8) % 256}.{h % 250 + 4}"
+        ip = inputs.get("privateIp") or self._private_ip("eni", name, inputs)
         return {"privateIp": ip, "privateIps": [ip],
                 "privateDnsName": f"ip-{ip.replace('.', '-')}.ec2.internal",
                 "macAddress": "0e:" + ":".join(
