@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.aws.security import ingress_from_groups
 from components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Cache"
@@ -129,18 +130,10 @@ class Cache(pulumi.ComponentResource):
             tags=tags(f"{name}-sg"),
             opts=child_opts(self),
         )
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{i + 1}",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=CACHE_PORT,
-                to_port=CACHE_PORT,
-                description="Redis protocol (TLS) from an allowed security group",
-                tags=tags(f"{name}-ingress-{i + 1}"),
-                opts=child_opts(self),
-            )
+        ingress_from_groups(
+            self, f"{name}-ingress", security_group_id=self.security_group.id,
+            sources=args.allowed_security_group_ids, port=CACHE_PORT,
+            description="Redis protocol (TLS) from an allowed security group", tags=tags)
 
         # Letters and digits only: within ElastiCache's rules (no @, ", / or spaces) and safe
         # in a redis:// URL.

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.aws.security import ingress_from_groups
 from components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Database"
@@ -228,18 +229,10 @@ class Database(pulumi.ComponentResource):
             tags=self._tags(f"{name}-sg"),
             opts=child_opts(self),
         )
-        for i, source in enumerate(args.allowed_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{i + 1}",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
-                description="PostgreSQL from an allowed security group",
-                tags=self._tags(f"{name}-ingress-{i + 1}"),
-                opts=child_opts(self),
-            )
+        ingress_from_groups(
+            self, f"{name}-ingress", security_group_id=self.security_group.id,
+            sources=args.allowed_security_group_ids, port=POSTGRES_PORT,
+            description="PostgreSQL from an allowed security group", tags=self._tags)
 
         if self.engine == DatabaseEngine.RDS_POSTGRES:
             self._rds()

@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.security import ingress_from_groups
 from components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Streaming"
@@ -276,16 +277,9 @@ class Streaming(pulumi.ComponentResource):
     def _ingress(self, security_group: aws.ec2.SecurityGroup, port: int, purpose: str,
                  sources: Sequence[pulumi.Input[str]], label: str) -> None:
         """One ingress rule per source security group on one TCP port."""
-        for i, source in enumerate(sources):
-            child = f"{self._base_name}-{label}-{i + 1}"
-            aws.vpc.SecurityGroupIngressRule(
-                child,
-                security_group_id=security_group.id,
-                referenced_security_group_id=source,
-                ip_protocol="tcp", from_port=port, to_port=port,
-                description=purpose,
-                tags=self._tags(child),
-                opts=child_opts(self))
+        ingress_from_groups(self, f"{self._base_name}-{label}",
+                            security_group_id=security_group.id, sources=sources, port=port,
+                            description=purpose, tags=self._tags)
 
     # -- MSK --------------------------------------------------------------------------------
 
