@@ -162,3 +162,20 @@ def test_offline_addresses_fall_inside_their_subnets(recordings) -> None:
     brokers = recording.exports["kafka_bootstrap_brokers"].split(",")
     assert sorted(b.rsplit(":", 1)[0] for b in brokers) == sorted(
         e.outputs["privateIp"] for e in enis)
+
+
+def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> None:
+    """The RDS-managed master secret is encrypted with the database's own KMS key: the api's
+    execution role must be allowed to decrypt with it (via Secrets Manager only)."""
+    recording = recordings["dev"]
+    database_key = next(r for r in recording.resources if r.type == "aws:kms/key:Key"
+                        and r.parent and "Database" in r.parent)
+    rds = recording.one("aws:rds/instance:Instance")
+    assert rds.inputs["masterUserSecretKmsKeyId"] == database_key.outputs["arn"]
+    policy = next(r for r in recording.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
+                  and r.name.endswith("api-execution-policy"))
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["SecretsKey"]["Resource"] == database_key.outputs["arn"]
+    secret_arns = statements["Secrets"]["Resource"]
+    assert sorted(secret_arns) == sorted([recording.exports["database_password_secret_arn"],
+                                          recording.exports["cache_auth_token_secret_arn"]])

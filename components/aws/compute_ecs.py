@@ -90,6 +90,10 @@ class EcsComputeArgs:
     """KMS key for the log groups (its policy must admit CloudWatch Logs) and the key the
     referenced secrets are encrypted with (execution roles may decrypt through Secrets Manager
     only). Defaults to None (AWS-owned keys)."""
+    secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    """Further customer-managed keys that encrypt referenced secrets (e.g. the database's key,
+    which encrypts its RDS-managed master secret); execution roles may decrypt with them
+    through Secrets Manager only. Defaults to ()."""
     alb_deletion_protection: bool = False
     """Deletion protection of the load balancer. Defaults to False."""
     alb_access_logs_bucket: pulumi.Input[str] | None = None
@@ -441,10 +445,13 @@ class EcsCompute(pulumi.ComponentResource):
                 statements.append({
                     "Sid": "Secrets", "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue", "Resource": secret_arns})
-                if args.kms_key_arn is not None:
+                secret_keys = _distinct([
+                    *([args.kms_key_arn] if args.kms_key_arn is not None else []),
+                    *args.secret_kms_key_arns])
+                if secret_keys:
                     statements.append({
                         "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-                        "Resource": args.kms_key_arn,
+                        "Resource": secret_keys[0] if len(secret_keys) == 1 else secret_keys,
                         "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat(
                             "secretsmanager.", region, ".amazonaws.com")}}})
             aws.iam.RolePolicy(

@@ -263,6 +263,7 @@ def _build_aws(config: StackConfig) -> None:
             services=specs,
             domain_name=config.app.domain,
             hosted_zone_id=config.app.hosted_zone_id,
+            secret_kms_key_arns=[database.kms_key_arn],
             alb_deletion_protection=config.protect,
             task_role_statements=task_statements,
             region=config.region,

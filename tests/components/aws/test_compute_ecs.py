@@ -568,6 +568,22 @@ def test_a_kms_key_encrypts_logs_and_is_decryptable_only_via_secrets_manager(
                 "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
 
 
+def test_keys_of_referenced_secrets_are_decryptable_via_secrets_manager_only(
+        services, worker_statements):
+    database_key = "arn:aws:kms:us-east-1:123456789012:key/0000-database"
+    recording, _ = build(make_args(services, worker_statements, kms_key_arn=KMS_KEY,
+                                   secret_kms_key_arns=[database_key, KMS_KEY]))
+    for name in ALL:
+        document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
+        statements = {s["Sid"]: s for s in document["Statement"]}
+        if name == "ui":
+            assert "SecretsKey" not in statements
+            continue
+        assert statements["SecretsKey"]["Resource"] == [KMS_KEY, database_key]
+        assert statements["SecretsKey"]["Condition"] == {"StringEquals": {
+            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+
+
 def test_task_roles_have_only_the_given_statements(default_run, worker_statements):
     recording, _ = default_run
     for name in ALL:
