@@ -113,3 +113,16 @@ def test_plan_all_plans_every_stack_with_progress(runner: CliRunner, tmp_path: P
     assert "[3/3] planning prod ..." in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "plan-dev.json", "plan-prod.json", "plan-staging.json"]
+
+
+def test_the_readme_shows_the_real_dev_plan(runner: CliRunner) -> None:
+    """Every line of the README's plan excerpt (but the elisions) is in today's output."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```\nforge-infra stack dev (aws/ecs)") + 4
+    excerpt = readme[start:readme.index("```", start)].splitlines()
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"])
+    actual = result.output.splitlines()
+    shown = [line for line in excerpt if line.strip() not in ("...", "│   ...")]
+    assert len(shown) > 10
+    missing = [line for line in shown if line not in actual]
+    assert missing == [], "README plan excerpt is stale; regenerate it from the real output"

@@ -30,6 +30,10 @@ def _children(plan: Plan) -> dict[str | None, list[PlanResource]]:
     return children
 
 
+def _resources(count: int) -> str:
+    return f"{count} resource" if count == 1 else f"{count} resources"
+
+
 def _count_custom(urn: str, children: dict[str | None, list[PlanResource]]) -> int:
     total = 0
     for child in children.get(urn, []):
@@ -56,7 +60,7 @@ def _add_component(node: Tree, component: PlanResource,
         if not child.custom:
             total = _count_custom(child.urn, children)
             branch = node.add(f"[bold cyan]{escape(child.type)}[/] {escape(child.name)} "
-                              f"[dim]({total} resources)[/dim]")
+                              f"[dim]({_resources(total)})[/dim]")
             _add_component(branch, child, children)
 
 
@@ -79,7 +83,7 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
             continue
         total = _count_custom(resource.urn, children)
         branch = tree.add(f"[bold cyan]{escape(resource.type)}[/] {escape(resource.name)} "
-                          f"[dim]({total} resources)[/dim]")
+                          f"[dim]({_resources(total)})[/dim]")
         _add_component(branch, resource, children)
     loose = [r for r in children.get(None, []) if r.custom]
     if loose:
