@@ -125,6 +125,9 @@ def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
         values = release.inputs["values"]
         assert values["dataServices"]["database"]["host"].endswith(".rds.amazonaws.com")
         assert values["dataServices"]["cache"]["host"].startswith("master.")
+        subnets = {r.inputs["cidrBlock"] for r in recording.of_type("aws:ec2/subnet:Subnet")
+                   if "-public-" not in r.name}
+        assert set(values["networkPolicy"]["dataServiceCidrs"]) == subnets
     else:
         assert types["aws:ecs/service:Service"] == 4
         assert types["aws:eks/cluster:Cluster"] == 0

@@ -360,7 +360,8 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
         kafka_brokers=streaming.bootstrap_brokers,
         secrets_mode="external",
         service_account_role_arns=cluster.service_account_role_arns,
-        data_service_cidrs=[config.network.cidr],
+        # Database subnets (PostgreSQL) and private subnets (cache, brokers) only.
+        data_service_cidrs=[*network.subnet_layout.private, *network.subnet_layout.database],
         # IRSA-enabled pods reach STS, S3 and Secrets Manager through the NAT / S3 endpoint.
         aws_api_cidrs=["0.0.0.0/0"],
         ingress_class=eks.ingress_class,

@@ -263,7 +263,7 @@ def test_prod_resources_and_spread_come_from_values():
     ("defaults", {}),
     ("values-dev", {}),
     ("values-staging", {"gateway": (2, 4), "api": (2, 4)}),
-    ("values-prod", {"gateway": (3, 10), "api": (3, 10), "worker": (2, 10), "ui": (2, 10)}),
+    ("values-prod", {s: (2, 10) for s in SERVICES}),
     ("platform-dev", {}),
     ("platform-prod", {s: (2, 10) for s in SERVICES}),
 ])
@@ -300,10 +300,10 @@ def test_pdb_without_autoscaling_needs_two_replicas():
 
 def test_hpa_bounds_are_checked():
     values = env_values("prod")
-    values["api"]["autoscaling"]["maxReplicas"] = 2
+    values["api"]["autoscaling"]["maxReplicas"] = 1
     with pytest.raises(helm_python.HelmRenderError,
-                       match=r"api.autoscaling.maxReplicas \(2\) is below "
-                             r"api.autoscaling.minReplicas \(3\)"):
+                       match=r"api.autoscaling.maxReplicas \(1\) is below "
+                             r"api.autoscaling.minReplicas \(2\)"):
         render(values)
 
 
