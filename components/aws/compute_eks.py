@@ -104,6 +104,10 @@ class EksComputeArgs:
     """Root volume size of each node (encrypted gp3), GiB. Defaults to 50."""
     capacity_type: CapacityType = CapacityType.ON_DEMAND
     """On-demand or spot nodes. Defaults to CapacityType.ON_DEMAND."""
+    network_policy_enforcement: bool = True
+    """Turn on the VPC CNI's network policy agent, so the chart's NetworkPolicies (default deny,
+    then only the platform's paths) are enforced; without it EKS ignores them.
+    Defaults to True."""
     ebs_csi_driver: bool = True
     """Install the aws-ebs-csi-driver add-on (with its own IRSA role) for persistent volumes.
     Defaults to True."""
@@ -317,7 +321,8 @@ class EksCompute(pulumi.ComponentResource):
 
         # -- add-ons that must run before nodes can become Ready -----------------------------
         def addon(addon_name: str, after: list[pulumi.Resource],
-                  role: aws.iam.Role | None = None) -> aws.eks.Addon:
+                  role: aws.iam.Role | None = None,
+                  configuration: dict[str, Any] | None = None) -> aws.eks.Addon:
             version = aws.eks.get_addon_version_output(
                 addon_name=addon_name, kubernetes_version=cluster.version, most_recent=True,
                 opts=pulumi.InvokeOutputOptions(parent=self))
@@ -326,6 +331,7 @@ class EksCompute(pulumi.ComponentResource):
                 res_name, cluster_name=cluster.name, addon_name=addon_name,
                 addon_version=version.version,
                 service_account_role_arn=role.arn if role is not None else None,
+                configuration_values=json.dumps(configuration) if configuration else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=tagged(res_name), opts=child_opts(self, depends_on=after or None))
@@ -334,7 +340,9 @@ class EksCompute(pulumi.ComponentResource):
         cni_policy = aws.iam.RolePolicyAttachment(
             f"{name}-vpc-cni-policy", role=cni_role.id,
             policy_arn=managed_policy("AmazonEKS_CNI_Policy"), opts=child_opts(self))
-        vpc_cni = addon("vpc-cni", [cni_policy], cni_role)
+        vpc_cni = addon("vpc-cni", [cni_policy], cni_role,
+                        {"enableNetworkPolicy": "true"} if args.network_policy_enforcement
+                        else None)
         kube_proxy = addon("kube-proxy", [])
 
         # -- nodes -----------------------------------------------------------------------------

@@ -334,6 +334,17 @@ def test_a_service_account_role_without_statements_gets_no_policy(worker_stateme
 # -- add-ons, access, provider ---------------------------------------------------------------------
 
 
+def test_vpc_cni_enforces_network_policies_unless_turned_off(default_run, worker_statements):
+    recording, _ = default_run
+    cni = recording.one(ADDON, f"{NAME}-addon-vpc-cni")
+    assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    for other in recording.of_type(ADDON):
+        if other is not cni:
+            assert "configurationValues" not in other.inputs, other.urn
+    off, _ = build(make_args(worker_statements, network_policy_enforcement=False))
+    assert "configurationValues" not in off.one(ADDON, f"{NAME}-addon-vpc-cni").inputs
+
+
 def test_addons_use_the_latest_compatible_versions_and_irsa(default_run):
     recording, _ = default_run
     addons = {a.inputs["addonName"]: a for a in recording.of_type(ADDON)}
