@@ -1,5 +1,7 @@
 """The Pulumi entry point (`main: src/forge_infra/` in Pulumi.yaml): load config, build()."""
 
+import pulumi
+
 from forge_infra.config import ConfigError, load_from_pulumi
 from forge_infra.program import build
 
@@ -9,12 +11,12 @@ def main() -> None:
     try:
         config = load_from_pulumi()
     except ConfigError as exc:
-        # Raised before any resource is declared; Pulumi prints the message, not a traceback.
-        import pulumi
-
-        pulumi.log.error(str(exc))
-        raise SystemExit(1) from None
+        # Before any resource is declared; RunError makes Pulumi print the message alone,
+        # without the program's source and a traceback.
+        raise pulumi.RunError(str(exc)) from None
     build(config)
 
 
-main()
+# Pulumi runs this file with runpy under the name "__main__"; importing it does nothing.
+if __name__ == "__main__":
+    main()

@@ -721,12 +721,17 @@ def load_from_pulumi() -> StackConfig:
     from pulumi.runtime import config as runtime_config
 
     stack = pulumi.get_stack()
+    # The language host hands config over in PULUMI_CONFIG, or sets it in-process
+    # (set_all_config, as the Automation API does); read both, in-process winning, like
+    # pulumi.Config. Structured values arrive as JSON text.
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     values: dict[str, Any] = {}
-    for full_key, text in runtime_config.get_config_env().items():
+    for full_key, text in raw.items():
         try:
-            values[full_key] = json.loads(text)
-        except (TypeError, json.JSONDecodeError):
+            values[full_key] = json.loads(text) if isinstance(text, str) else text
+        except json.JSONDecodeError:
             values[full_key] = text
-    secret_keys = set(runtime_config.get_config_secret_keys_env())
+    secret_keys = (set(runtime_config.get_config_secret_keys_env())
+                   | set(runtime_config._SECRET_KEYS.get()))
     return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml",
                                secret_keys=secret_keys)
