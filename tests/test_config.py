@@ -157,6 +157,8 @@ BAD_INPUTS = [
      "forge-infra:app.domain", "platform ecs serves HTTPS"),
     ("dev", lambda v: mutate(v, "forge-infra:app.name", "forge-platform"),
      "forge-infra:app.name", "too long for ECS"),
+    ("staging", lambda v: remove(v, "forge-infra:eks.acme_email"),
+     "forge-infra:eks.acme_email", "needs an ACME account e-mail"),
     ("staging", lambda v: mutate(v, "forge-infra:eks.endpoint_public_access", True),
      "forge-infra:eks.public_access_cidrs", "0.0.0.0/0 is not accepted"),
 ]

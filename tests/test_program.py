@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from forge_infra.config import Platform
-from forge_infra.plan.recorder import Recording
+from forge_infra.plan.recorder import RecordedResource, Recording
 from forge_infra.program import build
 from tests.conftest import STACKS, stack_config
 from tests.helpers import is_taggable, run_mocked
@@ -24,7 +24,9 @@ STATEFUL_TYPES = {
 
 
 def build_stack(stack: str, platform: str | None = None) -> Recording:
-    overrides = {"platform": platform} if platform else {}
+    overrides: dict[str, object] = {"platform": platform} if platform else {}
+    if platform == "eks" and stack == "dev":  # dev's file has no eks section
+        overrides["eks"] = {"acme_email": "dev-team@example.com"}
     config = stack_config(stack, **overrides)
     return run_mocked(lambda: build(config), stack=stack)
 
@@ -32,6 +34,14 @@ def build_stack(stack: str, platform: str | None = None) -> Recording:
 @pytest.fixture(scope="module")
 def recordings() -> dict[str, Recording]:
     return {stack: build_stack(stack) for stack in STACKS}
+
+
+def platform_release(recording: Recording) -> RecordedResource:
+    """The helm.v3.Release of the packaged forge-platform chart."""
+    found = [r for r in recording.of_type("kubernetes:helm.sh/v3:Release")
+             if r.inputs["chart"].endswith("forge-platform")]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def counts(recording: Recording) -> Counter[str]:
@@ -54,7 +64,9 @@ def test_dev_staging_prod_differ_where_the_stack_files_differ(recordings) -> Non
     # Platforms: ECS in dev, EKS with the Helm release in staging and prod.
     assert dev["aws:ecs/cluster:Cluster"] == 1 and dev["aws:eks/cluster:Cluster"] == 0
     for stack in ("staging", "prod"):
-        assert counts(recordings[stack])["kubernetes:helm.sh/v3:Release"] == 1
+        releases = {r.inputs["chart"].rsplit("/", 1)[-1]
+                    for r in recordings[stack].of_type("kubernetes:helm.sh/v3:Release")}
+        assert releases == {"forge-platform", "ingress-nginx", "cert-manager", "external-secrets"}
     # CDN only in prod.
     assert prod["aws:cloudfront/distribution:Distribution"] == 1
     assert dev["aws:cloudfront/distribution:Distribution"] == 0
@@ -91,7 +103,7 @@ def test_every_taggable_resource_carries_component_and_name(recordings, stack) -
             continue
         tags = resource.inputs.get("tags") or {}
         assert {"Name", "component"} <= set(tags), f"{resource.urn}: {tags}"
-        assert tags["component"].startswith("forge:aws:"), resource.urn
+        assert tags["component"].startswith(("forge:aws:", "forge:kubernetes:")), resource.urn
         checked += 1
     assert checked > 40
 
@@ -119,9 +131,9 @@ def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
     if platform == "eks":
         assert types["aws:eks/cluster:Cluster"] == 1
         assert types["aws:eks/nodeGroup:NodeGroup"] == 1
-        assert types["kubernetes:helm.sh/v3:Release"] == 1
+        assert types["kubernetes:helm.sh/v3:Release"] == 4  # the chart + 3 cluster add-ons
         assert types["aws:ecs/service:Service"] == 0
-        release = recording.one("kubernetes:helm.sh/v3:Release")
+        release = platform_release(recording)
         values = release.inputs["values"]
         assert values["dataServices"]["database"]["host"].endswith(".rds.amazonaws.com")
         assert values["dataServices"]["cache"]["host"].startswith("master.")
@@ -182,3 +194,30 @@ def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> 
     secret_arns = statements["Secrets"]["Resource"]
     assert sorted(secret_arns) == sorted([recording.exports["database_password_secret_arn"],
                                           recording.exports["cache_auth_token_secret_arn"]])
+
+
+def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
+    recording = recordings["prod"]
+    addons = next(r for r in recording.resources if r.type == "forge:kubernetes:ClusterAddons")
+    platform = next(r for r in recording.resources
+                    if r.type == "forge:kubernetes:PlatformRelease")
+    # depends_on a component waits for all of its children (Pulumi expands it).
+    addon_releases = [r.urn for r in recording.children_of(addons.urn)
+                      if r.type == "kubernetes:helm.sh/v3:Release"]
+    assert len(addon_releases) == 3
+    assert set(addon_releases) <= set(platform.dependencies)
+    values = platform_release(recording).inputs["values"]
+    assert values["ingress"]["className"] == "nginx"
+    assert values["ingress"]["clusterIssuer"] == "letsencrypt"
+    issuers = [r for r in recording.resources if r.type.endswith(":ClusterIssuer")]
+    assert len(issuers) == 1
+    store = next(r for r in recording.resources if r.type.endswith(":ClusterSecretStore"))
+    assert store.inputs["metadata"]["name"] == values["secrets"]["storeRef"]["name"]
+    # External Secrets may read exactly the secrets the services reference.
+    policy = next(r for r in recording.children_of(addons.urn)
+                  if r.type == "aws:iam/rolePolicy:RolePolicy")
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    read = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
+    resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
+    assert sorted(resources) == sorted([recording.exports["database_password_secret_arn"],
+                                        recording.exports["cache_auth_token_secret_arn"]])

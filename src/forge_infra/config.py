@@ -353,8 +353,11 @@ class EksSettings(_Strict):
     ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
     """The IngressClass of the cluster's ingress controller."""
     cluster_issuer: str | None = Field(default="letsencrypt", pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    """The cert-manager ClusterIssuer that issues the Ingress certificates (None: bring your
-    own TLS secrets)."""
+    """The cert-manager ClusterIssuer that issues the Ingress certificates: `letsencrypt` is
+    created by forge-infra (needs `acme_email`); another name must already exist; None means
+    you provide the TLS secrets."""
+    acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    """The Let's Encrypt account e-mail (expiry notices) for the `letsencrypt` issuer."""
 
 
 class BudgetSettings(_Strict):
@@ -556,6 +559,11 @@ def cross_field_problems(config: StackConfig) -> list[str]:
     if not eks.node_min <= eks.node_desired <= eks.node_max:
         add("eks.node_desired", f"{eks.node_desired} must lie within node_min {eks.node_min} "
                                 f"and node_max {eks.node_max}")
+    if (config.platform is Platform.EKS and eks.cluster_issuer == "letsencrypt"
+            and not eks.acme_email):
+        add("eks.acme_email", "the letsencrypt ClusterIssuer needs an ACME account e-mail; set "
+                              "eks.acme_email, or eks.cluster_issuer to an existing issuer "
+                              "(null: bring your own TLS secrets)")
     if eks.endpoint_public_access and not eks.public_access_cidrs:
         add("eks.public_access_cidrs", "a public API endpoint needs the CIDRs allowed to reach "
                                        "it (0.0.0.0/0 is not accepted)")

@@ -314,8 +314,9 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
                storage_statements: dict[str, list[dict[str, Any]]],
                app_secret_arns: dict[str, pulumi.Output[str]],
                global_tags: dict[str, str], outputs: dict[str, Any]) -> None:
-    """EKS cluster, IRSA roles for the services, and the platform chart's release."""
+    """EKS cluster, IRSA roles for the services, the cluster add-ons and the chart's release."""
     from components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
+    from components.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
     from components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
     from components.kubernetes.values import platform_values, service_account_name
 
@@ -367,11 +368,29 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
         ingress_class=eks.ingress_class,
         cluster_issuer=eks.cluster_issuer,
     )
+    # The cluster add-ons the chart relies on: an ingress controller, cert-manager (and the
+    # letsencrypt issuer), External Secrets with read access to exactly the referenced secrets.
+    referenced: list[pulumi.Input[str]] = []
+    for spec in specs:
+        for ref in spec.secrets.values():
+            if not any(ref.arn is seen for seen in referenced):
+                referenced.append(ref.arn)
+    addons = ClusterAddons(f"{prefix}-addons", ClusterAddonsArgs(
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        region=cluster.region,
+        secret_arns=referenced,
+        secret_kms_key_arns=[database.kms_key_arn],
+        ingress_class_name=eks.ingress_class,
+        acme_email=eks.acme_email if eks.cluster_issuer == "letsencrypt" else None,
+        tags=global_tags,
+    ), pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+        providers=[cluster.k8s_provider], depends_on=[cluster])))
     release = PlatformRelease(f"{prefix}-platform", PlatformReleaseArgs(
         values=values,
         namespace=PLATFORM_NAMESPACE,
         release_name=release_name,
-    ), pulumi.ResourceOptions(providers=[cluster.k8s_provider], depends_on=[cluster]))
+    ), pulumi.ResourceOptions(providers=[cluster.k8s_provider], depends_on=[cluster, addons]))
     outputs.update({
         "cluster_name": cluster.cluster_name,
         "cluster_endpoint": cluster.cluster_endpoint,
