@@ -17,7 +17,6 @@ import pytest
 from forge_infra.config import load_stack_file
 from forge_infra.plan import SCHEMA_ID, Plan, run_plan
 from forge_infra.plan.diff import diff_plans
-from forge_infra.plan.engine import plan_from_recording
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.model import json_schema
 from forge_infra.plan.recorder import SECRET_MASK
@@ -190,10 +189,11 @@ def test_diff_against_a_changed_config_shows_exactly_the_change(plans) -> None:
                        "multiAzEnabled": (False, True)}
 
 
-def test_plan_from_recording_sorts_by_urn(plans) -> None:
+def test_plan_resources_are_sorted_by_urn_and_deterministic(plans) -> None:
     urns = [r.urn for r in plans["staging"].resources]
     assert urns == sorted(urns)
-    assert plan_from_recording  # the CLI and tests share this one conversion
+    again = run_plan("staging", ROOT)
+    assert again.to_json() == plans["staging"].to_json()
 
 
 def test_planning_aws_imports_no_other_cloud_sdk() -> None:
