@@ -157,6 +157,12 @@ BAD_INPUTS = [
      "forge-infra:app.domain", "platform ecs serves HTTPS"),
     ("dev", lambda v: mutate(v, "forge-infra:app.name", "forge-platform"),
      "forge-infra:app.name", "too long for ECS"),
+    ("dev", lambda v: mutate(v, "aws:profil", "prod"),
+     "aws:profil", "not an AWS provider setting; allowed: region, accessKey"),
+    ("dev", lambda v: mutate(v, "aws:defaultTags", {"tags": {"a": "b"}}),
+     "aws:defaultTags", "put extra tags in forge-infra:tags"),
+    ("dev", lambda v: mutate(v, "forge-infra:aws_provider", {"profile": "x"}),
+     "forge-infra:aws_provider", "unknown key"),
     ("staging", lambda v: remove(v, "forge-infra:eks.acme_email"),
      "forge-infra:eks.acme_email", "needs an ACME account e-mail"),
     ("staging", lambda v: mutate(v, "forge-infra:eks.endpoint_public_access", True),
@@ -261,3 +267,26 @@ def test_random_mutations_give_a_model_or_a_config_error(edits, stack) -> None:
                 ("no such", "config:")), problem
     else:
         assert isinstance(config, StackConfig)
+
+
+def test_aws_provider_settings_are_kept_for_the_program() -> None:
+    values = mutate(mutate(stack_values("dev"), "aws:profile", "forge-dev"),
+                    "aws:assumeRoles", [{"roleArn": "arn:aws:iam::123456789012:role/deploy"}])
+    config = load(values)
+    assert config.aws_provider == {
+        "profile": "forge-dev",
+        "assumeRoles": [{"roleArn": "arn:aws:iam::123456789012:role/deploy"}]}
+
+
+def test_the_aws_provider_settings_list_matches_the_installed_sdk() -> None:
+    import inspect
+
+    import pulumi_aws
+
+    from forge_infra.config import AWS_PROVIDER_SETTINGS
+
+    parameters = set(inspect.signature(pulumi_aws.Provider._internal_init).parameters)
+    sdk = {p for p in parameters if not p.startswith("_")} - {
+        "resource_name", "opts", "region", "default_tags"}
+    snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() for key in AWS_PROVIDER_SETTINGS}
+    assert snake == sdk

@@ -221,3 +221,33 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
     assert sorted(resources) == sorted([recording.exports["database_password_secret_arn"],
                                         recording.exports["cache_auth_token_secret_arn"]])
+
+
+def test_stack_aws_settings_reach_every_aws_provider() -> None:
+    """Explicit providers ignore the stack's aws: config, so the program hands it on."""
+    import yaml
+
+    from forge_infra.config import config_from_mapping
+    from tests.conftest import ROOT
+
+    values = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    values["aws:profile"] = "forge-prod"
+    values["aws:allowedAccountIds"] = ["123456789012"]
+    values["aws:assumeRoles"] = [{"roleArn": "arn:aws:iam::123456789012:role/deploy",
+                                  "sessionName": "forge"}]
+    config = config_from_mapping(values, stack="prod", source="Pulumi.prod.yaml")
+    recording = run_mocked(lambda: build(config), stack="prod")
+    providers = recording.of_type("pulumi:providers:aws")
+    assert sorted(p.name for p in providers) == ["forge-prod-aws", "forge-prod-aws-us-east-1"]
+    for provider in providers:
+        inputs = {k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+                  for k, v in provider.inputs.items()}
+        assert inputs["profile"] == "forge-prod", provider.urn
+        assert inputs["allowedAccountIds"] == ["123456789012"], provider.urn
+        assert inputs["assumeRoles"] == [{"roleArn": "arn:aws:iam::123456789012:role/deploy",
+                                          "sessionName": "forge"}], provider.urn
+    regions = {p.name: p.inputs["region"] for p in providers}
+    assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-aws-us-east-1": "us-east-1"}
+    certificate = recording.one("aws:acm/certificate:Certificate")
+    cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-aws-us-east-1")
+    assert certificate.provider == cdn_provider.urn

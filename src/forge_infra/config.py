@@ -43,6 +43,23 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 SERVICE_NAMES = ("gateway", "api", "worker", "ui")
 #: Config namespaces a stack file may use besides the project's own (provider settings).
 PROVIDER_NAMESPACES = frozenset({"aws", "gcp", "azure-native", "kubernetes", "random", "pulumi"})
+#: The AWS provider's own settings a stack may set under `aws:` (besides `aws:region`). The
+#: program's explicit provider does not read the stack's `aws:` config by itself, as the
+#: default provider would, so the program hands these on (tests/test_config.py keeps this list
+#: equal to the installed pulumi-aws Provider's arguments).
+AWS_PROVIDER_SETTINGS = frozenset({
+    "accessKey", "allowedAccountIds", "assumeRoleWithWebIdentity", "assumeRoles",
+    "customCaBundle", "ec2MetadataServiceEndpoint", "ec2MetadataServiceEndpointMode",
+    "endpoints", "forbiddenAccountIds", "httpProxy", "httpsProxy", "ignoreTags", "insecure",
+    "maxRetries", "noProxy", "profile", "retryMode", "s3UsEast1RegionalEndpoint",
+    "s3UsePathStyle", "secretKey", "sharedConfigFiles", "sharedCredentialsFiles",
+    "skipCredentialsValidation", "skipMetadataApiCheck", "skipRegionValidation",
+    "skipRequestingAccountId", "stsRegion", "tagPolicyCompliance", "token",
+    "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint", "userAgents",
+})
+#: Model fields filled from elsewhere (the stack name, the `aws:` namespace), not settable
+#: under `forge-infra:`.
+INTERNAL_FIELDS = frozenset({"stack", "aws_provider"})
 #: Characters an ECS load balancer or target group name may use before Pulumi's 8-character
 #: random suffix (AWS allows 32).
 ECS_NAME_BUDGET = 24
@@ -390,6 +407,9 @@ class StackConfig(_Strict):
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}
     """Extra tags on every resource."""
+    aws_provider: dict[str, Any] = {}
+    """The stack's other `aws:` settings (profile, assumeRoles, allowedAccountIds, ...), as
+    written in the stack file; the program passes them to its AWS providers."""
     secrets: dict[str, SecretStr] = {}
     """Application secrets (`pulumi config set --secret --path forge-infra:secrets.NAME`),
     stored in Secrets Manager and referenced by services as `app:NAME`."""
@@ -434,7 +454,7 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         current = next((a for a in getattr(annotation, "__args__", (annotation,))
                         if isinstance(a, type) and issubclass(a, BaseModel)), annotation)
     fields = getattr(current, "model_fields", {})
-    return sorted(f for f in fields if f != "stack")
+    return sorted(f for f in fields if f not in INTERNAL_FIELDS)
 
 
 def _problems_from(error: ValidationError) -> list[str]:
@@ -648,7 +668,7 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
             problems.append(f"{full_key}: config keys are namespaced; use {NAMESPACE}:{full_key}")
             continue
         if namespace == NAMESPACE:
-            if "." in key or key == "stack":
+            if "." in key or key in INTERNAL_FIELDS:
                 problems.append(f"{full_key}: unknown key; allowed: "
                                 f"{', '.join(_allowed_keys(StackConfig, ()))}")
                 continue
@@ -662,6 +682,16 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
             raw[key] = _decode_secure(value, full_key)
         elif namespace == "aws" and key == "region":
             raw["region"] = value
+        elif namespace == "aws" and key == "defaultTags":
+            problems.append(f"{full_key}: forge-infra sets the provider's default tags itself "
+                            f"(app, environment, managed-by); put extra tags in "
+                            f"{NAMESPACE}:tags")
+        elif namespace == "aws":
+            if key not in AWS_PROVIDER_SETTINGS:
+                problems.append(f"{full_key}: not an AWS provider setting; allowed: region, "
+                                f"{', '.join(sorted(AWS_PROVIDER_SETTINGS))}")
+                continue
+            raw.setdefault("aws_provider", {})[key] = _decode_secure(value, full_key)
         elif namespace not in PROVIDER_NAMESPACES:
             problems.append(f"{full_key}: unknown namespace {namespace!r}; use {NAMESPACE}: for "
                             f"this project's settings or a provider's namespace "

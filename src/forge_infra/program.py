@@ -7,6 +7,7 @@ stack never loads the GCP or Azure SDKs.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -99,6 +100,24 @@ def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dic
     ]
 
 
+_SECRET_PROVIDER_SETTINGS = frozenset({"accessKey", "secretKey", "token"})
+
+
+def aws_provider_settings(config: StackConfig) -> dict[str, Any]:
+    """The stack's `aws:` settings as keyword arguments of `aws.Provider`.
+
+    An explicit provider does not read the stack's `aws:` config the way the default provider
+    does, so profile, assumed roles, allowed accounts and the like are handed on here; their
+    names become the SDK's snake_case, nested values stay in the wire's camelCase (as in the
+    stack file), and credentials set in the stack stay secrets.
+    """
+    settings: dict[str, Any] = {}
+    for key, value in config.aws_provider.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        settings[name] = pulumi.Output.secret(value) if key in _SECRET_PROVIDER_SETTINGS else value
+    return settings
+
+
 def build(config: StackConfig) -> None:
     """Declare every resource of one stack and export its outputs."""
     if config.cloud is Cloud.AWS:
@@ -120,8 +139,10 @@ def _build_aws(config: StackConfig) -> None:
 
     prefix = resource_prefix(config)
     global_tags = standard_tags(config.app.name, config.environment, config.tags)
+    provider_settings = aws_provider_settings(config)
     provider = aws.Provider(f"{prefix}-aws", region=config.region,
-                            default_tags=aws.ProviderDefaultTagsArgs(tags=global_tags))
+                            default_tags=aws.ProviderDefaultTagsArgs(tags=global_tags),
+                            **provider_settings)
     opts = pulumi.ResourceOptions(providers=[provider])
     protect = config.protect
     eks_cluster_name = f"{prefix}-eks" if config.platform is Platform.EKS else None
@@ -285,6 +306,10 @@ def _build_aws(config: StackConfig) -> None:
     if config.cdn.enabled and config.app.domain and config.app.hosted_zone_id:
         from components.aws.cdn import Cdn, CdnArgs
 
+        # CloudFront certificates live in us-east-1: a second provider with the same settings.
+        us_east_1 = aws.Provider(f"{prefix}-aws-us-east-1", region="us-east-1",
+                                 default_tags=aws.ProviderDefaultTagsArgs(tags=global_tags),
+                                 **provider_settings)
         cdn = Cdn(f"{prefix}-cdn", CdnArgs(
             domain_name=config.app.domain,
             hosted_zone_id=config.app.hosted_zone_id,
@@ -292,6 +317,7 @@ def _build_aws(config: StackConfig) -> None:
             api_origin_domain=api_origin,
             price_class=config.cdn.price_class,
             default_tags=global_tags,
+            certificate_provider=us_east_1,
             protect=protect,
             tags=global_tags,
         ), opts)
