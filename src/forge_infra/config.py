@@ -36,7 +36,7 @@ from pydantic import (
     field_validator,
 )
 
-from components.subnets import SubnetLayoutError, plan_subnets
+from components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 
 NAMESPACE = "forge-infra"
 ENVIRONMENTS = ("dev", "staging", "prod")
@@ -158,7 +158,7 @@ class NetworkSettings(_Strict):
     """The VPC and its subnets."""
 
     cidr: str = "10.0.0.0/16"
-    """The VPC's IPv4 CIDR, /16 to /24."""
+    """The VPC's IPv4 CIDR, /16 to /22 (every tier keeps room for six AZs)."""
     az_count: int = Field(default=3, ge=2, le=6)
     """How many availability zones to spread subnets over (2..6)."""
     azs: tuple[str, ...] | None = None
@@ -179,8 +179,9 @@ class NetworkSettings(_Strict):
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError as exc:
             raise ValueError(f"not a valid IPv4 network CIDR ({exc})") from None
-        if not 16 <= network.prefixlen <= 24:
-            raise ValueError("the VPC prefix must be between /16 and /24")
+        if not VPC_PREFIX_RANGE[0] <= network.prefixlen <= VPC_PREFIX_RANGE[1]:
+            raise ValueError(f"the VPC prefix must be between /{VPC_PREFIX_RANGE[0]} and "
+                             f"/{VPC_PREFIX_RANGE[1]}")
         if not network.is_private:
             raise ValueError("must be a private (RFC 1918) range")
         return value
