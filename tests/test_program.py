@@ -251,3 +251,18 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
     certificate = recording.one("aws:acm/certificate:Certificate")
     cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-aws-us-east-1")
     assert certificate.provider == cdn_provider.urn
+
+
+def test_the_api_is_public_on_ecs_only(recordings) -> None:
+    """On EKS the api is reached through the gateway; on ECS the ALB routes /api to it."""
+    values = platform_release(recordings["prod"]).inputs["values"]
+    ingress_hosts = {name: values[name]["ingress"]["host"] for name in ("gateway", "ui", "api")
+                     if values[name].get("ingress", {}).get("enabled")}
+    assert ingress_hosts == {"gateway": "gateway.forge.example.com",
+                             "ui": "origin.forge.example.com"}
+    assert values["api"]["allowedClients"] == ["gateway"]
+    rules = recordings["dev"].of_type("aws:lb/listenerRule:ListenerRule")
+    api_rules = [r for r in rules if r.name.endswith("-api-rule")]
+    assert len(api_rules) == 1
+    conditions = json.dumps(api_rules[0].inputs["conditions"])
+    assert '"/api"' in conditions and "dev.forge.example.com" in conditions

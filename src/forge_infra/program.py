@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components.common import SecretReference, ServiceSpec, standard_tags
-from forge_infra.config import Cloud, Platform, StackConfig
+from forge_infra.config import SERVICE_NAMES, Cloud, Platform, StackConfig
 
 if TYPE_CHECKING:
     from components.aws.cache import Cache
@@ -31,18 +31,21 @@ def resource_prefix(config: StackConfig) -> str:
 def public_routes(config: StackConfig) -> dict[str, tuple[str | None, str]]:
     """(host, path) each service is reached on from outside; (None, "/") keeps it internal.
 
-    Without a CDN the app domain serves the ui at `/` and the api at `/api`; the gateway has
-    its own host. With the CDN the app domain belongs to CloudFront (ui assets from S3), and
-    the load balancer answers on `api.` and `gateway.` hosts, which CloudFront uses as origin.
+    Without a CDN the app domain serves the ui at `/`; the gateway has its own host. On ECS the
+    load balancer also routes `/api` to the api; on EKS the api stays inside the cluster,
+    reached through the gateway (the chart's NetworkPolicy admits only the gateway). With the
+    CDN the app domain belongs to CloudFront (ui assets from S3) and the services answer on
+    their own hosts, which CloudFront uses as the `/api/*` origin.
     """
     domain = config.app.domain
+    routes: dict[str, tuple[str | None, str]] = {name: (None, "/") for name in SERVICE_NAMES}
     if not domain:
-        return {name: (None, "/") for name, _ in config.services.items()}
-    if config.cdn.enabled:
-        return {"ui": (f"origin.{domain}", "/"), "api": (f"api.{domain}", "/api"),
-                "gateway": (f"gateway.{domain}", "/"), "worker": (None, "/")}
-    return {"ui": (domain, "/"), "api": (domain, "/api"),
-            "gateway": (f"gateway.{domain}", "/"), "worker": (None, "/")}
+        return routes
+    routes["gateway"] = (f"gateway.{domain}", "/")
+    routes["ui"] = (f"origin.{domain}" if config.cdn.enabled else domain, "/")
+    if config.platform is Platform.ECS:
+        routes["api"] = (f"api.{domain}" if config.cdn.enabled else domain, "/api")
+    return routes
 
 
 def secret_reference(ref: str, *, database: Database, cache: Cache,
