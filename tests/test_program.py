@@ -266,3 +266,14 @@ def test_the_api_is_public_on_ecs_only(recordings) -> None:
     assert len(api_rules) == 1
     conditions = json.dumps(api_rules[0].inputs["conditions"])
     assert '"/api"' in conditions and "dev.forge.example.com" in conditions
+
+
+@pytest.mark.parametrize(("platform", "origin"), [("eks", "gateway.forge.example.com"),
+                                                  ("ecs", "api.forge.example.com")])
+def test_cdn_sends_api_traffic_to_the_host_that_serves_it(platform, origin) -> None:
+    recording = build_stack("prod", platform)
+    distribution = recording.one("aws:cloudfront/distribution:Distribution")
+    domains = sorted(o["domainName"] for o in distribution.inputs["origins"])
+    assert origin in domains, domains
+    assert not any(d in ("api.forge.example.com", "gateway.forge.example.com")
+                   and d != origin for d in domains)

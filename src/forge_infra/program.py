@@ -270,7 +270,6 @@ def _build_aws(config: StackConfig) -> None:
         "bucket_names": storage.bucket_names,
     }
 
-    api_origin: str | None = None
     if config.platform is Platform.ECS:
         from components.aws.compute_ecs import EcsCompute, EcsComputeArgs
 
@@ -298,17 +297,19 @@ def _build_aws(config: StackConfig) -> None:
             "load_balancer_dns_name": compute.load_balancer_dns_name,
             "url": compute.url,
         })
-        api_origin = f"api.{config.app.domain}" if config.app.domain else None
     else:
         _build_eks(config, prefix=prefix, opts=opts, network=network, database=database,
                    cache=cache, streaming=streaming, storage_statements=task_statements,
                    app_secret_arns=app_secret_arns, global_tags=global_tags,
                    outputs=outputs)
-        api_origin = f"gateway.{config.app.domain}" if config.app.domain else None
 
     if config.cdn.enabled and config.app.domain and config.app.hosted_zone_id:
         from components.aws.cdn import Cdn, CdnArgs
 
+        # CloudFront sends /api/* to the api's own host where it has one (ECS), else through
+        # the gateway (EKS).
+        routes = public_routes(config)
+        api_origin = routes["api"][0] or routes["gateway"][0]
         # CloudFront certificates live in us-east-1: a second provider with the same settings.
         us_east_1 = aws.Provider(f"{prefix}-aws-us-east-1", region="us-east-1",
                                  default_tags=aws.ProviderDefaultTagsArgs(tags=global_tags),
