@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws.security import ingress_from_groups
+from components.aws.security import between_members, ingress_from_groups
 from components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Database"
@@ -437,28 +437,12 @@ class Database(pulumi.ComponentResource):
             )
         if args.multi_az:
             # Streaming replication: replica -> primary on 5432, inside this group only.
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-replication",
-                security_group_id=sg.id,
-                referenced_security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
+            between_members(
+                self, ingress_name=f"{name}-ingress-replication",
+                egress_name=f"{name}-egress-replication", security_group_id=sg.id,
+                port=POSTGRES_PORT,
                 description="PostgreSQL streaming replication between primary and replica",
-                tags=self._tags(f"{name}-ingress-replication"),
-                opts=child_opts(self),
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-egress-replication",
-                security_group_id=sg.id,
-                referenced_security_group_id=sg.id,
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
-                description="PostgreSQL streaming replication between primary and replica",
-                tags=self._tags(f"{name}-egress-replication"),
-                opts=child_opts(self),
-            )
+                tags=self._tags)
 
         # The passwords: generated, stored KMS-encrypted, read by the instances at boot.
         password = random.RandomPassword(

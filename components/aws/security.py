@@ -37,3 +37,20 @@ def ingress_from_groups(parent: pulumi.Resource, child_prefix: str, *,
             tags=tags(child),
             opts=child_opts(parent)))
     return rules
+
+
+def between_members(parent: pulumi.Resource, *, ingress_name: str, egress_name: str,
+                    security_group_id: pulumi.Input[str], port: int, description: str,
+                    tags: Callable[[str], dict[str, str]]
+                    ) -> tuple[aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupEgressRule]:
+    """TCP `port` open between the members of one security group, in both directions
+    (replication, cluster RPC): the group references itself, no CIDR."""
+    common = {"security_group_id": security_group_id,
+              "referenced_security_group_id": security_group_id,
+              "ip_protocol": "tcp", "from_port": port, "to_port": port,
+              "description": description}
+    ingress = aws.vpc.SecurityGroupIngressRule(
+        ingress_name, tags=tags(ingress_name), opts=child_opts(parent), **common)
+    egress = aws.vpc.SecurityGroupEgressRule(
+        egress_name, tags=tags(egress_name), opts=child_opts(parent), **common)
+    return ingress, egress

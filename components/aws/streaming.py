@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.security import ingress_from_groups
+from components.aws.security import between_members, ingress_from_groups
 from components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Streaming"
@@ -341,20 +341,11 @@ class Streaming(pulumi.ComponentResource):
         self._ingress(security_group, REDPANDA_PROXY_PORT, "HTTP proxy from an allowed client",
                       sources, "proxy-from")
         for port, label in ((REDPANDA_RPC_PORT, "rpc"), (REDPANDA_ADMIN_PORT, "admin")):
-            child = f"{name}-{label}-self-in"
-            aws.vpc.SecurityGroupIngressRule(
-                child, security_group_id=security_group.id,
-                referenced_security_group_id=security_group.id,
-                ip_protocol="tcp", from_port=port, to_port=port,
-                description=f"Redpanda {label} between the brokers",
-                tags=self._tags(child), opts=child_opts(self))
-            child = f"{name}-{label}-self-out"
-            aws.vpc.SecurityGroupEgressRule(
-                child, security_group_id=security_group.id,
-                referenced_security_group_id=security_group.id,
-                ip_protocol="tcp", from_port=port, to_port=port,
-                description=f"Redpanda {label} between the brokers",
-                tags=self._tags(child), opts=child_opts(self))
+            between_members(
+                self, ingress_name=f"{name}-{label}-self-in",
+                egress_name=f"{name}-{label}-self-out", security_group_id=security_group.id,
+                port=port, description=f"Redpanda {label} between the brokers",
+                tags=self._tags)
         for port, purpose in ((443, "HTTPS: packages, SSM"), (80, "HTTP: Ubuntu apt mirrors")):
             child = f"{name}-egress-{port}"
             aws.vpc.SecurityGroupEgressRule(
