@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.subnets import MAX_AZS, TIERS, SubnetLayoutError, plan_subnets
+from forge_components.subnets import MAX_AZS, TIERS, SubnetLayoutError, plan_subnets
 
 vpcs = st.builds(lambda a, b, prefix: str(ipaddress.ip_network((f"10.{a}.{b}.0", prefix),
                                                                 strict=False)),

@@ -36,7 +36,7 @@ from pydantic import (
     field_validator,
 )
 
-from components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
+from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 
 NAMESPACE = "forge-infra"
 ENVIRONMENTS = ("dev", "staging", "prod")

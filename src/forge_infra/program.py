@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from components.common import SecretReference, ServiceSpec, standard_tags
+from forge_components.common import SecretReference, ServiceSpec, standard_tags
 from forge_infra.config import SERVICE_NAMES, Cloud, Platform, StackConfig
 
 if TYPE_CHECKING:
-    from components.aws.cache import Cache
-    from components.aws.database import Database
+    from forge_components.aws.cache import Cache
+    from forge_components.aws.database import Database
 
 #: Where the chart's release runs on EKS.
 PLATFORM_NAMESPACE = "forge"
@@ -132,13 +132,13 @@ def build(config: StackConfig) -> None:
 def _build_aws(config: StackConfig) -> None:
     import pulumi_aws as aws
 
-    from components.aws.budget import Budget, BudgetArgs
-    from components.aws.cache import Cache, CacheArgs, CacheEngine
-    from components.aws.database import Database, DatabaseArgs, DatabaseEngine
-    from components.aws.networking import NatGatewayStrategy, Networking, NetworkingArgs
-    from components.aws.secrets import AppSecrets, AppSecretsArgs
-    from components.aws.storage import Storage, StorageArgs
-    from components.aws.streaming import Streaming, StreamingArgs, StreamingEngine
+    from forge_components.aws.budget import Budget, BudgetArgs
+    from forge_components.aws.cache import Cache, CacheArgs, CacheEngine
+    from forge_components.aws.database import Database, DatabaseArgs, DatabaseEngine
+    from forge_components.aws.networking import NatGatewayStrategy, Networking, NetworkingArgs
+    from forge_components.aws.secrets import AppSecrets, AppSecretsArgs
+    from forge_components.aws.storage import Storage, StorageArgs
+    from forge_components.aws.streaming import Streaming, StreamingArgs, StreamingEngine
 
     prefix = resource_prefix(config)
     global_tags = standard_tags(config.app.name, config.environment, config.tags)
@@ -271,7 +271,7 @@ def _build_aws(config: StackConfig) -> None:
     }
 
     if config.platform is Platform.ECS:
-        from components.aws.compute_ecs import EcsCompute, EcsComputeArgs
+        from forge_components.aws.compute_ecs import EcsCompute, EcsComputeArgs
 
         specs = service_specs(config, environment=data_environment, database=database,
                               cache=cache, app_secret_arns=app_secret_arns)
@@ -304,7 +304,7 @@ def _build_aws(config: StackConfig) -> None:
                    outputs=outputs)
 
     if config.cdn.enabled and config.app.domain and config.app.hosted_zone_id:
-        from components.aws.cdn import Cdn, CdnArgs
+        from forge_components.aws.cdn import Cdn, CdnArgs
 
         # CloudFront sends /api/* to the api's own host where it has one (ECS), else through
         # the gateway (EKS).
@@ -345,10 +345,10 @@ def _build_eks(config: StackConfig, *, prefix: str, opts: pulumi.ResourceOptions
                app_secret_arns: dict[str, pulumi.Output[str]],
                global_tags: dict[str, str], outputs: dict[str, Any]) -> None:
     """EKS cluster, IRSA roles for the services, the cluster add-ons and the chart's release."""
-    from components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
-    from components.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
-    from components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
-    from components.kubernetes.values import platform_values, service_account_name
+    from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
+    from forge_components.kubernetes.addons import ClusterAddons, ClusterAddonsArgs
+    from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
+    from forge_components.kubernetes.values import platform_values, service_account_name
 
     release_name = "forge-platform"
     eks = config.eks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.common import SecretReference, ServiceSpec
+from forge_components.common import SecretReference, ServiceSpec
 
 DOMAIN = "app.example.com"
 GATEWAY_HOST = f"gateway.{DOMAIN}"

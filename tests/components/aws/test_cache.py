@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.cache import (
+from forge_components.aws.cache import (
     AUTH_TOKEN_LENGTH,
     Cache,
     CacheArgs,

@@ -17,8 +17,8 @@ import pulumi
 import pulumi_aws
 import pytest
 
-from components.aws.cdn import COMPONENT, SPA_ROUTING_FUNCTION, Cdn, CdnArgs
-from components.aws.storage import BUCKET_COMPONENT
+from forge_components.aws.cdn import COMPONENT, SPA_ROUTING_FUNCTION, Cdn, CdnArgs
+from forge_components.aws.storage import BUCKET_COMPONENT
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.helpers import assert_all_tagged, run_mocked

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.compute_ecs import (
+from forge_components.aws.compute_ecs import (
     COMPONENT,
     TLS_POLICY,
     EcsCompute,
@@ -22,7 +22,7 @@ from components.aws.compute_ecs import (
     ecr_repository_arn,
     path_patterns,
 )
-from components.common import SecretReference, ServiceSpec
+from forge_components.common import SecretReference, ServiceSpec
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.components.aws.conftest import (
     APP_SG,

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.compute_eks import (
+from forge_components.aws.compute_eks import (
     CLUSTER_ADMIN_POLICY,
     COMPONENT,
     EksCompute,

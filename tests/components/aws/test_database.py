@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.database import (
+from forge_components.aws.database import (
     BACKUP_PREFIX,
     CANONICAL_OWNER_ID,
     SNAPSHOT_TAG,

@@ -12,14 +12,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.networking import (
+from forge_components.aws.networking import (
     COMPONENT,
     NatGatewayStrategy,
     Networking,
     NetworkingArgs,
     _first_zones,
 )
-from components.subnets import SubnetLayoutError, plan_subnets
+from forge_components.subnets import SubnetLayoutError, plan_subnets
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.helpers import assert_all_tagged, run_mocked
 

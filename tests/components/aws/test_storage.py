@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws
 import pytest
 
-from components.aws.storage import (
+from forge_components.aws.storage import (
     BUCKET_COMPONENT,
     STORAGE_COMPONENT,
     PrivateBucket,

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.streaming import (
+from forge_components.aws.streaming import (
     COMPONENT,
     Streaming,
     StreamingArgs,

@@ -21,8 +21,8 @@ import pulumi
 import yaml
 from helm_python import _native
 
-from components.common import SecretReference, ServiceSpec
-from components.kubernetes.values import chart_path, platform_values
+from forge_components.common import SecretReference, ServiceSpec
+from forge_components.kubernetes.values import chart_path, platform_values
 from tests.helpers import run_mocked
 
 # The Kubernetes version the EKS cluster runs; every rendered object is validated against it.

@@ -25,7 +25,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.kubernetes.addons import (
+from forge_components.kubernetes.addons import (
     CERT_MANAGER_VERSION,
     EXTERNAL_SECRETS_VERSION,
     INGRESS_NGINX_VERSION,

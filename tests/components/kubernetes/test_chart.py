@@ -19,7 +19,7 @@ import helm_python
 import pytest
 import yaml
 
-from components.kubernetes.values import service_account_name
+from forge_components.kubernetes.values import service_account_name
 from tests.components.kubernetes.support import (
     AWS_API_CIDRS,
     CHART_DIR,

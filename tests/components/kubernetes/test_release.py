@@ -19,8 +19,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
-from components.common import SecretReference, ServiceSpec
-from components.kubernetes import (
+from forge_components.common import SecretReference, ServiceSpec
+from forge_components.kubernetes import (
     PlatformRelease,
     PlatformReleaseArgs,
     chart_default_values,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import pulumi
 import yaml
 
-from components.common import ServiceSpec
+from forge_components.common import ServiceSpec
 
 CHART_NAME = "forge-platform"
 """The chart's name (Chart.yaml `name`)."""
@@ -51,7 +51,7 @@ def chart_path() -> pathlib.Path:
     they are installed. Raises RuntimeError when the package is not installed as plain files
     (Helm needs a directory).
     """
-    path = importlib.resources.files("components.kubernetes") / "chart" / CHART_NAME
+    path = importlib.resources.files("forge_components.kubernetes") / "chart" / CHART_NAME
     if not isinstance(path, pathlib.Path) or not (path / "Chart.yaml").is_file():
         raise RuntimeError(
             f"the {CHART_NAME} chart is not installed as files next to components.kubernetes "

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.common import child_opts, resource_tags
-from components.subnets import SubnetLayout, plan_subnets
+from forge_components.common import child_opts, resource_tags
+from forge_components.subnets import SubnetLayout, plan_subnets
 
 COMPONENT = "forge:aws:Networking"
 

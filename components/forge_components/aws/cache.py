@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws.security import ingress_from_groups
-from components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.security import ingress_from_groups
+from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Cache"
 CACHE_PORT = 6379

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import child_opts, resource_tags
+from forge_components.common import child_opts, resource_tags
 
 BUCKET_COMPONENT = "forge:aws:PrivateBucket"
 STORAGE_COMPONENT = "forge:aws:Storage"

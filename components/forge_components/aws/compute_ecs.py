@@ -35,7 +35,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import ServiceSpec, child_opts, resource_tags
+from forge_components.common import ServiceSpec, child_opts, resource_tags
 
 COMPONENT = "forge:aws:EcsCompute"
 

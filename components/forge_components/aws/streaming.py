@@ -36,8 +36,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.security import between_members, ingress_from_groups
-from components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.security import between_members, ingress_from_groups
+from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Streaming"
 
@@ -193,7 +193,7 @@ def msk_server_properties(broker_count: int) -> str:
 def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[str],
                               data_volume_id: str, redpanda_version: str) -> str:
     """The first-boot script of one Redpanda broker (see templates/redpanda-broker.sh)."""
-    template = (importlib.resources.files("components.aws").joinpath("templates")
+    template = (importlib.resources.files("forge_components.aws").joinpath("templates")
                 .joinpath(_TEMPLATE).read_text(encoding="utf-8"))
     seeds = "\n".join(
         f"    - host:\n        address: {ip}\n        port: {REDPANDA_RPC_PORT}"

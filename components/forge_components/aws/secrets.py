@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.common import child_opts, resource_tags
+from forge_components.common import child_opts, resource_tags
 
 TYPE_TOKEN = "forge:aws:AppSecrets"
 

@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.common import MANAGED_BY, child_opts
-from components.kubernetes.values import chart_path as packaged_chart_path
+from forge_components.common import MANAGED_BY, child_opts
+from forge_components.kubernetes.values import chart_path as packaged_chart_path
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

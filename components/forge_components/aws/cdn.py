@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.storage import PrivateBucket, PrivateBucketArgs
-from components.common import child_opts, resource_tags
+from forge_components.aws.storage import PrivateBucket, PrivateBucketArgs
+from forge_components.common import child_opts, resource_tags
 
 COMPONENT = "forge:aws:Cdn"
 

@@ -18,8 +18,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws.security import between_members, ingress_from_groups
-from components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.security import between_members, ingress_from_groups
+from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:Database"
 POSTGRES_PORT = 5432
@@ -169,7 +169,7 @@ def render_user_data(values: Mapping[str, str | int]) -> str:
     Pure. Values must be plain identifiers (ids, ARNs, names, addresses): anything that could
     break out of the shell's quoting is refused, and so is a marker left unfilled.
     """
-    template = (importlib.resources.files("components") / "aws" / "templates" / _TEMPLATE
+    template = (importlib.resources.files("forge_components") / "aws" / "templates" / _TEMPLATE
                 ).read_text(encoding="utf-8")
     for key, value in values.items():
         text = str(value)

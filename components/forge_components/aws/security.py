@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.common import child_opts
+from forge_components.common import child_opts
 
 
 def ingress_from_groups(parent: pulumi.Resource, child_prefix: str, *,

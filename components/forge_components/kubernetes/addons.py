@@ -43,8 +43,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws.compute_eks import irsa_trust_policy
-from components.common import MANAGED_BY, child_opts, resource_tags
+from forge_components.aws.compute_eks import irsa_trust_policy
+from forge_components.common import MANAGED_BY, child_opts, resource_tags
 
 TYPE_TOKEN = "forge:kubernetes:ClusterAddons"
 

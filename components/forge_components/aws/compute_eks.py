@@ -32,7 +32,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.common import child_opts, physical_name, resource_tags
+from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge:aws:EksCompute"
 

@@ -6,8 +6,8 @@
 - `release.PlatformRelease`: a ComponentResource installing the chart via `helm.v3.Release`.
 """
 
-from components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
-from components.kubernetes.values import (
+from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
+from forge_components.kubernetes.values import (
     chart_default_values,
     chart_path,
     fullname,
