@@ -34,7 +34,7 @@ def test_plan_prints_tree_outputs_and_summary(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "forge-infra stack dev (aws/ecs)"
-    assert any(line.startswith("├── forge:aws:Networking forge-dev-network (") for line in lines)
+    assert any(line.startswith("├── forge-aws:index:Networking forge-dev-network (") for line in lines)
     assert "Outputs" in lines
     assert lines[-1].startswith("Plan dev: ") and lines[-1].endswith("(offline).")
     assert max(len(line) for line in lines) <= 100

@@ -103,7 +103,7 @@ def test_every_taggable_resource_carries_component_and_name(recordings, stack) -
             continue
         tags = resource.inputs.get("tags") or {}
         assert {"Name", "component"} <= set(tags), f"{resource.urn}: {tags}"
-        assert tags["component"].startswith(("forge:aws:", "forge:kubernetes:")), resource.urn
+        assert tags["component"].startswith(("forge-aws:index:", "forge-kubernetes:index:")), resource.urn
         checked += 1
     assert checked > 40
 
@@ -198,9 +198,9 @@ def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> 
 
 def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     recording = recordings["prod"]
-    addons = next(r for r in recording.resources if r.type == "forge:kubernetes:ClusterAddons")
+    addons = next(r for r in recording.resources if r.type == "forge-kubernetes:index:ClusterAddons")
     platform = next(r for r in recording.resources
-                    if r.type == "forge:kubernetes:PlatformRelease")
+                    if r.type == "forge-kubernetes:index:PlatformRelease")
     # depends_on a component waits for all of its children (Pulumi expands it).
     addon_releases = [r.urn for r in recording.children_of(addons.urn)
                       if r.type == "kubernetes:helm.sh/v3:Release"]

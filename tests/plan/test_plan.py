@@ -82,8 +82,8 @@ def test_plan_records_parents_components_dependencies_and_protect(plans) -> None
     rds = [r for r in plan.resources if r.type == "aws:rds/instance:Instance"]
     assert len(rds) == 1
     instance = rds[0]
-    assert instance.component == "forge:aws:Database"
-    assert by_urn[instance.parent].type == "forge:aws:Database"
+    assert instance.component == "forge-aws:index:Database"
+    assert by_urn[instance.parent].type == "forge-aws:index:Database"
     assert instance.protect is True
     dependency_types = {by_urn[d].type for d in instance.dependencies}
     assert {"aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
@@ -127,7 +127,7 @@ def test_secrets_never_appear_in_any_output(tmp_path) -> None:
     assert len(secret_values) >= 2
     versions = [r for r in plan.resources
                 if r.type == "aws:secretsmanager/secretVersion:SecretVersion"
-                and r.component == "forge:aws:AppSecrets"]
+                and r.component == "forge-aws:index:AppSecrets"]
     assert [v.inputs["secretString"] for v in versions] == [SECRET_MASK]
     rendered = tmp_path / "out.txt"
     with rendered.open("w") as stream:

@@ -13,7 +13,7 @@ import pulumi_random as random
 from forge_components.aws.security import ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
-COMPONENT = "forge:aws:Cache"
+COMPONENT = "forge-aws:index:Cache"
 CACHE_PORT = 6379
 #: ElastiCache replication group ids: at most 40 characters.
 REPLICATION_GROUP_ID_MAX = 40

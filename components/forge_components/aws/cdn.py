@@ -32,7 +32,7 @@ import pulumi_aws as aws
 from forge_components.aws.storage import PrivateBucket, PrivateBucketArgs
 from forge_components.common import child_opts, resource_tags
 
-COMPONENT = "forge:aws:Cdn"
+COMPONENT = "forge-aws:index:Cdn"
 
 PRICE_CLASSES = frozenset({"PriceClass_100", "PriceClass_200", "PriceClass_All"})
 CERTIFICATE_REGION = "us-east-1"

@@ -37,7 +37,7 @@ import pulumi_aws as aws
 
 from forge_components.common import ServiceSpec, child_opts, resource_tags
 
-COMPONENT = "forge:aws:EcsCompute"
+COMPONENT = "forge-aws:index:EcsCompute"
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only, forward-secret ciphers."""

@@ -34,7 +34,7 @@ import pulumi_kubernetes as k8s
 
 from forge_components.common import child_opts, physical_name, resource_tags
 
-COMPONENT = "forge:aws:EksCompute"
+COMPONENT = "forge-aws:index:EksCompute"
 
 DEFAULT_LOG_TYPES: tuple[str, ...] = (
     "api", "audit", "authenticator", "controllerManager", "scheduler")

@@ -21,7 +21,7 @@ import pulumi_random as random
 from forge_components.aws.security import between_members, ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
-COMPONENT = "forge:aws:Database"
+COMPONENT = "forge-aws:index:Database"
 POSTGRES_PORT = 5432
 #: Canonical's AWS account, owner of the official Ubuntu AMIs.
 CANONICAL_OWNER_ID = "099720109477"

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from forge_components.common import child_opts, resource_tags
 from forge_components.subnets import SubnetLayout, plan_subnets
 
-COMPONENT = "forge:aws:Networking"
+COMPONENT = "forge-aws:index:Networking"
 
 #: The retention periods CloudWatch Logs accepts, in days.
 LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from forge_components.common import child_opts, resource_tags
 
-TYPE_TOKEN = "forge:aws:AppSecrets"
+TYPE_TOKEN = "forge-aws:index:AppSecrets"
 
 
 @dataclasses.dataclass

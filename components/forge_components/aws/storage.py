@@ -18,8 +18,8 @@ import pulumi_aws as aws
 
 from forge_components.common import child_opts, resource_tags
 
-BUCKET_COMPONENT = "forge:aws:PrivateBucket"
-STORAGE_COMPONENT = "forge:aws:Storage"
+BUCKET_COMPONENT = "forge-aws:index:PrivateBucket"
+STORAGE_COMPONENT = "forge-aws:index:Storage"
 
 _PURPOSE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 

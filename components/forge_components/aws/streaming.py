@@ -39,7 +39,7 @@ import pulumi_aws as aws
 from forge_components.aws.security import between_members, ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
-COMPONENT = "forge:aws:Streaming"
+COMPONENT = "forge-aws:index:Streaming"
 
 #: The retention periods CloudWatch Logs accepts, in days.
 LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

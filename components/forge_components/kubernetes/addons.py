@@ -46,7 +46,7 @@ import pulumi_kubernetes as k8s
 from forge_components.aws.compute_eks import irsa_trust_policy
 from forge_components.common import MANAGED_BY, child_opts, resource_tags
 
-TYPE_TOKEN = "forge:kubernetes:ClusterAddons"
+TYPE_TOKEN = "forge-kubernetes:index:ClusterAddons"
 
 INGRESS_NGINX_REPO = "https://kubernetes.github.io/ingress-nginx"
 CERT_MANAGER_REPO = "https://charts.jetstack.io"

@@ -79,7 +79,7 @@ class PlatformRelease(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformReleaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("forge:kubernetes:PlatformRelease", name, None, opts)
+        super().__init__("forge-kubernetes:index:PlatformRelease", name, None, opts)
         release_name = args.release_name or name
         if len(release_name) > _RELEASE_NAME_MAX or not _RELEASE_NAME.match(release_name):
             raise ValueError(

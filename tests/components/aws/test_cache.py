@@ -185,7 +185,7 @@ def test_outputs(monkeypatch):
 
     monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", spy)
     rec = build()
-    assert seen == {"forge:aws:Cache": OUTPUT_NAMES}
+    assert seen == {"forge-aws:index:Cache": OUTPUT_NAMES}
     g = group(rec)
     assert rec.exports["endpoint"] == g.outputs["primaryEndpointAddress"]
     assert rec.exports["reader_endpoint"] == g.outputs["readerEndpointAddress"]
@@ -194,12 +194,12 @@ def test_outputs(monkeypatch):
 
 def test_children_are_parented_tagged_and_named_stably():
     rec = build()
-    component = rec.one("forge:aws:Cache")
+    component = rec.one("forge-aws:index:Cache")
     assert all(r.parent == component.urn for r in rec.resources if r is not component)
-    checked = assert_all_tagged(rec, "forge:aws:Cache")
+    checked = assert_all_tagged(rec, "forge-aws:index:Cache")
     assert {GROUP, INGRESS, "aws:secretsmanager/secret:Secret"} <= {r.type for r in checked}
     assert sorted((r.type, r.name) for r in rec.resources) == sorted([
-        ("forge:aws:Cache", "cache"),
+        ("forge-aws:index:Cache", "cache"),
         ("aws:elasticache/subnetGroup:SubnetGroup", "cache-subnets"),
         ("aws:ec2/securityGroup:SecurityGroup", "cache-sg"),
         (INGRESS, "cache-ingress-1"),

@@ -268,11 +268,11 @@ def test_a_given_kms_key_is_used_and_none_is_created():
 
 def test_rds_children_are_parented_and_tagged():
     rec = build(read_replica_count=1)
-    component = rec.one("forge:aws:Database")
+    component = rec.one("forge-aws:index:Database")
     children = rec.children_of(component.urn)
     assert len(children) == len(rec.resources) - 1
     assert all(r.parent == component.urn for r in children)
-    checked = assert_all_tagged(rec, "forge:aws:Database")
+    checked = assert_all_tagged(rec, "forge-aws:index:Database")
     assert {r.type for r in checked} >= {RDS_INSTANCE, KMS_KEY, INGRESS,
                                          "aws:rds/parameterGroup:ParameterGroup"}
     for resource in checked:
@@ -282,7 +282,7 @@ def test_rds_children_are_parented_and_tagged():
 def test_rds_resource_names_are_stable():
     rec = build(read_replica_count=1)
     assert sorted((r.type, r.name) for r in rec.resources) == sorted([
-        ("forge:aws:Database", "db"),
+        ("forge-aws:index:Database", "db"),
         (KMS_KEY, "db-key"),
         ("aws:kms/alias:Alias", "db-key-alias"),
         ("aws:ec2/securityGroup:SecurityGroup", "db-sg"),
@@ -484,9 +484,9 @@ def test_ec2_without_the_backups_bucket_is_refused(missing):
 
 def test_ec2_children_are_parented_and_tagged():
     rec = ec2(multi_az=True)
-    component = rec.one("forge:aws:Database")
+    component = rec.one("forge-aws:index:Database")
     assert all(r.parent == component.urn for r in rec.resources if r is not component)
-    checked = assert_all_tagged(rec, "forge:aws:Database")
+    checked = assert_all_tagged(rec, "forge-aws:index:Database")
     assert {EC2_INSTANCE, VOLUME, "aws:dlm/lifecyclePolicy:LifecyclePolicy",
             "aws:secretsmanager/secret:Secret"} <= {r.type for r in checked}
 
@@ -511,7 +511,7 @@ def registered_outputs(monkeypatch):
 @pytest.mark.parametrize("engine", list(DatabaseEngine))
 def test_both_engines_expose_the_same_outputs(engine, registered_outputs):
     rec = build(engine=engine)
-    assert registered_outputs == {"forge:aws:Database": OUTPUT_NAMES}
+    assert registered_outputs == {"forge-aws:index:Database": OUTPUT_NAMES}
     assert set(rec.exports) == OUTPUT_NAMES
     assert rec.exports["engine"] == engine.value
     assert rec.exports["port"] == 5432

@@ -42,7 +42,7 @@ from tests.components.kubernetes.support import (
 )
 from tests.helpers import run_mocked
 
-COMPONENT = "forge:kubernetes:PlatformRelease"
+COMPONENT = "forge-kubernetes:index:PlatformRelease"
 NAMESPACE_TYPE = "kubernetes:core/v1:Namespace"
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 SCHEMA = json.loads((chart_path() / "values.schema.json").read_text())
