@@ -179,7 +179,7 @@ def test_outputs(monkeypatch):
     original = pulumi.ComponentResource.register_outputs
 
     def spy(self, outputs):
-        if self._type.startswith("forge:"):
+        if self._type.startswith("forge-"):
             seen[self._type] = set(outputs)
         return original(self, outputs)
 
