@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from forge_components.aws.limits import CacheEngine
 from forge_components.aws.security import ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
@@ -20,14 +20,6 @@ REPLICATION_GROUP_ID_MAX = 40
 #: The AUTH token's length (ElastiCache accepts 16 to 128 printable characters).
 AUTH_TOKEN_LENGTH = 64
 
-
-class CacheEngine(enum.StrEnum):
-    """The cache engine (both speak the Redis protocol)."""
-
-    REDIS = "redis"
-    """Redis OSS."""
-    VALKEY = "valkey"
-    """Valkey, the open-source fork ElastiCache prices lower."""
 
 
 #: The engine version used when `CacheArgs.engine_version` is None.

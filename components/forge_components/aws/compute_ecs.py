@@ -27,7 +27,6 @@ with no `public_host` gets no target group and no ingress from the ALB.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.limits import CpuArchitecture
 from forge_components.common import ServiceSpec, child_opts, resource_tags
 
 COMPONENT = "forge-aws:index:EcsCompute"
@@ -53,12 +53,6 @@ _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
     r"(?P<repository>[a-z0-9._/-]+)$")
 
-
-class CpuArchitecture(enum.StrEnum):
-    """The CPU architecture of the Fargate tasks (the images must be built for it)."""
-
-    X86_64 = "X86_64"
-    ARM64 = "ARM64"
 
 
 @dataclasses.dataclass

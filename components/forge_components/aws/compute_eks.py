@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,6 +31,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from forge_components.aws.limits import CapacityType
 from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge-aws:index:EksCompute"
@@ -42,12 +42,6 @@ DEFAULT_LOG_TYPES: tuple[str, ...] = (
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
-
-class CapacityType(enum.StrEnum):
-    """How the node group's instances are bought."""
-
-    ON_DEMAND = "ON_DEMAND"
-    SPOT = "SPOT"
 
 
 @dataclasses.dataclass(frozen=True)

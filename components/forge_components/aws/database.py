@@ -8,7 +8,6 @@ names the GCP and Azure databases expose too.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import importlib.resources
 import re
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from forge_components.aws.limits import MONITORING_INTERVALS, DatabaseEngine
 from forge_components.aws.security import between_members, ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
@@ -28,8 +28,6 @@ CANONICAL_OWNER_ID = "099720109477"
 UBUNTU_2204_AMD64_NAME = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
 #: The S3 prefix (inside the backups bucket) that WAL archives and base backups go to.
 BACKUP_PREFIX = "timescaledb"
-#: The monitoring intervals RDS Enhanced Monitoring accepts (0 turns it off).
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 #: The RDS CA every instance is pinned to.
 RDS_CA_CERT = "rds-ca-rsa2048-g1"
 #: The tag whose value selects the data volumes the DLM policy snapshots.
@@ -39,14 +37,6 @@ _TEMPLATE = "timescaledb-user-data.sh"
 _MARKER = re.compile(r"__FORGE_[A-Z0-9_]+__")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/@+=-]*")
 
-
-class DatabaseEngine(enum.StrEnum):
-    """Where PostgreSQL runs."""
-
-    RDS_POSTGRES = "rds-postgres"
-    """Amazon RDS for PostgreSQL (managed; no timescaledb extension)."""
-    TIMESCALEDB_EC2 = "timescaledb-ec2"
-    """Self-managed PostgreSQL + TimescaleDB on EC2, backed up to S3 with pgBackRest."""
 
 
 @dataclasses.dataclass

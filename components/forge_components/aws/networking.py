@@ -10,34 +10,21 @@ compute workloads run in (egress only; the compute component adds the load balan
 from __future__ import annotations
 
 import dataclasses
-import enum
 import json
 from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.limits import LOG_RETENTION_DAYS, NatGatewayStrategy
 from forge_components.common import child_opts, resource_tags
 from forge_components.subnets import SubnetLayout, plan_subnets
 
 COMPONENT = "forge-aws:index:Networking"
 
-#: The retention periods CloudWatch Logs accepts, in days.
-LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                                1096, 1827, 2192, 2557, 2922, 3288, 3653})
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
 
-
-class NatGatewayStrategy(enum.StrEnum):
-    """How the private subnets reach the internet."""
-
-    NONE = "none"
-    """No NAT gateway: private subnets have no route to the internet."""
-    SINGLE = "single"
-    """One NAT gateway, in the first public subnet, shared by every AZ (cheap, one AZ's fate)."""
-    ONE_PER_AZ = "per_az"
-    """One NAT gateway per AZ; each private subnet routes through its own AZ's gateway."""
 
 
 @dataclasses.dataclass

@@ -27,7 +27,6 @@ instance: replacing an instance re-attaches the same address and the same data.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import importlib.resources
 import json
 import re
@@ -36,14 +35,12 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.limits import LOG_RETENTION_DAYS, MSK_MAX_AZS, StreamingEngine
 from forge_components.aws.security import between_members, ingress_from_groups
 from forge_components.common import child_opts, physical_name, resource_tags
 
 COMPONENT = "forge-aws:index:Streaming"
 
-#: The retention periods CloudWatch Logs accepts, in days.
-LOG_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-                                1096, 1827, 2192, 2557, 2922, 3288, 3653})
 
 #: Canonical's AWS account, the owner of the official Ubuntu AMIs.
 CANONICAL_OWNER_ID = "099720109477"
@@ -60,22 +57,10 @@ DEFAULT_INSTANCE_TYPES = {"msk": "kafka.t3.small", "redpanda": "t3.medium"}
 MSK_MONITORING_LEVELS = frozenset({"DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER",
                                    "PER_TOPIC_PER_PARTITION"})
 
-#: MSK places brokers in two or three client subnets (availability zones).
-MSK_MAX_AZS = 3
 
 _TEMPLATE = "redpanda-broker.sh"
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
-
-class StreamingEngine(enum.StrEnum):
-    """Which Kafka-compatible broker the stack runs."""
-
-    MSK = "msk"
-    """Amazon MSK (managed Apache Kafka), TLS-only client access."""
-    REDPANDA = "redpanda"
-    """Redpanda on EC2 instances the component manages (cheaper, self-operated)."""
-    NONE = "none"
-    """No broker at all: the component declares no resource and its outputs are None."""
 
 
 @dataclasses.dataclass

@@ -1,0 +1,166 @@
+"""The cloud-neutral contracts every cloud's components honour.
+
+Three kinds of definitions live here, and nothing in this module imports a cloud SDK:
+
+* the shapes passed between the program and the components of any cloud: `ServiceSpec` (one
+  of the platform's services, sized in neutral units) and `SecretReference` (a secret read at
+  run time, by reference);
+* one output contract per component kind (`NetworkingOutputs`, `DatabaseOutputs`, ...): the
+  outputs every cloud's component of that kind declares under the same names and types. Args
+  may differ by cloud; outputs may not. `tests/components/test_contracts.py` checks each
+  cloud's components against these classes;
+* `SERVICE_NAMES`, the platform's four services.
+
+The shapes are TypedDicts so that Pulumi's component analyzer can infer a schema from them
+(`pulumi.provider.experimental.analyzer`): a component served to another language receives
+its args as plain dicts.
+"""
+
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+#: The platform's services, in their fixed order.
+SERVICE_NAMES: tuple[str, ...] = ("gateway", "api", "worker", "ui")
+
+
+class SecretReference(TypedDict):
+    """A secret a service reads at run time, by reference (never by value)."""
+
+    secret_id: pulumi.Input[str]
+    """The secret's identifier in the cloud's secret store: a Secrets Manager ARN on AWS, a
+    Secret Manager secret resource name on GCP, a Key Vault secret id on Azure."""
+    key: NotRequired[str]
+    """A field of a JSON secret to read; unset reads the whole value. Defaults to unset."""
+
+
+class ServiceSpec(TypedDict):
+    """One of the platform's services, cloud- and platform-neutral.
+
+    Sizes are neutral: CPU in millicores (1000 = one vCPU) and memory in MiB. Each platform
+    converts them in its own terms (Fargate CPU units, Kubernetes requests, Cloud Run and
+    Container Apps limits) and the stack configuration refuses sizes the platform cannot run.
+    """
+
+    name: str
+    """The service's name: gateway, api, worker or ui."""
+    image_repository: str
+    """The container image repository, without tag."""
+    image_tag: str
+    """The image tag (prefer an immutable tag or digest)."""
+    cpu_millicores: int
+    """CPU in millicores (1000 = 1 vCPU)."""
+    memory_mib: int
+    """Memory in MiB."""
+    replicas: int
+    """Desired replica (task) count."""
+    min_replicas: int
+    """Autoscaling lower bound."""
+    max_replicas: int
+    """Autoscaling upper bound."""
+    target_cpu_percent: int
+    """Autoscaling target average CPU utilisation, percent."""
+    port: NotRequired[int]
+    """The port the container serves on; unset for a service that serves no traffic (worker).
+    Defaults to unset."""
+    health_path: NotRequired[str]
+    """HTTP path for health checks; unset for a service with no HTTP endpoint. Defaults to
+    unset."""
+    environment: NotRequired[dict[str, pulumi.Input[str]]]
+    """Plain (non-secret) environment variables. Defaults to {}."""
+    secrets: NotRequired[dict[str, SecretReference]]
+    """Environment variables filled from secrets, by reference. Defaults to {}."""
+    public_host: NotRequired[str]
+    """The host name the service is reached on from outside; unset keeps it internal.
+    Defaults to unset."""
+    public_path: NotRequired[str]
+    """The path prefix routed to the service on `public_host`. Defaults to "/"."""
+
+
+# -- output contracts -----------------------------------------------------------------------
+#
+# Each class lists the outputs a component kind declares at class level in every cloud. A
+# cloud's component may declare more (an AWS Networking also has `app_security_group_id`),
+# never fewer, and never the same name with another type.
+
+
+class NetworkingOutputs:
+    """What every cloud's Networking component exposes."""
+
+    network_id: pulumi.Output[str]
+    """The network's id (AWS VPC id, GCP network self link, Azure VNet resource id)."""
+    zones: pulumi.Output[list[str]]
+    """The zones the network's subnets span, in order."""
+    public_subnet_ids: pulumi.Output[list[str]]
+    """Subnets for internet-facing load balancers (empty where the cloud needs none)."""
+    private_subnet_ids: pulumi.Output[list[str]]
+    """Subnets for workloads, with outbound internet through NAT."""
+
+
+class DatabaseOutputs:
+    """What every cloud's Database component (PostgreSQL) exposes."""
+
+    host: pulumi.Output[str]
+    """The private host name (or IP) applications connect to."""
+    port: pulumi.Output[int]
+    """The PostgreSQL port."""
+    database_name: pulumi.Output[str]
+    """The application database's name."""
+    username: pulumi.Output[str]
+    """The user the credentials secret belongs to."""
+    credentials_secret_id: pulumi.Output[str]
+    """The secret holding the credentials as JSON (`username` and `password` fields)."""
+
+
+class CacheOutputs:
+    """What every cloud's Cache component (Redis protocol) exposes."""
+
+    host: pulumi.Output[str]
+    """The primary endpoint's private host name (or IP)."""
+    port: pulumi.Output[int]
+    """The port (TLS)."""
+    auth_token_secret_id: pulumi.Output[str]
+    """The secret holding the AUTH token (or access key) as its whole value."""
+
+
+class StreamingOutputs:
+    """What every cloud's Streaming component (Kafka protocol) exposes."""
+
+    bootstrap_brokers: pulumi.Output[str]
+    """Comma-separated `host:port` bootstrap servers; empty when the stack has no broker."""
+
+
+class StorageOutputs:
+    """What every cloud's Storage component exposes."""
+
+    bucket_names: pulumi.Output[dict[str, str]]
+    """The bucket (container) name of each purpose (reports, exports, backups)."""
+
+
+class ComputeOutputs:
+    """What every cloud's Compute component exposes."""
+
+    service_names: pulumi.Output[list[str]]
+    """The names the platform's services run under (ECS services, Kubernetes Deployments,
+    Cloud Run services, Container Apps)."""
+
+
+class CdnOutputs:
+    """What every cloud's Cdn component exposes."""
+
+    hostname: pulumi.Output[str]
+    """The CDN's own host name (CloudFront, Cloud CDN IP's DNS name, Front Door endpoint)."""
+    url: pulumi.Output[str]
+    """The public URL of the app behind the CDN."""
+
+
+#: Each component kind's output contract, by kind name.
+OUTPUT_CONTRACTS: dict[str, type] = {
+    "Networking": NetworkingOutputs,
+    "Database": DatabaseOutputs,
+    "Cache": CacheOutputs,
+    "Streaming": StreamingOutputs,
+    "Storage": StorageOutputs,
+    "Compute": ComputeOutputs,
+    "Cdn": CdnOutputs,
+}
