@@ -16,10 +16,24 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+
+from forge_infra.sdk_internals import (
+    ROOT_RESOURCE,
+    RUNTIME_SETTINGS,
+    SPECIAL_SECRET_SIG,
+    SPECIAL_SIG_KEY,
+    UNKNOWN,
+    MockMonitor,
+    MockResourceRegistration,
+    deserialize_properties,
+    ensure_event_loop,
+    get_root_resource,
+    run_pulumi_func,
+    serialize_properties,
+    sync_await,
+    wrap_rpc_secret,
+)
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MARK = "[unknown]"
@@ -91,7 +105,7 @@ class Recording:
 def mask_secrets(value: Any) -> tuple[Any, bool]:
     """Replace every secret-wrapped value in `value` by the mask; say whether one was found."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if value.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG:
             return SECRET_MASK, True
         found = False
         masked = {}
@@ -107,7 +121,7 @@ def mask_secrets(value: Any) -> tuple[Any, bool]:
             items.append(masked_item)
             found = found or item_found
         return items, found
-    if value is rpc.UNKNOWN or value == rpc.UNKNOWN:
+    if value is UNKNOWN or value == UNKNOWN:
         return UNKNOWN_MARK, False
     return value, False
 
@@ -130,7 +144,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class RecordingMonitor(MockMonitor):
     """A mock resource monitor that keeps the full registration request of every resource."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
@@ -148,8 +162,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.type == STACK_TYPE:
             self.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        pulumi_mocks._ensure_event_loop()
-        raw_inputs = rpc.deserialize_properties(request.object)
+        ensure_event_loop()
+        raw_inputs = deserialize_properties(request.object)
         inputs, _ = mask_secrets(raw_inputs)
         resource_id, state = self.mocks.new_resource(pulumi_mocks.MockResourceArgs(
             typ=request.type, name=request.name, inputs=_unwrap(raw_inputs),
@@ -159,11 +173,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         secret_keys = set(request.additionalSecretOutputs) | {
             k for k, v in inputs.items() if v == SECRET_MASK}
         wire_state = {
-            key: rpc.wrap_rpc_secret(value) if key in secret_keys else value
+            key: wrap_rpc_secret(value) if key in secret_keys else value
             for key, value in state.items()
         }
-        obj_proto = _sync_await(rpc.serialize_properties(wire_state, {}))
-        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(
+        obj_proto = sync_await(serialize_properties(wire_state, {}))
+        self.resources[urn] = MockResourceRegistration(
             urn, resource_id, state)
         outputs = {key: SECRET_MASK if key in secret_keys else mask_secrets(value)[0]
                    for key, value in state.items()}
@@ -192,7 +206,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 def _unwrap(value: Any) -> Any:
     """The inputs with secret wrappers removed, as a provider would see them."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if value.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG:
             return _unwrap(value.get("value"))
         return {k: _unwrap(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -200,7 +214,7 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-class QuietMonitor(pulumi_mocks.MockMonitor):
+class QuietMonitor(MockMonitor):
     """The stock mock monitor, for measuring a bare run with no recording."""
 
 
@@ -209,8 +223,8 @@ def _resolve_exports(root: pulumi.Resource | None) -> dict[str, Any]:
     exports: dict[str, Any] = {}
     for key, value in outputs.items():
         output = pulumi.Output.from_input(value)
-        resolved = _sync_await(output.future(with_unknowns=True))
-        secret = _sync_await(output.is_secret())
+        resolved = sync_await(output.future(with_unknowns=True))
+        secret = sync_await(output.is_secret())
         exports[key] = SECRET_MASK if secret else _plain(mask_secrets(resolved)[0])
     return exports
 
@@ -239,7 +253,7 @@ def run_under_mocks(
     Exceptions raised by the program, by an `apply` callback or by the mocks propagate to the
     caller. With `record=False` the stock monitor is used (for benchmarks of a bare run).
     """
-    settings.ROOT.set(None)
+    ROOT_RESOURCE.set(None)
     monitor = RecordingMonitor(mocks) if record else QuietMonitor(mocks)
     engine_log = _EngineLog()
     logger = logging.getLogger(f"forge_infra.plan.engine.{id(engine_log)}")
@@ -248,10 +262,10 @@ def run_under_mocks(
     logger.addHandler(engine_log)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False,
                              monitor=monitor, logger=logger)
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no leftovers of a failed run
-    root = settings.get_root_resource()
-    _sync_await(run_pulumi_func(program))
+    RUNTIME_SETTINGS.rpc_manager.clear()
+    RUNTIME_SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no leftovers of a failed run
+    root = get_root_resource()
+    sync_await(run_pulumi_func(program))
     exports = _resolve_exports(root) if record else {}
     recorded = monitor.recorded if isinstance(monitor, RecordingMonitor) else []
     stack_urn = (monitor.stack_urn if isinstance(monitor, RecordingMonitor) else None) or (
