@@ -24,18 +24,21 @@ ALB's target health check on `health_path` is what ECS acts on (with a grace per
 with no `public_host` gets no target group and no ingress from the ALB.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from forge_components.aws.limits import CpuArchitecture
-from forge_components.common import ServiceSpec, child_opts, resource_tags
+from forge_components.aws.limits import (
+    ECS_AUTONAME_LIMIT,
+    FARGATE_SIZES,
+    CpuArchitecture,
+    fargate_cpu_units,
+)
+from forge_components.common import child_opts, resource_tags
+from forge_components.contracts import SecretReference, ServiceSpec
 
 COMPONENT = "forge-aws:index:EcsCompute"
 
@@ -45,79 +48,159 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ANYWHERE_IPV4 = "0.0.0.0/0"
 ANYWHERE_IPV6 = "::/0"
 
-_AUTONAME_LIMIT = 24
-"""Longest resource name whose auto-name (name + "-" + 7 characters) fits the 32-character
-limit of load balancer and target group names."""
-
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?/"
     r"(?P<repository>[a-z0-9._/-]+)$")
 
 
-
-@dataclasses.dataclass
-class EcsComputeArgs:
+class EcsComputeArgs(TypedDict):
     """Arguments of `EcsCompute`."""
 
     vpc_id: pulumi.Input[str]
     """The VPC of the target groups and the ALB security group. Required."""
-    public_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    public_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
     """Public subnets: the ALB only. Required."""
-    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
     """Private subnets: every task. Required."""
     app_security_group_id: pulumi.Input[str]
     """The application security group the tasks run in; this component adds one ingress rule
     per served port from the ALB's security group. Required."""
-    services: Sequence[ServiceSpec]
-    """The services to run. Required."""
+    services: list[ServiceSpec]
+    """The services to run; each size must be a Fargate task size (CPU in millicores, e.g. 250,
+    500, 1000, with a memory Fargate pairs with it). Required."""
     domain_name: str
     """The application's host name (the ui at "/", the api under its path). Required."""
-    hosted_zone_id: pulumi.Input[str] | None = None
+    hosted_zone_id: NotRequired[pulumi.Input[str] | None]
     """Route 53 zone for the certificate's DNS validation records; needed when
-    `certificate_arn` is None. Defaults to None."""
-    certificate_arn: pulumi.Input[str] | None = None
-    """An ACM certificate covering `domain_name` and the services' public hosts; None creates
-    one (DNS-validated in `hosted_zone_id`). Defaults to None."""
-    log_retention_days: int = 30
+    `certificate_arn` is unset. Defaults to unset."""
+    certificate_arn: NotRequired[pulumi.Input[str] | None]
+    """An ACM certificate covering `domain_name` and the services' public hosts; unset creates
+    one (DNS-validated in `hosted_zone_id`). Defaults to unset."""
+    log_retention_days: NotRequired[int]
     """Retention of the services' log groups, in days. Defaults to 30."""
-    kms_key_arn: pulumi.Input[str] | None = None
+    kms_key_arn: NotRequired[pulumi.Input[str] | None]
     """KMS key for the log groups (its policy must admit CloudWatch Logs) and the key the
     referenced secrets are encrypted with (execution roles may decrypt through Secrets Manager
-    only). Defaults to None (AWS-owned keys)."""
-    secret_kms_key_arns: Sequence[pulumi.Input[str]] = ()
+    only). Defaults to unset (AWS-owned keys)."""
+    secret_kms_key_arns: NotRequired[list[pulumi.Input[str]]]
     """Further customer-managed keys that encrypt referenced secrets (e.g. the database's key,
     which encrypts its RDS-managed master secret); execution roles may decrypt with them
-    through Secrets Manager only. Defaults to ()."""
-    alb_deletion_protection: bool = False
+    through Secrets Manager only. Defaults to []."""
+    alb_deletion_protection: NotRequired[bool]
     """Deletion protection of the load balancer. Defaults to False."""
-    alb_access_logs_bucket: pulumi.Input[str] | None = None
+    alb_access_logs_bucket: NotRequired[pulumi.Input[str] | None]
     """S3 bucket for the ALB's access logs (its policy must admit the ELB log delivery);
-    None disables access logs. Defaults to None."""
-    container_insights: bool = True
+    unset disables access logs. Defaults to unset."""
+    container_insights: NotRequired[bool]
     """CloudWatch Container Insights (standard, "enabled") on the cluster. Defaults to True."""
-    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    cpu_architecture: NotRequired[CpuArchitecture]
     """The tasks' CPU architecture. Defaults to CpuArchitecture.X86_64."""
-    task_role_statements: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(
-        default_factory=dict)
+    task_role_statements: NotRequired[dict[str, list[dict[str, Any]]]]
     """IAM statements (IAM JSON, PascalCase keys, values may be Inputs) for a service's task
     role, by service name; services not listed get a role with no permissions. Defaults to
-    none."""
-    create_dns_records: bool = True
+    {}."""
+    create_dns_records: NotRequired[bool]
     """With `hosted_zone_id`, alias A records pointing each service's `public_host` at the ALB
     (the app domain only if a service is served on it; a CDN in front owns it otherwise).
     Defaults to True."""
-    health_check_grace_period_seconds: int = 60
+    health_check_grace_period_seconds: NotRequired[int]
     """Seconds ECS ignores failing ALB health checks after a task starts. Defaults to 60."""
-    region: pulumi.Input[str] | None = None
-    """The region, for the awslogs driver; None asks the provider. Defaults to None."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    region: NotRequired[pulumi.Input[str] | None]
+    """The region, for the awslogs driver; unset asks the provider. Defaults to unset."""
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (services propagate them to tasks). Defaults to
-    none."""
+    {}."""
 
-    def __post_init__(self) -> None:
+
+@dataclasses.dataclass(frozen=True)
+class _Task:
+    """One service as ECS runs it: the neutral spec with its size in Fargate units."""
+
+    name: str
+    image_repository: str
+    image_tag: str
+    port: int | None
+    cpu: int
+    memory: int
+    replicas: int
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+    health_path: str | None
+    environment: dict[str, pulumi.Input[str]]
+    secrets: dict[str, SecretReference]
+    public_host: str | None
+    public_path: str
+
+    @classmethod
+    def from_spec(cls, spec: ServiceSpec) -> "_Task":
+        """Convert a neutral spec; raise when Fargate has no task of its size."""
+        name = spec["name"]
+        cpu = fargate_cpu_units(spec["cpu_millicores"])
+        if cpu is None:
+            raise ValueError(
+                f"EcsComputeArgs: service {name!r} has cpu_millicores "
+                f"{spec['cpu_millicores']}, which is no Fargate size; Fargate runs "
+                f"{[units * 1000 // 1024 for units in FARGATE_SIZES]}")
+        if spec["memory_mib"] not in FARGATE_SIZES[cpu]:
+            raise ValueError(
+                f"EcsComputeArgs: service {name!r} has memory_mib {spec['memory_mib']}, which "
+                f"Fargate does not pair with {spec['cpu_millicores']} millicores; allowed: "
+                f"{list(FARGATE_SIZES[cpu])}")
+        return cls(
+            name=name, image_repository=spec["image_repository"], image_tag=spec["image_tag"],
+            port=spec.get("port"), cpu=cpu, memory=spec["memory_mib"],
+            replicas=spec["replicas"], min_replicas=spec["min_replicas"],
+            max_replicas=spec["max_replicas"], target_cpu_percent=spec["target_cpu_percent"],
+            health_path=spec.get("health_path"), environment=dict(spec.get("environment", {})),
+            secrets=dict(spec.get("secrets", {})), public_host=spec.get("public_host"),
+            public_path=spec.get("public_path", "/"))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`EcsComputeArgs` with every default applied and every rule checked."""
+
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    app_security_group_id: pulumi.Input[str]
+    services: list[_Task]
+    domain_name: str
+    hosted_zone_id: pulumi.Input[str] | None = None
+    certificate_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 30
+    kms_key_arn: pulumi.Input[str] | None = None
+    secret_kms_key_arns: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
+    alb_deletion_protection: bool = False
+    alb_access_logs_bucket: pulumi.Input[str] | None = None
+    container_insights: bool = True
+    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    task_role_statements: dict[str, list[dict[str, Any]]] = dataclasses.field(
+        default_factory=dict)
+    create_dns_records: bool = True
+    health_check_grace_period_seconds: int = 60
+    region: pulumi.Input[str] | None = None
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: EcsComputeArgs) -> "_Settings":
+        """Apply the defaults to `args` and reject inconsistent settings."""
+        values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"EcsComputeArgs: unknown fields {unknown}")
+        values["services"] = [_Task.from_spec(spec) for spec in args.get("services") or []]
+        if "cpu_architecture" in values:
+            values["cpu_architecture"] = CpuArchitecture(values["cpu_architecture"])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
         """Reject inconsistent settings with a message naming the fields."""
         if self.certificate_arn is None and self.hosted_zone_id is None:
-            raise ValueError("EcsComputeArgs: certificate_arn and hosted_zone_id are both None; "
+            raise ValueError("EcsComputeArgs: certificate_arn and hosted_zone_id are both unset; "
                              "give certificate_arn, or hosted_zone_id to create a DNS-validated "
                              "certificate")
         if not self.services:
@@ -145,7 +228,6 @@ class EcsComputeArgs:
                     raise ValueError(f"EcsComputeArgs: services {routes[route]!r} and "
                                      f"{spec.name!r} share the route {route}")
                 routes[route] = spec.name
-        self.cpu_architecture = CpuArchitecture(self.cpu_architecture)
 
 
 def route_path(public_path: str) -> str:
@@ -169,10 +251,10 @@ def ecr_repository_arn(image_repository: str) -> str | None:
             f"{match['repository']}")
 
 
-def image_reference(spec: ServiceSpec) -> str:
+def image_reference(image_repository: str, image_tag: str) -> str:
     """`repo:tag`, or `repo@sha256:...` when the tag is a digest."""
-    separator = "@" if spec.image_tag.startswith("sha256:") else ":"
-    return f"{spec.image_repository}{separator}{spec.image_tag}"
+    separator = "@" if image_tag.startswith("sha256:") else ":"
+    return f"{image_repository}{separator}{image_tag}"
 
 
 def secret_value_from(arn: pulumi.Input[str], key: str | None) -> pulumi.Input[str]:
@@ -182,7 +264,7 @@ def secret_value_from(arn: pulumi.Input[str], key: str | None) -> pulumi.Input[s
     return pulumi.Output.concat(arn, ":", key, "::")
 
 
-def _distinct(values: Sequence[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
+def _distinct(values: list[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
     """Values in first-seen order without duplicates: equal strings, or the same Output."""
     result: list[pulumi.Input[str]] = []
     for value in values:
@@ -209,10 +291,10 @@ class EcsCompute(pulumi.ComponentResource):
     """The ALB's security group."""
     https_listener_arn: pulumi.Output[str]
     """The HTTPS listener."""
-    service_names: dict[str, pulumi.Output[str]]
-    """ECS service names, by spec name."""
-    target_group_arns: dict[str, pulumi.Output[str]]
-    """Target group ARNs, by spec name (publicly routed services only)."""
+    service_names: pulumi.Output[list[str]]
+    """The ECS service names, in the order of `services`."""
+    target_group_arns: pulumi.Output[dict[str, str]]
+    """Target group ARNs, by service name (publicly routed services only)."""
     certificate_arn: pulumi.Output[str]
     """The certificate on the HTTPS listener."""
     url: pulumi.Output[str]
@@ -220,22 +302,23 @@ class EcsCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EcsComputeArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        for child in (f"{name}-alb", *(f"{name}-{s.name}" for s in args.services)):
-            if len(child) > _AUTONAME_LIMIT:
+        cfg = _Settings.from_args(args)
+        for child in (f"{name}-alb", *(f"{name}-{s.name}" for s in cfg.services)):
+            if len(child) > ECS_AUTONAME_LIMIT:
                 raise ValueError(f"EcsCompute: name {name!r} is too long: the auto-name of "
                                  f"{child!r} would exceed AWS's 32-character limit")
         super().__init__(COMPONENT, name, None, opts)
 
         def tagged(child: str) -> dict[str, str]:
-            return resource_tags(child, COMPONENT, args.tags)
+            return resource_tags(child, COMPONENT, cfg.tags)
 
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
-        region = (pulumi.Output.from_input(args.region) if args.region is not None else
+        region = (pulumi.Output.from_input(cfg.region) if cfg.region is not None else
                   aws.get_region_output(opts=invoke_opts).region)
         account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
         partition = aws.get_partition_output(opts=invoke_opts).partition
 
-        routed = [s for s in args.services if s.public_host and s.port is not None]
+        routed = [s for s in cfg.services if s.public_host and s.port is not None]
         ports = sorted({s.port for s in routed if s.port is not None})
 
         # -- cluster ---------------------------------------------------------------------------
@@ -244,13 +327,13 @@ class EcsCompute(pulumi.ComponentResource):
             cluster_res_name,
             settings=[aws.ecs.ClusterSettingArgs(
                 name="containerInsights",
-                value="enabled" if args.container_insights else "disabled")],
+                value="enabled" if cfg.container_insights else "disabled")],
             tags=tagged(cluster_res_name), opts=child_opts(self))
 
         # -- load balancer security: 80/443 in from anywhere, out only to the app SG ------------
         alb_sg_name = f"{name}-alb-sg"
         alb_sg = aws.ec2.SecurityGroup(
-            alb_sg_name, vpc_id=args.vpc_id,
+            alb_sg_name, vpc_id=cfg.vpc_id,
             description="Internet-facing ALB: HTTP/HTTPS in, service ports out to the app SG",
             tags=tagged(alb_sg_name), opts=child_opts(self))
         for port in (443, 80):
@@ -268,12 +351,12 @@ class EcsCompute(pulumi.ComponentResource):
             aws.vpc.SecurityGroupEgressRule(
                 out_name, security_group_id=alb_sg.id, ip_protocol="tcp",
                 from_port=port, to_port=port,
-                referenced_security_group_id=args.app_security_group_id,
+                referenced_security_group_id=cfg.app_security_group_id,
                 description=f"To the services on {port}",
                 tags=tagged(out_name), opts=child_opts(self))
             in_name = f"{name}-app-from-alb-{port}"
             aws.vpc.SecurityGroupIngressRule(
-                in_name, security_group_id=args.app_security_group_id, ip_protocol="tcp",
+                in_name, security_group_id=cfg.app_security_group_id, ip_protocol="tcp",
                 from_port=port, to_port=port, referenced_security_group_id=alb_sg.id,
                 description=f"From the ALB on {port}",
                 tags=tagged(in_name), opts=child_opts(self))
@@ -284,33 +367,33 @@ class EcsCompute(pulumi.ComponentResource):
             alb_name,
             load_balancer_type="application",
             internal=False,
-            subnets=args.public_subnet_ids,
+            subnets=cfg.public_subnet_ids,
             security_groups=[alb_sg.id],
             drop_invalid_header_fields=True,
-            enable_deletion_protection=args.alb_deletion_protection,
+            enable_deletion_protection=cfg.alb_deletion_protection,
             access_logs=(aws.lb.LoadBalancerAccessLogsArgs(
-                bucket=args.alb_access_logs_bucket, enabled=True, prefix=name)
-                if args.alb_access_logs_bucket is not None else None),
+                bucket=cfg.alb_access_logs_bucket, enabled=True, prefix=name)
+                if cfg.alb_access_logs_bucket is not None else None),
             tags=tagged(alb_name), opts=child_opts(self))
 
         # -- certificate -----------------------------------------------------------------------
-        self.certificate: aws.acm.Certificate | None = None
-        if args.certificate_arn is not None:
-            certificate_arn: pulumi.Input[str] = args.certificate_arn
+        self._certificate: aws.acm.Certificate | None = None
+        if cfg.certificate_arn is not None:
+            certificate_arn: pulumi.Input[str] = cfg.certificate_arn
         else:
-            sans = sorted({s.public_host for s in routed if s.public_host} - {args.domain_name})
+            sans = sorted({s.public_host for s in routed if s.public_host} - {cfg.domain_name})
             cert_name = f"{name}-cert"
             cert = aws.acm.Certificate(
-                cert_name, domain_name=args.domain_name,
+                cert_name, domain_name=cfg.domain_name,
                 subject_alternative_names=sans or None, validation_method="DNS",
                 tags=tagged(cert_name), opts=child_opts(self))
-            self.certificate = cert
+            self._certificate = cert
             records = []
-            for i, domain in enumerate([args.domain_name, *sans]):
+            for i, domain in enumerate([cfg.domain_name, *sans]):
                 option = cert.domain_validation_options.apply(
                     lambda options, d=domain: next(o for o in options if o.domain_name == d))
                 records.append(aws.route53.Record(
-                    f"{name}-cert-validation-{i + 1}", zone_id=args.hosted_zone_id,
+                    f"{name}-cert-validation-{i + 1}", zone_id=cfg.hosted_zone_id,
                     name=option.resource_record_name, type=option.resource_record_type,
                     records=[option.resource_record_value], ttl=60, allow_overwrite=True,
                     opts=child_opts(self)))
@@ -320,11 +403,11 @@ class EcsCompute(pulumi.ComponentResource):
             certificate_arn = validation.certificate_arn
 
         # -- DNS: the public hosts point at the ALB ----------------------------------------------
-        if args.create_dns_records and args.hosted_zone_id is not None:
+        if cfg.create_dns_records and cfg.hosted_zone_id is not None:
             hosts = sorted({s.public_host for s in routed if s.public_host})
             for i, host in enumerate(hosts):
                 aws.route53.Record(
-                    f"{name}-alias-{i + 1}", zone_id=args.hosted_zone_id, name=host, type="A",
+                    f"{name}-alias-{i + 1}", zone_id=cfg.hosted_zone_id, name=host, type="A",
                     aliases=[aws.route53.RecordAliasArgs(
                         name=alb.dns_name, zone_id=alb.zone_id, evaluate_target_health=True)],
                     opts=child_opts(self))
@@ -334,7 +417,7 @@ class EcsCompute(pulumi.ComponentResource):
         for spec in routed:
             tg_name = f"{name}-{spec.name}"
             target_groups[spec.name] = aws.lb.TargetGroup(
-                tg_name, vpc_id=args.vpc_id, target_type="ip", protocol="HTTP",
+                tg_name, vpc_id=cfg.vpc_id, target_type="ip", protocol="HTTP",
                 port=spec.port, deregistration_delay=30,
                 health_check=aws.lb.TargetGroupHealthCheckArgs(
                     enabled=True, protocol="HTTP", port="traffic-port",
@@ -343,7 +426,7 @@ class EcsCompute(pulumi.ComponentResource):
                 tags=tagged(tg_name), opts=child_opts(self))
 
         # -- listeners and routing -------------------------------------------------------------
-        default_spec = next((s for s in routed if s.public_host == args.domain_name
+        default_spec = next((s for s in routed if s.public_host == cfg.domain_name
                              and route_path(s.public_path) == ""), None)
         if default_spec is not None:
             default_action = aws.lb.ListenerDefaultActionArgs(
@@ -402,15 +485,14 @@ class EcsCompute(pulumi.ComponentResource):
             }],
         })
 
-        self.service_names = {}
-        self.target_group_arns = {n: tg.arn for n, tg in target_groups.items()}
-        for spec in args.services:
+        service_names: list[pulumi.Output[str]] = []
+        for spec in cfg.services:
             svc = f"{name}-{spec.name}"
 
             log_group_name = f"{svc}-logs"
             log_group = aws.cloudwatch.LogGroup(
                 log_group_name, name=f"/ecs/{name}/{spec.name}",
-                retention_in_days=args.log_retention_days, kms_key_id=args.kms_key_arn,
+                retention_in_days=cfg.log_retention_days, kms_key_id=cfg.kms_key_arn,
                 tags=tagged(log_group_name), opts=child_opts(self))
 
             # Execution role: pull the image, write its own log streams, read its secrets.
@@ -434,14 +516,14 @@ class EcsCompute(pulumi.ComponentResource):
                 "Sid": "Logs", "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": pulumi.Output.concat(log_group.arn, ":log-stream:*")})
-            secret_arns = _distinct([ref.arn for _, ref in sorted(spec.secrets.items())])
+            secret_arns = _distinct([ref["secret_id"] for _, ref in sorted(spec.secrets.items())])
             if secret_arns:
                 statements.append({
                     "Sid": "Secrets", "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue", "Resource": secret_arns})
                 secret_keys = _distinct([
-                    *([args.kms_key_arn] if args.kms_key_arn is not None else []),
-                    *args.secret_kms_key_arns])
+                    *([cfg.kms_key_arn] if cfg.kms_key_arn is not None else []),
+                    *cfg.secret_kms_key_arns])
                 if secret_keys:
                     statements.append({
                         "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
@@ -460,7 +542,7 @@ class EcsCompute(pulumi.ComponentResource):
                 task_role_name, assume_role_policy=task_trust,
                 description=f"Application role of {svc}",
                 tags=tagged(task_role_name), opts=child_opts(self))
-            task_statements = args.task_role_statements.get(spec.name) or ()
+            task_statements = cfg.task_role_statements.get(spec.name) or ()
             if task_statements:
                 aws.iam.RolePolicy(
                     f"{task_role_name}-policy", role=task_role.id,
@@ -471,7 +553,7 @@ class EcsCompute(pulumi.ComponentResource):
 
             container: dict[str, Any] = {
                 "name": spec.name,
-                "image": image_reference(spec),
+                "image": image_reference(spec.image_repository, spec.image_tag),
                 "essential": True,
                 "readonlyRootFilesystem": True,
                 "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp",
@@ -479,7 +561,8 @@ class EcsCompute(pulumi.ComponentResource):
                 "linuxParameters": {"initProcessEnabled": True},
                 "environment": [{"name": k, "value": v}
                                 for k, v in sorted(spec.environment.items())],
-                "secrets": [{"name": k, "valueFrom": secret_value_from(ref.arn, ref.key)}
+                "secrets": [{"name": k,
+                             "valueFrom": secret_value_from(ref["secret_id"], ref.get("key"))}
                             for k, ref in sorted(spec.secrets.items())],
                 "logConfiguration": {"logDriver": "awslogs", "options": {
                     "awslogs-group": log_group.name,
@@ -497,7 +580,7 @@ class EcsCompute(pulumi.ComponentResource):
                 cpu=str(spec.cpu), memory=str(spec.memory),
                 runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                     operating_system_family="LINUX",
-                    cpu_architecture=args.cpu_architecture.value),
+                    cpu_architecture=cfg.cpu_architecture.value),
                 execution_role_arn=execution_role.arn, task_role_arn=task_role.arn,
                 volumes=[aws.ecs.TaskDefinitionVolumeArgs(name="tmp")],
                 container_definitions=pulumi.Output.json_dumps([container]),
@@ -512,8 +595,8 @@ class EcsCompute(pulumi.ComponentResource):
                 platform_version="LATEST",
                 desired_count=spec.replicas,
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                    subnets=args.private_subnet_ids,
-                    security_groups=[args.app_security_group_id],
+                    subnets=cfg.private_subnet_ids,
+                    security_groups=[cfg.app_security_group_id],
                     assign_public_ip=False),
                 deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                     enable=True, rollback=True),
@@ -524,7 +607,7 @@ class EcsCompute(pulumi.ComponentResource):
                     container_name=spec.name, container_port=spec.port)]
                     if served and spec.port is not None else None),
                 health_check_grace_period_seconds=(
-                    args.health_check_grace_period_seconds if served else None),
+                    cfg.health_check_grace_period_seconds if served else None),
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
                 enable_execute_command=False,
@@ -533,7 +616,7 @@ class EcsCompute(pulumi.ComponentResource):
                     self, ignore_changes=["desiredCount"],
                     depends_on=([https, *([rules[spec.name]] if spec.name in rules else [])]
                                 if served else None)))
-            self.service_names[spec.name] = service.name
+            service_names.append(service.name)
 
             scaling_name = f"{svc}-scaling"
             target = aws.appautoscaling.Target(
@@ -557,6 +640,9 @@ class EcsCompute(pulumi.ComponentResource):
                         scale_in_cooldown=300, scale_out_cooldown=60)),
                 opts=child_opts(self))
 
+        self.service_names = pulumi.Output.all(*service_names).apply(list)
+        self.target_group_arns = pulumi.Output.all(
+            **{n: tg.arn for n, tg in target_groups.items()}).apply(dict)
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.load_balancer_arn = alb.arn
@@ -565,7 +651,7 @@ class EcsCompute(pulumi.ComponentResource):
         self.alb_security_group_id = alb_sg.id
         self.https_listener_arn = https.arn
         self.certificate_arn = pulumi.Output.from_input(certificate_arn)
-        self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
+        self.url = pulumi.Output.from_input(f"https://{cfg.domain_name}")
         self.register_outputs({
             "cluster_name": self.cluster_name,
             "cluster_arn": self.cluster_arn,

@@ -1,10 +1,8 @@
 """Fixtures for the AWS component tests: the platform's four services and network ids."""
 
-from __future__ import annotations
-
 import pytest
 
-from forge_components.common import SecretReference, ServiceSpec
+from forge_components.contracts import SecretReference, ServiceSpec
 
 DOMAIN = "app.example.com"
 GATEWAY_HOST = f"gateway.{DOMAIN}"
@@ -28,29 +26,32 @@ def services() -> list[ServiceSpec]:
     return [
         ServiceSpec(
             name="gateway", image_repository=f"{ECR}/forge/gateway", image_tag="1.4.2",
-            port=8080, cpu=512, memory=1024, replicas=2, min_replicas=2, max_replicas=6,
+            port=8080, cpu_millicores=500, memory_mib=1024, replicas=2, min_replicas=2,
+            max_replicas=6,
             target_cpu_percent=60, health_path="/healthz",
             environment={"UPSTREAM_URL": "http://api.internal:8000"},
-            secrets={"REDIS_AUTH_TOKEN": SecretReference(REDIS_SECRET_ARN)},
+            secrets={"REDIS_AUTH_TOKEN": SecretReference(secret_id=REDIS_SECRET_ARN)},
             public_host=GATEWAY_HOST, public_path="/"),
         ServiceSpec(
             name="api", image_repository=f"{ECR}/forge/api", image_tag="1.4.2",
-            port=8000, cpu=1024, memory=2048, replicas=3, min_replicas=2, max_replicas=10,
+            port=8000, cpu_millicores=1000, memory_mib=2048, replicas=3, min_replicas=2,
+            max_replicas=10,
             target_cpu_percent=70, health_path="/api/health",
             environment={"LOG_LEVEL": "info", "DB_USER_KEY": "username"},
-            secrets={"DB_PASSWORD": SecretReference(DB_SECRET_ARN, key="password"),
-                     "DB_USER": SecretReference(DB_SECRET_ARN, key="username"),
-                     "REDIS_AUTH_TOKEN": SecretReference(REDIS_SECRET_ARN)},
+            secrets={"DB_PASSWORD": SecretReference(secret_id=DB_SECRET_ARN, key="password"),
+                     "DB_USER": SecretReference(secret_id=DB_SECRET_ARN, key="username"),
+                     "REDIS_AUTH_TOKEN": SecretReference(secret_id=REDIS_SECRET_ARN)},
             public_host=DOMAIN, public_path="/api"),
         ServiceSpec(
             name="worker", image_repository=f"{ECR}/forge/worker", image_tag="1.4.2",
-            port=None, cpu=512, memory=1024, replicas=1, min_replicas=1, max_replicas=4,
-            target_cpu_percent=75, health_path=None,
+            cpu_millicores=500, memory_mib=1024, replicas=1, min_replicas=1, max_replicas=4,
+            target_cpu_percent=75,
             environment={"EXPORTS_BUCKET": "forge-test-exports"},
-            secrets={"DB_PASSWORD": SecretReference(DB_SECRET_ARN, key="password")}),
+            secrets={"DB_PASSWORD": SecretReference(secret_id=DB_SECRET_ARN, key="password")}),
         ServiceSpec(
             name="ui", image_repository="ghcr.io/forge/ui", image_tag="1.4.2",
-            port=3000, cpu=256, memory=512, replicas=2, min_replicas=2, max_replicas=4,
+            port=3000, cpu_millicores=250, memory_mib=512, replicas=2, min_replicas=2,
+            max_replicas=4,
             target_cpu_percent=65, health_path="/",
             public_host=DOMAIN, public_path="/"),
     ]

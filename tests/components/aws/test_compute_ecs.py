@@ -5,9 +5,6 @@ ALB rule limits), that the certificate validates or that tasks become healthy; o
 program asks AWS for what it should, with the security-relevant settings exact.
 """
 
-from __future__ import annotations
-
-import dataclasses
 import json
 from typing import Any
 
@@ -22,7 +19,7 @@ from forge_components.aws.compute_ecs import (
     ecr_repository_arn,
     path_patterns,
 )
-from forge_components.common import SecretReference, ServiceSpec
+from forge_components.contracts import SecretReference, ServiceSpec
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.components.aws.conftest import (
     APP_SG,
@@ -61,6 +58,8 @@ SCALING_TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 
 SERVED = ("gateway", "api", "ui")
+FARGATE_UNITS = {"gateway": 512, "api": 1024, "worker": 512, "ui": 256}
+"""The Fargate CPU units of the fixture's neutral sizes (500m, 1000m, 500m, 250m)."""
 ALL = ("gateway", "api", "worker", "ui")
 
 
@@ -118,7 +117,7 @@ def container_of(recording: Recording, service: str) -> dict[str, Any]:
 
 
 def spec_of(services: list[ServiceSpec], name: str) -> ServiceSpec:
-    return next(s for s in services if s.name == name)
+    return next(s for s in services if s["name"] == name)
 
 
 # -- inventory -------------------------------------------------------------------------------------
@@ -205,7 +204,7 @@ def test_services_run_in_private_subnets_without_public_ips(default_run, service
             "assignPublicIp": False}, service.urn
         assert inputs["launchType"] == "FARGATE", service.urn
         assert inputs["cluster"] == cluster.outputs["arn"], service.urn
-        assert inputs["desiredCount"] == spec.replicas, service.urn
+        assert inputs["desiredCount"] == spec["replicas"], service.urn
         assert inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert inputs["deploymentMinimumHealthyPercent"] == 100, service.urn
         assert inputs["deploymentMaximumPercent"] == 200, service.urn
@@ -287,10 +286,11 @@ def test_a_given_certificate_is_used_and_none_is_created(services, worker_statem
 
 
 def test_missing_certificate_and_zone_is_rejected(services, worker_statements):
+    args = make_args(services, worker_statements, hosted_zone_id=None)
     with pytest.raises(ValueError) as raised:
-        make_args(services, worker_statements, hosted_zone_id=None)
+        run_mocked(lambda: EcsCompute(NAME, args))
     assert str(raised.value) == (
-        "EcsComputeArgs: certificate_arn and hosted_zone_id are both None; give "
+        "EcsComputeArgs: certificate_arn and hosted_zone_id are both unset; give "
         "certificate_arn, or hosted_zone_id to create a DNS-validated certificate")
 
 
@@ -309,13 +309,13 @@ def test_inconsistent_services_are_rejected(services, worker_statements, change,
     if change == "unknown_task_role":
         overrides["task_role_statements"] = {"billing": worker_statements}
     elif change == "duplicate_route":
-        services = [s if s.name != "ui" else dataclasses.replace(
-            s, public_path="/api/*") for s in services]
+        services = [s if s["name"] != "ui" else {**s, "public_path": "/api/*"}
+                    for s in services]
     else:
-        services = [s if s.name != "api" else dataclasses.replace(
-            s, replicas=12) for s in services]
+        services = [s if s["name"] != "api" else {**s, "replicas": 12} for s in services]
+    args = make_args(services, worker_statements, **overrides)
     with pytest.raises(ValueError) as raised:
-        make_args(services, worker_statements, **overrides)
+        run_mocked(lambda: EcsCompute(NAME, args))
     assert str(raised.value) == message
 
 
@@ -341,7 +341,7 @@ def test_routing_rules_send_the_api_path_and_the_gateway_host(default_run):
 
 
 def test_without_a_ui_the_default_action_is_a_404(services, worker_statements):
-    recording, _ = build(make_args([s for s in services if s.name != "ui"], worker_statements))
+    recording, _ = build(make_args([s for s in services if s["name"] != "ui"], worker_statements))
     https = named(recording, LISTENER, "https")
     assert https.inputs["defaultActions"] == [{"type": "fixed-response", "fixedResponse": {
         "contentType": "text/plain", "messageBody": "Not Found", "statusCode": "404"}}]
@@ -354,16 +354,16 @@ def test_target_groups_check_each_services_health_path(default_run, services):
         spec = spec_of(services, name)
         tg = named(recording, TARGET_GROUP, name)
         assert tg.inputs["targetType"] == "ip" and tg.inputs["protocol"] == "HTTP", tg.urn
-        assert tg.inputs["port"] == spec.port and tg.inputs["vpcId"] == VPC_ID, tg.urn
+        assert tg.inputs["port"] == spec.get("port") and tg.inputs["vpcId"] == VPC_ID, tg.urn
         assert tg.inputs["deregistrationDelay"] == 30, tg.urn
         assert tg.inputs["healthCheck"] == {
             "enabled": True, "protocol": "HTTP", "port": "traffic-port",
-            "path": spec.health_path, "matcher": "200-399", "interval": 15, "timeout": 5,
+            "path": spec.get("health_path"), "matcher": "200-399", "interval": 15, "timeout": 5,
             "healthyThreshold": 2, "unhealthyThreshold": 3}, tg.urn
         service = named(recording, SERVICE, name)
         assert service.inputs["loadBalancers"] == [{
             "targetGroupArn": tg.outputs["arn"], "containerName": name,
-            "containerPort": spec.port}], service.urn
+            "containerPort": spec.get("port")}], service.urn
         assert service.inputs["healthCheckGracePeriodSeconds"] == 60, service.urn
         assert named(recording, LISTENER, "https").urn in service.dependencies, service.urn
     for name in ("api", "gateway"):
@@ -430,8 +430,8 @@ def test_autoscaling_bounds_and_cpu_target_follow_the_spec(default_run, services
         spec = spec_of(services, name)
         service = named(recording, SERVICE, name)
         target = named(recording, SCALING_TARGET, f"{name}-scaling")
-        assert target.inputs["minCapacity"] == spec.min_replicas, target.urn
-        assert target.inputs["maxCapacity"] == spec.max_replicas, target.urn
+        assert target.inputs["minCapacity"] == spec["min_replicas"], target.urn
+        assert target.inputs["maxCapacity"] == spec["max_replicas"], target.urn
         assert target.inputs["serviceNamespace"] == "ecs", target.urn
         assert target.inputs["scalableDimension"] == "ecs:service:DesiredCount", target.urn
         service_name = service.outputs.get("name") or service.resource_id
@@ -440,7 +440,7 @@ def test_autoscaling_bounds_and_cpu_target_follow_the_spec(default_run, services
         assert policy.inputs["policyType"] == "TargetTrackingScaling", policy.urn
         assert policy.inputs["resourceId"] == target.inputs["resourceId"], policy.urn
         config = policy.inputs["targetTrackingScalingPolicyConfiguration"]
-        assert config["targetValue"] == spec.target_cpu_percent, policy.urn
+        assert config["targetValue"] == spec["target_cpu_percent"], policy.urn
         assert config["predefinedMetricSpecification"] == {
             "predefinedMetricType": "ECSServiceAverageCPUUtilization"}, policy.urn
 
@@ -463,7 +463,7 @@ def test_secrets_are_passed_by_reference_only(default_run, services):
             for arn in (DB_SECRET_ARN, REDIS_SECRET_ARN):
                 assert arn not in entry["value"], f"{name} environment holds {arn}"
         spec = spec_of(services, name)
-        assert [s["name"] for s in container["secrets"]] == sorted(spec.secrets)
+        assert [s["name"] for s in container["secrets"]] == sorted(spec.get("secrets", {}))
     # Anywhere else in the whole plan, a secret ARN may only appear in an execution policy.
     for resource in recording.resources:
         if resource.type in (TASK_DEF, ROLE_POLICY):
@@ -480,7 +480,7 @@ def test_containers_are_hardened_and_log_to_their_own_group(default_run, service
         task_def = named(recording, TASK_DEF, f"{name}-task-def")
         log_group = named(recording, LOG_GROUP, f"{name}-logs")
         assert container["name"] == name and container["essential"] is True
-        assert container["image"] == f"{spec.image_repository}:{spec.image_tag}"
+        assert container["image"] == f"{spec['image_repository']}:{spec['image_tag']}"
         assert container["readonlyRootFilesystem"] is True, task_def.urn
         assert container["mountPoints"] == [
             {"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
@@ -488,13 +488,14 @@ def test_containers_are_hardened_and_log_to_their_own_group(default_run, service
         assert container["logConfiguration"] == {"logDriver": "awslogs", "options": {
             "awslogs-group": f"/ecs/{NAME}/{name}", "awslogs-region": "us-east-1",
             "awslogs-stream-prefix": name}}
-        if spec.port is not None:
+        if spec.get("port") is not None:
             assert container["portMappings"] == [
-                {"name": name, "containerPort": spec.port, "protocol": "tcp"}]
+                {"name": name, "containerPort": spec.get("port"), "protocol": "tcp"}]
         inputs = task_def.inputs
         assert inputs["requiresCompatibilities"] == ["FARGATE"], task_def.urn
         assert inputs["networkMode"] == "awsvpc", task_def.urn
-        assert inputs["cpu"] == str(spec.cpu) and inputs["memory"] == str(spec.memory)
+        assert inputs["cpu"] == str(FARGATE_UNITS[name]), task_def.urn
+        assert inputs["memory"] == str(spec["memory_mib"]), task_def.urn
         assert inputs["runtimePlatform"] == {"operatingSystemFamily": "LINUX",
                                              "cpuArchitecture": "X86_64"}, task_def.urn
         assert inputs["volumes"] == [{"name": "tmp"}], task_def.urn
@@ -527,7 +528,7 @@ def test_execution_roles_read_exactly_their_referenced_secrets(default_run, serv
             "Sid": "Logs", "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": f"{log_group.outputs['arn']}:log-stream:*"}, role.urn
-        repository = ecr_repository_arn(spec.image_repository)
+        repository = ecr_repository_arn(spec["image_repository"])
         if repository is None:
             assert "EcrPull" not in statements and "EcrAuth" not in statements, role.urn
         else:
@@ -547,7 +548,7 @@ def test_execution_roles_read_exactly_their_referenced_secrets(default_run, serv
         expected_sids = {"Logs"} | ({"EcrAuth", "EcrPull"} if repository else set()) | (
             {"Secrets"} if secrets else set())
         assert set(statements) == expected_sids, role.urn
-    assert ECR in spec_of(services, "api").image_repository
+    assert ECR in spec_of(services, "api")["image_repository"]
 
 
 def test_a_kms_key_encrypts_logs_and_is_decryptable_only_via_secrets_manager(
@@ -621,7 +622,8 @@ def test_outputs(default_run):
     assert exports["url"] == f"https://{DOMAIN}"
     assert exports["target_group_arns"] == {
         n: named(recording, TARGET_GROUP, n).outputs["arn"] for n in SERVED}
-    assert sorted(exports["service_names"]) == sorted(ALL)
+    assert exports["service_names"] == [
+        named(recording, SERVICE, n).outputs["name"] for n in ALL]
 
 
 def test_a_long_name_is_rejected_before_anything_is_created(services, worker_statements):
@@ -635,9 +637,9 @@ def test_a_secret_arn_known_only_at_deploy_time_is_granted_once(services, worker
 
     def program() -> None:
         arn = pulumi.Output.from_input(DB_SECRET_ARN)
-        api = dataclasses.replace(spec_of(services, "api"), secrets={
-            "DB_PASSWORD": SecretReference(arn, key="password"),
-            "DB_USER": SecretReference(arn, key="username")})
+        api: ServiceSpec = {**spec_of(services, "api"), "secrets": {
+            "DB_PASSWORD": SecretReference(secret_id=arn, key="password"),
+            "DB_USER": SecretReference(secret_id=arn, key="username")}}
         EcsCompute(NAME, make_args([api], worker_statements, task_role_statements={}))
 
     recording = run_mocked(program)
@@ -650,3 +652,19 @@ def test_a_secret_arn_known_only_at_deploy_time_is_granted_once(services, worker
     assert container_of(recording, "api")["secrets"] == [
         {"name": "DB_PASSWORD", "valueFrom": f"{DB_SECRET_ARN}:password::"},
         {"name": "DB_USER", "valueFrom": f"{DB_SECRET_ARN}:username::"}]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"cpu_millicores": 300},
+     "EcsComputeArgs: service 'api' has cpu_millicores 300, which is no Fargate size; Fargate "
+     "runs [250, 500, 1000, 2000, 4000, 8000, 16000]"),
+    ({"memory_mib": 512},
+     "EcsComputeArgs: service 'api' has memory_mib 512, which Fargate does not pair with 1000 "
+     "millicores; allowed: [2048, 3072, 4096, 5120, 6144, 7168, 8192]"),
+])
+def test_a_size_fargate_cannot_run_is_rejected(services, worker_statements, change, message):
+    services = [s if s["name"] != "api" else {**s, **change} for s in services]
+    args = make_args(services, worker_statements)
+    with pytest.raises(ValueError) as raised:
+        run_mocked(lambda: EcsCompute(NAME, args))
+    assert str(raised.value) == message
