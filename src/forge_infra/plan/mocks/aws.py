@@ -1,41 +1,17 @@
-"""Provider-like mocks: what the clouds would answer, deterministically, with no account.
+"""AWS (`pulumi_aws`, token package `aws`): ids, ARNs, endpoints and data-source answers.
 
-`ProviderMocks` answers resource registrations and provider function calls the way the real
-providers would in shape: ids in each provider's format, the computed outputs later resources
-consume (ARNs, endpoints, addresses, kubeconfig data, bootstrap brokers), and the data-source
-functions the program calls. Every answer is derived from the resource's name and inputs with a
-stable hash, so two runs of the same program give the same plan.
-
-A resource type the table does not know still works: its inputs are echoed as outputs and its id
-is derived from its name. A function token it does not know raises `UnknownFunctionError`: a
-silently empty answer would let a program pass offline and fail in a real run.
+Ids are in AWS's formats (`vpc-…`, `subnet-…`, KMS key UUIDs, …); ARNs are in the stack's
+account and region; endpoints (RDS, ElastiCache, MSK, EKS, ALB, CloudFront) derive from the
+resource's name with a stable hash, so two runs give the same plan.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
-import pathlib
-from collections.abc import Callable
 from typing import Any
 
-import pulumi
-import yaml
-
-DEFAULT_ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
-
-
-class UnknownFunctionError(Exception):
-    """A provider function the offline mocks cannot answer."""
-
-
-def stable_hex(*parts: str, length: int = 17) -> str:
-    """A deterministic lower-case hex string derived from `parts`."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    return digest[:length]
-
+from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stable_hex
 
 # Id prefixes of the AWS resources whose ids have a recognisable format.
 _AWS_ID_PREFIX: dict[str, str] = {
@@ -89,18 +65,17 @@ def _kind_of(type_token: str) -> str:
     return type_token.split(":")[1].split("/")[-1]
 
 
-class ProviderMocks(pulumi.runtime.Mocks):
-    """Deterministic stand-ins for the AWS, Kubernetes, random and other providers.
+class AwsMocks(ProviderPackageMocks):
+    """Deterministic stand-ins for the AWS provider's resources and functions."""
 
-    `region` and `account_id` shape ARNs and availability zones the way the stack's real
-    provider configuration would.
-    """
+    package = "aws"
 
-    def __init__(self, region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
-        self.region = region
-        self.account_id = account_id
+    def __init__(self, context: MockContext) -> None:
+        super().__init__(context)
+        self.region = context.region
+        self.account_id = context.account_id
         self._subnet_cidrs: dict[str, str] = {}
-        self._resource_handlers: dict[str, Callable[[str, dict[str, Any], str], dict[str, Any]]] = {
+        self.resources.update({
             "aws:ec2/vpc:Vpc": self._vpc,
             "aws:ec2/subnet:Subnet": self._subnet,
             "aws:ec2/eip:Eip": self._eip,
@@ -134,12 +109,8 @@ class ProviderMocks(pulumi.runtime.Mocks):
                 "fqdn": str(inputs.get("name") or "").rstrip(".")},
             "aws:ec2/launchTemplate:LaunchTemplate": lambda _name, _inputs, _id: {
                 "latestVersion": 1, "defaultVersion": 1},
-            "random:index/randomPassword:RandomPassword": self._random_password,
-            "random:index/randomString:RandomString": self._random_password,
-            "random:index/randomId:RandomId": self._random_id,
-            "kubernetes:helm.sh/v3:Release": self._helm_release,
-        }
-        self._functions: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+        })
+        self.functions.update({
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
             "aws:index/getCallerIdentity:getCallerIdentity": self._get_caller_identity,
             "aws:index/getRegion:getRegion": self._get_region,
@@ -165,44 +136,27 @@ class ProviderMocks(pulumi.runtime.Mocks):
             "aws:cloudfront/getResponseHeadersPolicy:getResponseHeadersPolicy": (
                 self._get_managed_policy
             ),
-        }
+        })
 
-    # -- the pulumi.runtime.Mocks interface -------------------------------------------------
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        """Answer a resource registration with a provider-format id and computed outputs."""
-        inputs = dict(args.inputs)
-        if not args.custom:
-            return None, inputs
-        if args.typ.startswith("pulumi:providers:"):
-            return stable_hex(args.typ, args.name, length=8), inputs
-        resource_id = self._resource_id(args.typ, args.name, inputs)
-        if args.typ == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("cidrBlock"), str):
+    def new_resource(self, type_token: str, name: str,
+                     inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Echo the inputs, add an ARN, `tagsAll` and the physical name, then the handler's."""
+        resource_id = self.resource_id(type_token, name, inputs)
+        if type_token == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("cidrBlock"), str):
             self._subnet_cidrs[resource_id] = inputs["cidrBlock"]
         outputs = dict(inputs)
-        if args.typ.startswith("aws:"):
-            outputs.setdefault("arn", self._arn(args.typ, args.name, inputs, resource_id))
-            outputs.setdefault("tagsAll", inputs.get("tags") or {})
-            # Auto-named resources get their physical name from the provider.
-            outputs.setdefault("name", self._physical_name(args.typ, args.name, inputs))
-        handler = self._resource_handlers.get(args.typ)
+        outputs.setdefault("arn", self._arn(type_token, name, inputs, resource_id))
+        outputs.setdefault("tagsAll", inputs.get("tags") or {})
+        outputs.setdefault("name", self._physical_name(type_token, name, inputs))
+        handler = self.resources.get(type_token)
         if handler is not None:
-            outputs.update(handler(args.name, inputs, resource_id))
+            outputs.update(handler(name, inputs, resource_id))
         return resource_id, outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
-        """Answer a provider function call; unknown tokens raise instead of returning `{}`."""
-        function = self._functions.get(args.token)
-        if function is None:
-            raise UnknownFunctionError(
-                f"the offline mocks do not know the provider function {args.token!r}; "
-                "add it to forge_infra.plan.mocks.ProviderMocks"
-            )
-        return function(dict(args.args))
 
     # -- ids and ARNs -----------------------------------------------------------------------
 
-    def _resource_id(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
+    def resource_id(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
+        """AWS's id format where it has one, else the name AWS identifies it by."""
         if type_token in _AWS_ID_PREFIX:
             prefix = _AWS_ID_PREFIX[type_token]
             if type_token == "aws:kms/key:Key":
@@ -424,29 +378,6 @@ class ProviderMocks(pulumi.runtime.Mocks):
     def _oidc_provider(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         url = str(inputs.get("url", "")).removeprefix("https://")
         return {"arn": f"arn:aws:iam::{self.account_id}:oidc-provider/{url}"}
-
-    def _random_password(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        length = int(inputs.get("length") or 32)
-        value = (stable_hex("password", name, length=64) * 4)[:length]
-        return {"result": value}
-
-    def _random_id(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        length = int(inputs.get("byteLength") or 8)
-        value = stable_hex("random-id", name, length=length * 2)
-        return {"hex": value, "dec": str(int(value, 16)), "b64Url": value, "b64Std": value}
-
-    def _helm_release(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        """A first install that succeeded; chart name and versions from a local chart."""
-        chart = str(inputs.get("chart") or "")
-        status: dict[str, Any] = {
-            "name": inputs.get("name") or name, "namespace": inputs.get("namespace") or "default",
-            "status": "deployed", "revision": 1, "chart": chart.rstrip("/").rsplit("/", 1)[-1]}
-        chart_yaml = pathlib.Path(chart) / "Chart.yaml"
-        if chart and chart_yaml.is_file():
-            meta = yaml.safe_load(chart_yaml.read_text(encoding="utf-8")) or {}
-            status.update({"chart": meta.get("name"), "version": str(meta.get("version")),
-                           "appVersion": str(meta.get("appVersion"))})
-        return {"status": status}
 
     # -- provider functions -----------------------------------------------------------------
 
