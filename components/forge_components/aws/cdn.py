@@ -20,11 +20,9 @@ policy, so no resource is created inside `apply` and the policy still depends on
 distribution.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -66,8 +64,7 @@ function handler(event) {
 """
 
 
-@dataclasses.dataclass
-class CdnArgs:
+class CdnArgs(TypedDict):
     """The inputs of a `Cdn` component."""
 
     domain_name: str
@@ -75,43 +72,71 @@ class CdnArgs:
     hosted_zone_id: pulumi.Input[str]
     """The Route 53 public zone holding `domain_name` and the aliases (certificate validation
     and alias records go there). Required."""
-    aliases: Sequence[str] = ()
-    """Further host names the distribution serves (same zone). Defaults to ()."""
-    api_origin_domain: pulumi.Input[str] | None = None
+    aliases: NotRequired[list[str]]
+    """Further host names the distribution serves (same zone). Defaults to []."""
+    api_origin_domain: NotRequired[pulumi.Input[str] | None]
     """The API's origin host (the load balancer), reached over HTTPS with TLS 1.2 for `/api/*`;
     its TLS certificate must cover this name (CloudFront sends it as the Host and SNI), so pass
-    a DNS name aliased to the load balancer rather than its `*.elb.amazonaws.com` name. None
-    serves only the assets. Defaults to None."""
-    price_class: str = "PriceClass_100"
+    a DNS name aliased to the load balancer rather than its `*.elb.amazonaws.com` name. Unset
+    serves only the assets. Defaults to unset."""
+    price_class: NotRequired[str]
     """CloudFront price class (edge locations used). Defaults to "PriceClass_100"."""
-    web_acl_id: pulumi.Input[str] | None = None
-    """A WAF (v2, CLOUDFRONT scope) web ACL ARN to attach; None attaches none. Defaults to
-    None."""
-    access_log_bucket_domain_name: pulumi.Input[str] | None = None
+    web_acl_id: NotRequired[pulumi.Input[str] | None]
+    """A WAF (v2, CLOUDFRONT scope) web ACL ARN to attach; unset attaches none. Defaults to
+    unset."""
+    access_log_bucket_domain_name: NotRequired[pulumi.Input[str] | None]
     """Bring-your-own S3 bucket (its `bucket_domain_name`, ACLs enabled) for standard access
-    logs; None skips access logging. Defaults to None."""
-    spa_routing: bool = True
+    logs; unset skips access logging. Defaults to unset."""
+    spa_routing: NotRequired[bool]
     """Serve `/index.html` for extension-less paths of the assets behaviour (a CloudFront
     Function; `/api/*` is untouched). Defaults to True."""
-    default_tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    default_tags: NotRequired[dict[str, str]]
     """The stack's provider default tags, set on the us-east-1 provider this component creates
     for the certificate. Defaults to {}."""
-    certificate_provider: pulumi.ProviderResource | None = None
-    """Bring-your-own AWS provider for us-east-1 (e.g. one with the stack's assume-role
-    settings); None creates a us-east-1 provider with `default_tags`. Defaults to None."""
-    force_destroy_assets: bool = False
+    certificate_provider_settings: NotRequired[dict[str, Any]]
+    """Further settings of the us-east-1 AWS provider this component creates for the
+    certificate (CloudFront takes certificates from us-east-1 only), as keyword arguments of
+    `pulumi_aws.Provider` with snake_case names (nested values in the wire's camelCase), e.g.
+    `profile`, `assume_roles`, `allowed_account_ids`: pass the same settings as the stack's
+    own provider. `region` and
+    `default_tags` are the component's and refused here. Defaults to {}."""
+    force_destroy_assets: NotRequired[bool]
     """Let `pulumi destroy` delete the assets bucket while it still holds objects. Defaults to
     False."""
-    protect: bool = False
+    protect: NotRequired[bool]
     """Set Pulumi's `protect` on the assets bucket. Defaults to False."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
 
 
-def _validate(args: CdnArgs) -> list[str]:
-    """Reject inconsistent arguments; return every name the distribution serves."""
-    names = [args.domain_name, *args.aliases]
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`CdnArgs` with every default applied."""
+
+    domain_name: str
+    hosted_zone_id: pulumi.Input[str]
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    api_origin_domain: pulumi.Input[str] | None = None
+    price_class: str = "PriceClass_100"
+    web_acl_id: pulumi.Input[str] | None = None
+    access_log_bucket_domain_name: pulumi.Input[str] | None = None
+    spa_routing: bool = True
+    default_tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    certificate_provider_settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+    force_destroy_assets: bool = False
+    protect: bool = False
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _validate(args: CdnArgs) -> tuple[_Settings, list[str]]:
+    """Apply the defaults, reject inconsistent arguments; return every name served too."""
+    values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(_Settings)})
+    if unknown:
+        raise ValueError(f"CdnArgs: unknown fields {unknown}")
+    cfg = _Settings(**values)
+    names = [cfg.domain_name, *cfg.aliases]
     invalid = [n for n in names if not _DOMAIN.match(n)]
     if invalid:
         raise ValueError(f"domain_name/aliases must be lower-case DNS names: {invalid}")
@@ -122,10 +147,14 @@ def _validate(args: CdnArgs) -> list[str]:
     if shared:
         raise ValueError(f"{shared} and their apex names share one ACM validation record; "
                          "pass only one of each pair")
-    if args.price_class not in PRICE_CLASSES:
-        raise ValueError(f"price_class {args.price_class!r} is not one of "
+    if cfg.price_class not in PRICE_CLASSES:
+        raise ValueError(f"price_class {cfg.price_class!r} is not one of "
                          f"{sorted(PRICE_CLASSES)}")
-    return names
+    reserved = sorted({"region", "default_tags"} & set(cfg.certificate_provider_settings))
+    if reserved:
+        raise ValueError(f"certificate_provider_settings may not set {reserved}: the "
+                         "certificate provider is in us-east-1 with `default_tags`")
+    return cfg, names
 
 
 def _slug(domain: str) -> str:
@@ -137,21 +166,29 @@ class Cdn(pulumi.ComponentResource):
     """CloudFront for the UI's assets (and optionally the API) on the site's own names."""
 
     distribution_id: pulumi.Output[str]
-    distribution_domain_name: pulumi.Output[str]
+    """The CloudFront distribution's id."""
+    hostname: pulumi.Output[str]
+    """The distribution's own host name (`*.cloudfront.net`)."""
     distribution_arn: pulumi.Output[str]
+    """The distribution's ARN."""
     distribution_hosted_zone_id: pulumi.Output[str]
+    """CloudFront's Route 53 zone id (for alias records)."""
     assets_bucket_name: pulumi.Output[str]
+    """The private bucket holding the UI's static assets."""
     assets_bucket_arn: pulumi.Output[str]
+    """The assets bucket's ARN."""
     certificate_arn: pulumi.Output[str]
+    """The validated us-east-1 ACM certificate on the distribution."""
     url: pulumi.Output[str]
+    """https://<domain_name>."""
 
     def __init__(self, name: str, args: CdnArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        cfg, names = _validate(args)
         super().__init__(COMPONENT, name, None, opts)
-        names = _validate(args)
 
         def tags(child: str) -> dict[str, str]:
-            return resource_tags(child, COMPONENT, args.tags)
+            return resource_tags(child, COMPONENT, cfg.tags)
 
         invoke = pulumi.InvokeOutputOptions(parent=self)
 
@@ -172,30 +209,29 @@ class Cdn(pulumi.ComponentResource):
         assets = PrivateBucket(
             f"{name}-assets",
             PrivateBucketArgs(
-                tags=args.tags,
+                tags=cfg.tags,
                 versioning=True,
                 glacier_transition_days=None,  # CloudFront cannot read archived objects
                 noncurrent_version_expiration_days=90,
                 abort_incomplete_multipart_days=7,
-                force_destroy=args.force_destroy_assets,
-                protect=args.protect,
+                force_destroy=cfg.force_destroy_assets,
+                protect=cfg.protect,
                 extra_policy_statements=[oac_read],
             ),
             opts=child_opts(self))
         resolve_bucket_arn(assets.bucket_arn)
 
         # -- certificate in us-east-1, DNS-validated ------------------------------------------
-        provider = args.certificate_provider
-        if provider is None:
-            provider = aws.Provider(
-                f"{name}-{CERTIFICATE_REGION}",
-                region=CERTIFICATE_REGION,
-                default_tags=aws.ProviderDefaultTagsArgs(tags=dict(args.default_tags)),
-                opts=child_opts(self))
+        provider = aws.Provider(
+            f"{name}-{CERTIFICATE_REGION}",
+            region=CERTIFICATE_REGION,
+            default_tags=aws.ProviderDefaultTagsArgs(tags=dict(cfg.default_tags)),
+            **cfg.certificate_provider_settings,
+            opts=child_opts(self))
         certificate = aws.acm.Certificate(
             f"{name}-certificate",
-            domain_name=args.domain_name,
-            subject_alternative_names=list(args.aliases) or None,
+            domain_name=cfg.domain_name,
+            subject_alternative_names=list(cfg.aliases) or None,
             validation_method="DNS",
             tags=tags(f"{name}-certificate"),
             opts=child_opts(self, provider=provider))
@@ -205,7 +241,7 @@ class Cdn(pulumi.ComponentResource):
                 lambda options, d=domain: next(o for o in options if o.domain_name == d))
             validation_records.append(aws.route53.Record(
                 f"{name}-validation-{_slug(domain)}",
-                zone_id=args.hosted_zone_id,
+                zone_id=cfg.hosted_zone_id,
                 name=option.apply(lambda o: o.resource_record_name),
                 type=option.apply(lambda o: o.resource_record_type),
                 records=[option.apply(lambda o: o.resource_record_value)],
@@ -232,7 +268,7 @@ class Cdn(pulumi.ComponentResource):
             name=SECURITY_HEADERS, opts=invoke).id
 
         function_associations = None
-        if args.spa_routing:
+        if cfg.spa_routing:
             spa_function = aws.cloudfront.Function(
                 f"{name}-spa-routing",
                 runtime="cloudfront-js-2.0",
@@ -250,10 +286,10 @@ class Cdn(pulumi.ComponentResource):
             domain_name=assets.bucket_regional_domain_name,
             origin_access_control_id=access_control.id)]
         ordered_behaviors = None
-        if args.api_origin_domain is not None:
+        if cfg.api_origin_domain is not None:
             origins.append(aws.cloudfront.DistributionOriginArgs(
                 origin_id=API_ORIGIN_ID,
-                domain_name=args.api_origin_domain,
+                domain_name=cfg.api_origin_domain,
                 custom_origin_config=aws.cloudfront.DistributionOriginCustomOriginConfigArgs(
                     http_port=80, https_port=443,
                     origin_protocol_policy="https-only",
@@ -272,9 +308,9 @@ class Cdn(pulumi.ComponentResource):
                 response_headers_policy_id=security_headers)]
 
         logging_config = None
-        if args.access_log_bucket_domain_name is not None:
+        if cfg.access_log_bucket_domain_name is not None:
             logging_config = aws.cloudfront.DistributionLoggingConfigArgs(
-                bucket=args.access_log_bucket_domain_name, include_cookies=False,
+                bucket=cfg.access_log_bucket_domain_name, include_cookies=False,
                 prefix=f"{name}/")
 
         distribution = aws.cloudfront.Distribution(
@@ -282,11 +318,11 @@ class Cdn(pulumi.ComponentResource):
             enabled=True,
             is_ipv6_enabled=True,
             http_version="http2and3",
-            comment=f"{name}: {args.domain_name}",
+            comment=f"{name}: {cfg.domain_name}",
             default_root_object="index.html",
             aliases=names,
-            price_class=args.price_class,
-            web_acl_id=args.web_acl_id,
+            price_class=cfg.price_class,
+            web_acl_id=cfg.web_acl_id,
             origins=origins,
             default_cache_behavior=aws.cloudfront.DistributionDefaultCacheBehaviorArgs(
                 target_origin_id=ASSETS_ORIGIN_ID,
@@ -315,7 +351,7 @@ class Cdn(pulumi.ComponentResource):
             for record_type in ("A", "AAAA"):
                 aws.route53.Record(
                     f"{name}-{_slug(domain)}-{record_type.lower()}",
-                    zone_id=args.hosted_zone_id,
+                    zone_id=cfg.hosted_zone_id,
                     name=domain,
                     type=record_type,
                     aliases=[aws.route53.RecordAliasArgs(
@@ -325,16 +361,16 @@ class Cdn(pulumi.ComponentResource):
                     opts=child_opts(self))
 
         self.distribution_id = distribution.id
-        self.distribution_domain_name = distribution.domain_name
+        self.hostname = distribution.domain_name
         self.distribution_arn = distribution.arn
         self.distribution_hosted_zone_id = distribution.hosted_zone_id
         self.assets_bucket_name = assets.bucket_name
         self.assets_bucket_arn = assets.bucket_arn
         self.certificate_arn = validation.certificate_arn
-        self.url = pulumi.Output.from_input(f"https://{args.domain_name}")
+        self.url = pulumi.Output.from_input(f"https://{cfg.domain_name}")
         self.register_outputs({
             "distribution_id": self.distribution_id,
-            "distribution_domain_name": self.distribution_domain_name,
+            "hostname": self.hostname,
             "distribution_arn": self.distribution_arn,
             "distribution_hosted_zone_id": self.distribution_hosted_zone_id,
             "assets_bucket_name": self.assets_bucket_name,

@@ -16,16 +16,14 @@
 - the VPC CNI and the EBS CSI driver run with their own IRSA roles, so the node role carries
   no CNI or EBS permissions;
 - one IRSA role per entry of `service_account_roles`, trusted only by that service account;
-- a `pulumi_kubernetes.Provider` for the cluster (`k8s_provider`) that the program passes to
-  the platform's Helm release; it waits for the nodes, the add-ons and the admin access entries.
+- a `pulumi_kubernetes.Provider` for the cluster (private `_k8s_provider`, for Python callers)
+  that waits for the nodes, the add-ons and the admin access entries; other programs build
+  theirs from the `kubeconfig` output, depending on this component.
 """
-
-from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -43,87 +41,128 @@ DEFAULT_LOG_TYPES: tuple[str, ...] = (
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
-
-@dataclasses.dataclass(frozen=True)
-class ServiceAccountRole:
+class ServiceAccountRole(TypedDict):
     """An IAM role for one Kubernetes service account (IRSA)."""
 
     namespace: str
     """The service account's namespace. Required."""
     service_account: str
     """The service account's name. Required."""
-    policy_statements: Sequence[Mapping[str, Any]] = ()
+    policy_statements: NotRequired[list[dict[str, Any]]]
     """IAM policy statements (IAM JSON, PascalCase keys, values may be Inputs) granted to the
-    role, exactly as given. Defaults to none (a role with no permissions)."""
+    role, exactly as given. Defaults to [] (a role with no permissions)."""
 
 
-@dataclasses.dataclass
-class EksComputeArgs:
+class EksComputeArgs(TypedDict):
     """Arguments of `EksCompute`."""
 
     vpc_id: pulumi.Input[str]
     """The VPC the cluster runs in; exposed again as `vpc_id` for in-cluster controllers that
     cannot read it from the instance metadata (hop limit 1). Required."""
-    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
     """Private subnets for the control-plane ENIs and the nodes. Required."""
     app_security_group_id: pulumi.Input[str]
     """The application security group; attached to every node (and so to every pod). Required."""
-    kubernetes_version: str = "1.31"
+    kubernetes_version: NotRequired[str]
     """The Kubernetes minor version. Defaults to "1.31"."""
-    endpoint_public_access: bool = False
+    endpoint_public_access: NotRequired[bool]
     """Whether the API endpoint is also reachable from the internet (only from
     `public_access_cidrs`). Defaults to False (private endpoint only)."""
-    public_access_cidrs: Sequence[str] = ()
+    public_access_cidrs: NotRequired[list[str]]
     """CIDRs allowed to reach the public endpoint; required (non-empty, without 0.0.0.0/0
-    unless deliberately listed) when `endpoint_public_access` is set. Defaults to none."""
-    enabled_log_types: Sequence[str] = DEFAULT_LOG_TYPES
+    unless deliberately listed) when `endpoint_public_access` is set. Defaults to []."""
+    enabled_log_types: NotRequired[list[str]]
     """Control-plane log types sent to CloudWatch. Defaults to all five (api, audit,
     authenticator, controllerManager, scheduler)."""
-    log_retention_days: int = 30
+    log_retention_days: NotRequired[int]
     """Retention of the control-plane log group, in days. Defaults to 30."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """KMS key for Kubernetes secrets encryption; None creates one with rotation. Defaults to
-    None."""
-    node_instance_types: Sequence[str] = ("t3.large",)
+    kms_key_arn: NotRequired[pulumi.Input[str] | None]
+    """KMS key for Kubernetes secrets encryption; unset creates one with rotation. Defaults to
+    unset."""
+    node_instance_types: NotRequired[list[str]]
     """Instance types of the managed node group. Defaults to ["t3.large"]."""
-    node_ami_type: str = "AL2023_x86_64_STANDARD"
+    node_ami_type: NotRequired[str]
     """The EKS-optimised AMI family of the nodes. Defaults to "AL2023_x86_64_STANDARD"."""
-    node_min: int = 2
+    node_min: NotRequired[int]
     """Minimum node count. Defaults to 2."""
-    node_max: int = 6
+    node_max: NotRequired[int]
     """Maximum node count. Defaults to 6."""
-    node_desired: int = 3
+    node_desired: NotRequired[int]
     """Desired node count. Defaults to 3."""
-    node_disk_gb: int = 50
+    node_disk_gb: NotRequired[int]
     """Root volume size of each node (encrypted gp3), GiB. Defaults to 50."""
-    capacity_type: CapacityType = CapacityType.ON_DEMAND
+    capacity_type: NotRequired[CapacityType]
     """On-demand or spot nodes. Defaults to CapacityType.ON_DEMAND."""
-    network_policy_enforcement: bool = True
+    network_policy_enforcement: NotRequired[bool]
     """Turn on the VPC CNI's network policy agent, so the chart's NetworkPolicies (default deny,
     then only the platform's paths) are enforced; without it EKS ignores them.
     Defaults to True."""
-    ebs_csi_driver: bool = True
+    ebs_csi_driver: NotRequired[bool]
     """Install the aws-ebs-csi-driver add-on (with its own IRSA role) for persistent volumes.
     Defaults to True."""
-    admin_role_arns: Sequence[pulumi.Input[str]] = ()
-    """IAM role ARNs given cluster-admin through access entries. Defaults to none."""
-    grant_deployer_admin: bool = True
+    admin_role_arns: NotRequired[list[pulumi.Input[str]]]
+    """IAM role ARNs given cluster-admin through access entries. Defaults to []."""
+    grant_deployer_admin: NotRequired[bool]
     """Give the identity that creates the cluster admin access (the Helm release is installed
     with it). Set False and list the deploying role in `admin_role_arns` for explicit access
     only (listing the creating identity there as well would collide with the entry EKS makes
     for it); changing it replaces the cluster. Defaults to True."""
-    service_account_roles: Mapping[str, ServiceAccountRole] = dataclasses.field(
-        default_factory=dict)
-    """IRSA roles to create, by a short name (e.g. "worker"). Defaults to none."""
-    deletion_protection: bool = False
+    service_account_roles: NotRequired[dict[str, ServiceAccountRole]]
+    """IRSA roles to create, by a short name (e.g. "worker"). Defaults to {}."""
+    deletion_protection: NotRequired[bool]
     """EKS deletion protection of the cluster. Defaults to False."""
-    region: pulumi.Input[str] | None = None
-    """The region, for the kubeconfig's token command; None asks the provider. Defaults to
-    None."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    """Tags added to every taggable child. Defaults to none."""
+    region: NotRequired[pulumi.Input[str] | None]
+    """The region, for the kubeconfig's token command; unset asks the provider. Defaults to
+    unset."""
+    tags: NotRequired[dict[str, str]]
+    """Tags added to every taggable child. Defaults to {}."""
 
-    def __post_init__(self) -> None:
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`EksComputeArgs` with every default applied and every rule checked."""
+
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    app_security_group_id: pulumi.Input[str]
+    kubernetes_version: str = "1.31"
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[str] = dataclasses.field(default_factory=list)
+    enabled_log_types: list[str] = dataclasses.field(
+        default_factory=lambda: list(DEFAULT_LOG_TYPES))
+    log_retention_days: int = 30
+    kms_key_arn: pulumi.Input[str] | None = None
+    node_instance_types: list[str] = dataclasses.field(default_factory=lambda: ["t3.large"])
+    node_ami_type: str = "AL2023_x86_64_STANDARD"
+    node_min: int = 2
+    node_max: int = 6
+    node_desired: int = 3
+    node_disk_gb: int = 50
+    capacity_type: CapacityType = CapacityType.ON_DEMAND
+    network_policy_enforcement: bool = True
+    ebs_csi_driver: bool = True
+    admin_role_arns: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
+    grant_deployer_admin: bool = True
+    service_account_roles: dict[str, ServiceAccountRole] = dataclasses.field(
+        default_factory=dict)
+    deletion_protection: bool = False
+    region: pulumi.Input[str] | None = None
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: EksComputeArgs) -> "_Settings":
+        """Apply the defaults to `args` and reject inconsistent settings."""
+        values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"EksComputeArgs: unknown fields {unknown}")
+        if "capacity_type" in values:
+            values["capacity_type"] = CapacityType(values["capacity_type"])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
         """Reject contradictory or unsafe settings with a message naming the fields."""
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise ValueError("EksComputeArgs: endpoint_public_access is True but "
@@ -141,7 +180,6 @@ class EksComputeArgs:
             raise ValueError(f"EksComputeArgs: unknown enabled_log_types {unknown}")
         if not self.node_instance_types:
             raise ValueError("EksComputeArgs: node_instance_types is empty")
-        self.capacity_type = CapacityType(self.capacity_type)
 
 
 def _assume_role_policy(service: str) -> str:
@@ -202,12 +240,9 @@ class EksCompute(pulumi.ComponentResource):
     """The cluster's OIDC issuer URL."""
     kubeconfig: pulumi.Output[str]
     """A kubeconfig (JSON, secret) using `aws eks get-token`."""
-    k8s_provider: k8s.Provider
-    """A Kubernetes provider for the cluster; pass it to the Helm release. Resources using it
-    wait for the node group, the add-ons and the admin access entries."""
     node_role_arn: pulumi.Output[str]
     """The node group's IAM role."""
-    service_account_role_arns: dict[str, pulumi.Output[str]]
+    service_account_role_arns: pulumi.Output[dict[str, str]]
     """The IRSA role ARNs, keyed like `service_account_roles`."""
     vpc_id: pulumi.Output[str]
     """The cluster's VPC (for controllers that need it set explicitly)."""
@@ -216,14 +251,15 @@ class EksCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EksComputeArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        cfg = _Settings.from_args(args)
         super().__init__(COMPONENT, name, None, opts)
-        tags = args.tags
+        tags = cfg.tags
 
         def tagged(child: str) -> dict[str, str]:
             return resource_tags(child, COMPONENT, tags)
 
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        region = (pulumi.Output.from_input(args.region) if args.region is not None else
+        region = (pulumi.Output.from_input(cfg.region) if cfg.region is not None else
                   aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region)
 
         def managed_policy(policy: str) -> pulumi.Output[str]:
@@ -247,19 +283,19 @@ class EksCompute(pulumi.ComponentResource):
         log_group_name = f"{name}-cluster-logs"
         log_group = aws.cloudwatch.LogGroup(
             log_group_name, name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=args.log_retention_days,
+            retention_in_days=cfg.log_retention_days,
             tags=tagged(log_group_name), opts=child_opts(self))
 
-        self.kms_key: aws.kms.Key | None = None
-        if args.kms_key_arn is None:
+        self._kms_key: aws.kms.Key | None = None
+        if cfg.kms_key_arn is None:
             key_name = f"{name}-secrets-key"
-            self.kms_key = aws.kms.Key(
+            self._kms_key = aws.kms.Key(
                 key_name, description=f"Kubernetes secrets encryption of {cluster_name}",
                 enable_key_rotation=True, deletion_window_in_days=30,
                 tags=tagged(key_name), opts=child_opts(self))
-            kms_key_arn: pulumi.Input[str] = self.kms_key.arn
+            kms_key_arn: pulumi.Input[str] = self._kms_key.arn
         else:
-            kms_key_arn = args.kms_key_arn
+            kms_key_arn = cfg.kms_key_arn
 
         # The control plane uses the key through the cluster role (as terraform-aws-eks does).
         cluster_kms = aws.iam.RolePolicy(
@@ -275,26 +311,26 @@ class EksCompute(pulumi.ComponentResource):
         cluster = aws.eks.Cluster(
             cluster_res_name,
             name=cluster_name,
-            version=args.kubernetes_version,
+            version=cfg.kubernetes_version,
             role_arn=cluster_role.arn,
             vpc_config=aws.eks.ClusterVpcConfigArgs(
-                subnet_ids=args.private_subnet_ids,
+                subnet_ids=cfg.private_subnet_ids,
                 endpoint_private_access=True,
-                endpoint_public_access=args.endpoint_public_access,
-                public_access_cidrs=(list(args.public_access_cidrs)
-                                     if args.endpoint_public_access else None),
+                endpoint_public_access=cfg.endpoint_public_access,
+                public_access_cidrs=(list(cfg.public_access_cidrs)
+                                     if cfg.endpoint_public_access else None),
             ),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=args.grant_deployer_admin,
+                bootstrap_cluster_creator_admin_permissions=cfg.grant_deployer_admin,
             ),
             bootstrap_self_managed_addons=False,
             encryption_config=aws.eks.ClusterEncryptionConfigArgs(
                 provider=aws.eks.ClusterEncryptionConfigProviderArgs(key_arn=kms_key_arn),
                 resources=["secrets"],
             ),
-            enabled_cluster_log_types=list(args.enabled_log_types),
-            deletion_protection=args.deletion_protection,
+            enabled_cluster_log_types=list(cfg.enabled_log_types),
+            deletion_protection=cfg.deletion_protection,
             tags=tagged(cluster_res_name),
             opts=child_opts(self, depends_on=[cluster_policy, cluster_kms, log_group]))
 
@@ -335,7 +371,7 @@ class EksCompute(pulumi.ComponentResource):
             f"{name}-vpc-cni-policy", role=cni_role.id,
             policy_arn=managed_policy("AmazonEKS_CNI_Policy"), opts=child_opts(self))
         vpc_cni = addon("vpc-cni", [cni_policy], cni_role,
-                        {"enableNetworkPolicy": "true"} if args.network_policy_enforcement
+                        {"enableNetworkPolicy": "true"} if cfg.network_policy_enforcement
                         else None)
         kube_proxy = addon("kube-proxy", [])
 
@@ -363,11 +399,11 @@ class EksCompute(pulumi.ComponentResource):
             template_name,
             description=f"EKS nodes of {cluster_name}",
             update_default_version=True,
-            vpc_security_group_ids=[cluster_sg_id, args.app_security_group_id],
+            vpc_security_group_ids=[cluster_sg_id, cfg.app_security_group_id],
             block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                 device_name="/dev/xvda",
                 ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=args.node_disk_gb, volume_type="gp3",
+                    volume_size=cfg.node_disk_gb, volume_type="gp3",
                     encrypted="true", delete_on_termination="true"),
             )],
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
@@ -385,13 +421,13 @@ class EksCompute(pulumi.ComponentResource):
             node_group_name,
             cluster_name=cluster.name,
             node_role_arn=node_role.arn,
-            subnet_ids=args.private_subnet_ids,
-            instance_types=list(args.node_instance_types),
-            ami_type=args.node_ami_type,
-            capacity_type=args.capacity_type.value,
+            subnet_ids=cfg.private_subnet_ids,
+            instance_types=list(cfg.node_instance_types),
+            ami_type=cfg.node_ami_type,
+            capacity_type=cfg.capacity_type.value,
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=args.node_min, max_size=args.node_max,
-                desired_size=args.node_desired),
+                min_size=cfg.node_min, max_size=cfg.node_max,
+                desired_size=cfg.node_desired),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)),
@@ -400,18 +436,18 @@ class EksCompute(pulumi.ComponentResource):
 
         # -- add-ons that need running nodes ---------------------------------------------------
         addons: list[aws.eks.Addon] = [vpc_cni, kube_proxy, addon("coredns", [node_group])]
-        if args.ebs_csi_driver:
+        if cfg.ebs_csi_driver:
             ebs_role = irsa_role(f"{name}-ebs-csi-role", "kube-system", "ebs-csi-controller-sa")
             ebs_policy = aws.iam.RolePolicyAttachment(
                 f"{name}-ebs-csi-policy", role=ebs_role.id,
                 policy_arn=managed_policy("service-role/AmazonEBSCSIDriverPolicy"),
                 opts=child_opts(self))
             addons.append(addon("aws-ebs-csi-driver", [node_group, ebs_policy], ebs_role))
-        self.addons = addons
+        self._addons = addons
 
         # -- access entries --------------------------------------------------------------------
         associations: list[pulumi.Resource] = []
-        for i, principal in enumerate(args.admin_role_arns):
+        for i, principal in enumerate(cfg.admin_role_arns):
             entry_name = f"{name}-admin-{i + 1}"
             entry = aws.eks.AccessEntry(
                 entry_name, cluster_name=cluster.name, principal_arn=principal,
@@ -423,23 +459,27 @@ class EksCompute(pulumi.ComponentResource):
                 opts=child_opts(self)))
 
         # -- IRSA roles for the platform's service accounts -------------------------------------
-        self.service_account_role_arns = {}
-        for key, spec in args.service_account_roles.items():
-            role = irsa_role(f"{name}-sa-{key}", spec.namespace, spec.service_account)
-            if spec.policy_statements:
+        role_arns: dict[str, pulumi.Output[str]] = {}
+        for key, spec in cfg.service_account_roles.items():
+            role = irsa_role(f"{name}-sa-{key}", spec["namespace"], spec["service_account"])
+            policy_statements = spec.get("policy_statements") or []
+            if policy_statements:
                 aws.iam.RolePolicy(
                     f"{name}-sa-{key}-policy", role=role.id,
                     policy=pulumi.Output.json_dumps({
                         "Version": "2012-10-17",
-                        "Statement": [dict(s) for s in spec.policy_statements]}),
+                        "Statement": [dict(s) for s in policy_statements]}),
                     opts=child_opts(self))
-            self.service_account_role_arns[key] = role.arn
+            role_arns[key] = role.arn
+        self.service_account_role_arns = pulumi.Output.all(**role_arns).apply(dict)
 
         # -- kubeconfig and provider ------------------------------------------------------------
         self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
             cluster.name, cluster.endpoint, cluster.certificate_authority.data, region,
         ).apply(lambda a: build_kubeconfig(a[0], a[1], a[2], a[3])))
-        self.k8s_provider = k8s.Provider(
+        # Private: a provider is no component output; the program may build its own from
+        # `kubeconfig` (depending on this component) instead.
+        self._k8s_provider = k8s.Provider(
             f"{name}-k8s", kubeconfig=self.kubeconfig,
             opts=child_opts(self, depends_on=[node_group, *addons, *associations]))
 
@@ -450,7 +490,7 @@ class EksCompute(pulumi.ComponentResource):
         self.oidc_provider_arn = oidc.arn
         self.oidc_issuer_url = issuer_url
         self.node_role_arn = node_role.arn
-        self.vpc_id = pulumi.Output.from_input(args.vpc_id)
+        self.vpc_id = pulumi.Output.from_input(cfg.vpc_id)
         self.region = region
         self.register_outputs({
             "cluster_name": self.cluster_name,
@@ -460,7 +500,6 @@ class EksCompute(pulumi.ComponentResource):
             "oidc_provider_arn": self.oidc_provider_arn,
             "oidc_issuer_url": self.oidc_issuer_url,
             "kubeconfig": self.kubeconfig,
-            "k8s_provider": self.k8s_provider,
             "node_role_arn": self.node_role_arn,
             "service_account_role_arns": self.service_account_role_arns,
             "vpc_id": self.vpc_id,

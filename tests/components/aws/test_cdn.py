@@ -6,8 +6,6 @@ policy ids are the real ones (the mocks derive ids from the policy names); only 
 program asks for what it should.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import json
 import warnings
@@ -67,7 +65,7 @@ def build(**kwargs: Any) -> Recording:
 
     def program() -> None:
         cdn = Cdn("web", CdnArgs(**kwargs))
-        for output in ("distribution_id", "distribution_domain_name", "distribution_arn",
+        for output in ("distribution_id", "hostname", "distribution_arn",
                        "assets_bucket_name", "certificate_arn", "url"):
             pulumi.export(output, getattr(cdn, output))
 
@@ -93,16 +91,26 @@ def test_certificate_is_issued_through_a_us_east_1_provider_with_default_tags() 
         (r.urn, r.provider) for r in others if r.provider]
 
 
-def test_a_given_certificate_provider_is_used_and_none_created() -> None:
-    def program() -> None:
-        provider = pulumi_aws.Provider("edge", region="us-east-1")
-        Cdn("web", CdnArgs(domain_name=DOMAIN, hosted_zone_id=ZONE,
-                           certificate_provider=provider))
+def test_certificate_provider_settings_reach_the_us_east_1_provider() -> None:
+    """The stack's provider settings (profile, assumed role) also govern the certificate."""
+    role = "arn:aws:iam::123456789012:role/forge-deployer"
+    recording = build(certificate_provider_settings={
+        "profile": "forge", "assume_roles": [{"roleArn": role}]})
+    provider = recording.one(PROVIDER)
+    assert provider.name == "web-us-east-1", provider.urn
+    assert provider.inputs["region"] == "us-east-1", provider.urn
+    assert provider.inputs["profile"] == "forge", provider.urn
+    assert json.loads(provider.inputs["assumeRoles"]) == [{"roleArn": role}], provider.urn
+    assert json.loads(provider.inputs["defaultTags"]) == {"tags": DEFAULT_TAGS}, provider.urn
+    assert recording.one(CERTIFICATE).provider == provider.urn
 
-    recording = run_mocked(program)
-    providers = recording.of_type(PROVIDER)
-    assert [p.name for p in providers] == ["edge"]
-    assert recording.one(CERTIFICATE).provider == providers[0].urn
+
+def test_certificate_provider_settings_may_not_move_the_region() -> None:
+    with pytest.raises(ValueError) as raised:
+        build(certificate_provider_settings={"region": "eu-west-1"})
+    assert str(raised.value) == (
+        "certificate_provider_settings may not set ['region']: the certificate provider is in "
+        "us-east-1 with `default_tags`")
 
 
 def test_certificate_covers_every_name_and_is_dns_validated() -> None:
@@ -296,7 +304,7 @@ def test_outputs() -> None:
     distribution = distribution_of(recording)
     assert recording.exports == {
         "distribution_id": distribution.resource_id,
-        "distribution_domain_name": distribution.outputs["domainName"],
+        "hostname": distribution.outputs["domainName"],
         "distribution_arn": distribution.outputs["arn"],
         "assets_bucket_name": recording.one(BUCKET).resource_id,
         "certificate_arn": recording.one(CERTIFICATE).outputs["arn"],

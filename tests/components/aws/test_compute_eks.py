@@ -5,9 +5,6 @@ quotas), that nodes join the cluster or that IRSA tokens are exchanged; only tha
 asks AWS for what it should, with the security-relevant settings exact.
 """
 
-from __future__ import annotations
-
-import dataclasses
 import json
 from typing import Any
 
@@ -50,7 +47,7 @@ def make_args(worker_statements: list[dict[str, Any]], **overrides: Any) -> EksC
         service_account_roles={"worker": ServiceAccountRole(
             namespace="forge", service_account="forge-worker",
             policy_statements=worker_statements)})
-    return dataclasses.replace(base, **overrides)
+    return EksComputeArgs(**{**base, **overrides})  # type: ignore[typeddict-item]
 
 
 def build(args: EksComputeArgs) -> tuple[Recording, dict[str, Any]]:
@@ -69,7 +66,7 @@ def build(args: EksComputeArgs) -> tuple[Recording, dict[str, Any]]:
         pulumi.export("service_account_role_arns", eks.service_account_role_arns)
         pulumi.export("kubeconfig", eks.kubeconfig)
         pulumi.export("region", eks.region)
-        captured["provider_is_k8s"] = type(eks.k8s_provider).__module__
+        captured["provider_is_k8s"] = type(eks._k8s_provider).__module__
 
     return run_mocked(program), captured
 
@@ -169,7 +166,7 @@ def test_invalid_args_are_rejected(overrides, message):
     args = {"vpc_id": VPC_ID, "private_subnet_ids": PRIVATE_SUBNETS,
             "app_security_group_id": APP_SG, **overrides}
     with pytest.raises(ValueError) as raised:
-        EksComputeArgs(**args)
+        run_mocked(lambda: EksCompute(NAME, EksComputeArgs(**args)))
     assert str(raised.value) == message
 
 
