@@ -1,11 +1,14 @@
-"""Helpers every forge component shares: tags, child options and naming rules."""
-
-from __future__ import annotations
+"""Helpers every forge component shares, in any cloud: stack tags, child options, naming."""
 
 import dataclasses
 from collections.abc import Mapping
 
 import pulumi
+
+# Re-exported until the components that import it from here switch to the AWS package.
+from forge_components.aws.tags import resource_tags
+
+__all__ = ["MANAGED_BY", "child_opts", "physical_name", "resource_tags", "standard_tags"]
 
 MANAGED_BY = "forge-infra"
 
@@ -14,16 +17,10 @@ def standard_tags(app: str, environment: str,
                   extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The tags every resource of a stack carries: app, environment, managed-by, plus extras.
 
-    On AWS the program sets these as the provider's default tags; components add their own
-    `component` and `Name` tags on top (see `resource_tags`).
+    The program sets these as the cloud provider's default tags (labels); each cloud's
+    components add their own on top (on AWS, `forge_components.aws.tags.resource_tags`).
     """
     return {**dict(extra or {}), "app": app, "environment": environment, "managed-by": MANAGED_BY}
-
-
-def resource_tags(child_name: str, component: str, tags: Mapping[str, str],
-                  specific: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Tags for one child: `{"Name": child} | global tags | component | child-specific tags`."""
-    return {"Name": child_name, **dict(tags), "component": component, **dict(specific or {})}
 
 
 def child_opts(parent: pulumi.Resource, *, protect: bool = False,

@@ -7,18 +7,19 @@ database tiers, its default security group stripped of every rule, and the secur
 compute workloads run in (egress only; the compute component adds the load balancer's ingress).
 """
 
-from __future__ import annotations
-
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.iam import service_trust_policy
 from forge_components.aws.limits import LOG_RETENTION_DAYS, NatGatewayStrategy
-from forge_components.common import child_opts, resource_tags
-from forge_components.subnets import SubnetLayout, plan_subnets
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts
+from forge_components.subnets import MAX_AZS, plan_subnets
 
 COMPONENT = "forge-aws:index:Networking"
 
@@ -26,105 +27,140 @@ COMPONENT = "forge-aws:index:Networking"
 ANYWHERE_IPV4 = "0.0.0.0/0"
 
 
-
-@dataclasses.dataclass
-class NetworkingArgs:
+class NetworkingArgs(TypedDict):
     """The inputs of a `Networking` component."""
 
     cidr_block: str
     """The VPC's IPv4 CIDR, e.g. "10.0.0.0/16". Required."""
-    az_count: int = 3
-    """How many availability zones to spread each tier over. When `availability_zones` is set it
-    must equal their number. Defaults to 3."""
-    availability_zones: Sequence[str] | None = None
-    """Pinned availability zone names; None looks up the region's available zones and takes the
-    first `az_count`. Defaults to None."""
-    subnet_prefixes: Mapping[str, int] | None = None
+    az_count: NotRequired[int]
+    """How many availability zones to spread each tier over (1..6). When `availability_zones`
+    is set it must equal their number. Defaults to 3."""
+    availability_zones: NotRequired[list[str]]
+    """Pinned availability zone names; unset looks up the region's available zones and takes
+    the first `az_count`. Defaults to unset (looked up)."""
+    subnet_prefixes: NotRequired[dict[str, int]]
     """Subnet prefix length per tier ("public", "private", "database"), overriding the sizes of
-    `components.subnets.default_prefixes`. Defaults to None (the default sizes)."""
-    nat_gateway_strategy: NatGatewayStrategy = NatGatewayStrategy.SINGLE
+    `forge_components.subnets.default_prefixes`. Defaults to unset (the default sizes)."""
+    nat_gateway_strategy: NotRequired[NatGatewayStrategy]
     """How private subnets reach the internet: no NAT, one shared NAT, or one NAT per AZ.
     Defaults to NatGatewayStrategy.SINGLE."""
-    flow_logs_retention_days: int = 30
+    flow_logs_retention_days: NotRequired[int]
     """Retention of the VPC flow log group, in days (a value CloudWatch accepts). Defaults to
     30."""
-    eks_cluster_name: str | None = None
+    eks_cluster_name: NotRequired[str]
     """When set, tag the public and private subnets for this EKS cluster's load balancer
     discovery (`kubernetes.io/cluster/<name>=shared` and the elb/internal-elb role tags).
-    Defaults to None (no Kubernetes tags)."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    Defaults to unset (no Kubernetes tags)."""
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
 
 
-def _validate(args: NetworkingArgs) -> None:
-    """Reject inconsistent arguments before any resource is declared."""
-    if args.az_count < 1:
-        raise ValueError(f"az_count must be at least 1, got {args.az_count}")
-    if args.availability_zones is not None:
-        zones = list(args.availability_zones)
-        if len(zones) != args.az_count:
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`NetworkingArgs` with every default applied (the host passes a plain dict)."""
+
+    cidr_block: str
+    az_count: int = 3
+    availability_zones: list[str] | None = None
+    subnet_prefixes: dict[str, int] | None = None
+    nat_gateway_strategy: NatGatewayStrategy = NatGatewayStrategy.SINGLE
+    flow_logs_retention_days: int = 30
+    eks_cluster_name: str | None = None
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _settings(args: NetworkingArgs) -> _Settings:
+    """Apply the defaults and reject inconsistent arguments before any resource is declared."""
+    s = _Settings(**args)
+    if not 1 <= s.az_count <= MAX_AZS:
+        raise ValueError(f"Networking: az_count must be 1..{MAX_AZS}, got {s.az_count}")
+    if s.availability_zones is not None:
+        zones = list(s.availability_zones)
+        if len(zones) != s.az_count:
             raise ValueError(
-                f"availability_zones names {len(zones)} zones but az_count is {args.az_count}; "
-                "set az_count to the number of pinned zones")
+                f"Networking: availability_zones names {len(zones)} zones but az_count is "
+                f"{s.az_count}; set az_count to the number of pinned zones")
         if len(set(zones)) != len(zones):
-            raise ValueError(f"availability_zones has duplicates: {zones}")
-    if args.flow_logs_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"Networking: availability_zones has duplicates: {zones}")
+    if s.flow_logs_retention_days not in LOG_RETENTION_DAYS:
         raise ValueError(
-            f"flow_logs_retention_days={args.flow_logs_retention_days} is not a CloudWatch "
-            f"retention period; use one of {sorted(LOG_RETENTION_DAYS)}")
-    NatGatewayStrategy(args.nat_gateway_strategy)
+            f"Networking: flow_logs_retention_days={s.flow_logs_retention_days} is not a "
+            f"CloudWatch retention period; use one of {list(LOG_RETENTION_DAYS)}")
+    try:
+        strategy = NatGatewayStrategy(s.nat_gateway_strategy)
+    except ValueError:
+        raise ValueError(
+            f"Networking: nat_gateway_strategy={s.nat_gateway_strategy!r} is not one of "
+            f"{[m.value for m in NatGatewayStrategy]}") from None
+    return dataclasses.replace(s, nat_gateway_strategy=strategy)
 
 
 def _first_zones(names: list[str], count: int) -> list[str]:
     """The first `count` zone names, or an error saying the region has too few."""
     if len(names) < count:
-        raise ValueError(f"az_count is {count} but the region has only {len(names)} available "
-                         f"zones: {names}")
+        raise ValueError(f"Networking: az_count is {count} but the region has only "
+                         f"{len(names)} available zones: {names}")
     return list(names[:count])
+
+
+def _zone_at(zones: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    """The zone name at `index` of a looked-up list."""
+    return zones.apply(lambda names: names[index])
 
 
 class Networking(pulumi.ComponentResource):
     """A VPC with public, private and isolated database subnets in each availability zone."""
 
-    vpc_id: pulumi.Output[str]
+    network_id: pulumi.Output[str]
+    """The VPC's id."""
     vpc_cidr: pulumi.Output[str]
-    azs: pulumi.Output[list[str]]
+    """The VPC's IPv4 CIDR."""
+    zones: pulumi.Output[list[str]]
+    """The availability zones the subnets span, in subnet order."""
     public_subnet_ids: pulumi.Output[list[str]]
+    """The public subnets (load balancers, NAT gateways), one per zone."""
     private_subnet_ids: pulumi.Output[list[str]]
+    """The private subnets (workloads, egress through NAT), one per zone."""
     database_subnet_ids: pulumi.Output[list[str]]
+    """The isolated database subnets (no route out of the VPC), one per zone."""
     app_security_group_id: pulumi.Output[str]
+    """The security group the compute workloads run in (egress only)."""
     nat_gateway_ids: pulumi.Output[list[str]]
+    """The NAT gateways, per the strategy (empty for none)."""
     public_route_table_id: pulumi.Output[str]
+    """The public tier's route table."""
     private_route_table_ids: pulumi.Output[list[str]]
+    """The private tier's route tables, one per zone."""
     database_route_table_id: pulumi.Output[str]
+    """The database tier's route table (local routes only)."""
     default_security_group_id: pulumi.Output[str]
+    """The VPC's default security group, adopted with no rules."""
     flow_log_group_name: pulumi.Output[str]
-    subnet_layout: SubnetLayout
+    """The CloudWatch log group receiving the VPC flow logs."""
 
     def __init__(self, name: str, args: NetworkingArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT, name, None, opts)
-        _validate(args)
-        strategy = NatGatewayStrategy(args.nat_gateway_strategy)
-        count = args.az_count
-        layout = plan_subnets(args.cidr_block, count,
-                              dict(args.subnet_prefixes) if args.subnet_prefixes else None)
-        self.subnet_layout = layout
+        s = _settings(args)
+        strategy = NatGatewayStrategy(s.nat_gateway_strategy)
+        count = s.az_count
+        layout = plan_subnets(s.cidr_block, count,
+                              dict(s.subnet_prefixes) if s.subnet_prefixes else None)
         invoke_opts = pulumi.InvokeOutputOptions(parent=self)
 
-        def tags(child: str, specific: Mapping[str, str] | None = None) -> dict[str, str]:
-            return resource_tags(child, COMPONENT, args.tags, specific)
+        def tags(child: str, specific: dict[str, str] | None = None) -> dict[str, str]:
+            return resource_tags(child, COMPONENT, s.tags, specific)
 
         # -- availability zones: pinned, or the region's first `count` available ones.
-        if args.availability_zones is not None:
-            pinned = list(args.availability_zones)
+        if s.availability_zones is not None:
+            pinned = list(s.availability_zones)
             azs: pulumi.Output[list[str]] = pulumi.Output.from_input(pinned)
             zone_of = [pulumi.Output.from_input(zone) for zone in pinned]
         else:
             looked_up = aws.get_availability_zones_output(state="available", opts=invoke_opts)
             azs = looked_up.names.apply(lambda names: _first_zones(list(names), count))
-            zone_of = [azs.apply(lambda names, i=i: names[i]) for i in range(count)]
+            zone_of = [_zone_at(azs, i) for i in range(count)]
 
         # -- the VPC and its internet gateway.
         vpc_name = f"{name}-vpc"
@@ -137,8 +173,8 @@ class Networking(pulumi.ComponentResource):
 
         # -- subnets, one per AZ per tier.
         eks: dict[str, dict[str, str]] = {"public": {}, "private": {}, "database": {}}
-        if args.eks_cluster_name:
-            cluster_tag = {f"kubernetes.io/cluster/{args.eks_cluster_name}": "shared"}
+        if s.eks_cluster_name:
+            cluster_tag = {f"kubernetes.io/cluster/{s.eks_cluster_name}": "shared"}
             eks["public"] = {**cluster_tag, "kubernetes.io/role/elb": "1"}
             eks["private"] = {**cluster_tag, "kubernetes.io/role/internal-elb": "1"}
 
@@ -235,21 +271,14 @@ class Networking(pulumi.ComponentResource):
         flow_name = f"{name}-flow-logs"
         log_group = aws.cloudwatch.LogGroup(
             flow_name, name_prefix=f"/aws/vpc-flow-logs/{name}-",
-            retention_in_days=args.flow_logs_retention_days, tags=tags(flow_name),
+            retention_in_days=s.flow_logs_retention_days, tags=tags(flow_name),
             opts=child_opts(self))
         account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
         role = aws.iam.Role(
             flow_name,
             description=f"Lets VPC Flow Logs write {name}'s flow logs to CloudWatch Logs",
-            assume_role_policy=account_id.apply(lambda account: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                }],
-            })),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com",
+                                                    account_id=account_id),
             tags=tags(flow_name), opts=child_opts(self))
         role_policy = aws.iam.RolePolicy(
             flow_name, role=role.id,
@@ -273,9 +302,9 @@ class Networking(pulumi.ComponentResource):
         def ids(resources: Sequence[pulumi.CustomResource]) -> pulumi.Output[list[str]]:
             return pulumi.Output.all(*[r.id for r in resources]).apply(list)
 
-        self.vpc_id = vpc.id
+        self.network_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
-        self.azs = azs
+        self.zones = azs
         self.public_subnet_ids = ids(public_subnets)
         self.private_subnet_ids = ids(private_subnets)
         self.database_subnet_ids = ids(database_subnets)
@@ -287,9 +316,9 @@ class Networking(pulumi.ComponentResource):
         self.default_security_group_id = default_sg.id
         self.flow_log_group_name = log_group.name
         self.register_outputs({
-            "vpc_id": self.vpc_id,
+            "network_id": self.network_id,
             "vpc_cidr": self.vpc_cidr,
-            "azs": self.azs,
+            "zones": self.zones,
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
             "database_subnet_ids": self.database_subnet_ids,

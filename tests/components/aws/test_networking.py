@@ -4,8 +4,6 @@ What these tests do not prove: that AWS accepts the layout (quotas, zone capacit
 validation) or that traffic really flows; only that the program asks AWS for what it should.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 
@@ -19,8 +17,10 @@ from forge_components.aws.networking import (
     NetworkingArgs,
     _first_zones,
 )
+from forge_components.contracts import NetworkingOutputs
 from forge_components.subnets import SubnetLayoutError, plan_subnets
 from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -42,7 +42,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
-OUTPUTS = ("vpc_id", "vpc_cidr", "azs", "public_subnet_ids", "private_subnet_ids",
+OUTPUTS = ("network_id", "vpc_cidr", "zones", "public_subnet_ids", "private_subnet_ids",
            "database_subnet_ids", "app_security_group_id", "nat_gateway_ids",
            "public_route_table_id", "private_route_table_ids", "database_route_table_id",
            "default_security_group_id", "flow_log_group_name")
@@ -85,6 +85,7 @@ class Built:
 def build(region: str = "us-east-1", **kwargs: Any) -> Built:
     """Declare one Networking named "net" under the mocks and export every output."""
     kwargs.setdefault("cidr_block", "10.0.0.0/16")
+    kwargs = {key: value for key, value in kwargs.items() if value is not None}
     holder: dict[str, Networking] = {}
 
     def program() -> None:
@@ -106,7 +107,7 @@ def test_one_subnet_per_tier_per_az(az_count: int) -> None:
         assert [s.name for s in subnets] == [f"net-{tier}-{i + 1}" for i in range(az_count)], (
             f"{tier}: {[s.urn for s in subnets]}")
         assert built.outputs[f"{tier}_subnet_ids"] == [s.resource_id for s in subnets]
-    azs = built.outputs["azs"]
+    azs = built.outputs["zones"]
     assert len(azs) == az_count
     for tier in ("public", "private", "database"):
         assert [s.inputs["availabilityZone"] for s in built.subnets(tier)] == azs, tier
@@ -121,7 +122,6 @@ def test_subnet_cidrs_are_plan_subnets_output(cidr: str, az_count: int,
                                               prefixes: dict[str, int] | None) -> None:
     built = build(cidr_block=cidr, az_count=az_count, subnet_prefixes=prefixes)
     expected = plan_subnets(cidr, az_count, prefixes)
-    assert built.component.subnet_layout == expected
     for tier in ("public", "private", "database"):
         got = [s.inputs["cidrBlock"] for s in built.subnets(tier)]
         assert got == list(expected.tier(tier)), f"{tier}: {got} != {expected.tier(tier)}"
@@ -239,7 +239,7 @@ def test_strategy_accepts_its_string_value() -> None:
 def test_pinned_availability_zones_are_used_in_order() -> None:
     pinned = ["eu-west-1c", "eu-west-1a"]
     built = build(region="eu-west-1", az_count=2, availability_zones=pinned)
-    assert built.outputs["azs"] == pinned
+    assert built.outputs["zones"] == pinned
     for tier in ("public", "private", "database"):
         assert [s.inputs["availabilityZone"] for s in built.subnets(tier)] == pinned, tier
 
@@ -247,7 +247,7 @@ def test_pinned_availability_zones_are_used_in_order() -> None:
 def test_availability_zones_are_looked_up_when_not_pinned() -> None:
     built = build(region="eu-west-1", az_count=2)
     # The mocks answer getAvailabilityZones with <region>a..f; the first az_count are used.
-    assert built.outputs["azs"] == ["eu-west-1a", "eu-west-1b"]
+    assert built.outputs["zones"] == ["eu-west-1a", "eu-west-1b"]
     assert [s.inputs["availabilityZone"] for s in built.subnets("private")] == [
         "eu-west-1a", "eu-west-1b"]
 
@@ -417,3 +417,25 @@ def test_resource_names_snapshot() -> None:
         ("LogGroup", "net-flow-logs"), ("Role", "net-flow-logs"),
         ("RolePolicy", "net-flow-logs"), ("FlowLog", "net-flow-logs"),
     ])
+
+
+def test_schema_and_contract() -> None:
+    assert_component_schema(Networking, NetworkingOutputs, set(OUTPUTS))
+
+
+def test_outputs_name_the_vpc_and_zones() -> None:
+    built = build(az_count=2)
+    vpc = built.recording.one(VPC)
+    assert built.outputs["network_id"] == vpc.resource_id, vpc.urn
+    assert built.outputs["zones"] == ["us-east-1a", "us-east-1b"], vpc.urn
+
+
+def test_az_count_outside_the_layout_slots_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^Networking: az_count must be 1\.\.6, got 7$"):
+        build(az_count=7)
+
+
+def test_unknown_strategy_is_refused_with_the_allowed_values() -> None:
+    with pytest.raises(ValueError, match=r"^Networking: nat_gateway_strategy='two' is not one "
+                                         r"of \['none', 'single', 'per_az'\]$"):
+        build(nat_gateway_strategy="two")
