@@ -12,10 +12,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from forge_components.aws.limits import DatabaseEngine
+from forge_infra.clouds.aws.settings import AwsSettings, Platform
 from forge_infra.config import (
     ConfigError,
-    DatabaseEngine,
-    Platform,
     StackConfig,
     config_from_mapping,
     load_stack_file,
@@ -41,23 +41,46 @@ def test_real_stack_files_load(stack: str) -> None:
     assert config.region == "us-east-1"
 
 
+def aws(config: StackConfig) -> AwsSettings:
+    assert isinstance(config.target, AwsSettings), config.target
+    return config.target
+
+
 def test_stack_files_differ_where_environments_differ() -> None:
-    dev, staging, prod = (load_stack_file(s, ROOT) for s in ("dev", "staging", "prod"))
+    configs = [load_stack_file(s, ROOT) for s in ("dev", "staging", "prod")]
+    dev, staging, prod = (aws(c) for c in configs)
     assert dev.network.nat_gateways.value == "single"
     assert prod.network.nat_gateways.value == "per_az"
     assert (dev.network.az_count, prod.network.az_count) == (2, 3)
     assert not dev.database.multi_az and prod.database.multi_az
     assert prod.cache.nodes >= 2 and dev.cache.nodes == 1
     assert prod.streaming.engine.value == "msk" and prod.streaming.brokers == 3
-    assert prod.protect and prod.database.deletion_protection
+    assert configs[2].protect and prod.database.deletion_protection
     assert prod.database.backup_retention_days >= 7
-    assert {n: s.replicas for n, s in prod.services.items()} == {
+    assert {n: s.replicas for n, s in configs[2].services.items()} == {
         "gateway": 3, "api": 3, "worker": 2, "ui": 2}
     assert all(s.autoscaling and (s.autoscaling.min, s.autoscaling.max,
                                   s.autoscaling.target_cpu) == (2, 10, 70)
-               for _, s in prod.services.items())
+               for _, s in configs[2].services.items())
     assert len({dev.network.cidr, staging.network.cidr, prod.network.cidr}) == 3
     assert dev.platform is Platform.ECS and prod.platform is Platform.EKS
+    assert [(c.cloud, c.platform, c.region) for c in configs] == [
+        ("aws", "ecs", "us-east-1"), ("aws", "eks", "us-east-1"), ("aws", "eks", "us-east-1")]
+
+
+def test_service_sizes_are_neutral_vcpu_and_mib() -> None:
+    """cpu 0.25 / 0.5 vCPU in the files become 250m / 500m (Fargate 256 / 512 units)."""
+    sizes = {stack: {n: (s.cpu_millicores, s.memory)
+                     for n, s in load_stack_file(stack, ROOT).services.items()}
+             for stack in ("dev", "staging", "prod")}
+    assert sizes == {
+        "dev": {"gateway": (250, 512), "api": (250, 512), "worker": (250, 512),
+                "ui": (250, 512)},
+        "staging": {"gateway": (250, 512), "api": (500, 1024), "worker": (500, 1024),
+                    "ui": (250, 512)},
+        "prod": {"gateway": (500, 1024), "api": (500, 1024), "worker": (500, 1024),
+                 "ui": (250, 512)},
+    }
 
 
 def test_service_defaults_fill_ports_and_health_paths() -> None:
@@ -113,7 +136,7 @@ BAD_INPUTS = [
     ("dev", lambda v: mutate(mutate(v, "forge-infra:network.az_count", 1),
                              "forge-infra:database.multi_az", True),
      "forge-infra:network.az_count", "greater than or equal to 2"),
-    ("prod", lambda v: mutate(v, "forge-infra:database.backup_retention_days", 0),
+    ("prod", lambda v: mutate(v, "forge-infra:database.backup_retention_days", 3),
      "forge-infra:database.backup_retention_days", "prod requires at least 7 days"),
     ("prod", lambda v: mutate(v, "forge-infra:database.multi_az", False),
      "forge-infra:database.multi_az", "prod requires a Multi-AZ database"),
@@ -137,9 +160,27 @@ BAD_INPUTS = [
      "forge-infra:services.api.image", "required, but not set"),
     ("dev", lambda v: remove(v, "aws:region"), "aws:region", "required, but not set"),
     ("dev", lambda v: mutate(v, "forge-infra:services.api.memory", 4096),
-     "forge-infra:services.api.memory", "with cpu 256 Fargate allows 512..2048"),
+     "forge-infra:services.api.memory", "with cpu 0.25 Fargate allows 512..2048 MiB"),
+    ("dev", lambda v: mutate(v, "forge-infra:services.api.cpu", 0.3),
+     "forge-infra:services.api.cpu", "got 0.3; Fargate allows 0.25, 0.5, 1, 2, 4, 8, 16 vCPU"),
+    ("dev", lambda v: mutate(v, "forge-infra:services.api.cpu", 0.0001),
+     "forge-infra:services.api.cpu", "whole millicores"),
+    ("staging", lambda v: mutate(v, "forge-infra:services.api.cpu", 0.005),
+     "forge-infra:services.api.cpu", "a Kubernetes CPU request is 0.01..64 vCPU"),
     ("dev", lambda v: mutate(v, "forge-infra:services.api.secrets", {"X": "vault:foo"}),
-     "forge-infra:services.api.secrets", "unknown secret reference"),
+     "forge-infra:services.api.secrets.X", "got 'vault:foo'; unknown secret reference"),
+    ("dev", lambda v: mutate(v, "forge-infra:database.backup_retention_days", 0),
+     "forge-infra:database.backup_retention_days", "greater than or equal to 1"),
+    ("dev", lambda v: mutate(v, "forge-infra:network.flow_logs_retention_days", 8),
+     "forge-infra:network.flow_logs_retention_days", "got 8; CloudWatch Logs allows 1, 3, 5"),
+    ("dev", lambda v: mutate(v, "forge-infra:cache.engine", "memcached"),
+     "forge-infra:cache.engine", "'redis' or 'valkey'"),
+    ("dev", lambda v: mutate(v, "forge-infra:app.hosted_zone_id", "Z1"),
+     "forge-infra:app.hosted_zone_id", "unknown key; allowed here: domain, name"),
+    ("dev", lambda v: remove(v, "forge-infra:cloud"),
+     "forge-infra:cloud", "required, but not set; registered cloud targets: aws"),
+    ("dev", lambda v: mutate(v, "gcp:project", "forge"),
+     "gcp:project", "unknown key; a stack of cloud aws takes provider settings under aws:"),
     ("dev", lambda v: mutate(v, "forge-infra:services.api.secrets", {"X": "app:missing"}),
      "forge-infra:services.api.secrets.X", "pulumi config set --secret --path"),
     ("dev", lambda v: mutate(v, "forge-infra:services.worker.port", 9000),
@@ -151,9 +192,9 @@ BAD_INPUTS = [
     ("dev", lambda v: mutate(v, "forge-infra:database.password", {"secure": "v1:abc"}),
      "forge-infra:database.password", "only forge-infra:secrets holds secrets"),
     ("dev", lambda v: mutate(v, "forge-infra:cloud", "gcp"),
-     "forge-infra:cloud", "only 'aws' is implemented"),
+     "forge-infra:cloud", "got 'gcp'; registered cloud targets: aws"),
     ("dev", lambda v: mutate(v, "vault:token", "x"), "vault:token", "unknown namespace"),
-    ("dev", lambda v: mutate(v, "forge-infra:app.hosted_zone_id", None),
+    ("dev", lambda v: mutate(v, "forge-infra:hosted_zone_id", None),
      "forge-infra:app.domain", "platform ecs serves HTTPS"),
     ("dev", lambda v: mutate(v, "forge-infra:app.name", "forge-platform"),
      "forge-infra:app.name", "too long for ECS"),
@@ -194,10 +235,64 @@ def test_every_problem_of_a_file_is_reported_at_once() -> None:
     assert "3 configuration problems" in str(info.value)
 
 
+def test_cross_rules_of_parsed_sections_run_beside_field_errors() -> None:
+    """A bad database block does not hide the network, streaming or services rules."""
+    values = stack_values("dev")
+    for path, value in [("forge-infra:database.engine", "oracle"),
+                        ("forge-infra:network.subnet_prefixes", {"private": 18, "public": 18}),
+                        ("forge-infra:streaming.brokers", 2),
+                        ("forge-infra:services.worker.port", 9000),
+                        ("forge-infra:services.api.memory", 4096),
+                        ("forge-infra:budget.monthly_limit_usd", -1)]:
+        values = mutate(values, path, value)
+    with pytest.raises(ConfigError) as info:
+        load(values)
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [
+        "forge-infra:budget.monthly_limit_usd", "forge-infra:database.engine",
+        "forge-infra:services.worker.port", "forge-infra:network.cidr",
+        "forge-infra:streaming.brokers", "forge-infra:services.api.memory"]
+    assert "6 configuration problems" in str(info.value)
+
+
+def test_a_failed_section_skips_only_the_rules_that_read_it() -> None:
+    """With a bad network block, the MSK subnet rule (network + streaming) cannot run, the
+    database rule still does."""
+    values = mutate(mutate(stack_values("prod"), "forge-infra:network.az_count", "three"),
+                    "forge-infra:streaming.brokers", 4)
+    values = mutate(values, "forge-infra:database.max_allocated_storage_gb", 50)
+    with pytest.raises(ConfigError) as info:
+        load(values, "prod")
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [
+        "forge-infra:network.az_count", "forge-infra:database.max_allocated_storage_gb"]
+
+
+def test_loading_a_stack_imports_no_cloud_sdk() -> None:
+    """The neutral model imports no cloud module; an AWS stack loads only clouds.aws's
+    SDK-free settings."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import forge_infra.config, forge_infra.model.config, forge_infra.model.target\n"
+        "def cloudy():\n"
+        "    return sorted(m for m in sys.modules\n"
+        "                  if m.startswith(('pulumi_', 'forge_infra.clouds')))\n"
+        "loaded = cloudy()\n"
+        "assert loaded == [], loaded\n"
+        "forge_infra.config.load_stack_file('prod', sys.argv[1])\n"
+        "loaded = cloudy()\n"
+        "assert loaded == ['forge_infra.clouds', 'forge_infra.clouds.aws',\n"
+        "                  'forge_infra.clouds.aws.settings'], loaded\n")
+    result = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
 def test_timescaledb_with_the_ec2_engine_is_accepted() -> None:
     values = mutate(mutate(stack_values("dev"), "forge-infra:database.timescaledb", True),
                     "forge-infra:database.engine", "timescaledb-ec2")
-    assert load(values).database.engine is DatabaseEngine.TIMESCALEDB_EC2
+    assert aws(load(values)).database.engine is DatabaseEngine.TIMESCALEDB_EC2
 
 
 def test_secure_values_stay_secret_and_are_never_printed() -> None:
@@ -272,7 +367,7 @@ def test_random_mutations_give_a_model_or_a_config_error(edits, stack) -> None:
 def test_aws_provider_settings_are_kept_for_the_program() -> None:
     values = mutate(mutate(stack_values("dev"), "aws:profile", "forge-dev"),
                     "aws:assumeRoles", [{"roleArn": "arn:aws:iam::123456789012:role/deploy"}])
-    config = load(values)
+    config = aws(load(values))
     assert config.aws_provider == {
         "profile": "forge-dev",
         "assumeRoles": [{"roleArn": "arn:aws:iam::123456789012:role/deploy"}]}
@@ -283,7 +378,7 @@ def test_the_aws_provider_settings_list_matches_the_installed_sdk() -> None:
 
     import pulumi_aws
 
-    from forge_infra.config import AWS_PROVIDER_SETTINGS
+    from forge_infra.clouds.aws.settings import AWS_PROVIDER_SETTINGS
 
     parameters = set(inspect.signature(pulumi_aws.Provider._internal_init).parameters)
     sdk = {p for p in parameters if not p.startswith("_")} - {

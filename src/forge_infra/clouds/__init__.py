@@ -1,0 +1,2 @@
+"""One package per cloud target (settings model + builder), registered in
+`forge_infra.model.target` and looked up by `forge_infra.program.build`."""

@@ -1,0 +1,513 @@
+"""The `cloud: aws` branch of the stack configuration: `AwsSettings`.
+
+Its sections are flat `forge-infra:` keys of an AWS stack file (`forge-infra:platform`,
+`forge-infra:network`, `forge-infra:database`, ..., `forge-infra:hosted_zone_id`) plus the
+provider's own namespace (`aws:region` and the `aws:` provider settings). Enums and limits come
+from `forge_components.aws.limits`, the module the components check their args against, so a
+value accepted here never fails inside a component. Imports no cloud SDK.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, cast
+
+from pydantic import Field, field_validator
+
+from forge_components.aws.limits import (
+    BACKUP_RETENTION_DAYS,
+    CACHE_NODES,
+    CACHE_SNAPSHOT_RETENTION_DAYS,
+    ECS_AUTONAME_LIMIT,
+    FARGATE_SIZES,
+    LOG_RETENTION_DAYS,
+    MAX_READ_REPLICAS,
+    MIN_POSTGRES_MAJOR,
+    RDS_STORAGE_GB,
+    CacheEngine,
+    DatabaseEngine,
+    NatGatewayStrategy,
+    StreamingEngine,
+    fargate_cpu_units,
+    streaming_subnet_count,
+)
+from forge_components.contracts import SERVICE_NAMES
+from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
+from forge_infra.model.config import (
+    NAMESPACE,
+    NEUTRAL_SECRET_REF,
+    CloudSettings,
+    Rule,
+    StackConfig,
+    Strict,
+    decode_secure,
+    describe,
+    problem,
+)
+
+#: The AWS provider's own settings a stack may set under `aws:` (besides `aws:region`). The
+#: program's explicit provider does not read the stack's `aws:` config by itself, as the
+#: default provider would, so the program hands these on (tests keep this list equal to the
+#: installed pulumi-aws Provider's arguments).
+AWS_PROVIDER_SETTINGS = frozenset({
+    "accessKey", "allowedAccountIds", "assumeRoleWithWebIdentity", "assumeRoles",
+    "customCaBundle", "ec2MetadataServiceEndpoint", "ec2MetadataServiceEndpointMode",
+    "endpoints", "forbiddenAccountIds", "httpProxy", "httpsProxy", "ignoreTags", "insecure",
+    "maxRetries", "noProxy", "profile", "retryMode", "s3UsEast1RegionalEndpoint",
+    "s3UsePathStyle", "secretKey", "sharedConfigFiles", "sharedCredentialsFiles",
+    "skipCredentialsValidation", "skipMetadataApiCheck", "skipRegionValidation",
+    "skipRequestingAccountId", "stsRegion", "tagPolicyCompliance", "token",
+    "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint", "userAgents",
+})
+#: The highest PostgreSQL major version the stack accepts.
+MAX_POSTGRES_MAJOR = 17
+#: A Secrets Manager secret ARN, optionally with `#json_key`.
+SECRET_ARN = re.compile(
+    r"^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(#[A-Za-z0-9_.-]+)?$")
+#: The vCPU sizes Fargate runs (0.25 .. 16).
+FARGATE_VCPUS = tuple(units / 1024 for units in FARGATE_SIZES)
+#: CPU requests an EKS pod may ask for, millicores (10m .. 64 vCPU).
+EKS_MILLICORES = (10, 64000)
+
+
+class Platform(StrEnum):
+    """Where the services run on AWS."""
+
+    EKS = "eks"
+    ECS = "ecs"
+
+
+class SubnetPrefixes(Strict):
+    """Subnet sizes as prefix lengths; unset tiers take the default share of the VPC."""
+
+    public: int | None = Field(default=None, ge=16, le=28)
+    private: int | None = Field(default=None, ge=16, le=28)
+    database: int | None = Field(default=None, ge=16, le=28)
+
+    def as_dict(self) -> dict[str, int]:
+        """The prefixes that are set, by tier."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"CloudWatch Logs allows {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+class NetworkSettings(Strict):
+    """The VPC and its subnets."""
+
+    cidr: str = "10.0.0.0/16"
+    """The VPC's IPv4 CIDR, /16 to /22 (every tier keeps room for six AZs)."""
+    az_count: int = Field(default=3, ge=2, le=6)
+    """How many availability zones to spread subnets over (2..6)."""
+    azs: tuple[str, ...] | None = None
+    """Pinned AZ names; looked up from the region when unset."""
+    nat_gateways: NatGatewayStrategy = NatGatewayStrategy.SINGLE
+    """`none`, `single` (one shared NAT, cheaper) or `per_az` (one per AZ, no cross-AZ SPOF)."""
+    flow_logs_retention_days: int = 30
+    """CloudWatch retention of the VPC flow logs (one of CloudWatch's allowed values)."""
+    subnet_prefixes: SubnetPrefixes = SubnetPrefixes()
+    """Optional subnet sizes per tier."""
+
+    @field_validator("flow_logs_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return _log_retention(value)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_shape(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(f"not a valid IPv4 network CIDR ({exc})") from None
+        if not VPC_PREFIX_RANGE[0] <= network.prefixlen <= VPC_PREFIX_RANGE[1]:
+            raise ValueError(f"the VPC prefix must be between /{VPC_PREFIX_RANGE[0]} and "
+                             f"/{VPC_PREFIX_RANGE[1]}")
+        if not network.is_private:
+            raise ValueError("must be a private (RFC 1918) range")
+        return value
+
+
+class DatabaseSettings(Strict):
+    """PostgreSQL: managed RDS, or TimescaleDB on EC2 for hypertables."""
+
+    engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    version: int = Field(default=16, ge=MIN_POSTGRES_MAJOR, le=MAX_POSTGRES_MAJOR)
+    """PostgreSQL major version; minor versions follow the provider's auto-upgrades."""
+    timescaledb: bool = False
+    """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
+    instance_class: str = Field(default="db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+    """RDS instance class (rds-postgres only)."""
+    allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
+    max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
+                                          le=RDS_STORAGE_GB[1])
+    """Upper bound of RDS storage autoscaling."""
+    instance_type: str = Field(default="t3.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    """EC2 instance type (timescaledb-ec2 only)."""
+    data_volume_gb: int = Field(default=100, ge=10, le=16384)
+    """Size of the encrypted gp3 data volume (timescaledb-ec2 only)."""
+    multi_az: bool = False
+    """A synchronous standby (RDS Multi-AZ) or a streaming replica in another AZ (EC2)."""
+    read_replicas: int = Field(default=0, ge=0, le=MAX_READ_REPLICAS)
+    """RDS read replicas (rds-postgres only)."""
+    backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_DAYS[0],
+                                       le=BACKUP_RETENTION_DAYS[1])
+    deletion_protection: bool = False
+    performance_insights: bool = True
+    name: str = Field(default="forge", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """The application database's name."""
+    username: str = Field(default="forge_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    """The master user name (its password is generated, never configured)."""
+
+
+class CacheSettings(Strict):
+    """ElastiCache (Redis or Valkey)."""
+
+    engine: CacheEngine = CacheEngine.REDIS
+    version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
+    """Engine version; the component's per-engine default when unset."""
+    node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
+    """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
+    snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
+                                         le=CACHE_SNAPSHOT_RETENTION_DAYS[1])
+
+
+class StreamingSettings(Strict):
+    """The Kafka-compatible event stream."""
+
+    engine: StreamingEngine = StreamingEngine.MSK
+    brokers: int = Field(default=3, ge=1, le=30)
+    instance_type: str | None = None
+    """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
+    kafka_version: str = Field(default="3.8.x", pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
+    """MSK Kafka version (`3.8.x` follows MSK's patch releases)."""
+    ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
+
+
+class StorageSettings(Strict):
+    """The reports, exports and backups buckets."""
+
+    glacier_transition_days: int = Field(default=90, ge=1, le=3650)
+    noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=3650)
+    force_destroy: bool = False
+    """Let `pulumi destroy` delete non-empty buckets (never in prod)."""
+
+
+class CdnSettings(Strict):
+    """CloudFront in front of the UI's assets and the API."""
+
+    enabled: bool = False
+    price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    aliases: tuple[str, ...] = ()
+
+
+class EksSettings(Strict):
+    """The EKS cluster (platform: eks)."""
+
+    version: str = Field(default="1.31", pattern=r"^1\.(2[89]|3[0-9])$")
+    node_instance_types: tuple[str, ...] = ("t3.large",)
+    node_min: int = Field(default=2, ge=1, le=100)
+    node_max: int = Field(default=6, ge=1, le=100)
+    node_desired: int = Field(default=3, ge=1, le=100)
+    node_disk_gb: int = Field(default=50, ge=20, le=16384)
+    endpoint_public_access: bool = False
+    """Expose the API server publicly (to `public_access_cidrs` only)."""
+    public_access_cidrs: tuple[str, ...] = ()
+    admin_role_arns: tuple[str, ...] = ()
+    """IAM roles granted cluster-admin through EKS access entries."""
+    ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    """The IngressClass of the cluster's ingress controller."""
+    cluster_issuer: str | None = Field(default="letsencrypt", pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    """The cert-manager ClusterIssuer that issues the Ingress certificates: `letsencrypt` is
+    created by forge-infra (needs `acme_email`); another name must already exist; None means
+    you provide the TLS secrets."""
+    acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    """The Let's Encrypt account e-mail (expiry notices) for the `letsencrypt` issuer."""
+
+
+class AwsSettings(CloudSettings):
+    """Everything an AWS stack sets besides the neutral keys (`cloud: aws`)."""
+
+    internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "region", "aws_provider"})
+
+    cloud: Literal["aws"]
+    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    """`aws:region`: the region of every resource (CloudFront's certificate aside)."""
+    aws_provider: dict[str, Any] = {}
+    """The stack's other `aws:` settings (profile, assumeRoles, allowedAccountIds, ...), as
+    written in the stack file; the program passes them to its AWS providers."""
+    platform: Platform = Platform.EKS
+    """`eks` (Kubernetes, the chart) or `ecs` (Fargate services behind an ALB)."""
+    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
+    """The Route 53 hosted zone that holds `app.domain` (certificates and alias records)."""
+    network: NetworkSettings = NetworkSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    cache: CacheSettings = CacheSettings()
+    streaming: StreamingSettings = StreamingSettings()
+    storage: StorageSettings = StorageSettings()
+    cdn: CdnSettings = CdnSettings()
+    eks: EksSettings = EksSettings()
+
+    def region_name(self) -> str:
+        """The stack's AWS region."""
+        return self.region
+
+    def platform_name(self) -> str:
+        """`ecs` or `eks`."""
+        return self.platform.value
+
+    def api_is_public(self) -> bool:
+        """On ECS the load balancer routes `/api` to the api; on EKS it stays in the cluster."""
+        return self.platform is Platform.ECS
+
+    def cdn_enabled(self) -> bool:
+        """Whether CloudFront fronts the app's domain."""
+        return self.cdn.enabled
+
+    @classmethod
+    def from_provider_config(cls, namespace: str, values: Mapping[str, Any],
+                             ) -> tuple[dict[str, Any], list[str]]:
+        """`aws:region` -> region; the other `aws:` provider settings -> aws_provider."""
+        raw: dict[str, Any] = {}
+        problems: list[str] = []
+        provider: dict[str, Any] = {}
+        for key, value in values.items():
+            full_key = f"{namespace}:{key}"
+            if key == "region":
+                raw["region"] = value
+            elif key == "defaultTags":
+                problems.append(f"{full_key}: forge-infra sets the provider's default tags itself "
+                                f"(app, environment, managed-by); put extra tags in "
+                                f"{NAMESPACE}:tags")
+            elif key not in AWS_PROVIDER_SETTINGS:
+                problems.append(f"{full_key}: not an AWS provider setting; allowed: region, "
+                                f"{', '.join(sorted(AWS_PROVIDER_SETTINGS))}")
+            else:
+                provider[key] = decode_secure(value, full_key)
+        if provider:
+            raw["aws_provider"] = provider
+        return raw, problems
+
+    @classmethod
+    def key_path(cls, loc: Sequence[str]) -> str:
+        """`region` is `aws:region`; everything else lives under `forge-infra:`."""
+        if loc and loc[0] == "region":
+            return "aws:region"
+        if loc and loc[0] == "aws_provider":
+            return f"aws:{'.'.join(loc[1:])}"
+        return f"{NAMESPACE}:{'.'.join(loc)}"
+
+    @classmethod
+    def rules(cls) -> Sequence[Rule]:
+        """The AWS rules across keys, each with the sections it reads."""
+        return AWS_RULES
+
+
+def _aws(config: StackConfig) -> AwsSettings:
+    return cast(AwsSettings, config.target)
+
+
+# -- rules across keys ----------------------------------------------------------------------
+
+
+def _network_rules(config: StackConfig) -> list[str]:
+    net = _aws(config).network
+    try:
+        plan_subnets(net.cidr, net.az_count, net.subnet_prefixes.as_dict())
+    except (SubnetLayoutError, ValueError) as exc:
+        return [problem("network.cidr", f"the subnets for {net.az_count} AZs do not fit: {exc}")]
+    return []
+
+
+def _zone_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    net = aws.network
+    problems = []
+    if net.azs is not None and len(net.azs) != net.az_count:
+        problems.append(problem("network.azs", f"lists {len(net.azs)} zones but "
+                                               f"network.az_count is {net.az_count}"))
+    if net.azs is not None and any(not az.startswith(aws.region) for az in net.azs):
+        problems.append(problem("network.azs", f"every zone must be in the region "
+                                               f"{aws.region}: {list(net.azs)}"))
+    return problems
+
+
+def _database_rules(config: StackConfig) -> list[str]:
+    db = _aws(config).database
+    problems = []
+    if db.timescaledb and db.engine is DatabaseEngine.RDS_POSTGRES:
+        problems.append(problem(
+            "database.timescaledb",
+            "Amazon RDS does not offer the timescaledb extension, so this would fail at apply "
+            "time; set database.engine: timescaledb-ec2 (self-managed TimescaleDB on EC2) or "
+            "drop timescaledb and use pg_partman for time partitioning"))
+    if db.max_allocated_storage_gb < db.allocated_storage_gb:
+        problems.append(problem("database.max_allocated_storage_gb",
+                                f"{db.max_allocated_storage_gb} is below "
+                                f"database.allocated_storage_gb ({db.allocated_storage_gb})"))
+    if db.engine is DatabaseEngine.TIMESCALEDB_EC2 and db.read_replicas:
+        problems.append(problem("database.read_replicas",
+                                "read replicas are an rds-postgres feature; with "
+                                "timescaledb-ec2 use multi_az for a streaming replica"))
+    return problems
+
+
+def _streaming_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    stream = aws.streaming
+    problems = []
+    if stream.engine is StreamingEngine.MSK:
+        subnets = streaming_subnet_count(stream.engine, aws.network.az_count)
+        if stream.brokers % subnets:
+            problems.append(problem("streaming.brokers",
+                                    f"MSK needs a multiple of its {subnets} client subnets (one "
+                                    f"per AZ); got {stream.brokers}"))
+        if stream.instance_type and not stream.instance_type.startswith("kafka."):
+            problems.append(problem("streaming.instance_type", f"MSK broker types start with "
+                                    f"'kafka.'; got {stream.instance_type!r}"))
+    if stream.engine is StreamingEngine.REDPANDA:
+        if stream.brokers != 1 and stream.brokers % 2 == 0:
+            problems.append(problem("streaming.brokers", f"Redpanda needs an odd broker count "
+                                    f"for a Raft majority; got {stream.brokers}"))
+        if stream.instance_type and stream.instance_type.startswith("kafka."):
+            problems.append(problem("streaming.instance_type",
+                                    "Redpanda runs on EC2 types such as t3.medium"))
+    return problems
+
+
+def _service_size_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    problems = []
+    for name, svc in config.services.items():
+        path = f"services.{name}"
+        millicores = svc.cpu_millicores
+        if aws.platform is Platform.ECS:
+            units = fargate_cpu_units(millicores)
+            if units is None:
+                problems.append(problem(f"{path}.cpu", f"got {svc.cpu:g}; Fargate allows "
+                                        f"{', '.join(f'{v:g}' for v in FARGATE_VCPUS)} vCPU"))
+                continue
+            allowed = FARGATE_SIZES[units]
+            if svc.memory not in allowed:
+                step = allowed[1] - allowed[0] if len(allowed) > 1 else 0
+                problems.append(problem(f"{path}.memory", f"got {svc.memory}; with cpu "
+                                        f"{svc.cpu:g} Fargate allows {allowed[0]}..{allowed[-1]} "
+                                        f"MiB in steps of {step}"))
+        elif not EKS_MILLICORES[0] <= millicores <= EKS_MILLICORES[1]:
+            problems.append(problem(f"{path}.cpu", f"got {svc.cpu:g}; a Kubernetes CPU request "
+                                    f"is {EKS_MILLICORES[0] / 1000:g}..{EKS_MILLICORES[1] / 1000:g}"
+                                    " vCPU here"))
+    return problems
+
+
+def _secret_reference_rules(config: StackConfig) -> list[str]:
+    problems = []
+    for name, svc in config.services.items():
+        for env_name, ref in svc.secrets.items():
+            if not (NEUTRAL_SECRET_REF.fullmatch(ref) or SECRET_ARN.fullmatch(ref)):
+                problems.append(problem(
+                    f"services.{name}.secrets.{env_name}",
+                    f"got {describe(ref)}; unknown secret reference; allowed: database, "
+                    "database:password, database:username, cache, app:<name>, or a Secrets "
+                    "Manager ARN (optionally #json_key)"))
+    return problems
+
+
+def _ecs_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    problems = []
+    if aws.platform is not Platform.ECS:
+        return problems
+    longest = max(len(n) for n in SERVICE_NAMES)
+    if len(config.app.name) + len(config.stack) + longest + 2 > ECS_AUTONAME_LIMIT:
+        problems.append(problem(
+            "app.name", f"{config.app.name!r} with stack {config.stack!r} is too long for ECS: "
+            f"load balancer and target group names ('<app>-<stack>-<service>') must stay within "
+            f"{ECS_AUTONAME_LIMIT} characters; shorten app.name to "
+            f"{ECS_AUTONAME_LIMIT - len(config.stack) - longest - 2} characters"))
+    if not (config.app.domain and aws.hosted_zone_id):
+        problems.append(problem("app.domain", "platform ecs serves HTTPS on the load balancer: "
+                                              "set app.domain and hosted_zone_id (the certificate "
+                                              "is validated through Route 53)"))
+    return problems
+
+
+def _cdn_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    if aws.cdn.enabled and not (config.app.domain and aws.hosted_zone_id):
+        return [problem("cdn.enabled", "the CDN needs app.domain and hosted_zone_id for its "
+                                       "certificate and alias records")]
+    return []
+
+
+def _eks_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    eks = aws.eks
+    problems = []
+    if not eks.node_min <= eks.node_desired <= eks.node_max:
+        problems.append(problem("eks.node_desired", f"{eks.node_desired} must lie within "
+                                f"node_min {eks.node_min} and node_max {eks.node_max}"))
+    if (aws.platform is Platform.EKS and eks.cluster_issuer == "letsencrypt"
+            and not eks.acme_email):
+        problems.append(problem("eks.acme_email", "the letsencrypt ClusterIssuer needs an ACME "
+                                "account e-mail; set eks.acme_email, or eks.cluster_issuer to an "
+                                "existing issuer (null: bring your own TLS secrets)"))
+    if eks.endpoint_public_access and not eks.public_access_cidrs:
+        problems.append(problem("eks.public_access_cidrs", "a public API endpoint needs the "
+                                "CIDRs allowed to reach it (0.0.0.0/0 is not accepted)"))
+    for cidr in eks.public_access_cidrs:
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            problems.append(problem("eks.public_access_cidrs", f"{cidr!r} is not a valid CIDR"))
+            continue
+        if network.prefixlen == 0:
+            problems.append(problem("eks.public_access_cidrs",
+                                    "0.0.0.0/0 opens the Kubernetes API to the internet"))
+    return problems
+
+
+def _prod_database_rules(config: StackConfig) -> list[str]:
+    db = _aws(config).database
+    problems: list[str] = []
+    if not config.is_prod:
+        return problems
+    if not db.multi_az:
+        problems.append(problem("database.multi_az", "prod requires a Multi-AZ database "
+                                                     "(set true)"))
+    if db.backup_retention_days < 7:
+        problems.append(problem("database.backup_retention_days",
+                                f"prod requires at least 7 days of backups; got "
+                                f"{db.backup_retention_days}"))
+    if not db.deletion_protection:
+        problems.append(problem("database.deletion_protection",
+                                "prod requires deletion protection (set true)"))
+    return problems
+
+
+def _prod_storage_rules(config: StackConfig) -> list[str]:
+    if config.is_prod and _aws(config).storage.force_destroy:
+        return [problem("storage.force_destroy", "prod buckets must never be force-destroyed")]
+    return []
+
+
+AWS_RULES: tuple[Rule, ...] = (
+    Rule(("network",), _network_rules),
+    Rule(("network", "region"), _zone_rules),
+    Rule(("database",), _database_rules),
+    Rule(("network", "streaming"), _streaming_rules),
+    Rule(("platform", "services"), _service_size_rules),
+    Rule(("services",), _secret_reference_rules),
+    Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
+    Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
+    Rule(("eks", "platform"), _eks_rules),
+    Rule(("environment", "database"), _prod_database_rules),
+    Rule(("environment", "storage"), _prod_storage_rules),
+)

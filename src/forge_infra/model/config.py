@@ -1,0 +1,692 @@
+"""The cloud-neutral stack configuration: `StackConfig`, its sections and how a stack file loads.
+
+A stack's settings live in `Pulumi.<stack>.yaml`, flat under the project's namespace
+(`forge-infra:app`, `forge-infra:services`, `forge-infra:database`, ...) plus the cloud
+provider's own keys (`aws:region`). `forge-infra:cloud` names the cloud target; the target's
+settings model (a branch of the union on `cloud`, defined in `forge_infra.clouds.<cloud>`)
+validates every key this module does not own. So a key of another cloud is an unknown key,
+reported with the keys that cloud allows.
+
+The same model validates both paths:
+
+* a real run (`pulumi preview` / `pulumi up`): `load_from_pulumi()` reads the engine's config,
+  which the Pulumi CLI has already decrypted;
+* offline (`forge-infra plan`, tests): `load_stack_file()` reads the YAML file itself; values
+  set with `pulumi config set --secret` stay encrypted (`secure:` entries) and are replaced by
+  placeholders that are only ever handled as secrets.
+
+Every problem of a file is reported at once, as one `ConfigError` whose lines name the stack
+file, the key path (`forge-infra:database.instance_class`), the bad value and what is allowed.
+Each top-level section is validated on its own, and the cross-field rules of every section that
+parsed run even when another section has errors.
+
+This module imports no cloud SDK and no `forge_infra.clouds` module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+
+from forge_components.contracts import SERVICE_NAMES
+
+if TYPE_CHECKING:
+    from forge_infra.model.target import TargetEntry
+
+NAMESPACE = "forge-infra"
+ENVIRONMENTS = ("dev", "staging", "prod")
+#: Provider namespaces any stack may use, whatever its cloud (they configure no cloud).
+COMMON_NAMESPACES = frozenset({"kubernetes", "random", "pulumi"})
+#: The provider namespaces of the clouds forge-infra knows of, registered or not: a key under
+#: one that the stack's cloud does not read is an unknown key (not a namespace typo).
+KNOWN_CLOUD_NAMESPACES = frozenset({"aws", "gcp", "azure-native", "azure"})
+#: StackConfig fields that are not stack-file keys (the stack name, the cloud's settings).
+INTERNAL_FIELDS = frozenset({"stack", "target"})
+
+
+class ConfigError(Exception):
+    """Everything wrong with one stack's settings, one problem per line."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} configuration {noun}:\n{lines}")
+
+
+def problem(path: str, message: str) -> str:
+    """One problem line for a key under the project's namespace (`forge-infra:<path>: ...`)."""
+    return f"{NAMESPACE}:{path}: {message}"
+
+
+# -- building blocks ------------------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    """A settings block: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
+                              populate_by_name=True)
+
+
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")]
+
+
+class AppSettings(Strict):
+    """The application's name and public domain."""
+
+    name: Slug = "forge"
+    """Short lower-case name used in every resource name and the `app` tag."""
+    domain: str | None = None
+    """The public host name of the app (e.g. `forge.example.com`); None when no domain is owned."""
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+                r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value):
+            raise ValueError("must be a lower-case DNS name such as forge.example.com")
+        return value
+
+
+class ImageSettings(Strict):
+    """A container image."""
+
+    repository: str = Field(pattern=r"^[a-z0-9][a-z0-9._/:-]*[a-z0-9]$")
+    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.@:-]{0,127}$")
+
+
+class AutoscalingSettings(Strict):
+    """Horizontal autoscaling on CPU."""
+
+    min: int = Field(default=2, ge=1, le=100)
+    max: int = Field(default=10, ge=1, le=100)
+    target_cpu: int = Field(default=70, ge=10, le=95)
+
+
+#: The secret references every cloud resolves: the database credentials (or one field), the
+#: cache's auth token, an application secret of `forge-infra:secrets`. Anything else is a
+#: reference into the cloud's own secret store, which the cloud's settings validate.
+NEUTRAL_SECRET_REF = re.compile(r"^(database(:(username|password))?|cache|app:[a-z][a-z0-9_]*)$")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class ServiceSettings(Strict):
+    """One service: image, size, replicas, autoscaling, health check, environment, secrets."""
+
+    image: ImageSettings
+    port: int | None = Field(default=None, ge=1, le=65535)
+    cpu: float = Field(default=0.25, gt=0, le=64)
+    """CPU in vCPU (0.25, 0.5, 1, 2, ...); each platform checks it in its own terms."""
+    memory: int = Field(default=512, ge=128, le=122880)
+    """Memory in MiB."""
+    replicas: int = Field(default=1, ge=0, le=100)
+    autoscaling: AutoscalingSettings | None = None
+    health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$")
+    env: dict[str, str] = {}
+    """Plain environment variables (never secrets: use `secrets`)."""
+    secrets: dict[str, str] = {}
+    """Environment variable -> secret reference: `database[:password|:username]`, `cache`,
+    `app:<name>` (an entry of `forge-infra:secrets`) or the cloud's own secret id (on AWS a
+    Secrets Manager ARN, `#key` for a JSON field)."""
+
+    @field_validator("cpu")
+    @classmethod
+    def _whole_millicores(cls, value: float) -> float:
+        if abs(value * 1000 - round(value * 1000)) > 1e-6:
+            raise ValueError("vCPU with at most three decimals (whole millicores), e.g. 0.25")
+        return value
+
+    @field_validator("env", "secrets")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not ENV_NAME.fullmatch(k)]
+        if bad:
+            raise ValueError(f"environment variable names must match [A-Z_][A-Z0-9_]*: {bad}")
+        return value
+
+    @property
+    def cpu_millicores(self) -> int:
+        """The CPU in millicores (1 vCPU = 1000)."""
+        return round(self.cpu * 1000)
+
+
+SERVICE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gateway": {"port": 8080, "health_path": "/health"},
+    "api": {"port": 8000, "health_path": "/health"},
+    "worker": {"port": None, "health_path": None},
+    "ui": {"port": 3000, "health_path": "/"},
+}
+
+
+class ServicesSettings(Strict):
+    """The four services of the platform."""
+
+    gateway: ServiceSettings
+    api: ServiceSettings
+    worker: ServiceSettings
+    ui: ServiceSettings
+
+    def items(self) -> list[tuple[str, ServiceSettings]]:
+        """(name, settings) of the four services, in a fixed order."""
+        return [(n, getattr(self, n)) for n in SERVICE_NAMES]
+
+
+class BudgetSettings(Strict):
+    """A monthly cost budget with e-mail alerts."""
+
+    monthly_limit_usd: float = Field(default=500.0, gt=0, le=1_000_000)
+    alert_emails: tuple[str, ...] = ()
+    alert_thresholds_percent: tuple[int, ...] = (80, 100)
+
+
+# -- the cloud branch -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across keys, run when every section it reads parsed.
+
+    `check` receives the stack's config (sections that failed hold their defaults, which is
+    why a rule names its sections) and returns complete problem lines.
+    """
+
+    sections: tuple[str, ...]
+    check: Callable[[StackConfig], list[str]]
+
+
+class CloudSettings(Strict):
+    """The base of every cloud's settings model (one branch of the union on `cloud`).
+
+    A subclass sets `cloud` to a `Literal` of its name, declares its sections as fields (their
+    stack-file keys are `forge-infra:<field>`), and says how its provider's namespace maps onto
+    fields (`from_provider_config`).
+    """
+
+    #: Fields that are not `forge-infra:` keys (filled from the provider's namespace).
+    internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud"})
+
+    cloud: str
+
+    def region_name(self) -> str:
+        """The stack's region (or location), as the offline mocks and the plan report it."""
+        raise NotImplementedError
+
+    def platform_name(self) -> str | None:
+        """The compute platform, where the cloud offers a choice (AWS: `ecs` or `eks`)."""
+        return None
+
+    def api_is_public(self) -> bool:
+        """Whether the api has its own public route (else it is reached via the gateway)."""
+        return False
+
+    def cdn_enabled(self) -> bool:
+        """Whether a CDN serves the app's domain (the services then answer on their own
+        hosts)."""
+        return False
+
+    @classmethod
+    def from_provider_config(cls, namespace: str, values: Mapping[str, Any],
+                             ) -> tuple[dict[str, Any], list[str]]:
+        """Map the stack's `<namespace>:` keys onto fields; (raw fields, problem lines)."""
+        return {}, [f"{namespace}:{key}: unknown key; cloud {cls.cloud_name()} reads no "
+                    f"{namespace}: settings" for key in values]
+
+    @classmethod
+    def cloud_name(cls) -> str:
+        """The `cloud` value this model validates (its Literal's only value)."""
+        annotation = cls.model_fields["cloud"].annotation
+        return str(getattr(annotation, "__args__", ("?",))[0])
+
+    @classmethod
+    def key_path(cls, loc: Sequence[str]) -> str:
+        """The stack-file key of a field location (override for provider-namespace fields)."""
+        return f"{NAMESPACE}:{'.'.join(loc)}"
+
+    @classmethod
+    def rules(cls) -> Sequence[Rule]:
+        """The cloud's rules across keys (they may read the neutral sections too)."""
+        return ()
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        """The `forge-infra:` keys this cloud adds to the neutral ones."""
+        return sorted(f for f in cls.model_fields if f not in cls.internal_fields)
+
+
+# -- the stack ------------------------------------------------------------------------------
+
+
+class StackConfig(Strict):
+    """Everything one stack can set; see docs/CONFIGURATION.md for each key.
+
+    The neutral part is here; `target` holds the cloud's settings (the model registered for
+    `cloud`, e.g. `forge_infra.clouds.aws.settings.AwsSettings`).
+    """
+
+    stack: str
+    environment: Literal["dev", "staging", "prod"]
+    cloud: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    """The cloud target (`aws`); required: it decides which settings the file may hold."""
+    app: AppSettings = AppSettings()
+    services: ServicesSettings
+    budget: BudgetSettings = BudgetSettings()
+    protect: bool = False
+    """Pulumi `protect` on stateful resources (required in prod)."""
+    tags: dict[str, str] = {}
+    """Extra tags (labels) on every resource."""
+    secrets: dict[str, SecretStr] = {}
+    """Application secrets (`pulumi config set --secret --path forge-infra:secrets.NAME`),
+    stored in the cloud's secret store and referenced by services as `app:NAME`."""
+    target: CloudSettings
+    """The cloud's settings (a branch of the union on `cloud`)."""
+
+    @property
+    def is_prod(self) -> bool:
+        """Whether this stack is the production environment."""
+        return self.environment == "prod"
+
+    @property
+    def region(self) -> str:
+        """The cloud region of the stack."""
+        return self.target.region_name()
+
+    @property
+    def platform(self) -> str | None:
+        """The compute platform where the cloud offers a choice (`ecs` / `eks` on AWS)."""
+        return self.target.platform_name()
+
+
+#: The neutral `forge-infra:` keys (every other key belongs to the cloud's settings).
+NEUTRAL_KEYS = tuple(f for f in StackConfig.model_fields if f not in INTERNAL_FIELDS)
+
+
+# -- rules of the neutral sections ----------------------------------------------------------
+
+
+def _service_rules(config: StackConfig) -> list[str]:
+    problems: list[str] = []
+    for name, svc in config.services.items():
+        path = f"services.{name}"
+        scaling = svc.autoscaling
+        if scaling is not None:
+            if scaling.min > scaling.max:
+                problems.append(problem(f"{path}.autoscaling.min",
+                                        f"{scaling.min} exceeds autoscaling.max {scaling.max}"))
+            if not scaling.min <= svc.replicas <= scaling.max:
+                problems.append(problem(f"{path}.replicas", f"{svc.replicas} is outside "
+                                        f"autoscaling {scaling.min}..{scaling.max}"))
+        if name == "worker" and svc.port is not None:
+            problems.append(problem(f"{path}.port",
+                                    "the worker serves no traffic; remove the port"))
+        if name != "worker" and svc.port is None:
+            problems.append(problem(f"{path}.port", "required for a service that serves "
+                                                    "traffic"))
+        overlap = set(svc.env) & set(svc.secrets)
+        if overlap:
+            problems.append(problem(f"{path}.env", f"{sorted(overlap)} also set in secrets; "
+                                                   "keep each variable in one place"))
+    return problems
+
+
+def _app_secret_rules(config: StackConfig) -> list[str]:
+    problems = []
+    for name, svc in config.services.items():
+        for env_name, ref in svc.secrets.items():
+            if ref.startswith("app:") and ref[4:] not in config.secrets:
+                problems.append(problem(
+                    f"services.{name}.secrets.{env_name}",
+                    f"references app secret {ref[4:]!r}, which forge-infra:secrets does not "
+                    f"set (set it with: pulumi config set --secret --path "
+                    f"'forge-infra:secrets.{ref[4:]}' VALUE)"))
+    return problems
+
+
+def _prod_protect_rule(config: StackConfig) -> list[str]:
+    if config.is_prod and not config.protect:
+        return [problem("protect", "prod requires Pulumi protect on stateful resources "
+                                   "(set true)")]
+    return []
+
+
+def _prod_replicas_rule(config: StackConfig) -> list[str]:
+    problems = []
+    if config.is_prod:
+        for name, svc in config.services.items():
+            floor = svc.autoscaling.min if svc.autoscaling else svc.replicas
+            if svc.replicas < 2 or floor < 2:
+                problems.append(problem(
+                    f"services.{name}.replicas",
+                    f"prod requires at least 2 replicas (and autoscaling.min >= 2); got "
+                    f"replicas {svc.replicas}, minimum {floor}"))
+    return problems
+
+
+NEUTRAL_RULES: tuple[Rule, ...] = (
+    Rule(("services",), _service_rules),
+    Rule(("services", "secrets"), _app_secret_rules),
+    Rule(("environment", "protect"), _prod_protect_rule),
+    Rule(("environment", "services"), _prod_replicas_rule),
+)
+
+
+# -- messages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncryptedValue:
+    """A `secure:` value from a stack file that cannot be decrypted offline."""
+
+    ciphertext: str
+
+    def placeholder(self, key: str) -> str:
+        """A stand-in the offline plan handles as a secret (it never leaves the process)."""
+        return "offline-" + hashlib.sha256(f"{key}:{self.ciphertext}".encode()).hexdigest()[:24]
+
+
+def describe(value: Any) -> str:
+    """A short rendering of a bad value for a problem line (secrets never shown)."""
+    if isinstance(value, SecretStr | EncryptedValue):
+        return "[secret]"
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(annotation: Any, loc: Sequence[Any]) -> list[str]:
+    """The field names of the model at `loc` below a field's annotation."""
+    current: Any = annotation
+    for part in [None, *loc]:
+        if part is not None:
+            fields = getattr(current, "model_fields", None)
+            if not fields or part not in fields:
+                break
+            current = fields[part].annotation
+        current = next((a for a in getattr(current, "__args__", (current,))
+                        if isinstance(a, type) and issubclass(a, BaseModel)), current)
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _field_problems(error: ValidationError, field: str, annotation: Any,
+                    key_path: Callable[[Sequence[str]], str]) -> list[str]:
+    problems = []
+    for item in error.errors():
+        loc = [field, *(str(p) for p in item["loc"])]
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            problems.append(f"{key_path(loc)}: unknown key; allowed here: "
+                            f"{', '.join(_allowed_keys(annotation, loc[1:-1]))}")
+        elif kind == "missing":
+            problems.append(f"{key_path(loc)}: required, but not set")
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{key_path(loc)}: got {describe(item.get('input'))}; {message}")
+    return problems
+
+
+@dataclass
+class Sections:
+    """The outcome of validating a model's fields one by one."""
+
+    values: dict[str, Any]
+    failed: set[str]
+    problems: list[str]
+
+
+def validate_sections(model: type[BaseModel], raw: Mapping[str, Any], *,
+                      key_path: Callable[[Sequence[str]], str],
+                      skip: frozenset[str] = frozenset()) -> Sections:
+    """Validate each top-level field of `model` on its own (unknown keys are left to the
+    caller). Unset fields take their defaults; a missing required field is a problem."""
+    result = Sections({}, set(), [])
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        if name not in raw:
+            if info.is_required():
+                result.failed.add(name)
+                result.problems.append(f"{key_path([name])}: required, but not set")
+            else:
+                result.values[name] = info.get_default(call_default_factory=True)
+            continue
+        adapter: TypeAdapter[Any] = _adapter(model, name, info)
+        try:
+            result.values[name] = adapter.validate_python(raw[name])
+        except ValidationError as exc:
+            result.failed.add(name)
+            result.problems.extend(_field_problems(exc, name, info.annotation, key_path))
+    return result
+
+
+_ADAPTERS: dict[tuple[type[BaseModel], str], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[BaseModel], name: str, info: FieldInfo) -> TypeAdapter[Any]:
+    """A validator for one top-level field: its type and constraints (top-level fields carry
+    no `@field_validator`; their checks live in the section models or in rules)."""
+    key = (model, name)
+    if key not in _ADAPTERS:
+        annotated: Any = (Annotated[(info.annotation, *info.metadata)] if info.metadata
+                          else info.annotation)
+        _ADAPTERS[key] = TypeAdapter(annotated)
+    return _ADAPTERS[key]
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def decode_secure(value: Any, path: str) -> Any:
+    """Replace every `{secure: ...}` mapping by a placeholder secret string."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return EncryptedValue(str(value["secure"])).placeholder(path)
+        return {k: decode_secure(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_secure(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _secret_paths(value: Any, path: str) -> list[str]:
+    """The key paths of `secure:` entries (they may only appear under forge-infra:secrets)."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return [path]
+        return [p for k, v in value.items() for p in _secret_paths(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _secret_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def _with_service_defaults(services: Any) -> Any:
+    """Fill each service's port and health path defaults (gateway 8080, api 8000, ui 3000)."""
+    if not isinstance(services, Mapping):
+        return services
+    filled = dict(services)
+    for name, defaults in SERVICE_DEFAULTS.items():
+        block = filled.get(name)
+        if isinstance(block, Mapping):
+            filled[name] = {**defaults, **block}
+    return filled
+
+
+def _neutral_key_path(loc: Sequence[str]) -> str:
+    return f"{NAMESPACE}:{'.'.join(loc)}"
+
+
+def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
+                        secret_keys: Iterable[str] = ()) -> StackConfig:
+    """Validate a stack's `config:` mapping (namespaced keys) into a `StackConfig`.
+
+    `secret_keys` lists keys the engine reported as secret (real runs): under `forge-infra:`
+    they may only be `forge-infra:secrets`. Raises `ConfigError` listing every problem.
+    """
+    from forge_infra.model.target import find_target, registered_clouds, target_namespaces
+
+    secret_keys = set(secret_keys)
+    problems: list[str] = []
+    forge: dict[str, Any] = {}
+    providers: dict[str, dict[str, Any]] = {}
+    for full_key, value in values.items():
+        namespace, sep, key = str(full_key).partition(":")
+        if not sep or not key:
+            problems.append(f"{full_key}: config keys are namespaced; use {NAMESPACE}:{full_key}")
+        elif namespace == NAMESPACE:
+            if "." in key:
+                problems.append(f"{full_key}: unknown key; nested keys are written as "
+                                f"mappings under {NAMESPACE}:{key.split('.')[0]}")
+                continue
+            secure_paths = [p for p in _secret_paths(value, full_key)
+                            if not p.startswith(f"{NAMESPACE}:secrets")]
+            if secure_paths or (full_key in secret_keys and key != "secrets"):
+                for p in secure_paths or [full_key]:
+                    problems.append(f"{p}: is a secret value, but only {NAMESPACE}:secrets holds "
+                                    "secrets (reference them from services as app:NAME)")
+                continue
+            forge[key] = decode_secure(value, full_key)
+        elif namespace in COMMON_NAMESPACES:
+            continue
+        else:
+            providers.setdefault(namespace, {})[key] = value
+
+    cloud = forge.get("cloud")
+    entry: TargetEntry | None = None
+    if cloud is None:
+        problems.append(f"{NAMESPACE}:cloud: required, but not set; registered cloud "
+                        f"targets: {', '.join(registered_clouds())}")
+    else:
+        entry = find_target(str(cloud))
+        if entry is None:
+            problems.append(f"{NAMESPACE}:cloud: got {describe(cloud)}; registered cloud "
+                            f"targets: {', '.join(registered_clouds())}")
+
+    # Neutral sections.
+    if "environment" not in forge and stack in ENVIRONMENTS:
+        forge["environment"] = stack
+    neutral_raw = {k: v for k, v in forge.items() if k in NEUTRAL_KEYS}
+    neutral_raw["services"] = _with_service_defaults(neutral_raw.get("services"))
+    if neutral_raw["services"] is None:
+        del neutral_raw["services"]
+    neutral = validate_sections(StackConfig, neutral_raw, key_path=_neutral_key_path,
+                                skip=INTERNAL_FIELDS)
+    problems.extend(neutral.problems)
+    failed = set(neutral.failed)
+
+    # The cloud's sections.
+    settings_model = entry.settings_model() if entry is not None else None
+    cloud_values: dict[str, Any] = {}
+    allowed = sorted([*NEUTRAL_KEYS, *(settings_model.keys() if settings_model else [])])
+    for key in sorted(set(forge) - set(NEUTRAL_KEYS)):
+        if settings_model is None:
+            continue  # the cloud is unknown: its keys cannot be judged
+        if key not in settings_model.model_fields or key in settings_model.internal_fields:
+            problems.append(f"{NAMESPACE}:{key}: unknown key; allowed for cloud {cloud}: "
+                            f"{', '.join(allowed)}")
+        else:
+            cloud_values[key] = forge[key]
+    owned = entry.namespaces if entry is not None else frozenset()
+    for namespace, keys in sorted(providers.items()):
+        if entry is None or settings_model is None:
+            continue  # the cloud is unknown: provider keys cannot be judged
+        if namespace in owned:
+            mapped, provider_problems = settings_model.from_provider_config(namespace, keys)
+            cloud_values.update(mapped)
+            problems.extend(provider_problems)
+        elif namespace in KNOWN_CLOUD_NAMESPACES | target_namespaces():
+            where = ", ".join(f"{n}:" for n in sorted(owned)) or "no provider namespace"
+            problems.extend(
+                f"{namespace}:{key}: unknown key; a stack of cloud {cloud} takes provider "
+                f"settings under {where} and these {NAMESPACE}: keys: {', '.join(allowed)}"
+                for key in keys)
+        else:
+            problems.extend(
+                f"{namespace}:{key}: unknown namespace {namespace!r}; use {NAMESPACE}: for "
+                f"this project's settings or a provider's namespace "
+                f"({', '.join(sorted({*owned, *COMMON_NAMESPACES}))})" for key in keys)
+    target: CloudSettings | None = None
+    if settings_model is not None:
+        cloud_values["cloud"] = cloud
+        sections = validate_sections(settings_model, cloud_values,
+                                     key_path=settings_model.key_path)
+        problems.extend(sections.problems)
+        failed |= sections.failed
+        target = settings_model.model_construct(**sections.values)
+
+    view = StackConfig.model_construct(stack=stack, **neutral.values,
+                                       **({"target": target} if target is not None else {}))
+    for rule in NEUTRAL_RULES:
+        if not failed & set(rule.sections):
+            problems.extend(rule.check(view))
+    if settings_model is not None:
+        for rule in settings_model.rules():
+            if not failed & set(rule.sections):
+                problems.extend(rule.check(view))
+    if problems or settings_model is None:
+        raise ConfigError(source, problems)
+    return StackConfig.model_validate({
+        "stack": stack, **neutral.values, "target": settings_model.model_validate(cloud_values)})
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    """The path of `Pulumi.<stack>.yaml` in a project directory."""
+    return project_dir / f"Pulumi.{stack}.yaml"
+
+
+def load_stack_file(stack: str, project_dir: Path | str = ".") -> StackConfig:
+    """Load and validate `Pulumi.<stack>.yaml` straight from disk (offline path)."""
+    path = stack_file(Path(project_dir), stack)
+    source = path.name
+    if not path.is_file():
+        raise ConfigError(source, [f"no such stack file: {path}"])
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
+    if not isinstance(document, Mapping):
+        raise ConfigError(source, ["the file must be a mapping with a 'config:' key"])
+    unknown_top = sorted(set(document) - {"config", "secretsprovider", "encryptedkey",
+                                          "encryptionsalt", "environment"})
+    if unknown_top:
+        raise ConfigError(source, [f"{k}: not a stack file setting" for k in unknown_top])
+    values = document.get("config") or {}
+    if not isinstance(values, Mapping):
+        raise ConfigError(source, ["config: must be a mapping of namespaced keys"])
+    return config_from_mapping(values, stack=stack, source=source)
+
+
+def load_from_pulumi() -> StackConfig:
+    """Load and validate the running stack's config from the Pulumi engine (real runs)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    stack = pulumi.get_stack()
+    # The language host hands config over in PULUMI_CONFIG, or sets it in-process
+    # (set_all_config, as the Automation API does); read both, in-process winning, like
+    # pulumi.Config. Structured values arrive as JSON text.
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    values: dict[str, Any] = {}
+    for full_key, text in raw.items():
+        try:
+            values[full_key] = json.loads(text) if isinstance(text, str) else text
+        except json.JSONDecodeError:
+            values[full_key] = text
+    secret_keys = (set(runtime_config.get_config_secret_keys_env())
+                   | set(runtime_config._SECRET_KEYS.get()))
+    return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml",
+                               secret_keys=secret_keys)
