@@ -6,17 +6,15 @@ that need to grant access (the CDN's Origin Access Control, for instance) pass t
 in `PrivateBucketArgs.extra_policy_statements` rather than creating a second `BucketPolicy`.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from forge_components.common import child_opts, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts
 
 BUCKET_COMPONENT = "forge-aws:index:PrivateBucket"
 STORAGE_COMPONENT = "forge-aws:index:Storage"
@@ -24,64 +22,83 @@ STORAGE_COMPONENT = "forge-aws:index:Storage"
 _PURPOSE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
 
-def _positive(field: str, value: int | None) -> None:
-    """Reject a day count below 1 (None means the rule is skipped)."""
+def _positive(component: str, field: str, value: int | None) -> None:
+    """Reject a day count below 1 (None skips the rule)."""
     if value is not None and value < 1:
-        raise ValueError(f"{field} must be at least 1 day or None, got {value}")
+        raise ValueError(f"{component}: {field} must be at least 1 day, or None to skip "
+                         f"the rule; got {value}")
 
 
-@dataclasses.dataclass
-class PrivateBucketArgs:
+class PrivateBucketArgs(TypedDict):
     """The inputs of a `PrivateBucket` component."""
 
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
-    kms_key_arn: pulumi.Input[str] | None = None
+    kms_key_arn: NotRequired[pulumi.Input[str]]
     """A KMS key to encrypt objects with (SSE-KMS, with an S3 bucket key to cut KMS requests);
-    None uses S3-managed keys (SSE-S3, AES256). Defaults to None."""
-    versioning: bool = True
+    unset uses S3-managed keys (SSE-S3, AES256). Defaults to unset (SSE-S3)."""
+    versioning: NotRequired[bool]
     """Keep every version of every object. Defaults to True."""
-    glacier_transition_days: int | None = 90
+    glacier_transition_days: NotRequired[int | None]
     """Move current object versions to GLACIER this many days after creation; None keeps them
     in STANDARD. Defaults to 90."""
-    noncurrent_version_expiration_days: int | None = 90
+    noncurrent_version_expiration_days: NotRequired[int | None]
     """Delete noncurrent versions this many days after they are superseded (only when
     `versioning` is on); None keeps them forever. Defaults to 90."""
-    abort_incomplete_multipart_days: int | None = 7
+    abort_incomplete_multipart_days: NotRequired[int | None]
     """Abort multipart uploads left incomplete this many days; None never aborts them.
     Defaults to 7."""
-    force_destroy: bool = False
+    force_destroy: NotRequired[bool]
     """Let `pulumi destroy` delete a bucket that still holds objects. Defaults to False."""
-    protect: bool = False
+    protect: NotRequired[bool]
     """Set Pulumi's `protect` on the bucket itself (prod), so no update or destroy can delete
     it. Defaults to False."""
-    extra_policy_statements: Sequence[pulumi.Input[dict[str, Any]]] = ()
+    extra_policy_statements: NotRequired[list[pulumi.Input[dict[str, Any]]]]
     """IAM policy statements, in IAM JSON form (`Effect`, `Principal`, `Action`, `Resource`,
     ...), merged into the bucket's single policy after the TLS-only deny. Defaults to []
     (no statement beyond the deny)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _BucketSettings:
+    """`PrivateBucketArgs` with every default applied (the host passes a plain dict)."""
+
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    kms_key_arn: pulumi.Input[str] | None = None
+    versioning: bool = True
+    glacier_transition_days: int | None = 90
+    noncurrent_version_expiration_days: int | None = 90
+    abort_incomplete_multipart_days: int | None = 7
+    force_destroy: bool = False
+    protect: bool = False
+    extra_policy_statements: list[pulumi.Input[dict[str, Any]]] = dataclasses.field(
+        default_factory=list)
 
 
 class PrivateBucket(pulumi.ComponentResource):
     """An S3 bucket no one can make public, encrypted at rest and reachable only over TLS."""
 
     bucket_name: pulumi.Output[str]
+    """The bucket's name."""
     bucket_arn: pulumi.Output[str]
+    """The bucket's ARN."""
     bucket_regional_domain_name: pulumi.Output[str]
-    bucket: aws.s3.Bucket
+    """The bucket's regional domain name (a CloudFront S3 origin)."""
 
     def __init__(self, name: str, args: PrivateBucketArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(BUCKET_COMPONENT, name, None, opts)
-        _positive("glacier_transition_days", args.glacier_transition_days)
-        _positive("noncurrent_version_expiration_days", args.noncurrent_version_expiration_days)
-        _positive("abort_incomplete_multipart_days", args.abort_incomplete_multipart_days)
+        s = _BucketSettings(**args)
+        for field in ("glacier_transition_days", "noncurrent_version_expiration_days",
+                      "abort_incomplete_multipart_days"):
+            _positive("PrivateBucket", field, getattr(s, field))
 
         def tags(child: str) -> dict[str, str]:
-            return resource_tags(child, BUCKET_COMPONENT, args.tags)
+            return resource_tags(child, BUCKET_COMPONENT, s.tags)
 
-        bucket = aws.s3.Bucket(name, force_destroy=args.force_destroy, tags=tags(name),
-                               opts=child_opts(self, protect=args.protect))
-        self.bucket = bucket
+        bucket = aws.s3.Bucket(name, force_destroy=s.force_destroy, tags=tags(name),
+                               opts=child_opts(self, protect=s.protect))
+        self._bucket = bucket
 
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access", bucket=bucket.id, block_public_acls=True,
@@ -92,11 +109,11 @@ class PrivateBucket(pulumi.ComponentResource):
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
             opts=child_opts(self))
 
-        if args.kms_key_arn is not None:
+        if s.kms_key_arn is not None:
             encryption = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                 apply_server_side_encryption_by_default=aws.s3.
                 BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=args.kms_key_arn),
+                    sse_algorithm="aws:kms", kms_master_key_id=s.kms_key_arn),
                 bucket_key_enabled=True)
         else:
             encryption = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
@@ -107,7 +124,7 @@ class PrivateBucket(pulumi.ComponentResource):
             f"{name}-encryption", bucket=bucket.id, rules=[encryption], opts=child_opts(self))
 
         versioning: aws.s3.BucketVersioning | None = None
-        if args.versioning:
+        if s.versioning:
             versioning = aws.s3.BucketVersioning(
                 f"{name}-versioning", bucket=bucket.id,
                 versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
@@ -115,26 +132,26 @@ class PrivateBucket(pulumi.ComponentResource):
                 opts=child_opts(self))
 
         rules: list[aws.s3.BucketLifecycleConfigurationRuleArgs] = []
-        if args.glacier_transition_days is not None:
+        if s.glacier_transition_days is not None:
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="transition-to-glacier", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
                 transitions=[aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                    days=args.glacier_transition_days, storage_class="GLACIER")]))
-        if args.versioning and args.noncurrent_version_expiration_days is not None:
+                    days=s.glacier_transition_days, storage_class="GLACIER")]))
+        if s.versioning and s.noncurrent_version_expiration_days is not None:
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="expire-noncurrent-versions", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
                 noncurrent_version_expiration=(
                     aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.noncurrent_version_expiration_days))))
-        if args.abort_incomplete_multipart_days is not None:
+                        noncurrent_days=s.noncurrent_version_expiration_days))))
+        if s.abort_incomplete_multipart_days is not None:
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="abort-incomplete-multipart-uploads", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
                 abort_incomplete_multipart_upload=(
                     aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=args.abort_incomplete_multipart_days))))
+                        days_after_initiation=s.abort_incomplete_multipart_days))))
         if rules:
             aws.s3.BucketLifecycleConfiguration(
                 f"{name}-lifecycle", bucket=bucket.id, rules=rules,
@@ -152,7 +169,7 @@ class PrivateBucket(pulumi.ComponentResource):
             f"{name}-policy", bucket=bucket.id,
             policy=pulumi.Output.json_dumps({
                 "Version": "2012-10-17",
-                "Statement": [deny_insecure_transport, *args.extra_policy_statements],
+                "Statement": [deny_insecure_transport, *s.extra_policy_statements],
             }),
             opts=child_opts(self, depends_on=[public_access, ownership]))
 
@@ -166,71 +183,91 @@ class PrivateBucket(pulumi.ComponentResource):
         })
 
 
-@dataclasses.dataclass
-class StorageArgs:
+class StorageArgs(TypedDict):
     """The inputs of a `Storage` component."""
 
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
-    buckets: Sequence[str] = ("reports", "exports", "backups")
+    buckets: NotRequired[list[str]]
     """The purposes to create one private bucket for (lower-case letters, digits, hyphens).
-    Defaults to ("reports", "exports", "backups")."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """A KMS key for SSE-KMS on every bucket; None uses SSE-S3 (AES256). Defaults to None."""
-    glacier_transition_days: int | None = 90
+    Defaults to ["reports", "exports", "backups"]."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A KMS key for SSE-KMS on every bucket; unset uses SSE-S3 (AES256). Defaults to unset
+    (SSE-S3)."""
+    glacier_transition_days: NotRequired[int | None]
     """Days before current versions move to GLACIER; None never moves them. Defaults to 90."""
-    noncurrent_version_expiration_days: int | None = 90
+    noncurrent_version_expiration_days: NotRequired[int | None]
     """Days before noncurrent versions are deleted; None keeps them. Defaults to 90."""
-    force_destroy: bool = False
+    force_destroy: NotRequired[bool]
     """Let `pulumi destroy` delete buckets that still hold objects. Defaults to False."""
-    protect: bool = False
+    protect: NotRequired[bool]
     """Set Pulumi's `protect` on every bucket (prod). Defaults to False."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _StorageSettings:
+    """`StorageArgs` with every default applied (the host passes a plain dict)."""
+
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    buckets: list[str] = dataclasses.field(
+        default_factory=lambda: ["reports", "exports", "backups"])
+    kms_key_arn: pulumi.Input[str] | None = None
+    glacier_transition_days: int | None = 90
+    noncurrent_version_expiration_days: int | None = 90
+    force_destroy: bool = False
+    protect: bool = False
 
 
 class Storage(pulumi.ComponentResource):
     """The platform's object storage: one `PrivateBucket` per purpose."""
 
     bucket_names: pulumi.Output[dict[str, str]]
+    """The bucket name of each purpose."""
     bucket_arns: pulumi.Output[dict[str, str]]
+    """The bucket ARN of each purpose."""
     reports_bucket_name: pulumi.Output[str] | None
+    """The "reports" bucket's name; None without that purpose."""
     exports_bucket_name: pulumi.Output[str] | None
+    """The "exports" bucket's name; None without that purpose."""
     backups_bucket_name: pulumi.Output[str] | None
-    buckets: dict[str, PrivateBucket]
+    """The "backups" bucket's name; None without that purpose."""
 
     def __init__(self, name: str, args: StorageArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(STORAGE_COMPONENT, name, None, opts)
-        purposes = list(args.buckets)
+        s = _StorageSettings(**args)
+        purposes = list(s.buckets)
         if not purposes:
-            raise ValueError("buckets must name at least one purpose")
+            raise ValueError("Storage: buckets must name at least one purpose")
         duplicates = sorted({p for p in purposes if purposes.count(p) > 1})
         if duplicates:
-            raise ValueError(f"buckets has duplicate purposes: {duplicates}")
+            raise ValueError(f"Storage: buckets has duplicate purposes: {duplicates}")
         invalid = [p for p in purposes if not _PURPOSE.match(p)]
         if invalid:
-            raise ValueError(f"bucket purposes must be lower-case letters, digits and inner "
-                             f"hyphens: {invalid}")
+            raise ValueError(f"Storage: bucket purposes must be lower-case letters, digits "
+                             f"and inner hyphens: {invalid}")
 
-        self.buckets = {
+        bucket_args: PrivateBucketArgs = {
+            "glacier_transition_days": s.glacier_transition_days,
+            "noncurrent_version_expiration_days": s.noncurrent_version_expiration_days,
+            "force_destroy": s.force_destroy,
+            "protect": s.protect}
+        if s.kms_key_arn is not None:
+            bucket_args["kms_key_arn"] = s.kms_key_arn
+        self._buckets = {
             purpose: PrivateBucket(
                 f"{name}-{purpose}",
-                PrivateBucketArgs(
-                    tags={**dict(args.tags), "purpose": purpose},
-                    kms_key_arn=args.kms_key_arn,
-                    glacier_transition_days=args.glacier_transition_days,
-                    noncurrent_version_expiration_days=args.noncurrent_version_expiration_days,
-                    force_destroy=args.force_destroy,
-                    protect=args.protect),
+                PrivateBucketArgs(**bucket_args, tags={**s.tags, "purpose": purpose}),
                 opts=child_opts(self))
             for purpose in purposes
         }
         self.bucket_names = pulumi.Output.all(
-            **{p: b.bucket_name for p, b in self.buckets.items()}).apply(dict)
+            **{p: b.bucket_name for p, b in self._buckets.items()}).apply(dict)
         self.bucket_arns = pulumi.Output.all(
-            **{p: b.bucket_arn for p, b in self.buckets.items()}).apply(dict)
+            **{p: b.bucket_arn for p, b in self._buckets.items()}).apply(dict)
 
         def name_of(purpose: str) -> pulumi.Output[str] | None:
-            bucket = self.buckets.get(purpose)
+            bucket = self._buckets.get(purpose)
             return bucket.bucket_name if bucket else None
 
         self.reports_bucket_name = name_of("reports")

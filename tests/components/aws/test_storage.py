@@ -4,8 +4,6 @@ What these tests do not prove: that S3 accepts the configuration (bucket-name av
 lifecycle-rule validation, KMS key permissions); only that the program asks for it.
 """
 
-from __future__ import annotations
-
 import json
 import warnings
 from typing import Any
@@ -22,7 +20,9 @@ from forge_components.aws.storage import (
     Storage,
     StorageArgs,
 )
+from forge_components.contracts import StorageOutputs
 from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -187,7 +187,8 @@ def test_lifecycle_rules_can_be_skipped() -> None:
 
 
 def test_day_counts_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="glacier_transition_days must be at least 1 day"):
+    with pytest.raises(ValueError, match=r"^PrivateBucket: glacier_transition_days must be at "
+                                         r"least 1 day, or None to skip the rule; got 0$"):
         build_bucket(glacier_transition_days=0)
 
 
@@ -277,7 +278,7 @@ def test_storage_creates_three_private_buckets_by_default() -> None:
         p: buckets[f"st-{p}"].outputs["arn"] for p in ("reports", "exports", "backups")}
     for purpose, bucket_name in names.items():
         assert recording.exports[f"{purpose}_bucket_name"] == bucket_name, purpose
-    assert sorted(storage.buckets) == ["backups", "exports", "reports"]
+    assert sorted(storage._buckets) == ["backups", "exports", "reports"]
     assert len(recording.children_of(root.urn)) == len(recording.resources) - 1
     assert len(recording.resources) == 1 + 3 * 8
 
@@ -319,10 +320,19 @@ def test_storage_with_custom_purposes() -> None:
 
 
 @pytest.mark.parametrize(("buckets", "message"), [
-    ([], "buckets must name at least one purpose"),
-    (["reports", "reports"], r"buckets has duplicate purposes: \['reports'\]"),
-    (["Reports"], "bucket purposes must be lower-case"),
+    ([], "^Storage: buckets must name at least one purpose$"),
+    (["reports", "reports"], r"^Storage: buckets has duplicate purposes: \['reports'\]$"),
+    (["Reports"], r"^Storage: bucket purposes must be lower-case letters, digits and inner "
+                  r"hyphens: \['Reports'\]$"),
 ])
 def test_storage_rejects_bad_purposes(buckets: list[str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build_storage(buckets=buckets)
+
+
+def test_schemas_and_contract() -> None:
+    assert_component_schema(PrivateBucket, None,
+                            {"bucket_name", "bucket_arn", "bucket_regional_domain_name"})
+    assert_component_schema(Storage, StorageOutputs, {
+        "bucket_names", "bucket_arns", "reports_bucket_name", "exports_bucket_name",
+        "backups_bucket_name"})
