@@ -1,0 +1,420 @@
+"""The AWS target: the foundation and the runtime of an AWS stack.
+
+Everything AWS-specific of the program lives here: the explicit `aws.Provider` with the stack's
+`aws:` settings and default tags, the IAM statements for the buckets, IRSA roles and the EKS
+add-ons, the cloud-API egress CIDRs of the chart, and the settings handed to the CDN's
+us-east-1 provider. The neutral program (`forge_infra.program`) calls `foundation()` and
+`runtime()` through the `CloudTarget` protocol. pulumi_aws and the components are imported when
+a stack is built, not when the configuration is validated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import pulumi
+
+from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
+from forge_components.common import standard_tags
+from forge_infra.clouds.aws.settings import AwsSettings, Platform
+from forge_infra.model.config import StackConfig
+from forge_infra.model.target import Foundation, Workload
+
+if TYPE_CHECKING:
+    from forge_components.aws.cache import Cache
+    from forge_components.aws.database import Database
+    from forge_components.aws.networking import Networking
+    from forge_components.aws.storage import Storage
+    from forge_components.aws.streaming import Streaming
+
+#: Where the chart's release runs on EKS.
+PLATFORM_NAMESPACE = "forge"
+#: The chart's release name (its service accounts are named after it).
+RELEASE_NAME = "forge-platform"
+#: Pods with an IRSA role reach STS, S3 and Secrets Manager through the NAT / S3 endpoint; AWS
+#: publishes no stable CIDR list for them, so the chart's egress to the cloud APIs is 443 to
+#: anywhere, for those pods only.
+AWS_API_CIDRS = ("0.0.0.0/0",)
+#: External Secrets' store for Secrets Manager (created by the EKS add-ons).
+SECRET_STORE_NAME = "aws-secrets-manager"
+SECRET_STORE_KIND = "ClusterSecretStore"
+_SECRET_PROVIDER_SETTINGS = frozenset({"accessKey", "secretKey", "token"})
+
+
+def aws_settings(config: StackConfig) -> AwsSettings:
+    """The stack's AWS settings (TypeError for a stack of another cloud)."""
+    if not isinstance(config.target, AwsSettings):
+        raise TypeError(f"stack {config.stack!r} is a {config.cloud} stack, not aws")
+    return config.target
+
+
+def aws_provider_settings(config: StackConfig) -> dict[str, Any]:
+    """The stack's `aws:` settings as keyword arguments of `aws.Provider`.
+
+    An explicit provider does not read the stack's `aws:` config the way the default provider
+    does, so profile, assumed roles, allowed accounts and the like are handed on here; their
+    names become the SDK's snake_case, nested values stay in the wire's camelCase (as in the
+    stack file), and credentials set in the stack stay secrets.
+    """
+    settings: dict[str, Any] = {}
+    for key, value in aws_settings(config).aws_provider.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+        settings[name] = pulumi.Output.secret(value) if key in _SECRET_PROVIDER_SETTINGS else value
+    return settings
+
+
+def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dict[str, Any]]:
+    """Least-privilege IAM statements for one bucket (list + read, and write when asked)."""
+    actions = ["s3:GetObject"] + (["s3:PutObject", "s3:AbortMultipartUpload"] if write else [])
+    return [
+        {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket_arn]},
+        {"Effect": "Allow", "Action": actions,
+         "Resource": [pulumi.Output.concat(bucket_arn, "/*")]},
+    ]
+
+
+@dataclass(frozen=True)
+class AwsFoundation(Foundation):
+    """The AWS foundation: the neutral contracts plus what the AWS runtime needs."""
+
+    prefix: str = ""
+    opts: pulumi.ResourceOptions = field(default_factory=pulumi.ResourceOptions)
+    """Options of every top-level component: the stack's explicit AWS provider."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    provider_settings: Mapping[str, Any] = field(default_factory=dict)
+    aws_network: Networking | None = None
+    aws_database: Database | None = None
+    aws_cache: Cache | None = None
+    aws_streaming: Streaming | None = None
+    aws_storage: Storage | None = None
+
+
+class AwsTarget:
+    """The `cloud: aws` target (registered in `forge_infra.model.target`)."""
+
+    @property
+    def settings_model(self) -> type[AwsSettings]:
+        """`AwsSettings`."""
+        return AwsSettings
+
+    def foundation(self, config: StackConfig) -> AwsFoundation:
+        """VPC, storage, PostgreSQL, Redis, Kafka and the app's secrets."""
+        import pulumi_aws as aws
+
+        from forge_components.aws.cache import Cache, CacheArgs
+        from forge_components.aws.database import Database, DatabaseArgs
+        from forge_components.aws.networking import Networking, NetworkingArgs
+        from forge_components.aws.secrets import AppSecrets, AppSecretsArgs
+        from forge_components.aws.storage import Storage, StorageArgs
+        from forge_components.aws.streaming import Streaming, StreamingArgs
+
+        settings = aws_settings(config)
+        prefix = f"{config.app.name}-{config.stack}"
+        tags = standard_tags(config.app.name, config.environment, config.tags)
+        provider_settings = aws_provider_settings(config)
+        provider = aws.Provider(f"{prefix}-aws", region=settings.region,
+                                default_tags=aws.ProviderDefaultTagsArgs(tags=tags),
+                                **provider_settings)
+        opts = pulumi.ResourceOptions(providers=[provider])
+        protect = config.protect
+        net = settings.network
+
+        network = Networking(f"{prefix}-network", NetworkingArgs(
+            cidr_block=net.cidr,
+            az_count=net.az_count,
+            availability_zones=list(net.azs) if net.azs else None,
+            subnet_prefixes=net.subnet_prefixes.as_dict() or None,
+            nat_gateway_strategy=net.nat_gateways,
+            flow_logs_retention_days=net.flow_logs_retention_days,
+            eks_cluster_name=f"{prefix}-eks" if settings.platform is Platform.EKS else None,
+            tags=tags,
+        ), opts)
+        app_sg = [network.app_security_group_id]
+
+        storage = Storage(f"{prefix}-storage", StorageArgs(
+            glacier_transition_days=settings.storage.glacier_transition_days,
+            noncurrent_version_expiration_days=settings.storage.noncurrent_version_expiration_days,
+            force_destroy=settings.storage.force_destroy,
+            protect=protect,
+            tags=tags,
+        ), opts)
+
+        db = settings.database
+        database = Database(f"{prefix}-db", DatabaseArgs(
+            vpc_id=network.network_id,
+            subnet_ids=network.database_subnet_ids,
+            allowed_security_group_ids=app_sg,
+            engine=db.engine,
+            engine_major_version=db.version,
+            database_name=db.name,
+            master_username=db.username,
+            multi_az=db.multi_az,
+            backup_retention_days=db.backup_retention_days,
+            deletion_protection=db.deletion_protection,
+            protect=protect,
+            instance_class=db.instance_class,
+            allocated_storage_gb=db.allocated_storage_gb,
+            max_allocated_storage_gb=db.max_allocated_storage_gb,
+            performance_insights=db.performance_insights,
+            read_replica_count=db.read_replicas,
+            instance_type=db.instance_type,
+            data_volume_gb=db.data_volume_gb,
+            backups_bucket_name=storage.bucket_names.apply(lambda names: names["backups"]),
+            backups_bucket_arn=storage.bucket_arns.apply(lambda arns: arns["backups"]),
+            tags=tags,
+        ), opts)
+
+        cache_settings = settings.cache
+        cache = Cache(f"{prefix}-cache", CacheArgs(
+            vpc_id=network.network_id,
+            subnet_ids=network.private_subnet_ids,
+            allowed_security_group_ids=app_sg,
+            engine=cache_settings.engine,
+            engine_version=cache_settings.version,
+            node_type=cache_settings.node_type,
+            num_nodes=cache_settings.nodes,
+            snapshot_retention_days=cache_settings.snapshot_retention_days,
+            protect=protect,
+            tags=tags,
+        ), opts)
+
+        stream = settings.streaming
+        subnets = streaming_subnet_count(stream.engine, net.az_count)
+        streaming = Streaming(f"{prefix}-stream", StreamingArgs(
+            vpc_id=network.network_id,
+            subnet_ids=network.private_subnet_ids.apply(lambda ids: ids[:subnets]),
+            subnet_count=subnets,
+            allowed_security_group_ids=app_sg,
+            engine=stream.engine,
+            broker_count=stream.brokers,
+            instance_type=stream.instance_type,
+            kafka_version=stream.kafka_version,
+            ebs_volume_gb=stream.ebs_volume_gb,
+            protect=protect,
+            tags=tags,
+        ), opts)
+
+        app_secret_ids: dict[str, pulumi.Output[str]] = {}
+        if config.secrets:
+            app_secrets = AppSecrets(f"{prefix}-secrets", AppSecretsArgs(
+                values={k: v.get_secret_value() for k, v in config.secrets.items()},
+                name_prefix=prefix,
+                tags=tags,
+            ), opts)
+            app_secret_ids = dict(app_secrets.secret_arns)
+
+        return AwsFoundation(
+            network=network,
+            database=database,
+            cache=cache,
+            streaming=streaming if stream.engine is not StreamingEngine.NONE else None,
+            storage=storage,
+            app_secret_ids=app_secret_ids,
+            exports={"database_subnet_ids": network.database_subnet_ids,
+                     "app_security_group_id": network.app_security_group_id},
+            prefix=prefix,
+            opts=opts,
+            tags=tags,
+            provider_settings=provider_settings,
+            aws_network=network,
+            aws_database=database,
+            aws_cache=cache,
+            aws_streaming=streaming,
+            aws_storage=storage,
+        )
+
+    def runtime(self, config: StackConfig, foundation: Foundation,
+                workload: Workload) -> dict[str, Any]:
+        """ECS or EKS, CloudFront when enabled, and the cost budget."""
+        from forge_components.aws.budget import Budget, BudgetArgs
+
+        if not isinstance(foundation, AwsFoundation):
+            raise TypeError("the AWS runtime needs the AWS foundation")
+        settings = aws_settings(config)
+        storage = cast("Storage", foundation.aws_storage)
+        arns = storage.bucket_arns
+        reports = arns.apply(lambda a: a["reports"])
+        exports_bucket = arns.apply(lambda a: a["exports"])
+        task_statements = {
+            "api": bucket_statements(reports, write=True),
+            "worker": [*bucket_statements(exports_bucket, write=True),
+                       *bucket_statements(reports, write=True)],
+        }
+        if settings.platform is Platform.ECS:
+            outputs = _build_ecs(config, settings, foundation, workload, task_statements)
+        else:
+            outputs = _build_eks(config, settings, foundation, workload, task_statements)
+        if settings.cdn.enabled and config.app.domain and settings.hosted_zone_id:
+            outputs.update(_build_cdn(config, settings, foundation, workload))
+        budget = config.budget
+        Budget(f"{foundation.prefix}-budget", BudgetArgs(
+            monthly_limit_usd=budget.monthly_limit_usd,
+            alert_emails=list(budget.alert_emails),
+            thresholds_percent=list(budget.alert_thresholds_percent),
+            tags=dict(foundation.tags),
+        ), foundation.opts)
+        return outputs
+
+
+def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
+               workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
+               ) -> dict[str, Any]:
+    """Fargate services behind an ALB."""
+    from forge_components.aws.compute_ecs import EcsCompute, EcsComputeArgs
+
+    network = cast("Networking", foundation.aws_network)
+    database = cast("Database", foundation.aws_database)
+    domain = config.app.domain
+    if domain is None:  # the settings' rules require it on ECS
+        raise ValueError("platform ecs needs app.domain")
+    # The ALB and target groups take their AWS names from this one (32 characters at most
+    # with Pulumi's suffix), so it is the bare prefix; see limits.ECS_AUTONAME_LIMIT.
+    compute = EcsCompute(foundation.prefix, EcsComputeArgs(
+        vpc_id=network.network_id,
+        public_subnet_ids=network.public_subnet_ids,
+        private_subnet_ids=network.private_subnet_ids,
+        app_security_group_id=network.app_security_group_id,
+        services=workload.services,
+        domain_name=domain,
+        hosted_zone_id=settings.hosted_zone_id,
+        secret_kms_key_arns=[database.kms_key_arn],
+        alb_deletion_protection=config.protect,
+        task_role_statements=task_statements,
+        region=settings.region,
+        tags=dict(foundation.tags),
+    ), foundation.opts)
+    return {"cluster_name": compute.cluster_name,
+            "load_balancer_dns_name": compute.load_balancer_dns_name,
+            "url": compute.url}
+
+
+def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
+               workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
+               ) -> dict[str, Any]:
+    """The EKS cluster, IRSA roles for the services, the add-ons and the chart's release."""
+    from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
+    from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
+    from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
+    from forge_components.kubernetes.values import platform_values, service_account_name
+    from forge_components.subnets import plan_subnets
+
+    network = cast("Networking", foundation.aws_network)
+    database = cast("Database", foundation.aws_database)
+    eks = settings.eks
+    prefix = foundation.prefix
+    tags = dict(foundation.tags)
+    roles = {
+        name: ServiceAccountRole(namespace=PLATFORM_NAMESPACE,
+                                 service_account=service_account_name(RELEASE_NAME, name),
+                                 policy_statements=statements)
+        for name, statements in task_statements.items()
+    }
+    cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
+        vpc_id=network.network_id,
+        private_subnet_ids=network.private_subnet_ids,
+        app_security_group_id=network.app_security_group_id,
+        kubernetes_version=eks.version,
+        endpoint_public_access=eks.endpoint_public_access,
+        public_access_cidrs=list(eks.public_access_cidrs),
+        node_instance_types=list(eks.node_instance_types),
+        node_min=eks.node_min,
+        node_max=eks.node_max,
+        node_desired=eks.node_desired,
+        node_disk_gb=eks.node_disk_gb,
+        admin_role_arns=list(eks.admin_role_arns),
+        service_account_roles=roles,
+        deletion_protection=config.protect,
+        region=settings.region,
+        tags=tags,
+    ), foundation.opts)
+    k8s_provider = cluster._k8s_provider  # the component's provider, for Python callers
+
+    net = settings.network
+    layout = plan_subnets(net.cidr, net.az_count, net.subnet_prefixes.as_dict())
+    specs = workload.services_without_data_environment
+    streaming = foundation.streaming
+    role_arns = cluster.service_account_role_arns
+    values = platform_values(
+        environment=config.environment,
+        domain=config.app.domain,
+        services=specs,
+        database_host=foundation.database.host,
+        database_port=foundation.database.port,
+        database_name=foundation.database.database_name,
+        cache_host=foundation.cache.host,
+        cache_port=foundation.cache.port,
+        kafka_brokers=streaming.bootstrap_brokers if streaming is not None else None,
+        secrets_mode="external",
+        secret_store_name=SECRET_STORE_NAME,
+        secret_store_kind=SECRET_STORE_KIND,
+        service_account_annotations={
+            name: {"eks.amazonaws.com/role-arn": role_arns.apply(lambda a, n=name: a[n])}
+            for name in task_statements},
+        # Database subnets (PostgreSQL) and private subnets (cache, brokers) only.
+        data_service_cidrs=[*layout.private, *layout.database],
+        cloud_api_cidrs=list(AWS_API_CIDRS),
+        ingress_class=eks.ingress_class,
+        cluster_issuer=eks.cluster_issuer,
+    )
+    # The add-ons the chart relies on: an ingress controller, cert-manager (and the letsencrypt
+    # issuer), External Secrets with read access to exactly the referenced secrets.
+    referenced: list[pulumi.Input[str]] = []
+    for spec in specs:
+        for ref in spec.get("secrets", {}).values():
+            if not any(ref["secret_id"] is seen for seen in referenced):
+                referenced.append(ref["secret_id"])
+    addons = EksAddons(f"{prefix}-addons", EksAddonsArgs(
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        region=settings.region,
+        secret_arns=referenced,
+        secret_kms_key_arns=[database.kms_key_arn],
+        ingress_class_name=eks.ingress_class,
+        acme_email=eks.acme_email if eks.cluster_issuer == "letsencrypt" else None,
+        tags=tags,
+    ), pulumi.ResourceOptions.merge(foundation.opts, pulumi.ResourceOptions(
+        providers=[k8s_provider], depends_on=[cluster])))
+    release = PlatformRelease(f"{prefix}-platform", PlatformReleaseArgs(
+        values=values,
+        namespace=PLATFORM_NAMESPACE,
+        release_name=RELEASE_NAME,
+    ), pulumi.ResourceOptions(providers=[k8s_provider], depends_on=[cluster, addons]))
+    return {"cluster_name": cluster.cluster_name,
+            "cluster_endpoint": cluster.cluster_endpoint,
+            "kubeconfig": cluster.kubeconfig,
+            "release_status": release.status}
+
+
+def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
+               workload: Workload) -> dict[str, Any]:
+    """CloudFront in front of the ui's assets, `/api/*` to the host that serves the api."""
+    from forge_components.aws.cdn import Cdn, CdnArgs
+
+    domain = config.app.domain
+    zone = settings.hosted_zone_id
+    if domain is None or zone is None:  # the settings' rules require both for the CDN
+        raise ValueError("the CDN needs app.domain and hosted_zone_id")
+    # CloudFront sends /api/* to the api's own host where it has one (ECS), else through the
+    # gateway (EKS).
+    api_origin = workload.routes["api"][0] or workload.routes["gateway"][0]
+    cdn = Cdn(f"{foundation.prefix}-cdn", CdnArgs(
+        domain_name=domain,
+        hosted_zone_id=zone,
+        aliases=list(settings.cdn.aliases),
+        api_origin_domain=api_origin,
+        price_class=settings.cdn.price_class,
+        default_tags=dict(foundation.tags),
+        # The certificate's us-east-1 provider gets the stack's aws: settings too.
+        certificate_provider_settings=dict(foundation.provider_settings),
+        protect=config.protect,
+        tags=dict(foundation.tags),
+    ), foundation.opts)
+    return {"cdn_hostname": cdn.hostname, "assets_bucket_name": cdn.assets_bucket_name,
+            "url": cdn.url}
+
+
+#: The registered instance (see forge_infra.model.target).
+TARGET = AwsTarget()
