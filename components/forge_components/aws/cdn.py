@@ -28,7 +28,8 @@ import pulumi
 import pulumi_aws as aws
 
 from forge_components.aws.storage import PrivateBucket, PrivateBucketArgs
-from forge_components.common import child_opts, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts
 
 COMPONENT = "forge-aws:index:Cdn"
 

@@ -31,13 +31,15 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.iam import service_trust_policy
 from forge_components.aws.limits import (
     ECS_AUTONAME_LIMIT,
     FARGATE_SIZES,
     CpuArchitecture,
     fargate_cpu_units,
 )
-from forge_components.common import child_opts, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts
 from forge_components.contracts import SecretReference, ServiceSpec
 
 COMPONENT = "forge-aws:index:EcsCompute"
@@ -471,19 +473,10 @@ class EcsCompute(pulumi.ComponentResource):
                 tags=tagged(rule_name), opts=child_opts(self))
 
         # -- per-service resources -------------------------------------------------------------
-        task_trust = pulumi.Output.json_dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": pulumi.Output.concat(
-                        "arn:", partition, ":ecs:", region, ":", account_id, ":*")},
-                },
-            }],
-        })
+        task_trust = service_trust_policy(
+            "ecs-tasks.amazonaws.com", account_id=account_id,
+            source_arn=pulumi.Output.concat(
+                "arn:", partition, ":ecs:", region, ":", account_id, ":*"))
 
         service_names: list[pulumi.Output[str]] = []
         for spec in cfg.services:

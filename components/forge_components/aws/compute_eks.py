@@ -29,8 +29,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from forge_components.aws.iam import irsa_trust_policy, service_trust_policy
 from forge_components.aws.limits import CapacityType
-from forge_components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts, physical_name
 
 COMPONENT = "forge-aws:index:EksCompute"
 
@@ -182,27 +184,6 @@ class _Settings:
             raise ValueError("EksComputeArgs: node_instance_types is empty")
 
 
-def _assume_role_policy(service: str) -> str:
-    """A trust policy letting one AWS service principal assume the role."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
-
-
-def irsa_trust_policy(provider_arn: str, issuer_url: str, namespace: str,
-                      service_account: str) -> str:
-    """The trust policy of an IRSA role: one service account, tokens for STS only."""
-    issuer = issuer_url.removeprefix("https://")
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {
-            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
-            f"{issuer}:aud": "sts.amazonaws.com",
-        }},
-    }]})
-
-
 def build_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
     """A kubeconfig (JSON) that authenticates with `aws eks get-token`."""
     return json.dumps({
@@ -271,7 +252,7 @@ class EksCompute(pulumi.ComponentResource):
         cluster_role_name = f"{name}-cluster-role"
         cluster_role = aws.iam.Role(
             cluster_role_name,
-            assume_role_policy=_assume_role_policy("eks.amazonaws.com"),
+            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
             description=f"EKS control plane of {cluster_name}",
             tags=tagged(cluster_role_name),
             opts=child_opts(self))
@@ -378,7 +359,7 @@ class EksCompute(pulumi.ComponentResource):
         # -- nodes -----------------------------------------------------------------------------
         node_role_name = f"{name}-node-role"
         node_role = aws.iam.Role(
-            node_role_name, assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
+            node_role_name, assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             description=f"EKS nodes of {cluster_name}",
             tags=tagged(node_role_name), opts=child_opts(self))
         node_policies = [

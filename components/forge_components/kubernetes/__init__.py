@@ -2,8 +2,13 @@
 
 - `chart/forge-platform/`: the Helm chart (gateway, api, worker, ui), installable on its own
   with `helm install`.
-- `values.platform_values(...)`: pure; ServiceSpecs and data endpoints -> the chart's values.
-- `release.PlatformRelease`: a ComponentResource installing the chart via `helm.v3.Release`.
+- `values.platform_values(...)`: pure; ServiceSpecs and data endpoints -> the chart's values,
+  with the cloud-specific parts (workload identity, secret store, cloud-API CIDRs) injected.
+- `release.PlatformRelease`: a ComponentResource installing the chart via `helm.v3.Release`
+  (the Pulumi package `forge-kubernetes`).
+
+Cloud-neutral: nothing here imports a cloud SDK or `forge_components.<cloud>`; the EKS-only
+add-ons live in `forge_components.aws.eks_addons`.
 """
 
 from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
@@ -16,7 +21,15 @@ from forge_components.kubernetes.values import (
     service_account_name,
 )
 
+PACKAGE = "forge-kubernetes"
+"""The Pulumi package the components' type tokens name (`forge-kubernetes:index:<Class>`)."""
+
+COMPONENTS: tuple[str, ...] = ("forge_components.kubernetes.release:PlatformRelease",)
+"""Every component of the package, as `module:Class` (see `forge_components.aws.COMPONENTS`)."""
+
 __all__ = [
+    "COMPONENTS",
+    "PACKAGE",
     "PlatformRelease",
     "PlatformReleaseArgs",
     "chart_default_values",

@@ -2,23 +2,24 @@
 
 The component owns an optional Namespace (labelled for the Pod Security Standard "restricted",
 which the chart's pods satisfy) and one `helm.v3.Release` of the chart that ships inside this
-package. Values come from the caller, typically `components.kubernetes.values.platform_values`.
+package. Values come from the caller, typically
+`forge_components.kubernetes.values.platform_values`.
 The Kubernetes provider (which cluster) reaches the children through `opts`
 (`providers=` / `provider=`), as for any component.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from forge_components.common import MANAGED_BY, child_opts
+from forge_components.contracts import SERVICE_NAMES
 from forge_components.kubernetes.values import chart_path as packaged_chart_path
+from forge_components.kubernetes.values import fullname
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -33,32 +34,63 @@ POD_SECURITY_LABELS: Mapping[str, str] = {
 """Labels of the created namespace: Pod Security Admission enforces "restricted"."""
 
 
-@dataclasses.dataclass
-class PlatformReleaseArgs:
+class PlatformReleaseArgs(TypedDict):
     """Arguments of a PlatformRelease."""
 
-    values: pulumi.Input[Mapping[str, Any]]
+    values: pulumi.Input[dict[str, Any]]
     """The chart's values, e.g. from `platform_values(...)`; never secret values, only
     references. Required."""
-    namespace: str = "forge"
+    namespace: NotRequired[str]
     """The namespace the release is installed into. Defaults to "forge"."""
-    create_namespace: bool = True
+    create_namespace: NotRequired[bool]
     """Create the namespace (with Pod Security "restricted" labels) as a child; False installs
     into an existing one. Defaults to True."""
-    chart_path: str | None = None
+    chart_path: NotRequired[str | None]
     """A chart directory to install instead of the packaged forge-platform chart. Defaults to
-    None (the chart shipped in `components.kubernetes`)."""
-    release_name: str | None = None
-    """The Helm release name (at most 53 characters, DNS-1123). Defaults to None (the
+    unset (the chart shipped in `forge_components.kubernetes`)."""
+    release_name: NotRequired[str | None]
+    """The Helm release name (at most 53 characters, DNS-1123). Defaults to unset (the
     component's name)."""
-    timeout_seconds: int = 600
+    timeout_seconds: NotRequired[int]
     """How long Helm waits for the release (hooks, rollouts) before failing. Defaults to 600."""
-    atomic: bool = True
+    atomic: NotRequired[bool]
     """Roll back (or uninstall, on a first install) when the release fails. Defaults to True."""
-    cleanup_on_fail: bool = True
+    cleanup_on_fail: NotRequired[bool]
     """Delete the objects a failed upgrade created. Defaults to True."""
-    max_history: int = 10
+    max_history: NotRequired[int]
     """Release revisions Helm keeps (each is a Secret in the namespace). Defaults to 10."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`PlatformReleaseArgs` with every default applied."""
+
+    values: pulumi.Input[dict[str, Any]]
+    namespace: str = "forge"
+    create_namespace: bool = True
+    chart_path: str | None = None
+    release_name: str | None = None
+    timeout_seconds: int = 600
+    atomic: bool = True
+    cleanup_on_fail: bool = True
+    max_history: int = 10
+
+    @classmethod
+    def from_args(cls, args: PlatformReleaseArgs) -> "_Settings":
+        """Apply the defaults to `args`, refusing unknown fields."""
+        values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"PlatformReleaseArgs: unknown fields {unknown}")
+        return cls(**values)
+
+
+def deployed_service_names(release_name: str, values: Mapping[str, Any]) -> list[str]:
+    """The Deployments the chart renders for `values`: `<fullname>-<service>` per enabled
+    service, in the chart's order."""
+    prefix = fullname(release_name, str(values.get("fullnameOverride") or ""))
+    return [f"{prefix}-{service}"[:63].rstrip("-") for service in SERVICE_NAMES
+            if (values.get(service) or {}).get("enabled")]
 
 
 class PlatformRelease(pulumi.ComponentResource):
@@ -70,66 +102,68 @@ class PlatformRelease(pulumi.ComponentResource):
     """The namespace the release lives in."""
     status: pulumi.Output[str]
     """The release's status (deployed, failed, ...)."""
-    chart_path: str
+    chart_path: pulumi.Output[str]
     """The chart directory that was installed."""
-    namespace_resource: k8s.core.v1.Namespace | None
-    """The created Namespace; None when create_namespace is False."""
-    release: k8s.helm.v3.Release
-    """The Helm release."""
+    service_names: pulumi.Output[list[str]]
+    """The Deployments of the platform's enabled services (`<fullname>-<service>`)."""
 
     def __init__(self, name: str, args: PlatformReleaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
+        cfg = _Settings.from_args(args)
         super().__init__("forge-kubernetes:index:PlatformRelease", name, None, opts)
-        release_name = args.release_name or name
+        release_name = cfg.release_name or name
         if len(release_name) > _RELEASE_NAME_MAX or not _RELEASE_NAME.match(release_name):
             raise ValueError(
                 f"release_name {release_name!r} is not a valid Helm release name (lower-case "
                 f"DNS-1123, at most {_RELEASE_NAME_MAX} characters)")
-        if not _DNS_LABEL.match(args.namespace) or len(args.namespace) > 63:
-            raise ValueError(f"namespace {args.namespace!r} is not a valid namespace name")
-        if args.timeout_seconds <= 0:
-            raise ValueError(f"timeout_seconds must be positive, not {args.timeout_seconds}")
-        chart = args.chart_path or str(packaged_chart_path())
+        if not _DNS_LABEL.match(cfg.namespace) or len(cfg.namespace) > 63:
+            raise ValueError(f"namespace {cfg.namespace!r} is not a valid namespace name")
+        if cfg.timeout_seconds <= 0:
+            raise ValueError(f"timeout_seconds must be positive, not {cfg.timeout_seconds}")
+        chart = cfg.chart_path or str(packaged_chart_path())
 
-        namespace: pulumi.Input[str] = args.namespace
-        self.namespace_resource = None
-        if args.create_namespace:
-            self.namespace_resource = k8s.core.v1.Namespace(
+        namespace: pulumi.Input[str] = cfg.namespace
+        self._namespace_resource = None
+        if cfg.create_namespace:
+            self._namespace_resource = k8s.core.v1.Namespace(
                 f"{name}-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=args.namespace,
+                    name=cfg.namespace,
                     labels={**POD_SECURITY_LABELS,
                             "app.kubernetes.io/managed-by": MANAGED_BY,
                             "app.kubernetes.io/part-of": "forge"},
                 ),
                 opts=child_opts(self),
             )
-            namespace = self.namespace_resource.metadata.apply(lambda m: m.name)
+            namespace = self._namespace_resource.metadata.apply(lambda m: m.name)
 
-        self.release = k8s.helm.v3.Release(
+        self._release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(
                 chart=chart,
                 name=release_name,
                 namespace=namespace,
                 create_namespace=False,
-                values=args.values,
-                atomic=args.atomic,
-                cleanup_on_fail=args.cleanup_on_fail,
-                timeout=args.timeout_seconds,
-                max_history=args.max_history,
+                values=cfg.values,
+                atomic=cfg.atomic,
+                cleanup_on_fail=cfg.cleanup_on_fail,
+                timeout=cfg.timeout_seconds,
+                max_history=cfg.max_history,
                 dependency_update=False,
             ),
             opts=child_opts(self),
         )
 
-        self.chart_path = chart
-        self.release_name = self.release.status.apply(lambda s: s.name or release_name)
-        self.namespace = self.release.status.apply(lambda s: s.namespace or args.namespace)
-        self.status = self.release.status.apply(lambda s: s.status)
+        self.chart_path = pulumi.Output.from_input(chart)
+        self.service_names = pulumi.Output.from_input(cfg.values).apply(
+            lambda values: deployed_service_names(release_name, values))
+        self.release_name = self._release.status.apply(lambda s: s.name or release_name)
+        self.namespace = self._release.status.apply(lambda s: s.namespace or cfg.namespace)
+        self.status = self._release.status.apply(lambda s: s.status)
         self.register_outputs({
             "release_name": self.release_name,
             "namespace": self.namespace,
             "status": self.status,
             "chart_path": self.chart_path,
+            "service_names": self.service_names,
         })

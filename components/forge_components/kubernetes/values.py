@@ -5,12 +5,14 @@ complete values document (the chart's packaged values.yaml with the program's de
 over it, exactly as Helm merges them), so it validates against the chart's values.schema.json on
 its own and any Pulumi program, or a test, can use it.
 
-Secrets only ever travel by reference: a `SecretReference(arn, key)` becomes
-`secretEnv.<NAME>.remoteRef = {key: <arn>, property: <key>}`, which the chart turns into an
-ExternalSecret read by the External Secrets Operator from AWS Secrets Manager.
-"""
+Secrets only ever travel by reference: a `SecretReference(secret_id, key)` becomes
+`secretEnv.<NAME>.remoteRef = {key: <secret_id>, property: <key>}`, which the chart turns into
+an ExternalSecret read by the External Secrets Operator from the store the caller names.
 
-from __future__ import annotations
+Nothing here is specific to a cloud: workload identity (the service-account annotations: IRSA
+on EKS, Workload Identity on GKE or AKS), the External Secrets store and the CIDRs of the
+cloud's APIs are injected by the caller (on AWS: `forge_components.aws.eks_addons`).
+"""
 
 import functools
 import importlib.resources
@@ -22,22 +24,16 @@ from typing import Any, Literal
 import pulumi
 import yaml
 
-from forge_components.common import ServiceSpec
+from forge_components.contracts import SERVICE_NAMES, ServiceSpec
 
 CHART_NAME = "forge-platform"
 """The chart's name (Chart.yaml `name`)."""
-
-SERVICE_NAMES: tuple[str, ...] = ("gateway", "api", "worker", "ui")
-"""The services the chart knows, in the order it renders them."""
 
 DATA_SERVICE_CLIENTS: frozenset[str] = frozenset({"api", "worker"})
 """Services that reach the database, cache and Kafka (egress + endpoint variables)."""
 
 SERVICE_CLIENTS: Mapping[str, tuple[str, ...]] = {"api": ("gateway",)}
 """Which services may connect to which: the api admits the gateway; nothing else is internal."""
-
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-"""The ServiceAccount annotation EKS reads for IAM Roles for Service Accounts."""
 
 SecretsMode = Literal["external", "plain"]
 
@@ -69,10 +65,12 @@ def fullname(release_name: str, fullname_override: str = "") -> str:
 
 
 def service_account_name(release_name: str, service: str, *, fullname_override: str = "") -> str:
-    """The ServiceAccount a service's pods run as (`<fullname>-<service>`), for IRSA trust.
+    """The ServiceAccount a service's pods run as (`<fullname>-<service>`), for workload
+    identity.
 
-    An IAM role's trust policy names `system:serviceaccount:<namespace>:<this>`; the chart
-    creates the account under exactly this name unless its values set serviceAccount.name.
+    A cloud identity's trust names this account (on EKS an IAM role's trust policy names
+    `system:serviceaccount:<namespace>:<this>`); the chart creates the account under exactly
+    this name unless its values set serviceAccount.name.
     """
     if service not in SERVICE_NAMES:
         raise ValueError(f"unknown service {service!r}; the chart knows {list(SERVICE_NAMES)}")
@@ -121,64 +119,69 @@ def _is_within(host: str, domain: str) -> bool:
 
 
 def _service_block(spec: ServiceSpec, *, environment: str, domain: str | None,
-                   role_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+                   annotations: Mapping[str, pulumi.Input[str]] | None) -> dict[str, Any]:
     """The chart values of one service, from its spec."""
-    if spec.health_path is not None and spec.port is None:
+    name = spec["name"]
+    port = spec.get("port")
+    health_path = spec.get("health_path")
+    environment_vars = dict(spec.get("environment", {}))
+    secrets = dict(spec.get("secrets", {}))
+    public_host = spec.get("public_host")
+    if health_path is not None and port is None:
         raise ValueError(
-            f"service {spec.name!r}: health_path {spec.health_path!r} needs a port; "
+            f"service {name!r}: health_path {health_path!r} needs a port; "
             "a service without port has no HTTP health check")
-    for env_name in [*spec.environment, *spec.secrets]:
+    for env_name in [*environment_vars, *secrets]:
         if not _ENV_NAME.match(env_name):
-            raise ValueError(f"service {spec.name!r}: {env_name!r} is not a valid "
+            raise ValueError(f"service {name!r}: {env_name!r} is not a valid "
                              "environment variable name")
-    clash = sorted(set(spec.environment) & set(spec.secrets))
+    clash = sorted(set(environment_vars) & set(secrets))
     if clash:
-        raise ValueError(f"service {spec.name!r}: {clash} appear in both environment and "
+        raise ValueError(f"service {name!r}: {clash} appear in both environment and "
                          "secrets")
-    if spec.public_host is not None and domain is not None and not _is_within(
-            spec.public_host, domain):
-        raise ValueError(f"service {spec.name!r}: public_host {spec.public_host!r} is not "
+    if public_host is not None and domain is not None and not _is_within(public_host, domain):
+        raise ValueError(f"service {name!r}: public_host {public_host!r} is not "
                          f"within domain {domain!r}")
 
-    memory = f"{spec.memory}Mi"
-    cpu = f"{spec.cpu_millicores}m"
+    memory = f"{spec['memory_mib']}Mi"
+    cpu = f"{spec['cpu_millicores']}m"
     secret_env: dict[str, Any] = {}
-    for env_name, ref in spec.secrets.items():
-        remote_ref: dict[str, Any] = {"key": ref.arn}
-        if ref.key is not None:
-            remote_ref["property"] = ref.key
+    for env_name, ref in secrets.items():
+        remote_ref: dict[str, Any] = {"key": ref["secret_id"]}
+        if ref.get("key") is not None:
+            remote_ref["property"] = ref["key"]
         secret_env[env_name] = {"remoteRef": remote_ref}
 
     block: dict[str, Any] = {
         "enabled": True,
-        "image": {"repository": spec.image_repository, "tag": spec.image_tag},
-        "replicaCount": spec.replicas,
-        "port": spec.port or 0,
-        "probes": ({"type": "httpGet", "path": spec.health_path}
-                   if spec.health_path is not None else {"type": "none", "path": ""}),
+        "image": {"repository": spec["image_repository"], "tag": spec["image_tag"]},
+        "replicaCount": spec["replicas"],
+        "port": port or 0,
+        "probes": ({"type": "httpGet", "path": health_path}
+                   if health_path is not None else {"type": "none", "path": ""}),
         "resources": {"requests": {"cpu": cpu, "memory": memory},
                       "limits": {"cpu": cpu, "memory": memory}},
         "autoscaling": {
-            "enabled": spec.max_replicas > spec.min_replicas,
-            "minReplicas": spec.min_replicas,
-            "maxReplicas": spec.max_replicas,
-            "targetCPUUtilizationPercentage": spec.target_cpu_percent,
+            "enabled": spec["max_replicas"] > spec["min_replicas"],
+            "minReplicas": spec["min_replicas"],
+            "maxReplicas": spec["max_replicas"],
+            "targetCPUUtilizationPercentage": spec["target_cpu_percent"],
         },
-        "env": dict(spec.environment),
+        "env": environment_vars,
         "secretEnv": secret_env,
-        "egress": {"dataServices": spec.name in DATA_SERVICE_CLIENTS,
-                   "awsApis": role_arn is not None},
-        "allowedClients": list(SERVICE_CLIENTS.get(spec.name, ())),
+        "egress": {"dataServices": name in DATA_SERVICE_CLIENTS,
+                   "cloudApis": annotations is not None},
+        "allowedClients": list(SERVICE_CLIENTS.get(name, ())),
         "ingress": {
-            "enabled": domain is not None and spec.public_host is not None,
-            "host": spec.public_host if domain is not None and spec.public_host else "",
-            "path": spec.public_path,
+            "enabled": domain is not None and public_host is not None,
+            "host": public_host if domain is not None and public_host else "",
+            "path": spec.get("public_path", "/"),
         },
         "topologySpread": {"zone": "DoNotSchedule" if environment == "prod"
                            else "ScheduleAnyway"},
     }
-    if role_arn is not None:
-        block["serviceAccount"] = {"annotations": {IRSA_ANNOTATION: role_arn}}
+    if annotations is not None:
+        block["serviceAccount"] = {"annotations": dict(annotations)}
     return block
 
 
@@ -196,11 +199,11 @@ def platform_values(
     kafka_brokers: pulumi.Input[str] | None = None,
     kafka_tls: bool = True,
     secrets_mode: SecretsMode = "external",
-    secret_store_name: str = "aws-secrets-manager",
+    secret_store_name: str | None = None,
     secret_store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore",
-    service_account_role_arns: Mapping[str, pulumi.Input[str]] | None = None,
+    service_account_annotations: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
     data_service_cidrs: Sequence[str] = (),
-    aws_api_cidrs: Sequence[str] = (),
+    cloud_api_cidrs: Sequence[str] = (),
     ingress_class: str = "nginx",
     cluster_issuer: str | None = None,
     ingress_controller_namespace: str = "ingress-nginx",
@@ -209,14 +212,18 @@ def platform_values(
     """The complete values of the forge-platform chart for one environment.
 
     `services` are the platform's ServiceSpecs (gateway, api, worker, ui; each at most once);
-    a service not listed is disabled. Kubernetes resources come from the spec (cpu in ECS units
-    -> millicores, memory MiB, requests = limits); autoscaling is on when max_replicas >
-    min_replicas; secrets become Secrets Manager references (ARN + JSON key), never values.
+    a service not listed is disabled. Kubernetes resources come from the spec (millicores,
+    MiB, requests = limits); autoscaling is on when max_replicas > min_replicas; secrets become
+    references into the External Secrets store `secret_store_name` (of `secret_store_kind`,
+    required with secrets_mode "external": the caller knows which store the cluster serves),
+    never values.
     Data-service endpoints are host names and ports only (`database_host`, `cache_host`,
     `kafka_brokers`; None leaves that service's variables out): credentials reach the pods
     through the specs' SecretReferences. `domain` None keeps every service internal (no
-    Ingress); otherwise each `public_host` must be within it. `service_account_role_arns` maps
-    a service name to its IRSA role, which also opens its egress to `aws_api_cidrs` on 443. api
+    Ingress); otherwise each `public_host` must be within it. `service_account_annotations`
+    maps a service name to its ServiceAccount's workload-identity annotations (on EKS
+    `{"eks.amazonaws.com/role-arn": <role>}`); a service with an identity calls its cloud's
+    APIs, so its egress to `cloud_api_cidrs` on 443 opens as well. api
     and worker reach the data services (`data_service_cidrs`) and receive their endpoints; the
     api admits only the gateway. `migration_command` replaces the chart's migration command.
     Raises ValueError on inconsistent input, naming what conflicts.
@@ -227,19 +234,22 @@ def platform_values(
         raise ValueError(f"secrets_mode must be 'external' or 'plain', not {secrets_mode!r}")
     if secrets_mode == "plain" and environment == "prod":
         raise ValueError("secrets_mode 'plain' is refused for environment 'prod'")
-    names = [spec.name for spec in services]
+    names = [spec["name"] for spec in services]
     unknown = sorted(set(names) - set(SERVICE_NAMES))
     if unknown:
         raise ValueError(f"unknown services {unknown}; the chart knows {list(SERVICE_NAMES)}")
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise ValueError(f"services listed more than once: {duplicates}")
-    role_arns = dict(service_account_role_arns or {})
-    stray_roles = sorted(set(role_arns) - set(names))
-    if stray_roles:
-        raise ValueError(f"service_account_role_arns names services not deployed: {stray_roles}")
+    identities = dict(service_account_annotations or {})
+    stray = sorted(set(identities) - set(names))
+    if stray:
+        raise ValueError(f"service_account_annotations names services not deployed: {stray}")
+    if secrets_mode == "external" and not secret_store_name:
+        raise ValueError("secrets_mode 'external' needs secret_store_name: the SecretStore or "
+                         "ClusterSecretStore the cluster serves")
     if secrets_mode == "plain":
-        with_secrets = sorted(spec.name for spec in services if spec.secrets)
+        with_secrets = sorted(spec["name"] for spec in services if spec.get("secrets"))
         if with_secrets:
             raise ValueError(
                 f"secrets_mode 'plain' cannot carry the SecretReferences of {with_secrets}: "
@@ -255,23 +265,24 @@ def platform_values(
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",
                       "tls": kafka_tls},
         },
-        "secrets": {"mode": secrets_mode,
-                    "storeRef": {"kind": secret_store_kind, "name": secret_store_name}},
+        "secrets": {"mode": secrets_mode},
         "ingress": {"enabled": domain is not None, "className": ingress_class,
                     "clusterIssuer": cluster_issuer or ""},
         "networkPolicy": {"ingressControllerNamespace": ingress_controller_namespace,
                           "dataServiceCidrs": list(data_service_cidrs),
-                          "awsApiCidrs": list(aws_api_cidrs)},
+                          "cloudApiCidrs": list(cloud_api_cidrs)},
         "migrations": {"enabled": "api" in names},
     }
+    if secret_store_name:
+        overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
     if migration_command is not None:
         overrides["migrations"]["command"] = list(migration_command)
-    by_name = {spec.name: spec for spec in services}
+    by_name = {spec["name"]: spec for spec in services}
     for name in SERVICE_NAMES:
         spec = by_name.get(name)
         overrides[name] = (
             _service_block(spec, environment=environment, domain=domain,
-                           role_arn=role_arns.get(name))
+                           annotations=identities.get(name))
             if spec is not None else {"enabled": False})
     values = merge_values(chart_default_values(), overrides)
     return pulumi.Output.from_input(values)  # type: ignore[return-value]

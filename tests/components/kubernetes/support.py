@@ -21,7 +21,7 @@ import pulumi
 import yaml
 from helm_python import _native
 
-from forge_components.common import SecretReference, ServiceSpec
+from forge_components.contracts import SecretReference, ServiceSpec
 from forge_components.kubernetes.values import chart_path, platform_values
 from tests.helpers import run_mocked
 
@@ -125,29 +125,33 @@ def validate_all(objects: list[dict[str, Any]]) -> list[str]:
 def service_specs(environment: str) -> list[ServiceSpec]:
     """The four services as the program would describe them: dev-like or prod-like."""
     prod = environment == "prod"
-    db_user = SecretReference(arn=SECRET_ARN, key="username")
-    db_password = SecretReference(arn=SECRET_ARN, key="password")
+    db_user = SecretReference(secret_id=SECRET_ARN, key="username")
+    db_password = SecretReference(secret_id=SECRET_ARN, key="password")
 
     def spec(name: str, port: int | None, health: str | None, cpu: int, memory: int,
              replicas: int, **extra: Any) -> ServiceSpec:
-        return ServiceSpec(
+        made = ServiceSpec(
             name=name, image_repository=f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}",
-            image_tag="1.4.2", port=port, cpu=cpu, memory=memory,
+            image_tag="1.4.2", cpu_millicores=cpu, memory_mib=memory,
             replicas=replicas if prod else 1, min_replicas=(2 if prod else 1),
-            max_replicas=(10 if prod else 1), target_cpu_percent=70, health_path=health,
-            **extra)
+            max_replicas=(10 if prod else 1), target_cpu_percent=70, **extra)
+        if port is not None:
+            made["port"] = port
+        if health is not None:
+            made["health_path"] = health
+        return made
 
     domain = "forge.example.com" if prod else "dev.forge.example.com"
     return [
-        spec("gateway", 8080, "/health", 512, 1024, 3, public_host=f"api.{domain}",
+        spec("gateway", 8080, "/health", 500, 1024, 3, public_host=f"api.{domain}",
              environment={"LOG_LEVEL": "info"}),
-        spec("api", 8000, "/health", 1024, 2048, 3,
+        spec("api", 8000, "/health", 1000, 2048, 3,
              environment={"LOG_LEVEL": "info", "WORKERS": "4"},
              secrets={"DATABASE_USER": db_user, "DATABASE_PASSWORD": db_password}),
-        spec("worker", None, None, 1024, 2048, 2,
+        spec("worker", None, None, 1000, 2048, 2,
              secrets={"DATABASE_USER": db_user, "DATABASE_PASSWORD": db_password,
-                      "KAFKA_SASL_PASSWORD": SecretReference(arn=KAFKA_ARN)}),
-        spec("ui", 3000, "/", 256, 512, 2, public_host=domain),
+                      "KAFKA_SASL_PASSWORD": SecretReference(secret_id=KAFKA_ARN)}),
+        spec("ui", 3000, "/", 250, 512, 2, public_host=domain),
     ]
 
 
@@ -164,7 +168,11 @@ CACHE_HOST = "master.forge-prod.abc123.use1.cache.amazonaws.com"
 KAFKA_BROKERS = ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094,"
                  "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094")
 DATA_CIDRS = ["10.30.64.0/20", "10.30.80.0/20"]
-AWS_API_CIDRS = ["10.30.0.0/20"]
+CLOUD_API_CIDRS = ["10.30.0.0/20"]
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+"""The workload-identity annotation the tests inject (EKS's, as the AWS program does)."""
+SECRET_STORE = "aws-secrets-manager"
+"""The ClusterSecretStore the tests inject (the one EksAddons creates)."""
 
 
 def platform_kwargs(environment: str) -> dict[str, Any]:
@@ -181,9 +189,11 @@ def platform_kwargs(environment: str) -> dict[str, Any]:
         "cache_port": 6379,
         "cache_tls": True,
         "kafka_brokers": KAFKA_BROKERS,
-        "service_account_role_arns": ROLE_ARNS if prod else {},
+        "secret_store_name": SECRET_STORE,
+        "service_account_annotations": (
+            {name: {IRSA_ANNOTATION: arn} for name, arn in ROLE_ARNS.items()} if prod else {}),
         "data_service_cidrs": DATA_CIDRS,
-        "aws_api_cidrs": AWS_API_CIDRS if prod else [],
+        "cloud_api_cidrs": CLOUD_API_CIDRS if prod else [],
         "cluster_issuer": "letsencrypt-prod" if prod else None,
         "migration_command": ["/app/bin/migrate", "--to", "head"],
     }

@@ -21,8 +21,8 @@ import yaml
 
 from forge_components.kubernetes.values import service_account_name
 from tests.components.kubernetes.support import (
-    AWS_API_CIDRS,
     CHART_DIR,
+    CLOUD_API_CIDRS,
     CRD_KINDS,
     DATA_CIDRS,
     ENVIRONMENTS,
@@ -523,8 +523,8 @@ def test_network_policies_allow_exactly_the_platform_paths(scenario):
         "kubernetes.io/metadata.name": "ingress-nginx"}}}]
     cidrs = DATA_CIDRS if scenario == "platform-prod" else env_values("prod")[
         "networkPolicy"]["dataServiceCidrs"]
-    aws = AWS_API_CIDRS if scenario == "platform-prod" else env_values("prod")[
-        "networkPolicy"]["awsApiCidrs"]
+    aws = CLOUD_API_CIDRS if scenario == "platform-prod" else env_values("prod")[
+        "networkPolicy"]["cloudApiCidrs"]
     data = _rule([{"ipBlock": {"cidr": c}} for c in cidrs],
                  _tcp(5432), _tcp(6379), _tcp(9092, 9098))
     aws_apis = _rule([{"ipBlock": {"cidr": c}} for c in aws], _tcp(443))

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
-from forge_components.common import SecretReference, ServiceSpec
+from forge_components.contracts import SERVICE_NAMES, SecretReference, ServiceSpec
 from forge_components.kubernetes import (
     PlatformRelease,
     PlatformReleaseArgs,
@@ -64,6 +64,7 @@ def _program(**release: Any) -> None:
     pulumi.export("namespace", platform.namespace)
     pulumi.export("status", platform.status)
     pulumi.export("chart_path", platform.chart_path)
+    pulumi.export("service_names", platform.service_names)
 
 
 def test_release_installs_the_packaged_chart_in_a_restricted_namespace():
@@ -105,7 +106,9 @@ def test_release_installs_the_packaged_chart_in_a_restricted_namespace():
         "eks.amazonaws.com/role-arn": ROLE_ARNS["api"]}
 
     assert recording.exports == {"release_name": "platform", "namespace": "forge",
-                                 "status": "deployed", "chart_path": str(chart_path())}
+                                 "status": "deployed", "chart_path": str(chart_path()),
+                                 "service_names": [f"platform-forge-platform-{service}"
+                                                   for service in SERVICE_NAMES]}
 
 
 def test_release_into_an_existing_namespace_with_its_own_settings():
@@ -147,8 +150,9 @@ def test_no_secret_value_reaches_the_release():
             "db-credentials", secret_id=secret.id,
             secret_string=pulumi.Output.json_dumps({"username": "forge",
                                                     "password": generated.result}))
-        specs = [ServiceSpec(**{**vars(s), "secrets": {
-            name: SecretReference(arn=secret.arn, key=ref.key) for name, ref in s.secrets.items()}})
+        specs: list[ServiceSpec] = [{**s, "secrets": {
+            name: SecretReference(**{**ref, "secret_id": secret.arn})
+            for name, ref in s.get("secrets", {}).items()}}
             for s in service_specs("prod")]
         values = platform_values(**{**platform_kwargs("prod"), "services": specs})
         PlatformRelease("platform", PlatformReleaseArgs(values=values))
@@ -224,10 +228,10 @@ def test_platform_values_translate_the_specs():
                                           "path": "/", "pathType": "Prefix"}
     assert prod["api"]["ingress"]["enabled"] is False
     assert {s: prod[s]["egress"] for s in ("gateway", "api", "worker", "ui")} == {
-        "gateway": {"dataServices": False, "awsApis": False},
-        "api": {"dataServices": True, "awsApis": True},
-        "worker": {"dataServices": True, "awsApis": True},
-        "ui": {"dataServices": False, "awsApis": False}}
+        "gateway": {"dataServices": False, "cloudApis": False},
+        "api": {"dataServices": True, "cloudApis": True},
+        "worker": {"dataServices": True, "cloudApis": True},
+        "ui": {"dataServices": False, "cloudApis": False}}
     assert {s: prod[s]["allowedClients"] for s in ("gateway", "api", "worker", "ui")} == {
         "gateway": [], "api": ["gateway"], "worker": [], "ui": []}
     assert prod["api"]["secretEnv"]["DATABASE_PASSWORD"] == {
@@ -240,7 +244,7 @@ def test_platform_values_translate_the_specs():
 
 def test_platform_values_disables_unlisted_services_and_internal_stacks():
     kwargs = platform_kwargs("dev")
-    kwargs["services"] = [s for s in kwargs["services"] if s.name != "worker"]
+    kwargs["services"] = [s for s in kwargs["services"] if s["name"] != "worker"]
     kwargs["domain"] = None
     values = _resolve(kwargs)
     assert values["worker"]["enabled"] is False
@@ -255,8 +259,9 @@ def _resolve(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _spec(**changes: Any) -> ServiceSpec:
-    base = next(s for s in service_specs("prod") if s.name == "api")
-    return ServiceSpec(**{**vars(base), **changes})
+    base = next(s for s in service_specs("prod") if s["name"] == "api")
+    merged: dict[str, Any] = {**base, **changes}
+    return ServiceSpec(**{k: v for k, v in merged.items() if v is not None})  # type: ignore[typeddict-item]
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -275,9 +280,12 @@ def _spec(**changes: Any) -> ServiceSpec:
      "service 'api': \\['DATABASE_USER'\\] appear in both environment and secrets"),
     ({"services": [_spec(environment={"BAD-NAME": "x"})]},
      "service 'api': 'BAD-NAME' is not a valid environment variable name"),
-    ({"service_account_role_arns": {"ui": "arn:aws:iam::123456789012:role/ui"},
+    ({"service_account_annotations": {"ui": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:r"}},
       "services": [_spec()]},
-     "service_account_role_arns names services not deployed: \\['ui'\\]"),
+     "service_account_annotations names services not deployed: \\['ui'\\]"),
+    ({"secret_store_name": None},
+     "secrets_mode 'external' needs secret_store_name: the SecretStore or ClusterSecretStore "
+     "the cluster serves"),
 ])
 def test_platform_values_rejects_inconsistent_input(changes, message):
     kwargs = {**platform_kwargs("dev"), **changes}

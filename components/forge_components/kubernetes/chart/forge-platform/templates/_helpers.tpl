@@ -467,7 +467,7 @@ automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
 {{- end }}
 {{- end }}
 
-{{/* Egress rules to the data services and AWS APIs a service's egress block asks for. */}}
+{{/* Egress rules to the data services and cloud APIs a service's egress block asks for. */}}
 {{- define "forge.externalEgress" -}}
 {{- $svc := index .ctx.Values .component }}
 {{- $np := .ctx.Values.networkPolicy }}
@@ -486,9 +486,9 @@ automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
       port: {{ $np.kafkaPorts.from }}
       endPort: {{ $np.kafkaPorts.to }}
 {{- end }}
-{{- if and $svc.egress.awsApis $np.awsApiCidrs }}
+{{- if and $svc.egress.cloudApis $np.cloudApiCidrs }}
 - to:
-    {{- range $np.awsApiCidrs }}
+    {{- range $np.cloudApiCidrs }}
     - ipBlock:
         cidr: {{ . }}
     {{- end }}
@@ -501,7 +501,7 @@ automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
 {{/*
 A service's NetworkPolicy: what it admits (the ingress controller when ingress.enabled, the
 pods of its allowedClients) and where it may connect (services that list it as a client,
-data services, AWS APIs). DNS and the default deny are release-wide policies.
+data services, cloud APIs). DNS and the default deny are release-wide policies.
 */}}
 {{- define "forge.networkPolicy" -}}
 {{- $svc := index .ctx.Values .component }}

@@ -1,4 +1,4 @@
-"""ClusterAddons under the offline mocks.
+"""EksAddons under the offline mocks.
 
 What this proves: the component asks Pulumi's Kubernetes provider for three Helm releases from
 the upstream chart repositories at pinned versions, each in its own labelled namespace, with the
@@ -14,9 +14,6 @@ here: the upstream charts are not available offline), that the in-tree cloud pro
 NLB, that Let's Encrypt issues certificates, or that AWS accepts the policy.
 """
 
-from __future__ import annotations
-
-import dataclasses
 import json
 from typing import Any
 
@@ -25,13 +22,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from forge_components.kubernetes.addons import (
+from forge_components.aws.eks_addons import (
     CERT_MANAGER_VERSION,
     EXTERNAL_SECRETS_VERSION,
     INGRESS_NGINX_VERSION,
     TYPE_TOKEN,
-    ClusterAddons,
-    ClusterAddonsArgs,
+    EksAddons,
+    EksAddonsArgs,
 )
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.helpers import assert_all_tagged, run_mocked
@@ -68,14 +65,14 @@ EXPECTED_RELEASES = {
 }
 
 
-def make_args(**overrides: Any) -> ClusterAddonsArgs:
-    base = ClusterAddonsArgs(
+def make_args(**overrides: Any) -> EksAddonsArgs:
+    base = EksAddonsArgs(
         oidc_provider_arn=OIDC_ARN, oidc_issuer_url=OIDC_URL, region=REGION,
         secret_arns=list(SECRET_ARNS), secret_kms_key_arns=list(KMS_KEY_ARNS), tags=TAGS)
-    return dataclasses.replace(base, **overrides)
+    return EksAddonsArgs(**{**base, **overrides})  # type: ignore[typeddict-item]
 
 
-def build(args: ClusterAddonsArgs, *, aws_provider: str | None = None) -> Recording:
+def build(args: EksAddonsArgs, *, aws_provider: str | None = None) -> Recording:
     """Run the component the way the program does: a Kubernetes provider through opts.
 
     `aws_provider` adds an explicit AWS provider: "list" passes `providers=[aws, k8s]`,
@@ -92,10 +89,11 @@ def build(args: ClusterAddonsArgs, *, aws_provider: str | None = None) -> Record
                     else pulumi.ResourceOptions.merge(
                         pulumi.ResourceOptions(providers=[explicit]),
                         pulumi.ResourceOptions(providers=[kube])))
-        addons = ClusterAddons(NAME, args, opts)
+        addons = EksAddons(NAME, args, opts)
         pulumi.export("ingress_class_name", addons.ingress_class_name)
         pulumi.export("cluster_issuer_name", addons.cluster_issuer_name)
         pulumi.export("secret_store_name", addons.secret_store_name)
+        pulumi.export("secret_store_kind", addons.secret_store_kind)
         pulumi.export("external_secrets_role_arn", addons.external_secrets_role_arn)
         pulumi.export("release_names", addons.release_names)
 
@@ -252,7 +250,7 @@ def test_policy_arns_may_be_outputs():
 
     def program() -> None:
         key = aws.kms.Key("secrets-key", description="platform secrets")
-        addons = ClusterAddons(NAME, make_args(
+        addons = EksAddons(NAME, make_args(
             secret_arns=[pulumi.Output.from_input(SECRET_ARNS[0])],
             secret_kms_key_arns=[key.arn]))
         pulumi.export("role", addons.external_secrets_role_arn)
@@ -334,6 +332,7 @@ def test_a_disabled_addon_is_absent(off):
         assert not recording.of_type(ROLE) and not recording.of_type(ROLE_POLICY)
         assert not recording.of_type(STORE_TYPE)
         assert recording.exports["secret_store_name"] is None
+        assert recording.exports["secret_store_kind"] is None
         assert recording.exports["external_secrets_role_arn"] is None
     else:
         assert len(recording.of_type(STORE_TYPE)) == 1
@@ -401,6 +400,7 @@ def test_outputs(default_run):
         "ingress_class_name": "nginx",
         "cluster_issuer_name": None,
         "secret_store_name": "aws-secrets-manager",
+        "secret_store_kind": "ClusterSecretStore",
         "external_secrets_role_arn": _role_arn(default_run),
         "release_names": {"ingress-nginx": "ingress-nginx", "cert-manager": "cert-manager",
                           "external-secrets": "external-secrets"},
@@ -411,23 +411,24 @@ def test_outputs(default_run):
 
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"acme_email": "ops@example.com", "cert_manager": False},
-     "ClusterAddonsArgs: acme_email is set but cert_manager is False; the ClusterIssuer "
+     "EksAddonsArgs: acme_email is set but cert_manager is False; the ClusterIssuer "
      "needs cert-manager's CRDs"),
     ({"acme_email": "not-an-email"},
-     "ClusterAddonsArgs: acme_email 'not-an-email' is not an e-mail address"),
+     "EksAddonsArgs: acme_email 'not-an-email' is not an e-mail address"),
     ({"secret_arns": ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:forge/*"]},
-     "ClusterAddonsArgs: secret_arns must name exact ARNs, not wildcards: "
+     "EksAddonsArgs: secret_arns must name exact ARNs, not wildcards: "
      "['arn:aws:secretsmanager:eu-west-1:123456789012:secret:forge/*']"),
     ({"secret_kms_key_arns": ["*"]},
-     "ClusterAddonsArgs: secret_kms_key_arns must name exact ARNs, not wildcards: ['*']"),
+     "EksAddonsArgs: secret_kms_key_arns must name exact ARNs, not wildcards: ['*']"),
     ({"ingress_class_name": "Nginx"},
-     "ClusterAddonsArgs: ingress_class_name 'Nginx' is not a DNS-1123 label"),
-    ({"ingress_replicas": 0}, "ClusterAddonsArgs: ingress_replicas must be at least 1, not 0"),
-    ({"timeout_seconds": 0}, "ClusterAddonsArgs: timeout_seconds must be positive, not 0"),
+     "EksAddonsArgs: ingress_class_name 'Nginx' is not a DNS-1123 label"),
+    ({"ingress_replicas": 0}, "EksAddonsArgs: ingress_replicas must be at least 1, not 0"),
+    ({"timeout_seconds": 0}, "EksAddonsArgs: timeout_seconds must be positive, not 0"),
     ({"cert_manager_version": ""},
-     "ClusterAddonsArgs: cert_manager_version is empty; pin a chart version"),
+     "EksAddonsArgs: cert_manager_version is empty; pin a chart version"),
 ])
 def test_invalid_args_are_rejected(overrides, message):
+    args = make_args(**overrides)
     with pytest.raises(ValueError) as excinfo:
-        make_args(**overrides)
+        run_mocked(lambda: EksAddons(NAME, args), region=REGION)
     assert str(excinfo.value) == message
