@@ -1,31 +1,38 @@
 """PostgreSQL on AWS: Amazon RDS, or TimescaleDB on EC2 (RDS does not offer timescaledb).
 
-`Database` creates either engine behind the same outputs (`endpoint`, `port`,
-`database_name`, `password_secret_ref`, `security_group_id`, `reader_endpoints`, `engine`), the
-names the GCP and Azure databases expose too.
+`Database` creates either engine behind the same outputs (`host`, `port`, `database_name`,
+`username`, `credentials_secret_id`, `security_group_id`, `reader_hosts`, `engine`,
+`kms_key_arn`); the first five are the contract every cloud's Database honours
+(`forge_components.contracts.DatabaseOutputs`).
 """
-
-from __future__ import annotations
 
 import dataclasses
 import importlib.resources
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from forge_components.aws.limits import MONITORING_INTERVALS, DatabaseEngine
+from forge_components.aws.ami import ubuntu_ami
+from forge_components.aws.iam import account_id, managed_policy_arn, partition, service_trust_policy
+from forge_components.aws.kms import kms_key
+from forge_components.aws.limits import (
+    BACKUP_RETENTION_DAYS,
+    MAX_READ_REPLICAS,
+    MIN_POSTGRES_MAJOR,
+    MONITORING_INTERVALS,
+    RDS_STORAGE_GB,
+    DatabaseEngine,
+)
 from forge_components.aws.security import between_members, ingress_from_groups
-from forge_components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts, physical_name
 
 COMPONENT = "forge-aws:index:Database"
 POSTGRES_PORT = 5432
-#: Canonical's AWS account, owner of the official Ubuntu AMIs.
-CANONICAL_OWNER_ID = "099720109477"
-UBUNTU_2204_AMD64_NAME = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
 #: The S3 prefix (inside the backups bucket) that WAL archives and base backups go to.
 BACKUP_PREFIX = "timescaledb"
 #: The RDS CA every instance is pinned to.
@@ -38,119 +45,179 @@ _MARKER = re.compile(r"__FORGE_[A-Z0-9_]+__")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/@+=-]*")
 
 
-
-@dataclasses.dataclass
-class DatabaseArgs:
+class DatabaseArgs(TypedDict):
     """Arguments of `Database`. Defaults are safe: private, encrypted, final snapshot kept."""
 
     vpc_id: pulumi.Input[str]
     """The VPC the database lives in. Required."""
-    subnet_ids: pulumi.Input[Sequence[str]]
+    subnet_ids: pulumi.Input[list[str]]
     """The isolated database subnets, one per AZ (timescaledb-ec2: the primary goes in the
     first, the replica in the second). Required."""
-    allowed_security_group_ids: Sequence[pulumi.Input[str]]
+    allowed_security_group_ids: list[pulumi.Input[str]]
     """The security groups admitted on 5432: the only sources, no CIDR ever. Required."""
-    engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    engine: NotRequired[DatabaseEngine]
     """Which engine runs PostgreSQL. Defaults to `DatabaseEngine.RDS_POSTGRES`."""
-    engine_major_version: int = 16
+    engine_major_version: NotRequired[int]
     """PostgreSQL major version (15 or later); only the major is pinned. Defaults to 16."""
-    database_name: str = "forge"
+    database_name: NotRequired[str]
     """The database created at launch. Defaults to "forge"."""
-    master_username: str = "forge_admin"
+    master_username: NotRequired[str]
     """The administrator's user name. Defaults to "forge_admin"."""
-    multi_az: bool = False
+    multi_az: NotRequired[bool]
     """RDS: a Multi-AZ standby; timescaledb-ec2: a streaming hot-standby replica in the second
     subnet. Defaults to False."""
-    backup_retention_days: int = 7
+    backup_retention_days: NotRequired[int]
     """Days automated backups (RDS) or pgBackRest full backups (EC2) are kept, 1-35.
     Defaults to 7."""
-    deletion_protection: bool = False
+    deletion_protection: NotRequired[bool]
     """RDS deletion protection; on EC2, termination protection of the instances.
     Defaults to False."""
-    protect: bool = False
+    protect: NotRequired[bool]
     """Pulumi `protect` on the stateful children (instances, replicas, data volumes).
     Defaults to False."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """The KMS key encrypting storage, backups and secrets; None creates a key (with rotation
-    and an alias). Defaults to None."""
-    log_min_duration_statement_ms: int = 1000
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The KMS key encrypting storage, backups and secrets; unset creates a key (with rotation,
+    an explicit key policy and an alias). Defaults to unset (a key is created)."""
+    log_min_duration_statement_ms: NotRequired[int]
     """Statements slower than this are logged (ms; -1 turns it off). Defaults to 1000."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
 
     # -- rds-postgres ---------------------------------------------------------------------
-    instance_class: str = "db.t4g.medium"
+    instance_class: NotRequired[str]
     """rds-postgres: the instance class of the primary and replicas.
     Defaults to "db.t4g.medium"."""
-    allocated_storage_gb: int = 50
-    """rds-postgres: initial gp3 storage, GiB. Defaults to 50."""
-    max_allocated_storage_gb: int = 200
-    """rds-postgres: storage autoscaling ceiling, GiB. Defaults to 200."""
-    performance_insights: bool = True
+    allocated_storage_gb: NotRequired[int]
+    """rds-postgres: initial gp3 storage, GiB (20..65536). Defaults to 50."""
+    max_allocated_storage_gb: NotRequired[int]
+    """rds-postgres: storage autoscaling ceiling, GiB (at least `allocated_storage_gb`, at
+    most 65536). Defaults to 200."""
+    performance_insights: NotRequired[bool]
     """rds-postgres: Performance Insights (KMS-encrypted, 7 days). Defaults to True."""
-    read_replica_count: int = 0
-    """rds-postgres: number of read replicas. Defaults to 0."""
-    monitoring_interval: int = 60
+    read_replica_count: NotRequired[int]
+    """rds-postgres: number of read replicas (0..5). Defaults to 0."""
+    monitoring_interval: NotRequired[int]
     """rds-postgres: Enhanced Monitoring interval in seconds (0 = off). Defaults to 60."""
-    backup_window: str = "03:00-04:00"
+    backup_window: NotRequired[str]
     """rds-postgres: daily backup window, UTC. Defaults to "03:00-04:00"."""
-    maintenance_window: str = "sun:04:30-sun:05:30"
+    maintenance_window: NotRequired[str]
     """rds-postgres: weekly maintenance window, UTC. Defaults to "sun:04:30-sun:05:30"."""
 
     # -- timescaledb-ec2 ------------------------------------------------------------------
-    instance_type: str = "t3.large"
+    instance_type: NotRequired[str]
     """timescaledb-ec2: EC2 instance type (amd64). Defaults to "t3.large"."""
-    data_volume_gb: int = 100
+    data_volume_gb: NotRequired[int]
     """timescaledb-ec2: size of each encrypted gp3 data volume, GiB. Defaults to 100."""
-    backups_bucket_name: pulumi.Input[str] | None = None
+    backups_bucket_name: NotRequired[pulumi.Input[str]]
     """timescaledb-ec2: the S3 bucket WAL archives and base backups go to (under
-    `timescaledb/`); required for that engine. Defaults to None."""
-    backups_bucket_arn: pulumi.Input[str] | None = None
+    `timescaledb/`); required for that engine. Defaults to unset."""
+    backups_bucket_arn: NotRequired[pulumi.Input[str]]
     """timescaledb-ec2: the ARN of `backups_bucket_name`, scoping the instance's IAM policy;
-    required for that engine. Defaults to None."""
-    ami_id: pulumi.Input[str] | None = None
-    """timescaledb-ec2: the AMI; None looks up the latest Ubuntu 22.04 LTS amd64 from
-    Canonical (later AMI releases do not replace running instances). Defaults to None."""
-    snapshot_retention_count: int = 7
+    required for that engine. Defaults to unset."""
+    ami_id: NotRequired[pulumi.Input[str]]
+    """timescaledb-ec2: the AMI; unset looks up the latest Ubuntu 22.04 LTS amd64 from
+    Canonical (later AMI releases do not replace running instances). Defaults to unset."""
+    snapshot_retention_count: NotRequired[int]
     """timescaledb-ec2: daily EBS snapshots of the data volumes kept by DLM. Defaults to 7."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`DatabaseArgs` with every default applied (the host passes a plain dict)."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    allowed_security_group_ids: list[pulumi.Input[str]]
+    engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    engine_major_version: int = 16
+    database_name: str = "forge"
+    master_username: str = "forge_admin"
+    multi_az: bool = False
+    backup_retention_days: int = 7
+    deletion_protection: bool = False
+    protect: bool = False
+    kms_key_arn: pulumi.Input[str] | None = None
+    log_min_duration_statement_ms: int = 1000
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    instance_class: str = "db.t4g.medium"
+    allocated_storage_gb: int = 50
+    max_allocated_storage_gb: int = 200
+    performance_insights: bool = True
+    read_replica_count: int = 0
+    monitoring_interval: int = 60
+    backup_window: str = "03:00-04:00"
+    maintenance_window: str = "sun:04:30-sun:05:30"
+    instance_type: str = "t3.large"
+    data_volume_gb: int = 100
+    backups_bucket_name: pulumi.Input[str] | None = None
+    backups_bucket_arn: pulumi.Input[str] | None = None
+    ami_id: pulumi.Input[str] | None = None
+    snapshot_retention_count: int = 7
+
+
+def _fail(message: str) -> ValueError:
+    return ValueError(f"Database: {message}")
+
+
+def _settings(args: DatabaseArgs) -> _Settings:
+    """The args with defaults applied, checked against the limits of `aws/limits.py`.
+
+    Pure (no Pulumi calls). Raises ValueError naming the component, the field and what is
+    allowed, for the first problem found.
+    """
+    s = _Settings(**args)
+    try:
+        engine = DatabaseEngine(s.engine)
+    except ValueError:
+        raise _fail(f"engine {s.engine!r} is not one of "
+                    f"{[e.value for e in DatabaseEngine]}") from None
+    if s.engine_major_version < MIN_POSTGRES_MAJOR:
+        raise _fail(f"engine_major_version must be {MIN_POSTGRES_MAJOR} or later, got "
+                    f"{s.engine_major_version}")
+    low, high = BACKUP_RETENTION_DAYS
+    if not low <= s.backup_retention_days <= high:
+        raise _fail(f"backup_retention_days must be between {low} and {high}, got "
+                    f"{s.backup_retention_days}")
+    if engine is DatabaseEngine.TIMESCALEDB_EC2:
+        if s.backups_bucket_name is None or s.backups_bucket_arn is None:
+            raise _fail(
+                "engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
+                "(WAL archives and base backups go to that bucket)")
+        if s.read_replica_count:
+            raise _fail(
+                "read_replica_count applies to engine 'rds-postgres' only; "
+                "engine 'timescaledb-ec2' gets its streaming replica from multi_az")
+        if s.snapshot_retention_count < 1:
+            raise _fail("snapshot_retention_count must be at least 1, got "
+                        f"{s.snapshot_retention_count}")
+        if s.multi_az and isinstance(s.subnet_ids, list | tuple) and len(s.subnet_ids) < 2:
+            raise _fail("multi_az on engine 'timescaledb-ec2' needs two subnet_ids "
+                        "(the replica goes in the second)")
+    else:
+        if not 0 <= s.read_replica_count <= MAX_READ_REPLICAS:
+            raise _fail(f"read_replica_count must be between 0 and {MAX_READ_REPLICAS}, got "
+                        f"{s.read_replica_count}")
+        if s.monitoring_interval not in MONITORING_INTERVALS:
+            raise _fail(f"monitoring_interval must be one of {list(MONITORING_INTERVALS)}, "
+                        f"got {s.monitoring_interval}")
+        low, high = RDS_STORAGE_GB
+        for field in ("allocated_storage_gb", "max_allocated_storage_gb"):
+            value = getattr(s, field)
+            if not low <= value <= high:
+                raise _fail(f"{field} must be between {low} and {high} GiB, got {value}")
+        if s.max_allocated_storage_gb < s.allocated_storage_gb:
+            raise _fail(f"max_allocated_storage_gb ({s.max_allocated_storage_gb}) must not be "
+                        f"below allocated_storage_gb ({s.allocated_storage_gb})")
+    return dataclasses.replace(s, engine=engine)
 
 
 def validate_database_args(args: DatabaseArgs) -> None:
     """Check the args are consistent with each other; raise ValueError naming the fields.
 
-    Pure (no Pulumi calls): the stack configuration runs its own validation; this only
-    rejects combinations the component cannot build.
+    Pure (no Pulumi calls): the stack configuration runs its own validation with the same
+    limits; this rejects what the component cannot build.
     """
-    engine = DatabaseEngine(args.engine)
-    if args.engine_major_version < 15:
-        raise ValueError(
-            f"engine_major_version must be 15 or later, got {args.engine_major_version}")
-    if not 1 <= args.backup_retention_days <= 35:
-        raise ValueError(
-            f"backup_retention_days must be between 1 and 35, got {args.backup_retention_days}")
-    if engine is DatabaseEngine.TIMESCALEDB_EC2:
-        if args.backups_bucket_name is None or args.backups_bucket_arn is None:
-            raise ValueError(
-                "engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
-                "(WAL archives and base backups go to that bucket)")
-        if args.read_replica_count:
-            raise ValueError(
-                "read_replica_count applies to engine 'rds-postgres' only; "
-                "engine 'timescaledb-ec2' gets its streaming replica from multi_az")
-        if args.snapshot_retention_count < 1:
-            raise ValueError("snapshot_retention_count must be at least 1")
-        if args.multi_az and isinstance(args.subnet_ids, list | tuple) and len(
-                args.subnet_ids) < 2:
-            raise ValueError("multi_az on engine 'timescaledb-ec2' needs two subnet_ids "
-                             "(the replica goes in the second)")
-    else:
-        if args.read_replica_count < 0:
-            raise ValueError("read_replica_count must not be negative")
-        if args.monitoring_interval not in MONITORING_INTERVALS:
-            raise ValueError(f"monitoring_interval must be one of {MONITORING_INTERVALS}, "
-                             f"got {args.monitoring_interval}")
-        if args.max_allocated_storage_gb < args.allocated_storage_gb:
-            raise ValueError("max_allocated_storage_gb must not be below allocated_storage_gb")
+    _settings(args)
 
 
 def render_user_data(values: Mapping[str, str | int]) -> str:
@@ -188,107 +255,106 @@ class Database(pulumi.ComponentResource):
     shell access through SSM only, and with `multi_az` a streaming hot standby in another AZ.
     """
 
-    endpoint: pulumi.Output[str]
+    host: pulumi.Output[str]
     """The primary's host name (RDS) or private address (EC2)."""
     port: pulumi.Output[int]
     """The PostgreSQL port, 5432."""
     database_name: pulumi.Output[str]
     """The database created at launch."""
-    password_secret_ref: pulumi.Output[str]
+    username: pulumi.Output[str]
+    """The administrator's user name (the `username` field of the credentials secret)."""
+    credentials_secret_id: pulumi.Output[str]
     """ARN of the Secrets Manager secret holding JSON `{"username", "password"}`."""
     security_group_id: pulumi.Output[str]
     """The database's security group (5432 from the allowed groups only)."""
-    reader_endpoints: pulumi.Output[list[str]]
+    reader_hosts: pulumi.Output[list[str]]
     """The read replicas' (or the hot standby's) addresses; empty when there are none."""
-    engine: str
+    engine: pulumi.Output[str]
     """The engine: "rds-postgres" or "timescaledb-ec2"."""
+    kms_key_arn: pulumi.Output[str]
+    """The KMS key encrypting storage, backups and the credentials secret."""
 
     def __init__(self, name: str, args: DatabaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT, name, None, opts)
-        validate_database_args(args)
+        settings = _settings(args)
+        self._args = settings
         self._name = name
-        self._args = args
-        self.engine = DatabaseEngine(args.engine).value
+        self._engine = settings.engine
 
-        self.kms_key_arn: pulumi.Output[str] = self._kms_key()
-        self.security_group = aws.ec2.SecurityGroup(
+        self._kms_key: aws.kms.Key | None = None
+        self._primary: aws.rds.Instance | aws.ec2.Instance
+        self.kms_key_arn = self._key_arn()
+        self._security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            vpc_id=args.vpc_id,
+            vpc_id=settings.vpc_id,
             description=f"PostgreSQL {name}: 5432 from the allowed security groups only",
             tags=self._tags(f"{name}-sg"),
             opts=child_opts(self),
         )
         ingress_from_groups(
-            self, f"{name}-ingress", security_group_id=self.security_group.id,
-            sources=args.allowed_security_group_ids, port=POSTGRES_PORT,
+            self, f"{name}-ingress", security_group_id=self._security_group.id,
+            sources=settings.allowed_security_group_ids, port=POSTGRES_PORT,
             description="PostgreSQL from an allowed security group", tags=self._tags)
 
-        if self.engine == DatabaseEngine.RDS_POSTGRES:
+        if self._engine is DatabaseEngine.RDS_POSTGRES:
             self._rds()
         else:
             self._timescaledb_ec2()
 
-        self.database_name = pulumi.Output.from_input(args.database_name)
-        self.security_group_id = self.security_group.id
+        self.engine = pulumi.Output.from_input(self._engine.value)
+        self.database_name = pulumi.Output.from_input(settings.database_name)
+        self.username = pulumi.Output.from_input(settings.master_username)
+        self.security_group_id = self._security_group.id
         self.register_outputs({
-            "endpoint": self.endpoint,
+            "host": self.host,
             "port": self.port,
             "database_name": self.database_name,
-            "password_secret_ref": self.password_secret_ref,
+            "username": self.username,
+            "credentials_secret_id": self.credentials_secret_id,
             "security_group_id": self.security_group_id,
-            "reader_endpoints": self.reader_endpoints,
+            "reader_hosts": self.reader_hosts,
             "engine": self.engine,
+            "kms_key_arn": self.kms_key_arn,
         })
 
     # -- shared -----------------------------------------------------------------------------
 
-    def _tags(self, child_name: str, specific: Mapping[str, str] | None = None) -> dict[str, str]:
+    def _tags(self, child_name: str, specific: dict[str, str] | None = None) -> dict[str, str]:
         return resource_tags(child_name, COMPONENT, self._args.tags, specific)
 
-    def _kms_key(self) -> pulumi.Output[str]:
+    def _key_arn(self) -> pulumi.Output[str]:
         """The key given, or a new one with rotation and an alias (bring-your-own / create)."""
         if self._args.kms_key_arn is not None:
-            self.kms_key: aws.kms.Key | None = None
             return pulumi.Output.from_input(self._args.kms_key_arn)
         name = self._name
-        self.kms_key = aws.kms.Key(
-            f"{name}-key",
+        self._kms_key = kms_key(
+            self, f"{name}-key",
             description=f"forge {name}: database storage, backups and secrets",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             tags=self._tags(f"{name}-key"),
-            opts=child_opts(self),
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=f"alias/{physical_name(name, 'database', 200)}",
-            target_key_id=self.kms_key.key_id,
-            opts=child_opts(self),
-        )
-        return self.kms_key.arn
+            alias=physical_name(name, "database", 200))
+        return self._kms_key.arn
 
-    def _partition(self) -> pulumi.Output[str]:
-        return aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+    def _service_role(self, child_name: str, service: str, managed_policy: str, *,
+                      source_account: bool = False) -> aws.iam.Role:
+        """A role `service` assumes, with one AWS-managed policy attached.
 
-    def _service_role(self, child_name: str, service: str, managed_policy: str) -> aws.iam.Role:
-        """A role `service` assumes, with one AWS-managed policy attached."""
+        `source_account` pins the trust to this account (`aws:SourceAccount`), for the
+        services `forge_components.aws.iam` lists as supporting it.
+        """
+        trust = service_trust_policy(
+            service, account_id=account_id(self) if source_account else None)
         role = aws.iam.Role(
             child_name,
             description=f"forge {self._name}: {service}",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": service}}],
-            }),
+            assume_role_policy=trust,
             tags=self._tags(child_name),
             opts=child_opts(self),
         )
         aws.iam.RolePolicyAttachment(
             f"{child_name}-policy",
             role=role.name,
-            policy_arn=pulumi.Output.concat("arn:", self._partition(), ":iam::aws:policy/",
-                                            managed_policy),
+            policy_arn=managed_policy_arn(partition(self), managed_policy),
             opts=child_opts(self),
         )
         return role
@@ -329,7 +395,7 @@ class Database(pulumi.ComponentResource):
         if args.monitoring_interval:
             monitoring_role = self._service_role(
                 f"{name}-monitoring", "monitoring.rds.amazonaws.com",
-                "service-role/AmazonRDSEnhancedMonitoringRole")
+                "service-role/AmazonRDSEnhancedMonitoringRole", source_account=True)
         identifier = physical_name(name, "", 63)
         # A final snapshot name must be unique: a random suffix, renewed with the identifier.
         snapshot_suffix = random.RandomId(
@@ -340,7 +406,7 @@ class Database(pulumi.ComponentResource):
             "storage_encrypted": True,
             "kms_key_id": self.kms_key_arn,
             "publicly_accessible": False,
-            "vpc_security_group_ids": [self.security_group.id],
+            "vpc_security_group_ids": [self._security_group.id],
             "parameter_group_name": parameter_group.name,
             "port": POSTGRES_PORT,
             "auto_minor_version_upgrade": True,
@@ -397,12 +463,12 @@ class Database(pulumi.ComponentResource):
             )
             for i in range(args.read_replica_count)
         ]
-        self.primary = primary
-        self.replicas = replicas
-        self.endpoint = primary.address
+        self._primary = primary
+        self._replicas = replicas
+        self.host = primary.address
         self.port = primary.port
-        self.password_secret_ref = primary.master_user_secrets.apply(_first_secret_arn)
-        self.reader_endpoints = (
+        self.credentials_secret_id = primary.master_user_secrets.apply(_first_secret_arn)
+        self.reader_hosts = (
             pulumi.Output.all(*[r.address for r in replicas]).apply(list)
             if replicas else pulumi.Output.from_input([]))
 
@@ -410,8 +476,8 @@ class Database(pulumi.ComponentResource):
 
     def _timescaledb_ec2(self) -> None:
         args, name = self._args, self._name
-        partition = self._partition()
-        sg = self.security_group
+        partition_name = partition(self)
+        sg = self._security_group
         # Outbound: package repositories (HTTP/HTTPS), S3, Secrets Manager and SSM (HTTPS).
         for port in (80, 443):
             aws.vpc.SecurityGroupEgressRule(
@@ -465,22 +531,18 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-instance",
             description=f"forge {name}: TimescaleDB instances",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "ec2.amazonaws.com"}}],
-            }),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             tags=self._tags(f"{name}-instance"),
             opts=child_opts(self),
         )
         aws.iam.RolePolicyAttachment(
             f"{name}-instance-ssm",
             role=role.name,
-            policy_arn=pulumi.Output.concat(
-                "arn:", partition, ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            policy_arn=managed_policy_arn(partition_name, "AmazonSSMManagedInstanceCore"),
             opts=child_opts(self),
         )
-        bucket_arn = pulumi.Output.from_input(args.backups_bucket_arn)
+        # Not None: _settings refuses this engine without a backups bucket.
+        bucket_arn = pulumi.Output.from_input(cast(pulumi.Input[str], args.backups_bucket_arn))
         aws.iam.RolePolicy(
             f"{name}-instance",
             role=role.name,
@@ -513,16 +575,7 @@ class Database(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-        ami = args.ami_id if args.ami_id is not None else aws.ec2.get_ami_output(
-            owners=[CANONICAL_OWNER_ID],
-            most_recent=True,
-            filters=[
-                aws.ec2.GetAmiFilterArgs(name="name", values=[UBUNTU_2204_AMD64_NAME]),
-                aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
-                aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"]),
-            ],
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        ).id
+        ami = args.ami_id if args.ami_id is not None else ubuntu_ami(self)
         subnets = pulumi.Output.from_input(args.subnet_ids)
         values = {
             "pg_major": args.engine_major_version,
@@ -535,14 +588,14 @@ class Database(pulumi.ComponentResource):
         }
         primary = self._node("primary", subnets.apply(lambda ids: _subnet_at(ids, 0)), ami,
                              profile, values, primary_host="")
-        self.primary = primary
-        self.replica = None
-        reader_endpoints: pulumi.Output[list[str]] = pulumi.Output.from_input([])
+        self._primary = primary
+        self._replica: aws.ec2.Instance | None = None
+        reader_hosts: pulumi.Output[list[str]] = pulumi.Output.from_input([])
         if args.multi_az:
-            self.replica = self._node(
+            self._replica = self._node(
                 "replica", subnets.apply(lambda ids: _subnet_at(ids, 1)), ami, profile, values,
                 primary_host=primary.private_ip)
-            reader_endpoints = self.replica.private_ip.apply(lambda ip: [ip])
+            reader_hosts = self._replica.private_ip.apply(lambda ip: [ip])
 
         dlm_role = self._service_role(
             f"{name}-dlm", "dlm.amazonaws.com", "service-role/AWSDataLifecycleManagerServiceRole")
@@ -568,10 +621,10 @@ class Database(pulumi.ComponentResource):
             opts=child_opts(self),
         )
 
-        self.endpoint = primary.private_ip
+        self.host = primary.private_ip
         self.port = pulumi.Output.from_input(POSTGRES_PORT)
-        self.password_secret_ref = secret.arn
-        self.reader_endpoints = reader_endpoints
+        self.credentials_secret_id = secret.arn
+        self.reader_hosts = reader_hosts
 
     def _node(self, role: str, subnet_id: pulumi.Output[str], ami: pulumi.Input[str],
               profile: aws.iam.InstanceProfile, values: Mapping[str, pulumi.Input[Any]],
@@ -599,7 +652,7 @@ class Database(pulumi.ComponentResource):
             ami=ami,
             instance_type=args.instance_type,
             subnet_id=subnet_id,
-            vpc_security_group_ids=[self.security_group.id],
+            vpc_security_group_ids=[self._security_group.id],
             iam_instance_profile=profile.name,
             associate_public_ip_address=False,
             disable_api_termination=args.deletion_protection,

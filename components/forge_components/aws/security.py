@@ -4,8 +4,6 @@ The data services (database, cache, brokers) admit traffic only from named secur
 never from a CIDR; this is the one place that rule is written.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 
 import pulumi
@@ -45,12 +43,14 @@ def between_members(parent: pulumi.Resource, *, ingress_name: str, egress_name: 
                     ) -> tuple[aws.vpc.SecurityGroupIngressRule, aws.vpc.SecurityGroupEgressRule]:
     """TCP `port` open between the members of one security group, in both directions
     (replication, cluster RPC): the group references itself, no CIDR."""
-    common = {"security_group_id": security_group_id,
-              "referenced_security_group_id": security_group_id,
-              "ip_protocol": "tcp", "from_port": port, "to_port": port,
-              "description": description}
     ingress = aws.vpc.SecurityGroupIngressRule(
-        ingress_name, tags=tags(ingress_name), opts=child_opts(parent), **common)
+        ingress_name, security_group_id=security_group_id,
+        referenced_security_group_id=security_group_id, ip_protocol="tcp", from_port=port,
+        to_port=port, description=description, tags=tags(ingress_name),
+        opts=child_opts(parent))
     egress = aws.vpc.SecurityGroupEgressRule(
-        egress_name, tags=tags(egress_name), opts=child_opts(parent), **common)
+        egress_name, security_group_id=security_group_id,
+        referenced_security_group_id=security_group_id, ip_protocol="tcp", from_port=port,
+        to_port=port, description=description, tags=tags(egress_name),
+        opts=child_opts(parent))
     return ingress, egress

@@ -5,8 +5,6 @@ availability, parameter values), or that the TimescaleDB boot script works on a 
 instance; only that the program asks for what it should.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any
@@ -14,9 +12,9 @@ from typing import Any
 import pulumi
 import pytest
 
+from forge_components.aws.ami import CANONICAL_OWNER_ID
 from forge_components.aws.database import (
     BACKUP_PREFIX,
-    CANONICAL_OWNER_ID,
     SNAPSHOT_TAG,
     Database,
     DatabaseArgs,
@@ -24,8 +22,10 @@ from forge_components.aws.database import (
     render_user_data,
     validate_database_args,
 )
+from forge_components.contracts import DatabaseOutputs
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 APP_SG = "sg-0a11a11a11a11a11a"
@@ -40,8 +40,8 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 KMS_KEY = "aws:kms/key:Key"
 VOLUME = "aws:ebs/volume:Volume"
-OUTPUT_NAMES = {"endpoint", "port", "database_name", "password_secret_ref",
-                "security_group_id", "reader_endpoints", "engine"}
+OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
+                "security_group_id", "reader_hosts", "engine", "kms_key_arn"}
 
 
 def _args(**overrides: Any) -> DatabaseArgs:
@@ -56,9 +56,8 @@ def build(**overrides: Any) -> Recording:
     """Run one Database named "db" and export its outputs under their own names."""
     def program() -> None:
         db = Database("db", _args(**overrides))
-        for key in OUTPUT_NAMES - {"engine"}:
+        for key in OUTPUT_NAMES:
             pulumi.export(key, getattr(db, key))
-        pulumi.export("engine", db.engine)
     return run_mocked(program)
 
 
@@ -122,9 +121,9 @@ def test_rds_master_password_is_managed_by_rds_in_secrets_manager():
     assert "password" not in db.inputs and "passwordWo" not in db.inputs, db.urn
     assert not rec.of_type("random:index/randomPassword:RandomPassword")
     assert not rec.of_type("aws:secretsmanager/secret:Secret")
-    assert rec.exports["password_secret_ref"] == (
+    assert rec.exports["credentials_secret_id"] == (
         db.outputs["masterUserSecrets"][0]["secretArn"])
-    assert rec.exports["password_secret_ref"].startswith("arn:aws:secretsmanager:")
+    assert rec.exports["credentials_secret_id"].startswith("arn:aws:secretsmanager:")
 
 
 @pytest.mark.parametrize("multi_az", [False, True])
@@ -222,7 +221,7 @@ def test_rds_read_replicas(count):
         for absent in ("username", "password", "manageMasterUserPassword", "dbName"):
             assert absent not in inputs, f"{replica.urn} sets {absent}"
         assert source.urn in replica.dependencies, replica.urn
-    assert rec.exports["reader_endpoints"] == [r.outputs["address"] for r in replicas]
+    assert rec.exports["reader_hosts"] == [r.outputs["address"] for r in replicas]
 
 
 def test_rds_enhanced_monitoring_role_is_assumable_by_rds_monitoring_only():
@@ -389,7 +388,7 @@ def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_p
     assert len(generated) == 2
     assert version.inputs["secretId"] == secret.resource_id, version.urn
     assert secret.inputs["kmsKeyId"] == key_arn(rec), secret.urn
-    assert rec.exports["password_secret_ref"] == secret.outputs["arn"]
+    assert rec.exports["credentials_secret_id"] == secret.outputs["arn"]
 
 
 @pytest.mark.parametrize("multi_az", [False, True])
@@ -410,11 +409,11 @@ def test_ec2_replica_exists_only_with_multi_az_in_the_second_subnet(multi_az):
         assert 'ROLE="replica"' in script, replica.urn
         assert f'PRIMARY_HOST="{first.outputs["privateIp"]}"' in script, replica.urn
         assert "pg_basebackup" in script, replica.urn
-        assert rec.exports["reader_endpoints"] == [replica.outputs["privateIp"]]
+        assert rec.exports["reader_hosts"] == [replica.outputs["privateIp"]]
         assert self_rules[0].inputs["fromPort"] == self_rules[0].inputs["toPort"] == 5432
     else:
-        assert rec.exports["reader_endpoints"] == []
-    assert rec.exports["endpoint"] == first.outputs["privateIp"]
+        assert rec.exports["reader_hosts"] == []
+    assert rec.exports["host"] == first.outputs["privateIp"]
 
 
 def test_ec2_security_group_admits_only_the_allowed_groups_and_itself():
@@ -516,26 +515,43 @@ def test_both_engines_expose_the_same_outputs(engine, registered_outputs):
     assert rec.exports["engine"] == engine.value
     assert rec.exports["port"] == 5432
     assert rec.exports["database_name"] == "forge"
-    assert rec.exports["endpoint"]
-    assert rec.exports["password_secret_ref"].startswith("arn:aws:secretsmanager:")
+    assert rec.exports["host"]
+    assert rec.exports["credentials_secret_id"].startswith("arn:aws:secretsmanager:")
 
 
 # -- pure validation ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"engine_major_version": 14}, "engine_major_version must be 15 or later, got 14"),
-    ({"backup_retention_days": 0}, "backup_retention_days must be between 1 and 35, got 0"),
-    ({"monitoring_interval": 7}, "monitoring_interval must be one of (0, 1, 5, 10, 15, 30, "
-                                 "60), got 7"),
+    ({"engine_major_version": 14},
+     "Database: engine_major_version must be 15 or later, got 14"),
+    ({"backup_retention_days": 0},
+     "Database: backup_retention_days must be between 1 and 35, got 0"),
+    ({"backup_retention_days": 36},
+     "Database: backup_retention_days must be between 1 and 35, got 36"),
+    ({"monitoring_interval": 7}, "Database: monitoring_interval must be one of [0, 1, 5, 10, "
+                                 "15, 30, 60], got 7"),
+    ({"read_replica_count": 6}, "Database: read_replica_count must be between 0 and 5, got 6"),
+    ({"read_replica_count": -1},
+     "Database: read_replica_count must be between 0 and 5, got -1"),
+    ({"allocated_storage_gb": 10},
+     "Database: allocated_storage_gb must be between 20 and 65536 GiB, got 10"),
+    ({"max_allocated_storage_gb": 70000},
+     "Database: max_allocated_storage_gb must be between 20 and 65536 GiB, got 70000"),
+    ({"allocated_storage_gb": 100, "max_allocated_storage_gb": 50},
+     "Database: max_allocated_storage_gb (50) must not be below allocated_storage_gb (100)"),
+    ({"engine": "mysql"},
+     "Database: engine 'mysql' is not one of ['rds-postgres', 'timescaledb-ec2']"),
     ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "backups_bucket_arn": None},
-     "engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
+     "Database: engine 'timescaledb-ec2' requires backups_bucket_name and backups_bucket_arn "
      "(WAL archives and base backups go to that bucket)"),
     ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "read_replica_count": 1},
-     "read_replica_count applies to engine 'rds-postgres' only; engine 'timescaledb-ec2' "
-     "gets its streaming replica from multi_az"),
+     "Database: read_replica_count applies to engine 'rds-postgres' only; engine "
+     "'timescaledb-ec2' gets its streaming replica from multi_az"),
+    ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "snapshot_retention_count": 0},
+     "Database: snapshot_retention_count must be at least 1, got 0"),
     ({"engine": DatabaseEngine.TIMESCALEDB_EC2, "multi_az": True, "subnet_ids": ["subnet-1"]},
-     "multi_az on engine 'timescaledb-ec2' needs two subnet_ids (the replica goes in the "
-     "second)"),
+     "Database: multi_az on engine 'timescaledb-ec2' needs two subnet_ids (the replica goes "
+     "in the second)"),
 ])
 def test_validation_messages(overrides, message):
     with pytest.raises(ValueError) as raised:
@@ -553,3 +569,42 @@ def test_user_data_refuses_values_that_could_escape_the_script():
         render_user_data({"db_name": 'forge"; rm -rf /'})
     with pytest.raises(ValueError, match="markers left unfilled"):
         render_user_data({"role": "primary"})
+
+
+def test_schema_and_contract():
+    assert_component_schema(Database, DatabaseOutputs, OUTPUT_NAMES)
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_username_is_the_master_user_of_the_credentials(engine):
+    rec = build(engine=engine, master_username="owner")
+    assert rec.exports["username"] == "owner"
+    assert rec.exports["kms_key_arn"] == key_arn(rec)
+
+
+def test_monitoring_role_trusts_rds_monitoring_of_this_account_only():
+    role = build().one("aws:iam/role:Role", "db-monitoring")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}, role.urn
+
+
+def test_ec2_and_dlm_roles_trust_their_service_without_a_condition():
+    rec = ec2()
+    for name, service in (("db-instance", "ec2.amazonaws.com"), ("db-dlm", "dlm.amazonaws.com")):
+        role = rec.one("aws:iam/role:Role", name)
+        assert json.loads(role.inputs["assumeRolePolicy"]) == {
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": service},
+                "Action": "sts:AssumeRole"}]}, role.urn
+
+
+def test_own_kms_key_has_the_explicit_account_policy():
+    key = build().one(KMS_KEY)
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    assert json.loads(key.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+        "Resource": "*"}]}, key.urn
