@@ -30,6 +30,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from forge_components.aws.iam import irsa_trust_policy, service_trust_policy
+from forge_components.aws.kms import kms_key
 from forge_components.aws.limits import CapacityType
 from forge_components.aws.tags import resource_tags
 from forge_components.common import child_opts, physical_name
@@ -270,10 +271,9 @@ class EksCompute(pulumi.ComponentResource):
         self._kms_key: aws.kms.Key | None = None
         if cfg.kms_key_arn is None:
             key_name = f"{name}-secrets-key"
-            self._kms_key = aws.kms.Key(
-                key_name, description=f"Kubernetes secrets encryption of {cluster_name}",
-                enable_key_rotation=True, deletion_window_in_days=30,
-                tags=tagged(key_name), opts=child_opts(self))
+            self._kms_key = kms_key(
+                self, key_name, description=f"Kubernetes secrets encryption of {cluster_name}",
+                tags=tagged(key_name))
             kms_key_arn: pulumi.Input[str] = self._kms_key.arn
         else:
             kms_key_arn = cfg.kms_key_arn

@@ -189,6 +189,12 @@ def test_secrets_are_encrypted_with_a_rotating_key(default_run):
     recording, _ = default_run
     key = recording.one(KEY)
     assert key.inputs["enableKeyRotation"] is True, key.urn
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    # The explicit key policy is AWS's default one: the account administers it through IAM.
+    assert json.loads(key.inputs["policy"])["Statement"] == [{
+        "Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+        "Resource": "*"}], key.urn
     cluster = recording.one(CLUSTER)
     assert cluster.inputs["encryptionConfig"] == {
         "provider": {"keyArn": key.outputs["arn"]}, "resources": ["secrets"]}, cluster.urn
