@@ -675,6 +675,8 @@ def load_from_pulumi() -> StackConfig:
     import pulumi
     from pulumi.runtime import config as runtime_config
 
+    from forge_infra.sdk_internals import CONFIG_SECRET_KEYS
+
     stack = pulumi.get_stack()
     # The language host hands config over in PULUMI_CONFIG, or sets it in-process
     # (set_all_config, as the Automation API does); read both, in-process winning, like
@@ -687,6 +689,6 @@ def load_from_pulumi() -> StackConfig:
         except json.JSONDecodeError:
             values[full_key] = text
     secret_keys = (set(runtime_config.get_config_secret_keys_env())
-                   | set(runtime_config._SECRET_KEYS.get()))
+                   | set(CONFIG_SECRET_KEYS.get()))
     return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml",
                                secret_keys=secret_keys)
