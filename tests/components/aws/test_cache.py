@@ -4,8 +4,6 @@ What these tests do not prove: that ElastiCache accepts the node type or engine 
 region, or that clients connect; only that the program asks for what it should.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 
@@ -20,8 +18,10 @@ from forge_components.aws.cache import (
     cache_engine_version,
     validate_cache_args,
 )
+from forge_components.contracts import CacheOutputs
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 APP_SG = "sg-0a11a11a11a11a11a"
@@ -29,8 +29,7 @@ WORKER_SG = "sg-0b22b22b22b22b22b"
 SUBNETS = ["subnet-0pr1", "subnet-0pr2"]
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-OUTPUT_NAMES = {"endpoint", "reader_endpoint", "port", "auth_token_secret_ref",
-                "security_group_id"}
+OUTPUT_NAMES = {"host", "reader_host", "port", "auth_token_secret_id", "security_group_id"}
 
 
 def _args(**overrides: Any) -> CacheArgs:
@@ -90,7 +89,7 @@ def test_auth_token_is_a_secret_kept_in_secrets_manager_only():
     assert version.inputs["secretString"] == SECRET_MASK, version.urn
     assert version.property_dependencies["secretString"] == [password.urn], version.urn
     assert version.inputs["secretId"] == secret.resource_id, version.urn
-    assert rec.exports["auth_token_secret_ref"] == secret.outputs["arn"]
+    assert rec.exports["auth_token_secret_id"] == secret.outputs["arn"]
 
 
 def test_auth_token_alphabet_is_one_elasticache_accepts():
@@ -187,8 +186,8 @@ def test_outputs(monkeypatch):
     rec = build()
     assert seen == {"forge-aws:index:Cache": OUTPUT_NAMES}
     g = group(rec)
-    assert rec.exports["endpoint"] == g.outputs["primaryEndpointAddress"]
-    assert rec.exports["reader_endpoint"] == g.outputs["readerEndpointAddress"]
+    assert rec.exports["host"] == g.outputs["primaryEndpointAddress"]
+    assert rec.exports["reader_host"] == g.outputs["readerEndpointAddress"]
     assert rec.exports["port"] == 6379
 
 
@@ -213,10 +212,21 @@ def test_children_are_parented_tagged_and_named_stably():
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"num_nodes": 0}, "num_nodes must be between 1 and 6, got 0"),
-    ({"snapshot_retention_days": 36}, "snapshot_retention_days must be between 0 and 35, got 36"),
+    ({"num_nodes": 0}, "Cache: num_nodes must be between 1 and 6, got 0"),
+    ({"num_nodes": 7}, "Cache: num_nodes must be between 1 and 6, got 7"),
+    ({"snapshot_retention_days": 36},
+     "Cache: snapshot_retention_days must be between 0 and 35, got 36"),
+    ({"log_retention_days": 45}, "Cache: log_retention_days=45 is not a CloudWatch retention "
+                                 "period; use one of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, "
+                                 "180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, "
+                                 "3653]"),
+    ({"engine": "memcached"}, "Cache: engine 'memcached' is not one of ['redis', 'valkey']"),
 ])
 def test_validation_messages(overrides, message):
     with pytest.raises(ValueError) as raised:
         validate_cache_args(_args(**overrides))
     assert str(raised.value) == message
+
+
+def test_schema_and_contract():
+    assert_component_schema(Cache, CacheOutputs, OUTPUT_NAMES)
