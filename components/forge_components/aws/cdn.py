@@ -21,7 +21,9 @@ distribution.
 """
 
 import dataclasses
+import functools
 import re
+from collections.abc import Callable, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -158,6 +160,13 @@ def _validate(args: CdnArgs) -> tuple[_Settings, list[str]]:
     return cfg, names
 
 
+def _validation_option(
+        options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
+        domain: str) -> aws.acm.outputs.CertificateDomainValidationOption:
+    """The DNS validation record ACM asks for `domain`."""
+    return next(o for o in options if o.domain_name == domain)
+
+
 def _slug(domain: str) -> str:
     """A resource-name-friendly form of a host name."""
     return domain.replace("*", "wildcard")
@@ -197,6 +206,10 @@ class Cdn(pulumi.ComponentResource):
         # The grant names the bucket (created by PrivateBucket) and the distribution (created
         # after it, since it reads from the bucket): both reach the single bucket policy through
         # deferred outputs, resolved below, so the policy waits for (and depends on) both.
+        bucket_arn: pulumi.Output[str]
+        distribution_arn: pulumi.Output[str]
+        resolve_bucket_arn: Callable[[pulumi.Output[str]], None]
+        resolve_distribution_arn: Callable[[pulumi.Output[str]], None]
         bucket_arn, resolve_bucket_arn = pulumi.deferred_output()
         distribution_arn, resolve_distribution_arn = pulumi.deferred_output()
         oac_read = {
@@ -239,13 +252,13 @@ class Cdn(pulumi.ComponentResource):
         validation_records = []
         for domain in names:
             option = certificate.domain_validation_options.apply(
-                lambda options, d=domain: next(o for o in options if o.domain_name == d))
+                functools.partial(_validation_option, domain=domain))
             validation_records.append(aws.route53.Record(
                 f"{name}-validation-{_slug(domain)}",
                 zone_id=cfg.hosted_zone_id,
-                name=option.apply(lambda o: o.resource_record_name),
-                type=option.apply(lambda o: o.resource_record_type),
-                records=[option.apply(lambda o: o.resource_record_value)],
+                name=option.apply(lambda o: o.resource_record_name or ""),
+                type=option.apply(lambda o: o.resource_record_type or ""),
+                records=[option.apply(lambda o: o.resource_record_value or "")],
                 ttl=300,
                 opts=child_opts(self)))
         validation = aws.acm.CertificateValidation(

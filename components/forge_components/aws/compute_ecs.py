@@ -25,7 +25,9 @@ with no `public_host` gets no target group and no ingress from the ALB.
 """
 
 import dataclasses
+import functools
 import re
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -266,6 +268,13 @@ def secret_value_from(arn: pulumi.Input[str], key: str | None) -> pulumi.Input[s
     return pulumi.Output.concat(arn, ":", key, "::")
 
 
+def _validation_option(
+        options: Sequence[aws.acm.outputs.CertificateDomainValidationOption],
+        domain: str) -> aws.acm.outputs.CertificateDomainValidationOption:
+    """The DNS validation record ACM asks for `domain`."""
+    return next(o for o in options if o.domain_name == domain)
+
+
 def _distinct(values: list[pulumi.Input[str]]) -> list[pulumi.Input[str]]:
     """Values in first-seen order without duplicates: equal strings, or the same Output."""
     result: list[pulumi.Input[str]] = []
@@ -393,7 +402,7 @@ class EcsCompute(pulumi.ComponentResource):
             records = []
             for i, domain in enumerate([cfg.domain_name, *sans]):
                 option = cert.domain_validation_options.apply(
-                    lambda options, d=domain: next(o for o in options if o.domain_name == d))
+                    functools.partial(_validation_option, domain=domain))
                 records.append(aws.route53.Record(
                     f"{name}-cert-validation-{i + 1}", zone_id=cfg.hosted_zone_id,
                     name=option.resource_record_name, type=option.resource_record_type,
@@ -459,7 +468,7 @@ class EcsCompute(pulumi.ComponentResource):
         for i, spec in enumerate(ruled):
             conditions = [aws.lb.ListenerRuleConditionArgs(
                 host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(
-                    values=[spec.public_host]))]
+                    values=[spec.public_host or cfg.domain_name]))]
             patterns = path_patterns(spec.public_path)
             if patterns:
                 conditions.append(aws.lb.ListenerRuleConditionArgs(

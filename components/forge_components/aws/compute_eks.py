@@ -23,6 +23,7 @@
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -185,6 +186,15 @@ class _Settings:
             raise ValueError("EksComputeArgs: node_instance_types is empty")
 
 
+def _issuer_url(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
+    """The cluster's OIDC issuer URL, from its identities (EKS reports exactly one)."""
+    oidcs = identities[0].oidcs if identities else None
+    issuer = oidcs[0].issuer if oidcs else None
+    if issuer is None:
+        raise ValueError("EksCompute: the cluster reports no OIDC issuer")
+    return issuer
+
+
 def build_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
     """A kubeconfig (JSON) that authenticates with `aws eks get-token`."""
     return json.dumps({
@@ -315,7 +325,7 @@ class EksCompute(pulumi.ComponentResource):
             tags=tagged(cluster_res_name),
             opts=child_opts(self, depends_on=[cluster_policy, cluster_kms, log_group]))
 
-        issuer_url = cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)
+        issuer_url = cluster.identities.apply(_issuer_url)
         oidc_name = f"{name}-oidc"
         oidc = aws.iam.OpenIdConnectProvider(
             oidc_name, url=issuer_url, client_id_lists=["sts.amazonaws.com"],

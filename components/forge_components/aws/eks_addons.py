@@ -316,6 +316,11 @@ def secrets_read_policy(secret_arns: list[pulumi.Input[str]],
     return statements
 
 
+def _reported_name(release: k8s.helm.v3.Release, default: str) -> pulumi.Output[str]:
+    """The release's name as Helm reports it, or `default` before it does."""
+    return release.status.apply(lambda status: (status.name if status else None) or default)
+
+
 class EksAddons(pulumi.ComponentResource):
     """ingress-nginx, cert-manager (+ ClusterIssuer) and External Secrets (+ store) on EKS."""
 
@@ -461,8 +466,7 @@ class EksAddons(pulumi.ComponentResource):
         self.secret_store_kind = (
             pulumi.Output.from_input(SECRET_STORE_KIND) if self._secret_store else None)
         self.release_names = pulumi.Output.all(**{
-            key: release.status.apply(lambda s, default=key: (s.name if s else None) or default)
-            for key, release in self._releases.items()
+            key: _reported_name(release, key) for key, release in self._releases.items()
         }).apply(dict)
         self.register_outputs({
             "ingress_class_name": self.ingress_class_name,

@@ -135,7 +135,8 @@ class PlatformRelease(pulumi.ComponentResource):
                 ),
                 opts=child_opts(self),
             )
-            namespace = self._namespace_resource.metadata.apply(lambda m: m.name)
+            namespace = self._namespace_resource.metadata.apply(
+                lambda m: m.name or cfg.namespace)
 
         self._release = k8s.helm.v3.Release(
             f"{name}-release",

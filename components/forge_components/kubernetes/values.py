@@ -285,4 +285,4 @@ def platform_values(
                            annotations=identities.get(name))
             if spec is not None else {"enabled": False})
     values = merge_values(chart_default_values(), overrides)
-    return pulumi.Output.from_input(values)  # type: ignore[return-value]
+    return pulumi.Output.from_input(values)
