@@ -24,27 +24,30 @@ created inside `apply`). The data volume and the network interface of a broker o
 instance: replacing an instance re-attaches the same address and the same data.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import importlib.resources
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from forge_components.aws.limits import LOG_RETENTION_DAYS, MSK_MAX_AZS, StreamingEngine
+from forge_components.aws.ami import ubuntu_ami
+from forge_components.aws.iam import managed_policy_arn, partition, service_trust_policy
+from forge_components.aws.kms import kms_key
+from forge_components.aws.limits import (
+    LOG_RETENTION_DAYS,
+    MSK_MAX_AZS,
+    StreamingEngine,
+    streaming_subnet_count,
+)
 from forge_components.aws.security import between_members, ingress_from_groups
-from forge_components.common import child_opts, physical_name, resource_tags
+from forge_components.aws.tags import resource_tags
+from forge_components.common import child_opts, physical_name
 
 COMPONENT = "forge-aws:index:Streaming"
 
-
-#: Canonical's AWS account, the owner of the official Ubuntu AMIs.
-CANONICAL_OWNER_ID = "099720109477"
-UBUNTU_2204_AMD64_NAME = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
 
 MSK_TLS_PORT = 9094
 REDPANDA_KAFKA_PORT = 9092
@@ -62,104 +65,148 @@ _TEMPLATE = "redpanda-broker.sh"
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 
 
-
-@dataclasses.dataclass
-class StreamingArgs:
+class StreamingArgs(TypedDict):
     """The inputs of a `Streaming` component."""
 
     vpc_id: pulumi.Input[str]
     """The VPC the brokers live in. Required."""
-    subnet_ids: pulumi.Input[Sequence[str]]
+    subnet_ids: pulumi.Input[list[str]]
     """The private subnets, one per availability zone, in AZ order. Required."""
     subnet_count: int
     """How many subnets `subnet_ids` holds (known at plan time, so brokers are spread without
     waiting for the subnet ids). Required."""
-    allowed_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    allowed_security_group_ids: NotRequired[list[pulumi.Input[str]]]
     """The only security groups admitted to the client ports (the application's security group);
-    no CIDR is ever admitted. Defaults to () (no client can connect)."""
-    engine: StreamingEngine = StreamingEngine.MSK
+    no CIDR is ever admitted. Defaults to [] (no client can connect)."""
+    engine: NotRequired[StreamingEngine]
     """The broker implementation. Defaults to StreamingEngine.MSK."""
-    broker_count: int = 3
+    broker_count: NotRequired[int]
     """Number of brokers. For MSK it must be a multiple of the AZs in use
     (min(subnet_count, 3)). Defaults to 3."""
-    instance_type: str | None = None
-    """Broker instance type; None picks the engine's default ("kafka.t3.small" for MSK,
-    "t3.medium" for Redpanda). Defaults to None."""
-    kafka_version: str = "3.8.x"
+    instance_type: NotRequired[str]
+    """Broker instance type; unset picks the engine's default ("kafka.t3.small" for MSK,
+    "t3.medium" for Redpanda). Defaults to unset (the engine's default)."""
+    kafka_version: NotRequired[str]
     """MSK's Apache Kafka version ("3.8.x" is MSK's recommended line and takes patch upgrades
     automatically). Defaults to "3.8.x"."""
-    ebs_volume_gb: int = 100
+    ebs_volume_gb: NotRequired[int]
     """Data volume size per broker, GiB. Defaults to 100."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """The KMS key encrypting broker storage at rest; None creates a key with yearly rotation.
-    Defaults to None."""
-    log_retention_days: int = 14
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The KMS key encrypting broker storage at rest; unset creates a key with yearly rotation
+    and an explicit key policy. Defaults to unset (a key is created)."""
+    log_retention_days: NotRequired[int]
     """Retention of the MSK broker log group, in days (a value CloudWatch accepts). Defaults to
     14."""
-    enhanced_monitoring: str = "DEFAULT"
+    enhanced_monitoring: NotRequired[str]
     """MSK CloudWatch metrics level: "DEFAULT" (free), "PER_BROKER", "PER_TOPIC_PER_BROKER" or
     "PER_TOPIC_PER_PARTITION" (billed). Defaults to "DEFAULT"."""
-    redpanda_version: str = "26.1"
+    redpanda_version: NotRequired[str]
     """The Redpanda feature release installed from the apt repository (any patch of it).
     Defaults to "26.1"."""
-    ami_id: pulumi.Input[str] | None = None
-    """The Redpanda hosts' AMI; None looks up the latest Canonical Ubuntu 22.04 amd64 image
+    ami_id: NotRequired[pulumi.Input[str]]
+    """The Redpanda hosts' AMI; unset looks up the latest Canonical Ubuntu 22.04 amd64 image
     (and then ignores later AMI changes so a new image never replaces a broker). Defaults to
-    None."""
-    root_volume_gb: int = 20
+    unset (looked up)."""
+    root_volume_gb: NotRequired[int]
     """Redpanda hosts' root volume size, GiB. Defaults to 20."""
-    protect: bool = False
+    protect: NotRequired[bool]
     """Set Pulumi's `protect` on the stateful children (the MSK cluster, the Redpanda data
     volumes, the created KMS key). Defaults to False."""
-    tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
 
 
-def _validate(args: StreamingArgs) -> StreamingEngine:
-    """Reject inconsistent arguments before any resource is declared."""
-    engine = StreamingEngine(args.engine)
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """`StreamingArgs` with every default applied (the host passes a plain dict)."""
+
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    subnet_count: int
+    allowed_security_group_ids: list[pulumi.Input[str]] = dataclasses.field(
+        default_factory=list)
+    engine: StreamingEngine = StreamingEngine.MSK
+    broker_count: int = 3
+    instance_type: str | None = None
+    kafka_version: str = "3.8.x"
+    ebs_volume_gb: int = 100
+    kms_key_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 14
+    enhanced_monitoring: str = "DEFAULT"
+    redpanda_version: str = "26.1"
+    ami_id: pulumi.Input[str] | None = None
+    root_volume_gb: int = 20
+    protect: bool = False
+    tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _fail(message: str) -> ValueError:
+    return ValueError(f"Streaming: {message}")
+
+
+def _settings(args: StreamingArgs) -> _Settings:
+    """The args with defaults applied; inconsistent ones are refused before any resource."""
+    s = _Settings(**args)
+    try:
+        engine = StreamingEngine(s.engine)
+    except ValueError:
+        raise _fail(f"engine {s.engine!r} is not one of "
+                    f"{[e.value for e in StreamingEngine]}") from None
+    s = dataclasses.replace(s, engine=engine)
     if engine is StreamingEngine.NONE:
-        return engine
-    if args.subnet_count < 1:
-        raise ValueError(f"subnet_count must be at least 1, got {args.subnet_count}")
-    if args.broker_count < 1:
-        raise ValueError(f"broker_count must be at least 1, got {args.broker_count}")
-    if isinstance(args.subnet_ids, list | tuple) and len(args.subnet_ids) != args.subnet_count:
-        raise ValueError(f"subnet_ids holds {len(args.subnet_ids)} subnets but subnet_count is "
-                         f"{args.subnet_count}")
-    if args.ebs_volume_gb < 1:
-        raise ValueError(f"ebs_volume_gb must be at least 1, got {args.ebs_volume_gb}")
+        return s
+    if s.subnet_count < 1:
+        raise _fail(f"subnet_count must be at least 1, got {s.subnet_count}")
+    if s.broker_count < 1:
+        raise _fail(f"broker_count must be at least 1, got {s.broker_count}")
+    if isinstance(s.subnet_ids, list | tuple) and len(s.subnet_ids) != s.subnet_count:
+        raise _fail(f"subnet_ids holds {len(s.subnet_ids)} subnets but subnet_count is "
+                    f"{s.subnet_count}")
+    if s.ebs_volume_gb < 1:
+        raise _fail(f"ebs_volume_gb must be at least 1, got {s.ebs_volume_gb}")
     if engine is StreamingEngine.MSK:
-        if args.subnet_count < 2:
-            raise ValueError(
-                f"MSK needs at least 2 subnets in distinct AZs, subnet_count is "
-                f"{args.subnet_count}")
-        azs = min(args.subnet_count, MSK_MAX_AZS)
-        if args.broker_count % azs:
-            raise ValueError(
-                f"broker_count ({args.broker_count}) must be a multiple of the AZs MSK uses "
+        if s.subnet_count < 2:
+            raise _fail(f"MSK needs at least 2 subnets in distinct AZs, subnet_count is "
+                        f"{s.subnet_count}")
+        azs = streaming_subnet_count(engine, s.subnet_count)
+        if s.broker_count % azs:
+            raise _fail(
+                f"broker_count ({s.broker_count}) must be a multiple of the AZs MSK uses "
                 f"(min(subnet_count, {MSK_MAX_AZS}) = {azs})")
-        if args.enhanced_monitoring not in MSK_MONITORING_LEVELS:
-            raise ValueError(f"enhanced_monitoring {args.enhanced_monitoring!r} is not one of "
-                             f"{sorted(MSK_MONITORING_LEVELS)}")
-        if args.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days={args.log_retention_days} is not a CloudWatch retention "
-                f"period; use one of {sorted(LOG_RETENTION_DAYS)}")
-    return engine
+        if s.enhanced_monitoring not in MSK_MONITORING_LEVELS:
+            raise _fail(f"enhanced_monitoring {s.enhanced_monitoring!r} is not one of "
+                        f"{sorted(MSK_MONITORING_LEVELS)}")
+        if s.log_retention_days not in LOG_RETENTION_DAYS:
+            raise _fail(
+                f"log_retention_days={s.log_retention_days} is not a CloudWatch retention "
+                f"period; use one of {list(LOG_RETENTION_DAYS)}")
+    return s
 
 
-def _take_subnets(subnet_ids: pulumi.Input[Sequence[str]], expected: int,
+def _take_subnets(subnet_ids: pulumi.Input[list[str]], expected: int,
                   count: int) -> pulumi.Output[list[str]]:
     """The first `count` subnet ids, after checking `subnet_ids` holds `expected` of them."""
     def take(ids: Sequence[str]) -> list[str]:
         ids = list(ids)
         if len(ids) != expected:
-            raise ValueError(f"subnet_ids holds {len(ids)} subnets but subnet_count is "
-                             f"{expected}")
+            raise _fail(f"subnet_ids holds {len(ids)} subnets but subnet_count is {expected}")
         return ids[:count]
     return pulumi.Output.from_input(subnet_ids).apply(take)
+
+
+def _round_robin(subnet_ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    """The subnet of broker `index`: brokers wrap round-robin over the subnets."""
+    return subnet_ids.apply(lambda ids: ids[index % len(ids)])
+
+
+def _broker_user_data(peer_ips: pulumi.Output[list[str]], volume_id: pulumi.Output[str],
+                      index: int, redpanda_version: str) -> pulumi.Output[str]:
+    """The boot script of broker `index`, once every peer address and its volume are known."""
+    return pulumi.Output.all(peer_ips, volume_id).apply(
+        lambda values: render_redpanda_user_data(
+            node_id=index, self_ip=values[0][index], peer_ips=values[0],
+            data_volume_id=values[1], redpanda_version=redpanda_version))
 
 
 def msk_server_properties(broker_count: int) -> str:
@@ -198,31 +245,38 @@ def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[
 class Streaming(pulumi.ComponentResource):
     """A Kafka-compatible broker cluster reachable only from the application's security groups."""
 
-    bootstrap_brokers: pulumi.Output[str] | None
+    bootstrap_brokers: pulumi.Output[str]
+    """Comma-separated `host:port` bootstrap servers (TLS for MSK); "" for engine none."""
     security_group_id: pulumi.Output[str] | None
-    engine: str
-    broker_count: int
+    """The brokers' security group; None for engine none."""
+    engine: pulumi.Output[str]
+    """The engine: "msk", "redpanda" or "none"."""
+    broker_count: pulumi.Output[int]
+    """How many brokers run (0 for engine none)."""
     kms_key_arn: pulumi.Output[str] | None
+    """The KMS key encrypting broker storage; None for engine none."""
 
     def __init__(self, name: str, args: StreamingArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT, name, None, opts)
-        engine = _validate(args)
+        settings = _settings(args)
+        engine = StreamingEngine(settings.engine)
         self._base_name = name
-        self._spec = args
-        self.engine = engine.value
-        self.broker_count = 0 if engine is StreamingEngine.NONE else args.broker_count
-        self.bootstrap_brokers = None
+        self._spec = settings
+        self.engine = pulumi.Output.from_input(engine.value)
+        self.broker_count = pulumi.Output.from_input(
+            0 if engine is StreamingEngine.NONE else settings.broker_count)
+        self.bootstrap_brokers = pulumi.Output.from_input("")
         self.security_group_id = None
         self.kms_key_arn = None
 
         if engine is not StreamingEngine.NONE:
-            instance_type = args.instance_type or DEFAULT_INSTANCE_TYPES[engine.value]
+            instance_type = settings.instance_type or DEFAULT_INSTANCE_TYPES[engine.value]
             key_arn = self._kms_key()
             self.kms_key_arn = pulumi.Output.from_input(key_arn)
             security_group = aws.ec2.SecurityGroup(
                 f"{name}-sg",
-                vpc_id=args.vpc_id,
+                vpc_id=settings.vpc_id,
                 description=f"{engine.value} brokers of {name}: clients from the allowed "
                             "security groups only",
                 tags=self._tags(f"{name}-sg"),
@@ -250,13 +304,11 @@ class Streaming(pulumi.ComponentResource):
         """The at-rest key: the caller's, or a new one with rotation (bring-your-own / create)."""
         if self._spec.kms_key_arn is not None:
             return self._spec.kms_key_arn
-        key = aws.kms.Key(
-            f"{self._base_name}-key",
+        key = kms_key(
+            self, f"{self._base_name}-key",
             description=f"Encrypts the {self._spec.engine} broker storage of {self._base_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
             tags=self._tags(f"{self._base_name}-key"),
-            opts=child_opts(self, protect=self._spec.protect))
+            protect=self._spec.protect)
         return key.arn
 
     def _ingress(self, security_group: aws.ec2.SecurityGroup, port: int, purpose: str,
@@ -285,7 +337,7 @@ class Streaming(pulumi.ComponentResource):
             description=f"Broker settings of {name}: explicit topics, durable replication",
             server_properties=msk_server_properties(args.broker_count),
             opts=child_opts(self))
-        azs = min(args.subnet_count, MSK_MAX_AZS)
+        azs = streaming_subnet_count(StreamingEngine.MSK, args.subnet_count)
         cluster = aws.msk.Cluster(
             f"{name}-kafka",
             cluster_name=physical_name(name, "kafka", 64),
@@ -341,19 +393,13 @@ class Streaming(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-broker-role",
             description=f"Redpanda brokers of {name}: SSM Session Manager only",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "ec2.amazonaws.com"}}],
-            }),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             tags=self._tags(f"{name}-broker-role"),
             opts=child_opts(self))
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
         aws.iam.RolePolicyAttachment(
             f"{name}-broker-ssm",
             role=role.name,
-            policy_arn=partition.partition.apply(
-                lambda p: f"arn:{p}:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            policy_arn=managed_policy_arn(partition(self), "AmazonSSMManagedInstanceCore"),
             opts=child_opts(self))
         profile = aws.iam.InstanceProfile(
             f"{name}-broker-profile", role=role.name,
@@ -362,15 +408,7 @@ class Streaming(pulumi.ComponentResource):
         ignore_changes = ["userData"]
         ami_id = args.ami_id
         if ami_id is None:
-            ami_id = aws.ec2.get_ami_output(
-                most_recent=True,
-                owners=[CANONICAL_OWNER_ID],
-                filters=[
-                    aws.ec2.GetAmiFilterArgs(name="name", values=[UBUNTU_2204_AMD64_NAME]),
-                    aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"]),
-                    aws.ec2.GetAmiFilterArgs(name="virtualization-type", values=["hvm"]),
-                ],
-                opts=pulumi.InvokeOutputOptions(parent=self)).id
+            ami_id = ubuntu_ami(self)
             ignore_changes.append("ami")
 
         count = args.broker_count
@@ -379,8 +417,8 @@ class Streaming(pulumi.ComponentResource):
         volumes: list[aws.ebs.Volume] = []
         for i in range(count):
             broker = f"{name}-broker-{i + 1}"
-            subnet_id = _take_subnets(subnet_ids, args.subnet_count, args.subnet_count).apply(
-                lambda ids, index=i: ids[index % len(ids)])
+            subnet_id = _round_robin(
+                _take_subnets(subnet_ids, args.subnet_count, args.subnet_count), i)
             interfaces.append(aws.ec2.NetworkInterface(
                 f"{broker}-eni",
                 subnet_id=subnet_id,
@@ -401,13 +439,10 @@ class Streaming(pulumi.ComponentResource):
                 tags=self._tags(f"{broker}-data"),
                 opts=child_opts(self, protect=args.protect)))
 
-        peer_ips = pulumi.Output.all(*[eni.private_ip for eni in interfaces])
+        peer_ips = pulumi.Output.all(*[eni.private_ip for eni in interfaces]).apply(list)
         for i in range(count):
             broker = f"{name}-broker-{i + 1}"
-            user_data = pulumi.Output.all(peer_ips, volumes[i].id).apply(
-                lambda values, index=i: render_redpanda_user_data(
-                    node_id=index, self_ip=values[0][index], peer_ips=values[0],
-                    data_volume_id=values[1], redpanda_version=args.redpanda_version))
+            user_data = _broker_user_data(peer_ips, volumes[i].id, i, args.redpanda_version)
             instance = aws.ec2.Instance(
                 broker,
                 ami=ami_id,

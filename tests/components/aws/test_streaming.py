@@ -6,8 +6,6 @@ at boot; only that the program asks for the resources, the access rules and the 
 configuration it should.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import Any
@@ -22,8 +20,10 @@ from forge_components.aws.streaming import (
     StreamingEngine,
     msk_server_properties,
 )
+from forge_components.contracts import StreamingOutputs
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 VPC = "vpc-0a1b2c3d4e5f60718"
@@ -221,13 +221,20 @@ def test_msk_children_are_parented_and_tagged() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"broker_count": 4}, r"broker_count \(4\) must be a multiple of the AZs MSK uses "
-                          r"\(min\(subnet_count, 3\) = 3\)"),
+    ({"broker_count": 4}, r"^Streaming: broker_count \(4\) must be a multiple of the AZs MSK "
+                          r"uses \(min\(subnet_count, 3\) = 3\)$"),
     ({"subnet_ids": SUBNETS[:1], "broker_count": 1},
-     "MSK needs at least 2 subnets in distinct AZs, subnet_count is 1"),
-    ({"log_retention_days": 10}, "log_retention_days=10 is not a CloudWatch retention period"),
-    ({"broker_count": 0}, "broker_count must be at least 1, got 0"),
-    ({"enhanced_monitoring": "VERBOSE"}, "enhanced_monitoring 'VERBOSE' is not one of"),
+     "^Streaming: MSK needs at least 2 subnets in distinct AZs, subnet_count is 1$"),
+    ({"log_retention_days": 10},
+     r"^Streaming: log_retention_days=10 is not a CloudWatch retention period; use one of "
+     r"\[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, "
+     r"2557, 2922, 3288, 3653\]$"),
+    ({"broker_count": 0}, "^Streaming: broker_count must be at least 1, got 0$"),
+    ({"enhanced_monitoring": "VERBOSE"},
+     r"^Streaming: enhanced_monitoring 'VERBOSE' is not one of \['DEFAULT', 'PER_BROKER', "
+     r"'PER_TOPIC_PER_BROKER', 'PER_TOPIC_PER_PARTITION'\]$"),
+    ({"engine": "kinesis"},
+     r"^Streaming: engine 'kinesis' is not one of \['msk', 'redpanda', 'none'\]$"),
 ])
 def test_msk_rejects_inconsistent_arguments(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -235,7 +242,8 @@ def test_msk_rejects_inconsistent_arguments(kwargs: dict[str, Any], message: str
 
 
 def test_subnet_count_must_match_the_subnet_ids() -> None:
-    with pytest.raises(ValueError, match="subnet_ids holds 3 subnets but subnet_count is 2"):
+    with pytest.raises(ValueError, match=r"^Streaming: subnet_ids holds 3 subnets but "
+                                         r"subnet_count is 2$"):
         build(subnet_count=2, broker_count=2)
 
 
@@ -366,8 +374,9 @@ def test_redpanda_hosts_get_ssm_core_only() -> None:
     recording = redpanda()
     role = recording.one(ROLE)
     trust = json.loads(role.inputs["assumeRolePolicy"])
-    assert trust["Statement"] == [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                   "Principal": {"Service": "ec2.amazonaws.com"}}], role.urn
+    assert trust == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]}, role.urn
     assert "inlinePolicies" not in role.inputs and "managedPolicyArns" not in role.inputs
     attachment = recording.one(ROLE_ATTACHMENT)
     assert attachment.inputs["policyArn"] == (
@@ -418,8 +427,30 @@ def test_redpanda_children_are_parented_and_tagged() -> None:
 # -- none ------------------------------------------------------------------------------------
 
 
-def test_none_declares_nothing_and_outputs_none() -> None:
+def test_none_declares_nothing_and_outputs_empty_brokers() -> None:
     recording = build(StreamingEngine.NONE)
     assert [r.type for r in recording.resources] == [COMPONENT]
-    assert recording.exports == {"bootstrap_brokers": None, "security_group_id": None,
+    assert recording.exports == {"bootstrap_brokers": "", "security_group_id": None,
                                  "engine": "none", "broker_count": 0, "kms_key_arn": None}
+
+
+def test_schema_and_contract() -> None:
+    assert_component_schema(Streaming, StreamingOutputs, {
+        "bootstrap_brokers", "security_group_id", "engine", "broker_count", "kms_key_arn"})
+
+
+@pytest.mark.parametrize("engine", [StreamingEngine.MSK, StreamingEngine.REDPANDA])
+def test_created_key_has_rotation_and_the_explicit_account_policy(
+        engine: StreamingEngine) -> None:
+    recording = build(engine)
+    key = recording.one(KEY, "events-key")
+    assert key.inputs["enableKeyRotation"] is True, key.urn
+    assert key.inputs["deletionWindowInDays"] == 30, key.urn
+    assert key.inputs["description"] == (
+        f"Encrypts the {engine.value} broker storage of events"), key.urn
+    assert json.loads(key.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+        "Resource": "*"}]}, key.urn
+    assert recording.of_type("aws:kms/alias:Alias") == [], "no alias was asked for"
+    assert recording.exports["kms_key_arn"] == key.outputs["arn"]
