@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from forge_infra.config import Platform
+from forge_infra.clouds.aws.settings import Platform
 from forge_infra.plan.recorder import RecordedResource, Recording
 from forge_infra.program import build
 from tests.conftest import STACKS, stack_config
@@ -103,7 +103,8 @@ def test_every_taggable_resource_carries_component_and_name(recordings, stack) -
             continue
         tags = resource.inputs.get("tags") or {}
         assert {"Name", "component"} <= set(tags), f"{resource.urn}: {tags}"
-        assert tags["component"].startswith(("forge-aws:index:", "forge-kubernetes:index:")), resource.urn
+        assert tags["component"].startswith(("forge-aws:index:", "forge-kubernetes:index:")), (
+            resource.urn)
         checked += 1
     assert checked > 40
 
@@ -192,13 +193,13 @@ def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> 
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
     assert statements["SecretsKey"]["Resource"] == database_key.outputs["arn"]
     secret_arns = statements["Secrets"]["Resource"]
-    assert sorted(secret_arns) == sorted([recording.exports["database_password_secret_arn"],
-                                          recording.exports["cache_auth_token_secret_arn"]])
+    assert sorted(secret_arns) == sorted([recording.exports["database_credentials_secret_id"],
+                                          recording.exports["cache_auth_token_secret_id"]])
 
 
 def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     recording = recordings["prod"]
-    addons = next(r for r in recording.resources if r.type == "forge-kubernetes:index:ClusterAddons")
+    addons = next(r for r in recording.resources if r.type == "forge-aws:index:EksAddons")
     platform = next(r for r in recording.resources
                     if r.type == "forge-kubernetes:index:PlatformRelease")
     # depends_on a component waits for all of its children (Pulumi expands it).
@@ -219,8 +220,8 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     statements = json.loads(policy.inputs["policy"])["Statement"]
     read = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
     resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
-    assert sorted(resources) == sorted([recording.exports["database_password_secret_arn"],
-                                        recording.exports["cache_auth_token_secret_arn"]])
+    assert sorted(resources) == sorted([recording.exports["database_credentials_secret_id"],
+                                        recording.exports["cache_auth_token_secret_id"]])
 
 
 def test_stack_aws_settings_reach_every_aws_provider() -> None:
@@ -238,7 +239,7 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
     config = config_from_mapping(values, stack="prod", source="Pulumi.prod.yaml")
     recording = run_mocked(lambda: build(config), stack="prod")
     providers = recording.of_type("pulumi:providers:aws")
-    assert sorted(p.name for p in providers) == ["forge-prod-aws", "forge-prod-aws-us-east-1"]
+    assert sorted(p.name for p in providers) == ["forge-prod-aws", "forge-prod-cdn-us-east-1"]
     for provider in providers:
         inputs = {k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
                   for k, v in provider.inputs.items()}
@@ -247,9 +248,9 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
         assert inputs["assumeRoles"] == [{"roleArn": "arn:aws:iam::123456789012:role/deploy",
                                           "sessionName": "forge"}], provider.urn
     regions = {p.name: p.inputs["region"] for p in providers}
-    assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-aws-us-east-1": "us-east-1"}
+    assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-cdn-us-east-1": "us-east-1"}
     certificate = recording.one("aws:acm/certificate:Certificate")
-    cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-aws-us-east-1")
+    cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-cdn-us-east-1")
     assert certificate.provider == cdn_provider.urn
 
 
@@ -277,3 +278,62 @@ def test_cdn_sends_api_traffic_to_the_host_that_serves_it(platform, origin) -> N
     assert origin in domains, domains
     assert not any(d in ("api.forge.example.com", "gateway.forge.example.com")
                    and d != origin for d in domains)
+
+
+NEUTRAL_EXPORTS = {
+    "network_id", "zones", "public_subnet_ids", "private_subnet_ids", "database_subnet_ids",
+    "app_security_group_id", "database_host", "database_port", "database_credentials_secret_id",
+    "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers", "bucket_names",
+}
+
+
+def test_exports_have_neutral_names(recordings) -> None:
+    assert set(recordings["dev"].exports) == NEUTRAL_EXPORTS | {
+        "cluster_name", "load_balancer_dns_name", "url"}
+    assert set(recordings["staging"].exports) == NEUTRAL_EXPORTS | {
+        "cluster_name", "cluster_endpoint", "kubeconfig", "release_status"}
+    assert set(recordings["prod"].exports) == NEUTRAL_EXPORTS | {
+        "cluster_name", "cluster_endpoint", "kubeconfig", "release_status", "cdn_hostname",
+        "assets_bucket_name", "url"}
+    prod = recordings["prod"]
+    rds = prod.one("aws:rds/instance:Instance")
+    assert prod.exports["database_host"] == rds.outputs["address"], rds.urn
+    vpc = prod.one("aws:ec2/vpc:Vpc")
+    assert prod.exports["network_id"] == vpc.resource_id, vpc.urn
+
+
+def test_neutral_service_sizes_reach_fargate_and_kubernetes(recordings) -> None:
+    """cpu 0.25 vCPU / 512 MiB in dev's file -> Fargate 256 units / 512 MiB; staging's api
+    0.5 vCPU / 1024 MiB -> requests and limits 500m / 1024Mi in the chart's values."""
+    for task in recordings["dev"].of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        assert (task.inputs["cpu"], task.inputs["memory"]) == ("256", "512"), task.urn
+    release = platform_release(recordings["staging"])
+    resources = release.inputs["values"]["api"]["resources"]
+    assert resources == {"requests": {"cpu": "500m", "memory": "1024Mi"},
+                         "limits": {"cpu": "500m", "memory": "1024Mi"}}, release.urn
+
+
+def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
+    recording = recordings["dev"]
+    task = next(t for t in recording.of_type("aws:ecs/taskDefinition:TaskDefinition")
+                if t.name == "forge-dev-api-task-def")
+    container = json.loads(task.inputs["containerDefinitions"])[0]
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+    assert {k: environment[k] for k in ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME",
+                                        "DATABASE_USER", "REDIS_HOST", "REDIS_PORT",
+                                        "REDIS_TLS", "KAFKA_BROKERS", "APP_ENV")} == {
+        "DATABASE_HOST": recording.exports["database_host"],
+        "DATABASE_PORT": "5432",
+        "DATABASE_NAME": "forge",
+        "DATABASE_USER": "forge_admin",
+        "REDIS_HOST": recording.exports["cache_host"],
+        "REDIS_PORT": "6379",
+        "REDIS_TLS": "true",
+        "KAFKA_BROKERS": recording.exports["kafka_bootstrap_brokers"],
+        "APP_ENV": "dev",
+    }, task.urn
+    secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
+    assert secrets == {
+        "DATABASE_PASSWORD": recording.exports["database_credentials_secret_id"] + ":password::",
+        "REDIS_AUTH_TOKEN": recording.exports["cache_auth_token_secret_id"],
+    }, task.urn

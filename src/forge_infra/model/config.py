@@ -628,8 +628,10 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
         failed |= sections.failed
         target = settings_model.model_construct(**sections.values)
 
-    view = StackConfig.model_construct(stack=stack, **neutral.values,
-                                       **({"target": target} if target is not None else {}))
+    fields: dict[str, Any] = {"stack": stack, **neutral.values}
+    if target is not None:
+        fields["target"] = target
+    view = StackConfig.model_construct(**fields)
     for rule in NEUTRAL_RULES:
         if not failed & set(rule.sections):
             problems.extend(rule.check(view))

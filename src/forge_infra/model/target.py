@@ -99,8 +99,8 @@ class TargetEntry:
 
     def settings_model(self) -> type[CloudSettings]:
         """The settings model (imports its module on first use)."""
-        loaded = _load(self.settings)
-        return loaded  # type: ignore[no-any-return]
+        loaded: type[CloudSettings] = _load(self.settings)
+        return loaded
 
     def builder(self) -> CloudTarget:
         """The target (imports its module on first use)."""

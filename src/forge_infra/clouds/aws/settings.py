@@ -422,7 +422,7 @@ def _secret_reference_rules(config: StackConfig) -> list[str]:
 
 def _ecs_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
-    problems = []
+    problems: list[str] = []
     if aws.platform is not Platform.ECS:
         return problems
     longest = max(len(n) for n in SERVICE_NAMES)

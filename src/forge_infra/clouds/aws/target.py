@@ -13,12 +13,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pulumi
 
 from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
 from forge_components.common import standard_tags
+from forge_components.contracts import (
+    CacheOutputs,
+    DatabaseOutputs,
+    NetworkingOutputs,
+    StorageOutputs,
+    StreamingOutputs,
+)
 from forge_infra.clouds.aws.settings import AwsSettings, Platform
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload
@@ -40,7 +47,7 @@ RELEASE_NAME = "forge-platform"
 AWS_API_CIDRS = ("0.0.0.0/0",)
 #: External Secrets' store for Secrets Manager (created by the EKS add-ons).
 SECRET_STORE_NAME = "aws-secrets-manager"
-SECRET_STORE_KIND = "ClusterSecretStore"
+SECRET_STORE_KIND: Literal["ClusterSecretStore"] = "ClusterSecretStore"
 _SECRET_PROVIDER_SETTINGS = frozenset({"accessKey", "secretKey", "token"})
 
 
@@ -74,6 +81,11 @@ def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dic
         {"Effect": "Allow", "Action": actions,
          "Resource": [pulumi.Output.concat(bucket_arn, "/*")]},
     ]
+
+
+def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
+    """One entry of a dict output."""
+    return outputs.apply(lambda values: values[key])
 
 
 @dataclass(frozen=True)
@@ -122,17 +134,21 @@ class AwsTarget:
         protect = config.protect
         net = settings.network
 
-        network = Networking(f"{prefix}-network", NetworkingArgs(
+        network_args = NetworkingArgs(
             cidr_block=net.cidr,
             az_count=net.az_count,
-            availability_zones=list(net.azs) if net.azs else None,
-            subnet_prefixes=net.subnet_prefixes.as_dict() or None,
             nat_gateway_strategy=net.nat_gateways,
             flow_logs_retention_days=net.flow_logs_retention_days,
-            eks_cluster_name=f"{prefix}-eks" if settings.platform is Platform.EKS else None,
             tags=tags,
-        ), opts)
-        app_sg = [network.app_security_group_id]
+        )
+        if net.azs:
+            network_args["availability_zones"] = list(net.azs)
+        if net.subnet_prefixes.as_dict():
+            network_args["subnet_prefixes"] = net.subnet_prefixes.as_dict()
+        if settings.platform is Platform.EKS:
+            network_args["eks_cluster_name"] = f"{prefix}-eks"
+        network = Networking(f"{prefix}-network", network_args, opts)
+        app_sg: list[pulumi.Input[str]] = [network.app_security_group_id]
 
         storage = Storage(f"{prefix}-storage", StorageArgs(
             glacier_transition_days=settings.storage.glacier_transition_days,
@@ -162,24 +178,26 @@ class AwsTarget:
             read_replica_count=db.read_replicas,
             instance_type=db.instance_type,
             data_volume_gb=db.data_volume_gb,
-            backups_bucket_name=storage.bucket_names.apply(lambda names: names["backups"]),
-            backups_bucket_arn=storage.bucket_arns.apply(lambda arns: arns["backups"]),
+            backups_bucket_name=_pick(storage.bucket_names, "backups"),
+            backups_bucket_arn=_pick(storage.bucket_arns, "backups"),
             tags=tags,
         ), opts)
 
         cache_settings = settings.cache
-        cache = Cache(f"{prefix}-cache", CacheArgs(
+        cache_args = CacheArgs(
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids,
             allowed_security_group_ids=app_sg,
             engine=cache_settings.engine,
-            engine_version=cache_settings.version,
             node_type=cache_settings.node_type,
             num_nodes=cache_settings.nodes,
             snapshot_retention_days=cache_settings.snapshot_retention_days,
             protect=protect,
             tags=tags,
-        ), opts)
+        )
+        if cache_settings.version is not None:
+            cache_args["engine_version"] = cache_settings.version
+        cache = Cache(f"{prefix}-cache", cache_args, opts)
 
         stream = settings.streaming
         subnets = streaming_subnet_count(stream.engine, net.az_count)
@@ -206,12 +224,15 @@ class AwsTarget:
             ), opts)
             app_secret_ids = dict(app_secrets.secret_arns)
 
+        # The components declare their contract's outputs (tests/components check each one
+        # against forge_components.contracts); the contracts are plain classes, hence the casts.
         return AwsFoundation(
-            network=network,
-            database=database,
-            cache=cache,
-            streaming=streaming if stream.engine is not StreamingEngine.NONE else None,
-            storage=storage,
+            network=cast(NetworkingOutputs, network),
+            database=cast(DatabaseOutputs, database),
+            cache=cast(CacheOutputs, cache),
+            streaming=(cast(StreamingOutputs, streaming)
+                       if stream.engine is not StreamingEngine.NONE else None),
+            storage=cast(StorageOutputs, storage),
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
                      "app_security_group_id": network.app_security_group_id},
@@ -236,8 +257,8 @@ class AwsTarget:
         settings = aws_settings(config)
         storage = cast("Storage", foundation.aws_storage)
         arns = storage.bucket_arns
-        reports = arns.apply(lambda a: a["reports"])
-        exports_bucket = arns.apply(lambda a: a["exports"])
+        reports = _pick(arns, "reports")
+        exports_bucket = _pick(arns, "exports")
         task_statements = {
             "api": bucket_statements(reports, write=True),
             "worker": [*bucket_statements(exports_bucket, write=True),
@@ -351,7 +372,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         secret_store_name=SECRET_STORE_NAME,
         secret_store_kind=SECRET_STORE_KIND,
         service_account_annotations={
-            name: {"eks.amazonaws.com/role-arn": role_arns.apply(lambda a, n=name: a[n])}
+            name: {"eks.amazonaws.com/role-arn": _pick(role_arns, name)}
             for name in task_statements},
         # Database subnets (PostgreSQL) and private subnets (cache, brokers) only.
         data_service_cidrs=[*layout.private, *layout.database],
