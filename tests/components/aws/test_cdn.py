@@ -17,8 +17,10 @@ import pytest
 
 from forge_components.aws.cdn import COMPONENT, SPA_ROUTING_FUNCTION, Cdn, CdnArgs
 from forge_components.aws.storage import BUCKET_COMPONENT
+from forge_components.contracts import CdnOutputs
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 # Loading pulumi_aws.s3 warns about the deprecated *V2 types it defines (none is used here);
@@ -337,3 +339,13 @@ def test_children_are_parented_and_tagged() -> None:
 def test_rejects_inconsistent_arguments(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build(**kwargs)
+
+
+def test_the_analyzer_infers_the_interface() -> None:
+    """Exactly these outputs, the Cdn contract among them; no provider-typed input."""
+    definition = assert_component_schema(Cdn, CdnOutputs, {
+        "distribution_id", "hostname", "distribution_arn", "distribution_hosted_zone_id",
+        "assets_bucket_name", "assets_bucket_arn", "certificate_arn", "url"})
+    assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
+        "domainName", "hostedZoneId"]
+    assert "certificateProvider" not in definition.inputs

@@ -19,7 +19,7 @@ from forge_components.aws.compute_ecs import (
     ecr_repository_arn,
     path_patterns,
 )
-from forge_components.contracts import SecretReference, ServiceSpec
+from forge_components.contracts import ComputeOutputs, SecretReference, ServiceSpec
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.components.aws.conftest import (
     APP_SG,
@@ -32,6 +32,7 @@ from tests.components.aws.conftest import (
     REDIS_SECRET_ARN,
     VPC_ID,
     ZONE_ID,
+    assert_component_schema,
 )
 from tests.helpers import assert_all_tagged, run_mocked
 
@@ -668,3 +669,14 @@ def test_a_size_fargate_cannot_run_is_rejected(services, worker_statements, chan
     with pytest.raises(ValueError) as raised:
         run_mocked(lambda: EcsCompute(NAME, args))
     assert str(raised.value) == message
+
+
+def test_the_analyzer_infers_the_interface():
+    """Exactly these outputs, the Compute contract among them, each documented."""
+    definition = assert_component_schema(EcsCompute, ComputeOutputs, {
+        "cluster_name", "cluster_arn", "load_balancer_arn", "load_balancer_dns_name",
+        "load_balancer_zone_id", "alb_security_group_id", "https_listener_arn",
+        "service_names", "target_group_arns", "certificate_arn", "url"})
+    assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
+        "appSecurityGroupId", "domainName", "privateSubnetIds", "publicSubnetIds", "services",
+        "vpcId"]

@@ -19,7 +19,13 @@ from forge_components.aws.compute_eks import (
     ServiceAccountRole,
 )
 from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
-from tests.components.aws.conftest import APP_SG, EXPORTS_BUCKET_ARN, PRIVATE_SUBNETS, VPC_ID
+from tests.components.aws.conftest import (
+    APP_SG,
+    EXPORTS_BUCKET_ARN,
+    PRIVATE_SUBNETS,
+    VPC_ID,
+    assert_component_schema,
+)
 from tests.helpers import assert_all_tagged, run_mocked
 
 NAME = "forge-test"
@@ -436,3 +442,13 @@ def test_outputs(default_run):
     assert exports["service_account_role_arns"] == {
         "worker": role_by_name(recording, "sa-worker").outputs["arn"]}
     assert exports["region"] == "us-east-1"
+
+
+def test_the_analyzer_infers_the_interface():
+    """Exactly these outputs (no provider among them), each documented."""
+    definition = assert_component_schema(EksCompute, None, {
+        "cluster_name", "cluster_arn", "cluster_endpoint", "cluster_security_group_id",
+        "oidc_provider_arn", "oidc_issuer_url", "kubeconfig", "node_role_arn",
+        "service_account_role_arns", "vpc_id", "region"})
+    assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
+        "appSecurityGroupId", "privateSubnetIds", "vpcId"]

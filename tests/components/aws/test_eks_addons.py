@@ -31,6 +31,7 @@ from forge_components.aws.eks_addons import (
     EksAddonsArgs,
 )
 from forge_infra.plan.recorder import RecordedResource, Recording
+from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
 NAME = "forge-test-addons"
@@ -432,3 +433,12 @@ def test_invalid_args_are_rejected(overrides, message):
     with pytest.raises(ValueError) as excinfo:
         run_mocked(lambda: EksAddons(NAME, args), region=REGION)
     assert str(excinfo.value) == message
+
+
+def test_the_analyzer_infers_the_interface():
+    """Exactly these outputs (no release, namespace or role resource among them)."""
+    definition = assert_component_schema(EksAddons, None, {
+        "ingress_class_name", "cluster_issuer_name", "secret_store_name", "secret_store_kind",
+        "external_secrets_role_arn", "release_names"})
+    assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
+        "oidcIssuerUrl", "oidcProviderArn", "region"]

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
-from forge_components.contracts import SERVICE_NAMES, SecretReference, ServiceSpec
+from forge_components.contracts import SERVICE_NAMES, ComputeOutputs, SecretReference, ServiceSpec
 from forge_components.kubernetes import (
     PlatformRelease,
     PlatformReleaseArgs,
@@ -29,6 +29,7 @@ from forge_components.kubernetes import (
     platform_values,
 )
 from forge_infra.plan.mocks import ProviderMocks
+from tests.components.aws.conftest import assert_component_schema
 from tests.components.kubernetes.support import (
     CACHE_HOST,
     DATABASE_HOST,
@@ -291,3 +292,10 @@ def test_platform_values_rejects_inconsistent_input(changes, message):
     kwargs = {**platform_kwargs("dev"), **changes}
     with pytest.raises(ValueError, match=message):
         platform_values(**kwargs)
+
+
+def test_the_analyzer_infers_the_interface():
+    """Exactly these outputs, the Compute contract among them; no resource-typed output."""
+    definition = assert_component_schema(PlatformRelease, ComputeOutputs, {
+        "release_name", "namespace", "status", "chart_path", "service_names"})
+    assert sorted(n for n, p in definition.inputs.items() if not p.optional) == ["values"]
