@@ -140,3 +140,18 @@ class CapacityType(enum.StrEnum):
 
     ON_DEMAND = "ON_DEMAND"
     SPOT = "SPOT"
+
+
+# -- secrets and budget -------------------------------------------------------------------
+
+#: Days a deleted Secrets Manager secret can be restored (DeleteSecret RecoveryWindowInDays,
+#: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html).
+#: forge-infra never deletes without a recovery window.
+SECRET_RECOVERY_WINDOW_DAYS = (7, 30)
+#: Notifications per AWS budget ("A budget can have up to ten notifications",
+#: https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Notification.html).
+#: The Budget component sends one per actual-spend threshold plus one on forecast.
+BUDGET_MAX_NOTIFICATIONS = 10
+#: E-mail subscribers per budget notification (
+#: https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_NotificationWithSubscribers.html).
+BUDGET_MAX_EMAIL_SUBSCRIBERS = 10
