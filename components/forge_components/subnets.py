@@ -4,8 +4,6 @@ No cloud SDK is imported here, so the stack config can check that a layout fits 
 resource is declared, with exactly the function the networking component then uses.
 """
 
-from __future__ import annotations
-
 import dataclasses
 import ipaddress
 
