@@ -34,7 +34,8 @@ def test_plan_prints_tree_outputs_and_summary(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "forge-infra stack dev (aws/ecs)"
-    assert any(line.startswith("├── forge-aws:index:Networking forge-dev-network (") for line in lines)
+    assert any(line.startswith("├── forge-aws:index:Networking forge-dev-network (")
+               for line in lines)
     assert "Outputs" in lines
     assert lines[-1].startswith("Plan dev: ") and lines[-1].endswith("(offline).")
     assert max(len(line) for line in lines) <= 100
@@ -47,7 +48,7 @@ def test_plan_writes_json_and_graph(runner: CliRunner, tmp_path: Path) -> None:
                                   str(target), "--graph", str(graph)])
     assert result.exit_code == 0, result.output
     document = json.loads(target.read_text())
-    assert document["schema"] == "forge-infra/plan@1" and document["stack"] == "dev"
+    assert document["schema"] == "forge-infra/plan@2" and document["stack"] == "dev"
     assert graph.read_text().startswith('digraph "forge-infra-dev"')
 
 

@@ -50,7 +50,7 @@ def _fail(message: str, exc: BaseException, debug: bool) -> None:
               help="Stack to plan (Pulumi.NAME.yaml); repeatable.")
 @click.option("--all", "all_stacks", is_flag=True, help="Plan every Pulumi.*.yaml stack.")
 @click.option("--json", "json_path", metavar="FILE",
-              help="Write the plan as forge-infra/plan@1 JSON ({stack} with --all).")
+              help="Write the plan as forge-infra/plan@2 JSON ({stack} with --all).")
 @click.option("--graph", "graph_path", metavar="FILE",
               help="Write the resource graph: .mmd (Mermaid) or .dot (Graphviz).")
 @click.option("--diff", "diff_path", type=click.Path(dir_okay=False, path_type=Path),

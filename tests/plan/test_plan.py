@@ -84,7 +84,7 @@ def test_plan_records_parents_components_dependencies_and_protect(plans) -> None
     instance = rds[0]
     assert instance.component == "forge-aws:index:Database"
     assert by_urn[instance.parent].type == "forge-aws:index:Database"
-    assert instance.protect is True
+    assert instance.protect is True and instance.opts.protect is True, instance.urn
     dependency_types = {by_urn[d].type for d in instance.dependencies}
     assert {"aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
             "aws:ec2/securityGroup:SecurityGroup"} <= dependency_types
@@ -111,7 +111,7 @@ def test_no_engine_warnings(plans, stack) -> None:
 def _mock_secret_values(plan: Plan) -> list[str]:
     """The values the mocks generated for every random password of the plan."""
     mocks = ProviderMocks()
-    return [mocks._random_password(r.name, r.inputs, r.id or "")["result"]
+    return [mocks._random_password(r.name, r.props, r.id or "")["result"]
             for r in plan.resources if r.type == "random:index/randomPassword:RandomPassword"]
 
 
@@ -128,7 +128,7 @@ def test_secrets_never_appear_in_any_output(tmp_path) -> None:
     versions = [r for r in plan.resources
                 if r.type == "aws:secretsmanager/secretVersion:SecretVersion"
                 and r.component == "forge-aws:index:AppSecrets"]
-    assert [v.inputs["secretString"] for v in versions] == [SECRET_MASK]
+    assert [v.props["secretString"] for v in versions] == [SECRET_MASK]
     rendered = tmp_path / "out.txt"
     with rendered.open("w") as stream:
         render_plan(plan, stream, color=False)
@@ -194,6 +194,35 @@ def test_plan_resources_are_sorted_by_urn_and_deterministic(plans) -> None:
     assert urns == sorted(urns)
     again = run_plan("staging", ROOT)
     assert again.to_json() == plans["staging"].to_json()
+
+
+def test_plan_json_is_byte_identical_across_processes(tmp_path) -> None:
+    """Two separate processes (different hash seeds, fresh imports) write the same bytes."""
+    written = []
+    for run, seed in enumerate(("1", "2")):
+        target = tmp_path / f"plan-{run}.json"
+        subprocess.run([sys.executable, "-m", "forge_infra.cli", "plan", "-s", "prod", "-q",
+                        "--json", str(target)], cwd=ROOT, check=True, capture_output=True,
+                       timeout=180, env={**os.environ, "PYTHONHASHSEED": seed})
+        written.append(target.read_bytes())
+    assert written[0] == written[1]
+    document = json.loads(written[0])
+    assert sum(len(r["helm"]["objects"]) for r in document["resources"] if r["helm"]) > 0
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_plan_json_holds_no_path_of_this_machine(plans, stack) -> None:
+    text = plans[stack].to_json()
+    for local in (str(ROOT), str(Path(sys.prefix)), str(Path.home())):
+        assert local not in text, f"{stack}: {local} appears in the plan JSON"
+
+
+def test_the_platform_release_records_its_chart_relative_to_its_package(plans) -> None:
+    release = next(r for r in plans["prod"].resources
+                   if r.type == "kubernetes:helm.sh/v3:Release" and r.helm and r.helm.rendered)
+    expected = "forge_components/kubernetes/chart/forge-platform"
+    assert (release.props["chart"], release.outputs["chart"], release.helm.chart) == (
+        expected, expected, expected), release.urn
 
 
 def test_planning_aws_imports_no_other_cloud_sdk() -> None:

@@ -73,3 +73,52 @@ def test_a_failed_run_leaves_nothing_for_the_next_one() -> None:
         _run(failing)
     recording = _run(lambda: aws.ec2.Vpc("again", cidr_block="10.1.0.0/16"))
     assert [r.name for r in recording.resources] == ["again"]
+
+
+def test_every_resource_option_is_recorded() -> None:
+    from forge_infra.plan.engine import plan_from_recording
+
+    def program() -> None:
+        key = aws.kms.Key("key")
+        aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", opts=pulumi.ResourceOptions(
+            protect=True, retain_on_delete=True, ignore_changes=["tags"],
+            delete_before_replace=True, replace_on_changes=["cidrBlock"],
+            aliases=[pulumi.Alias(name="old-vpc")], additional_secret_outputs=["arn"],
+            custom_timeouts=pulumi.CustomTimeouts(create="1h30m", delete="45s"),
+            deleted_with=key))
+
+    recording = _run(program)
+    vpc = recording.one("aws:ec2/vpc:Vpc")
+    key = recording.one("aws:kms/key:Key")
+    assert (vpc.protect, vpc.retain_on_delete, vpc.ignore_changes, vpc.delete_before_replace,
+            vpc.replace_on_changes, vpc.additional_secret_outputs, vpc.custom_timeouts,
+            vpc.deleted_with) == (
+        True, True, ["tags"], True, ["cidrBlock"], ["arn"], {"create": "1h30m", "delete": "45s"},
+        key.urn), vpc.urn
+    assert vpc.aliases == ["urn:pulumi:t::p::aws:ec2/vpc:Vpc::old-vpc"], vpc.urn
+    assert (key.delete_before_replace, key.aliases, key.custom_timeouts) == (None, [], {})
+
+    class Config:
+        cloud = "aws"
+        platform = None
+
+    plan = plan_from_recording(recording, Config())  # type: ignore[arg-type]
+    opts = plan.by_urn()[vpc.urn].opts
+    assert (opts.custom_timeouts.create_seconds, opts.custom_timeouts.update_seconds,
+            opts.custom_timeouts.delete_seconds) == (5400, 0, 45), vpc.urn
+    assert (opts.retain_on_delete, opts.deleted_with, opts.aliases) == (
+        True, key.urn, ["urn:pulumi:t::p::aws:ec2/vpc:Vpc::old-vpc"]), vpc.urn
+
+
+def test_an_alias_to_another_parent_resolves_to_its_urn() -> None:
+    class Box(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("test:index:Box", name)
+            aws.ec2.Vpc(f"{name}-vpc", opts=pulumi.ResourceOptions(
+                parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]))
+            self.register_outputs({})
+
+    recording = _run(lambda: Box("box"))
+    vpc = recording.one("aws:ec2/vpc:Vpc")
+    assert vpc.urn == "urn:pulumi:t::p::test:index:Box$aws:ec2/vpc:Vpc::box-vpc"
+    assert vpc.aliases == ["urn:pulumi:t::p::aws:ec2/vpc:Vpc::box-vpc"], vpc.urn

@@ -4,6 +4,18 @@
 """
 
 from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
-from forge_infra.plan.model import SCHEMA_ID, Plan, PlanResource
+from forge_infra.plan.model import (
+    SCHEMA_ID,
+    CostEstimate,
+    CostLine,
+    Finding,
+    HelmRender,
+    Plan,
+    PlanResource,
+    RenderedObject,
+    ResourceOptions,
+)
 
-__all__ = ["SCHEMA_ID", "Plan", "PlanResource", "ProgramError", "list_stacks", "run_plan"]
+__all__ = ["SCHEMA_ID", "CostEstimate", "CostLine", "Finding", "HelmRender", "Plan",
+           "PlanResource", "ProgramError", "RenderedObject", "ResourceOptions", "list_stacks",
+           "run_plan"]

@@ -16,7 +16,8 @@ _MISSING = object()
 
 @dataclasses.dataclass(frozen=True)
 class InputChange:
-    """One input whose value differs (`old`/`new` are None when the key is absent)."""
+    """One input (or option: `(protect)`, `(opts.<name>)`) whose value differs; `old`/`new`
+    are None when the key is absent."""
 
     path: str
     old: Any
@@ -25,7 +26,7 @@ class InputChange:
 
 @dataclasses.dataclass(frozen=True)
 class ResourceChange:
-    """A resource present in both plans whose inputs or protect flag differ."""
+    """A resource present in both plans whose inputs or options differ."""
 
     urn: str
     type: str
@@ -80,9 +81,13 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     changed = []
     for urn in sorted(set(before) & set(after)):
         a, b = before[urn], after[urn]
-        changes = list(_changes(a.inputs, b.inputs))
-        if a.protect != b.protect:
-            changes.append(InputChange("(protect)", a.protect, b.protect))
+        changes = list(_changes(a.props, b.props))
+        if a.opts.protect != b.opts.protect:
+            changes.append(InputChange("(protect)", a.opts.protect, b.opts.protect))
+        old_opts, new_opts = dataclasses.asdict(a.opts), dataclasses.asdict(b.opts)
+        for name in sorted(old_opts):
+            if name not in ("protect", "parent") and old_opts[name] != new_opts[name]:
+                changes.append(InputChange(f"(opts.{name})", old_opts[name], new_opts[name]))
         if changes:
             changed.append(ResourceChange(urn, b.type, tuple(changes)))
     return PlanDiff(

@@ -8,15 +8,17 @@ be asked to create.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from forge_infra.config import ConfigError, StackConfig, load_stack_file
+from forge_infra.plan.helm import HELM_RELEASE, portable_chart_path, render_releases
 from forge_infra.plan.mocks import ProviderMocks
-from forge_infra.plan.model import Plan, PlanResource
-from forge_infra.plan.recorder import Recording, run_under_mocks
+from forge_infra.plan.model import CustomTimeouts, Plan, PlanResource, ResourceOptions
+from forge_infra.plan.recorder import RecordedResource, Recording, run_under_mocks
 
 
 class ProgramError(Exception):
@@ -42,9 +44,53 @@ def list_stacks(project_dir: Path | str = ".") -> list[str]:
     return sorted(names, key=lambda n: (order.get(n, 99), n))
 
 
-def plan_from_recording(recording: Recording, config: StackConfig) -> Plan:
-    """Turn the monitor's recording into a plan: nearest components, sorted by URN."""
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
+                   "h": 3600.0}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+
+
+def duration_seconds(text: str) -> float:
+    """A Go duration as Pulumi's custom timeouts take it (`"1h30m"`, `"45s"`) in seconds."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. '30m', '1h30m', '45s')")
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+
+
+def _options(r: RecordedResource, parent: str | None) -> ResourceOptions:
+    timeouts = {f"{op}_seconds": duration_seconds(value)
+                for op, value in r.custom_timeouts.items()}
+    return ResourceOptions(
+        protect=r.protect, retain_on_delete=r.retain_on_delete,
+        ignore_changes=list(r.ignore_changes), delete_before_replace=r.delete_before_replace,
+        replace_on_changes=list(r.replace_on_changes), aliases=list(r.aliases),
+        additional_secret_outputs=list(r.additional_secret_outputs),
+        custom_timeouts=CustomTimeouts(**timeouts), deleted_with=r.deleted_with, parent=parent)
+
+
+def _replace_string(value: Any, old: str, new: str) -> Any:
+    """`value` with every string equal to `old` replaced by `new`, at any depth."""
+    if isinstance(value, dict):
+        return {k: _replace_string(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_string(v, old, new) for v in value]
+    return new if value == old else value
+
+
+def _config_value(config: StackConfig, name: str) -> str | None:
+    """`config.cloud` / `config.platform` as plain strings, whether enums or strings."""
+    value = getattr(config, name, None)
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))
+
+
+def plan_from_recording(recording: Recording, config: StackConfig, *,
+                        project_dir: Path | str = ".") -> Plan:
+    """Turn the monitor's recording into a plan: options, nearest components, rendered Helm
+    releases, sorted by URN, with no path of this machine in it."""
     by_urn = recording.by_urn()
+    root = Path(project_dir)
 
     def enclosing_component(parent: str | None) -> str | None:
         while parent and parent in by_urn:
@@ -56,18 +102,30 @@ def plan_from_recording(recording: Recording, config: StackConfig) -> Plan:
     def own_parent(parent: str | None) -> str | None:
         return None if parent in (None, recording.stack_urn) else parent
 
-    resources = [
-        PlanResource(
+    chart_paths: dict[str, str] = {}
+    resources = []
+    for r in recording.resources:
+        props, outputs = r.inputs, r.outputs
+        if r.type == HELM_RELEASE and isinstance(props.get("chart"), str):
+            chart_paths[r.urn] = props["chart"]
+            portable = portable_chart_path(props["chart"], root)
+            props = _replace_string(props, props["chart"], portable)
+            outputs = _replace_string(outputs, chart_paths[r.urn], portable)
+        parent = own_parent(r.parent)
+        resources.append(PlanResource(
             urn=r.urn, type=r.type, name=r.name, custom=r.custom,
-            component=enclosing_component(r.parent), parent=own_parent(r.parent),
+            component=enclosing_component(r.parent), parent=parent,
             dependencies=[d for d in r.dependencies if d != recording.stack_urn],
-            protect=r.protect, inputs=r.inputs, outputs=r.outputs, provider=r.provider,
-            id=r.resource_id)
-        for r in recording.resources
-    ]
+            property_dependencies={
+                key: [d for d in urns if d != recording.stack_urn]
+                for key, urns in r.property_dependencies.items()},
+            props=props, opts=_options(r, parent), outputs=outputs, provider=r.provider,
+            id=r.resource_id))
     resources.sort(key=lambda r: r.urn)
-    return Plan(project=recording.project, stack=recording.stack, cloud=config.cloud.value,
-                platform=config.platform.value if config.cloud.value == "aws" else None,
+    render_releases(resources, chart_paths, root)
+    return Plan(project=recording.project, stack=recording.stack,
+                cloud=_config_value(config, "cloud") or "aws",
+                platform=_config_value(config, "platform"),
                 resources=resources, outputs=dict(sorted(recording.exports.items())),
                 warnings=list(recording.warnings))
 
@@ -77,7 +135,7 @@ def record_program(config: StackConfig, *, project: str = "forge-infra",
     """Run `program.build(config)` under the offline mocks and return the raw recording."""
     from forge_infra.program import build
 
-    mocks = ProviderMocks(region=config.region)
+    mocks = ProviderMocks(region=str(getattr(config, "region", None) or "us-east-1"))
     return run_under_mocks(lambda: build(config), project=project, stack=config.stack,
                            mocks=mocks, record=record)
 
@@ -98,11 +156,12 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
     except Exception as exc:  # the program's own failure, reported as such
         raise ProgramError(f"the program failed while planning stack {stack!r}: "
                            f"{type(exc).__name__}: {exc}") from exc
-    return plan_from_recording(recording, config)
+    return plan_from_recording(recording, config, project_dir=project_dir)
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
-    """Counts for a one-line summary: resources, components, types, protected, exports."""
+    """Counts for a one-line summary: resources, components, types, protected, exports, and
+    the Helm releases rendered and not rendered."""
     custom = plan.custom_resources()
     return {
         "resources": len(custom),
@@ -110,4 +169,7 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
         "types": len(plan.type_counts()),
         "protected": sum(1 for r in custom if r.protect),
         "outputs": len(plan.outputs),
+        "releases_rendered": sum(1 for r in plan.helm_releases() if r.helm and r.helm.rendered),
+        "releases_not_rendered": sum(1 for r in plan.helm_releases()
+                                     if r.helm and not r.helm.rendered),
     }

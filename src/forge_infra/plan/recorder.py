@@ -57,6 +57,16 @@ class RecordedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     resource_id: str | None = None
+    ignore_changes: list[str] = dataclasses.field(default_factory=list)
+    delete_before_replace: bool | None = None
+    """None when the program did not set it."""
+    replace_on_changes: list[str] = dataclasses.field(default_factory=list)
+    aliases: list[str] = dataclasses.field(default_factory=list)
+    """Every alias as a URN (alias specs resolved the way the engine resolves them)."""
+    additional_secret_outputs: list[str] = dataclasses.field(default_factory=list)
+    custom_timeouts: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Operation -> duration as given (`"30m"`), only for the operations that have one."""
+    deleted_with: str | None = None
 
 
 @dataclasses.dataclass
@@ -147,10 +157,13 @@ def _plain(value: Any) -> Any:
 class RecordingMonitor(MockMonitor):
     """A mock resource monitor that keeps the full registration request of every resource."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, *, project: str = "",
+                 stack: str = "") -> None:
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
         self.stack_urn: str | None = None
+        self.project_name = project
+        self.stack_name = stack
 
     def RegisterResource(self, request: Any) -> Any:
         """Register through the mocks like the engine would, and keep the full request.
@@ -198,9 +211,44 @@ class RecordingMonitor(MockMonitor):
             inputs=_plain(inputs),
             outputs=_plain(outputs),
             resource_id=resource_id or None,
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=(bool(request.deleteBeforeReplace)
+                                   if request.deleteBeforeReplaceDefined else None),
+            replace_on_changes=list(request.replaceOnChanges),
+            aliases=self._alias_urns(request),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            custom_timeouts={
+                op: getattr(request.customTimeouts, op) for op in ("create", "update", "delete")
+                if request.HasField("customTimeouts") and getattr(request.customTimeouts, op)},
+            deleted_with=request.deletedWith or None,
         ))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "",
                                                      object=obj_proto)
+
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """The request's aliases as URNs: `aliasURNs`, and each alias given as a URN or as a
+        spec (name, type, stack, project, parent), defaulting to the resource's own."""
+        urns = set(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                urns.add(alias.urn)
+                continue
+            spec = alias.spec
+            parent = None if spec.noParent else (spec.parentUrn or request.parent or None)
+            urns.add(alias_urn(
+                stack=spec.stack or self.stack_name, project=spec.project or self.project_name,
+                parent=parent, type_=spec.type or request.type, name=spec.name or request.name))
+        return sorted(urns)
+
+
+def alias_urn(*, stack: str, project: str, parent: str | None, type_: str, name: str) -> str:
+    """The URN a resource of `type_` and `name` under `parent` has (the engine's rule: the
+    parent's type chain, `$`, the type), for a parent that is not the stack itself."""
+    chain = type_
+    if parent and parent.split("::")[2] != STACK_TYPE:
+        chain = f"{parent.split('::')[2]}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{chain}::{name}"
 
 
 def _unwrap(value: Any) -> Any:
@@ -254,7 +302,8 @@ def run_under_mocks(
     caller. With `record=False` the stock monitor is used (for benchmarks of a bare run).
     """
     ROOT_RESOURCE.set(None)
-    monitor = RecordingMonitor(mocks) if record else QuietMonitor(mocks)
+    monitor = (RecordingMonitor(mocks, project=project, stack=stack) if record
+               else QuietMonitor(mocks))
     engine_log = _EngineLog()
     logger = logging.getLogger(f"forge_infra.plan.engine.{id(engine_log)}")
     logger.propagate = False

@@ -54,6 +54,9 @@ def _add_component(node: Tree, component: PlanResource,
     protected = sum(1 for c in own if c.custom and c.protect)
     for type_name, count in sorted(counts.items()):
         node.add(f"{escape(type_name)} [dim]x{count}[/dim]")
+    for release in own:
+        if release.helm is not None:
+            _add_release(node, release)
     if protected:
         node.add(f"[yellow]{protected} protected[/yellow]")
     for child in own:
@@ -62,6 +65,27 @@ def _add_component(node: Tree, component: PlanResource,
             branch = node.add(f"[bold cyan]{escape(child.type)}[/] {escape(child.name)} "
                               f"[dim]({_resources(total)})[/dim]")
             _add_component(branch, child, children)
+
+
+def _add_release(node: Tree, release: PlanResource) -> None:
+    """A Helm release's rendered objects by kind, or why it was not rendered."""
+    helm = release.helm
+    assert helm is not None
+    name = escape(str(release.props.get("name") or release.name))
+    if not helm.rendered:
+        node.add(f"[yellow]helm release {name}: not rendered[/yellow] "
+                 f"[dim]({escape(helm.reason or '')})[/dim]")
+        return
+    where = f"Kubernetes {helm.kube_version}" if helm.kube_version else "Helm's default version"
+    branch = node.add(f"helm release {name}: {_objects(len(helm.objects))} rendered for "
+                      f"{escape(where)}")
+    kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(helm.kind_counts().items()))
+    if kinds:
+        branch.add(f"[dim]{escape(kinds)}[/dim]")
+
+
+def _objects(count: int) -> str:
+    return f"{count} object" if count == 1 else f"{count} objects"
 
 
 def _format_value(value: Any, room: int) -> str:
@@ -101,6 +125,9 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     for warning in plan.warnings:
         console.print(f"[yellow]{escape(warning)}[/]")
     console.print()
+    releases = releases_line(plan)
+    if releases:
+        console.print(releases)
     console.print(summary_line(plan))
 
 
@@ -110,6 +137,15 @@ def summary_line(plan: Plan) -> str:
     return (f"Plan {plan.stack}: {s['resources']} resources ({s['types']} types) in "
             f"{s['components']} components, {s['protected']} protected, {s['outputs']} "
             "outputs (offline).")
+
+
+def releases_line(plan: Plan) -> str | None:
+    """`Helm releases: 1 rendered, 3 not rendered.`, or None when the plan has none."""
+    s = plan_summary(plan)
+    if not (s["releases_rendered"] or s["releases_not_rendered"]):
+        return None
+    return (f"Helm releases: {s['releases_rendered']} rendered, {s['releases_not_rendered']} "
+            "not rendered.")
 
 
 # -- graphs ---------------------------------------------------------------------------------
