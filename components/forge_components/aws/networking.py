@@ -15,7 +15,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from forge_components.aws.iam import service_trust_policy
+from forge_components.aws.iam import account_id, service_trust_policy
 from forge_components.aws.limits import LOG_RETENTION_DAYS, NatGatewayStrategy
 from forge_components.aws.tags import resource_tags
 from forge_components.common import child_opts
@@ -273,12 +273,11 @@ class Networking(pulumi.ComponentResource):
             flow_name, name_prefix=f"/aws/vpc-flow-logs/{name}-",
             retention_in_days=s.flow_logs_retention_days, tags=tags(flow_name),
             opts=child_opts(self))
-        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
         role = aws.iam.Role(
             flow_name,
             description=f"Lets VPC Flow Logs write {name}'s flow logs to CloudWatch Logs",
             assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com",
-                                                    account_id=account_id),
+                                                    account_id=account_id(self)),
             tags=tags(flow_name), opts=child_opts(self))
         role_policy = aws.iam.RolePolicy(
             flow_name, role=role.id,
