@@ -74,12 +74,18 @@ def synthetic_run(services: int) -> None:
 
     original = program.service_specs
 
+    def internal_copy(api: Any, name: str) -> Any:
+        """A copy of the api spec (a TypedDict, or a dataclass before the neutral contracts)
+        under another name and with no public route."""
+        if isinstance(api, dict):
+            return {**{k: v for k, v in api.items() if k not in ("public_host", "public_path")},
+                    "name": name}
+        return dataclasses.replace(api, name=name, public_host=None)
+
     def many_specs(*args: Any, **kwargs: Any) -> list[Any]:
         specs = original(*args, **kwargs)
-        api = next(s for s in specs if s.name == "api")
-        extra = [dataclasses.replace(api, name=f"svc{i:02d}", public_host=None)
-                 for i in range(services - len(specs))]
-        return specs + extra
+        api = next(s for s in specs if (s["name"] if isinstance(s, dict) else s.name) == "api")
+        return specs + [internal_copy(api, f"svc{i:02d}") for i in range(services - len(specs))]
 
     program.service_specs = many_specs
     plan = run_plan("dev", ROOT, config=load_stack_file("dev", ROOT))

@@ -127,7 +127,8 @@ get_root_resource = resolve("pulumi.runtime.settings:get_root_resource")
 """The stack's root resource of the current run."""
 run_pulumi_func = resolve("pulumi.runtime.stack:run_pulumi_func")
 """Run a program function the way `pulumi up` runs `__main__` (async)."""
-MockMonitor: type[_pulumi_mocks.MockMonitor] = resolve("pulumi.runtime.mocks:MockMonitor")
+resolve("pulumi.runtime.mocks:MockMonitor")
+MockMonitor = _pulumi_mocks.MockMonitor
 """The SDK's in-process resource monitor that answers through `pulumi.runtime.Mocks`."""
 MockResourceRegistration: Any = resolve("pulumi.runtime.mocks:MockMonitor.ResourceRegistration")
 """The record `MockMonitor` keeps per URN (for `Invoke` of resource reads)."""

@@ -135,21 +135,24 @@ def render_release(release: PlanResource, *, chart_path: str, kube_version: str 
     """Render one release; never raises for a chart it cannot render (it says why)."""
     props = release.props
     repository = (props.get("repositoryOpts") or {}).get("repo")
-    version = props.get("version")
-    base = {"chart": portable_chart_path(chart_path, project_dir),
-            "version": str(version) if version else None, "kube_version": kube_version,
-            "kube_version_source": kube_version_source}
+    version = str(props["version"]) if props.get("version") else None
+    portable = portable_chart_path(chart_path, project_dir)
+
+    def result(reason: str | None, objects: list[RenderedObject] | None = None,
+               chart_version: str | None = version) -> HelmRender:
+        return HelmRender(chart=portable, version=chart_version, rendered=reason is None,
+                          reason=reason, kube_version=kube_version,
+                          kube_version_source=kube_version_source, objects=objects or [])
+
     local = Path(chart_path)
     if repository or not local.is_absolute():
         where = f" from {repository}" if repository else ""
-        return HelmRender(**base, rendered=False, reason=(
-            f"remote chart {chart_path}{' ' + str(version) if version else ''}{where}: "
-            "charts are not fetched offline"))
+        return result(f"remote chart {chart_path}{' ' + version if version else ''}{where}: "
+                      "charts are not fetched offline")
     if not (local / "Chart.yaml").is_file():
-        return HelmRender(**base, rendered=False, reason=f"no Chart.yaml in {base['chart']}")
+        return result(f"no Chart.yaml in {portable}")
     if importlib.util.find_spec("helm_python") is None:
-        return HelmRender(**base, rendered=False,
-                          reason="helm-python-sdk is not installed (pip install helm-python-sdk)")
+        return result("helm-python-sdk is not installed (pip install helm-python-sdk)")
     namespace = props.get("namespace")
     namespace = namespace if isinstance(namespace, str) and namespace else "default"
     name = props.get("name") if isinstance(props.get("name"), str) else release.name
@@ -158,13 +161,11 @@ def render_release(release: PlanResource, *, chart_path: str, kube_version: str 
         options["kube_version"] = _kube_version_flag(kube_version)
     try:
         chart = _load_chart(str(local))
-        base["version"] = str(chart.version)
+        chart_version = str(chart.version)
         manifests = helm_render(chart, props.get("values") or {}, options)
     except Exception as exc:  # Helm's own refusal (schema, template error) is the reason
-        message = str(exc).replace(str(local), str(base["chart"]))
-        return HelmRender(**base, rendered=False, reason=f"helm: {message}")
-    return HelmRender(**base, rendered=True, reason=None,
-                      objects=_objects(manifests, namespace))
+        return result("helm: " + str(exc).replace(str(local), portable))
+    return result(None, _objects(manifests, namespace), chart_version)
 
 
 def render_releases(resources: list[PlanResource], chart_paths: Mapping[str, str],

@@ -11,7 +11,12 @@ import ipaddress
 import json
 from typing import Any
 
-from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stable_hex
+from forge_infra.plan.mocks.base import (
+    MockContext,
+    ProviderPackageMocks,
+    ResourceHandler,
+    stable_hex,
+)
 
 # Id prefixes of the AWS resources whose ids have a recognisable format.
 _AWS_ID_PREFIX: dict[str, str] = {
@@ -87,8 +92,7 @@ class AwsMocks(ProviderPackageMocks):
             "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs, _id: {
                 "name": self._physical_name("aws:cloudwatch/logGroup:LogGroup", name, inputs)},
             # Auto-named resources whose name others consume: the provider fills `name`.
-            **{token: (lambda name, inputs, _id, token=token: {
-                "name": self._physical_name(token, name, inputs)}) for token in (
+            **{token: self._named(token) for token in (
                 "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
                 "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile",
                 "aws:secretsmanager/secret:Secret")},
@@ -137,6 +141,12 @@ class AwsMocks(ProviderPackageMocks):
                 self._get_managed_policy
             ),
         })
+
+    def _named(self, type_token: str) -> ResourceHandler:
+        """A handler that answers the physical name the provider gives an auto-named resource."""
+        def handler(name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+            return {"name": self._physical_name(type_token, name, inputs)}
+        return handler
 
     def new_resource(self, type_token: str, name: str,
                      inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
