@@ -13,8 +13,6 @@ from forge_infra.sdk_internals import SdkInternalsError, missing_names, resolve
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "forge_infra"
 SDK_PACKAGES = ("pulumi", "helm_python")
-# config.py (another owner) switches to sdk_internals.CONFIG_SECRET_KEYS after this lands.
-NOT_YET_SWITCHED = ("config.py",)
 
 
 def test_every_private_name_exists_in_the_installed_sdks() -> None:
@@ -72,7 +70,7 @@ def _private_sdk_uses(path: Path) -> list[str]:
 def test_no_other_module_reaches_into_the_sdks_private_names() -> None:
     offenders: list[str] = []
     for path in sorted(SRC.rglob("*.py")):
-        if path.name in ("sdk_internals.py", *NOT_YET_SWITCHED):
+        if path.name == "sdk_internals.py":
             continue
         offenders += _private_sdk_uses(path)
     assert offenders == [], "import these from forge_infra.sdk_internals instead"
