@@ -1,0 +1,78 @@
+"""The AWS settings take their ranges and choices from forge_components.aws.limits.
+
+Each case sets a key to the limit's edge (accepted) and one step past it (refused, naming the
+key), so a limit changed in limits.py moves the configuration with it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from forge_components.aws import limits
+from forge_infra.clouds.aws.settings import AwsSettings
+from forge_infra.config import ConfigError, config_from_mapping
+from tests.conftest import ROOT
+
+
+def dev_with(section: str, key: str, value: Any) -> dict[str, Any]:
+    values = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    values = copy.deepcopy(values)
+    values.setdefault(f"forge-infra:{section}", {})[key] = value
+    return values
+
+
+def load(values: dict[str, Any]) -> AwsSettings:
+    config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert isinstance(config.target, AwsSettings)
+    return config.target
+
+
+EDGES = [
+    ("database", "backup_retention_days", limits.BACKUP_RETENTION_DAYS[0],
+     limits.BACKUP_RETENTION_DAYS[0] - 1),
+    ("database", "backup_retention_days", limits.BACKUP_RETENTION_DAYS[1],
+     limits.BACKUP_RETENTION_DAYS[1] + 1),
+    ("database", "read_replicas", limits.MAX_READ_REPLICAS, limits.MAX_READ_REPLICAS + 1),
+    ("database", "version", limits.MIN_POSTGRES_MAJOR, limits.MIN_POSTGRES_MAJOR - 1),
+    ("database", "allocated_storage_gb", limits.RDS_STORAGE_GB[0], limits.RDS_STORAGE_GB[0] - 1),
+    ("cache", "nodes", limits.CACHE_NODES[0], limits.CACHE_NODES[0] - 1),
+    ("cache", "nodes", limits.CACHE_NODES[1], limits.CACHE_NODES[1] + 1),
+    ("cache", "snapshot_retention_days", limits.CACHE_SNAPSHOT_RETENTION_DAYS[1],
+     limits.CACHE_SNAPSHOT_RETENTION_DAYS[1] + 1),
+    ("network", "flow_logs_retention_days", limits.LOG_RETENTION_DAYS[-1], 2),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "edge", "past"), EDGES,
+                         ids=[f"{s}.{k}={p}" for s, k, _, p in EDGES])
+def test_limits_are_the_configuration_bounds(section: str, key: str, edge: int,
+                                             past: int) -> None:
+    settings = load(dev_with(section, key, edge))
+    assert getattr(getattr(settings, section), key) == edge
+    with pytest.raises(ConfigError) as info:
+        load(dev_with(section, key, past))
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [
+        f"forge-infra:{section}.{key}"], info.value.problems
+
+
+def test_enums_are_the_components_enums() -> None:
+    settings = load(dev_with("streaming", "engine", "none"))
+    assert settings.streaming.engine is limits.StreamingEngine.NONE
+    assert settings.network.nat_gateways is limits.NatGatewayStrategy.SINGLE
+    assert settings.database.engine is limits.DatabaseEngine.RDS_POSTGRES
+    assert settings.cache.engine is limits.CacheEngine.REDIS
+
+
+@pytest.mark.parametrize("units", sorted(limits.FARGATE_SIZES))
+def test_every_fargate_size_is_accepted_in_vcpu(units: int) -> None:
+    values = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    memory = limits.FARGATE_SIZES[units][0]
+    for service in values["forge-infra:services"].values():
+        service.update(cpu=units / 1024, memory=memory)
+    config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert {limits.fargate_cpu_units(s.cpu_millicores) for _, s in config.services.items()} == {
+        units}
