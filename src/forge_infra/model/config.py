@@ -223,6 +223,9 @@ class CloudSettings(Strict):
 
     #: Fields that are not `forge-infra:` keys (filled from the provider's namespace).
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud"})
+    #: Keys that used to be neutral and moved to this cloud's settings: old path -> new key,
+    #: reported as such instead of as an unknown key.
+    moved_keys: ClassVar[dict[str, str]] = {}
 
     cloud: str
 
@@ -580,6 +583,14 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
     if "environment" not in forge and stack in ENVIRONMENTS:
         forge["environment"] = stack
     neutral_raw = {k: v for k, v in forge.items() if k in NEUTRAL_KEYS}
+    settings_model = entry.settings_model() if entry is not None else None
+    for old, new in (settings_model.moved_keys if settings_model else {}).items():
+        section, _, key = old.partition(".")
+        block = neutral_raw.get(section)
+        if isinstance(block, Mapping) and key in block:
+            problems.append(f"{NAMESPACE}:{old}: moved to {NAMESPACE}:{new} (a setting of "
+                            f"cloud {cloud}, outside the neutral {section!r} block)")
+            neutral_raw[section] = {k: v for k, v in block.items() if k != key}
     neutral_raw["services"] = _with_service_defaults(neutral_raw.get("services"))
     if neutral_raw["services"] is None:
         del neutral_raw["services"]
@@ -589,7 +600,6 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
     failed = set(neutral.failed)
 
     # The cloud's sections.
-    settings_model = entry.settings_model() if entry is not None else None
     cloud_values: dict[str, Any] = {}
     allowed = sorted([*NEUTRAL_KEYS, *(settings_model.keys() if settings_model else [])])
     for key in sorted(set(forge) - set(NEUTRAL_KEYS)):

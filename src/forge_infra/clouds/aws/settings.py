@@ -236,6 +236,7 @@ class AwsSettings(CloudSettings):
     """Everything an AWS stack sets besides the neutral keys (`cloud: aws`)."""
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "region", "aws_provider"})
+    moved_keys: ClassVar[dict[str, str]] = {"app.hosted_zone_id": "hosted_zone_id"}
 
     cloud: Literal["aws"]
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
