@@ -337,3 +337,21 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
         "DATABASE_PASSWORD": recording.exports["database_credentials_secret_id"] + ":password::",
         "REDIS_AUTH_TOKEN": recording.exports["cache_auth_token_secret_id"],
     }, task.urn
+
+
+def test_app_secrets_reach_the_services_by_reference() -> None:
+    """`forge-infra:secrets.jwt_key` -> a Secrets Manager secret; `app:jwt_key` in a service
+    -> its ARN in the task definition, never the value."""
+    services = stack_config("dev").services.model_dump()
+    services["api"]["secrets"] = {"JWT_KEY": "app:jwt_key"}
+    config = stack_config("dev", secrets={"jwt_key": {"secure": "v1:c2VjcmV0"}},
+                          services=services)
+    recording = run_mocked(lambda: build(config), stack="dev")
+    secret = recording.one("aws:secretsmanager/secret:Secret", "forge-dev-secrets-jwt-key")
+    assert secret.inputs["name"] == "forge-dev/jwt_key", secret.urn
+    task = recording.one("aws:ecs/taskDefinition:TaskDefinition", "forge-dev-api-task-def")
+    container = json.loads(task.inputs["containerDefinitions"])[0]
+    assert container["secrets"] == [{"name": "JWT_KEY", "valueFrom": secret.outputs["arn"]}], (
+        task.urn)
+    value = config.secrets["jwt_key"].get_secret_value()
+    assert value not in json.dumps(task.inputs), task.urn

@@ -201,19 +201,21 @@ class AwsTarget:
 
         stream = settings.streaming
         subnets = streaming_subnet_count(stream.engine, net.az_count)
-        streaming = Streaming(f"{prefix}-stream", StreamingArgs(
+        streaming_args = StreamingArgs(
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids.apply(lambda ids: ids[:subnets]),
             subnet_count=subnets,
             allowed_security_group_ids=app_sg,
             engine=stream.engine,
             broker_count=stream.brokers,
-            instance_type=stream.instance_type,
             kafka_version=stream.kafka_version,
             ebs_volume_gb=stream.ebs_volume_gb,
             protect=protect,
             tags=tags,
-        ), opts)
+        )
+        if stream.instance_type is not None:
+            streaming_args["instance_type"] = stream.instance_type
+        streaming = Streaming(f"{prefix}-stream", streaming_args, opts)
 
         app_secret_ids: dict[str, pulumi.Output[str]] = {}
         if config.secrets:
@@ -222,7 +224,7 @@ class AwsTarget:
                 name_prefix=prefix,
                 tags=tags,
             ), opts)
-            app_secret_ids = dict(app_secrets.secret_arns)
+            app_secret_ids = {key: _pick(app_secrets.secret_arns, key) for key in config.secrets}
 
         # The components declare their contract's outputs (tests/components check each one
         # against forge_components.contracts); the contracts are plain classes, hence the casts.
