@@ -46,9 +46,19 @@ def test_example_stack_files_hold_no_secret_values() -> None:
 
 
 def test_requirements_install_the_project_for_pulumi_install() -> None:
+    """`pulumi install` installs this project with every cloud's SDK, pinned like CI."""
     lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
              if line.strip() and not line.startswith("#")]
-    assert lines == ["-e ."]
+    assert lines == ["-c constraints.txt", "-e .[all]"]
+
+
+def test_every_stack_file_names_its_cloud_and_sizes_in_vcpu() -> None:
+    """`forge-infra:cloud` is required; service cpu is in vCPU (not ECS units)."""
+    for stack in STACKS:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert config["forge-infra:cloud"] == "aws", stack
+        cpus = {name: service["cpu"] for name, service in config["forge-infra:services"].items()}
+        assert set(cpus.values()) <= {0.25, 0.5}, (stack, cpus)
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
