@@ -226,9 +226,11 @@ def test_the_platform_release_records_its_chart_relative_to_its_package(plans) -
 
 
 def test_planning_aws_imports_no_other_cloud_sdk() -> None:
+    """Neither the other clouds' SDKs nor their offline mocks are loaded."""
     script = ("import sys; from forge_infra.plan import run_plan; run_plan('dev'); "
               "print(sorted(m for m in sys.modules if m.startswith(('pulumi_gcp', "
-              "'pulumi_azure_native'))))")
+              "'pulumi_azure_native', 'forge_infra.plan.mocks.gcp', "
+              "'forge_infra.plan.mocks.azure_native'))))")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
     assert result.stdout.strip() == "[]"

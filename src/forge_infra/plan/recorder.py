@@ -3,8 +3,10 @@
 The recording comes from the resource monitor itself: `RecordingMonitor` sees each
 `RegisterResource` request exactly as the Pulumi engine would receive it in `pulumi preview`:
 type, name, parent, the dependency URNs (explicit `depends_on` and those implied by passing one
-resource's outputs into another), `protect`, the provider reference and the serialized inputs
-with their secret markers. Nothing here re-describes the infrastructure.
+resource's outputs into another, per input property), the resource options (`protect`,
+`retain_on_delete`, `ignore_changes`, `delete_before_replace`, `replace_on_changes`, aliases,
+`additional_secret_outputs`, custom timeouts, `deleted_with`), the provider reference and the
+serialized inputs with their secret markers. Nothing here re-describes the infrastructure.
 """
 
 from __future__ import annotations
