@@ -62,6 +62,27 @@ def test_plan_diff_against_itself_reports_no_changes(runner: CliRunner, tmp_path
     assert "No changes: the plans are identical." in result.output
 
 
+def test_plan_diff_against_a_plan_at_1_file_reports_no_changes(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """An earlier release's plan@1 JSON still diffs: same inputs and protect, no changes."""
+    target = tmp_path / "plan.json"
+    assert runner.invoke(main, ["plan", "-s", "staging", "-C", str(ROOT), "-q", "--json",
+                                str(target)]).exit_code == 0
+    document = json.loads(target.read_text())
+    document["schema"] = "forge-infra/plan@1"
+    for resource in document["resources"]:
+        resource["inputs"] = resource.pop("props")
+        resource["protect"] = resource.pop("opts")["protect"]
+        for key in ("property_dependencies", "helm"):
+            del resource[key]
+    del document["cost"]
+    target.write_text(json.dumps(document))
+    result = runner.invoke(main, ["plan", "-s", "staging", "-C", str(ROOT), "-q", "--diff",
+                                  str(target)])
+    assert result.exit_code == 0, result.output
+    assert "No changes: the plans are identical." in result.output
+
+
 def test_bad_config_exits_1_with_the_key_path_and_no_traceback(
         runner: CliRunner, broken_project: Path) -> None:
     result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(broken_project)])

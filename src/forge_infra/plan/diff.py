@@ -9,7 +9,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.markup import escape
 
-from forge_infra.plan.model import Plan
+from forge_infra.plan.model import SCHEMA_V1, Plan
 
 _MISSING = object()
 
@@ -75,9 +75,15 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[InputChange, ...
 
 
 def diff_plans(old: Plan, new: Plan) -> PlanDiff:
-    """Compare two plans of the same program: added, removed and changed resources."""
+    """Compare two plans of the same program: added, removed and changed resources.
+
+    Options other than `protect` are compared only when neither plan was read from a plan@1
+    document (which did not record them).
+    """
     before = old.by_urn()
     after = new.by_urn()
+    # A plan@1 document recorded no option but protect: its defaults are not real values.
+    compare_options = SCHEMA_V1 not in (old.source_schema, new.source_schema)
     changed = []
     for urn in sorted(set(before) & set(after)):
         a, b = before[urn], after[urn]
@@ -85,7 +91,7 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
         if a.opts.protect != b.opts.protect:
             changes.append(InputChange("(protect)", a.opts.protect, b.opts.protect))
         old_opts, new_opts = dataclasses.asdict(a.opts), dataclasses.asdict(b.opts)
-        for name in sorted(old_opts):
+        for name in sorted(old_opts) if compare_options else ():
             if name not in ("protect", "parent") and old_opts[name] != new_opts[name]:
                 changes.append(InputChange(f"(opts.{name})", old_opts[name], new_opts[name]))
         if changes:

@@ -283,6 +283,9 @@ class Plan:
     cost: CostEstimate | None = None
     findings: list[Finding] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    source_schema: str = dataclasses.field(default=SCHEMA_ID, compare=False)
+    """The schema of the document this plan was read from (plan@1 documents lack the options
+    other than `protect`); not written: `to_dict` always writes the current schema."""
 
     # -- views --------------------------------------------------------------------------------
 
@@ -347,7 +350,7 @@ class Plan:
             outputs=document.get("outputs", {}),
             cost=CostEstimate.from_dict(cost) if cost else None,
             findings=[Finding(**{"remediation": "", **f}) for f in document.get("findings") or []],
-            warnings=document.get("warnings", []))
+            warnings=document.get("warnings", []), source_schema=document["schema"])
 
     @classmethod
     def read_json(cls, path: Path | str) -> Plan:
