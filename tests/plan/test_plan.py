@@ -138,6 +138,16 @@ def test_secrets_never_appear_in_any_output(tmp_path) -> None:
             assert value not in text
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_no_generated_secret_reaches_the_rendered_chart_objects(plans, stack) -> None:
+    plan = plans[stack]
+    secrets = _mock_secret_values(plan)
+    rendered = json.dumps([r.to_dict()["helm"] for r in plan.helm_releases()])
+    assert secrets and '"kind": "Deployment"' in rendered
+    for value in secrets:
+        assert value not in rendered and value not in plan.to_json(), stack
+
+
 def test_graphviz_output_parses_with_clusters(plans) -> None:
     plan = plans["prod"]
     graphs = pydot.graph_from_dot_data(to_dot(plan))
