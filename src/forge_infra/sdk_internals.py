@@ -4,7 +4,7 @@ The offline plan drives the Pulumi SDK's mock monitor directly and renders Helm 
 helm-python-sdk's native binding, and the real-run config reader needs the engine's list of
 secret keys. None of these names is public API, so an SDK upgrade may remove or change one
 without notice. Keeping them here means one place to read on an upgrade, and
-`tests/test_sdk_internals.py` fails naming the first missing one.
+`tests/plan/test_sdk_internals.py` fails naming every missing one.
 
 Rules for the rest of the code base: import these names from here, never from the SDK's own
 private modules; and add a row to `PRIVATE_NAMES` for every new one.
