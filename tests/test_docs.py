@@ -20,5 +20,5 @@ def test_components_example_builds_a_protected_multi_az_database() -> None:
     assert rds.inputs["deletionProtection"] is True
     assert rds.inputs["backupRetentionPeriod"] == 14
     assert recording.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.40.0.0/16"
-    assert set(recording.exports) == {"database_endpoint", "database_secret_arn"}
+    assert set(recording.exports) == {"database_host", "database_credentials_secret_id"}
     assert rds.inputs["tags"]["team"] == "analytics"
