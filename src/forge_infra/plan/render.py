@@ -118,7 +118,8 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     if plan.outputs:
         console.print()
         console.print("[bold]Outputs[/]")
-        key_width = min(max(len(k) for k in plan.outputs), 28)
+        # Wide enough for every key (neutral names run to 30 characters), so no line wraps.
+        key_width = min(max(len(k) for k in plan.outputs), 40)
         for key, value in plan.outputs.items():
             room = WIDTH - key_width - 4
             console.print(f"  {escape(key):<{key_width}}  {escape(_format_value(value, room))}")
