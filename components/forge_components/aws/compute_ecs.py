@@ -62,9 +62,9 @@ class EcsComputeArgs(TypedDict):
 
     vpc_id: pulumi.Input[str]
     """The VPC of the target groups and the ALB security group. Required."""
-    public_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    public_subnet_ids: pulumi.Input[list[str]]
     """Public subnets: the ALB only. Required."""
-    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets: every task. Required."""
     app_security_group_id: pulumi.Input[str]
     """The application security group the tasks run in; this component adds one ingress rule
@@ -166,8 +166,8 @@ class _Settings:
     """`EcsComputeArgs` with every default applied and every rule checked."""
 
     vpc_id: pulumi.Input[str]
-    public_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
-    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    public_subnet_ids: pulumi.Input[list[str]]
+    private_subnet_ids: pulumi.Input[list[str]]
     app_security_group_id: pulumi.Input[str]
     services: list[_Task]
     domain_name: str

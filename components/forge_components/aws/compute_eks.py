@@ -63,7 +63,7 @@ class EksComputeArgs(TypedDict):
     vpc_id: pulumi.Input[str]
     """The VPC the cluster runs in; exposed again as `vpc_id` for in-cluster controllers that
     cannot read it from the instance metadata (hop limit 1). Required."""
-    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets for the control-plane ENIs and the nodes. Required."""
     app_security_group_id: pulumi.Input[str]
     """The application security group; attached to every node (and so to every pod). Required."""
@@ -127,7 +127,7 @@ class _Settings:
     """`EksComputeArgs` with every default applied and every rule checked."""
 
     vpc_id: pulumi.Input[str]
-    private_subnet_ids: pulumi.Input[list[pulumi.Input[str]]]
+    private_subnet_ids: pulumi.Input[list[str]]
     app_security_group_id: pulumi.Input[str]
     kubernetes_version: str = "1.31"
     endpoint_public_access: bool = False
