@@ -76,3 +76,32 @@ def test_every_fargate_size_is_accepted_in_vcpu(units: int) -> None:
     config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
     assert {limits.fargate_cpu_units(s.cpu_millicores) for _, s in config.services.items()} == {
         units}
+
+
+BUDGET_EDGES = [
+    ("alert_thresholds_percent", list(range(10, 10 * limits.BUDGET_MAX_NOTIFICATIONS, 10)),
+     list(range(10, 10 * limits.BUDGET_MAX_NOTIFICATIONS + 10, 10))),
+    ("alert_emails", [f"ops{i}@example.com" for i in range(limits.BUDGET_MAX_EMAIL_SUBSCRIBERS)],
+     [f"ops{i}@example.com" for i in range(limits.BUDGET_MAX_EMAIL_SUBSCRIBERS + 1)]),
+]
+
+
+@pytest.mark.parametrize(("key", "edge", "past"), BUDGET_EDGES, ids=[k for k, _, _ in BUDGET_EDGES])
+def test_budget_notification_limits_are_the_components(key: str, edge: list[Any],
+                                                       past: list[Any]) -> None:
+    """What the Budget component refuses (AWS Budgets' limits), the configuration refuses."""
+    values = dev_with("budget", key, edge)
+    config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert list(getattr(config.budget, key)) == edge
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(dev_with("budget", key, past), stack="dev", source="Pulumi.dev.yaml")
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [f"forge-infra:budget.{key}"]
+
+
+@pytest.mark.parametrize("threshold", [0, -5, 1001])
+def test_budget_thresholds_are_positive_percentages(threshold: int) -> None:
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(dev_with("budget", "alert_thresholds_percent", [80, threshold]),
+                            stack="dev", source="Pulumi.dev.yaml")
+    assert [p.split(": ", 1)[0] for p in info.value.problems] == [
+        "forge-infra:budget.alert_thresholds_percent.1"], info.value.problems

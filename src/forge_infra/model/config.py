@@ -195,7 +195,8 @@ class BudgetSettings(Strict):
 
     monthly_limit_usd: float = Field(default=500.0, gt=0, le=1_000_000)
     alert_emails: tuple[str, ...] = ()
-    alert_thresholds_percent: tuple[int, ...] = (80, 100)
+    alert_thresholds_percent: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = (80, 100)
+    """Percentages of the monthly limit that send an alert (1..1000)."""
 
 
 # -- the cloud branch -----------------------------------------------------------------------

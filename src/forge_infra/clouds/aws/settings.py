@@ -19,6 +19,8 @@ from pydantic import Field, field_validator
 
 from forge_components.aws.limits import (
     BACKUP_RETENTION_DAYS,
+    BUDGET_MAX_EMAIL_SUBSCRIBERS,
+    BUDGET_MAX_NOTIFICATIONS,
     CACHE_NODES,
     CACHE_SNAPSHOT_RETENTION_DAYS,
     ECS_AUTONAME_LIMIT,
@@ -499,6 +501,25 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _budget_rules(config: StackConfig) -> list[str]:
+    budget = config.budget
+    problems = []
+    # The Budget component sends one notification per threshold plus one on the forecast.
+    most = BUDGET_MAX_NOTIFICATIONS - 1
+    if len(budget.alert_thresholds_percent) > most:
+        problems.append(problem(
+            "budget.alert_thresholds_percent",
+            f"lists {len(budget.alert_thresholds_percent)} thresholds; AWS Budgets allows "
+            f"{BUDGET_MAX_NOTIFICATIONS} notifications per budget, so at most {most} next to "
+            "the forecast alert"))
+    if len(budget.alert_emails) > BUDGET_MAX_EMAIL_SUBSCRIBERS:
+        problems.append(problem(
+            "budget.alert_emails",
+            f"lists {len(budget.alert_emails)} addresses; an AWS Budgets notification allows at "
+            f"most {BUDGET_MAX_EMAIL_SUBSCRIBERS} e-mail subscribers"))
+    return problems
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
     Rule(("network", "region"), _zone_rules),
@@ -511,4 +532,5 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("eks", "platform"), _eks_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
+    Rule(("budget",), _budget_rules),
 )
