@@ -146,6 +146,18 @@ def test_private_endpoint_and_private_subnets_by_default(default_run):
     assert node_group.inputs["subnetIds"] == PRIVATE_SUBNETS, node_group.urn
 
 
+def test_deletion_protection_is_off_by_default(default_run):
+    recording, _ = default_run
+    cluster = recording.one(CLUSTER)
+    assert cluster.inputs["deletionProtection"] is False, cluster.urn
+
+
+def test_deletion_protection_reaches_the_cluster_when_asked(worker_statements):
+    recording, _ = build(make_args(worker_statements, deletion_protection=True))
+    cluster = recording.one(CLUSTER)
+    assert cluster.inputs["deletionProtection"] is True, cluster.urn
+
+
 def test_public_endpoint_only_for_listed_cidrs(worker_statements):
     recording, _ = build(make_args(worker_statements, endpoint_public_access=True,
                                    public_access_cidrs=["203.0.113.0/24"]))
