@@ -225,7 +225,7 @@ class Cdn(pulumi.ComponentResource):
             PrivateBucketArgs(
                 tags=cfg.tags,
                 versioning=True,
-                glacier_transition_days=None,  # CloudFront cannot read archived objects
+                transition_days=None,  # the CDN serves every object at any age
                 noncurrent_version_expiration_days=90,
                 abort_incomplete_multipart_days=7,
                 force_destroy=cfg.force_destroy_assets,

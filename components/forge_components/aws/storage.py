@@ -21,6 +21,31 @@ STORAGE_COMPONENT = "forge-aws:index:Storage"
 
 _PURPOSE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 
+#: Storage classes an object can be read from with a plain GET, in milliseconds: what a
+#: lifecycle rule may move the objects of a bucket the apps read to. Objects in GLACIER
+#: (Flexible Retrieval) or DEEP_ARCHIVE must be restored first; a GET fails with
+#: InvalidObjectState. Source:
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html#sc-glacier
+READABLE_STORAGE_CLASSES = ("GLACIER_IR", "STANDARD_IA")
+#: Archive classes (restore before read): only for the "backups" purpose.
+ARCHIVE_STORAGE_CLASSES = ("GLACIER", "DEEP_ARCHIVE")
+#: The purpose whose objects may go to an archive class (restores are planned, not online).
+ARCHIVE_PURPOSE = "backups"
+#: S3 refuses a transition to STANDARD_IA earlier than 30 days after creation. Source:
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+STANDARD_IA_MIN_DAYS = 30
+
+
+def _check_transition(component: str, storage_class: str, days: int | None) -> None:
+    """Reject a storage class S3 lifecycle rules do not offer here, or too early for it."""
+    allowed = (*READABLE_STORAGE_CLASSES, *ARCHIVE_STORAGE_CLASSES)
+    if storage_class not in allowed:
+        raise ValueError(f"{component}: transition storage class must be one of "
+                         f"{list(allowed)}; got {storage_class!r}")
+    if storage_class == "STANDARD_IA" and days is not None and days < STANDARD_IA_MIN_DAYS:
+        raise ValueError(f"{component}: S3 moves objects to STANDARD_IA no earlier than "
+                         f"{STANDARD_IA_MIN_DAYS} days after creation; got {days}")
+
 
 def _positive(component: str, field: str, value: int | None) -> None:
     """Reject a day count below 1 (None skips the rule)."""
@@ -39,9 +64,13 @@ class PrivateBucketArgs(TypedDict):
     unset uses S3-managed keys (SSE-S3, AES256). Defaults to unset (SSE-S3)."""
     versioning: NotRequired[bool]
     """Keep every version of every object. Defaults to True."""
-    glacier_transition_days: NotRequired[int | None]
-    """Move current object versions to GLACIER this many days after creation; None keeps them
-    in STANDARD. Defaults to 90."""
+    transition_days: NotRequired[int | None]
+    """Move current object versions to `transition_storage_class` this many days after
+    creation; None keeps them in STANDARD. Defaults to 90."""
+    transition_storage_class: NotRequired[str]
+    """Where the lifecycle moves current versions: GLACIER_IR or STANDARD_IA keep objects
+    readable by a plain GET; GLACIER or DEEP_ARCHIVE need a restore before any read, so only
+    for backups. Defaults to "GLACIER_IR"."""
     noncurrent_version_expiration_days: NotRequired[int | None]
     """Delete noncurrent versions this many days after they are superseded (only when
     `versioning` is on); None keeps them forever. Defaults to 90."""
@@ -66,7 +95,8 @@ class _BucketSettings:
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     kms_key_arn: pulumi.Input[str] | None = None
     versioning: bool = True
-    glacier_transition_days: int | None = 90
+    transition_days: int | None = 90
+    transition_storage_class: str = "GLACIER_IR"
     noncurrent_version_expiration_days: int | None = 90
     abort_incomplete_multipart_days: int | None = 7
     force_destroy: bool = False
@@ -89,9 +119,10 @@ class PrivateBucket(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(BUCKET_COMPONENT, name, None, opts)
         s = _BucketSettings(**args)
-        for field in ("glacier_transition_days", "noncurrent_version_expiration_days",
+        for field in ("transition_days", "noncurrent_version_expiration_days",
                       "abort_incomplete_multipart_days"):
             _positive("PrivateBucket", field, getattr(s, field))
+        _check_transition("PrivateBucket", s.transition_storage_class, s.transition_days)
 
         def tags(child: str) -> dict[str, str]:
             return resource_tags(child, BUCKET_COMPONENT, s.tags)
@@ -132,12 +163,13 @@ class PrivateBucket(pulumi.ComponentResource):
                 opts=child_opts(self))
 
         rules: list[aws.s3.BucketLifecycleConfigurationRuleArgs] = []
-        if s.glacier_transition_days is not None:
+        if s.transition_days is not None:
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="transition-to-glacier", status="Enabled",
+                id=f"transition-to-{s.transition_storage_class.lower().replace('_', '-')}",
+                status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
                 transitions=[aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                    days=s.glacier_transition_days, storage_class="GLACIER")]))
+                    days=s.transition_days, storage_class=s.transition_storage_class)]))
         if s.versioning and s.noncurrent_version_expiration_days is not None:
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="expire-noncurrent-versions", status="Enabled",
@@ -194,8 +226,14 @@ class StorageArgs(TypedDict):
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """A KMS key for SSE-KMS on every bucket; unset uses SSE-S3 (AES256). Defaults to unset
     (SSE-S3)."""
-    glacier_transition_days: NotRequired[int | None]
-    """Days before current versions move to GLACIER; None never moves them. Defaults to 90."""
+    transition_days: NotRequired[int | None]
+    """Days before current versions move to their purpose's transition storage class; None
+    never moves them. Defaults to 90."""
+    transition_storage_classes: NotRequired[dict[str, str]]
+    """The lifecycle's target storage class per purpose; a purpose not named gets GLACIER_IR
+    (readable with a plain GET). GLACIER and DEEP_ARCHIVE are accepted for "backups" only:
+    the apps read reports and exports, and a GET on an archived object fails. Defaults to {}
+    (GLACIER_IR for every bucket)."""
     noncurrent_version_expiration_days: NotRequired[int | None]
     """Days before noncurrent versions are deleted; None keeps them. Defaults to 90."""
     force_destroy: NotRequired[bool]
@@ -212,7 +250,8 @@ class _StorageSettings:
     buckets: list[str] = dataclasses.field(
         default_factory=lambda: ["reports", "exports", "backups"])
     kms_key_arn: pulumi.Input[str] | None = None
-    glacier_transition_days: int | None = 90
+    transition_days: int | None = 90
+    transition_storage_classes: dict[str, str] = dataclasses.field(default_factory=dict)
     noncurrent_version_expiration_days: int | None = 90
     force_destroy: bool = False
     protect: bool = False
@@ -246,9 +285,20 @@ class Storage(pulumi.ComponentResource):
         if invalid:
             raise ValueError(f"Storage: bucket purposes must be lower-case letters, digits "
                              f"and inner hyphens: {invalid}")
+        unknown = sorted(set(s.transition_storage_classes) - set(purposes))
+        if unknown:
+            raise ValueError(f"Storage: transition_storage_classes names purposes without a "
+                             f"bucket: {unknown}")
+        for purpose, storage_class in sorted(s.transition_storage_classes.items()):
+            if storage_class in ARCHIVE_STORAGE_CLASSES and purpose != ARCHIVE_PURPOSE:
+                raise ValueError(
+                    f"Storage: transition_storage_classes[{purpose!r}] is {storage_class}, "
+                    f"where a GET fails until the object is restored; the apps read "
+                    f"{purpose!r}, so use one of {list(READABLE_STORAGE_CLASSES)} "
+                    f"({'/'.join(ARCHIVE_STORAGE_CLASSES)} only for {ARCHIVE_PURPOSE!r})")
 
         bucket_args: PrivateBucketArgs = {
-            "glacier_transition_days": s.glacier_transition_days,
+            "transition_days": s.transition_days,
             "noncurrent_version_expiration_days": s.noncurrent_version_expiration_days,
             "force_destroy": s.force_destroy,
             "protect": s.protect}
@@ -257,7 +307,10 @@ class Storage(pulumi.ComponentResource):
         self._buckets = {
             purpose: PrivateBucket(
                 f"{name}-{purpose}",
-                PrivateBucketArgs(**bucket_args, tags={**s.tags, "purpose": purpose}),
+                PrivateBucketArgs(
+                    **bucket_args, tags={**s.tags, "purpose": purpose},
+                    transition_storage_class=s.transition_storage_classes.get(
+                        purpose, READABLE_STORAGE_CLASSES[0])),
                 opts=child_opts(self))
             for purpose in purposes
         }

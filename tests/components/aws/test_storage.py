@@ -157,18 +157,18 @@ def test_versioning_off_drops_versioning_and_noncurrent_rule() -> None:
     assert recording.of_type(VERSIONING) == []
     lifecycle = config_of(recording, LIFECYCLE, bucket)
     ids = [rule["id"] for rule in lifecycle.inputs["rules"]]
-    assert ids == ["transition-to-glacier", "abort-incomplete-multipart-uploads"], lifecycle.urn
+    assert ids == ["transition-to-glacier-ir", "abort-incomplete-multipart-uploads"], lifecycle.urn
 
 
 @pytest.mark.parametrize(("glacier", "noncurrent", "multipart"), [(90, 90, 7), (30, 365, 1)])
 def test_lifecycle_rules(glacier: int, noncurrent: int, multipart: int) -> None:
-    recording, bucket = build_bucket(glacier_transition_days=glacier,
+    recording, bucket = build_bucket(transition_days=glacier,
                                      noncurrent_version_expiration_days=noncurrent,
                                      abort_incomplete_multipart_days=multipart)
     lifecycle = config_of(recording, LIFECYCLE, bucket)
     assert lifecycle.inputs["rules"] == [
-        {"id": "transition-to-glacier", "status": "Enabled", "filter": {},
-         "transitions": [{"days": glacier, "storageClass": "GLACIER"}]},
+        {"id": "transition-to-glacier-ir", "status": "Enabled", "filter": {},
+         "transitions": [{"days": glacier, "storageClass": "GLACIER_IR"}]},
         {"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {},
          "noncurrentVersionExpiration": {"noncurrentDays": noncurrent}},
         {"id": "abort-incomplete-multipart-uploads", "status": "Enabled", "filter": {},
@@ -177,19 +177,19 @@ def test_lifecycle_rules(glacier: int, noncurrent: int, multipart: int) -> None:
 
 
 def test_lifecycle_rules_can_be_skipped() -> None:
-    recording, bucket = build_bucket(glacier_transition_days=None)
+    recording, bucket = build_bucket(transition_days=None)
     lifecycle = config_of(recording, LIFECYCLE, bucket)
     assert [rule["id"] for rule in lifecycle.inputs["rules"]] == [
         "expire-noncurrent-versions", "abort-incomplete-multipart-uploads"], lifecycle.urn
-    recording, _ = build_bucket(glacier_transition_days=None, versioning=False,
+    recording, _ = build_bucket(transition_days=None, versioning=False,
                                 abort_incomplete_multipart_days=None)
     assert recording.of_type(LIFECYCLE) == []
 
 
 def test_day_counts_must_be_positive() -> None:
-    with pytest.raises(ValueError, match=r"^PrivateBucket: glacier_transition_days must be at "
+    with pytest.raises(ValueError, match=r"^PrivateBucket: transition_days must be at "
                                          r"least 1 day, or None to skip the rule; got 0$"):
-        build_bucket(glacier_transition_days=0)
+        build_bucket(transition_days=0)
 
 
 def test_bucket_policy_denies_insecure_transport_only() -> None:
@@ -284,7 +284,7 @@ def test_storage_creates_three_private_buckets_by_default() -> None:
 
 
 def test_storage_passes_settings_to_every_bucket() -> None:
-    recording, _ = build_storage(kms_key_arn=KMS_KEY, glacier_transition_days=30,
+    recording, _ = build_storage(kms_key_arn=KMS_KEY, transition_days=30,
                                  noncurrent_version_expiration_days=60, force_destroy=True,
                                  protect=True, tags={"team": "data"})
     buckets = recording.of_type(BUCKET)
@@ -297,8 +297,8 @@ def test_storage_passes_settings_to_every_bucket() -> None:
         assert rule["applyServerSideEncryptionByDefault"] == {
             "sseAlgorithm": "aws:kms", "kmsMasterKeyId": KMS_KEY}, bucket.urn
         rules = {r["id"]: r for r in config_of(recording, LIFECYCLE, bucket).inputs["rules"]}
-        assert rules["transition-to-glacier"]["transitions"] == [
-            {"days": 30, "storageClass": "GLACIER"}], bucket.urn
+        assert rules["transition-to-glacier-ir"]["transitions"] == [
+            {"days": 30, "storageClass": "GLACIER_IR"}], bucket.urn
         assert rules["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {
             "noncurrentDays": 60}, bucket.urn
     unprotected = [r for r in recording.resources if r.type != BUCKET]
@@ -336,3 +336,75 @@ def test_schemas_and_contract() -> None:
     assert_component_schema(Storage, StorageOutputs, {
         "bucket_names", "bucket_arns", "reports_bucket_name", "exports_bucket_name",
         "backups_bucket_name"})
+
+
+def _transitions(recording: Recording) -> dict[str, list[dict[str, Any]]]:
+    """The lifecycle transitions of each bucket, by bucket resource name."""
+    found = {}
+    for bucket in recording.of_type(BUCKET):
+        rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+        found[bucket.name] = [t for r in rules for t in r.get("transitions", [])]
+    return found
+
+
+def test_buckets_the_apps_read_never_transition_to_an_archive_class() -> None:
+    recording, _ = build_storage()
+    transitions = _transitions(recording)
+    assert transitions == {
+        "st-reports": [{"days": 90, "storageClass": "GLACIER_IR"}],
+        "st-exports": [{"days": 90, "storageClass": "GLACIER_IR"}],
+        "st-backups": [{"days": 90, "storageClass": "GLACIER_IR"}],
+    }, transitions
+
+
+def test_backups_alone_may_be_archived() -> None:
+    recording, _ = build_storage(transition_storage_classes={
+        "backups": "DEEP_ARCHIVE", "exports": "STANDARD_IA"})
+    transitions = _transitions(recording)
+    assert transitions == {
+        "st-reports": [{"days": 90, "storageClass": "GLACIER_IR"}],
+        "st-exports": [{"days": 90, "storageClass": "STANDARD_IA"}],
+        "st-backups": [{"days": 90, "storageClass": "DEEP_ARCHIVE"}],
+    }, transitions
+    ids = [r["id"] for r in config_of(recording, LIFECYCLE, recording.one(
+        BUCKET, "st-backups")).inputs["rules"]]
+    assert ids[0] == "transition-to-deep-archive", ids
+
+
+@pytest.mark.parametrize("archive", ["GLACIER", "DEEP_ARCHIVE"])
+@pytest.mark.parametrize("purpose", ["reports", "exports"])
+def test_storage_refuses_archiving_what_the_apps_read(purpose: str, archive: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        build_storage(transition_storage_classes={purpose: archive})
+    assert str(raised.value) == (
+        f"Storage: transition_storage_classes[{purpose!r}] is {archive}, where a GET fails "
+        f"until the object is restored; the apps read {purpose!r}, so use one of "
+        "['GLACIER_IR', 'STANDARD_IA'] (GLACIER/DEEP_ARCHIVE only for 'backups')")
+
+
+def test_storage_refuses_a_class_for_a_purpose_without_a_bucket() -> None:
+    with pytest.raises(ValueError) as raised:
+        build_storage(buckets=["reports"], transition_storage_classes={"backups": "GLACIER"})
+    assert str(raised.value) == ("Storage: transition_storage_classes names purposes without "
+                                 "a bucket: ['backups']")
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"transition_storage_class": "GLACIER_FLEXIBLE"},
+     "PrivateBucket: transition storage class must be one of ['GLACIER_IR', 'STANDARD_IA', "
+     "'GLACIER', 'DEEP_ARCHIVE']; got 'GLACIER_FLEXIBLE'"),
+    ({"transition_storage_class": "STANDARD_IA", "transition_days": 29},
+     "PrivateBucket: S3 moves objects to STANDARD_IA no earlier than 30 days after creation; "
+     "got 29"),
+])
+def test_bucket_refuses_transitions_s3_refuses(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        build_bucket(**overrides)
+    assert str(raised.value) == message
+
+
+def test_standard_ia_at_thirty_days_is_accepted() -> None:
+    recording, bucket = build_bucket(transition_storage_class="STANDARD_IA", transition_days=30)
+    rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+    assert rules[0] == {"id": "transition-to-standard-ia", "status": "Enabled", "filter": {},
+                        "transitions": [{"days": 30, "storageClass": "STANDARD_IA"}]}, bucket.urn

@@ -151,7 +151,7 @@ class AwsTarget:
         app_sg: list[pulumi.Input[str]] = [network.app_security_group_id]
 
         storage = Storage(f"{prefix}-storage", StorageArgs(
-            glacier_transition_days=settings.storage.glacier_transition_days,
+            transition_days=settings.storage.glacier_transition_days,
             noncurrent_version_expiration_days=settings.storage.noncurrent_version_expiration_days,
             force_destroy=settings.storage.force_destroy,
             protect=protect,
