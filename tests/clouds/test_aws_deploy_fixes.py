@@ -7,13 +7,17 @@ what the AWS documentation (cited in the components) says works.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+import yaml
 
+from forge_infra.clouds.aws.settings import AwsSettings
+from forge_infra.config import ConfigError, config_from_mapping
 from forge_infra.plan.recorder import Recording
 from forge_infra.program import build
-from tests.conftest import STACKS, stack_config
+from tests.conftest import ROOT, STACKS, stack_config
 from tests.helpers import run_mocked
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -48,3 +52,41 @@ def test_no_stack_archives_the_objects_its_apps_read(recordings, stack: str) -> 
             assert not {"GLACIER", "DEEP_ARCHIVE"} & set(classes), (
                 f"{bucket.urn} transitions to {classes}")
     assert seen == {"reports", "exports", "backups"}, seen
+
+
+def dev_values(**sections: dict[str, Any]) -> dict[str, Any]:
+    """Pulumi.dev.yaml's config with keys of `forge-infra:<section>` blocks replaced."""
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"])
+    for section, keys in sections.items():
+        values.setdefault(f"forge-infra:{section}", {}).update(keys)
+    return values
+
+
+def problems_of(values: dict[str, Any], stack: str = "dev") -> list[str]:
+    """The problem lines the stack file `values` raises, checking the error names the file."""
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml")
+    assert f"Pulumi.{stack}.yaml" in str(info.value), str(info.value)
+    return info.value.problems
+
+
+@pytest.mark.parametrize(("allocated", "ceiling", "least"), [(20, 21, 22), (100, 109, 110),
+                                                             (1000, 1099, 1100)])
+def test_config_refuses_a_storage_ceiling_under_ten_percent_above(allocated: int, ceiling: int,
+                                                                  least: int) -> None:
+    values = dev_values(database={"allocated_storage_gb": allocated,
+                                  "max_allocated_storage_gb": ceiling})
+    assert problems_of(values) == [
+        f"forge-infra:database.max_allocated_storage_gb: got {ceiling}; RDS requires the storage "
+        f"autoscaling ceiling to be at least 10% above database.allocated_storage_gb "
+        f"({allocated}): set at least {least}"]
+
+
+@pytest.mark.parametrize(("allocated", "ceiling"), [(20, 22), (100, 110), (1000, 1100)])
+def test_config_accepts_a_storage_ceiling_ten_percent_above(allocated: int,
+                                                            ceiling: int) -> None:
+    values = dev_values(database={"allocated_storage_gb": allocated,
+                                  "max_allocated_storage_gb": ceiling})
+    config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert isinstance(config.target, AwsSettings)
+    assert config.target.database.max_allocated_storage_gb == ceiling

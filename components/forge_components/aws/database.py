@@ -155,6 +155,15 @@ class _Settings:
     snapshot_retention_count: int = 7
 
 
+def min_max_allocated_storage_gb(allocated_gb: int) -> int:
+    """The smallest storage autoscaling ceiling RDS accepts for `allocated_gb`: 10% above it,
+    rounded up to a whole GiB. Source ("set the maximum storage threshold to at least 10%
+    more than the current allocated storage"):
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+    """
+    return -(-allocated_gb * 11 // 10)
+
+
 def _fail(message: str) -> ValueError:
     return ValueError(f"Database: {message}")
 
@@ -208,6 +217,12 @@ def _settings(args: DatabaseArgs) -> _Settings:
         if s.max_allocated_storage_gb < s.allocated_storage_gb:
             raise _fail(f"max_allocated_storage_gb ({s.max_allocated_storage_gb}) must not be "
                         f"below allocated_storage_gb ({s.allocated_storage_gb})")
+        least = min_max_allocated_storage_gb(s.allocated_storage_gb)
+        if s.max_allocated_storage_gb < least:
+            raise _fail(f"max_allocated_storage_gb ({s.max_allocated_storage_gb}) must be at "
+                        f"least 10% above allocated_storage_gb ({s.allocated_storage_gb}), "
+                        f"so at least {least}: RDS refuses a smaller storage autoscaling "
+                        f"ceiling")
     return dataclasses.replace(s, engine=engine)
 
 

@@ -608,3 +608,22 @@ def test_own_kms_key_has_the_explicit_account_policy():
         "Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
         "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
         "Resource": "*"}]}, key.urn
+
+
+@pytest.mark.parametrize(("allocated", "ceiling", "least"), [(20, 21, 22), (100, 109, 110),
+                                                             (1000, 1099, 1100)])
+def test_storage_ceiling_must_be_ten_percent_above_the_allocation(allocated, ceiling, least):
+    with pytest.raises(ValueError) as raised:
+        validate_database_args(_args(allocated_storage_gb=allocated,
+                                     max_allocated_storage_gb=ceiling))
+    assert str(raised.value) == (
+        f"Database: max_allocated_storage_gb ({ceiling}) must be at least 10% above "
+        f"allocated_storage_gb ({allocated}), so at least {least}: RDS refuses a smaller "
+        "storage autoscaling ceiling")
+
+
+@pytest.mark.parametrize(("allocated", "ceiling"), [(20, 22), (100, 110), (1000, 1100)])
+def test_storage_ceiling_ten_percent_above_reaches_the_instance(allocated, ceiling):
+    db = primary(build(allocated_storage_gb=allocated, max_allocated_storage_gb=ceiling))
+    assert (db.inputs["allocatedStorage"], db.inputs["maxAllocatedStorage"]) == (
+        allocated, ceiling), db.urn

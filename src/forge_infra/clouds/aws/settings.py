@@ -520,6 +520,27 @@ def _budget_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _min_max_allocated_storage_gb(allocated_gb: int) -> int:
+    """10% above `allocated_gb`, rounded up: RDS's smallest storage autoscaling ceiling (the
+    Database component checks the same; source:
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html)."""
+    return -(-allocated_gb * 11 // 10)
+
+
+def _storage_autoscaling_rules(config: StackConfig) -> list[str]:
+    db = _aws(config).database
+    least = _min_max_allocated_storage_gb(db.allocated_storage_gb)
+    # A ceiling below the allocation is reported by _database_rules already.
+    if db.engine is DatabaseEngine.RDS_POSTGRES and (
+            db.allocated_storage_gb <= db.max_allocated_storage_gb < least):
+        return [problem("database.max_allocated_storage_gb",
+                        f"got {db.max_allocated_storage_gb}; RDS requires the storage "
+                        f"autoscaling ceiling to be at least 10% above "
+                        f"database.allocated_storage_gb ({db.allocated_storage_gb}): set at "
+                        f"least {least}")]
+    return []
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
     Rule(("network", "region"), _zone_rules),
@@ -533,4 +554,5 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("budget",), _budget_rules),
+    Rule(("database",), _storage_autoscaling_rules),
 )
