@@ -1,0 +1,218 @@
+"""Stack-level wiring on AWS: a value in a stack file (or a stack's `protect`) reaches the exact
+input of the resource it governs, through `program.build()` and the AWS target.
+
+Component tests pass fixtures straight to a component; these catch a target that drops or
+hard-codes what it should hand on (deletion protection, log retention, IAM statements, the
+data-service environment).
+
+What these tests do not prove: that AWS honours the inputs (that a protected cluster refuses a
+delete, that the role's statements let the SDK write an object), only that the program asks
+for them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from forge_infra.plan.engine import plan_from_recording
+from forge_infra.plan.recorder import RecordedResource, Recording
+from forge_infra.program import build
+from tests.conftest import ROOT, stack_config
+from tests.helpers import run_mocked
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BUCKET = "aws:s3/bucket:Bucket"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def record(stack: str, **overrides: object) -> Recording:
+    """The program of `stack` under the mocks, with top-level `forge-infra:` keys replaced."""
+    config = stack_config(stack, **overrides)
+    return run_mocked(lambda: build(config), stack=stack)
+
+
+@pytest.fixture(scope="module")
+def stacks() -> dict[str, Recording]:
+    """dev and prod on ECS (the ALB), staging and prod on EKS (the cluster, IRSA roles)."""
+    return {"dev-ecs": record("dev"), "staging-eks": record("staging"),
+            "prod-eks": record("prod"), "prod-ecs": record("prod", platform="ecs")}
+
+
+# -- deletion protection follows the stack's `protect` ------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("staging-eks", False), ("prod-eks", True)])
+def test_eks_cluster_deletion_protection_follows_protect(stacks, stack, protected) -> None:
+    cluster = stacks[stack].one(EKS_CLUSTER)
+    assert cluster.inputs["deletionProtection"] is protected, cluster.urn
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev-ecs", False), ("prod-ecs", True)])
+def test_alb_deletion_protection_follows_protect(stacks, stack, protected) -> None:
+    alb = stacks[stack].one(LOAD_BALANCER)
+    assert alb.inputs["enableDeletionProtection"] is protected, alb.urn
+
+
+# -- VPC flow logs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("stack", "days"), [("dev-ecs", 7), ("staging-eks", 30),
+                                             ("prod-eks", 90)])
+def test_flow_logs_retention_of_the_stack_file_reaches_the_log_group(stacks, stack,
+                                                                     days) -> None:
+    """Pulumi.<stack>.yaml's network.flow_logs_retention_days: 7, 30, 90."""
+    prefix = f"forge-{stack.split('-')[0]}"
+    log_group = stacks[stack].one(LOG_GROUP, f"{prefix}-network-flow-logs")
+    assert log_group.inputs["retentionInDays"] == days, log_group.urn
+
+
+def test_a_changed_flow_logs_retention_reaches_the_log_group() -> None:
+    """A value no stack file and no component default holds, so it can only come from config."""
+    values = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+    network = {**values["forge-infra:network"], "flow_logs_retention_days": 14}
+    log_group = record("staging", network=network).one(LOG_GROUP,
+                                                       "forge-staging-network-flow-logs")
+    assert log_group.inputs["retentionInDays"] == 14, log_group.urn
+
+
+# -- the services' IAM: exactly their buckets, exactly these actions ------------------------------
+
+
+def bucket_arn(recording: Recording, purpose: str) -> str:
+    prefix = recording.stack
+    arn: str = recording.one(BUCKET, f"forge-{prefix}-storage-{purpose}").outputs["arn"]
+    return arn
+
+
+def expected_statements(recording: Recording, service: str) -> list[dict[str, Any]]:
+    """api: list, read and write the reports bucket; worker: the same on exports and reports."""
+    purposes = {"api": ["reports"], "worker": ["exports", "reports"]}[service]
+    statements: list[dict[str, Any]] = []
+    for purpose in purposes:
+        arn = bucket_arn(recording, purpose)
+        statements += [
+            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [arn]},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject",
+                                           "s3:AbortMultipartUpload"],
+             "Resource": [f"{arn}/*"]},
+        ]
+    return statements
+
+
+def only_policy_of(recording: Recording, role: RecordedResource) -> RecordedResource:
+    """The role's one inline policy; a role with an attached managed policy fails here."""
+    inline = [p for p in recording.of_type(ROLE_POLICY) if p.inputs["role"] == role.resource_id]
+    attached = [a.inputs["policyArn"] for a in recording.of_type(ATTACHMENT)
+                if a.inputs["role"] == role.resource_id]
+    assert len(inline) == 1 and attached == [], (
+        f"{role.urn}: inline {[p.urn for p in inline]}, attached {attached}")
+    return inline[0]
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "prod-ecs"])
+@pytest.mark.parametrize("service", ["api", "worker"])
+def test_ecs_task_role_statements_are_exact(stacks, stack, service) -> None:
+    recording = stacks[stack]
+    prefix = f"forge-{recording.stack}"
+    task = recording.one(TASK_DEFINITION, f"{prefix}-{service}-task-def")
+    role = recording.one(ROLE, f"{prefix}-{service}-task")
+    assert task.inputs["taskRoleArn"] == role.outputs["arn"], task.urn
+    policy = only_policy_of(recording, role)
+    document = json.loads(policy.inputs["policy"])
+    assert document == {"Version": "2012-10-17",
+                        "Statement": expected_statements(recording, service)}, policy.urn
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "prod-ecs"])
+@pytest.mark.parametrize("service", ["gateway", "ui"])
+def test_ecs_services_without_statements_get_a_bare_task_role(stacks, stack, service) -> None:
+    recording = stacks[stack]
+    prefix = f"forge-{recording.stack}"
+    task = recording.one(TASK_DEFINITION, f"{prefix}-{service}-task-def")
+    role = recording.one(ROLE, f"{prefix}-{service}-task")
+    assert task.inputs["taskRoleArn"] == role.outputs["arn"], task.urn
+    inline = [p.urn for p in recording.of_type(ROLE_POLICY)
+              if p.inputs["role"] == role.resource_id]
+    attached = [a.inputs["policyArn"] for a in recording.of_type(ATTACHMENT)
+                if a.inputs["role"] == role.resource_id]
+    assert (inline, attached) == ([], []), role.urn
+
+
+@pytest.mark.parametrize("stack", ["staging-eks", "prod-eks"])
+@pytest.mark.parametrize("service", ["api", "worker"])
+def test_eks_irsa_role_statements_are_exact(stacks, stack, service) -> None:
+    recording = stacks[stack]
+    prefix = f"forge-{recording.stack}"
+    role = recording.one(ROLE, f"{prefix}-eks-sa-{service}")
+    policy = only_policy_of(recording, role)
+    document = json.loads(policy.inputs["policy"])
+    assert document == {"Version": "2012-10-17",
+                        "Statement": expected_statements(recording, service)}, policy.urn
+    # The role is the one the chart annotates the service's account with.
+    release = next(r for r in recording.of_type(HELM_RELEASE)
+                   if r.inputs["chart"].endswith("forge-platform"))
+    annotations = release.inputs["values"][service]["serviceAccount"]["annotations"]
+    assert annotations == {"eks.amazonaws.com/role-arn": role.outputs["arn"]}, release.urn
+
+
+def test_eks_irsa_roles_exist_for_api_and_worker_only(stacks) -> None:
+    for stack in ("staging-eks", "prod-eks"):
+        recording = stacks[stack]
+        prefix = f"forge-{recording.stack}-eks-sa-"
+        names = sorted(r.name for r in recording.of_type(ROLE) if r.name.startswith(prefix))
+        assert names == [f"{prefix}api", f"{prefix}worker"], names
+
+
+# -- REDIS_TLS on both platforms ----------------------------------------------------------------
+
+
+def ecs_environments(recording: Recording) -> dict[str, tuple[str, dict[str, str]]]:
+    """Service -> (task definition URN, its container's plain environment), for the services
+    that get REDIS_HOST."""
+    found = {}
+    for task in recording.of_type(TASK_DEFINITION):
+        container = json.loads(task.inputs["containerDefinitions"])[0]
+        environment = {e["name"]: e["value"] for e in container.get("environment", [])}
+        if "REDIS_HOST" in environment:
+            found[container["name"]] = (task.urn, environment)
+    return found
+
+
+def eks_environments(stack: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Service -> (release URN and template, the data of its ConfigMap), as Helm renders the
+    platform chart, for the services that get REDIS_HOST."""
+    config = stack_config(stack)
+    recording = run_mocked(lambda: build(config), stack=stack)
+    plan = plan_from_recording(recording, config, project_dir=ROOT)
+    release = next(r for r in plan.resources
+                   if r.helm is not None and r.helm.chart.endswith("forge-platform"))
+    assert release.helm is not None and release.helm.rendered, release.urn
+    found = {}
+    for obj in release.helm.objects:
+        if obj.kind == "ConfigMap" and obj.template.endswith("/configmap.yaml"):
+            data = obj.object.get("data") or {}
+            if "REDIS_HOST" in data:
+                found[obj.template.split("/")[1]] = (f"{release.urn} {obj.template}", data)
+    return found
+
+
+def test_redis_tls_is_true_on_ecs_and_on_eks_side_by_side(stacks) -> None:
+    """The cache only accepts TLS (transit encryption on): both platforms tell the apps so."""
+    ecs = ecs_environments(stacks["dev-ecs"])
+    eks = eks_environments("staging")
+    # ECS hands the data environment to every service, the chart to those that use it.
+    assert {"api", "worker"} <= set(ecs) & set(eks), (sorted(ecs), sorted(eks))
+    for platform, environments in (("ecs", ecs), ("eks", eks)):
+        for service, (where, environment) in environments.items():
+            assert environment["REDIS_TLS"] == "true", (
+                f"{platform} {service} {where}: REDIS_TLS={environment['REDIS_TLS']!r}")
