@@ -158,7 +158,19 @@ class Networking(pulumi.ComponentResource):
             azs: pulumi.Output[list[str]] = pulumi.Output.from_input(pinned)
             zone_of = [pulumi.Output.from_input(zone) for zone in pinned]
         else:
-            looked_up = aws.get_availability_zones_output(state="available", opts=invoke_opts)
+            # Standard AZs only: a Local or Wavelength Zone the account opted in to is listed
+            # too, and lacks services the tiers need (NAT gateways, RDS, ElastiCache, MSK).
+            # Filter names and values:
+            # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html
+            looked_up = aws.get_availability_zones_output(
+                state="available",
+                filters=[
+                    aws.GetAvailabilityZonesFilterArgs(
+                        name="opt-in-status", values=["opt-in-not-required"]),
+                    aws.GetAvailabilityZonesFilterArgs(
+                        name="zone-type", values=["availability-zone"]),
+                ],
+                opts=invoke_opts)
             azs = looked_up.names.apply(lambda names: _first_zones(list(names), count))
             zone_of = [_zone_at(azs, i) for i in range(count)]
 

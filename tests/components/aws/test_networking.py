@@ -439,3 +439,14 @@ def test_unknown_strategy_is_refused_with_the_allowed_values() -> None:
     with pytest.raises(ValueError, match=r"^Networking: nat_gateway_strategy='two' is not one "
                                          r"of \['none', 'single', 'per_az'\]$"):
         build(nat_gateway_strategy="two")
+
+
+def test_zone_lookup_skips_local_and_wavelength_zones() -> None:
+    # The mocks list a Local Zone and a Wavelength Zone right after <region>a, as an account
+    # opted in to them sees; only standard zones may carry the tiers.
+    built = build(region="us-east-1", az_count=3)
+    assert built.outputs["zones"] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    for tier in ("public", "private", "database"):
+        subnets = built.subnets(tier)
+        assert [s.inputs["availabilityZone"] for s in subnets] == [
+            "us-east-1a", "us-east-1b", "us-east-1c"], [s.urn for s in subnets]

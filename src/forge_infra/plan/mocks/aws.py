@@ -391,15 +391,35 @@ class AwsMocks(ProviderPackageMocks):
 
     # -- provider functions -----------------------------------------------------------------
 
+    def _zones(self) -> list[dict[str, str]]:
+        """The region's zones as DescribeAvailabilityZones lists them for an account opted in
+        to a Local Zone and a Wavelength Zone (both listed ahead of some standard zones, as
+        the API's order is not the standard zones first). Zone types and opt-in statuses:
+        https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html
+        """
+        standard = [{"name": f"{self.region}{c}", "id": f"use1-az{i + 1}", "zone-type":
+                     "availability-zone", "opt-in-status": "opt-in-not-required",
+                     "group-name": self.region} for i, c in enumerate("abcdef")]
+        local = {"name": f"{self.region}-bos-1a", "id": "use1-bos1-az1", "zone-type": "local-zone",
+                 "opt-in-status": "opted-in", "group-name": f"{self.region}-bos-1"}
+        wavelength = {"name": f"{self.region}-wl1-bos-wlz-1", "id": "use1-wl1-bos-wlz1",
+                      "zone-type": "wavelength-zone", "opt-in-status": "opted-in",
+                      "group-name": f"{self.region}-wl1"}
+        return [standard[0], local, wavelength, *standard[1:]]
+
     def _get_azs(self, args: dict[str, Any]) -> dict[str, Any]:
-        letters = "abcdef"
-        names = [f"{self.region}{c}" for c in letters]
+        zones = self._zones()
+        for flt in args.get("filters") or []:
+            if flt["name"] not in ("zone-type", "opt-in-status", "group-name"):
+                raise ValueError(f"getAvailabilityZones: the offline mocks do not answer the "
+                                 f"filter {flt['name']!r}")
+            zones = [z for z in zones if z[flt["name"]] in flt["values"]]
         return {
-            "names": names,
-            "zoneIds": [f"use1-az{i + 1}" for i in range(len(names))],
+            "names": [z["name"] for z in zones],
+            "zoneIds": [z["id"] for z in zones],
             "state": args.get("state", "available"),
             "id": self.region,
-            "groupNames": [self.region],
+            "groupNames": sorted({z["group-name"] for z in zones}),
         }
 
     def _get_caller_identity(self, _args: dict[str, Any]) -> dict[str, Any]:
