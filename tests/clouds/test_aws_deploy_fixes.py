@@ -90,3 +90,10 @@ def test_config_accepts_a_storage_ceiling_ten_percent_above(allocated: int,
     config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
     assert isinstance(config.target, AwsSettings)
     assert config.target.database.max_allocated_storage_gb == ceiling
+
+
+def test_prod_protects_the_database_kms_key_and_dev_does_not(recordings) -> None:
+    key = recordings["prod"].one("aws:kms/key:Key", "forge-prod-db-key")
+    assert key.protect is True, key.urn
+    dev_key = recordings["dev"].one("aws:kms/key:Key", "forge-dev-db-key")
+    assert dev_key.protect is False, dev_key.urn

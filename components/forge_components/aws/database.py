@@ -73,8 +73,8 @@ class DatabaseArgs(TypedDict):
     """RDS deletion protection; on EC2, termination protection of the instances.
     Defaults to False."""
     protect: NotRequired[bool]
-    """Pulumi `protect` on the stateful children (instances, replicas, data volumes).
-    Defaults to False."""
+    """Pulumi `protect` on the stateful children (instances, replicas, data volumes) and on
+    the KMS key this component creates. Defaults to False."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """The KMS key encrypting storage, backups and secrets; unset creates a key (with rotation,
     an explicit key policy and an alias). Defaults to unset (a key is created)."""
@@ -184,7 +184,7 @@ def _settings(args: DatabaseArgs) -> _Settings:
         raise _fail(f"engine_major_version must be {MIN_POSTGRES_MAJOR} or later, got "
                     f"{s.engine_major_version}")
     low, high = BACKUP_RETENTION_DAYS
-    if not low <= s.backup_retention_days <= high:
+    if not low <= s.backup_retention_days < high:
         raise _fail(f"backup_retention_days must be between {low} and {high}, got "
                     f"{s.backup_retention_days}")
     if engine is DatabaseEngine.TIMESCALEDB_EC2:
@@ -347,7 +347,9 @@ class Database(pulumi.ComponentResource):
             self, f"{name}-key",
             description=f"forge {name}: database storage, backups and secrets",
             tags=self._tags(f"{name}-key"),
-            alias=physical_name(name, "database", 200))
+            alias=physical_name(name, "database", 200),
+            # Deleting the key makes the storage, snapshots and secrets it encrypts unreadable.
+            protect=self._args.protect)
         return self._kms_key.arn
 
     def _service_role(self, child_name: str, service: str, managed_policy: str, *,

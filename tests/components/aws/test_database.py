@@ -12,7 +12,6 @@ from typing import Any
 import pulumi
 import pytest
 
-from forge_components.aws.ami import CANONICAL_OWNER_ID
 from forge_components.aws.database import (
     BACKUP_PREFIX,
     SNAPSHOT_TAG,
@@ -24,7 +23,7 @@ from forge_components.aws.database import (
 )
 from forge_components.contracts import DatabaseOutputs
 from forge_infra.plan.mocks import ProviderMocks
-from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording, run_under_mocks
 from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
@@ -40,6 +39,7 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 KMS_KEY = "aws:kms/key:Key"
 VOLUME = "aws:ebs/volume:Volume"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
                 "security_group_id", "reader_hosts", "engine", "kms_key_arn"}
 
@@ -65,13 +65,39 @@ def ec2(**overrides: Any) -> Recording:
     return build(engine=DatabaseEngine.TIMESCALEDB_EC2, **overrides)
 
 
-def mock_password(name: str, length: int = 40) -> str:
-    """The value the shared mocks give the RandomPassword named `name`."""
-    _id, outputs = ProviderMocks().new_resource(pulumi.runtime.MockResourceArgs(
-        typ="random:index/randomPassword:RandomPassword", name=name,
-        inputs={"length": length, "special": False}, provider="", resource_id="",
-        custom=True))
-    return outputs["result"]
+class _KeepingMocks(ProviderMocks):
+    """The shared mocks, keeping each getAmi call with its result and each generated password
+    in plain text (the recording masks them), as the component received them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ami_calls: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.passwords: dict[str, str] = {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        result = super().call(args)
+        if args.token == "aws:ec2/getAmi:getAmi":
+            self.ami_calls.append((dict(args.args), dict(result)))
+        return result
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            self.passwords[args.name] = outputs["result"]
+        return resource_id, outputs
+
+
+def ec2_kept(**overrides: Any) -> tuple[Recording, _KeepingMocks]:
+    """`ec2(**overrides)`, also returning the mocks with what they looked up and generated."""
+    mocks = _KeepingMocks()
+
+    def program() -> None:
+        db = Database("db", _args(engine=DatabaseEngine.TIMESCALEDB_EC2, **overrides))
+        pulumi.export("credentials_secret_id", db.credentials_secret_id)
+
+    rec = run_under_mocks(program, project="forge-infra", stack="test", mocks=mocks)
+    assert not rec.warnings, rec.warnings
+    return rec, mocks
 
 
 def dump(resource: RecordedResource) -> str:
@@ -152,7 +178,7 @@ def test_rds_prod_like_args_protect_and_guard_every_stateful_resource():
         assert db.protect is True, db.urn
     assert primary(rec).inputs["backupRetentionPeriod"] == 14
     protected = {r.type for r in rec.resources if r.protect}
-    assert protected == {RDS_INSTANCE}, protected
+    assert protected == {RDS_INSTANCE, KMS_KEY}, protected
 
 
 def test_rds_defaults_leave_protection_off():
@@ -315,11 +341,24 @@ def test_ec2_instances_require_imdsv2_and_encrypt_the_root_volume():
 
 
 def test_ec2_ami_defaults_to_canonical_ubuntu_and_can_be_pinned():
-    instance = ec2().one(EC2_INSTANCE)
-    assert re.fullmatch(r"ami-[0-9a-f]{17}", instance.inputs["ami"]), instance.urn
-    pinned = ec2(ami_id="ami-0123456789abcdef0").one(EC2_INSTANCE)
-    assert pinned.inputs["ami"] == "ami-0123456789abcdef0", pinned.urn
-    assert CANONICAL_OWNER_ID == "099720109477"
+    rec, mocks = ec2_kept(multi_az=True)
+    instances = rec.of_type(EC2_INSTANCE)
+    assert len(instances) == 2
+    assert mocks.ami_calls, "no AMI lookup"
+    looked_up = set()
+    for call, result in mocks.ami_calls:
+        # Canonical's publishing account (commercial partition), not the module's constant.
+        assert call["owners"] == ["099720109477"], call
+        assert call["mostRecent"] is True, call
+        assert {"name": "name", "values": [
+            "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"]} in call["filters"], call
+        looked_up.add(result["id"])
+    for instance in instances:
+        assert instance.inputs["ami"] in looked_up, instance.urn
+    pinned, pinned_mocks = ec2_kept(ami_id="ami-0123456789abcdef0")
+    instance = pinned.one(EC2_INSTANCE)
+    assert instance.inputs["ami"] == "ami-0123456789abcdef0", instance.urn
+    assert pinned_mocks.ami_calls == [], instance.urn
 
 
 def test_ec2_data_volumes_are_encrypted_snapshotted_and_attached():
@@ -359,10 +398,15 @@ def test_ec2_volume_sits_in_the_instance_az():
 
 
 def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_passwords():
-    rec = ec2(multi_az=True)
+    rec, mocks = ec2_kept(multi_az=True)
     secret = rec.one("aws:secretsmanager/secret:Secret")
-    passwords = [mock_password("db-password"), mock_password("db-replication-password")]
-    assert all(len(p) == 40 for p in passwords)
+    # The values the component was given, whatever length or name it asks for.
+    generated_inputs = {r.name: r.inputs for r in rec.of_type(RANDOM_PASSWORD)}
+    assert sorted(mocks.passwords) == sorted(generated_inputs) == [
+        "db-password", "db-replication-password"]
+    passwords = list(mocks.passwords.values())
+    for name, password in mocks.passwords.items():
+        assert len(password) == generated_inputs[name]["length"] >= 32, name
     for instance in rec.of_type(EC2_INSTANCE):
         script = instance.inputs["userData"]
         assert script.startswith("#!/bin/bash\n"), instance.urn
@@ -383,7 +427,7 @@ def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_p
             assert password not in dump(resource), f"{resource.urn} shows a password"
     version = rec.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert version.inputs["secretString"] == SECRET_MASK, version.urn
-    generated = {r.urn for r in rec.of_type("random:index/randomPassword:RandomPassword")}
+    generated = {r.urn for r in rec.of_type(RANDOM_PASSWORD)}
     assert set(version.property_dependencies["secretString"]) == generated, version.urn
     assert len(generated) == 2
     assert version.inputs["secretId"] == secret.resource_id, version.urn
@@ -469,7 +513,7 @@ def test_ec2_prod_like_args_protect_the_instances_and_volumes():
     protected = sorted((r.type, r.name) for r in rec.resources if r.protect)
     assert protected == sorted([
         (EC2_INSTANCE, "db-primary"), (EC2_INSTANCE, "db-replica"),
-        (VOLUME, "db-primary-data"), (VOLUME, "db-replica-data")])
+        (VOLUME, "db-primary-data"), (VOLUME, "db-replica-data"), (KMS_KEY, "db-key")])
     for instance in rec.of_type(EC2_INSTANCE):
         assert instance.inputs["disableApiTermination"] is True, instance.urn
     assert [r.urn for r in ec2(multi_az=True).resources if r.protect] == []
@@ -559,9 +603,24 @@ def test_validation_messages(overrides, message):
     assert str(raised.value) == message
 
 
-def test_validation_accepts_the_defaults_of_both_engines():
-    validate_database_args(_args())
-    validate_database_args(_args(engine=DatabaseEngine.TIMESCALEDB_EC2, multi_az=True))
+@pytest.mark.parametrize(("overrides", "field", "value"), [
+    ({"backup_retention_days": 1}, "backupRetentionPeriod", 1),
+    ({"backup_retention_days": 35}, "backupRetentionPeriod", 35),
+    ({"monitoring_interval": 60}, "monitoringInterval", 60),
+    ({"engine_major_version": 15}, "engineVersion", "15"),
+    ({"allocated_storage_gb": 20, "max_allocated_storage_gb": 65536}, "maxAllocatedStorage",
+     65536),
+])
+def test_validation_accepts_the_limits_and_they_reach_the_instance(overrides, field, value):
+    """Each bound the validation enforces is itself allowed (no off-by-one refusal)."""
+    db = primary(build(**overrides))
+    assert db.inputs[field] == value, db.urn
+
+
+def test_validation_accepts_the_most_read_replicas():
+    rec = build(read_replica_count=5)
+    replicas = [r for r in rec.of_type(RDS_INSTANCE) if r.name != "db-primary"]
+    assert len(replicas) == 5, [r.urn for r in replicas]
 
 
 def test_user_data_refuses_values_that_could_escape_the_script():
@@ -627,3 +686,14 @@ def test_storage_ceiling_ten_percent_above_reaches_the_instance(allocated, ceili
     db = primary(build(allocated_storage_gb=allocated, max_allocated_storage_gb=ceiling))
     assert (db.inputs["allocatedStorage"], db.inputs["maxAllocatedStorage"]) == (
         allocated, ceiling), db.urn
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_protect_covers_the_created_kms_key_and_not_its_alias(engine):
+    rec = build(engine=engine, protect=True)
+    key = rec.one(KMS_KEY, "db-key")
+    assert key.protect is True, key.urn
+    alias = rec.one("aws:kms/alias:Alias", "db-key-alias")
+    assert alias.protect is False, alias.urn
+    unprotected = build(engine=engine).one(KMS_KEY, "db-key")
+    assert unprotected.protect is False, unprotected.urn
