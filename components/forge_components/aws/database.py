@@ -184,7 +184,7 @@ def _settings(args: DatabaseArgs) -> _Settings:
         raise _fail(f"engine_major_version must be {MIN_POSTGRES_MAJOR} or later, got "
                     f"{s.engine_major_version}")
     low, high = BACKUP_RETENTION_DAYS
-    if not low <= s.backup_retention_days < high:
+    if not low <= s.backup_retention_days <= high:
         raise _fail(f"backup_retention_days must be between {low} and {high}, got "
                     f"{s.backup_retention_days}")
     if engine is DatabaseEngine.TIMESCALEDB_EC2:
