@@ -11,7 +11,6 @@ import pulumi
 import pytest
 
 from forge_components.aws.cache import (
-    AUTH_TOKEN_LENGTH,
     Cache,
     CacheArgs,
     CacheEngine,
@@ -20,7 +19,7 @@ from forge_components.aws.cache import (
 )
 from forge_components.contracts import CacheOutputs
 from forge_infra.plan.mocks import ProviderMocks
-from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording, run_under_mocks
 from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
@@ -29,6 +28,7 @@ WORKER_SG = "sg-0b22b22b22b22b22b"
 SUBNETS = ["subnet-0pr1", "subnet-0pr2"]
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "reader_host", "port", "auth_token_secret_id", "security_group_id"}
 
 
@@ -51,13 +51,33 @@ def group(rec: Recording) -> RecordedResource:
     return rec.one(GROUP, "cache-group")
 
 
-def mock_token() -> str:
-    """The value the shared mocks give the cache's AUTH token."""
-    _id, outputs = ProviderMocks().new_resource(pulumi.runtime.MockResourceArgs(
-        typ="random:index/randomPassword:RandomPassword", name="cache-auth-token",
-        inputs={"length": AUTH_TOKEN_LENGTH, "special": False}, provider="", resource_id="",
-        custom=True))
-    return outputs["result"]
+class _KeepingMocks(ProviderMocks):
+    """The shared mocks, keeping each generated password in plain text (the recording masks
+    them), as the component received it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[str, str] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == RANDOM_PASSWORD:
+            self.passwords[args.name] = outputs["result"]
+        return resource_id, outputs
+
+
+def build_keeping(**overrides: Any) -> tuple[Recording, _KeepingMocks]:
+    """`build(**overrides)`, also returning the mocks with the tokens they generated."""
+    mocks = _KeepingMocks()
+
+    def program() -> None:
+        cache = Cache("cache", _args(**overrides))
+        for key in OUTPUT_NAMES:
+            pulumi.export(key, getattr(cache, key))
+
+    rec = run_under_mocks(program, project="forge-infra", stack="test", mocks=mocks)
+    assert not rec.warnings, rec.warnings
+    return rec, mocks
 
 
 def test_cache_is_encrypted_at_rest_and_in_transit():
@@ -72,16 +92,18 @@ def test_cache_is_encrypted_at_rest_and_in_transit():
 
 
 def test_auth_token_is_a_secret_kept_in_secrets_manager_only():
-    rec = build()
+    rec, mocks = build_keeping()
     g = group(rec)
     assert g.inputs["authToken"] == SECRET_MASK, g.urn
-    token = mock_token()
-    assert len(token) == AUTH_TOKEN_LENGTH
+    # The token the component was given, whatever length it asks for.
+    assert list(mocks.passwords) == ["cache-auth-token"], mocks.passwords.keys()
+    token = mocks.passwords["cache-auth-token"]
+    assert len(token) == rec.one(RANDOM_PASSWORD).inputs["length"], g.urn
     for resource in rec.resources:
         text = json.dumps({"inputs": resource.inputs, "outputs": resource.outputs})
         assert token not in text, f"{resource.urn} shows the AUTH token"
-    password = rec.one("random:index/randomPassword:RandomPassword")
-    assert password.inputs["length"] == 64 and password.inputs["special"] is False
+    password = rec.one(RANDOM_PASSWORD)
+    assert password.inputs["length"] == 64 and password.inputs["special"] is False, password.urn
     # The SDK masks authToken whatever its value: check it comes from the generated token.
     assert g.property_dependencies["authToken"] == [password.urn], g.urn
     secret = rec.one("aws:secretsmanager/secret:Secret")
@@ -92,11 +114,16 @@ def test_auth_token_is_a_secret_kept_in_secrets_manager_only():
     assert rec.exports["auth_token_secret_id"] == secret.outputs["arn"]
 
 
-def test_auth_token_alphabet_is_one_elasticache_accepts():
-    # The mock's token comes from the same inputs: letters and digits, 16-128 characters.
-    token = mock_token()
-    assert 16 <= len(token) <= 128
-    assert not set(token) & set('@"/ ')
+def test_auth_token_is_generated_in_an_alphabet_elasticache_accepts():
+    """ElastiCache AUTH tokens are 16 to 128 printable characters whose only non-alphanumeric
+    ones are ! & # $ ^ < > - (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html):
+    the generator's own inputs must keep it there, whatever value the mocks return."""
+    password = build().one(RANDOM_PASSWORD)
+    inputs = password.inputs
+    assert 16 <= inputs["length"] <= 128, password.urn
+    if inputs.get("special", True):
+        assert set(inputs.get("overrideSpecial", "!@#$%&*()-_=+[]{}<>:?")) <= set("!&#$^<>-"), (
+            f"{password.urn}: special characters {inputs.get('overrideSpecial')!r}")
 
 
 @pytest.mark.parametrize("nodes", [1, 2, 3])
