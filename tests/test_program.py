@@ -349,6 +349,7 @@ def test_app_secrets_reach_the_services_by_reference() -> None:
     recording = run_mocked(lambda: build(config), stack="dev")
     secret = recording.one("aws:secretsmanager/secret:Secret", "forge-dev-secrets-jwt-key")
     assert secret.inputs["name"] == "forge-dev/jwt_key", secret.urn
+    assert secret.inputs["recoveryWindowInDays"] == 30, secret.urn
     task = recording.one("aws:ecs/taskDefinition:TaskDefinition", "forge-dev-api-task-def")
     container = json.loads(task.inputs["containerDefinitions"])[0]
     assert container["secrets"] == [{"name": "JWT_KEY", "valueFrom": secret.outputs["arn"]}], (
