@@ -25,10 +25,11 @@ REPLICATION_GROUP_ID_MAX = 40
 AUTH_TOKEN_LENGTH = 64
 
 
-#: The engine version used when `CacheArgs.engine_version` is unset.
+#: The engine version used when `CacheArgs.engine_version` is unset: the versions table's
+#: defaults (aws/versions.yaml, products elasticache-redis and elasticache-valkey).
 DEFAULT_ENGINE_VERSIONS: dict[CacheEngine, str] = {
     CacheEngine.REDIS: "7.1",
-    CacheEngine.VALKEY: "8.0",
+    CacheEngine.VALKEY: "9.0",
 }
 
 
@@ -44,7 +45,7 @@ class CacheArgs(TypedDict):
     engine: NotRequired[CacheEngine]
     """Redis or Valkey. Defaults to `CacheEngine.REDIS` (the design's choice)."""
     engine_version: NotRequired[str]
-    """The engine version; unset takes the engine's default ("7.1" for redis, "8.0" for
+    """The engine version; unset takes the engine's default ("7.1" for redis, "9.0" for
     valkey). Defaults to unset (the engine's default)."""
     node_type: NotRequired[str]
     """The node type. Defaults to "cache.t4g.small"."""

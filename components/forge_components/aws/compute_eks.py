@@ -68,7 +68,8 @@ class EksComputeArgs(TypedDict):
     app_security_group_id: pulumi.Input[str]
     """The application security group; attached to every node (and so to every pod). Required."""
     kubernetes_version: NotRequired[str]
-    """The Kubernetes minor version. Defaults to "1.31"."""
+    """The Kubernetes minor version (see versions.yaml for its support dates). Defaults to
+    "1.36"."""
     endpoint_public_access: NotRequired[bool]
     """Whether the API endpoint is also reachable from the internet (only from
     `public_access_cidrs`). Defaults to False (private endpoint only)."""
@@ -129,7 +130,7 @@ class _Settings:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[list[str]]
     app_security_group_id: pulumi.Input[str]
-    kubernetes_version: str = "1.31"
+    kubernetes_version: str = "1.36"
     endpoint_public_access: bool = False
     public_access_cidrs: list[str] = dataclasses.field(default_factory=list)
     enabled_log_types: list[str] = dataclasses.field(

@@ -52,11 +52,13 @@ INGRESS_NGINX_REPO = "https://kubernetes.github.io/ingress-nginx"
 CERT_MANAGER_REPO = "https://charts.jetstack.io"
 EXTERNAL_SECRETS_REPO = "https://charts.external-secrets.io"
 
-INGRESS_NGINX_VERSION = "4.13.3"
-"""The pinned ingress-nginx chart (controller v1.13.3)."""
-CERT_MANAGER_VERSION = "v1.19.1"
+# Each pin is the versions table's default for its chart (aws/versions.yaml, with sources);
+# tests keep the two equal.
+INGRESS_NGINX_VERSION = "4.14.2"
+"""The pinned ingress-nginx chart: its last release (controller v1.14.2); the project is retired."""
+CERT_MANAGER_VERSION = "v1.21.2"
 """The pinned cert-manager chart (cert-manager's chart versions carry the "v")."""
-EXTERNAL_SECRETS_VERSION = "1.1.0"
+EXTERNAL_SECRETS_VERSION = "2.9.0"
 """The pinned External Secrets Operator chart (serves external-secrets.io/v1)."""
 
 INGRESS_NGINX_NAMESPACE = "ingress-nginx"
@@ -125,7 +127,7 @@ class EksAddonsArgs(TypedDict):
     """Install the ingress-nginx controller (IngressClass `ingress_class_name`, two replicas, a
     PodDisruptionBudget, an internet-facing NLB). Defaults to True."""
     ingress_nginx_version: NotRequired[str]
-    """The ingress-nginx chart version. Defaults to "4.13.3"."""
+    """The ingress-nginx chart version. Defaults to "4.14.2"."""
     ingress_class_name: NotRequired[str]
     """The IngressClass ingress-nginx serves, and the class the ClusterIssuer's HTTP-01 solver
     uses (the platform chart's ``ingress.className``). Defaults to "nginx"."""
@@ -136,7 +138,7 @@ class EksAddonsArgs(TypedDict):
     """Install cert-manager, with its CRDs (``crds.enabled``; kept on uninstall so certificates
     survive). Defaults to True."""
     cert_manager_version: NotRequired[str]
-    """The cert-manager chart version. Defaults to "v1.19.1"."""
+    """The cert-manager chart version. Defaults to "v1.21.2"."""
     acme_email: NotRequired[str | None]
     """The ACME account e-mail. When given, a ClusterIssuer "letsencrypt" issues certificates
     from Let's Encrypt's production directory by HTTP-01 through `ingress_class_name`; requires
@@ -147,7 +149,7 @@ class EksAddonsArgs(TypedDict):
     """Install the External Secrets Operator (with its CRDs and an IRSA role) and the
     ClusterSecretStore "aws-secrets-manager". Defaults to True."""
     external_secrets_version: NotRequired[str]
-    """The External Secrets Operator chart version. Defaults to "1.1.0"."""
+    """The External Secrets Operator chart version. Defaults to "2.9.0"."""
     timeout_seconds: NotRequired[int]
     """How long Helm waits for each release before failing (and, atomic, rolling back).
     Defaults to 600."""

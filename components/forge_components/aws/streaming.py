@@ -87,8 +87,8 @@ class StreamingArgs(TypedDict):
     """Broker instance type; unset picks the engine's default ("kafka.t3.small" for MSK,
     "t3.medium" for Redpanda). Defaults to unset (the engine's default)."""
     kafka_version: NotRequired[str]
-    """MSK's Apache Kafka version ("3.8.x" is MSK's recommended line and takes patch upgrades
-    automatically). Defaults to "3.8.x"."""
+    """MSK's Apache Kafka version ("4.2.x", KRaft only, takes MSK's patch upgrades automatically;
+    support dates in versions.yaml). Defaults to "4.2.x"."""
     ebs_volume_gb: NotRequired[int]
     """Data volume size per broker, GiB. Defaults to 100."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
@@ -101,8 +101,8 @@ class StreamingArgs(TypedDict):
     """MSK CloudWatch metrics level: "DEFAULT" (free), "PER_BROKER", "PER_TOPIC_PER_BROKER" or
     "PER_TOPIC_PER_PARTITION" (billed). Defaults to "DEFAULT"."""
     redpanda_version: NotRequired[str]
-    """The Redpanda feature release installed from the apt repository (any patch of it).
-    Defaults to "26.1"."""
+    """The Redpanda release (major.feature.patch) installed from the apt repository; redpanda,
+    redpanda-rpk and redpanda-tuner are all pinned to it. Defaults to "26.2.7"."""
     ami_id: NotRequired[pulumi.Input[str]]
     """The Redpanda hosts' AMI; unset looks up the latest Canonical Ubuntu 22.04 amd64 image
     (and then ignores later AMI changes so a new image never replaces a broker). Defaults to
@@ -129,16 +129,20 @@ class _Settings:
     engine: StreamingEngine = StreamingEngine.MSK
     broker_count: int = 3
     instance_type: str | None = None
-    kafka_version: str = "3.8.x"
+    kafka_version: str = "4.2.x"
     ebs_volume_gb: int = 100
     kms_key_arn: pulumi.Input[str] | None = None
     log_retention_days: int = 14
     enhanced_monitoring: str = "DEFAULT"
-    redpanda_version: str = "26.1"
+    redpanda_version: str = "26.2.7"
     ami_id: pulumi.Input[str] | None = None
     root_volume_gb: int = 20
     protect: bool = False
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+#: A Redpanda release as its packages are versioned (major.feature.patch).
+REDPANDA_RELEASE = re.compile(r"\d+\.\d+\.\d+")
 
 
 def _fail(message: str) -> ValueError:
@@ -181,6 +185,9 @@ def _settings(args: StreamingArgs) -> _Settings:
             raise _fail(
                 f"log_retention_days={s.log_retention_days} is not a CloudWatch retention "
                 f"period; use one of {list(LOG_RETENTION_DAYS)}")
+    if engine is StreamingEngine.REDPANDA and not REDPANDA_RELEASE.fullmatch(s.redpanda_version):
+        raise _fail(f"redpanda_version must be a full release such as \"26.2.7\" (all three "
+                    f"packages are pinned to it), got {s.redpanda_version!r}")
     return s
 
 

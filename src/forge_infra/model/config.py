@@ -270,6 +270,11 @@ class CloudSettings(Strict):
         """The cloud's rules across keys (they may read the neutral sections too)."""
         return ()
 
+    def warnings(self, config: StackConfig) -> list[str]:
+        """What the plan should warn about in a valid config (e.g. a version past standard
+        support): complete lines, shown by the CLI in the plan's warnings. None by default."""
+        return []
+
     @classmethod
     def keys(cls) -> list[str]:
         """The `forge-infra:` keys this cloud adds to the neutral ones."""

@@ -144,8 +144,9 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
              config: StackConfig | None = None) -> Plan:
     """Plan one stack offline: validate its config, run the program under mocks, record it.
 
-    Raises `ConfigError` for bad config (before any resource is declared) and `ProgramError`
-    when the program fails while running.
+    The plan's warnings are the engine's (e.g. a deprecated resource) followed by the cloud
+    settings' own (e.g. a version past standard support). Raises `ConfigError` for bad config
+    (before any resource is declared) and `ProgramError` when the program fails while running.
     """
     project = project_name(project_dir)
     config = config if config is not None else load_stack_file(stack, project_dir)
@@ -156,7 +157,9 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
     except Exception as exc:  # the program's own failure, reported as such
         raise ProgramError(f"the program failed while planning stack {stack!r}: "
                            f"{type(exc).__name__}: {exc}") from exc
-    return plan_from_recording(recording, config, project_dir=project_dir)
+    plan = plan_from_recording(recording, config, project_dir=project_dir)
+    plan.warnings.extend(config.target.warnings(config))
+    return plan
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:

@@ -169,7 +169,7 @@ def test_snapshot_retention_and_final_snapshot(days):
 
 @pytest.mark.parametrize(("engine", "version", "expected"), [
     (CacheEngine.REDIS, None, "7.1"),
-    (CacheEngine.VALKEY, None, "8.0"),
+    (CacheEngine.VALKEY, None, "9.0"),
     (CacheEngine.VALKEY, "7.2", "7.2"),
 ])
 def test_engine_and_version(engine, version, expected):

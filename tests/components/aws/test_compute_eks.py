@@ -5,12 +5,14 @@ quotas), that nodes join the cluster or that IRSA tokens are exchanged; only tha
 asks AWS for what it should, with the security-relevant settings exact.
 """
 
+import datetime
 import json
 from typing import Any
 
 import pulumi
 import pytest
 
+from forge_components.aws import versions
 from forge_components.aws.compute_eks import (
     CLUSTER_ADMIN_POLICY,
     COMPONENT,
@@ -144,6 +146,15 @@ def test_private_endpoint_and_private_subnets_by_default(default_run):
         "endpointPublicAccess": False}, cluster.urn
     node_group = recording.one(NODE_GROUP)
     assert node_group.inputs["subnetIds"] == PRIVATE_SUBNETS, node_group.urn
+
+
+def test_the_default_kubernetes_version_is_in_standard_support(default_run):
+    recording, _ = default_run
+    cluster = recording.one(CLUSTER)
+    assert cluster.inputs["version"] == "1.36", cluster.urn
+    # 1.36's standard support runs to 2027-08-02 (versions.yaml).
+    entry = versions.check("eks", cluster.inputs["version"], datetime.date(2026, 12, 2))
+    assert entry.status is versions.SupportStatus.STANDARD, cluster.urn
 
 
 def test_deletion_protection_is_off_by_default(default_run):

@@ -113,7 +113,7 @@ def test_msk_brokers_sit_in_the_private_subnets_behind_the_component_sg() -> Non
     assert info["storageInfo"] == {"ebsStorageInfo": {"volumeSize": 100}}, cluster.urn
     assert "connectivityInfo" not in info, f"{cluster.urn} asks for public connectivity"
     assert cluster.inputs["numberOfBrokerNodes"] == 3, cluster.urn
-    assert cluster.inputs["kafkaVersion"] == "3.8.x", cluster.urn
+    assert cluster.inputs["kafkaVersion"] == "4.2.x", cluster.urn
     assert cluster.inputs["clusterName"] == "events-kafka", cluster.urn
     assert group.inputs["vpcId"] == VPC, group.urn
 
@@ -339,7 +339,7 @@ def test_redpanda_user_data_names_every_peer_and_its_own_identity() -> None:
         assert "  node_id: ${NODE_ID}\n" in script, instance.urn
         assert f'SELF_IP="{peer_ips[node_id]}"' in script, instance.urn
         assert f'DATA_VOLUME_ID="{broker["volume"].resource_id}"' in script, instance.urn
-        assert 'REDPANDA_VERSION="26.1"' in script, instance.urn
+        assert 'REDPANDA_VERSION="26.2.7"' in script, instance.urn
         assert "https://linux.pkg.redpanda.com/setup-redpanda.deb.sh" in script, instance.urn
         assert "empty_seed_starts_cluster: false" in script, instance.urn
         assert "auto_create_topics_enabled: false" in script, instance.urn

@@ -15,12 +15,15 @@ DATA_DIR=/var/lib/redpanda/data
 
 export DEBIAN_FRONTEND=noninteractive
 
-# 1. Install Redpanda (pinned to the feature release) from the official package repository.
+# 1. Install Redpanda from the official package repository. The redpanda package depends on
+#    redpanda-rpk and redpanda-tuner of its own version, so all three are pinned to one release
+#    (any Debian revision of it): pinning redpanda alone leaves apt to pick the newest rpk and
+#    tuner, which conflict, and the install aborts.
 apt-get update -y
 apt-get install -y curl ca-certificates xfsprogs
 curl -1sLf 'https://linux.pkg.redpanda.com/setup-redpanda.deb.sh' | bash
 apt-get update -y
-apt-get install -y "redpanda=${REDPANDA_VERSION}.*"
+apt-get install -y "redpanda=${REDPANDA_VERSION}-*" "redpanda-rpk=${REDPANDA_VERSION}-*" "redpanda-tuner=${REDPANDA_VERSION}-*"
 apt-mark hold redpanda redpanda-rpk redpanda-tuner || true
 
 # 2. Wait for the data volume (attached after boot), format it only if it is blank, mount it.

@@ -9,6 +9,7 @@ value accepted here never fails inside a component. Imports no cloud SDK.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from typing import Any, ClassVar, Literal, cast
 
 from pydantic import Field, field_validator
 
+from forge_components.aws import versions
 from forge_components.aws.limits import (
     BACKUP_RETENTION_DAYS,
     BUDGET_MAX_EMAIL_SUBSCRIBERS,
@@ -64,8 +66,9 @@ AWS_PROVIDER_SETTINGS = frozenset({
     "skipRequestingAccountId", "stsRegion", "tagPolicyCompliance", "token",
     "tokenBucketRateLimiterCapacity", "useDualstackEndpoint", "useFipsEndpoint", "userAgents",
 })
-#: The highest PostgreSQL major version the stack accepts.
-MAX_POSTGRES_MAJOR = 17
+#: The highest PostgreSQL major version the stack accepts (RDS 18: standard support to
+#: 2031-02-28, components/forge_components/aws/versions.yaml; RDS majors are also checked there).
+MAX_POSTGRES_MAJOR = 18
 #: A Secrets Manager secret ARN, optionally with `#json_key`.
 SECRET_ARN = re.compile(
     r"^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(#[A-Za-z0-9_.-]+)?$")
@@ -141,7 +144,8 @@ class DatabaseSettings(Strict):
 
     engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
     version: int = Field(default=16, ge=MIN_POSTGRES_MAJOR, le=MAX_POSTGRES_MAJOR)
-    """PostgreSQL major version; minor versions follow the provider's auto-upgrades."""
+    """PostgreSQL major version; minor versions follow the provider's auto-upgrades. With
+    rds-postgres it must be creatable today per the versions table."""
     timescaledb: bool = False
     """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
     instance_class: str = Field(default="db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
@@ -173,7 +177,7 @@ class CacheSettings(Strict):
 
     engine: CacheEngine = CacheEngine.REDIS
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
-    """Engine version; the component's per-engine default when unset."""
+    """Engine version; the versions table's default for the engine when unset."""
     node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
@@ -188,8 +192,10 @@ class StreamingSettings(Strict):
     brokers: int = Field(default=3, ge=1, le=30)
     instance_type: str | None = None
     """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
-    kafka_version: str = Field(default="3.8.x", pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
-    """MSK Kafka version (`3.8.x` follows MSK's patch releases)."""
+    kafka_version: str = Field(default=versions.default_version("msk"),
+                               pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
+    """MSK Kafka version (`4.2.x` follows MSK's patch releases); creatable today per the
+    versions table."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
 
 
@@ -213,7 +219,8 @@ class CdnSettings(Strict):
 class EksSettings(Strict):
     """The EKS cluster (platform: eks)."""
 
-    version: str = Field(default="1.31", pattern=r"^1\.(2[89]|3[0-9])$")
+    version: str = Field(default=versions.default_version("eks"), pattern=r"^1\.\d{2}$")
+    """The Kubernetes minor; it must be creatable today per the versions table."""
     node_instance_types: tuple[str, ...] = ("t3.large",)
     node_min: int = Field(default=2, ge=1, le=100)
     node_max: int = Field(default=6, ge=1, le=100)
@@ -311,6 +318,10 @@ class AwsSettings(CloudSettings):
     def rules(cls) -> Sequence[Rule]:
         """The AWS rules across keys, each with the sections it reads."""
         return AWS_RULES
+
+    def warnings(self, config: StackConfig) -> list[str]:
+        """Versions in use that are past standard support, and retired charts (plan warnings)."""
+        return version_warnings(self)
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -477,6 +488,64 @@ def _eks_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+#: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product.
+EKS_ADDON_CHARTS = ("ingress-nginx", "cert-manager", "external-secrets")
+#: The charts whose versions the plan warns about. ingress-nginx is retired (versions.yaml) and
+#: its replacement is issue 8 item 8; until that lands every EKS stack would carry the warning.
+PLAN_CHECKED_CHARTS = ("cert-manager", "external-secrets")
+#: The versions-table product of each cache engine.
+CACHE_PRODUCTS = {CacheEngine.REDIS: "elasticache-redis", CacheEngine.VALKEY: "elasticache-valkey"}
+
+
+def versions_in_use(aws: AwsSettings, charts: Sequence[str] = PLAN_CHECKED_CHARTS,
+                    ) -> list[tuple[str | None, str, str]]:
+    """(key path or None for a pin in code, versions-table product, version) of every version
+    the stack would create: the cluster and `charts` on EKS, the RDS major, the cache engine,
+    MSK's Kafka or the Redpanda packages."""
+    used: list[tuple[str | None, str, str]] = []
+    if aws.platform is Platform.EKS:
+        used.append(("eks.version", "eks", aws.eks.version))
+        used.extend((None, chart, versions.default_version(chart)) for chart in charts)
+    if aws.database.engine is DatabaseEngine.RDS_POSTGRES:
+        used.append(("database.version", "rds-postgresql", str(aws.database.version)))
+    cache_product = CACHE_PRODUCTS[aws.cache.engine]
+    used.append(("cache.version", cache_product,
+                 aws.cache.version or versions.default_version(cache_product)))
+    if aws.streaming.engine is StreamingEngine.MSK:
+        used.append(("streaming.kafka_version", "msk", aws.streaming.kafka_version))
+    elif aws.streaming.engine is StreamingEngine.REDPANDA:
+        used.append((None, "redpanda", versions.default_version("redpanda")))
+    return used
+
+
+def version_problems(aws: AwsSettings, today: datetime.date | None = None) -> list[str]:
+    """A problem for each configured version the table does not allow on `today`."""
+    problems = []
+    for path, name, version in versions_in_use(aws):
+        refusal = versions.check(name, version, today).refusal()
+        if refusal and path is not None:
+            problems.append(problem(path, f"got {version!r}; {refusal}"))
+    return problems
+
+
+def version_warnings(aws: AwsSettings, today: datetime.date | None = None,
+                     charts: Sequence[str] = PLAN_CHECKED_CHARTS) -> list[str]:
+    """A warning for each version in use past standard support (or retired, or, for a version
+    pinned in code rather than config, no longer creatable) on `today`."""
+    found = []
+    for path, name, version in versions_in_use(aws, charts):
+        result = versions.check(name, version, today)
+        where = problem(path, "") if path else f"{name} (pinned by forge-infra): "
+        message = result.warning() or (result.refusal() if path is None else None)
+        if message:
+            found.append(f"{where}{message}")
+    return found
+
+
+def _version_rules(config: StackConfig) -> list[str]:
+    return version_problems(_aws(config))
+
+
 def _prod_database_rules(config: StackConfig) -> list[str]:
     db = _aws(config).database
     problems: list[str] = []
@@ -551,6 +620,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
+    Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("budget",), _budget_rules),
