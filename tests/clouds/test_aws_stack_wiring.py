@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
 from forge_infra.plan.engine import plan_from_recording
-from forge_infra.plan.recorder import RecordedResource, Recording
+from forge_infra.plan.mocks import ProviderMocks
+from forge_infra.plan.recorder import RecordedResource, Recording, run_under_mocks
 from forge_infra.program import build
 from tests.conftest import ROOT, stack_config
 from tests.helpers import run_mocked
@@ -216,3 +218,35 @@ def test_redis_tls_is_true_on_ecs_and_on_eks_side_by_side(stacks) -> None:
         for service, (where, environment) in environments.items():
             assert environment["REDIS_TLS"] == "true", (
                 f"{platform} {service} {where}: REDIS_TLS={environment['REDIS_TLS']!r}")
+
+
+# -- every EC2 instance boots Canonical's image ---------------------------------------------------
+
+
+class _AmiCalls(ProviderMocks):
+    """The shared mocks, keeping each getAmi call with the image id it answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ami_calls: list[tuple[dict[str, Any], str]] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        result = super().call(args)
+        if args.token == "aws:ec2/getAmi:getAmi":
+            self.ami_calls.append((dict(args.args), result["id"]))
+        return result
+
+
+def test_every_instance_of_staging_boots_an_image_canonical_published() -> None:
+    """Staging's three Redpanda brokers: their AMI comes from a lookup restricted to
+    Canonical's account, so a look-alike public image can never be picked."""
+    config = stack_config("staging")
+    mocks = _AmiCalls()
+    recording = run_under_mocks(lambda: build(config), project="forge-infra", stack="staging",
+                                mocks=mocks)
+    assert not recording.warnings, recording.warnings
+    instances = recording.of_type("aws:ec2/instance:Instance")
+    assert len(instances) == 3, [i.urn for i in instances]
+    canonical = {image for call, image in mocks.ami_calls if call.get("owners") == ["099720109477"]}
+    for instance in instances:
+        assert instance.inputs["ami"] in canonical, (instance.urn, mocks.ami_calls)
