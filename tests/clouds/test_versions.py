@@ -98,7 +98,8 @@ def test_the_table_covers_every_product_the_project_pins() -> None:
     ("elasticache-redis", "6.2", datetime.date(2027, 1, 31), versions.SupportStatus.EXTENDED),
     # No extended tier: MSK 3.7 and Redpanda 25.3 end outright.
     ("msk", "3.7.x", TODAY, versions.SupportStatus.ENDED),
-    ("msk", "4.2.x", TODAY, versions.SupportStatus.STANDARD),
+    ("msk", "4.1.x.kraft", TODAY, versions.SupportStatus.STANDARD),
+    ("msk", "3.8.x", TODAY, versions.SupportStatus.STANDARD),
     ("redpanda", "25.3.9", TODAY, versions.SupportStatus.ENDED),
     ("redpanda", "26.2.7", TODAY, versions.SupportStatus.STANDARD),
     ("ingress-nginx", "4.14.2", datetime.date(2026, 3, 30), versions.SupportStatus.STANDARD),
@@ -115,7 +116,9 @@ def test_a_version_extends_its_line_only_at_a_dot() -> None:
     assert product.find("26.2.7") is not None
     assert product.find("26.27.1") is None
     assert versions.product("cert-manager").find("v1.21.2") is not None
-    assert versions.product("msk").find("4.2.0") is not None
+    assert versions.product("msk").find("3.8.x.kraft") is not None
+    # Kafka 4 exists on MSK only as KRaft: "4.1.x" is not an MSK version string.
+    assert versions.product("msk").find("4.1.x") is None
 
 
 def test_creatable_versions_on_a_given_day() -> None:
@@ -146,7 +149,7 @@ def test_every_default_is_in_standard_support_today() -> None:
 
 def test_code_pins_are_the_table_defaults() -> None:
     assert EksSettings().version == versions.default_version("eks") == "1.36"
-    assert StreamingSettings().kafka_version == versions.default_version("msk") == "4.2.x"
+    assert StreamingSettings().kafka_version == versions.default_version("msk") == "3.8.x"
     assert str(DatabaseSettings().version) == versions.default_version("rds-postgresql")
     assert CacheSettings().version is None
     table_cache_defaults = {
@@ -204,6 +207,9 @@ def test_a_stack_file_with_eks_1_31_is_a_config_error_naming_the_file() -> None:
 @pytest.mark.parametrize(("section", "key", "value", "product"), [
     ("eks", "version", "1.29", "Amazon EKS (Kubernetes) 1.29 is not in the versions table"),
     ("streaming", "kafka_version", "3.6.0", "Amazon MSK (Apache Kafka) 3.6.0 is not in"),
+    # Express brokers only; forge-infra creates Standard brokers.
+    ("streaming", "kafka_version", "4.2.x.kraft",
+     "Amazon MSK (Apache Kafka) 4.2.x.kraft is not in"),
     ("cache", "version", "5.0", "Amazon ElastiCache for Redis OSS 5.0 is not in"),
 ])
 def test_unlisted_versions_are_refused_with_the_list(section: str, key: str, value: str,
@@ -226,8 +232,8 @@ def test_msk_3_7_is_refused_after_its_end_of_support() -> None:
     assert version_problems(aws, datetime.date(2026, 8, 31)) == []
     assert version_problems(aws, datetime.date(2026, 9, 1)) == [
         "forge-infra:streaming.kafka_version: got '3.7.x'; Amazon MSK (Apache Kafka) 3.7.x can "
-        "no longer be created: support ends 2026-09-01; allowed on 2026-09-01: 4.2.x, 4.1.x, "
-        "4.0.x, 3.9.x, 3.8.x (source: https://docs.aws.amazon.com/msk/latest/developerguide/"
+        "no longer be created: support ends 2026-09-01; allowed on 2026-09-01: 4.1.x.kraft, "
+        "4.0.x.kraft, 3.9.x, 3.8.x (source: https://docs.aws.amazon.com/msk/latest/developerguide/"
         "supported-kafka-versions.html (via https://endoflife.date/amazon-msk))"]
 
 

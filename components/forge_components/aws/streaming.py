@@ -87,8 +87,9 @@ class StreamingArgs(TypedDict):
     """Broker instance type; unset picks the engine's default ("kafka.t3.small" for MSK,
     "t3.medium" for Redpanda). Defaults to unset (the engine's default)."""
     kafka_version: NotRequired[str]
-    """MSK's Apache Kafka version ("4.2.x", KRaft only, takes MSK's patch upgrades automatically;
-    support dates in versions.yaml). Defaults to "4.2.x"."""
+    """MSK's Apache Kafka version as MSK spells it ("3.8.x" is MSK's recommended line and takes
+    patch upgrades automatically; Kafka 4 is "4.1.x.kraft"; support dates in versions.yaml).
+    Defaults to "3.8.x"."""
     ebs_volume_gb: NotRequired[int]
     """Data volume size per broker, GiB. Defaults to 100."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
@@ -129,7 +130,7 @@ class _Settings:
     engine: StreamingEngine = StreamingEngine.MSK
     broker_count: int = 3
     instance_type: str | None = None
-    kafka_version: str = "4.2.x"
+    kafka_version: str = "3.8.x"
     ebs_volume_gb: int = 100
     kms_key_arn: pulumi.Input[str] | None = None
     log_retention_days: int = 14

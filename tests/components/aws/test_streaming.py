@@ -113,7 +113,7 @@ def test_msk_brokers_sit_in_the_private_subnets_behind_the_component_sg() -> Non
     assert info["storageInfo"] == {"ebsStorageInfo": {"volumeSize": 100}}, cluster.urn
     assert "connectivityInfo" not in info, f"{cluster.urn} asks for public connectivity"
     assert cluster.inputs["numberOfBrokerNodes"] == 3, cluster.urn
-    assert cluster.inputs["kafkaVersion"] == "4.2.x", cluster.urn
+    assert cluster.inputs["kafkaVersion"] == "3.8.x", cluster.urn
     assert cluster.inputs["clusterName"] == "events-kafka", cluster.urn
     assert group.inputs["vpcId"] == VPC, group.urn
 

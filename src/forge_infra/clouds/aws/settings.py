@@ -194,8 +194,8 @@ class StreamingSettings(Strict):
     """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
                                pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
-    """MSK Kafka version (`4.2.x` follows MSK's patch releases); creatable today per the
-    versions table."""
+    """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
+    `4.1.x.kraft`); creatable today per the versions table."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
 
 
