@@ -97,3 +97,29 @@ def test_prod_protects_the_database_kms_key_and_dev_does_not(recordings) -> None
     assert key.protect is True, key.urn
     dev_key = recordings["dev"].one("aws:kms/key:Key", "forge-dev-db-key")
     assert dev_key.protect is False, dev_key.urn
+
+
+@pytest.mark.parametrize(("stack", "overrides"), [
+    ("prod", {"platform": "ecs"}),
+    ("dev", {"cdn": {"enabled": True}}),
+])
+def test_ecs_with_the_cdn_writes_each_route53_record_once(stack: str,
+                                                          overrides: dict[str, Any]) -> None:
+    # ACM asks the same validation CNAME for a domain in every certificate of an account
+    # (the mocks answer alike), so two certificates for the app domain meant two Record
+    # resources fighting over one DNS record.
+    recording = build_stack(stack, **overrides)
+    domain = f"{stack}.forge.example.com" if stack != "prod" else "forge.example.com"
+    certificates = recording.of_type("aws:acm/certificate:Certificate")
+    assert len(certificates) == 2, [c.urn for c in certificates]
+    ecs_cert = next(c for c in certificates if "index:EcsCompute$" in c.urn)
+    cdn_cert = next(c for c in certificates if "index:Cdn$" in c.urn)
+    assert ecs_cert.inputs["domainName"] == f"origin.{domain}", ecs_cert.urn
+    assert sorted(ecs_cert.inputs["subjectAlternativeNames"]) == [
+        f"api.{domain}", f"gateway.{domain}"], ecs_cert.urn
+    assert cdn_cert.inputs["domainName"] == domain, cdn_cert.urn
+    seen: dict[tuple[str, str, str], str] = {}
+    for record in recording.of_type("aws:route53/record:Record"):
+        key = (record.inputs["zoneId"], record.inputs["name"], record.inputs["type"])
+        assert key not in seen, f"{record.urn} and {seen[key]} both write {key}"
+        seen[key] = record.urn

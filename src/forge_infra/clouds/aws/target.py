@@ -301,7 +301,11 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         private_subnet_ids=network.private_subnet_ids,
         app_security_group_id=network.app_security_group_id,
         services=workload.services,
-        domain_name=domain,
+        # The load balancer's own name is the ui's host: the app domain, or with a CDN
+        # `origin.<domain>`, since the app domain then belongs to the CDN's certificate. ACM
+        # asks the same validation CNAME for a domain in every certificate of an account, so
+        # certificates on both for the app domain would write one Route 53 record twice.
+        domain_name=workload.routes["ui"][0] or domain,
         hosted_zone_id=settings.hosted_zone_id,
         secret_kms_key_arns=[database.kms_key_arn],
         alb_deletion_protection=config.protect,
