@@ -123,3 +123,16 @@ def test_ecs_with_the_cdn_writes_each_route53_record_once(stack: str,
         key = (record.inputs["zoneId"], record.inputs["name"], record.inputs["type"])
         assert key not in seen, f"{record.urn} and {seen[key]} both write {key}"
         seen[key] = record.urn
+
+
+@pytest.mark.parametrize(("stack", "recipient"), [
+    ("dev", "platform-dev@example.com"),
+    ("staging", "platform-staging@example.com"),
+    ("prod", "platform-oncall@example.com"),
+])
+def test_every_stack_budget_notifies_someone(recordings, stack: str, recipient: str) -> None:
+    budget = recordings[stack].one("aws:budgets/budget:Budget")
+    notifications = budget.inputs.get("notifications") or []
+    assert notifications, f"{budget.urn} notifies nobody"
+    for notification in notifications:
+        assert notification["subscriberEmailAddresses"] == [recipient], budget.urn
