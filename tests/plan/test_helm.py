@@ -12,6 +12,7 @@ from forge_infra.plan import Plan, run_plan
 from forge_infra.plan.helm import HELM_DEFAULT, portable_chart_path, render_release
 from forge_infra.plan.model import PlanResource, ResourceOptions
 from forge_infra.plan.render import render_plan
+from tests.components.kubernetes.support import KUBERNETES_VERSION
 from tests.conftest import ROOT
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -85,7 +86,7 @@ def _release(values: dict, props: dict | None = None) -> PlanResource:
 
 def test_an_unknown_value_renders_as_its_placeholder() -> None:
     release = _release({"dataServices": {"database": {"host": "[unknown]"}}})
-    helm = render_release(release, chart_path=str(chart_path()), kube_version="1.31",
+    helm = render_release(release, chart_path=str(chart_path()), kube_version=KUBERNETES_VERSION,
                           kube_version_source="test", project_dir=ROOT)
     assert (helm.rendered, helm.reason) == (True, None)
     assert helm.chart == "forge_components/kubernetes/chart/forge-platform"
@@ -94,7 +95,7 @@ def test_an_unknown_value_renders_as_its_placeholder() -> None:
 
 def test_a_placeholder_the_chart_refuses_is_a_reason_not_a_crash() -> None:
     release = _release({"dataServices": {"database": {"port": "[unknown]"}}})
-    helm = render_release(release, chart_path=str(chart_path()), kube_version="1.31",
+    helm = render_release(release, chart_path=str(chart_path()), kube_version=KUBERNETES_VERSION,
                           kube_version_source="test", project_dir=ROOT)
     assert helm.rendered is False and helm.objects == []
     assert helm.reason is not None and helm.reason.startswith("helm: "), helm.reason

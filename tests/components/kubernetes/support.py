@@ -21,12 +21,14 @@ import pulumi
 import yaml
 from helm_python import _native
 
+from forge_components.aws.versions import default_version
 from forge_components.contracts import SecretReference, ServiceSpec
 from forge_components.kubernetes.values import chart_path, platform_values
 from tests.helpers import run_mocked
 
-# The Kubernetes version the EKS cluster runs; every rendered object is validated against it.
-KUBERNETES_VERSION = "1.31"
+# The Kubernetes version the EKS cluster runs by default (the versions table's default); every
+# rendered object is validated against it.
+KUBERNETES_VERSION = default_version("eks")
 RELEASE = "forge"
 NAMESPACE = "forge"
 CHART_DIR: Path = chart_path()
