@@ -259,8 +259,7 @@ def test_the_api_is_public_on_ecs_only(recordings) -> None:
     values = platform_release(recordings["prod"]).inputs["values"]
     ingress_hosts = {name: values[name]["ingress"]["host"] for name in ("gateway", "ui", "api")
                      if values[name].get("ingress", {}).get("enabled")}
-    assert ingress_hosts == {"gateway": "gateway.forge.example.com",
-                             "ui": "origin.forge.example.com"}
+    assert ingress_hosts == {"gateway": "gateway.forge.example.com"}
     assert values["api"]["allowedClients"] == ["gateway"]
     rules = recordings["dev"].of_type("aws:lb/listenerRule:ListenerRule")
     api_rules = [r for r in rules if r.name.endswith("-api-rule")]
@@ -348,7 +347,7 @@ def test_app_secrets_reach_the_services_by_reference() -> None:
                           services=services)
     recording = run_mocked(lambda: build(config), stack="dev")
     secret = recording.one("aws:secretsmanager/secret:Secret", "forge-dev-secrets-jwt-key")
-    assert secret.inputs["name"] == "forge-dev/jwt_key", secret.urn
+    assert secret.inputs["namePrefix"] == "forge-dev/jwt_key-", secret.urn
     assert secret.inputs["recoveryWindowInDays"] == 30, secret.urn
     task = recording.one("aws:ecs/taskDefinition:TaskDefinition", "forge-dev-api-task-def")
     container = json.loads(task.inputs["containerDefinitions"])[0]

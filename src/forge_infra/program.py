@@ -33,16 +33,23 @@ def public_routes(config: StackConfig) -> dict[str, tuple[str | None, str]]:
     platform gives the api a public route (ECS's load balancer), the app domain also routes
     `/api` to it; otherwise the api stays internal, reached through the gateway. With a CDN the
     app domain belongs to the CDN (ui assets from object storage) and the services answer on
-    their own hosts, which the CDN uses as the `/api/*` origin.
+    their own hosts, which the CDN uses as the `/api/*` origin; the ui then has no public host
+    of its own, except `origin.<domain>` as the name of the load balancer that routes the api.
     """
     domain = config.app.domain
     routes: dict[str, tuple[str | None, str]] = {name: (None, "/") for name in SERVICE_NAMES}
     if not domain:
         return routes
     cdn = config.target.cdn_enabled()
+    public_api = config.target.api_is_public()
     routes["gateway"] = (f"gateway.{domain}", "/")
-    routes["ui"] = (f"origin.{domain}" if cdn else domain, "/")
-    if config.target.api_is_public():
+    if not cdn:
+        routes["ui"] = (domain, "/")
+    elif public_api:
+        # The CDN serves the ui from object storage; the load balancer that routes the api
+        # (ECS) still takes the ui's host as its own name, and the app domain is the CDN's.
+        routes["ui"] = (f"origin.{domain}", "/")
+    if public_api:
         routes["api"] = (f"api.{domain}" if cdn else domain, "/api")
     return routes
 

@@ -69,9 +69,7 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             7 if prod else BACKUP_RETENTION_DAYS[0], BACKUP_RETENTION_DAYS[1])),
         "deletion_protection": prod or draw(st.booleans()),
     }
-    if engine == "rds-postgres":
-        database["read_replicas"] = draw(st.integers(0, 2))
-    else:
+    if engine == "timescaledb-ec2":
         database["timescaledb"] = draw(st.booleans())
     streaming_engine = draw(st.sampled_from(["msk", "redpanda", "none"]))
     if streaming_engine == "msk":
@@ -103,7 +101,8 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
                             "node_max": 3},
         "forge-infra:services": {name: draw(service(name, prod))
                                  for name in ("gateway", "api", "worker", "ui")},
-        "forge-infra:budget": {"monthly_limit_usd": draw(st.integers(50, 5000))},
+        "forge-infra:budget": {"monthly_limit_usd": draw(st.integers(50, 5000)),
+                               "alert_emails": ["finance@example.com"]},
     }
     return stack, values
 

@@ -8,6 +8,7 @@ what the AWS documentation (cited in the components) says works.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -136,3 +137,39 @@ def test_every_stack_budget_notifies_someone(recordings, stack: str, recipient: 
     assert notifications, f"{budget.urn} notifies nobody"
     for notification in notifications:
         assert notification["subscriberEmailAddresses"] == [recipient], budget.urn
+
+
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_config_refuses_read_replicas_with_the_rds_managed_password(count: int) -> None:
+    values = dev_values(database={"engine": "rds-postgres", "read_replicas": count})
+    assert problems_of(values) == [
+        f"forge-infra:database.read_replicas: got {count}; RDS cannot create a read replica of "
+        "an instance whose master password RDS manages in Secrets Manager, and forge-infra "
+        "always has RDS manage (and rotate) it, so apply would fail; set 0 and size "
+        "database.instance_class for the read load"]
+
+
+def test_config_accepts_no_read_replicas() -> None:
+    values = dev_values(database={"engine": "rds-postgres", "read_replicas": 0})
+    config = config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert isinstance(config.target, AwsSettings)
+    assert config.target.database.read_replicas == 0
+
+
+def test_config_refuses_a_budget_that_notifies_nobody() -> None:
+    values = dev_values(budget={"alert_emails": []})
+    assert problems_of(values) == [
+        "forge-infra:budget.alert_emails: is empty, so the budget's alerts would notify "
+        "nobody; list at least one e-mail address (at most 10)"]
+
+
+def test_eks_with_the_cdn_declares_no_origin_host(recordings) -> None:
+    # The CDN serves the ui from object storage and sends /api/* to the gateway: an ingress
+    # (and certificate) for origin.<domain> would serve nobody.
+    recording = recordings["prod"]
+    leaks = [r.urn for r in recording.resources
+             if "origin.forge.example.com" in json.dumps(r.inputs, default=str)]
+    assert leaks == []
+    values = next(r for r in recording.of_type("kubernetes:helm.sh/v3:Release")
+                  if r.inputs["chart"].endswith("forge-platform")).inputs["values"]
+    assert values["ui"].get("ingress", {}).get("enabled", False) is False, values["ui"]

@@ -36,7 +36,6 @@ EDGES = [
      limits.BACKUP_RETENTION_DAYS[0] - 1),
     ("database", "backup_retention_days", limits.BACKUP_RETENTION_DAYS[1],
      limits.BACKUP_RETENTION_DAYS[1] + 1),
-    ("database", "read_replicas", limits.MAX_READ_REPLICAS, limits.MAX_READ_REPLICAS + 1),
     ("database", "version", limits.MIN_POSTGRES_MAJOR, limits.MIN_POSTGRES_MAJOR - 1),
     ("database", "allocated_storage_gb", limits.RDS_STORAGE_GB[0], limits.RDS_STORAGE_GB[0] - 1),
     ("cache", "nodes", limits.CACHE_NODES[0], limits.CACHE_NODES[0] - 1),

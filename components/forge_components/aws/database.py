@@ -85,7 +85,7 @@ class DatabaseArgs(TypedDict):
 
     # -- rds-postgres ---------------------------------------------------------------------
     instance_class: NotRequired[str]
-    """rds-postgres: the instance class of the primary and replicas.
+    """rds-postgres: the instance class of the primary.
     Defaults to "db.t4g.medium"."""
     allocated_storage_gb: NotRequired[int]
     """rds-postgres: initial gp3 storage, GiB (20..65536). Defaults to 50."""
@@ -95,7 +95,9 @@ class DatabaseArgs(TypedDict):
     performance_insights: NotRequired[bool]
     """rds-postgres: Performance Insights (KMS-encrypted, 7 days). Defaults to True."""
     read_replica_count: NotRequired[int]
-    """rds-postgres: number of read replicas (0..5). Defaults to 0."""
+    """Read replicas: refused above 0 on both engines. rds-postgres lets RDS manage the
+    master password, and RDS cannot create a replica of such an instance; timescaledb-ec2
+    gets its replica from `multi_az`. Defaults to 0."""
     monitoring_interval: NotRequired[int]
     """rds-postgres: Enhanced Monitoring interval in seconds (0 = off). Defaults to 60."""
     backup_window: NotRequired[str]
@@ -206,6 +208,14 @@ def _settings(args: DatabaseArgs) -> _Settings:
         if not 0 <= s.read_replica_count <= MAX_READ_REPLICAS:
             raise _fail(f"read_replica_count must be between 0 and {MAX_READ_REPLICAS}, got "
                         f"{s.read_replica_count}")
+        if s.read_replica_count:
+            # AWS lists read replicas of a source whose credentials Secrets Manager manages
+            # among the unsupported features (every engine but RDS for SQL Server):
+            # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
+            raise _fail(f"read_replica_count is {s.read_replica_count}, but RDS cannot create "
+                        "a read replica of an instance whose master password it manages in "
+                        "Secrets Manager (this component always lets RDS manage and rotate "
+                        "it); use 0")
         if s.monitoring_interval not in MONITORING_INTERVALS:
             raise _fail(f"monitoring_interval must be one of {list(MONITORING_INTERVALS)}, "
                         f"got {s.monitoring_interval}")
@@ -261,7 +271,8 @@ class Database(pulumi.ComponentResource):
     rds-postgres: RDS for PostgreSQL with a parameter group preloading `pg_stat_statements`
     and `pg_cron` (`cron.database_name` points at `database_name`), TLS forced, the master
     password managed by RDS in Secrets Manager, storage autoscaling, Performance Insights and
-    Enhanced Monitoring, optional read replicas. `pg_partman` needs no preload: run
+    Enhanced Monitoring; no read replicas (RDS cannot replicate an instance whose master
+    password it manages). `pg_partman` needs no preload: run
     `CREATE EXTENSION pg_partman` in the database. RDS does not offer timescaledb.
 
     timescaledb-ec2: PostgreSQL + TimescaleDB on Ubuntu 22.04 with its data on a separate
@@ -283,7 +294,7 @@ class Database(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     """The database's security group (5432 from the allowed groups only)."""
     reader_hosts: pulumi.Output[list[str]]
-    """The read replicas' (or the hot standby's) addresses; empty when there are none."""
+    """The hot standby's address (timescaledb-ec2 with `multi_az`); empty otherwise."""
     engine: pulumi.Output[str]
     """The engine: "rds-postgres" or "timescaledb-ec2"."""
     kms_key_arn: pulumi.Output[str]
@@ -466,28 +477,12 @@ class Database(pulumi.ComponentResource):
             opts=child_opts(self, protect=args.protect),
             **common,
         )
-        replicas = [
-            aws.rds.Instance(
-                f"{name}-replica-{i + 1}",
-                identifier=physical_name(name, f"replica-{i + 1}", 63),
-                replicate_source_db=primary.identifier,
-                multi_az=False,
-                # RDS takes no final snapshot of a replica: the data lives in the primary.
-                skip_final_snapshot=True,
-                tags=self._tags(f"{name}-replica-{i + 1}"),
-                opts=child_opts(self, protect=args.protect),
-                **common,
-            )
-            for i in range(args.read_replica_count)
-        ]
         self._primary = primary
-        self._replicas = replicas
         self.host = primary.address
         self.port = primary.port
         self.credentials_secret_id = primary.master_user_secrets.apply(_first_secret_arn)
-        self.reader_hosts = (
-            pulumi.Output.all(*[r.address for r in replicas]).apply(list)
-            if replicas else pulumi.Output.from_input([]))
+        # No RDS read replicas (see _settings): the reads go to the primary.
+        self.reader_hosts = pulumi.Output.from_input([])
 
     # -- timescaledb-ec2 --------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ class AppSecretsArgs(TypedDict):
     values: dict[str, pulumi.Input[str]]
     """Secret name -> value; values are wrapped as Pulumi secrets before use. Required."""
     name_prefix: NotRequired[str]
-    """Prefix of the secrets' names in Secrets Manager (`<prefix>/<name>`). Defaults to "forge"."""
+    """Prefix of the secrets' names in Secrets Manager: each is `<prefix>/<name>-` plus a
+    unique suffix chosen at creation (services find them by ARN). Defaults to "forge"."""
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """Customer-managed KMS key; unset uses the account's aws/secretsmanager key.
     Defaults to unset (the AWS-managed key)."""
@@ -67,9 +68,13 @@ class AppSecrets(pulumi.ComponentResource):
         self._secret_arns: dict[str, pulumi.Output[str]] = {}
         for key in sorted(s.values):
             child = f"{name}-{key.replace('_', '-')}"
+            # A deleted secret keeps its name for the recovery window (7..30 days), so a fixed
+            # name would make a destroy-and-recreate fail; the provider appends a unique
+            # suffix to the prefix at creation and keeps that name in the state afterwards.
+            # https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-secret.html
             secret = aws.secretsmanager.Secret(
                 child,
-                name=f"{s.name_prefix}/{key}",
+                name_prefix=f"{s.name_prefix}/{key}-",
                 description=f"forge-infra application secret {key}",
                 kms_key_id=s.kms_key_arn,
                 recovery_window_in_days=s.recovery_window_days,

@@ -170,9 +170,9 @@ def test_rds_engine_version_pins_the_major_only(major):
 
 def test_rds_prod_like_args_protect_and_guard_every_stateful_resource():
     rec = build(deletion_protection=True, protect=True, backup_retention_days=14,
-                read_replica_count=1, multi_az=True)
+                multi_az=True)
     instances = rec.of_type(RDS_INSTANCE)
-    assert len(instances) == 2
+    assert len(instances) == 1
     for db in instances:
         assert db.inputs["deletionProtection"] is True, db.urn
         assert db.protect is True, db.urn
@@ -182,7 +182,7 @@ def test_rds_prod_like_args_protect_and_guard_every_stateful_resource():
 
 
 def test_rds_defaults_leave_protection_off():
-    rec = build(read_replica_count=1)
+    rec = build()
     assert primary(rec).inputs["backupRetentionPeriod"] == 7
     for db in rec.of_type(RDS_INSTANCE):
         assert db.inputs["deletionProtection"] is False, db.urn
@@ -228,26 +228,12 @@ def test_rds_subnet_group_uses_the_given_subnets():
     assert primary(rec).inputs["dbSubnetGroupName"] == group.outputs["name"]
 
 
-@pytest.mark.parametrize("count", [0, 1, 3])
-def test_rds_read_replicas(count):
-    rec = build(read_replica_count=count)
-    source = primary(rec)
-    replicas = sorted((r for r in rec.of_type(RDS_INSTANCE) if r.inputs.get("replicateSourceDb")),
-                      key=lambda r: r.name)  # registration order is not deterministic
-    assert [r.name for r in replicas] == [f"db-replica-{i + 1}" for i in range(count)]
-    assert len(replicas) == count
-    assert len(rec.of_type(RDS_INSTANCE)) == count + 1
-    for replica in replicas:
-        inputs = replica.inputs
-        assert inputs["replicateSourceDb"] == source.outputs["identifier"], replica.urn
-        assert inputs["instanceClass"] == "db.t4g.medium", replica.urn
-        assert inputs["publiclyAccessible"] is False, replica.urn
-        assert inputs["storageEncrypted"] is True, replica.urn
-        assert inputs["kmsKeyId"] == key_arn(rec), replica.urn
-        for absent in ("username", "password", "manageMasterUserPassword", "dbName"):
-            assert absent not in inputs, f"{replica.urn} sets {absent}"
-        assert source.urn in replica.dependencies, replica.urn
-    assert rec.exports["reader_hosts"] == [r.outputs["address"] for r in replicas]
+def test_rds_has_no_read_replicas_and_no_reader_hosts():
+    rec = build()
+    instances = rec.of_type(RDS_INSTANCE)
+    assert [r.name for r in instances] == ["db-primary"], [r.urn for r in instances]
+    assert primary(rec).inputs["manageMasterUserPassword"] is True, primary(rec).urn
+    assert rec.exports["reader_hosts"] == []
 
 
 def test_rds_enhanced_monitoring_role_is_assumable_by_rds_monitoring_only():
@@ -284,7 +270,7 @@ def test_own_kms_key_rotates_and_has_an_alias():
 
 def test_a_given_kms_key_is_used_and_none_is_created():
     given = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    rec = build(kms_key_arn=given, read_replica_count=1)
+    rec = build(kms_key_arn=given)
     assert rec.of_type(KMS_KEY) == [] and rec.of_type("aws:kms/alias:Alias") == []
     for db in rec.of_type(RDS_INSTANCE):
         assert db.inputs["kmsKeyId"] == given, db.urn
@@ -292,7 +278,7 @@ def test_a_given_kms_key_is_used_and_none_is_created():
 
 
 def test_rds_children_are_parented_and_tagged():
-    rec = build(read_replica_count=1)
+    rec = build()
     component = rec.one("forge-aws:index:Database")
     children = rec.children_of(component.urn)
     assert len(children) == len(rec.resources) - 1
@@ -305,7 +291,7 @@ def test_rds_children_are_parented_and_tagged():
 
 
 def test_rds_resource_names_are_stable():
-    rec = build(read_replica_count=1)
+    rec = build()
     assert sorted((r.type, r.name) for r in rec.resources) == sorted([
         ("forge-aws:index:Database", "db"),
         (KMS_KEY, "db-key"),
@@ -318,7 +304,6 @@ def test_rds_resource_names_are_stable():
         ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "db-monitoring-policy"),
         ("random:index/randomId:RandomId", "db-final-snapshot-suffix"),
         (RDS_INSTANCE, "db-primary"),
-        (RDS_INSTANCE, "db-replica-1"),
     ])
 
 
@@ -617,12 +602,6 @@ def test_validation_accepts_the_limits_and_they_reach_the_instance(overrides, fi
     assert db.inputs[field] == value, db.urn
 
 
-def test_validation_accepts_the_most_read_replicas():
-    rec = build(read_replica_count=5)
-    replicas = [r for r in rec.of_type(RDS_INSTANCE) if r.name != "db-primary"]
-    assert len(replicas) == 5, [r.urn for r in replicas]
-
-
 def test_user_data_refuses_values_that_could_escape_the_script():
     with pytest.raises(ValueError, match="db_name has characters"):
         render_user_data({"db_name": 'forge"; rm -rf /'})
@@ -697,3 +676,13 @@ def test_protect_covers_the_created_kms_key_and_not_its_alias(engine):
     assert alias.protect is False, alias.urn
     unprotected = build(engine=engine).one(KMS_KEY, "db-key")
     assert unprotected.protect is False, unprotected.urn
+
+
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_read_replicas_are_refused_with_an_rds_managed_master_password(count):
+    with pytest.raises(ValueError) as raised:
+        validate_database_args(_args(read_replica_count=count))
+    assert str(raised.value) == (
+        f"Database: read_replica_count is {count}, but RDS cannot create a read replica of an "
+        "instance whose master password it manages in Secrets Manager (this component always "
+        "lets RDS manage and rotate it); use 0")

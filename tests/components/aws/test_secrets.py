@@ -37,7 +37,7 @@ def test_one_secret_per_value_with_the_default_recovery_window() -> None:
     assert sorted(secrets) == ["app-smtp-password", "app-stripe-key"]
     for key, secret in (("smtp_password", secrets["app-smtp-password"]),
                         ("stripe_key", secrets["app-stripe-key"])):
-        assert secret.inputs["name"] == f"forge/{key}", secret.urn
+        assert secret.inputs["namePrefix"] == f"forge/{key}-", secret.urn
         assert secret.inputs["recoveryWindowInDays"] == 30, secret.urn
         assert "kmsKeyId" not in secret.inputs, secret.urn
     assert rec.exports["secret_arns"] == {
@@ -64,7 +64,7 @@ def test_prefix_key_and_recovery_window_are_passed(days: int) -> None:
     rec = build(name_prefix="forge-prod", kms_key_arn=KMS_KEY, recovery_window_days=days,
                 tags={"team": "platform"})
     for secret in rec.of_type(SECRET):
-        assert secret.inputs["name"].startswith("forge-prod/"), secret.urn
+        assert secret.inputs["namePrefix"].startswith("forge-prod/"), secret.urn
         assert secret.inputs["kmsKeyId"] == KMS_KEY, secret.urn
         assert secret.inputs["recoveryWindowInDays"] == days, secret.urn
         assert secret.inputs["tags"]["team"] == "platform", secret.urn
@@ -80,3 +80,15 @@ def test_recovery_window_outside_what_aws_allows_is_refused(days: int) -> None:
 
 def test_schema() -> None:
     assert_component_schema(AppSecrets, None, {"secret_arns"})
+
+
+def test_secret_names_are_unique_per_creation_not_fixed() -> None:
+    # A fixed name collides with the same secret still scheduled for deletion after a
+    # destroy; a prefix gets a new suffix at each creation and keeps it in the state.
+    rec = build(name_prefix="forge-dev")
+    for secret in rec.of_type(SECRET):
+        assert "name" not in secret.inputs, secret.urn
+        key = secret.name.removeprefix("app-").replace("-", "_")
+        assert secret.inputs["namePrefix"] == f"forge-dev/{key}-", secret.urn
+        assert secret.outputs["name"].startswith(f"forge-dev/{key}-"), secret.urn
+        assert len(secret.outputs["name"]) > len(secret.inputs["namePrefix"]), secret.urn

@@ -161,7 +161,7 @@ class DatabaseSettings(Strict):
     multi_az: bool = False
     """A synchronous standby (RDS Multi-AZ) or a streaming replica in another AZ (EC2)."""
     read_replicas: int = Field(default=0, ge=0, le=MAX_READ_REPLICAS)
-    """RDS read replicas (rds-postgres only)."""
+    """RDS read replicas: refused above 0 (see _read_replica_rules)."""
     backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_DAYS[0],
                                        le=BACKUP_RETENTION_DAYS[1])
     deletion_protection: bool = False
@@ -610,6 +610,30 @@ def _storage_autoscaling_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _read_replica_rules(config: StackConfig) -> list[str]:
+    db = _aws(config).database
+    # Unsupported per AWS: a read replica of a source whose master credentials Secrets
+    # Manager manages (every engine but RDS for SQL Server), and forge-infra always has RDS
+    # manage the master password:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
+    if db.engine is DatabaseEngine.RDS_POSTGRES and db.read_replicas:
+        return [problem("database.read_replicas",
+                        f"got {db.read_replicas}; RDS cannot create a read replica of an "
+                        "instance whose master password RDS manages in Secrets Manager, and "
+                        "forge-infra always has RDS manage (and rotate) it, so apply would "
+                        "fail; set 0 and size database.instance_class for the read load")]
+    return []
+
+
+def _budget_recipient_rules(config: StackConfig) -> list[str]:
+    if not config.budget.alert_emails:
+        return [problem("budget.alert_emails",
+                        "is empty, so the budget's alerts would notify nobody; list at least "
+                        "one e-mail address (at most "
+                        f"{BUDGET_MAX_EMAIL_SUBSCRIBERS})")]
+    return []
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
     Rule(("network", "region"), _zone_rules),
@@ -625,4 +649,6 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("budget",), _budget_rules),
     Rule(("database",), _storage_autoscaling_rules),
+    Rule(("database",), _read_replica_rules),
+    Rule(("budget",), _budget_recipient_rules),
 )
