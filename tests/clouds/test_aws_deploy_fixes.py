@@ -100,6 +100,13 @@ def test_prod_protects_the_database_kms_key_and_dev_does_not(recordings) -> None
     assert dev_key.protect is False, dev_key.urn
 
 
+def test_prod_protects_the_eks_secrets_key_and_staging_does_not(recordings) -> None:
+    key = recordings["prod"].one("aws:kms/key:Key", "forge-prod-eks-secrets-key")
+    assert key.protect is True, key.urn
+    staging_key = recordings["staging"].one("aws:kms/key:Key", "forge-staging-eks-secrets-key")
+    assert staging_key.protect is False, staging_key.urn
+
+
 @pytest.mark.parametrize(("stack", "overrides"), [
     ("prod", {"platform": "ecs"}),
     ("dev", {"cdn": {"enabled": True}}),

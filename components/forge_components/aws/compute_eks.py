@@ -284,7 +284,10 @@ class EksCompute(pulumi.ComponentResource):
             key_name = f"{name}-secrets-key"
             self._kms_key = kms_key(
                 self, key_name, description=f"Kubernetes secrets encryption of {cluster_name}",
-                tags=tagged(key_name))
+                tags=tagged(key_name),
+                # Losing this key makes every Kubernetes secret of the cluster unreadable: it is
+                # protected wherever the cluster itself is.
+                protect=cfg.deletion_protection)
             kms_key_arn: pulumi.Input[str] = self._kms_key.arn
         else:
             kms_key_arn = cfg.kms_key_arn

@@ -169,6 +169,13 @@ def test_deletion_protection_reaches_the_cluster_when_asked(worker_statements):
     assert cluster.inputs["deletionProtection"] is True, cluster.urn
 
 
+@pytest.mark.parametrize("protected", [True, False])
+def test_the_secrets_key_is_protected_with_the_cluster(worker_statements, protected):
+    recording, _ = build(make_args(worker_statements, deletion_protection=protected))
+    key = recording.one("aws:kms/key:Key")
+    assert key.protect is protected, key.urn
+
+
 def test_public_endpoint_only_for_listed_cidrs(worker_statements):
     recording, _ = build(make_args(worker_statements, endpoint_public_access=True,
                                    public_access_cidrs=["203.0.113.0/24"]))
