@@ -686,3 +686,12 @@ def test_read_replicas_are_refused_with_an_rds_managed_master_password(count):
         f"Database: read_replica_count is {count}, but RDS cannot create a read replica of an "
         "instance whose master password it manages in Secrets Manager (this component always "
         "lets RDS manage and rotate it); use 0")
+
+
+@pytest.mark.parametrize("multi_az", [False, True])
+def test_ec2_instances_have_detailed_monitoring(multi_az):
+    """TimescaleDB hosts send one-minute EC2 metrics, like the Redpanda brokers."""
+    instances = ec2(multi_az=multi_az).of_type(EC2_INSTANCE)
+    assert len(instances) == (2 if multi_az else 1)
+    for instance in instances:
+        assert instance.inputs.get("monitoring") is True, instance.urn

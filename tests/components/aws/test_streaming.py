@@ -454,3 +454,13 @@ def test_created_key_has_rotation_and_the_explicit_account_policy(
         "Resource": "*"}]}, key.urn
     assert recording.of_type("aws:kms/alias:Alias") == [], "no alias was asked for"
     assert recording.exports["kms_key_arn"] == key.outputs["arn"]
+
+
+@pytest.mark.parametrize("brokers", [1, 3])
+def test_redpanda_brokers_have_detailed_monitoring(brokers: int) -> None:
+    """Every broker sends one-minute EC2 metrics (the scanner's "detailed monitoring" check)."""
+    recording = redpanda(broker_count=brokers)
+    instances = recording.of_type(INSTANCE)
+    assert len(instances) == brokers
+    for instance in instances:
+        assert instance.inputs.get("monitoring") is True, instance.urn
