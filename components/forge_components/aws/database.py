@@ -37,6 +37,15 @@ POSTGRES_PORT = 5432
 BACKUP_PREFIX = "timescaledb"
 #: The RDS CA every instance is pinned to.
 RDS_CA_CERT = "rds-ca-rsa2048-g1"
+#: The log types RDS for PostgreSQL can export to CloudWatch Logs (CreateDBInstance's
+#: EnableCloudwatchLogsExports, "RDS for PostgreSQL - postgresql | upgrade | iam-db-auth-error";
+#: pulumi_aws.rds.Instance(enabled_cloudwatch_logs_exports=...) passes them through). Source:
+#: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html
+RDS_POSTGRES_LOG_TYPES = ("postgresql", "upgrade", "iam-db-auth-error")
+#: What every RDS instance exports: the server log and the major/minor upgrade log, the two
+#: types AWS Config's rds-postgresql-logs-to-cloudwatch rule checks. Source:
+#: https://docs.aws.amazon.com/config/latest/developerguide/rds-postgresql-logs-to-cloudwatch.html
+RDS_POSTGRES_LOG_EXPORTS = ("postgresql", "upgrade")
 #: The tag whose value selects the data volumes the DLM policy snapshots.
 SNAPSHOT_TAG = "forge:snapshot-policy"
 
@@ -442,7 +451,7 @@ class Database(pulumi.ComponentResource):
             "ca_cert_identifier": RDS_CA_CERT,
             "copy_tags_to_snapshot": True,
             "deletion_protection": args.deletion_protection,
-            "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+            "enabled_cloudwatch_logs_exports": list(RDS_POSTGRES_LOG_EXPORTS),
             "performance_insights_enabled": args.performance_insights,
             "performance_insights_kms_key_id": (
                 self.kms_key_arn if args.performance_insights else None),

@@ -695,3 +695,20 @@ def test_ec2_instances_have_detailed_monitoring(multi_az):
     assert len(instances) == (2 if multi_az else 1)
     for instance in instances:
         assert instance.inputs.get("monitoring") is True, instance.urn
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"multi_az": True, "deletion_protection": True, "protect": True,
+     "engine_major_version": 17},
+])
+def test_rds_exports_the_postgresql_and_upgrade_logs_to_cloudwatch(overrides):
+    """The scanner's "PostgreSQL logs exported to CloudWatch": both log types RDS for
+    PostgreSQL documents besides iam-db-auth-error (CreateDBInstance,
+    EnableCloudwatchLogsExports), on default and prod-like instances alike."""
+    rec = build(**overrides)
+    db = primary(rec)
+    exports = db.inputs["enabledCloudwatchLogsExports"]
+    assert exports == ["postgresql", "upgrade"], db.urn
+    assert set(exports) <= {"postgresql", "upgrade", "iam-db-auth-error"}, db.urn
+    assert len(rec.of_type(RDS_INSTANCE)) == 1
