@@ -178,6 +178,9 @@ class PrivateBucket(pulumi.ComponentResource):
                     aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
                         noncurrent_days=s.noncurrent_version_expiration_days))))
         if s.abort_incomplete_multipart_days is not None:
+            # Parts of an upload never completed are billed until aborted; S3 aborts them this
+            # many days after initiation, for uploads started before or after the rule. Source:
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpu-abort-incomplete-mpu-lifecycle-config.html
             rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="abort-incomplete-multipart-uploads", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),

@@ -22,7 +22,9 @@ from forge_components.aws.storage import (
 )
 from forge_components.contracts import StorageOutputs
 from forge_infra.plan.recorder import RecordedResource, Recording
+from forge_infra.program import build
 from tests.components.aws.conftest import assert_component_schema
+from tests.conftest import stack_config
 from tests.helpers import assert_all_tagged, run_mocked
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -408,3 +410,37 @@ def test_standard_ia_at_thirty_days_is_accepted() -> None:
     rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
     assert rules[0] == {"id": "transition-to-standard-ia", "status": "Enabled", "filter": {},
                         "transitions": [{"days": 30, "storageClass": "STANDARD_IA"}]}, bucket.urn
+
+
+ABORT_RULE = {"id": "abort-incomplete-multipart-uploads", "status": "Enabled", "filter": {},
+              "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7}}
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"transition_days": None, "noncurrent_version_expiration_days": None},
+])
+def test_storage_aborts_incomplete_multipart_uploads_on_every_bucket(
+        overrides: dict[str, Any]) -> None:
+    """The scanner's "lifecycle aborts incomplete multipart uploads", after 7 days, on each
+    purpose's bucket, even when every other lifecycle rule is turned off."""
+    recording, _ = build_storage(**overrides)
+    buckets = recording.of_type(BUCKET)
+    assert len(buckets) == 3
+    for bucket in buckets:
+        rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+        assert [r for r in rules if "abortIncompleteMultipartUpload" in r] == [ABORT_RULE], (
+            bucket.urn)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_bucket_of_every_stack_aborts_incomplete_multipart_uploads(stack: str) -> None:
+    """Every S3 bucket the real program declares (storage purposes, CDN assets, whatever comes
+    next) has one lifecycle configuration with the 7-day abort rule."""
+    recording = run_mocked(lambda: build(stack_config(stack)), stack=stack)
+    buckets = recording.of_type(BUCKET)
+    assert len(buckets) >= 3, stack
+    for bucket in buckets:
+        rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+        assert [r for r in rules if "abortIncompleteMultipartUpload" in r] == [ABORT_RULE], (
+            bucket.urn)
