@@ -320,8 +320,9 @@ class AwsSettings(CloudSettings):
         return AWS_RULES
 
     def warnings(self, config: StackConfig) -> list[str]:
-        """Versions in use that are past standard support, and retired charts (plan warnings)."""
-        return version_warnings(self)
+        """Versions in use that are past standard support, and retired charts, then the
+        placeholder values a stack file still holds (plan warnings)."""
+        return version_warnings(self) + placeholder_warnings(config)
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -634,6 +635,22 @@ def _budget_recipient_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _nat_gateway_rules(config: StackConfig) -> list[str]:
+    # The services always run in the private subnets (ECS tasks without public IPs, EKS
+    # nodes), whose only way out is the NAT gateway; forge-infra creates no interface
+    # endpoints (issue 8: ECR api and dkr, CloudWatch Logs, Secrets Manager, STS) nor the S3
+    # gateway endpoint ECR's image layers come from, so without a NAT nothing starts.
+    if _aws(config).network.nat_gateways is NatGatewayStrategy.NONE:
+        return [problem("network.nat_gateways",
+                        "got 'none'; the services run in the private subnets, whose only route "
+                        "out is a NAT gateway: without one they could not pull images from "
+                        "ECR, write logs to CloudWatch Logs or read their secrets from Secrets "
+                        "Manager (and EKS nodes could not join the cluster), and forge-infra "
+                        "creates no VPC interface endpoints to replace it; use single (one "
+                        "shared NAT gateway, the cheapest) or per_az (one per AZ)")]
+    return []
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
     Rule(("network", "region"), _zone_rules),
@@ -651,4 +668,63 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),
     Rule(("budget",), _budget_recipient_rules),
+    Rule(("network",), _nat_gateway_rules),
 )
+
+
+# -- placeholders (plan warnings) -----------------------------------------------------------
+
+#: A placeholder Route 53 hosted zone id: `Z` followed by at least eight zeros, as in the
+#: shipped stack files (`Z000000000000000PROD`). Route 53 does not document its id scheme, so
+#: this is a convention of forge-infra's own examples, not a claim that AWS never issues such
+#: an id.
+PLACEHOLDER_ZONE_ID = re.compile(r"^Z0{8,}[A-Z0-9]*$")
+#: Second-level domains reserved for documentation by RFC 2606 section 3
+#: (https://www.rfc-editor.org/rfc/rfc2606#section-3).
+RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+#: Top-level domains reserved by RFC 2606 section 2 (testing, documentation, invalid names).
+RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+
+
+def is_placeholder_domain(name: str) -> bool:
+    """Whether `name` is an RFC 2606 reserved name: example.com/.net/.org or a subdomain of
+    one, or a name under the reserved TLDs .test, .example, .invalid and .localhost."""
+    name = name.lower().rstrip(".")
+    return (any(name == d or name.endswith(f".{d}") for d in RESERVED_EXAMPLE_DOMAINS)
+            or name.rsplit(".", 1)[-1] in RESERVED_TLDS)
+
+
+def is_placeholder_email(address: str) -> bool:
+    """Whether `address` is at an RFC 2606 reserved domain (see `is_placeholder_domain`)."""
+    return is_placeholder_domain(address.rpartition("@")[2])
+
+
+def placeholder_warnings(config: StackConfig) -> list[str]:
+    """A warning per key that still holds an example value, naming the key and what to put
+    there: `hosted_zone_id` (Z and zeros), `app.domain`, `eks.acme_email` (where the
+    letsencrypt issuer uses it) and `budget.alert_emails` (RFC 2606 reserved names)."""
+    aws = _aws(config)
+    found = []
+    zone = aws.hosted_zone_id
+    if zone is not None and PLACEHOLDER_ZONE_ID.fullmatch(zone):
+        found.append(problem("hosted_zone_id", f"{zone} is a placeholder (Z followed by zeros); "
+                             "replace it with the id of the Route 53 public hosted zone that "
+                             "holds app.domain (aws route53 list-hosted-zones-by-name)"))
+    domain = config.app.domain
+    if domain is not None and is_placeholder_domain(domain):
+        found.append(problem("app.domain", f"{domain} is a reserved example name (RFC 2606); "
+                             "replace it with the DNS name the app will serve, inside the "
+                             "hosted zone of hosted_zone_id"))
+    email = aws.eks.acme_email
+    if (aws.platform is Platform.EKS and aws.eks.cluster_issuer == "letsencrypt"
+            and email is not None and is_placeholder_email(email)):
+        found.append(problem("eks.acme_email", f"{email} is at a reserved example domain "
+                             "(RFC 2606); replace it with a mailbox your team reads, for "
+                             "Let's Encrypt's account and certificate expiry notices"))
+    emails = [e for e in config.budget.alert_emails if is_placeholder_email(e)]
+    if emails:
+        found.append(problem("budget.alert_emails", f"{', '.join(emails)} "
+                             f"{'is' if len(emails) == 1 else 'are'} at a reserved example "
+                             "domain (RFC 2606); replace with the mailboxes that must receive "
+                             "the budget alerts"))
+    return found
