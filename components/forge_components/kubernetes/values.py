@@ -193,6 +193,7 @@ def platform_values(
     database_host: pulumi.Input[str] | None = None,
     database_port: pulumi.Input[int] = 5432,
     database_name: pulumi.Input[str] = "forge",
+    database_user: pulumi.Input[str] = "",
     cache_host: pulumi.Input[str] | None = None,
     cache_port: pulumi.Input[int] = 6379,
     cache_tls: bool = True,
@@ -217,15 +218,17 @@ def platform_values(
     references into the External Secrets store `secret_store_name` (of `secret_store_kind`,
     required with secrets_mode "external": the caller knows which store the cluster serves),
     never values.
-    Data-service endpoints are host names and ports only (`database_host`, `cache_host`,
-    `kafka_brokers`; None leaves that service's variables out): credentials reach the pods
-    through the specs' SecretReferences. `domain` None keeps every service internal (no
-    Ingress); otherwise each `public_host` must be within it. `service_account_annotations`
-    maps a service name to its ServiceAccount's workload-identity annotations (on EKS
-    `{"eks.amazonaws.com/role-arn": <role>}`); a service with an identity calls its cloud's
-    APIs, so its egress to `cloud_api_cidrs` on 443 opens as well. api
-    and worker reach the data services (`data_service_cidrs`) and receive their endpoints; the
-    api admits only the gateway. `migration_command` replaces the chart's migration command.
+    Data-service endpoints are host names, ports and the database's name and user
+    (`database_host`, `cache_host`, `kafka_brokers`; None leaves that service's variables out;
+    `database_user` "" leaves DATABASE_USER out): passwords and tokens reach the pods through
+    the specs' SecretReferences. A spec's own `environment` wins over these variables.
+    `domain` None keeps every service internal (no Ingress); otherwise each `public_host` must
+    be within it. `service_account_annotations` maps a service name to its ServiceAccount's
+    workload-identity annotations (on EKS `{"eks.amazonaws.com/role-arn": <role>}`); a service
+    with an identity calls its cloud's APIs, so its egress to `cloud_api_cidrs` on 443 opens as
+    well. api and worker reach the data services (`data_service_cidrs`) and receive their
+    endpoints; the api admits only the gateway. `migration_command` replaces the chart's
+    migration command.
     Raises ValueError on inconsistent input, naming what conflicts.
     """
     if environment not in ("dev", "staging", "prod"):
@@ -259,7 +262,8 @@ def platform_values(
         "environment": environment,
         "dataServices": {
             "database": {"host": database_host if database_host is not None else "",
-                         "port": database_port, "name": database_name},
+                         "port": database_port, "name": database_name,
+                         "user": database_user},
             "cache": {"host": cache_host if cache_host is not None else "", "port": cache_port,
                       "tls": cache_tls},
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",

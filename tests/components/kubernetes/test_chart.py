@@ -19,7 +19,7 @@ import helm_python
 import pytest
 import yaml
 
-from forge_components.kubernetes.values import service_account_name
+from forge_components.kubernetes.values import platform_values, service_account_name
 from tests.components.kubernetes.support import (
     CHART_DIR,
     CLOUD_API_CIDRS,
@@ -38,7 +38,9 @@ from tests.components.kubernetes.support import (
     named,
     of_kind,
     platform_case,
+    platform_kwargs,
     render,
+    resolve,
     selector,
     validate_all,
 )
@@ -426,6 +428,38 @@ def test_config_carries_the_data_endpoints_only_where_needed():
     for config in of_kind(objects, "ConfigMap"):
         assert not any("PASSWORD" in key or "://" in value
                        for key, value in config["data"].items()), config["metadata"]["name"]
+
+
+def test_database_user_reaches_the_data_clients_config_only_when_set():
+    """dataServices.database.user becomes DATABASE_USER in api's and worker's ConfigMaps (and
+    the migration's copy), never in gateway's or ui's; empty (the default) leaves it out, so a
+    chart that takes the user from a secretEnv entry does not get two sources."""
+    values = env_values("prod")
+    values["dataServices"]["database"]["user"] = "forge_app"
+    for component in ("api", "worker"):  # values-prod.yaml reads the user from the secret
+        values[component]["secretEnv"].pop("DATABASE_USER")
+    objects = render(values)
+    for component in ("api", "worker", "api-migrate"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert data.get("DATABASE_USER") == "forge_app", (component, data)
+    for component in ("gateway", "ui"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert "DATABASE_USER" not in data, (component, data)
+    for component in ("api", "worker"):
+        data = named(rendered("values-prod"), "ConfigMap", full(component))["data"]
+        assert "DATABASE_USER" not in data, (component, data)
+
+
+def test_platform_values_hand_the_database_user_to_the_chart():
+    """platform_values(database_user=...) is the chart's dataServices.database.user, which the
+    api's ConfigMap carries as DATABASE_USER; without it the variable is left out."""
+    kwargs = platform_kwargs("prod")
+    with_user = resolve(lambda: platform_values(**kwargs, database_user="forge_app"))
+    assert with_user["dataServices"]["database"]["user"] == "forge_app"
+    data = named(render(with_user), "ConfigMap", full("api"))["data"]
+    assert data["DATABASE_USER"] == "forge_app", data
+    assert "DATABASE_USER" not in named(rendered("platform-prod"), "ConfigMap",
+                                        full("api"))["data"]
 
 
 def test_config_change_rolls_only_that_service():

@@ -73,7 +73,8 @@ app.kubernetes.io/part-of: {{ .ctx.Values.partOf }}
 
 {{/*
 The ConfigMap data of a service: the dataServices endpoints (when egress.dataServices), then
-its own env (which wins on conflict). All values are strings.
+its own env (which wins on conflict). All values are strings. DATABASE_USER is set only when
+dataServices.database.user is (a chart that takes the user from a secret leaves it empty).
 */}}
 {{- define "forge.configData" -}}
 {{- $svc := index .ctx.Values .component }}
@@ -84,6 +85,9 @@ its own env (which wins on conflict). All values are strings.
 {{- $_ := set $data "DATABASE_HOST" .host }}
 {{- $_ := set $data "DATABASE_PORT" (toString .port) }}
 {{- $_ := set $data "DATABASE_NAME" .name }}
+{{- if .user }}
+{{- $_ := set $data "DATABASE_USER" .user }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- with .ctx.Values.dataServices.cache }}

@@ -1,0 +1,140 @@
+"""The connection settings, side by side: dev planned on ECS and on EKS gives the api and the
+worker the same variables with the same values.
+
+ECS reads them from each task definition's container `environment`; EKS from the ConfigMap
+Helm renders for the service (the one its Deployment's `envFrom` names). Both come from one
+definition, `forge_infra.program.data_environment`: DATABASE_HOST, DATABASE_PORT,
+DATABASE_NAME, DATABASE_USER, REDIS_HOST, REDIS_PORT, REDIS_TLS, KAFKA_BROKERS, APP_ENV.
+Passwords and tokens go by reference on both platforms and are compared by name only.
+
+What this does not prove: that the apps read these names, or that the endpoints answer; only
+that both platforms hand the pods the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from forge_infra.plan.engine import run_plan
+from forge_infra.plan.model import Plan
+from tests.conftest import ROOT, stack_config
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+DATA_CLIENTS = ("api", "worker")
+CONNECTION_VARIABLES = frozenset({
+    "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER",
+    "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS", "APP_ENV"})
+"""The environment contract (docs/ARCHITECTURE.md, "Connection settings")."""
+CHART_ONLY = frozenset({"REDIS_ADDR", "KAFKA_TLS"})
+"""What the chart adds from the same values (REDIS_ADDR is REDIS_HOST:REDIS_PORT)."""
+
+
+def plan_dev(platform: str) -> Plan:
+    """dev's stack file with `platform` replaced (EKS needs an ACME contact for its issuer)."""
+    overrides: dict[str, Any] = {"platform": platform}
+    if platform == "eks":
+        overrides["eks"] = {"acme_email": "platform-dev@example.com"}
+    return run_plan("dev", ROOT, config=stack_config("dev", **overrides))
+
+
+@pytest.fixture(scope="module")
+def plans() -> dict[str, Plan]:
+    """dev on ECS (its stack file) and dev on EKS (the same file, platform overridden)."""
+    return {"ecs": plan_dev("ecs"), "eks": plan_dev("eks")}
+
+
+def ecs_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
+    """Service -> (task definition URN, its plain environment, its secret variables' names)."""
+    found = {}
+    for task in plan.resources:
+        if task.type != TASK_DEFINITION:
+            continue
+        container = json.loads(task.inputs["containerDefinitions"])[0]
+        environment = {e["name"]: e["value"] for e in container.get("environment", [])}
+        secrets = {s["name"] for s in container.get("secrets", [])}
+        found[container["name"]] = (task.urn, environment, secrets)
+    return found
+
+
+def eks_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
+    """Service -> (release URN and template, its ConfigMap's data, the names of the variables
+    its Deployment reads from secrets), as Helm renders the platform chart."""
+    release = next(r for r in plan.helm_releases()
+                   if r.helm is not None and r.helm.chart.endswith("forge-platform"))
+    assert release.helm is not None and release.helm.rendered, release.urn
+    objects = release.helm.objects
+    config_maps = {obj.object["metadata"]["name"]: obj for obj in objects
+                   if obj.kind == "ConfigMap"}
+    found = {}
+    for obj in objects:
+        if obj.kind != "Deployment":
+            continue
+        service = obj.template.split("/")[1]
+        where = f"{release.urn} {obj.template}"
+        container = obj.object["spec"]["template"]["spec"]["containers"][0]
+        refs = [source["configMapRef"]["name"] for source in container.get("envFrom", [])
+                if "configMapRef" in source]
+        assert len(refs) == 1 and refs[0] in config_maps, (where, refs)
+        secrets = {env["name"] for env in container.get("env", [])
+                   if "secretKeyRef" in env.get("valueFrom", {})}
+        found[service] = (f"{where} -> {config_maps[refs[0]].template}",
+                          dict(config_maps[refs[0]].object.get("data") or {}), secrets)
+    return found
+
+
+@pytest.mark.parametrize("service", DATA_CLIENTS)
+def test_both_platforms_give_the_same_connection_settings(plans, service) -> None:
+    ecs_urn, ecs_env, _ = ecs_settings(plans["ecs"])[service]
+    eks_where, eks_env, _ = eks_settings(plans["eks"])[service]
+    ecs_connection = {k: v for k, v in ecs_env.items() if k in CONNECTION_VARIABLES}
+    eks_connection = {k: v for k, v in eks_env.items() if k in CONNECTION_VARIABLES}
+    assert set(ecs_connection) == CONNECTION_VARIABLES, (ecs_urn, sorted(ecs_connection))
+    assert set(eks_connection) == CONNECTION_VARIABLES, (eks_where, sorted(eks_connection))
+    differ = {k: (ecs_connection.get(k), eks_connection.get(k)) for k in CONNECTION_VARIABLES
+              if ecs_connection.get(k) != eks_connection.get(k)}
+    assert not differ, f"{service}: ECS {ecs_urn} and EKS {eks_where} differ: {differ}"
+    # Beyond the contract: only the service's own env on ECS, plus what the chart derives on
+    # EKS; nothing else differs.
+    assert {k: v for k, v in eks_env.items() if k not in CHART_ONLY} == ecs_env, (
+        ecs_urn, eks_where, ecs_env, eks_env)
+    assert set(eks_env) - set(ecs_env) == CHART_ONLY, (eks_where, sorted(eks_env))
+
+
+@pytest.mark.parametrize("platform", ["ecs", "eks"])
+@pytest.mark.parametrize("service", DATA_CLIENTS)
+def test_known_connection_values(plans, platform, service) -> None:
+    """The values the stack decides: the database's user and name as RDS receives them, TLS to
+    the cache, port 5432 and 6379, the environment."""
+    instance = next(r for r in plans[platform].resources if r.type == RDS_INSTANCE)
+    settings = ecs_settings if platform == "ecs" else eks_settings
+    where, environment, _ = settings(plans[platform])[service]
+    expected = {"DATABASE_USER": instance.inputs["username"],
+                "DATABASE_NAME": instance.inputs["dbName"],
+                "DATABASE_PORT": "5432", "REDIS_PORT": "6379", "REDIS_TLS": "true",
+                "APP_ENV": "dev"}
+    assert expected["DATABASE_USER"] == "forge_admin", instance.urn
+    assert expected["DATABASE_NAME"] == "forge", instance.urn
+    actual = {k: environment.get(k) for k in expected}
+    assert actual == expected, f"{platform} {service} {where}: {actual} != {expected}"
+
+
+@pytest.mark.parametrize("service", DATA_CLIENTS)
+def test_both_platforms_read_the_same_secret_variables(plans, service) -> None:
+    """DATABASE_PASSWORD (and the api's REDIS_AUTH_TOKEN) come from the secret store on both."""
+    ecs_urn, _, ecs_secrets = ecs_settings(plans["ecs"])[service]
+    eks_where, _, eks_secrets = eks_settings(plans["eks"])[service]
+    expected = ({"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api"
+                else {"DATABASE_PASSWORD"})
+    assert ecs_secrets == expected, (ecs_urn, sorted(ecs_secrets))
+    assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
+
+
+@pytest.mark.parametrize("service", ["gateway", "ui"])
+def test_eks_gives_no_connection_settings_to_gateway_and_ui(plans, service) -> None:
+    """The chart hands the data services' endpoints to the services that use them only."""
+    where, environment, _ = eks_settings(plans["eks"])[service]
+    assert environment == {"APP_ENV": "dev"}, (where, environment)
