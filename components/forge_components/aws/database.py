@@ -26,6 +26,7 @@ from forge_components.aws.limits import (
     MONITORING_INTERVALS,
     RDS_STORAGE_GB,
     DatabaseEngine,
+    min_max_allocated_storage_gb,
 )
 from forge_components.aws.security import between_members, ingress_from_groups
 from forge_components.aws.tags import resource_tags
@@ -165,14 +166,6 @@ class _Settings:
     ami_id: pulumi.Input[str] | None = None
     snapshot_retention_count: int = 7
 
-
-def min_max_allocated_storage_gb(allocated_gb: int) -> int:
-    """The smallest storage autoscaling ceiling RDS accepts for `allocated_gb`: 10% above it,
-    rounded up to a whole GiB. Source ("set the maximum storage threshold to at least 10%
-    more than the current allocated storage"):
-    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
-    """
-    return -(-allocated_gb * 11 // 10)
 
 
 def _fail(message: str) -> ValueError:

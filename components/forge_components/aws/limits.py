@@ -51,6 +51,16 @@ MONITORING_INTERVALS: tuple[int, ...] = (0, 1, 5, 10, 15, 30, 60)
 MIN_POSTGRES_MAJOR = 15
 #: RDS gp3 storage, GiB (20 GiB minimum, 64 TiB maximum for PostgreSQL).
 RDS_STORAGE_GB = (20, 65536)
+
+def min_max_allocated_storage_gb(allocated_gb: int) -> int:
+    """The smallest storage autoscaling ceiling RDS accepts for `allocated_gb`: 10% above it,
+    rounded up to a whole GiB. Source ("set the maximum storage threshold to at least 10%
+    more than the current allocated storage"):
+    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+    """
+    return -(-allocated_gb * 11 // 10)
+
+
 #: Read replicas per RDS for PostgreSQL source instance (AWS allows up to 15; forge-infra
 #: stops at 5).
 MAX_READ_REPLICAS = 5

@@ -36,6 +36,7 @@ from forge_components.aws.limits import (
     NatGatewayStrategy,
     StreamingEngine,
     fargate_cpu_units,
+    min_max_allocated_storage_gb,
     streaming_subnet_count,
 )
 from forge_components.contracts import SERVICE_NAMES
@@ -590,16 +591,10 @@ def _budget_rules(config: StackConfig) -> list[str]:
     return problems
 
 
-def _min_max_allocated_storage_gb(allocated_gb: int) -> int:
-    """10% above `allocated_gb`, rounded up: RDS's smallest storage autoscaling ceiling (the
-    Database component checks the same; source:
-    https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html)."""
-    return -(-allocated_gb * 11 // 10)
-
 
 def _storage_autoscaling_rules(config: StackConfig) -> list[str]:
     db = _aws(config).database
-    least = _min_max_allocated_storage_gb(db.allocated_storage_gb)
+    least = min_max_allocated_storage_gb(db.allocated_storage_gb)
     # A ceiling below the allocation is reported by _database_rules already.
     if db.engine is DatabaseEngine.RDS_POSTGRES and (
             db.allocated_storage_gb <= db.max_allocated_storage_gb < least):
