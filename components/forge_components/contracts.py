@@ -9,7 +9,8 @@ Three kinds of definitions live here, and nothing in this module imports a cloud
   outputs every cloud's component of that kind declares under the same names and types. Args
   may differ by cloud; outputs may not. `tests/components/test_contracts.py` checks each
   cloud's components against these classes;
-* `SERVICE_NAMES`, the platform's four services.
+* `SERVICE_NAMES`, the platform's four services, and `DATA_SERVICE_CLIENTS`, those of them
+  that use the data services.
 
 The shapes are TypedDicts so that Pulumi's component analyzer can infer a schema from them
 (`pulumi.provider.experimental.analyzer`): a component served to another language receives
@@ -22,6 +23,9 @@ import pulumi
 
 #: The platform's services, in their fixed order.
 SERVICE_NAMES: tuple[str, ...] = ("gateway", "api", "worker", "ui")
+#: The services that use the data services (PostgreSQL, the cache and Kafka): only they get
+#: the data services' endpoints, credentials and network access, on every cloud and platform.
+DATA_SERVICE_CLIENTS: frozenset[str] = frozenset({"api", "worker"})
 
 
 class SecretReference(TypedDict):

@@ -16,7 +16,12 @@ from typing import Any
 
 import pulumi
 
-from forge_components.contracts import SERVICE_NAMES, SecretReference, ServiceSpec
+from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
+    SERVICE_NAMES,
+    SecretReference,
+    ServiceSpec,
+)
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload, get_target
 
@@ -105,7 +110,8 @@ def service_specs(config: StackConfig, foundation: Foundation,
             min_replicas=scaling.min if scaling else svc.replicas,
             max_replicas=scaling.max if scaling else svc.replicas,
             target_cpu_percent=scaling.target_cpu if scaling else 70,
-            environment={**environment, **svc.env},
+            environment={**(environment if name in DATA_SERVICE_CLIENTS
+                            else {"APP_ENV": config.environment}), **svc.env},
             secrets={env: secret_reference(ref, foundation)
                      for env, ref in sorted(svc.secrets.items())},
             public_path=path,
@@ -126,8 +132,6 @@ def compose_workload(config: StackConfig, foundation: Foundation) -> Workload:
     return Workload(
         routes=public_routes(config),
         services=service_specs(config, foundation, environment),
-        services_without_data_environment=service_specs(
-            config, foundation, {"APP_ENV": config.environment}),
         data_environment=environment,
     )
 

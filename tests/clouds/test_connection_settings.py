@@ -133,8 +133,17 @@ def test_both_platforms_read_the_same_secret_variables(plans, service) -> None:
     assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
 
 
+@pytest.mark.parametrize("platform", ["ecs", "eks"])
 @pytest.mark.parametrize("service", ["gateway", "ui"])
-def test_eks_gives_no_connection_settings_to_gateway_and_ui(plans, service) -> None:
-    """The chart hands the data services' endpoints to the services that use them only."""
-    where, environment, _ = eks_settings(plans["eks"])[service]
+def test_no_connection_settings_for_gateway_and_ui(plans, platform, service) -> None:
+    """Only the services in DATA_SERVICE_CLIENTS get the data services' endpoints and
+    credentials, on both platforms."""
+    settings = ecs_settings if platform == "ecs" else eks_settings
+    where, environment, secrets = settings(plans[platform])[service]
     assert environment == {"APP_ENV": "dev"}, (where, environment)
+    assert secrets == set(), (where, secrets)
+
+
+def test_data_clients_are_the_contracts() -> None:
+    from forge_components.contracts import DATA_SERVICE_CLIENTS
+    assert set(DATA_CLIENTS) == DATA_SERVICE_CLIENTS

@@ -133,7 +133,7 @@ class FakeTarget:
                 f"{config.app.name}-{config.stack}-{spec['name']}", byte_length=4,
                 keepers={"cpu": str(spec["cpu_millicores"]),
                          "shards": str(settings.size.shards),
-                         "db": spec.get("environment", {})["DATABASE_HOST"]}).hex
+                         "db": spec.get("environment", {}).get("DATABASE_HOST", "none")}).hex
         return {"url": pulumi.Output.from_input(f"https://{config.app.domain}"),
                 "service_ids": pulumi.Output.all(**ids)}
 

@@ -24,13 +24,10 @@ from typing import Any, Literal
 import pulumi
 import yaml
 
-from forge_components.contracts import SERVICE_NAMES, ServiceSpec
+from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES, ServiceSpec
 
 CHART_NAME = "forge-platform"
 """The chart's name (Chart.yaml `name`)."""
-
-DATA_SERVICE_CLIENTS: frozenset[str] = frozenset({"api", "worker"})
-"""Services that reach the database, cache and Kafka (egress + endpoint variables)."""
 
 SERVICE_CLIENTS: Mapping[str, tuple[str, ...]] = {"api": ("gateway",)}
 """Which services may connect to which: the api admits the gateway; nothing else is internal."""

@@ -58,10 +58,9 @@ class Workload:
     routes: Mapping[str, tuple[str | None, str]]
     """(host, path) each service is reached on from outside; (None, "/") keeps it internal."""
     services: list[ServiceSpec]
-    """The four services with the data-service environment (DATABASE_HOST, ...) set."""
-    services_without_data_environment: list[ServiceSpec]
-    """The same services with only APP_ENV and their own `env`, for platforms that hand the
-    data-service endpoints over themselves (the Helm chart does)."""
+    """The four services: those in `DATA_SERVICE_CLIENTS` (api, worker) with the
+    data-service environment (DATABASE_HOST, ...) set, the others with only APP_ENV and their
+    own `env`."""
     data_environment: Mapping[str, pulumi.Input[str]]
     """The data-service environment variables alone."""
 

@@ -325,11 +325,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
     from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
     from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
-    from forge_components.kubernetes.values import (
-        DATA_SERVICE_CLIENTS,
-        platform_values,
-        service_account_name,
-    )
+    from forge_components.kubernetes.values import platform_values, service_account_name
     from forge_components.subnets import plan_subnets
 
     network = cast("Networking", foundation.aws_network)
@@ -366,12 +362,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     net = settings.network
     layout = plan_subnets(net.cidr, net.az_count, net.subnet_prefixes.as_dict())
     # One definition of the connection settings: the services that use the data services
-    # (api, worker) carry the program's data environment (workload.data_environment, the same
-    # variables ECS tasks get) in their own env, which the chart's ConfigMap takes as is; the
-    # others get only APP_ENV and their own env.
-    with_data = {spec["name"]: spec for spec in workload.services}
-    specs = [with_data[spec["name"]] if spec["name"] in DATA_SERVICE_CLIENTS else spec
-             for spec in workload.services_without_data_environment]
+    # (api, worker) carry the program's data environment (the same variables ECS tasks get)
+    # in their own env, which the chart's ConfigMap takes as is.
+    specs = workload.services
     streaming = foundation.streaming
     role_arns = cluster.service_account_role_arns
     values = platform_values(
