@@ -180,9 +180,10 @@ def test_offline_addresses_fall_inside_their_subnets(recordings) -> None:
         e.outputs["privateIp"] for e in enis)
 
 
-def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> None:
-    """The RDS-managed master secret is encrypted with the database's own KMS key: the api's
-    execution role must be allowed to decrypt with it (via Secrets Manager only)."""
+def test_ecs_tasks_can_read_their_data_secrets_and_nothing_else(recordings) -> None:
+    """The RDS-managed master secret is encrypted with the database's own KMS key, the Kafka
+    credentials with the streaming component's: the api's execution role must be allowed to
+    decrypt with both (via Secrets Manager only)."""
     recording = recordings["dev"]
     database_key = next(r for r in recording.resources if r.type == "aws:kms/key:Key"
                         and r.parent and "Database" in r.parent)
@@ -191,10 +192,16 @@ def test_ecs_tasks_can_read_the_database_secret_and_nothing_else(recordings) -> 
     policy = next(r for r in recording.resources if r.type == "aws:iam/rolePolicy:RolePolicy"
                   and r.name.endswith("api-execution-policy"))
     statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
-    assert statements["SecretsKey"]["Resource"] == database_key.outputs["arn"]
+    kafka_key = recording.one("aws:kms/key:Key", "forge-dev-stream-credentials-key")
+    kafka_secret = recording.one("aws:secretsmanager/secret:Secret",
+                                 "forge-dev-stream-kafka-credentials")
+    assert kafka_secret.inputs["kmsKeyId"] == kafka_key.outputs["arn"], kafka_secret.urn
+    assert statements["SecretsKey"]["Resource"] == [database_key.outputs["arn"],
+                                                    kafka_key.outputs["arn"]]
     secret_arns = statements["Secrets"]["Resource"]
     assert sorted(secret_arns) == sorted([recording.exports["database_credentials_secret_id"],
-                                          recording.exports["cache_auth_token_secret_id"]])
+                                          recording.exports["cache_auth_token_secret_id"],
+                                          recording.exports["kafka_credentials_secret_id"]])
 
 
 def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
@@ -221,7 +228,13 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     read = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
     resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
     assert sorted(resources) == sorted([recording.exports["database_credentials_secret_id"],
-                                        recording.exports["cache_auth_token_secret_id"]])
+                                        recording.exports["cache_auth_token_secret_id"],
+                                        recording.exports["kafka_credentials_secret_id"]])
+    decrypt = next(s for s in statements if s["Action"] == "kms:Decrypt"
+                   or s["Action"] == ["kms:Decrypt"])
+    kafka_key = recording.one("aws:kms/key:Key", "forge-prod-stream-credentials-key")
+    keys = decrypt["Resource"] if isinstance(decrypt["Resource"], list) else [decrypt["Resource"]]
+    assert kafka_key.outputs["arn"] in keys, decrypt
 
 
 def test_stack_aws_settings_reach_every_aws_provider() -> None:
@@ -282,7 +295,8 @@ def test_cdn_sends_api_traffic_to_the_host_that_serves_it(platform, origin) -> N
 NEUTRAL_EXPORTS = {
     "network_id", "zones", "public_subnet_ids", "private_subnet_ids", "database_subnet_ids",
     "app_security_group_id", "database_host", "database_port", "database_credentials_secret_id",
-    "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers", "bucket_names",
+    "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers",
+    "kafka_credentials_secret_id", "bucket_names",
 }
 
 
@@ -320,7 +334,8 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert {k: environment[k] for k in ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME",
                                         "DATABASE_USER", "REDIS_HOST", "REDIS_PORT",
-                                        "REDIS_TLS", "KAFKA_BROKERS", "APP_ENV")} == {
+                                        "REDIS_TLS", "KAFKA_BROKERS", "KAFKA_SECURITY_PROTOCOL",
+                                        "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "APP_ENV")} == {
         "DATABASE_HOST": recording.exports["database_host"],
         "DATABASE_PORT": "5432",
         "DATABASE_NAME": "forge",
@@ -329,11 +344,16 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
         "REDIS_PORT": "6379",
         "REDIS_TLS": "true",
         "KAFKA_BROKERS": recording.exports["kafka_bootstrap_brokers"],
+        # dev's Redpanda: SASL/SCRAM without TLS, and the apps are told so.
+        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_USERNAME": "forge",
         "APP_ENV": "dev",
     }, task.urn
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
     assert secrets == {
         "DATABASE_PASSWORD": recording.exports["database_credentials_secret_id"] + ":password::",
+        "KAFKA_PASSWORD": recording.exports["kafka_credentials_secret_id"] + ":password::",
         "REDIS_AUTH_TOKEN": recording.exports["cache_auth_token_secret_id"],
     }, task.urn
 
@@ -351,7 +371,10 @@ def test_app_secrets_reach_the_services_by_reference() -> None:
     assert secret.inputs["recoveryWindowInDays"] == 30, secret.urn
     task = recording.one("aws:ecs/taskDefinition:TaskDefinition", "forge-dev-api-task-def")
     container = json.loads(task.inputs["containerDefinitions"])[0]
-    assert container["secrets"] == [{"name": "JWT_KEY", "valueFrom": secret.outputs["arn"]}], (
+    assert container["secrets"] == [
+        {"name": "JWT_KEY", "valueFrom": secret.outputs["arn"]},
+        {"name": "KAFKA_PASSWORD",
+         "valueFrom": recording.exports["kafka_credentials_secret_id"] + ":password::"}], (
         task.urn)
     value = config.secrets["jwt_key"].get_secret_value()
     assert value not in json.dumps(task.inputs), task.urn

@@ -132,6 +132,16 @@ class StreamingOutputs:
 
     bootstrap_brokers: pulumi.Output[str]
     """Comma-separated `host:port` bootstrap servers; empty when the stack has no broker."""
+    security_protocol: pulumi.Output[str]
+    """The Kafka `security.protocol` clients must use (`SASL_SSL`, or `SASL_PLAINTEXT` where the
+    brokers have no TLS listener); empty when the stack has no broker."""
+    sasl_mechanism: pulumi.Output[str]
+    """The SASL mechanism of the clients' user (`SCRAM-SHA-512`); empty without a broker."""
+    username: pulumi.Output[str]
+    """The SASL user the clients log in as; empty when the stack has no broker."""
+    credentials_secret_id: pulumi.Output[str]
+    """The secret holding the clients' credentials as JSON (`username` and `password`
+    fields); empty when the stack has no broker."""
 
 
 class StorageOutputs:

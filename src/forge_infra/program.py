@@ -87,9 +87,24 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
         "REDIS_TLS": "true",
         "APP_ENV": config.environment,
     }
-    if foundation.streaming is not None:
-        environment["KAFKA_BROKERS"] = foundation.streaming.bootstrap_brokers
+    streaming = foundation.streaming
+    if streaming is not None:
+        environment["KAFKA_BROKERS"] = streaming.bootstrap_brokers
+        environment["KAFKA_SECURITY_PROTOCOL"] = streaming.security_protocol
+        environment["KAFKA_SASL_MECHANISM"] = streaming.sasl_mechanism
+        environment["KAFKA_USERNAME"] = streaming.username
     return environment
+
+
+def data_secrets(foundation: Foundation) -> dict[str, SecretReference]:
+    """The data services' credentials the program hands the data clients by reference:
+    KAFKA_PASSWORD (the streaming contract's credentials secret, key `password`) when the stack
+    has a broker."""
+    streaming = foundation.streaming
+    if streaming is None:
+        return {}
+    return {"KAFKA_PASSWORD": SecretReference(secret_id=streaming.credentials_secret_id,
+                                              key="password")}
 
 
 def service_specs(config: StackConfig, foundation: Foundation,
@@ -112,8 +127,9 @@ def service_specs(config: StackConfig, foundation: Foundation,
             target_cpu_percent=scaling.target_cpu if scaling else 70,
             environment={**(environment if name in DATA_SERVICE_CLIENTS
                             else {"APP_ENV": config.environment}), **svc.env},
-            secrets={env: secret_reference(ref, foundation)
-                     for env, ref in sorted(svc.secrets.items())},
+            secrets={**(data_secrets(foundation) if name in DATA_SERVICE_CLIENTS else {}),
+                     **{env: secret_reference(ref, foundation)
+                        for env, ref in sorted(svc.secrets.items())}},
             public_path=path,
         )
         if svc.port is not None:
@@ -152,6 +168,8 @@ def foundation_exports(foundation: Foundation) -> dict[str, Any]:
         "cache_host": foundation.cache.host,
         "cache_auth_token_secret_id": foundation.cache.auth_token_secret_id,
         "kafka_bootstrap_brokers": streaming.bootstrap_brokers if streaming is not None else "",
+        "kafka_credentials_secret_id": (streaming.credentials_secret_id if streaming is not None
+                                        else ""),
         "bucket_names": foundation.storage.bucket_names,
     }
 

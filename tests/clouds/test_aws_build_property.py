@@ -21,6 +21,9 @@ from forge_components.aws.limits import (
     FARGATE_SIZES,
     LOG_RETENTION_DAYS,
     MSK_MAX_AZS,
+    REDPANDA_INSTANCE_TYPES,
+    RedpandaMode,
+    redpanda_mode_problem,
 )
 from forge_infra.config import StackConfig, config_from_mapping
 from forge_infra.program import build
@@ -71,11 +74,19 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     }
     if engine == "timescaledb-ec2":
         database["timescaledb"] = draw(st.booleans())
-    streaming_engine = draw(st.sampled_from(["msk", "redpanda", "none"]))
+    # prod runs MSK (or no broker): Redpanda has no TLS listener (settings._prod_streaming_rules).
+    streaming_engine = draw(st.sampled_from(["msk", "none"] if prod
+                                            else ["msk", "redpanda", "none"]))
+    streaming: dict[str, Any] = {"engine": streaming_engine}
     if streaming_engine == "msk":
-        brokers = min(az_count, MSK_MAX_AZS) * draw(st.integers(1, 2))
+        streaming["brokers"] = min(az_count, MSK_MAX_AZS) * draw(st.integers(1, 2))
     else:
-        brokers = draw(st.sampled_from([1, 3, 5]))
+        streaming["brokers"] = draw(st.sampled_from([1, 3, 5]))
+    if streaming_engine == "redpanda":
+        mode = draw(st.sampled_from(list(RedpandaMode)))
+        streaming["redpanda_mode"] = mode.value
+        streaming["instance_type"] = draw(st.sampled_from(
+            [t for t in REDPANDA_INSTANCE_TYPES if redpanda_mode_problem(mode, t) is None]))
     values: dict[str, Any] = {
         "forge-infra:cloud": "aws",
         "aws:region": "us-east-1",
@@ -95,7 +106,7 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             "nodes": draw(st.integers(*CACHE_NODES)),
             "snapshot_retention_days": draw(st.integers(*CACHE_SNAPSHOT_RETENTION_DAYS)),
         },
-        "forge-infra:streaming": {"engine": streaming_engine, "brokers": brokers},
+        "forge-infra:streaming": streaming,
         "forge-infra:storage": {"force_destroy": not prod and draw(st.booleans())},
         "forge-infra:cdn": {"enabled": draw(st.booleans())},
         "forge-infra:eks": {"acme_email": "ops@example.com", "node_min": 1, "node_desired": 2,

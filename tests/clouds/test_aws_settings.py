@@ -59,7 +59,9 @@ def test_limits_are_the_configuration_bounds(section: str, key: str, edge: int,
 
 
 def test_enums_are_the_components_enums() -> None:
-    settings = load(dev_with("streaming", "engine", "none"))
+    values = dev_with("streaming", "engine", "none")
+    del values["forge-infra:streaming"]["redpanda_mode"]
+    settings = load(values)
     assert settings.streaming.engine is limits.StreamingEngine.NONE
     assert settings.network.nat_gateways is limits.NatGatewayStrategy.SINGLE
     assert settings.database.engine is limits.DatabaseEngine.RDS_POSTGRES
@@ -104,3 +106,77 @@ def test_budget_thresholds_are_positive_percentages(threshold: int) -> None:
                             stack="dev", source="Pulumi.dev.yaml")
     assert [p.split(": ", 1)[0] for p in info.value.problems] == [
         "forge-infra:budget.alert_thresholds_percent.1"], info.value.problems
+
+
+# -- streaming: Redpanda's mode and size, prod on MSK -------------------------------------------
+
+SIZING = ("https://docs.redpanda.com/current/deploy/deployment-option/self-hosted/manual/"
+          "sizing")
+
+
+def stack_values(stack: str, **streaming: Any) -> dict[str, Any]:
+    """A shipped stack file's values with `forge-infra:streaming` keys replaced (None drops)."""
+    values = copy.deepcopy(yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"])
+    section = values.setdefault("forge-infra:streaming", {})
+    for key, value in streaming.items():
+        if value is None:
+            section.pop(key, None)
+        else:
+            section[key] = value
+    return values
+
+
+def problems_of(stack: str, values: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml")
+    return info.value.problems
+
+
+def test_shipped_stacks_say_which_redpanda_mode_they_run() -> None:
+    assert load(stack_values("dev")).streaming.redpanda_mode is limits.RedpandaMode.DEVELOPMENT
+    staging = config_from_mapping(stack_values("staging"), stack="staging",
+                                  source="Pulumi.staging.yaml").target
+    assert isinstance(staging, AwsSettings)
+    assert staging.streaming.redpanda_mode is limits.RedpandaMode.PRODUCTION
+    assert staging.streaming.instance_type == "t3.medium"
+
+
+@pytest.mark.parametrize("mode", ["production", None])
+def test_production_mode_below_redpandas_memory_per_core_is_refused(mode: str | None) -> None:
+    assert problems_of("dev", stack_values("dev", redpanda_mode=mode)) == [
+        "forge-infra:streaming.instance_type: t3.small has 2 GiB for 2 vCPUs (1 GiB per vCPU); "
+        f"Redpanda's production mode needs at least 2 GiB per core ({SIZING}): choose a larger "
+        "type or redpanda_mode development (not in prod)"]
+
+
+def test_an_unknown_redpanda_instance_type_is_refused_with_the_list() -> None:
+    assert problems_of("dev", stack_values("dev", instance_type="kafka.t3.small")) == [
+        "forge-infra:streaming.instance_type: 'kafka.t3.small' is not an instance type "
+        "forge-infra runs Redpanda on; allowed: " + ", ".join(limits.REDPANDA_INSTANCE_TYPES)]
+
+
+def test_redpanda_default_instance_type_runs_production() -> None:
+    settings = load(stack_values("dev", instance_type=None, redpanda_mode=None))
+    assert settings.streaming.effective_redpanda_mode() is limits.RedpandaMode.PRODUCTION
+    assert settings.streaming.instance_type is None
+
+
+def test_redpanda_mode_with_another_engine_is_refused() -> None:
+    values = stack_values("prod", redpanda_mode="production")
+    assert problems_of("prod", values) == [
+        "forge-infra:streaming.redpanda_mode: applies to engine redpanda only; engine is msk: "
+        "remove the key"]
+
+
+@pytest.mark.parametrize(("mode", "extra"), [
+    ("production", []),
+    ("development", ["forge-infra:streaming.redpanda_mode: development mode bypasses fsync "
+                     "and can lose acknowledged data; prod refuses it"]),
+])
+def test_prod_refuses_redpanda_and_its_development_mode(mode: str, extra: list[str]) -> None:
+    values = stack_values("prod", engine="redpanda", instance_type="m7i.large",
+                          redpanda_mode=mode, kafka_version=None)
+    assert problems_of("prod", values) == [
+        "forge-infra:streaming.engine: prod runs engine msk: forge-infra's Redpanda brokers "
+        "authenticate clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
+        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); use msk", *extra]

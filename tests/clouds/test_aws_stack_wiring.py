@@ -250,3 +250,72 @@ def test_every_instance_of_staging_boots_an_image_canonical_published() -> None:
     canonical = {image for call, image in mocks.ami_calls if call.get("owners") == ["099720109477"]}
     for instance in instances:
         assert instance.inputs["ami"] in canonical, (instance.urn, mocks.ami_calls)
+
+
+# -- Kafka: the streaming component's protocol and credentials reach the data clients only -----
+
+
+@pytest.fixture(scope="module")
+def eks_plans() -> dict[str, Any]:
+    """staging (Redpanda) and prod (MSK) as shipped, both on EKS, with the chart rendered."""
+    from forge_infra.plan.engine import run_plan
+    return {stack: run_plan(stack, ROOT) for stack in ("staging", "prod")}
+
+
+@pytest.mark.parametrize(("stack", "protocol", "port"), [
+    ("staging", "SASL_PLAINTEXT", 9092), ("prod", "SASL_SSL", 9096)])
+def test_kafka_settings_and_password_reach_api_and_worker_only(eks_plans, stack: str,
+                                                               protocol: str,
+                                                               port: int) -> None:
+    from tests.clouds.test_connection_settings import eks_secret_refs, eks_settings
+
+    plan = eks_plans[stack]
+    secret = next(r for r in plan.resources if r.type == "aws:secretsmanager/secret:Secret"
+                  and r.name == f"forge-{stack}-stream-kafka-credentials")
+    brokers = plan.outputs["kafka_bootstrap_brokers"]
+    assert brokers and all(b.endswith(f":{port}") for b in brokers.split(",")), brokers
+    assert plan.outputs["kafka_credentials_secret_id"] == secret.outputs["arn"]
+    settings, refs = eks_settings(plan), eks_secret_refs(plan)
+    for service in ("api", "worker"):
+        where, environment, _ = settings[service]
+        kafka = {k: v for k, v in environment.items() if k.startswith("KAFKA_")}
+        assert kafka == {"KAFKA_BROKERS": brokers, "KAFKA_SECURITY_PROTOCOL": protocol,
+                         "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+                         "KAFKA_USERNAME": "forge"}, where
+        assert refs[service]["KAFKA_PASSWORD"] == (secret.outputs["arn"], "password"), where
+    for service in ("gateway", "ui"):
+        where, environment, secrets = settings[service]
+        assert not [k for k in environment if k.startswith("KAFKA_")], where
+        assert "KAFKA_PASSWORD" not in secrets and service not in refs, where
+
+
+def test_prod_msk_takes_scram_only_and_its_amazonmsk_secret(eks_plans) -> None:
+    plan = eks_plans["prod"]
+    cluster = next(r for r in plan.resources if r.type == "aws:msk/cluster:Cluster")
+    assert cluster.inputs["clientAuthentication"] == {
+        "sasl": {"scram": True, "iam": False}, "unauthenticated": False}, cluster.urn
+    assert cluster.inputs["encryptionInfo"]["encryptionInTransit"] == {
+        "clientBroker": "TLS", "inCluster": True}, cluster.urn
+    secret = next(r for r in plan.resources if r.type == "aws:secretsmanager/secret:Secret"
+                  and r.name == "forge-prod-stream-kafka-credentials")
+    assert secret.inputs["namePrefix"] == "AmazonMSK_forge-prod-stream-", secret.urn
+    association = next(r for r in plan.resources
+                       if r.type == "aws:msk/scramSecretAssociation:ScramSecretAssociation")
+    assert association.inputs["secretArnLists"] == [secret.outputs["arn"]], association.urn
+
+
+def test_staging_redpanda_boots_in_production_mode_with_an_alarm_per_broker(eks_plans) -> None:
+    plan = eks_plans["staging"]
+    instances = [r for r in plan.resources if r.type == "aws:ec2/instance:Instance"]
+    alarms = sorted(r.name for r in plan.resources
+                    if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert alarms == [f"forge-staging-stream-broker-{i}-boot" for i in (1, 2, 3)]
+    for instance in instances:
+        assert instance.inputs["instanceType"] == "t3.medium", instance.urn
+        assert 'REDPANDA_MODE="production"' in instance.inputs["userData"], instance.urn
+
+
+def test_dev_redpanda_runs_in_development_mode(stacks) -> None:
+    instance = stacks["dev-ecs"].one("aws:ec2/instance:Instance")
+    assert instance.inputs["instanceType"] == "t3.small", instance.urn
+    assert 'REDPANDA_MODE="development"' in instance.inputs["userData"], instance.urn

@@ -4,8 +4,10 @@ worker the same variables with the same values.
 ECS reads them from each task definition's container `environment`; EKS from the ConfigMap
 Helm renders for the service (the one its Deployment's `envFrom` names). Both come from one
 definition, `forge_infra.program.data_environment`: DATABASE_HOST, DATABASE_PORT,
-DATABASE_NAME, DATABASE_USER, REDIS_HOST, REDIS_PORT, REDIS_TLS, KAFKA_BROKERS, APP_ENV.
-Passwords and tokens go by reference on both platforms and are compared by name only.
+DATABASE_NAME, DATABASE_USER, REDIS_HOST, REDIS_PORT, REDIS_TLS, KAFKA_BROKERS,
+KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_USERNAME, APP_ENV. Passwords and tokens
+(DATABASE_PASSWORD, REDIS_AUTH_TOKEN, KAFKA_PASSWORD) go by reference on both platforms: their
+names and the secret and key they reference are compared.
 
 What this does not prove: that the apps read these names, or that the endpoints answer; only
 that both platforms hand the pods the same settings.
@@ -27,9 +29,10 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 DATA_CLIENTS = ("api", "worker")
 CONNECTION_VARIABLES = frozenset({
     "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER",
-    "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS", "APP_ENV"})
+    "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS", "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "APP_ENV"})
 """The environment contract (docs/ARCHITECTURE.md, "Connection settings")."""
-CHART_ONLY = frozenset({"REDIS_ADDR", "KAFKA_TLS"})
+CHART_ONLY = frozenset({"REDIS_ADDR"})
 """What the chart adds from the same values (REDIS_ADDR is REDIS_HOST:REDIS_PORT)."""
 
 
@@ -86,6 +89,41 @@ def eks_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
     return found
 
 
+def ecs_secret_refs(plan: Plan) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """Service -> {variable: (secret ARN, JSON key or None)} of its task's `secrets`."""
+    found: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for task in plan.resources:
+        if task.type != TASK_DEFINITION:
+            continue
+        container = json.loads(task.inputs["containerDefinitions"])[0]
+        refs: dict[str, tuple[str, str | None]] = {}
+        for secret in container.get("secrets", []):
+            value = secret["valueFrom"]
+            if value.endswith("::"):
+                arn, key = value[:-2].rsplit(":", 1)
+                refs[secret["name"]] = (arn, key)
+            else:
+                refs[secret["name"]] = (value, None)
+        found[container["name"]] = refs
+    return found
+
+
+def eks_secret_refs(plan: Plan) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """Service -> {variable: (secret ARN, property or None)} of its ExternalSecrets."""
+    release = next(r for r in plan.helm_releases()
+                   if r.helm is not None and r.helm.chart.endswith("forge-platform"))
+    assert release.helm is not None
+    found: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for obj in release.helm.objects:
+        if obj.kind != "ExternalSecret":
+            continue
+        refs = found.setdefault(obj.template.split("/")[1], {})
+        for entry in obj.object["spec"]["data"]:
+            remote = entry["remoteRef"]
+            refs[entry["secretKey"]] = (remote["key"], remote.get("property"))
+    return found
+
+
 @pytest.mark.parametrize("service", DATA_CLIENTS)
 def test_both_platforms_give_the_same_connection_settings(plans, service) -> None:
     ecs_urn, ecs_env, _ = ecs_settings(plans["ecs"])[service]
@@ -115,6 +153,9 @@ def test_known_connection_values(plans, platform, service) -> None:
     expected = {"DATABASE_USER": instance.inputs["username"],
                 "DATABASE_NAME": instance.inputs["dbName"],
                 "DATABASE_PORT": "5432", "REDIS_PORT": "6379", "REDIS_TLS": "true",
+                # dev's Redpanda authenticates (SCRAM) without TLS: the apps are told so.
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge",
                 "APP_ENV": "dev"}
     assert expected["DATABASE_USER"] == "forge_admin", instance.urn
     assert expected["DATABASE_NAME"] == "forge", instance.urn
@@ -124,13 +165,20 @@ def test_known_connection_values(plans, platform, service) -> None:
 
 @pytest.mark.parametrize("service", DATA_CLIENTS)
 def test_both_platforms_read_the_same_secret_variables(plans, service) -> None:
-    """DATABASE_PASSWORD (and the api's REDIS_AUTH_TOKEN) come from the secret store on both."""
+    """DATABASE_PASSWORD, KAFKA_PASSWORD (and the api's REDIS_AUTH_TOKEN) come from the secret
+    store on both, from the same secret and key."""
     ecs_urn, _, ecs_secrets = ecs_settings(plans["ecs"])[service]
     eks_where, _, eks_secrets = eks_settings(plans["eks"])[service]
-    expected = ({"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api"
-                else {"DATABASE_PASSWORD"})
+    expected = ({"DATABASE_PASSWORD", "KAFKA_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api"
+                else {"DATABASE_PASSWORD", "KAFKA_PASSWORD"})
     assert ecs_secrets == expected, (ecs_urn, sorted(ecs_secrets))
     assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
+    # The same secret and key on both: ECS's `<arn>:<key>::`, the ExternalSecret's remoteRef.
+    ecs_refs, eks_refs = ecs_secret_refs(plans["ecs"])[service], eks_secret_refs(plans["eks"])[
+        service]
+    assert ecs_refs == eks_refs, (service, ecs_refs, eks_refs)
+    assert ecs_refs["KAFKA_PASSWORD"] == (
+        plans["ecs"].outputs["kafka_credentials_secret_id"], "password"), ecs_refs
 
 
 @pytest.mark.parametrize("platform", ["ecs", "eks"])

@@ -9,6 +9,7 @@ Sources are noted per value (AWS documentation pages, read 2026-12).
 """
 
 import enum
+from typing import NamedTuple
 
 # -- networking ---------------------------------------------------------------------------
 
@@ -104,6 +105,74 @@ MSK_MAX_AZS = 3
 def streaming_subnet_count(engine: StreamingEngine, az_count: int) -> int:
     """How many of the private subnets the brokers use: MSK at most three, Redpanda all."""
     return min(az_count, MSK_MAX_AZS) if engine is StreamingEngine.MSK else az_count
+
+
+class RedpandaMode(enum.StrEnum):
+    """How the Redpanda brokers run (`rpk redpanda mode`,
+    https://docs.redpanda.com/streaming/current/reference/rpk/rpk-redpanda/rpk-redpanda-mode/)."""
+
+    PRODUCTION = "production"
+    """`developer_mode: false`, the autotuner on; Redpanda enforces its memory floor per core."""
+    DEVELOPMENT = "development"
+    """`developer_mode: true`, overprovisioned, tuners off, no memory floor, fsync bypassed
+    (data can be lost on a crash): for a dev stack only."""
+
+
+#: The Redpanda brokers' instance type when none is configured.
+REDPANDA_DEFAULT_INSTANCE_TYPE = "t3.medium"
+
+#: Redpanda's memory floor in production mode, GiB per core: "Have a minimum of 2 GB memory
+#: for each core" (Sizing Guidelines,
+#: https://docs.redpanda.com/current/deploy/deployment-option/self-hosted/manual/sizing).
+#: Redpanda runs one shard per vCPU, so forge-infra applies it per vCPU.
+REDPANDA_MIN_GIB_PER_VCPU = 2
+REDPANDA_MEMORY_SOURCE = (
+    "https://docs.redpanda.com/current/deploy/deployment-option/self-hosted/manual/sizing")
+
+
+class InstanceSize(NamedTuple):
+    """One EC2 instance type's size and where it is published."""
+
+    vcpus: int
+    memory_gib: float
+    source: str
+
+
+_T3 = "https://aws.amazon.com/ec2/instance-types/t3/"
+_GP = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html"
+
+#: The EC2 types the Redpanda brokers may run on: x86_64 (the brokers boot Canonical's amd64
+#: Ubuntu image), EBS-backed (the data lives on the broker's own gp3 volume). Sizes from AWS's
+#: instance type pages (read 2026-12).
+REDPANDA_INSTANCE_TYPES: dict[str, InstanceSize] = {
+    "t3.small": InstanceSize(2, 2, _T3),
+    "t3.medium": InstanceSize(2, 4, _T3),
+    "t3.large": InstanceSize(2, 8, _T3),
+    "t3.xlarge": InstanceSize(4, 16, _T3),
+    "t3.2xlarge": InstanceSize(8, 32, _T3),
+    "m6i.large": InstanceSize(2, 8, _GP),
+    "m6i.xlarge": InstanceSize(4, 16, _GP),
+    "m6i.2xlarge": InstanceSize(8, 32, _GP),
+    "m7i.large": InstanceSize(2, 8, _GP),
+    "m7i.xlarge": InstanceSize(4, 16, _GP),
+    "m7i.2xlarge": InstanceSize(8, 32, _GP),
+}
+
+
+def redpanda_mode_problem(mode: RedpandaMode, instance_type: str) -> str | None:
+    """Why `instance_type` cannot run the brokers in `mode`, or None when it can: an instance
+    type outside `REDPANDA_INSTANCE_TYPES`, or production mode below Redpanda's memory floor."""
+    size = REDPANDA_INSTANCE_TYPES.get(instance_type)
+    if size is None:
+        return (f"{instance_type!r} is not an instance type forge-infra runs Redpanda on; "
+                f"allowed: {', '.join(REDPANDA_INSTANCE_TYPES)}")
+    per_vcpu = size.memory_gib / size.vcpus
+    if mode is RedpandaMode.PRODUCTION and per_vcpu < REDPANDA_MIN_GIB_PER_VCPU:
+        return (f"{instance_type} has {size.memory_gib:g} GiB for {size.vcpus} vCPUs "
+                f"({per_vcpu:g} GiB per vCPU); Redpanda's production mode needs at least "
+                f"{REDPANDA_MIN_GIB_PER_VCPU} GiB per core ({REDPANDA_MEMORY_SOURCE}): choose "
+                f"a larger type or redpanda_mode development (not in prod)")
+    return None
 
 
 # -- compute ------------------------------------------------------------------------------

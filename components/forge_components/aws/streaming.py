@@ -4,19 +4,32 @@ One knob, `StreamingArgs.engine`, picks the implementation; every engine exposes
 outputs (`bootstrap_brokers`, `security_group_id`, `engine`, `broker_count`), so the services
 only ever see a comma-separated bootstrap list.
 
-Access model (a deliberate decision, the same for both engines): the network is the boundary.
-Only the security groups in `allowed_security_group_ids` reach the client port, from nowhere
-else (no CIDR rule at all).
+Access model (the same for both engines): clients authenticate with SASL/SCRAM-SHA-512 as one
+user whose credentials the component generates and keeps in Secrets Manager (JSON `username`,
+`password`, encrypted with a customer-managed KMS key), and only the security groups in
+`allowed_security_group_ids` reach the client port (no CIDR rule at all). The outputs
+`security_protocol`, `sasl_mechanism`, `username` and `credentials_secret_id` tell the clients
+exactly how to connect; they differ between the engines only in the protocol.
 
-- MSK: clients connect over TLS on 9094 (`client_broker = "TLS"`, brokers encrypt in-cluster
-  traffic too) with *unauthenticated* TLS client access; plaintext (9092) and SASL/IAM (9098)
-  are not enabled. IAM auth would need every service's Kafka client to carry the AWS MSK IAM
-  SASL mechanism and a per-service IAM policy; it can be added later as a second listener
-  without replacing the cluster. Data at rest is encrypted with a customer-managed KMS key.
-- Redpanda: the Kafka API (9092) and HTTP proxy (8082) are plaintext inside the VPC, admitted
-  only from the allowed security groups; the internal RPC (33145) and admin API (9644) are
-  open only between the brokers themselves. Root and data volumes are KMS-encrypted, IMDSv2 is
-  required, and operators reach the hosts through SSM Session Manager (no SSH, no key pair).
+- MSK: SASL/SCRAM over TLS on 9096 (`client_broker = "TLS"`, brokers encrypt in-cluster
+  traffic too); unauthenticated, plaintext (9092), TLS-only (9094) and IAM (9098) access are
+  not enabled. The secret is named `AmazonMSK_...` and associated with the cluster, as MSK
+  requires (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password-tutorial.html;
+  ports: https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html). Security
+  protocol SASL_SSL. Data at rest is encrypted with a customer-managed KMS key.
+- Redpanda: the Kafka API (9092) requires SASL/SCRAM (`enable_sasl`, the user created at boot
+  with rpk as the cluster's superuser) but is not encrypted: no certificates are issued to the
+  brokers, so the protocol is SASL_PLAINTEXT, admitted only from the allowed security groups
+  (accepted for dev and staging, docs/SECURITY.md; prod runs MSK). The HTTP proxy is not
+  started. The internal RPC (33145) and admin API (9644) are open only between the brokers
+  themselves. Root and data volumes are KMS-encrypted, IMDSv2 is required, and operators reach
+  the hosts through SSM Session Manager (no SSH, no key pair).
+
+Redpanda's boot is observable: at the end of its first boot each broker starts a one-minute
+heartbeat that publishes `BrokerReady` (1 when the broker answers ready, 0 otherwise; the boot
+script publishes 0 when it fails) to the CloudWatch namespace `Forge/Redpanda`, and one
+CloudWatch alarm per broker fires when the value is below 1 or missing for 15 minutes
+(missing data is breaching: a broker whose boot never finished has no heartbeat at all).
 
 Redpanda brokers get their network interfaces first, so every broker's private address is known
 before any instance exists; each instance boots with the complete seed list (no resource is
@@ -32,6 +45,7 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from forge_components.aws.ami import ubuntu_ami
 from forge_components.aws.iam import managed_policy_arn, partition, service_trust_policy
@@ -39,7 +53,10 @@ from forge_components.aws.kms import kms_key
 from forge_components.aws.limits import (
     LOG_RETENTION_DAYS,
     MSK_MAX_AZS,
+    REDPANDA_DEFAULT_INSTANCE_TYPE,
+    RedpandaMode,
     StreamingEngine,
+    redpanda_mode_problem,
     streaming_subnet_count,
 )
 from forge_components.aws.security import between_members, ingress_from_groups
@@ -49,13 +66,36 @@ from forge_components.common import child_opts, physical_name
 COMPONENT = "forge-aws:index:Streaming"
 
 
-MSK_TLS_PORT = 9094
+#: MSK's SASL/SCRAM listener inside AWS (TLS):
+#: https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html
+MSK_SASL_SCRAM_PORT = 9096
 REDPANDA_KAFKA_PORT = 9092
-REDPANDA_PROXY_PORT = 8082
 REDPANDA_RPC_PORT = 33145
 REDPANDA_ADMIN_PORT = 9644
 
-DEFAULT_INSTANCE_TYPES = {"msk": "kafka.t3.small", "redpanda": "t3.medium"}
+#: The one SASL mechanism both engines share: MSK's SASL/SCRAM is SCRAM-SHA-512 only
+#: (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html); Redpanda offers
+#: SCRAM-SHA-256 and SCRAM-SHA-512
+#: (https://docs.redpanda.com/streaming/current/reference/rpk/rpk-security/rpk-security-user-create/).
+SASL_MECHANISM = "SCRAM-SHA-512"
+#: The Kafka `security.protocol` of each engine: MSK encrypts the SASL listener with TLS;
+#: Redpanda's brokers get no certificate here, so SASL runs in plaintext.
+SECURITY_PROTOCOLS = {StreamingEngine.MSK: "SASL_SSL", StreamingEngine.REDPANDA: "SASL_PLAINTEXT"}
+#: MSK only accepts SCRAM secrets whose name begins with this prefix (msk-password-tutorial).
+MSK_SECRET_PREFIX = "AmazonMSK_"
+#: Generated SCRAM password length: letters and digits only, safe inside a JAAS config string.
+PASSWORD_LENGTH = 32
+#: A SASL user name the component accepts (safe in rpk arguments and JAAS strings).
+USERNAME = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+
+#: The Redpanda boot signal: metric, namespace and the alarm's window (5-minute periods, 3 of
+#: them: a broker has 15 minutes to boot, and a dead broker is noticed within 15 minutes).
+BOOT_METRIC_NAMESPACE = "Forge/Redpanda"
+BOOT_METRIC_NAME = "BrokerReady"
+BOOT_ALARM_PERIOD_SECONDS = 300
+BOOT_ALARM_PERIODS = 3
+
+DEFAULT_INSTANCE_TYPES = {"msk": "kafka.t3.small", "redpanda": REDPANDA_DEFAULT_INSTANCE_TYPE}
 
 MSK_MONITORING_LEVELS = frozenset({"DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER",
                                    "PER_TOPIC_PER_PARTITION"})
@@ -110,9 +150,27 @@ class StreamingArgs(TypedDict):
     unset (looked up)."""
     root_volume_gb: NotRequired[int]
     """Redpanda hosts' root volume size, GiB. Defaults to 20."""
+    redpanda_mode: NotRequired[RedpandaMode]
+    """How the Redpanda brokers run: "production" (tuners on; the instance type needs
+    Redpanda's 2 GiB per vCPU) or "development" (developer mode: no memory floor, fsync
+    bypassed, for a dev stack only). The instance type must be one of
+    limits.REDPANDA_INSTANCE_TYPES. Defaults to RedpandaMode.PRODUCTION."""
+    sasl_username: NotRequired[str]
+    """The SASL/SCRAM user the clients log in as (Redpanda makes it the superuser).
+    Defaults to "forge"."""
+    credentials_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The customer-managed KMS key encrypting the credentials secret (MSK refuses secrets
+    under the account's default Secrets Manager key); unset creates a key with yearly rotation.
+    Defaults to unset (a key is created)."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The KMS key encrypting the MSK broker log group (its key policy must admit CloudWatch
+    Logs); unset leaves the log group under CloudWatch Logs' own encryption. Defaults to unset."""
+    alarm_actions: NotRequired[list[pulumi.Input[str]]]
+    """ARNs (e.g. SNS topics) notified when a Redpanda broker's boot alarm changes state.
+    Defaults to [] (the alarms are visible in CloudWatch only)."""
     protect: NotRequired[bool]
     """Set Pulumi's `protect` on the stateful children (the MSK cluster, the Redpanda data
-    volumes, the created KMS key). Defaults to False."""
+    volumes, the created KMS keys). Defaults to False."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
@@ -138,6 +196,11 @@ class _Settings:
     redpanda_version: str = "26.2.7"
     ami_id: pulumi.Input[str] | None = None
     root_volume_gb: int = 20
+    redpanda_mode: RedpandaMode = RedpandaMode.PRODUCTION
+    sasl_username: str = "forge"
+    credentials_kms_key_arn: pulumi.Input[str] | None = None
+    log_kms_key_arn: pulumi.Input[str] | None = None
+    alarm_actions: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
     protect: bool = False
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -186,9 +249,22 @@ def _settings(args: StreamingArgs) -> _Settings:
             raise _fail(
                 f"log_retention_days={s.log_retention_days} is not a CloudWatch retention "
                 f"period; use one of {list(LOG_RETENTION_DAYS)}")
-    if engine is StreamingEngine.REDPANDA and not REDPANDA_RELEASE.fullmatch(s.redpanda_version):
-        raise _fail(f"redpanda_version must be a full release such as \"26.2.7\" (all three "
-                    f"packages are pinned to it), got {s.redpanda_version!r}")
+    if not USERNAME.fullmatch(s.sasl_username):
+        raise _fail(f"sasl_username must match {USERNAME.pattern}, got {s.sasl_username!r}")
+    if engine is StreamingEngine.REDPANDA:
+        if not REDPANDA_RELEASE.fullmatch(s.redpanda_version):
+            raise _fail(f"redpanda_version must be a full release such as \"26.2.7\" (all "
+                        f"three packages are pinned to it), got {s.redpanda_version!r}")
+        try:
+            mode = RedpandaMode(s.redpanda_mode)
+        except ValueError:
+            raise _fail(f"redpanda_mode {s.redpanda_mode!r} is not one of "
+                        f"{[m.value for m in RedpandaMode]}") from None
+        refusal = redpanda_mode_problem(
+            mode, s.instance_type or DEFAULT_INSTANCE_TYPES[engine.value])
+        if refusal:
+            raise _fail(f"instance_type {refusal}")
+        s = dataclasses.replace(s, redpanda_mode=mode)
     return s
 
 
@@ -209,12 +285,15 @@ def _round_robin(subnet_ids: pulumi.Output[list[str]], index: int) -> pulumi.Out
 
 
 def _broker_user_data(peer_ips: pulumi.Output[list[str]], volume_id: pulumi.Output[str],
-                      index: int, redpanda_version: str) -> pulumi.Output[str]:
+                      index: int, *, redpanda_version: str, mode: RedpandaMode,
+                      broker_name: str, credentials_secret_arn: pulumi.Output[str],
+                      region: pulumi.Output[str]) -> pulumi.Output[str]:
     """The boot script of broker `index`, once every peer address and its volume are known."""
-    return pulumi.Output.all(peer_ips, volume_id).apply(
+    return pulumi.Output.all(peer_ips, volume_id, credentials_secret_arn, region).apply(
         lambda values: render_redpanda_user_data(
             node_id=index, self_ip=values[0][index], peer_ips=values[0],
-            data_volume_id=values[1], redpanda_version=redpanda_version))
+            data_volume_id=values[1], redpanda_version=redpanda_version, mode=mode,
+            broker_name=broker_name, credentials_secret_arn=values[2], region=values[3]))
 
 
 def msk_server_properties(broker_count: int) -> str:
@@ -231,8 +310,15 @@ def msk_server_properties(broker_count: int) -> str:
 
 
 def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[str],
-                              data_volume_id: str, redpanda_version: str) -> str:
-    """The first-boot script of one Redpanda broker (see templates/redpanda-broker.sh)."""
+                              data_volume_id: str, redpanda_version: str,
+                              mode: RedpandaMode = RedpandaMode.PRODUCTION,
+                              broker_name: str = "redpanda-broker",
+                              credentials_secret_arn: str = "",
+                              region: str = "us-east-1") -> str:
+    """The first-boot script of one Redpanda broker (see templates/redpanda-broker.sh): it
+    installs and starts Redpanda in `mode` with SASL/SCRAM required, creates the user of the
+    secret `credentials_secret_arn` as superuser, and starts the `BrokerReady` heartbeat of
+    `broker_name` in `region`."""
     template = (importlib.resources.files("forge_components.aws").joinpath("templates")
                 .joinpath(_TEMPLATE).read_text(encoding="utf-8"))
     seeds = "\n".join(
@@ -245,16 +331,67 @@ def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[
         "__REDPANDA_VERSION__": redpanda_version,
         "__SEED_SERVERS__": seeds,
         "__REPLICATION_FACTOR__": str(min(3, len(peer_ips))),
+        "__REDPANDA_MODE__": RedpandaMode(mode).value,
+        "__BROKER_NAME__": broker_name,
+        "__CREDENTIALS_SECRET_ARN__": credentials_secret_arn,
+        "__REGION__": region,
+        "__SASL_MECHANISM__": SASL_MECHANISM,
+        "__METRIC_NAMESPACE__": BOOT_METRIC_NAMESPACE,
+        "__METRIC_NAME__": BOOT_METRIC_NAME,
     }
     rendered = _PLACEHOLDER.sub(lambda m: values[m.group(0)], template)
     return rendered
 
 
+def scram_secret_value(username: str,
+                       password: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    """The credentials secret's JSON object, in the shape MSK requires
+    (`{"username": ..., "password": ...}`, msk-password-tutorial) and Redpanda's boot reads."""
+    return {"username": username, "password": password}
+
+
+def broker_policy(secret_arn: pulumi.Input[str], secret_key_arn: pulumi.Input[str] | None,
+                  region: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The Redpanda brokers' own policy: exactly the AWS calls of their boot script and
+    heartbeat (`aws secretsmanager get-secret-value` of the credentials secret, decrypting it
+    through Secrets Manager only, and `aws cloudwatch put-metric-data` in the boot signal's
+    namespace only:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html)."""
+    return pulumi.Output.json_dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadKafkaCredentials", "Effect": "Allow",
+             "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+            {"Sid": "DecryptKafkaCredentials", "Effect": "Allow", "Action": "kms:Decrypt",
+             "Resource": secret_key_arn,
+             "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat(
+                 "secretsmanager.", region, ".amazonaws.com")}}},
+            {"Sid": "PublishBootSignal", "Effect": "Allow",
+             "Action": "cloudwatch:PutMetricData", "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": BOOT_METRIC_NAMESPACE}}},
+        ],
+    })
+
+
 class Streaming(pulumi.ComponentResource):
-    """A Kafka-compatible broker cluster reachable only from the application's security groups."""
+    """A Kafka-compatible broker cluster: SASL/SCRAM clients from the allowed security groups."""
 
     bootstrap_brokers: pulumi.Output[str]
-    """Comma-separated `host:port` bootstrap servers (TLS for MSK); "" for engine none."""
+    """Comma-separated `host:port` bootstrap servers (MSK's SASL/SCRAM listener, Redpanda's
+    Kafka API); "" for engine none."""
+    security_protocol: pulumi.Output[str]
+    """The Kafka `security.protocol` clients must use: "SASL_SSL" (MSK), "SASL_PLAINTEXT"
+    (Redpanda); "" for engine none."""
+    sasl_mechanism: pulumi.Output[str]
+    """The SASL mechanism: "SCRAM-SHA-512" on both engines; "" for engine none."""
+    username: pulumi.Output[str]
+    """The SASL user the clients log in as; "" for engine none."""
+    credentials_secret_id: pulumi.Output[str]
+    """The Secrets Manager secret (ARN) holding the credentials as JSON (`username`,
+    `password`); "" for engine none."""
+    credentials_kms_key_arn: pulumi.Output[str] | None
+    """The KMS key encrypting the credentials secret (readers of the secret need kms:Decrypt on
+    it); None for engine none."""
     security_group_id: pulumi.Output[str] | None
     """The brokers' security group; None for engine none."""
     engine: pulumi.Output[str]
@@ -275,6 +412,11 @@ class Streaming(pulumi.ComponentResource):
         self.broker_count = pulumi.Output.from_input(
             0 if engine is StreamingEngine.NONE else settings.broker_count)
         self.bootstrap_brokers = pulumi.Output.from_input("")
+        self.security_protocol = pulumi.Output.from_input("")
+        self.sasl_mechanism = pulumi.Output.from_input("")
+        self.username = pulumi.Output.from_input("")
+        self.credentials_secret_id = pulumi.Output.from_input("")
+        self.credentials_kms_key_arn = None
         self.security_group_id = None
         self.kms_key_arn = None
 
@@ -290,13 +432,25 @@ class Streaming(pulumi.ComponentResource):
                 tags=self._tags(f"{name}-sg"),
                 opts=child_opts(self))
             self.security_group_id = security_group.id
+            secret, secret_version = self._credentials(engine)
+            self.credentials_secret_id = secret.arn
+            self.security_protocol = pulumi.Output.from_input(SECURITY_PROTOCOLS[engine])
+            self.sasl_mechanism = pulumi.Output.from_input(SASL_MECHANISM)
+            self.username = pulumi.Output.from_input(settings.sasl_username)
             if engine is StreamingEngine.MSK:
-                self.bootstrap_brokers = self._msk(security_group, key_arn, instance_type)
+                self.bootstrap_brokers = self._msk(security_group, key_arn, instance_type,
+                                                   secret, secret_version)
             else:
-                self.bootstrap_brokers = self._redpanda(security_group, key_arn, instance_type)
+                self.bootstrap_brokers = self._redpanda(security_group, key_arn, instance_type,
+                                                        secret)
 
         self.register_outputs({
             "bootstrap_brokers": self.bootstrap_brokers,
+            "security_protocol": self.security_protocol,
+            "sasl_mechanism": self.sasl_mechanism,
+            "username": self.username,
+            "credentials_secret_id": self.credentials_secret_id,
+            "credentials_kms_key_arn": self.credentials_kms_key_arn,
             "security_group_id": self.security_group_id,
             "engine": self.engine,
             "broker_count": self.broker_count,
@@ -319,6 +473,43 @@ class Streaming(pulumi.ComponentResource):
             protect=self._spec.protect)
         return key.arn
 
+    def _credentials(self, engine: StreamingEngine,
+                     ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
+        """The clients' SCRAM credentials: a generated password in a secret (JSON `username`,
+        `password`) under a customer-managed key, the caller's or a new one."""
+        name, args = self._base_name, self._spec
+        key_arn: pulumi.Input[str]
+        if args.credentials_kms_key_arn is not None:
+            key_arn = args.credentials_kms_key_arn
+        else:
+            key_arn = kms_key(
+                self, f"{name}-credentials-key",
+                description=f"Encrypts the Kafka client credentials of {name}",
+                tags=self._tags(f"{name}-credentials-key"),
+                protect=args.protect).arn
+        self.credentials_kms_key_arn = pulumi.Output.from_input(key_arn)
+        password = random.RandomPassword(
+            f"{name}-kafka-password", length=PASSWORD_LENGTH, special=False,
+            opts=child_opts(self))
+        # MSK reads only secrets named AmazonMSK_*; a prefix (not a fixed name) lets a
+        # replacement secret be created while the old name waits out its recovery window.
+        prefix = (f"{MSK_SECRET_PREFIX}{name}-" if engine is StreamingEngine.MSK
+                  else f"{name}-kafka-")
+        secret = aws.secretsmanager.Secret(
+            f"{name}-kafka-credentials",
+            name_prefix=prefix,
+            description=f"Kafka SASL/SCRAM credentials of {name}'s clients (username, password)",
+            kms_key_id=key_arn,
+            tags=self._tags(f"{name}-kafka-credentials"),
+            opts=child_opts(self))
+        version = aws.secretsmanager.SecretVersion(
+            f"{name}-kafka-credentials",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps(
+                scram_secret_value(args.sasl_username, password.result)),
+            opts=child_opts(self))
+        return secret, version
+
     def _ingress(self, security_group: aws.ec2.SecurityGroup, port: int, purpose: str,
                  sources: Sequence[pulumi.Input[str]], label: str) -> None:
         """One ingress rule per source security group on one TCP port."""
@@ -329,14 +520,17 @@ class Streaming(pulumi.ComponentResource):
     # -- MSK --------------------------------------------------------------------------------
 
     def _msk(self, security_group: aws.ec2.SecurityGroup, key_arn: pulumi.Input[str],
-             instance_type: str) -> pulumi.Output[str]:
+             instance_type: str, secret: aws.secretsmanager.Secret,
+             secret_version: aws.secretsmanager.SecretVersion) -> pulumi.Output[str]:
         name, args = self._base_name, self._spec
-        self._ingress(security_group, MSK_TLS_PORT, "Kafka over TLS from an allowed client",
+        self._ingress(security_group, MSK_SASL_SCRAM_PORT,
+                      "Kafka SASL/SCRAM over TLS from an allowed client",
                       args.allowed_security_group_ids, "kafka-tls-from")
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-broker-logs",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
             tags=self._tags(f"{name}-broker-logs"),
             opts=child_opts(self))
         configuration = aws.msk.Configuration(
@@ -359,7 +553,10 @@ class Streaming(pulumi.ComponentResource):
                     ebs_storage_info=aws.msk.ClusterBrokerNodeGroupInfoStorageInfoEbsStorageInfoArgs(
                         volume_size=args.ebs_volume_gb)),
             ),
-            client_authentication=aws.msk.ClusterClientAuthenticationArgs(unauthenticated=True),
+            # SASL/SCRAM only: no unauthenticated, mTLS or IAM access.
+            client_authentication=aws.msk.ClusterClientAuthenticationArgs(
+                sasl=aws.msk.ClusterClientAuthenticationSaslArgs(scram=True, iam=False),
+                unauthenticated=False),
             encryption_info=aws.msk.ClusterEncryptionInfoArgs(
                 encryption_at_rest_kms_key_arn=key_arn,
                 encryption_in_transit=aws.msk.ClusterEncryptionInfoEncryptionInTransitArgs(
@@ -373,25 +570,32 @@ class Streaming(pulumi.ComponentResource):
                         enabled=True, log_group=log_group.name))),
             tags=self._tags(f"{name}-kafka"),
             opts=child_opts(self, protect=args.protect))
-        return cluster.bootstrap_brokers_tls
+        # MSK reads the secret's value when it is associated, so the version must exist first.
+        aws.msk.ScramSecretAssociation(
+            f"{name}-scram-secrets",
+            cluster_arn=cluster.arn,
+            secret_arn_lists=[secret.arn],
+            opts=child_opts(self, depends_on=[secret_version]))
+        return cluster.bootstrap_brokers_sasl_scram
 
     # -- Redpanda ---------------------------------------------------------------------------
 
     def _redpanda(self, security_group: aws.ec2.SecurityGroup, key_arn: pulumi.Input[str],
-                  instance_type: str) -> pulumi.Output[str]:
+                  instance_type: str, secret: aws.secretsmanager.Secret) -> pulumi.Output[str]:
         name, args = self._base_name, self._spec
         sources = args.allowed_security_group_ids
-        self._ingress(security_group, REDPANDA_KAFKA_PORT, "Kafka API from an allowed client",
-                      sources, "kafka-from")
-        self._ingress(security_group, REDPANDA_PROXY_PORT, "HTTP proxy from an allowed client",
-                      sources, "proxy-from")
+        self._ingress(security_group, REDPANDA_KAFKA_PORT,
+                      "Kafka API (SASL/SCRAM) from an allowed client", sources, "kafka-from")
         for port, label in ((REDPANDA_RPC_PORT, "rpc"), (REDPANDA_ADMIN_PORT, "admin")):
             between_members(
                 self, ingress_name=f"{name}-{label}-self-in",
                 egress_name=f"{name}-{label}-self-out", security_group_id=security_group.id,
                 port=port, description=f"Redpanda {label} between the brokers",
                 tags=self._tags)
-        for port, purpose in ((443, "HTTPS: packages, SSM"), (80, "HTTP: Ubuntu apt mirrors")):
+        # The brokers sit in private subnets: these reach the internet through the NAT gateway
+        # (the stack configuration refuses network.nat_gateways none).
+        for port, purpose in ((443, "HTTPS: packages, SSM, Secrets Manager, CloudWatch"),
+                              (80, "HTTP: Ubuntu apt mirrors")):
             child = f"{name}-egress-{port}"
             aws.vpc.SecurityGroupEgressRule(
                 child, security_group_id=security_group.id, cidr_ipv4="0.0.0.0/0",
@@ -400,7 +604,8 @@ class Streaming(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-broker-role",
-            description=f"Redpanda brokers of {name}: SSM Session Manager only",
+            description=f"Redpanda brokers of {name}: SSM Session Manager, the Kafka "
+                        "credentials, the boot signal",
             assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             tags=self._tags(f"{name}-broker-role"),
             opts=child_opts(self))
@@ -408,6 +613,12 @@ class Streaming(pulumi.ComponentResource):
             f"{name}-broker-ssm",
             role=role.name,
             policy_arn=managed_policy_arn(partition(self), "AmazonSSMManagedInstanceCore"),
+            opts=child_opts(self))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        aws.iam.RolePolicy(
+            f"{name}-broker-boot",
+            role=role.id,
+            policy=broker_policy(secret.arn, self.credentials_kms_key_arn, region),
             opts=child_opts(self))
         profile = aws.iam.InstanceProfile(
             f"{name}-broker-profile", role=role.name,
@@ -450,7 +661,10 @@ class Streaming(pulumi.ComponentResource):
         peer_ips = pulumi.Output.all(*[eni.private_ip for eni in interfaces]).apply(list)
         for i in range(count):
             broker = f"{name}-broker-{i + 1}"
-            user_data = _broker_user_data(peer_ips, volumes[i].id, i, args.redpanda_version)
+            user_data = _broker_user_data(
+                peer_ips, volumes[i].id, i, redpanda_version=args.redpanda_version,
+                mode=args.redpanda_mode, broker_name=broker, credentials_secret_arn=secret.arn,
+                region=region)
             instance = aws.ec2.Instance(
                 broker,
                 ami=ami_id,
@@ -480,6 +694,28 @@ class Streaming(pulumi.ComponentResource):
                 instance_id=instance.id,
                 stop_instance_before_detaching=True,
                 opts=child_opts(self, delete_before_replace=True))
+            aws.cloudwatch.MetricAlarm(
+                f"{broker}-boot",
+                alarm_description=(
+                    f"Redpanda broker {i} of {name} is not ready: its boot script failed or "
+                    f"never finished, or the broker stopped answering (no {BOOT_METRIC_NAME} "
+                    f"heartbeat of 1 for {BOOT_ALARM_PERIODS * BOOT_ALARM_PERIOD_SECONDS // 60} "
+                    "minutes). See /var/log/redpanda-bootstrap.log on the host "
+                    "(docs/DEPLOYMENT.md)."),
+                namespace=BOOT_METRIC_NAMESPACE,
+                metric_name=BOOT_METRIC_NAME,
+                dimensions={"Broker": broker},
+                statistic="Minimum",
+                period=BOOT_ALARM_PERIOD_SECONDS,
+                evaluation_periods=BOOT_ALARM_PERIODS,
+                datapoints_to_alarm=BOOT_ALARM_PERIODS,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="breaching",
+                alarm_actions=list(args.alarm_actions),
+                ok_actions=list(args.alarm_actions),
+                tags=self._tags(f"{broker}-boot"),
+                opts=child_opts(self))
 
         return peer_ips.apply(
             lambda ips: ",".join(f"{ip}:{REDPANDA_KAFKA_PORT}" for ip in ips))

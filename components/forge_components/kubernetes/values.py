@@ -34,6 +34,9 @@ SERVICE_CLIENTS: Mapping[str, tuple[str, ...]] = {"api": ("gateway",)}
 
 SecretsMode = Literal["external", "plain"]
 
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+"""The Kafka client `security.protocol` values the chart accepts (KAFKA_SECURITY_PROTOCOL)."""
+
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -195,7 +198,9 @@ def platform_values(
     cache_port: pulumi.Input[int] = 6379,
     cache_tls: bool = True,
     kafka_brokers: pulumi.Input[str] | None = None,
-    kafka_tls: bool = True,
+    kafka_security_protocol: pulumi.Input[str] = "SASL_SSL",
+    kafka_sasl_mechanism: pulumi.Input[str] = "SCRAM-SHA-512",
+    kafka_username: pulumi.Input[str] = "",
     secrets_mode: SecretsMode = "external",
     secret_store_name: str | None = None,
     secret_store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore",
@@ -217,8 +222,12 @@ def platform_values(
     never values.
     Data-service endpoints are host names, ports and the database's name and user
     (`database_host`, `cache_host`, `kafka_brokers`; None leaves that service's variables out;
-    `database_user` "" leaves DATABASE_USER out): passwords and tokens reach the pods through
-    the specs' SecretReferences. A spec's own `environment` wins over these variables.
+    `database_user` "" leaves DATABASE_USER out), and how to reach Kafka:
+    `kafka_security_protocol` (KAFKA_SECURITY_PROTOCOL: PLAINTEXT, SSL, SASL_PLAINTEXT or
+    SASL_SSL), `kafka_sasl_mechanism` (KAFKA_SASL_MECHANISM, "" without SASL) and
+    `kafka_username` (KAFKA_USERNAME, "" leaves it out): passwords and tokens reach the pods
+    through the specs' SecretReferences (KAFKA_PASSWORD among them). A spec's own
+    `environment` wins over these variables.
     `domain` None keeps every service internal (no Ingress); otherwise each `public_host` must
     be within it. `service_account_annotations` maps a service name to its ServiceAccount's
     workload-identity annotations (on EKS `{"eks.amazonaws.com/role-arn": <role>}`); a service
@@ -230,6 +239,15 @@ def platform_values(
     """
     if environment not in ("dev", "staging", "prod"):
         raise ValueError(f"environment must be dev, staging or prod, not {environment!r}")
+    if (isinstance(kafka_security_protocol, str)
+            and kafka_security_protocol not in KAFKA_SECURITY_PROTOCOLS):
+        raise ValueError(f"kafka_security_protocol must be one of {list(KAFKA_SECURITY_PROTOCOLS)}"
+                         f", not {kafka_security_protocol!r}")
+    if (isinstance(kafka_security_protocol, str) and isinstance(kafka_sasl_mechanism, str)
+            and kafka_security_protocol.startswith("SASL_") != bool(kafka_sasl_mechanism)):
+        raise ValueError(f"kafka_sasl_mechanism {kafka_sasl_mechanism!r} does not fit "
+                         f"kafka_security_protocol {kafka_security_protocol!r}: a SASL_* "
+                         "protocol needs a mechanism, any other protocol none")
     if secrets_mode not in ("external", "plain"):
         raise ValueError(f"secrets_mode must be 'external' or 'plain', not {secrets_mode!r}")
     if secrets_mode == "plain" and environment == "prod":
@@ -264,7 +282,9 @@ def platform_values(
             "cache": {"host": cache_host if cache_host is not None else "", "port": cache_port,
                       "tls": cache_tls},
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",
-                      "tls": kafka_tls},
+                      "securityProtocol": kafka_security_protocol,
+                      "saslMechanism": kafka_sasl_mechanism,
+                      "username": kafka_username},
         },
         "secrets": {"mode": secrets_mode},
         "ingress": {"enabled": domain is not None, "className": ingress_class,

@@ -8,6 +8,7 @@ configuration it should.
 
 import json
 import re
+import subprocess
 from typing import Any
 
 import pulumi
@@ -15,14 +16,17 @@ import pytest
 
 from forge_components.aws.streaming import (
     COMPONENT,
+    RedpandaMode,
     Streaming,
     StreamingArgs,
     StreamingEngine,
     msk_server_properties,
+    render_redpanda_user_data,
+    scram_secret_value,
 )
 from forge_components.contracts import StreamingOutputs
 from forge_infra.plan.mocks import ProviderMocks
-from forge_infra.plan.recorder import RecordedResource, Recording
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
 from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
@@ -46,6 +50,13 @@ ATTACHMENT = "aws:ec2/volumeAttachment:VolumeAttachment"
 ROLE = "aws:iam/role:Role"
 ROLE_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+SCRAM_ASSOCIATION = "aws:msk/scramSecretAssociation:ScramSecretAssociation"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+LOGS_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 CIDR_KEYS = ("cidrIpv4", "cidrIpv6", "prefixListId")
 
@@ -65,6 +76,11 @@ def build(engine: StreamingEngine = StreamingEngine.MSK, **kwargs: Any) -> Recor
         pulumi.export("engine", streaming.engine)
         pulumi.export("broker_count", streaming.broker_count)
         pulumi.export("kms_key_arn", streaming.kms_key_arn)
+        pulumi.export("security_protocol", streaming.security_protocol)
+        pulumi.export("sasl_mechanism", streaming.sasl_mechanism)
+        pulumi.export("username", streaming.username)
+        pulumi.export("credentials_secret_id", streaming.credentials_secret_id)
+        pulumi.export("credentials_kms_key_arn", streaming.credentials_kms_key_arn)
 
     return run_mocked(program)
 
@@ -83,19 +99,20 @@ def rule_summary(rule: RecordedResource, own_sg: str) -> tuple[int, int, str, st
 def test_msk_encrypts_in_transit_and_at_rest_with_a_rotating_key() -> None:
     recording = build()
     cluster = recording.one(CLUSTER)
-    key = recording.one(KEY)
+    key = recording.one(KEY, "events-key")
     encryption = cluster.inputs["encryptionInfo"]
     assert encryption["encryptionInTransit"] == {"clientBroker": "TLS", "inCluster": True}, (
         f"{cluster.urn}: {encryption}")
     assert encryption["encryptionAtRestKmsKeyArn"] == key.outputs["arn"], cluster.urn
     assert key.inputs["enableKeyRotation"] is True, key.urn
     assert key.inputs["deletionWindowInDays"] == 30, key.urn
-    # TLS, unauthenticated: no SASL/IAM or mTLS listener is opened.
-    assert cluster.inputs["clientAuthentication"] == {"unauthenticated": True}, cluster.urn
+    # SASL/SCRAM only: no unauthenticated, IAM or mTLS access.
+    assert cluster.inputs["clientAuthentication"] == {
+        "sasl": {"scram": True, "iam": False}, "unauthenticated": False}, cluster.urn
 
 
 def test_msk_uses_a_given_kms_key_and_creates_none() -> None:
-    recording = build(kms_key_arn=KMS_KEY)
+    recording = build(kms_key_arn=KMS_KEY, credentials_kms_key_arn=KMS_KEY)
     cluster = recording.one(CLUSTER)
     assert recording.of_type(KEY) == [], "a key was created although one was given"
     assert cluster.inputs["encryptionInfo"]["encryptionAtRestKmsKeyArn"] == KMS_KEY, cluster.urn
@@ -127,14 +144,14 @@ def test_msk_with_more_subnets_than_azs_uses_the_first_three() -> None:
     assert recording.one(CLUSTER).inputs["numberOfBrokerNodes"] == 6
 
 
-def test_msk_security_group_admits_only_the_allowed_groups_on_tls() -> None:
+def test_msk_security_group_admits_only_the_allowed_groups_on_sasl_scram() -> None:
     recording = build(allowed_security_group_ids=[APP_SG, OTHER_SG])
     group = recording.one(SG)
     assert "ingress" not in group.inputs and "egress" not in group.inputs, (
         f"{group.urn} has inline rules: {group.inputs}")
     rules = recording.of_type(INGRESS)
     assert sorted(rule_summary(r, group.resource_id) for r in rules) == [
-        (9094, 9094, "tcp", APP_SG), (9094, 9094, "tcp", OTHER_SG)]
+        (9096, 9096, "tcp", APP_SG), (9096, 9096, "tcp", OTHER_SG)]
     for rule in rules:
         assert rule.inputs["securityGroupId"] == group.resource_id, rule.urn
         assert not any(k in rule.inputs for k in CIDR_KEYS), f"{rule.urn} admits a CIDR"
@@ -154,6 +171,13 @@ def test_msk_broker_logs_go_to_cloudwatch_with_retention() -> None:
     assert cluster.inputs["loggingInfo"] == {"brokerLogs": {"cloudwatchLogs": {
         "enabled": True, "logGroup": log_group.outputs["name"]}}}, cluster.urn
     assert cluster.inputs["enhancedMonitoring"] == "DEFAULT", cluster.urn
+    assert "kmsKeyId" not in log_group.inputs, log_group.urn
+
+
+def test_msk_log_group_takes_the_given_logs_key() -> None:
+    recording = build(log_kms_key_arn=LOGS_KEY)
+    log_group = recording.one(LOG_GROUP)
+    assert log_group.inputs["kmsKeyId"] == LOGS_KEY, log_group.urn
 
 
 def test_msk_configuration_disables_auto_topics_and_sets_durability() -> None:
@@ -193,17 +217,17 @@ def test_msk_two_azs_with_two_brokers() -> None:
 def test_msk_protect_applies_to_the_cluster_and_key_only(protect: bool) -> None:
     recording = build(protect=protect)
     protected = sorted(r.type for r in recording.resources if r.protect)
-    assert protected == ([KEY, CLUSTER] if protect else []), protected
+    assert protected == ([KEY, KEY, CLUSTER] if protect else []), protected
 
 
-def test_msk_bootstrap_brokers_are_the_tls_endpoints() -> None:
+def test_msk_bootstrap_brokers_are_the_sasl_scram_endpoints() -> None:
     recording = build()
     brokers = recording.exports["bootstrap_brokers"].split(",")
     assert len(brokers) == 3
     assert all(re.fullmatch(r"b-\d\.events-kafka\.[0-9a-f]+\.c2\.kafka\.us-east-1\."
-                            r"amazonaws\.com:9094", b) for b in brokers), brokers
+                            r"amazonaws\.com:9096", b) for b in brokers), brokers
     assert recording.exports["bootstrap_brokers"] == (
-        recording.one(CLUSTER).outputs["bootstrapBrokersTls"])
+        recording.one(CLUSTER).outputs["bootstrapBrokersSaslScram"])
     assert recording.exports["security_group_id"] == recording.one(SG).resource_id
     assert recording.exports["engine"] == "msk"
     assert recording.exports["broker_count"] == 3
@@ -215,9 +239,10 @@ def test_msk_children_are_parented_and_tagged() -> None:
     children = recording.children_of(component.urn)
     assert len(children) == len(recording.resources) - 1
     assert sorted(r.type for r in children) == sorted(
-        [KEY, SG, INGRESS, LOG_GROUP, CONFIGURATION, CLUSTER])
+        [KEY, KEY, SG, INGRESS, LOG_GROUP, CONFIGURATION, CLUSTER, PASSWORD, SECRET,
+         SECRET_VERSION, SCRAM_ASSOCIATION])
     checked = assert_all_tagged(recording, COMPONENT)
-    assert {r.type for r in checked} == {KEY, SG, INGRESS, LOG_GROUP, CLUSTER}
+    assert {r.type for r in checked} == {KEY, SG, INGRESS, LOG_GROUP, CLUSTER, SECRET}
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -294,7 +319,7 @@ def test_redpanda_wraps_brokers_round_robin_over_the_subnets() -> None:
 
 def test_redpanda_hosts_require_imdsv2_and_encrypt_every_volume() -> None:
     recording = redpanda(ebs_volume_gb=250)
-    key_arn = recording.one(KEY).outputs["arn"]
+    key_arn = recording.one(KEY, "events-key").outputs["arn"]
     mocks = ProviderMocks()
     for broker in brokers_of(recording):
         instance, volume = broker["instance"], broker["volume"]
@@ -352,8 +377,8 @@ def test_redpanda_security_group_rules_are_exact() -> None:
     recording = redpanda()
     group = recording.one(SG)
     ingress = sorted(rule_summary(r, group.resource_id) for r in recording.of_type(INGRESS))
+    # No HTTP proxy (8082): it would bypass SASL's users, and no client uses it.
     assert ingress == [
-        (8082, 8082, "tcp", APP_SG),
         (9092, 9092, "tcp", APP_SG),
         (9644, 9644, "tcp", "self"),
         (33145, 33145, "tcp", "self"),
@@ -370,7 +395,7 @@ def test_redpanda_security_group_rules_are_exact() -> None:
     ], egress
 
 
-def test_redpanda_hosts_get_ssm_core_only() -> None:
+def test_redpanda_hosts_get_ssm_core_and_exactly_their_boot_calls() -> None:
     recording = redpanda()
     role = recording.one(ROLE)
     trust = json.loads(role.inputs["assumeRolePolicy"])
@@ -378,6 +403,27 @@ def test_redpanda_hosts_get_ssm_core_only() -> None:
         "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
         "Action": "sts:AssumeRole"}]}, role.urn
     assert "inlinePolicies" not in role.inputs and "managedPolicyArns" not in role.inputs
+    policy = recording.one(ROLE_POLICY)
+    assert policy.inputs["role"] == role.resource_id, policy.urn
+    secret = recording.one(SECRET)
+    credentials_key = recording.one(KEY, "events-credentials-key")
+    assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadKafkaCredentials", "Effect": "Allow",
+         "Action": "secretsmanager:GetSecretValue", "Resource": secret.outputs["arn"]},
+        {"Sid": "DecryptKafkaCredentials", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": credentials_key.outputs["arn"],
+         "Condition": {"StringEquals": {
+             "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}},
+        {"Sid": "PublishBootSignal", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
+         "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": "Forge/Redpanda"}}},
+    ]}, policy.urn
+    # The script calls exactly the AWS APIs the policy allows (IAM action = service:Operation).
+    script = brokers_of(recording)[0]["instance"].inputs["userData"]
+    calls = {f"{service}:{''.join(w.title() for w in operation.split('-'))}"
+             for service, operation in re.findall(r"\baws (\w+) ([a-z-]+)", script)}
+    allowed = {st["Action"] for st in json.loads(policy.inputs["policy"])["Statement"]}
+    assert calls == allowed - {"kms:Decrypt"}, (calls, allowed)
     attachment = recording.one(ROLE_ATTACHMENT)
     assert attachment.inputs["policyArn"] == (
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"), attachment.urn
@@ -400,7 +446,7 @@ def test_redpanda_protect_applies_to_data_volumes_and_key_only(protect: bool) ->
     recording = redpanda(protect=protect)
     protected = sorted(r.name for r in recording.resources if r.protect)
     expected = ["events-broker-1-data", "events-broker-2-data", "events-broker-3-data",
-                "events-key"]
+                "events-credentials-key", "events-key"]
     assert protected == (expected if protect else []), protected
 
 
@@ -431,12 +477,17 @@ def test_none_declares_nothing_and_outputs_empty_brokers() -> None:
     recording = build(StreamingEngine.NONE)
     assert [r.type for r in recording.resources] == [COMPONENT]
     assert recording.exports == {"bootstrap_brokers": "", "security_group_id": None,
-                                 "engine": "none", "broker_count": 0, "kms_key_arn": None}
+                                 "engine": "none", "broker_count": 0, "kms_key_arn": None,
+                                 "security_protocol": "", "sasl_mechanism": "",
+                                 "username": "", "credentials_secret_id": "",
+                                 "credentials_kms_key_arn": None}
 
 
 def test_schema_and_contract() -> None:
     assert_component_schema(Streaming, StreamingOutputs, {
-        "bootstrap_brokers", "security_group_id", "engine", "broker_count", "kms_key_arn"})
+        "bootstrap_brokers", "security_group_id", "engine", "broker_count", "kms_key_arn",
+        "security_protocol", "sasl_mechanism", "username", "credentials_secret_id",
+        "credentials_kms_key_arn"})
 
 
 @pytest.mark.parametrize("engine", [StreamingEngine.MSK, StreamingEngine.REDPANDA])
@@ -464,3 +515,151 @@ def test_redpanda_brokers_have_detailed_monitoring(brokers: int) -> None:
     assert len(instances) == brokers
     for instance in instances:
         assert instance.inputs.get("monitoring") is True, instance.urn
+
+
+# -- authentication (both engines) -------------------------------------------------------------
+
+
+def test_msk_clients_authenticate_with_scram_from_an_amazonmsk_secret() -> None:
+    recording = build()
+    cluster = recording.one(CLUSTER)
+    secret = recording.one(SECRET)
+    version = recording.one(SECRET_VERSION)
+    password = recording.one(PASSWORD)
+    key = recording.one(KEY, "events-credentials-key")
+    association = recording.one(SCRAM_ASSOCIATION)
+    # MSK: the name must begin with AmazonMSK_ and the key must be customer-managed.
+    assert secret.inputs["namePrefix"] == "AmazonMSK_events-", secret.urn
+    assert secret.inputs["kmsKeyId"] == key.outputs["arn"], secret.urn
+    assert key.inputs["enableKeyRotation"] is True, key.urn
+    assert key.outputs["arn"] != recording.one(KEY, "events-key").outputs["arn"]
+    assert version.inputs["secretId"] == secret.resource_id, version.urn
+    # The value is a secret (masked in the recording), built from the generated password only.
+    assert version.inputs["secretString"] == SECRET_MASK, version.urn
+    assert version.property_dependencies["secretString"] == [password.urn], version.urn
+    assert scram_secret_value("forge", "pw") == {"username": "forge", "password": "pw"}
+    assert (password.inputs["length"], password.inputs["special"]) == (32, False), password.urn
+    assert association.inputs["clusterArn"] == cluster.outputs["arn"], association.urn
+    assert association.inputs["secretArnLists"] == [secret.outputs["arn"]], association.urn
+    assert version.urn in association.dependencies, association.urn
+    assert recording.exports["security_protocol"] == "SASL_SSL"
+    assert recording.exports["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert recording.exports["username"] == "forge"
+    assert recording.exports["credentials_secret_id"] == secret.outputs["arn"]
+    assert recording.exports["credentials_kms_key_arn"] == key.outputs["arn"]
+
+
+def test_a_given_credentials_key_encrypts_the_secret_and_none_is_created() -> None:
+    recording = build(credentials_kms_key_arn=KMS_KEY, sasl_username="events-app")
+    assert [k.name for k in recording.of_type(KEY)] == ["events-key"]
+    assert recording.one(SECRET).inputs["kmsKeyId"] == KMS_KEY
+    assert recording.exports["username"] == "events-app"
+
+
+def test_redpanda_clients_authenticate_with_scram_without_tls() -> None:
+    recording = redpanda()
+    secret = recording.one(SECRET)
+    assert secret.inputs["namePrefix"] == "events-kafka-", secret.urn
+    assert secret.inputs["kmsKeyId"] == recording.one(KEY, "events-credentials-key").outputs[
+        "arn"], secret.urn
+    assert recording.of_type(SCRAM_ASSOCIATION) == []
+    assert recording.exports["security_protocol"] == "SASL_PLAINTEXT"
+    assert recording.exports["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert recording.exports["username"] == "forge"
+    assert recording.exports["credentials_secret_id"] == secret.outputs["arn"]
+
+
+def test_redpanda_user_data_requires_sasl_and_creates_the_user() -> None:
+    recording = redpanda()
+    secret_arn = recording.one(SECRET).outputs["arn"]
+    for broker in brokers_of(recording):
+        instance = broker["instance"]
+        script = instance.inputs["userData"]
+        assert f'CREDENTIALS_SECRET_ARN="{secret_arn}"' in script, instance.urn
+        assert 'SASL_MECHANISM="SCRAM-SHA-512"' in script, instance.urn
+        assert 'aws secretsmanager get-secret-value --secret-id "$CREDENTIALS_SECRET_ARN"' in (
+            script), instance.urn
+        # SASL on the Kafka listener and cluster-wide, the clients' user as superuser.
+        assert re.search(r"kafka_api:\n    - name: internal\n      address: 0\.0\.0\.0\n"
+                         r"      port: 9092\n      authentication_method: sasl\n", script)
+        assert "enable_sasl: true\nsuperusers:\n  - ${KAFKA_USERNAME}\n" in script, instance.urn
+        assert ('rpk security user create "$KAFKA_USERNAME" --password "$KAFKA_PASSWORD" '
+                '--mechanism "$SASL_MECHANISM"') in script, instance.urn
+        assert "pandaproxy" not in script, f"{instance.urn} starts the HTTP proxy"
+
+
+def test_rendered_user_data_is_valid_bash() -> None:
+    script = render_redpanda_user_data(
+        node_id=0, self_ip="10.0.0.10", peer_ips=["10.0.0.10"], data_volume_id="vol-0abc",
+        redpanda_version="26.2.7", mode=RedpandaMode.DEVELOPMENT, broker_name="b-1",
+        credentials_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
+        region="eu-west-1")
+    result = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert 'AWS_REGION="eu-west-1"' in script
+
+
+@pytest.mark.parametrize(("kwargs", "mode", "tuner"), [
+    ({}, "production", True),
+    ({"redpanda_mode": RedpandaMode.DEVELOPMENT, "instance_type": "t3.small"},
+     "development", False),
+])
+def test_redpanda_user_data_follows_the_mode(kwargs: dict[str, Any], mode: str,
+                                             tuner: bool) -> None:
+    recording = redpanda(**kwargs)
+    for broker in brokers_of(recording):
+        script = broker["instance"].inputs["userData"]
+        assert f'REDPANDA_MODE="{mode}"' in script
+        assert 'rpk redpanda mode "$REDPANDA_MODE"\n' in script
+        assert ('if [ "$REDPANDA_MODE" = production ]; then\n'
+                '  systemctl enable --now redpanda-tuner\nfi\n') in script
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"instance_type": "t3.small"},
+     r"^Streaming: instance_type t3\.small has 2 GiB for 2 vCPUs \(1 GiB per vCPU\); Redpanda's "
+     r"production mode needs at least 2 GiB per core \(https://docs\.redpanda\.com/current/"
+     r"deploy/deployment-option/self-hosted/manual/sizing\): choose a larger type or "
+     r"redpanda_mode development \(not in prod\)$"),
+    ({"instance_type": "c5.large", "redpanda_mode": RedpandaMode.DEVELOPMENT},
+     r"^Streaming: instance_type 'c5\.large' is not an instance type forge-infra runs Redpanda "
+     r"on; allowed: t3\.small, t3\.medium, t3\.large, t3\.xlarge, t3\.2xlarge, m6i\.large, "
+     r"m6i\.xlarge, m6i\.2xlarge, m7i\.large, m7i\.xlarge, m7i\.2xlarge$"),
+    ({"redpanda_mode": "turbo"},
+     r"^Streaming: redpanda_mode 'turbo' is not one of \['production', 'development'\]$"),
+    ({"sasl_username": "Admin User"},
+     r"^Streaming: sasl_username must match \[a-z\]\[a-z0-9_-\]\{0,62\}, got 'Admin User'$"),
+])
+def test_redpanda_rejects_sizes_below_its_mode(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        redpanda(**kwargs)
+
+
+def test_redpanda_has_one_boot_alarm_per_broker_on_a_missing_heartbeat() -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:oncall"
+    recording = redpanda(alarm_actions=[topic])
+    alarms = {a.name: a for a in recording.of_type(ALARM)}
+    assert sorted(alarms) == ["events-broker-1-boot", "events-broker-2-boot",
+                              "events-broker-3-boot"]
+    for i, broker in enumerate(brokers_of(recording)):
+        alarm = alarms[f"events-broker-{i + 1}-boot"]
+        expected = {
+            "namespace": "Forge/Redpanda", "metricName": "BrokerReady",
+            "dimensions": {"Broker": f"events-broker-{i + 1}"}, "statistic": "Minimum",
+            "period": 300, "evaluationPeriods": 3, "datapointsToAlarm": 3, "threshold": 1,
+            "comparisonOperator": "LessThanThreshold", "treatMissingData": "breaching",
+            "alarmActions": [topic], "okActions": [topic]}
+        assert {k: alarm.inputs.get(k) for k in expected} == expected, alarm.urn
+        # The script publishes under the same namespace, metric and dimension.
+        script = broker["instance"].inputs["userData"]
+        assert f'BROKER_NAME="events-broker-{i + 1}"' in script
+        assert 'METRIC_NAMESPACE="Forge/Redpanda"' in script
+        assert 'METRIC_NAME="BrokerReady"' in script
+        assert "trap 'report_failure $LINENO' ERR" in script
+        assert "systemctl enable --now redpanda-heartbeat.timer" in script
+        assert '--dimensions "Broker=${BROKER_NAME}" --value \"\\$value\"' in script
+
+
+def test_msk_declares_no_boot_alarm() -> None:
+    assert build().of_type(ALARM) == []

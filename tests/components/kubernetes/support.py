@@ -152,7 +152,7 @@ def service_specs(environment: str) -> list[ServiceSpec]:
              secrets={"DATABASE_USER": db_user, "DATABASE_PASSWORD": db_password}),
         spec("worker", None, None, 1000, 2048, 2,
              secrets={"DATABASE_USER": db_user, "DATABASE_PASSWORD": db_password,
-                      "KAFKA_SASL_PASSWORD": SecretReference(secret_id=KAFKA_ARN)}),
+                      "KAFKA_PASSWORD": SecretReference(secret_id=KAFKA_ARN)}),
         spec("ui", 3000, "/", 250, 512, 2, public_host=domain),
     ]
 
@@ -167,8 +167,8 @@ ROLE_ARNS = {"api": "arn:aws:iam::123456789012:role/forge-prod-api",
              "worker": "arn:aws:iam::123456789012:role/forge-prod-worker"}
 DATABASE_HOST = "forge-prod.c0123456789a.us-east-1.rds.amazonaws.com"
 CACHE_HOST = "master.forge-prod.abc123.use1.cache.amazonaws.com"
-KAFKA_BROKERS = ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094,"
-                 "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094")
+KAFKA_BROKERS = ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096,"
+                 "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096")
 DATA_CIDRS = ["10.30.64.0/20", "10.30.80.0/20"]
 CLOUD_API_CIDRS = ["10.30.0.0/20"]
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -191,6 +191,7 @@ def platform_kwargs(environment: str) -> dict[str, Any]:
         "cache_port": 6379,
         "cache_tls": True,
         "kafka_brokers": KAFKA_BROKERS,
+        "kafka_username": "forge",
         "secret_store_name": SECRET_STORE,
         "service_account_annotations": (
             {name: {IRSA_ANNOTATION: arn} for name, arn in ROLE_ARNS.items()} if prod else {}),

@@ -158,7 +158,7 @@ def test_external_secrets_reference_the_store_and_feed_the_env(scenario):
                 for d in named(objects, "ExternalSecret", full("worker"))["spec"]["data"]}
         assert refs == {"DATABASE_PASSWORD": {"key": SECRET_ARN, "property": "password"},
                         "DATABASE_USER": {"key": SECRET_ARN, "property": "username"},
-                        "KAFKA_SASL_PASSWORD": {"key": KAFKA_ARN}}
+                        "KAFKA_PASSWORD": {"key": KAFKA_ARN}}
 
 
 def test_dev_plain_secrets_render_a_secret_and_are_refused_in_prod():
@@ -420,9 +420,10 @@ def test_config_carries_the_data_endpoints_only_where_needed():
         "REDIS_HOST": "master.forge-prod.abc123.use1.cache.amazonaws.com", "REDIS_PORT": "6379",
         "REDIS_ADDR": "master.forge-prod.abc123.use1.cache.amazonaws.com:6379",
         "REDIS_TLS": "true",
-        "KAFKA_BROKERS": ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094,"
-                          "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9094"),
-        "KAFKA_TLS": "true", "LOG_LEVEL": "info", "WORKERS": "4"}
+        "KAFKA_BROKERS": ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096,"
+                          "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096"),
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_USERNAME": "forge", "LOG_LEVEL": "info", "WORKERS": "4"}
     assert named(objects, "ConfigMap", full("gateway"))["data"] == {"LOG_LEVEL": "info"}
     assert named(objects, "ConfigMap", full("ui"))["data"] == {}
     for config in of_kind(objects, "ConfigMap"):
@@ -460,6 +461,38 @@ def test_platform_values_hand_the_database_user_to_the_chart():
     assert data["DATABASE_USER"] == "forge_app", data
     assert "DATABASE_USER" not in named(rendered("platform-prod"), "ConfigMap",
                                         full("api"))["data"]
+
+
+@pytest.mark.parametrize(("scenario", "expected"), [
+    # The chart's defaults: MSK with SASL/SCRAM over TLS, no user until one is given.
+    ("defaults-with-brokers", {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                               "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512"}),
+    # values-dev.yaml: an in-cluster Kafka without TLS or SASL (no mechanism, no KAFKA_TLS).
+    ("values-dev", {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}),
+    ("values-staging", {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge"}),
+])
+def test_kafka_config_states_the_security_protocol(scenario, expected):
+    """The data clients learn how to reach Kafka from dataServices.kafka (securityProtocol,
+    saslMechanism, username), and nothing says TLS where there is none."""
+    values = (scenario_values(scenario) if scenario.startswith("values-")
+              else {"dataServices": {"kafka": {"brokers": "b-1:9096"}}})
+    for component in ("api", "worker"):
+        data = named(render(values), "ConfigMap", full(component))["data"]
+        kafka = {k: v for k, v in data.items() if k.startswith("KAFKA_") and k != "KAFKA_BROKERS"}
+        assert kafka == expected, (scenario, component, data)
+
+
+def test_platform_values_refuse_a_mechanism_that_does_not_fit_the_protocol():
+    kwargs = platform_kwargs("prod")
+    with pytest.raises(ValueError, match=r"^kafka_sasl_mechanism '' does not fit "
+                                         r"kafka_security_protocol 'SASL_SSL': a SASL_\* "
+                                         r"protocol needs a mechanism, any other protocol none$"):
+        platform_values(**kwargs, kafka_sasl_mechanism="")
+    with pytest.raises(ValueError, match=r"^kafka_security_protocol must be one of "
+                                         r"\['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'\], "
+                                         r"not 'TLS'$"):
+        platform_values(**kwargs, kafka_security_protocol="TLS")
 
 
 def test_config_change_rolls_only_that_service():
@@ -596,6 +629,14 @@ def test_network_policies_can_be_disabled():
     ({"secrets": {"mode": "vault"}},
      "at '/secrets/mode': value must be one of 'external', 'plain'"),
     ({"kafka": {"brokers": "b-1:9092"}}, "at '': additional properties 'kafka' not allowed"),
+    ({"dataServices": {"kafka": {"tls": True}}},
+     "at '/dataServices/kafka': additional properties 'tls' not allowed"),
+    ({"dataServices": {"kafka": {"securityProtocol": "TLS"}}},
+     "at '/dataServices/kafka/securityProtocol': value must be one of"),
+    ({"dataServices": {"kafka": {"securityProtocol": "SASL_PLAINTEXT", "saslMechanism": ""}}},
+     "at '/dataServices/kafka/saslMechanism': minLength: got 0, want 1"),
+    ({"dataServices": {"kafka": {"securityProtocol": "PLAINTEXT"}}},
+     "at '/dataServices/kafka/saslMechanism': maxLength: got 13, want 0"),
     ({"ui": {"securityContext": {"allowPrivilegeEscalation": True}}},
      "at '/ui/securityContext/allowPrivilegeEscalation': value must be false"),
     ({"gateway": {"autoscaling": {"targetCPUUtilizationPercentage": 170}}},

@@ -101,7 +101,8 @@ def test_release_installs_the_packaged_chart_in_a_restricted_namespace():
     assert values["dataServices"] == {
         "database": {"host": DATABASE_HOST, "port": 5432, "name": "forge", "user": ""},
         "cache": {"host": CACHE_HOST, "port": 6379, "tls": True},
-        "kafka": {"brokers": KAFKA_BROKERS, "tls": True}}
+        "kafka": {"brokers": KAFKA_BROKERS, "securityProtocol": "SASL_SSL",
+                  "saslMechanism": "SCRAM-SHA-512", "username": "forge"}}
     assert values["environment"] == "prod"
     assert values["api"]["serviceAccount"]["annotations"] == {
         "eks.amazonaws.com/role-arn": ROLE_ARNS["api"]}
@@ -180,7 +181,7 @@ def test_no_secret_value_reaches_the_release():
         ("worker", "DATABASE_USER"): {"remoteRef": {"key": secret_arn, "property": "username"}},
         ("worker", "DATABASE_PASSWORD"): {"remoteRef": {"key": secret_arn,
                                                         "property": "password"}},
-        ("worker", "KAFKA_SASL_PASSWORD"): {"remoteRef": {"key": secret_arn}}}
+        ("worker", "KAFKA_PASSWORD"): {"remoteRef": {"key": secret_arn}}}
     assert values["secrets"]["mode"] == "external"
     # The ARN is an output of the Secret: the release depends on it, never on its version.
     assert secret.urn in release.dependencies

@@ -2,8 +2,10 @@
 # Redpanda broker __NODE_ID__ bootstrap (rendered by components.aws.streaming; runs once, at first
 # boot, through cloud-init). It installs Redpanda from the official apt repository, mounts the
 # broker's dedicated EBS data volume, writes the node configuration with every peer as a seed
-# server, and starts the broker. Re-running it is safe: an existing filesystem is never
-# reformatted.
+# server and SASL/SCRAM required on the Kafka API, starts the broker, makes the clients' user
+# (from Secrets Manager) a superuser, and starts the BrokerReady heartbeat the broker's
+# CloudWatch alarm watches. Re-running it is safe: an existing filesystem is never reformatted
+# and an existing user is kept.
 set -euo pipefail
 exec > >(tee -a /var/log/redpanda-bootstrap.log) 2>&1
 
@@ -11,22 +13,48 @@ NODE_ID="__NODE_ID__"
 SELF_IP="__SELF_IP__"
 DATA_VOLUME_ID="__DATA_VOLUME_ID__"
 REDPANDA_VERSION="__REDPANDA_VERSION__"
+REDPANDA_MODE="__REDPANDA_MODE__"
+BROKER_NAME="__BROKER_NAME__"
+CREDENTIALS_SECRET_ARN="__CREDENTIALS_SECRET_ARN__"
+AWS_REGION="__REGION__"
+SASL_MECHANISM="__SASL_MECHANISM__"
+METRIC_NAMESPACE="__METRIC_NAMESPACE__"
+METRIC_NAME="__METRIC_NAME__"
 DATA_DIR=/var/lib/redpanda/data
+export AWS_REGION DEBIAN_FRONTEND=noninteractive
 
-export DEBIAN_FRONTEND=noninteractive
+# The boot signal. Any failing command reports BrokerReady=0 (when the AWS CLI is already
+# installed) before the script exits; a boot that never gets that far publishes nothing, and
+# the alarm treats missing data as breaching too.
+report_failure() {
+  echo "bootstrap failed at line $1" >&2
+  if command -v aws >/dev/null 2>&1; then
+    aws cloudwatch put-metric-data --namespace "$METRIC_NAMESPACE" --metric-name "$METRIC_NAME" \
+      --dimensions "Broker=${BROKER_NAME}" --value 0 --unit Count || true
+  fi
+}
+trap 'report_failure $LINENO' ERR
 
 # 1. Install Redpanda from the official package repository. The redpanda package depends on
 #    redpanda-rpk and redpanda-tuner of its own version, so all three are pinned to one release
 #    (any Debian revision of it): pinning redpanda alone leaves apt to pick the newest rpk and
-#    tuner, which conflict, and the install aborts.
+#    tuner, which conflict, and the install aborts. awscli (Ubuntu 22.04's package) reads the
+#    credentials and publishes the boot signal; python3 parses the secret's JSON.
 apt-get update -y
-apt-get install -y curl ca-certificates xfsprogs
+apt-get install -y curl ca-certificates xfsprogs awscli python3
 curl -1sLf 'https://linux.pkg.redpanda.com/setup-redpanda.deb.sh' | bash
 apt-get update -y
 apt-get install -y "redpanda=${REDPANDA_VERSION}-*" "redpanda-rpk=${REDPANDA_VERSION}-*" "redpanda-tuner=${REDPANDA_VERSION}-*"
 apt-mark hold redpanda redpanda-rpk redpanda-tuner || true
 
-# 2. Wait for the data volume (attached after boot), format it only if it is blank, mount it.
+# 2. The clients' SASL/SCRAM credentials, read with the instance role (never written to disk).
+SECRET_JSON="$(aws secretsmanager get-secret-value --secret-id "$CREDENTIALS_SECRET_ARN" \
+  --query SecretString --output text)"
+KAFKA_USERNAME="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; print(json.load(sys.stdin)["username"])')"
+KAFKA_PASSWORD="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; print(json.load(sys.stdin)["password"])')"
+unset SECRET_JSON
+
+# 3. Wait for the data volume (attached after boot), format it only if it is blank, mount it.
 VOLUME_SERIAL="${DATA_VOLUME_ID//-/}"
 DEVICE=""
 for _ in $(seq 1 120); do
@@ -37,6 +65,7 @@ for _ in $(seq 1 120); do
 done
 if [ -z "$DEVICE" ]; then
   echo "data volume ${DATA_VOLUME_ID} never appeared" >&2
+  report_failure "$LINENO"
   exit 1
 fi
 if ! blkid "$DEVICE" >/dev/null 2>&1; then
@@ -50,7 +79,9 @@ fi
 mountpoint -q "$DATA_DIR" || mount "$DATA_DIR"
 chown -R redpanda:redpanda "$DATA_DIR"
 
-# 3. Node configuration: explicit node id, this broker's address, every broker as a seed.
+# 4. Node configuration: explicit node id, this broker's address, every broker as a seed, SASL
+#    on the Kafka API. No HTTP proxy: it would need its own client credentials, and no client
+#    uses it.
 cat > /etc/redpanda/redpanda.yaml <<EOF
 redpanda:
   data_directory: ${DATA_DIR}
@@ -68,6 +99,7 @@ __SEED_SERVERS__
     - name: internal
       address: 0.0.0.0
       port: 9092
+      authentication_method: sasl
   advertised_kafka_api:
     - name: internal
       address: ${SELF_IP}
@@ -75,16 +107,6 @@ __SEED_SERVERS__
   admin:
     - address: 0.0.0.0
       port: 9644
-  developer_mode: false
-pandaproxy:
-  pandaproxy_api:
-    - name: internal
-      address: 0.0.0.0
-      port: 8082
-  advertised_pandaproxy_api:
-    - name: internal
-      address: ${SELF_IP}
-      port: 8082
 rpk:
   kafka_api:
     brokers:
@@ -94,14 +116,76 @@ rpk:
       - ${SELF_IP}:9644
 EOF
 
-# Cluster properties applied once, when the cluster first forms (identical on every broker).
+# Cluster properties applied once, when the cluster first forms (identical on every broker):
+# SASL required, the clients' user a superuser.
 cat > /etc/redpanda/.bootstrap.yaml <<EOF
 auto_create_topics_enabled: false
 default_topic_replications: __REPLICATION_FACTOR__
+enable_sasl: true
+superusers:
+  - ${KAFKA_USERNAME}
 EOF
 chown redpanda:redpanda /etc/redpanda/redpanda.yaml /etc/redpanda/.bootstrap.yaml
 
-# 4. Production mode (tuners on), then start the broker.
-rpk redpanda mode production
-systemctl enable --now redpanda-tuner
+# 5. The mode the stack asked for (production: tuners on; development: developer_mode, no
+#    memory floor), then start the broker.
+rpk redpanda mode "$REDPANDA_MODE"
+if [ "$REDPANDA_MODE" = production ]; then
+  systemctl enable --now redpanda-tuner
+fi
 systemctl enable --now redpanda
+
+# 6. The clients' SCRAM user, through the local Admin API, once the cluster has formed (every
+#    broker makes sure of it, so a replaced broker repairs a missing user).
+USER_READY=""
+for _ in $(seq 1 90); do
+  if rpk security user list 2>/dev/null | grep -qx "$KAFKA_USERNAME"; then USER_READY=yes; break; fi
+  if rpk security user create "$KAFKA_USERNAME" --password "$KAFKA_PASSWORD" --mechanism "$SASL_MECHANISM"; then
+    USER_READY=yes; break
+  fi
+  sleep 10
+done
+unset KAFKA_PASSWORD
+if [ -z "$USER_READY" ]; then
+  echo "could not create the SASL user ${KAFKA_USERNAME}" >&2
+  report_failure "$LINENO"
+  exit 1
+fi
+
+# 7. The heartbeat: every minute, BrokerReady=1 when Redpanda runs and its Admin API answers
+#    ready (GET /v1/status/ready), 0 otherwise. Its first value marks the end of the boot.
+cat > /usr/local/bin/redpanda-heartbeat <<EOF
+#!/bin/bash
+set -uo pipefail
+value=0
+if systemctl is-active --quiet redpanda \\
+    && curl -sf --max-time 5 http://127.0.0.1:9644/v1/status/ready | grep -q '"ready"'; then
+  value=1
+fi
+AWS_REGION="${AWS_REGION}" aws cloudwatch put-metric-data --namespace "${METRIC_NAMESPACE}" \\
+  --metric-name "${METRIC_NAME}" --dimensions "Broker=${BROKER_NAME}" --value "\$value" --unit Count
+EOF
+chmod 0755 /usr/local/bin/redpanda-heartbeat
+cat > /etc/systemd/system/redpanda-heartbeat.service <<EOF
+[Unit]
+Description=Publish the Redpanda broker's BrokerReady heartbeat to CloudWatch
+After=redpanda.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/redpanda-heartbeat
+EOF
+cat > /etc/systemd/system/redpanda-heartbeat.timer <<EOF
+[Unit]
+Description=Run the Redpanda heartbeat every minute
+
+[Timer]
+OnActiveSec=0
+OnUnitActiveSec=60
+
+[Install]
+WantedBy=timers.target
+EOF
+systemctl daemon-reload
+systemctl enable --now redpanda-heartbeat.timer
+echo "bootstrap of ${BROKER_NAME} complete"

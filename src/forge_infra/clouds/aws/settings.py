@@ -31,12 +31,15 @@ from forge_components.aws.limits import (
     MAX_READ_REPLICAS,
     MIN_POSTGRES_MAJOR,
     RDS_STORAGE_GB,
+    REDPANDA_DEFAULT_INSTANCE_TYPE,
     CacheEngine,
     DatabaseEngine,
     NatGatewayStrategy,
+    RedpandaMode,
     StreamingEngine,
     fargate_cpu_units,
     min_max_allocated_storage_gb,
+    redpanda_mode_problem,
     streaming_subnet_count,
 )
 from forge_components.contracts import SERVICE_NAMES
@@ -198,6 +201,14 @@ class StreamingSettings(Strict):
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
     `4.1.x.kraft`); creatable today per the versions table."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
+    redpanda_mode: RedpandaMode | None = None
+    """Redpanda only: `production` (tuners on; the instance type needs Redpanda's 2 GiB per
+    vCPU) or `development` (developer mode, no memory floor, fsync bypassed; refused in
+    prod). Unset means production with engine redpanda."""
+
+    def effective_redpanda_mode(self) -> RedpandaMode:
+        """The mode the Redpanda brokers run in (production when unset)."""
+        return self.redpanda_mode or RedpandaMode.PRODUCTION
 
 
 class StorageSettings(Strict):
@@ -392,9 +403,30 @@ def _streaming_rules(config: StackConfig) -> list[str]:
         if stream.brokers != 1 and stream.brokers % 2 == 0:
             problems.append(problem("streaming.brokers", f"Redpanda needs an odd broker count "
                                     f"for a Raft majority; got {stream.brokers}"))
-        if stream.instance_type and stream.instance_type.startswith("kafka."):
-            problems.append(problem("streaming.instance_type",
-                                    "Redpanda runs on EC2 types such as t3.medium"))
+        refusal = redpanda_mode_problem(stream.effective_redpanda_mode(),
+                                        stream.instance_type or REDPANDA_DEFAULT_INSTANCE_TYPE)
+        if refusal:
+            problems.append(problem("streaming.instance_type", refusal))
+    elif stream.redpanda_mode is not None:
+        problems.append(problem("streaming.redpanda_mode",
+                                f"applies to engine redpanda only; engine is "
+                                f"{stream.engine.value}: remove the key"))
+    return problems
+
+
+def _prod_streaming_rules(config: StackConfig) -> list[str]:
+    stream = _aws(config).streaming
+    if not config.is_prod or stream.engine is not StreamingEngine.REDPANDA:
+        return []
+    problems = [problem("streaming.engine",
+                        "prod runs engine msk: forge-infra's Redpanda brokers authenticate "
+                        "clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
+                        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); "
+                        "use msk")]
+    if stream.redpanda_mode is RedpandaMode.DEVELOPMENT:
+        problems.append(problem("streaming.redpanda_mode",
+                                "development mode bypasses fsync and can lose acknowledged "
+                                "data; prod refuses it"))
     return problems
 
 
@@ -659,6 +691,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
+    Rule(("environment", "streaming"), _prod_streaming_rules),
     Rule(("budget",), _budget_rules),
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),

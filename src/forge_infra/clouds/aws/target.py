@@ -83,6 +83,15 @@ def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dic
     ]
 
 
+def streaming_secret_keys(foundation: AwsFoundation) -> list[pulumi.Input[str]]:
+    """The key of the Kafka credentials secret, which the data clients read (none without a
+    broker): their secret readers (ECS execution roles, External Secrets) decrypt with it."""
+    streaming = foundation.aws_streaming
+    if streaming is None or streaming.credentials_kms_key_arn is None:
+        return []
+    return [streaming.credentials_kms_key_arn]
+
+
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
     """One entry of a dict output."""
     return outputs.apply(lambda values: values[key])
@@ -215,6 +224,8 @@ class AwsTarget:
         )
         if stream.instance_type is not None:
             streaming_args["instance_type"] = stream.instance_type
+        if stream.engine is StreamingEngine.REDPANDA:
+            streaming_args["redpanda_mode"] = stream.effective_redpanda_mode()
         streaming = Streaming(f"{prefix}-stream", streaming_args, opts)
 
         app_secret_ids: dict[str, pulumi.Output[str]] = {}
@@ -307,7 +318,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         # certificates on both for the app domain would write one Route 53 record twice.
         domain_name=workload.routes["ui"][0] or domain,
         hosted_zone_id=settings.hosted_zone_id,
-        secret_kms_key_arns=[database.kms_key_arn],
+        secret_kms_key_arns=[database.kms_key_arn, *streaming_secret_keys(foundation)],
         alb_deletion_protection=config.protect,
         task_role_statements=task_statements,
         region=settings.region,
@@ -378,6 +389,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         cache_host=foundation.cache.host,
         cache_port=foundation.cache.port,
         kafka_brokers=streaming.bootstrap_brokers if streaming is not None else None,
+        **({"kafka_security_protocol": streaming.security_protocol,
+            "kafka_sasl_mechanism": streaming.sasl_mechanism,
+            "kafka_username": streaming.username} if streaming is not None else {}),
         secrets_mode="external",
         secret_store_name=SECRET_STORE_NAME,
         secret_store_kind=SECRET_STORE_KIND,
@@ -402,7 +416,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         oidc_issuer_url=cluster.oidc_issuer_url,
         region=settings.region,
         secret_arns=referenced,
-        secret_kms_key_arns=[database.kms_key_arn],
+        secret_kms_key_arns=[database.kms_key_arn, *streaming_secret_keys(foundation)],
         ingress_class_name=eks.ingress_class,
         acme_email=eks.acme_email if eks.cluster_issuer == "letsencrypt" else None,
         tags=tags,

@@ -314,8 +314,14 @@ class AwsMocks(ProviderPackageMocks):
                   f"{self.region}.amazonaws.com")
         tls = ",".join(f"b-{i + 1}.{suffix}:9094" for i in range(count))
         plain = ",".join(f"b-{i + 1}.{suffix}:9092" for i in range(count))
+        # The provider fills bootstrapBrokersSaslScram (port 9096) when client_broker is TLS
+        # (or TLS_PLAINTEXT) and SASL/SCRAM is on (the SDK's Cluster docs).
+        sasl = dict((dict(inputs.get("clientAuthentication") or {})).get("sasl") or {})
+        scram = ",".join(f"b-{i + 1}.{suffix}:9096" for i in range(count)) if sasl.get(
+            "scram") else ""
         return {
             "bootstrapBrokersTls": tls,
+            "bootstrapBrokersSaslScram": scram,
             "bootstrapBrokers": plain,
             "zookeeperConnectStringTls": ",".join(
                 f"z-{i + 1}.{suffix}:2182" for i in range(3)),

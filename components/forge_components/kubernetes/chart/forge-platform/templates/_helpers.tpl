@@ -101,7 +101,13 @@ dataServices.database.user is (a chart that takes the user from a secret leaves 
 {{- with .ctx.Values.dataServices.kafka }}
 {{- if .brokers }}
 {{- $_ := set $data "KAFKA_BROKERS" .brokers }}
-{{- $_ := set $data "KAFKA_TLS" (toString .tls) }}
+{{- $_ := set $data "KAFKA_SECURITY_PROTOCOL" .securityProtocol }}
+{{- if .saslMechanism }}
+{{- $_ := set $data "KAFKA_SASL_MECHANISM" .saslMechanism }}
+{{- end }}
+{{- if .username }}
+{{- $_ := set $data "KAFKA_USERNAME" .username }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
