@@ -319,3 +319,26 @@ def test_dev_redpanda_runs_in_development_mode(stacks) -> None:
     instance = stacks["dev-ecs"].one("aws:ec2/instance:Instance")
     assert instance.inputs["instanceType"] == "t3.small", instance.urn
     assert 'REDPANDA_MODE="development"' in instance.inputs["userData"], instance.urn
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "staging-eks"])
+def test_redpanda_brokers_reach_the_internet_through_a_nat_gateway(stacks, stack) -> None:
+    """The boot script needs apt, Redpanda's repository, Secrets Manager and CloudWatch: each
+    broker's subnet routes 0.0.0.0/0 to a NAT gateway, and its security group lets 443 and 80
+    out."""
+    recording = stacks[stack]
+    associations = {r.inputs["subnetId"]: r.inputs["routeTableId"] for r in recording.of_type(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation")}
+    nat_routes = {r.inputs["routeTableId"]: r for r in recording.of_type("aws:ec2/route:Route")
+                  if r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"
+                  and r.inputs.get("natGatewayId")}
+    enis = recording.of_type("aws:ec2/networkInterface:NetworkInterface")
+    assert enis, stack
+    for eni in enis:
+        table = associations[eni.inputs["subnetId"]]
+        assert table in nat_routes, f"{eni.urn}: subnet {eni.inputs['subnetId']} has no NAT route"
+    egress = sorted((r.inputs["fromPort"], r.inputs.get("cidrIpv4"))
+                    for r in recording.of_type(
+                        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+                    if r.parent and "Streaming" in r.parent and r.inputs.get("cidrIpv4"))
+    assert egress == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")], egress

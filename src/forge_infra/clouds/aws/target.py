@@ -378,6 +378,12 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     specs = workload.services
     streaming = foundation.streaming
     role_arns = cluster.service_account_role_arns
+    # How the data clients reach Kafka: the streaming contract's protocol, mechanism and user.
+    kafka_client: dict[str, Any] = {}
+    if streaming is not None:
+        kafka_client = {"kafka_security_protocol": streaming.security_protocol,
+                        "kafka_sasl_mechanism": streaming.sasl_mechanism,
+                        "kafka_username": streaming.username}
     values = platform_values(
         environment=config.environment,
         domain=config.app.domain,
@@ -389,9 +395,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         cache_host=foundation.cache.host,
         cache_port=foundation.cache.port,
         kafka_brokers=streaming.bootstrap_brokers if streaming is not None else None,
-        **({"kafka_security_protocol": streaming.security_protocol,
-            "kafka_sasl_mechanism": streaming.sasl_mechanism,
-            "kafka_username": streaming.username} if streaming is not None else {}),
+        **kafka_client,
         secrets_mode="external",
         secret_store_name=SECRET_STORE_NAME,
         secret_store_kind=SECRET_STORE_KIND,
