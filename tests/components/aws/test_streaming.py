@@ -377,7 +377,7 @@ def test_redpanda_security_group_rules_are_exact() -> None:
     recording = redpanda()
     group = recording.one(SG)
     ingress = sorted(rule_summary(r, group.resource_id) for r in recording.of_type(INGRESS))
-    # No HTTP proxy (8082): it would bypass SASL's users, and no client uses it.
+    # No HTTP proxy (8082): it would need SASL credentials of its own, and no client uses it.
     assert ingress == [
         (9092, 9092, "tcp", APP_SG),
         (9644, 9644, "tcp", "self"),
