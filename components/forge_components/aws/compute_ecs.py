@@ -82,14 +82,14 @@ class EcsComputeArgs(TypedDict):
     one (DNS-validated in `hosted_zone_id`). Defaults to unset."""
     log_retention_days: NotRequired[int]
     """Retention of the services' log groups, in days. Defaults to 30."""
-    kms_key_arn: NotRequired[pulumi.Input[str] | None]
-    """KMS key for the log groups (its policy must admit CloudWatch Logs) and the key the
-    referenced secrets are encrypted with (execution roles may decrypt through Secrets Manager
-    only). Defaults to unset (AWS-owned keys)."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the services' log groups (its policy must let CloudWatch
+    Logs use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
+    unset."""
     secret_kms_key_arns: NotRequired[list[pulumi.Input[str]]]
-    """Further customer-managed keys that encrypt referenced secrets (e.g. the database's key,
-    which encrypts its RDS-managed master secret); execution roles may decrypt with them
-    through Secrets Manager only. Defaults to []."""
+    """Customer-managed keys that encrypt referenced secrets (e.g. the database's key, which
+    encrypts its RDS-managed master secret); execution roles may decrypt with them through
+    Secrets Manager only. Defaults to []."""
     alb_deletion_protection: NotRequired[bool]
     """Deletion protection of the load balancer. Defaults to False."""
     alb_access_logs_bucket: NotRequired[pulumi.Input[str] | None]
@@ -174,7 +174,7 @@ class _Settings:
     hosted_zone_id: pulumi.Input[str] | None = None
     certificate_arn: pulumi.Input[str] | None = None
     log_retention_days: int = 30
-    kms_key_arn: pulumi.Input[str] | None = None
+    log_kms_key_arn: pulumi.Input[str] | None = None
     secret_kms_key_arns: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
     alb_deletion_protection: bool = False
     alb_access_logs_bucket: pulumi.Input[str] | None = None
@@ -193,7 +193,9 @@ class _Settings:
         values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
-            raise ValueError(f"EcsComputeArgs: unknown fields {unknown}")
+            hints = "".join(f"; {field} is replaced by {_REPLACED_FIELDS[field]}"
+                            for field in unknown if field in _REPLACED_FIELDS)
+            raise ValueError(f"EcsComputeArgs: unknown fields {unknown}{hints}")
         values["services"] = [_Task.from_spec(spec) for spec in args.get("services") or []]
         if "cpu_architecture" in values:
             values["cpu_architecture"] = CpuArchitecture(values["cpu_architecture"])
@@ -232,6 +234,12 @@ class _Settings:
                     raise ValueError(f"EcsComputeArgs: services {routes[route]!r} and "
                                      f"{spec.name!r} share the route {route}")
                 routes[route] = spec.name
+
+
+#: Arguments of earlier versions, with what replaced them (named in the unknown-field error).
+_REPLACED_FIELDS: dict[str, str] = {
+    "kms_key_arn": "log_kms_key_arn (the log groups) and secret_kms_key_arns (the secrets)",
+}
 
 
 def route_path(public_path: str) -> str:
@@ -494,7 +502,7 @@ class EcsCompute(pulumi.ComponentResource):
             log_group_name = f"{svc}-logs"
             log_group = aws.cloudwatch.LogGroup(
                 log_group_name, name=f"/ecs/{name}/{spec.name}",
-                retention_in_days=cfg.log_retention_days, kms_key_id=cfg.kms_key_arn,
+                retention_in_days=cfg.log_retention_days, kms_key_id=cfg.log_kms_key_arn,
                 tags=tagged(log_group_name), opts=child_opts(self))
 
             # Execution role: pull the image, write its own log streams, read its secrets.
@@ -523,9 +531,7 @@ class EcsCompute(pulumi.ComponentResource):
                 statements.append({
                     "Sid": "Secrets", "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue", "Resource": secret_arns})
-                secret_keys = _distinct([
-                    *([cfg.kms_key_arn] if cfg.kms_key_arn is not None else []),
-                    *cfg.secret_kms_key_arns])
+                secret_keys = _distinct(list(cfg.secret_kms_key_arns))
                 if secret_keys:
                     statements.append({
                         "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",

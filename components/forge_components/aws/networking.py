@@ -51,6 +51,10 @@ class NetworkingArgs(TypedDict):
     """When set, tag the public and private subnets for this EKS cluster's load balancer
     discovery (`kubernetes.io/cluster/<name>=shared` and the elb/internal-elb role tags).
     Defaults to unset (no Kubernetes tags)."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the flow log group (its policy must let CloudWatch Logs
+    use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
+    unset."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
@@ -67,6 +71,7 @@ class _Settings:
     nat_gateway_strategy: NatGatewayStrategy = NatGatewayStrategy.SINGLE
     flow_logs_retention_days: int = 30
     eks_cluster_name: str | None = None
+    log_kms_key_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -283,8 +288,8 @@ class Networking(pulumi.ComponentResource):
         flow_name = f"{name}-flow-logs"
         log_group = aws.cloudwatch.LogGroup(
             flow_name, name_prefix=f"/aws/vpc-flow-logs/{name}-",
-            retention_in_days=s.flow_logs_retention_days, tags=tags(flow_name),
-            opts=child_opts(self))
+            retention_in_days=s.flow_logs_retention_days, kms_key_id=s.log_kms_key_arn,
+            tags=tags(flow_name), opts=child_opts(self))
         role = aws.iam.Role(
             flow_name,
             description=f"Lets VPC Flow Logs write {name}'s flow logs to CloudWatch Logs",

@@ -6,6 +6,7 @@ program asks AWS for what it should, with the security-relevant settings exact.
 """
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -62,6 +63,7 @@ SERVED = ("gateway", "api", "ui")
 FARGATE_UNITS = {"gateway": 512, "api": 1024, "worker": 512, "ui": 256}
 """The Fargate CPU units of the fixture's neutral sizes (500m, 1000m, 500m, 250m)."""
 ALL = ("gateway", "api", "worker", "ui")
+LOG_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000-logs"
 
 
 def make_args(services: list[ServiceSpec], worker_statements: list[dict[str, Any]],
@@ -421,6 +423,16 @@ def test_alb_sg_is_open_on_80_443_and_egresses_only_to_the_app_sg(default_run):
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
 
 
+@pytest.mark.parametrize(("field", "replacement"), [
+    ("kms_key_arn", "log_kms_key_arn (the log groups) and secret_kms_key_arns (the secrets)"),
+])
+def test_replaced_fields_are_refused_naming_their_replacement(
+        services, worker_statements, field, replacement):
+    with pytest.raises(ValueError, match=re.escape(
+            f"EcsComputeArgs: unknown fields ['{field}']; {field} is replaced by {replacement}")):
+        build(make_args(services, worker_statements, **{field: "sg-or-key"}))
+
+
 # -- autoscaling -----------------------------------------------------------------------------------
 
 
@@ -552,38 +564,38 @@ def test_execution_roles_read_exactly_their_referenced_secrets(default_run, serv
     assert ECR in spec_of(services, "api")["image_repository"]
 
 
-def test_a_kms_key_encrypts_logs_and_is_decryptable_only_via_secrets_manager(
-        services, worker_statements):
-    recording, _ = build(make_args(services, worker_statements, kms_key_arn=KMS_KEY))
+def test_the_log_key_encrypts_every_log_group_and_nothing_else(services, worker_statements):
+    recording, _ = build(make_args(services, worker_statements, log_kms_key_arn=LOG_KEY))
     for name in ALL:
         log_group = named(recording, LOG_GROUP, f"{name}-logs")
-        assert log_group.inputs["kmsKeyId"] == KMS_KEY, log_group.urn
+        assert log_group.inputs["kmsKeyId"] == LOG_KEY, log_group.urn
         document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
         assert document is not None
+        assert "SecretsKey" not in {s["Sid"] for s in document["Statement"]}, name
+    default, _ = build(make_args(services, worker_statements))
+    for name in ALL:
+        log_group = named(default, LOG_GROUP, f"{name}-logs")
+        assert "kmsKeyId" not in log_group.inputs, log_group.urn
+
+
+def test_keys_of_referenced_secrets_are_decryptable_via_secrets_manager_only(
+        services, worker_statements):
+    database_key = "arn:aws:kms:us-east-1:123456789012:key/0000-database"
+    recording, _ = build(make_args(services, worker_statements, log_kms_key_arn=LOG_KEY,
+                                   secret_kms_key_arns=[database_key, KMS_KEY, database_key]))
+    for name in ALL:
+        document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
         statements = {s["Sid"]: s for s in document["Statement"]}
         if name == "ui":
             assert "SecretsKey" not in statements
             continue
         assert statements["SecretsKey"] == {
             "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-            "Resource": KMS_KEY, "Condition": {"StringEquals": {
+            "Resource": [database_key, KMS_KEY], "Condition": {"StringEquals": {
                 "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
-
-
-def test_keys_of_referenced_secrets_are_decryptable_via_secrets_manager_only(
-        services, worker_statements):
-    database_key = "arn:aws:kms:us-east-1:123456789012:key/0000-database"
-    recording, _ = build(make_args(services, worker_statements, kms_key_arn=KMS_KEY,
-                                   secret_kms_key_arns=[database_key, KMS_KEY]))
-    for name in ALL:
-        document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
-        statements = {s["Sid"]: s for s in document["Statement"]}
-        if name == "ui":
-            assert "SecretsKey" not in statements
-            continue
-        assert statements["SecretsKey"]["Resource"] == [KMS_KEY, database_key]
-        assert statements["SecretsKey"]["Condition"] == {"StringEquals": {
-            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+    one, _ = build(make_args(services, worker_statements, secret_kms_key_arns=[KMS_KEY]))
+    document = policy_of(one, named(one, ROLE, "api-execution"))
+    assert {s["Sid"]: s for s in document["Statement"]}["SecretsKey"]["Resource"] == KMS_KEY
 
 
 def test_task_roles_have_only_the_given_statements(default_run, worker_statements):

@@ -41,6 +41,7 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LOG_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000-logs"
 
 OUTPUTS = ("network_id", "vpc_cidr", "zones", "public_subnet_ids", "private_subnet_ids",
            "database_subnet_ids", "app_security_group_id", "nat_gateway_ids",
@@ -293,6 +294,13 @@ def test_app_security_group_has_egress_only() -> None:
     assert egress.inputs["ipProtocol"] == "-1", egress.urn
     assert egress.inputs["cidrIpv4"] == "0.0.0.0/0", egress.urn
     assert built.outputs["app_security_group_id"] == app.resource_id
+
+
+def test_flow_log_group_is_encrypted_with_the_given_key() -> None:
+    log_group = build(log_kms_key_arn=LOG_KEY).recording.one(LOG_GROUP)
+    assert log_group.inputs["kmsKeyId"] == LOG_KEY, log_group.urn
+    unencrypted = build().recording.one(LOG_GROUP)
+    assert "kmsKeyId" not in unencrypted.inputs, unencrypted.urn
 
 
 @pytest.mark.parametrize("retention", [30, 365])

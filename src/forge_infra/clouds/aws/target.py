@@ -33,6 +33,7 @@ from forge_infra.model.target import Foundation, Workload
 if TYPE_CHECKING:
     from forge_components.aws.cache import Cache
     from forge_components.aws.database import Database
+    from forge_components.aws.log_key import LogKey
     from forge_components.aws.networking import Networking
     from forge_components.aws.storage import Storage
     from forge_components.aws.streaming import Streaming
@@ -102,6 +103,10 @@ class AwsFoundation(Foundation):
     aws_cache: Cache | None = None
     aws_streaming: Streaming | None = None
     aws_storage: Storage | None = None
+    aws_log_key: LogKey | None = None
+    log_kms_key_arn: pulumi.Output[str] | None = None
+    """The stack's CloudWatch Logs key (`LogKey`): every component that creates a log group
+    takes it as `log_kms_key_arn`."""
 
 
 class AwsTarget:
@@ -118,6 +123,7 @@ class AwsTarget:
 
         from forge_components.aws.cache import Cache, CacheArgs
         from forge_components.aws.database import Database, DatabaseArgs
+        from forge_components.aws.log_key import LogKey, LogKeyArgs
         from forge_components.aws.networking import Networking, NetworkingArgs
         from forge_components.aws.secrets import AppSecrets, AppSecretsArgs
         from forge_components.aws.storage import Storage, StorageArgs
@@ -134,11 +140,16 @@ class AwsTarget:
         protect = config.protect
         net = settings.network
 
+        # The CloudWatch Logs key comes first: every log group of the stack is encrypted with it.
+        log_key = LogKey(f"{prefix}-logs", LogKeyArgs(
+            region=settings.region, protect=protect, tags=tags), opts)
+
         network_args = NetworkingArgs(
             cidr_block=net.cidr,
             az_count=net.az_count,
             nat_gateway_strategy=net.nat_gateways,
             flow_logs_retention_days=net.flow_logs_retention_days,
+            log_kms_key_arn=log_key.key_arn,
             tags=tags,
         )
         if net.azs:
@@ -192,6 +203,7 @@ class AwsTarget:
             node_type=cache_settings.node_type,
             num_nodes=cache_settings.nodes,
             snapshot_retention_days=cache_settings.snapshot_retention_days,
+            log_kms_key_arn=log_key.key_arn,
             protect=protect,
             tags=tags,
         )
@@ -247,6 +259,8 @@ class AwsTarget:
             aws_cache=cache,
             aws_streaming=streaming,
             aws_storage=storage,
+            aws_log_key=log_key,
+            log_kms_key_arn=log_key.key_arn,
         )
 
     def runtime(self, config: StackConfig, foundation: Foundation,
@@ -295,7 +309,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         raise ValueError("platform ecs needs app.domain")
     # The ALB and target groups take their AWS names from this one (32 characters at most
     # with Pulumi's suffix), so it is the bare prefix; see limits.ECS_AUTONAME_LIMIT.
-    compute = EcsCompute(foundation.prefix, EcsComputeArgs(
+    compute_args = EcsComputeArgs(
         vpc_id=network.network_id,
         public_subnet_ids=network.public_subnet_ids,
         private_subnet_ids=network.private_subnet_ids,
@@ -312,7 +326,10 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         task_role_statements=task_statements,
         region=settings.region,
         tags=dict(foundation.tags),
-    ), foundation.opts)
+    )
+    if foundation.log_kms_key_arn is not None:
+        compute_args["log_kms_key_arn"] = foundation.log_kms_key_arn
+    compute = EcsCompute(foundation.prefix, compute_args, foundation.opts)
     return {"cluster_name": compute.cluster_name,
             "load_balancer_dns_name": compute.load_balancer_dns_name,
             "url": compute.url}
