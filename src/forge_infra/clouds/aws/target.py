@@ -20,6 +20,7 @@ import pulumi
 from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
 from forge_components.common import standard_tags
 from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
@@ -144,12 +145,16 @@ class AwsTarget:
         log_key = LogKey(f"{prefix}-logs", LogKeyArgs(
             region=settings.region, protect=protect, tags=tags), opts)
 
+        ecs = settings.platform is Platform.ECS
         network_args = NetworkingArgs(
             cidr_block=net.cidr,
             az_count=net.az_count,
             nat_gateway_strategy=net.nat_gateways,
             flow_logs_retention_days=net.flow_logs_retention_days,
             log_kms_key_arn=log_key.key_arn,
+            # ECS tasks run in a group per service; EKS nodes (and every pod) in the shared one.
+            app_security_group=not ecs,
+            service_names=[name for name, _ in config.services.items()] if ecs else [],
             tags=tags,
         )
         if net.azs:
@@ -159,7 +164,7 @@ class AwsTarget:
         if settings.platform is Platform.EKS:
             network_args["eks_cluster_name"] = f"{prefix}-eks"
         network = Networking(f"{prefix}-network", network_args, opts)
-        app_sg: list[pulumi.Input[str]] = [network.app_security_group_id]
+        data_clients = _data_client_groups(network, ecs)
 
         storage = Storage(f"{prefix}-storage", StorageArgs(
             transition_days=settings.storage.glacier_transition_days,
@@ -173,7 +178,7 @@ class AwsTarget:
         database = Database(f"{prefix}-db", DatabaseArgs(
             vpc_id=network.network_id,
             subnet_ids=network.database_subnet_ids,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=db.engine,
             engine_major_version=db.version,
             database_name=db.name,
@@ -198,7 +203,7 @@ class AwsTarget:
         cache_args = CacheArgs(
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=cache_settings.engine,
             node_type=cache_settings.node_type,
             num_nodes=cache_settings.nodes,
@@ -217,7 +222,7 @@ class AwsTarget:
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids.apply(lambda ids: ids[:subnets]),
             subnet_count=subnets,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=stream.engine,
             broker_count=stream.brokers,
             kafka_version=stream.kafka_version,
@@ -249,7 +254,8 @@ class AwsTarget:
             storage=cast(StorageOutputs, storage),
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
-                     "app_security_group_id": network.app_security_group_id},
+                     **({"service_security_group_ids": network.service_security_group_ids}
+                        if ecs else {"app_security_group_id": network.app_security_group_id})},
             prefix=prefix,
             opts=opts,
             tags=tags,
@@ -296,6 +302,30 @@ class AwsTarget:
         return outputs
 
 
+def _data_client_groups(network: Networking, ecs: bool) -> list[pulumi.Input[str]]:
+    """The security groups the data services admit.
+
+    On ECS, the groups of the services that use them (`DATA_SERVICE_CLIENTS`: api, worker),
+    and no other. On EKS, the nodes' shared group: security groups for pods are not available
+    on the stacks' t3 nodes (no t-family instance type supports them,
+    https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html), so which
+    pods may reach the data services is decided by the chart's NetworkPolicies, enforced by
+    the VPC CNI's network policy agent (docs/SECURITY.md, "Network isolation of the data
+    services").
+    """
+    if ecs:
+        return [_pick(network.service_security_group_ids, name)
+                for name in sorted(DATA_SERVICE_CLIENTS)]
+    return [_nodes_group(network)]
+
+
+def _nodes_group(network: Networking) -> pulumi.Output[str]:
+    """The shared security group EKS nodes run in (foundation() creates it on EKS)."""
+    if network.app_security_group_id is None:
+        raise TypeError("the network of an EKS stack has no shared application security group")
+    return network.app_security_group_id
+
+
 def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
                ) -> dict[str, Any]:
@@ -313,7 +343,9 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         vpc_id=network.network_id,
         public_subnet_ids=network.public_subnet_ids,
         private_subnet_ids=network.private_subnet_ids,
-        app_security_group_id=network.app_security_group_id,
+        service_security_group_ids={
+            spec["name"]: _pick(network.service_security_group_ids, spec["name"])
+            for spec in workload.services},
         services=workload.services,
         # The load balancer's own name is the ui's host: the app domain, or with a CDN
         # `origin.<domain>`, since the app domain then belongs to the CDN's certificate. ACM
@@ -347,6 +379,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
     network = cast("Networking", foundation.aws_network)
     database = cast("Database", foundation.aws_database)
+    nodes_group = _nodes_group(network)
     eks = settings.eks
     prefix = foundation.prefix
     tags = dict(foundation.tags)
@@ -359,7 +392,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
         vpc_id=network.network_id,
         private_subnet_ids=network.private_subnet_ids,
-        app_security_group_id=network.app_security_group_id,
+        app_security_group_id=nodes_group,
         kubernetes_version=eks.version,
         endpoint_public_access=eks.endpoint_public_access,
         public_access_cidrs=list(eks.public_access_cidrs),
