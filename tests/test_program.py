@@ -294,20 +294,22 @@ def test_cdn_sends_api_traffic_to_the_host_that_serves_it(platform, origin) -> N
 
 NEUTRAL_EXPORTS = {
     "network_id", "zones", "public_subnet_ids", "private_subnet_ids", "database_subnet_ids",
-    "app_security_group_id", "database_host", "database_port", "database_credentials_secret_id",
+    "database_host", "database_port", "database_credentials_secret_id",
     "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers",
     "kafka_credentials_secret_id", "bucket_names",
 }
 
 
 def test_exports_have_neutral_names(recordings) -> None:
+    # The workloads' security groups: one per service on ECS, the nodes' shared one on EKS.
     assert set(recordings["dev"].exports) == NEUTRAL_EXPORTS | {
-        "cluster_name", "load_balancer_dns_name", "url"}
+        "service_security_group_ids", "cluster_name", "load_balancer_dns_name", "url"}
     assert set(recordings["staging"].exports) == NEUTRAL_EXPORTS | {
-        "cluster_name", "cluster_endpoint", "kubeconfig", "release_status"}
+        "app_security_group_id", "cluster_name", "cluster_endpoint", "kubeconfig",
+        "release_status"}
     assert set(recordings["prod"].exports) == NEUTRAL_EXPORTS | {
-        "cluster_name", "cluster_endpoint", "kubeconfig", "release_status", "cdn_hostname",
-        "assets_bucket_name", "url"}
+        "app_security_group_id", "cluster_name", "cluster_endpoint", "kubeconfig",
+        "release_status", "cdn_hostname", "assets_bucket_name", "url"}
     prod = recordings["prod"]
     rds = prod.one("aws:rds/instance:Instance")
     assert prod.exports["database_host"] == rds.outputs["address"], rds.urn

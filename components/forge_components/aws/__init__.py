@@ -11,6 +11,7 @@ PACKAGE = "forge-aws"
 """The Pulumi package the components' type tokens name (`forge-aws:index:<Class>`)."""
 
 COMPONENTS: tuple[str, ...] = (
+    "forge_components.aws.log_key:LogKey",
     "forge_components.aws.networking:Networking",
     "forge_components.aws.storage:Storage",
     "forge_components.aws.storage:PrivateBucket",

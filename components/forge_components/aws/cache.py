@@ -60,6 +60,10 @@ class CacheArgs(TypedDict):
     log_retention_days: NotRequired[int]
     """Days the slow-log log group keeps events (a CloudWatch retention period).
     Defaults to 30."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the slow-log log group (its policy must let CloudWatch
+    Logs use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
+    unset."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the replication group. Defaults to False."""
     tags: NotRequired[dict[str, str]]
@@ -80,6 +84,7 @@ class _Settings:
     snapshot_retention_days: int = 7
     kms_key_arn: pulumi.Input[str] | None = None
     log_retention_days: int = 30
+    log_kms_key_arn: pulumi.Input[str] | None = None
     protect: bool = False
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -188,6 +193,7 @@ class Cache(pulumi.ComponentResource):
             f"{name}-slow-log",
             name=f"/forge/elasticache/{group_id}/slow-log",
             retention_in_days=s.log_retention_days,
+            kms_key_id=s.log_kms_key_arn,
             tags=tags(f"{name}-slow-log"),
             opts=child_opts(self),
         )

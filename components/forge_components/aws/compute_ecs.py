@@ -1,12 +1,15 @@
 """ECS Fargate compute: the platform's services behind one internet-facing ALB.
 
-`EcsCompute` runs each `ServiceSpec` as a Fargate service in the private subnets, in the
-application security group, with no public IP. The only thing in the public subnets is the
-Application Load Balancer:
+`EcsCompute` runs each `ServiceSpec` as a Fargate service in the private subnets, in its own
+security group (`service_security_group_ids`, made by `Networking` so that the data services
+can admit their clients by group), with no public IP. The only thing in the public subnets is
+the Application Load Balancer:
 
-- its own security group admits 80 and 443 from anywhere and may only send to the application
-  security group on the services' ports; the application security group admits the ALB (and
-  nothing else) on those ports, one rule per port;
+- its own security group admits 80 and 443 from anywhere and may only send to the groups of
+  the services it routes to, each on that service's port; each routed service's group admits
+  the ALB on its port (one rule per service), and no service admits another: on ECS the api
+  has a route of its own on the ALB and no service discovers another's tasks, so no
+  service-to-service path is opened;
 - HTTPS on 443 with the TLS 1.3/1.2 policy and a certificate (given, or created in ACM and
   validated through Route 53); HTTP on 80 only redirects (301) to HTTPS; invalid headers dropped;
 - host/path rules route to the services from `ServiceSpec.public_host` / `public_path`; the
@@ -66,9 +69,10 @@ class EcsComputeArgs(TypedDict):
     """Public subnets: the ALB only. Required."""
     private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets: every task. Required."""
-    app_security_group_id: pulumi.Input[str]
-    """The application security group the tasks run in; this component adds one ingress rule
-    per served port from the ALB's security group. Required."""
+    service_security_group_ids: dict[str, pulumi.Input[str]]
+    """The security group each service's tasks run in, by service name: one per service, every
+    service listed (e.g. `Networking.service_security_group_ids`). This component adds the
+    ALB's ingress to the groups of the services it routes to. Required."""
     services: list[ServiceSpec]
     """The services to run; each size must be a Fargate task size (CPU in millicores, e.g. 250,
     500, 1000, with a memory Fargate pairs with it). Required."""
@@ -82,14 +86,14 @@ class EcsComputeArgs(TypedDict):
     one (DNS-validated in `hosted_zone_id`). Defaults to unset."""
     log_retention_days: NotRequired[int]
     """Retention of the services' log groups, in days. Defaults to 30."""
-    kms_key_arn: NotRequired[pulumi.Input[str] | None]
-    """KMS key for the log groups (its policy must admit CloudWatch Logs) and the key the
-    referenced secrets are encrypted with (execution roles may decrypt through Secrets Manager
-    only). Defaults to unset (AWS-owned keys)."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the services' log groups (its policy must let CloudWatch
+    Logs use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
+    unset."""
     secret_kms_key_arns: NotRequired[list[pulumi.Input[str]]]
-    """Further customer-managed keys that encrypt referenced secrets (e.g. the database's key,
-    which encrypts its RDS-managed master secret); execution roles may decrypt with them
-    through Secrets Manager only. Defaults to []."""
+    """Customer-managed keys that encrypt referenced secrets (e.g. the database's key, which
+    encrypts its RDS-managed master secret); execution roles may decrypt with them through
+    Secrets Manager only. Defaults to []."""
     alb_deletion_protection: NotRequired[bool]
     """Deletion protection of the load balancer. Defaults to False."""
     alb_access_logs_bucket: NotRequired[pulumi.Input[str] | None]
@@ -168,13 +172,13 @@ class _Settings:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
     private_subnet_ids: pulumi.Input[list[str]]
-    app_security_group_id: pulumi.Input[str]
+    service_security_group_ids: dict[str, pulumi.Input[str]]
     services: list[_Task]
     domain_name: str
     hosted_zone_id: pulumi.Input[str] | None = None
     certificate_arn: pulumi.Input[str] | None = None
     log_retention_days: int = 30
-    kms_key_arn: pulumi.Input[str] | None = None
+    log_kms_key_arn: pulumi.Input[str] | None = None
     secret_kms_key_arns: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
     alb_deletion_protection: bool = False
     alb_access_logs_bucket: pulumi.Input[str] | None = None
@@ -193,7 +197,9 @@ class _Settings:
         values: dict[str, Any] = {k: v for k, v in dict(args).items() if v is not None}
         unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
-            raise ValueError(f"EcsComputeArgs: unknown fields {unknown}")
+            hints = "".join(f"; {field} is replaced by {_REPLACED_FIELDS[field]}"
+                            for field in unknown if field in _REPLACED_FIELDS)
+            raise ValueError(f"EcsComputeArgs: unknown fields {unknown}{hints}")
         values["services"] = [_Task.from_spec(spec) for spec in args.get("services") or []]
         if "cpu_architecture" in values:
             values["cpu_architecture"] = CpuArchitecture(values["cpu_architecture"])
@@ -213,6 +219,12 @@ class _Settings:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"EcsComputeArgs: duplicate service names {duplicates}")
+        groups = set(self.service_security_group_ids)
+        if groups != set(names):
+            raise ValueError(
+                "EcsComputeArgs: service_security_group_ids must name one security group per "
+                f"service; services without one: {sorted(set(names) - groups)}, groups of no "
+                f"service: {sorted(groups - set(names))}; services are {names}")
         unknown = sorted(set(self.task_role_statements) - set(names))
         if unknown:
             raise ValueError(f"EcsComputeArgs: task_role_statements names unknown services "
@@ -232,6 +244,13 @@ class _Settings:
                     raise ValueError(f"EcsComputeArgs: services {routes[route]!r} and "
                                      f"{spec.name!r} share the route {route}")
                 routes[route] = spec.name
+
+
+#: Arguments of earlier versions, with what replaced them (named in the unknown-field error).
+_REPLACED_FIELDS: dict[str, str] = {
+    "app_security_group_id": "service_security_group_ids (one security group per service)",
+    "kms_key_arn": "log_kms_key_arn (the log groups) and secret_kms_key_arns (the secrets)",
+}
 
 
 def route_path(public_path: str) -> str:
@@ -330,7 +349,6 @@ class EcsCompute(pulumi.ComponentResource):
         partition = aws.get_partition_output(opts=invoke_opts).partition
 
         routed = [s for s in cfg.services if s.public_host and s.port is not None]
-        ports = sorted({s.port for s in routed if s.port is not None})
 
         # -- cluster ---------------------------------------------------------------------------
         cluster_res_name = f"{name}-cluster"
@@ -341,11 +359,11 @@ class EcsCompute(pulumi.ComponentResource):
                 value="enabled" if cfg.container_insights else "disabled")],
             tags=tagged(cluster_res_name), opts=child_opts(self))
 
-        # -- load balancer security: 80/443 in from anywhere, out only to the app SG ------------
+        # -- load balancer security: 80/443 in from anywhere, out only to the routed services --
         alb_sg_name = f"{name}-alb-sg"
         alb_sg = aws.ec2.SecurityGroup(
             alb_sg_name, vpc_id=cfg.vpc_id,
-            description="Internet-facing ALB: HTTP/HTTPS in, service ports out to the app SG",
+            description="Internet-facing ALB: HTTP/HTTPS in, out to the routed services only",
             tags=tagged(alb_sg_name), opts=child_opts(self))
         for port in (443, 80):
             for family, cidr in (("ipv4", ANYWHERE_IPV4), ("ipv6", ANYWHERE_IPV6)):
@@ -357,19 +375,19 @@ class EcsCompute(pulumi.ComponentResource):
                     cidr_ipv6=cidr if family == "ipv6" else None,
                     description=f"{'HTTPS' if port == 443 else 'HTTP'} from the internet",
                     tags=tagged(rule_name), opts=child_opts(self))
-        for port in ports:
-            out_name = f"{name}-alb-out-{port}"
+        for spec in routed:
+            group = cfg.service_security_group_ids[spec.name]
+            out_name = f"{name}-alb-to-{spec.name}"
             aws.vpc.SecurityGroupEgressRule(
                 out_name, security_group_id=alb_sg.id, ip_protocol="tcp",
-                from_port=port, to_port=port,
-                referenced_security_group_id=cfg.app_security_group_id,
-                description=f"To the services on {port}",
+                from_port=spec.port, to_port=spec.port, referenced_security_group_id=group,
+                description=f"To {spec.name} on {spec.port}",
                 tags=tagged(out_name), opts=child_opts(self))
-            in_name = f"{name}-app-from-alb-{port}"
+            in_name = f"{name}-{spec.name}-from-alb"
             aws.vpc.SecurityGroupIngressRule(
-                in_name, security_group_id=cfg.app_security_group_id, ip_protocol="tcp",
-                from_port=port, to_port=port, referenced_security_group_id=alb_sg.id,
-                description=f"From the ALB on {port}",
+                in_name, security_group_id=group, ip_protocol="tcp",
+                from_port=spec.port, to_port=spec.port, referenced_security_group_id=alb_sg.id,
+                description=f"From the ALB on {spec.port}",
                 tags=tagged(in_name), opts=child_opts(self))
 
         # -- load balancer ---------------------------------------------------------------------
@@ -494,7 +512,7 @@ class EcsCompute(pulumi.ComponentResource):
             log_group_name = f"{svc}-logs"
             log_group = aws.cloudwatch.LogGroup(
                 log_group_name, name=f"/ecs/{name}/{spec.name}",
-                retention_in_days=cfg.log_retention_days, kms_key_id=cfg.kms_key_arn,
+                retention_in_days=cfg.log_retention_days, kms_key_id=cfg.log_kms_key_arn,
                 tags=tagged(log_group_name), opts=child_opts(self))
 
             # Execution role: pull the image, write its own log streams, read its secrets.
@@ -523,9 +541,7 @@ class EcsCompute(pulumi.ComponentResource):
                 statements.append({
                     "Sid": "Secrets", "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue", "Resource": secret_arns})
-                secret_keys = _distinct([
-                    *([cfg.kms_key_arn] if cfg.kms_key_arn is not None else []),
-                    *cfg.secret_kms_key_arns])
+                secret_keys = _distinct(list(cfg.secret_kms_key_arns))
                 if secret_keys:
                     statements.append({
                         "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
@@ -598,7 +614,7 @@ class EcsCompute(pulumi.ComponentResource):
                 desired_count=spec.replicas,
                 network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                     subnets=cfg.private_subnet_ids,
-                    security_groups=[cfg.app_security_group_id],
+                    security_groups=[cfg.service_security_group_ids[spec.name]],
                     assign_public_ip=False),
                 deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                     enable=True, rollback=True),

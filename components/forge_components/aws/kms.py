@@ -4,7 +4,8 @@ The key policy is written out instead of left to AWS's implicit default, so a pl
 policy rule can read it: the account administers and uses the key through IAM (the statement
 of AWS's default key policy,
 https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam),
-plus any statement the caller adds for a service principal.
+plus any statement the caller adds for a service principal, such as
+`cloudwatch_logs_statement` for a key that encrypts CloudWatch Logs log groups.
 """
 
 from typing import Any
@@ -30,6 +31,35 @@ def account_root_statement(account: pulumi.Input[str],
                                                   ":root")},
         "Action": "kms:*",
         "Resource": "*",
+    }
+
+
+#: Where the CloudWatch Logs statement comes from (read 2026-12): "Step 2: Set permissions on
+#: the key", the variant that limits the key to the account's log groups in one region.
+CLOUDWATCH_LOGS_KEY_POLICY_SOURCE = (
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html")
+
+
+def cloudwatch_logs_statement(region: pulumi.Input[str], account: pulumi.Input[str],
+                              partition_name: pulumi.Input[str]) -> dict[str, Any]:
+    """The key-policy statement letting CloudWatch Logs use the key for the account's log groups.
+
+    As `CLOUDWATCH_LOGS_KEY_POLICY_SOURCE` documents it: the regional service principal
+    `logs.<region>.amazonaws.com`, the actions `kms:Encrypt*`, `kms:Decrypt*`,
+    `kms:ReEncrypt*`, `kms:GenerateDataKey*` and `kms:Describe*`, and an `ArnLike` condition on
+    the encryption context CloudWatch Logs sends (`kms:EncryptionContext:aws:logs:arn`, the
+    ARN of the log group), narrowed from AWS's example (`arn:aws:logs:<region>:<account>:*`)
+    to the log groups of that account and region (`...:log-group:*`).
+    """
+    return {
+        "Sid": "CloudWatchLogsEncryptsTheAccountsLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                   "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+            "arn:", partition_name, ":logs:", region, ":", account, ":log-group:*")}},
     }
 
 

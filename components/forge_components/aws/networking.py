@@ -3,12 +3,15 @@
 Tiers, per availability zone: a public subnet (load balancers, NAT gateways), a private subnet
 (compute, egress through NAT) and an isolated database subnet (no route to the internet at
 all). Every VPC gets flow logs to CloudWatch, an S3 gateway endpoint for the private and
-database tiers, its default security group stripped of every rule, and the security group the
-compute workloads run in (egress only; the compute component adds the load balancer's ingress).
+database tiers, its default security group stripped of every rule, and the security groups the
+compute workloads run in (egress only; the compute component adds the load balancer's ingress,
+the data services admit the groups of their clients): the shared application group (EKS nodes,
+and so every pod on them) and/or one group per named service (ECS tasks).
 """
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
@@ -25,6 +28,8 @@ COMPONENT = "forge-aws:index:Networking"
 
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
+#: A service name that can be part of a child's name (and so of an AWS resource name).
+_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
 class NetworkingArgs(TypedDict):
@@ -51,6 +56,19 @@ class NetworkingArgs(TypedDict):
     """When set, tag the public and private subnets for this EKS cluster's load balancer
     discovery (`kubernetes.io/cluster/<name>=shared` and the elb/internal-elb role tags).
     Defaults to unset (no Kubernetes tags)."""
+    app_security_group: NotRequired[bool]
+    """Create the shared application security group (`app_security_group_id`), egress only:
+    the group EKS nodes run in, so every pod on them shares it. Defaults to True."""
+    service_names: NotRequired[list[str]]
+    """Services that get a security group of their own (`service_security_group_ids`), egress
+    only, so that each source is admitted by name: the load balancer admits to the services it
+    routes to, the data services admit only their clients. ECS tasks run in them. Names are
+    lower-case letters, digits and hyphens (1..32, starting with a letter), unique, not "app".
+    Defaults to [] (none)."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the flow log group (its policy must let CloudWatch Logs
+    use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
+    unset."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
@@ -67,6 +85,9 @@ class _Settings:
     nat_gateway_strategy: NatGatewayStrategy = NatGatewayStrategy.SINGLE
     flow_logs_retention_days: int = 30
     eks_cluster_name: str | None = None
+    app_security_group: bool = True
+    service_names: list[str] = dataclasses.field(default_factory=list)
+    log_kms_key_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -87,6 +108,16 @@ def _settings(args: NetworkingArgs) -> _Settings:
         raise ValueError(
             f"Networking: flow_logs_retention_days={s.flow_logs_retention_days} is not a "
             f"CloudWatch retention period; use one of {list(LOG_RETENTION_DAYS)}")
+    names = list(s.service_names)
+    bad = [n for n in names if not isinstance(n, str) or not _SERVICE_NAME.match(n) or n == "app"]
+    if bad:
+        raise ValueError(
+            f"Networking: service_names {bad} are not allowed; a service name is 1..32 "
+            "lower-case letters, digits and hyphens starting with a letter, and not 'app' "
+            "(the shared application group's name)")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"Networking: service_names has duplicates: {duplicates}")
     try:
         strategy = NatGatewayStrategy(s.nat_gateway_strategy)
     except ValueError:
@@ -124,8 +155,12 @@ class Networking(pulumi.ComponentResource):
     """The private subnets (workloads, egress through NAT), one per zone."""
     database_subnet_ids: pulumi.Output[list[str]]
     """The isolated database subnets (no route out of the VPC), one per zone."""
-    app_security_group_id: pulumi.Output[str]
-    """The security group the compute workloads run in (egress only)."""
+    app_security_group_id: pulumi.Output[str] | None
+    """The shared application security group (egress only; EKS nodes run in it); None when
+    `app_security_group` is False."""
+    service_security_group_ids: pulumi.Output[dict[str, str]]
+    """The security group of each service in `service_names` (egress only), by name; {} when
+    none is named."""
     nat_gateway_ids: pulumi.Output[list[str]]
     """The NAT gateways, per the strategy (empty for none)."""
     public_route_table_id: pulumi.Output[str]
@@ -264,27 +299,38 @@ class Networking(pulumi.ComponentResource):
             route_table_ids=[rt.id for rt in private_rts] + [database_rt.id],
             tags=tags(endpoint_name), opts=child_opts(self))
 
-        # -- security groups: the default one adopted with no rules, and the workloads' one.
+        # -- security groups: the default one adopted with no rules, and the workloads' ones:
+        # egress only; ingress is granted per source by other components.
         default_sg_name = f"{name}-default"
         default_sg = aws.ec2.DefaultSecurityGroup(
             default_sg_name, vpc_id=vpc.id, ingress=[], egress=[],
             tags=tags(default_sg_name), opts=child_opts(self))
-        app_sg_name = f"{name}-app"
-        app_sg = aws.ec2.SecurityGroup(
-            app_sg_name, vpc_id=vpc.id,
-            description="Compute workloads; ingress is granted per source by other components",
-            tags=tags(app_sg_name), opts=child_opts(self))
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-app-egress", security_group_id=app_sg.id, ip_protocol="-1",
-            cidr_ipv4=ANYWHERE_IPV4, description="Outbound to AWS APIs and the internet via NAT",
-            tags=tags(f"{name}-app-egress"), opts=child_opts(self))
+
+        def workload_group(group: str, description: str) -> aws.ec2.SecurityGroup:
+            sg_name = f"{name}-{group}"
+            sg = aws.ec2.SecurityGroup(sg_name, vpc_id=vpc.id, description=description,
+                                       tags=tags(sg_name), opts=child_opts(self))
+            aws.vpc.SecurityGroupEgressRule(
+                f"{sg_name}-egress", security_group_id=sg.id, ip_protocol="-1",
+                cidr_ipv4=ANYWHERE_IPV4,
+                description="Outbound to AWS APIs and the internet via NAT",
+                tags=tags(f"{sg_name}-egress"), opts=child_opts(self))
+            return sg
+
+        app_sg = (workload_group(
+            "app", "Compute workloads; ingress is granted per source by other components")
+            if s.app_security_group else None)
+        service_sgs = {
+            service: workload_group(
+                service, f"Service {service}; ingress is granted per source by other components")
+            for service in s.service_names}
 
         # -- flow logs: ALL traffic to a CloudWatch log group, via a role only the service assumes.
         flow_name = f"{name}-flow-logs"
         log_group = aws.cloudwatch.LogGroup(
             flow_name, name_prefix=f"/aws/vpc-flow-logs/{name}-",
-            retention_in_days=s.flow_logs_retention_days, tags=tags(flow_name),
-            opts=child_opts(self))
+            retention_in_days=s.flow_logs_retention_days, kms_key_id=s.log_kms_key_arn,
+            tags=tags(flow_name), opts=child_opts(self))
         role = aws.iam.Role(
             flow_name,
             description=f"Lets VPC Flow Logs write {name}'s flow logs to CloudWatch Logs",
@@ -319,7 +365,9 @@ class Networking(pulumi.ComponentResource):
         self.public_subnet_ids = ids(public_subnets)
         self.private_subnet_ids = ids(private_subnets)
         self.database_subnet_ids = ids(database_subnets)
-        self.app_security_group_id = app_sg.id
+        self.app_security_group_id = app_sg.id if app_sg is not None else None
+        self.service_security_group_ids = pulumi.Output.all(
+            **{service: sg.id for service, sg in service_sgs.items()}).apply(dict)
         self.nat_gateway_ids = ids(nat_gateways)
         self.public_route_table_id = public_rt.id
         self.private_route_table_ids = ids(private_rts)
@@ -334,6 +382,7 @@ class Networking(pulumi.ComponentResource):
             "private_subnet_ids": self.private_subnet_ids,
             "database_subnet_ids": self.database_subnet_ids,
             "app_security_group_id": self.app_security_group_id,
+            "service_security_group_ids": self.service_security_group_ids,
             "nat_gateway_ids": self.nat_gateway_ids,
             "public_route_table_id": self.public_route_table_id,
             "private_route_table_ids": self.private_route_table_ids,

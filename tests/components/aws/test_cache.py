@@ -187,6 +187,17 @@ def test_slow_log_goes_to_a_cloudwatch_log_group():
         "logFormat": "json", "logType": "slow-log"}]
 
 
+def test_slow_log_group_is_encrypted_with_the_log_key_only():
+    log_key = "arn:aws:kms:us-east-1:123456789012:key/0000-logs"
+    data_key = "arn:aws:kms:us-east-1:123456789012:key/0000-data"
+    rec = build(log_kms_key_arn=log_key, kms_key_arn=data_key)
+    log_group = rec.one("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["kmsKeyId"] == log_key, log_group.urn
+    assert group(rec).inputs["kmsKeyId"] == data_key
+    default = build().one("aws:cloudwatch/logGroup:LogGroup")
+    assert "kmsKeyId" not in default.inputs, default.urn
+
+
 def test_a_given_kms_key_encrypts_the_cache_and_the_secret():
     key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
     rec = build(kms_key_arn=key)

@@ -6,6 +6,7 @@ program asks AWS for what it should, with the security-relevant settings exact.
 """
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -22,7 +23,6 @@ from forge_components.aws.compute_ecs import (
 from forge_components.contracts import ComputeOutputs, SecretReference, ServiceSpec
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.components.aws.conftest import (
-    APP_SG,
     DB_SECRET_ARN,
     DOMAIN,
     ECR,
@@ -62,13 +62,20 @@ SERVED = ("gateway", "api", "ui")
 FARGATE_UNITS = {"gateway": 512, "api": 1024, "worker": 512, "ui": 256}
 """The Fargate CPU units of the fixture's neutral sizes (500m, 1000m, 500m, 250m)."""
 ALL = ("gateway", "api", "worker", "ui")
+PORTS = {"gateway": 8080, "api": 8000, "ui": 3000}
+"""The fixture's ports of the services the ALB routes to."""
+SERVICE_SGS = {name: f"sg-0{name}".ljust(20, "0") for name in ALL}
+"""The security group of each service (from Networking in the program)."""
+LOG_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000-logs"
 
 
 def make_args(services: list[ServiceSpec], worker_statements: list[dict[str, Any]],
               **overrides: Any) -> EcsComputeArgs:
     base = {
         "vpc_id": VPC_ID, "public_subnet_ids": PUBLIC_SUBNETS,
-        "private_subnet_ids": PRIVATE_SUBNETS, "app_security_group_id": APP_SG,
+        "private_subnet_ids": PRIVATE_SUBNETS,
+        "service_security_group_ids": {spec["name"]: SERVICE_SGS[spec["name"]]
+                                       for spec in services},
         "services": services, "domain_name": DOMAIN, "hosted_zone_id": ZONE_ID,
         "task_role_statements": {"worker": worker_statements},
     }
@@ -139,8 +146,8 @@ def test_inventory_is_exact_and_every_child_is_parented(default_run):
     ]
     expected += [(INGRESS, f"{NAME}-alb-in-{port}-{family}")
                  for port in (443, 80) for family in ("ipv4", "ipv6")]
-    for port in (3000, 8000, 8080):
-        expected += [(EGRESS, f"{NAME}-alb-out-{port}"), (INGRESS, f"{NAME}-app-from-alb-{port}")]
+    for s in SERVED:
+        expected += [(EGRESS, f"{NAME}-alb-to-{s}"), (INGRESS, f"{NAME}-{s}-from-alb")]
     expected += [(TARGET_GROUP, f"{NAME}-{s}") for s in SERVED]
     for s in ALL:
         expected += [
@@ -201,7 +208,7 @@ def test_services_run_in_private_subnets_without_public_ips(default_run, service
         spec = spec_of(services, name)
         inputs = service.inputs
         assert inputs["networkConfiguration"] == {
-            "subnets": PRIVATE_SUBNETS, "securityGroups": [APP_SG],
+            "subnets": PRIVATE_SUBNETS, "securityGroups": [SERVICE_SGS[name]],
             "assignPublicIp": False}, service.urn
         assert inputs["launchType"] == "FARGATE", service.urn
         assert inputs["cluster"] == cluster.outputs["arn"], service.urn
@@ -385,24 +392,29 @@ def test_worker_has_no_target_group_and_no_load_balancer(default_run):
 # -- security groups -------------------------------------------------------------------------------
 
 
-def test_app_sg_admits_only_the_alb_on_service_ports(default_run):
+def test_each_routed_service_admits_only_the_alb_on_its_own_port(default_run):
     recording, _ = default_run
     alb_sg = recording.one(SG)
-    into_app = [r for r in recording.of_type(INGRESS) if r.inputs["securityGroupId"] == APP_SG]
-    assert sorted(r.inputs["fromPort"] for r in into_app) == [3000, 8000, 8080]
-    for rule in into_app:
-        inputs = dict(rule.inputs)
-        inputs.pop("tags")
-        inputs.pop("description")
-        port = inputs["fromPort"]
-        assert inputs == {"securityGroupId": APP_SG, "ipProtocol": "tcp", "fromPort": port,
-                          "toPort": port, "referencedSecurityGroupId": alb_sg.resource_id}, \
-            rule.urn
-    assert [r.urn for r in recording.of_type(EGRESS) if r.inputs["securityGroupId"] == APP_SG] \
-        == []
+    for name in ALL:
+        into = [r for r in recording.of_type(INGRESS)
+                if r.inputs["securityGroupId"] == SERVICE_SGS[name]]
+        if name not in PORTS:  # the worker serves nothing: nothing may reach it
+            assert into == [], [r.urn for r in into]
+            continue
+        (rule,) = into
+        inputs = {k: v for k, v in rule.inputs.items() if k not in ("tags", "description")}
+        assert inputs == {"securityGroupId": SERVICE_SGS[name], "ipProtocol": "tcp",
+                          "fromPort": PORTS[name], "toPort": PORTS[name],
+                          "referencedSecurityGroupId": alb_sg.resource_id}, rule.urn
+    # The component opens no service-to-service path and adds no egress to a service's group.
+    service_groups = set(SERVICE_SGS.values())
+    assert [r.urn for r in recording.of_type(INGRESS)
+            if r.inputs.get("referencedSecurityGroupId") in service_groups] == []
+    assert [r.urn for r in recording.of_type(EGRESS)
+            if r.inputs["securityGroupId"] in service_groups] == []
 
 
-def test_alb_sg_is_open_on_80_443_and_egresses_only_to_the_app_sg(default_run):
+def test_alb_sg_is_open_on_80_443_and_egresses_only_to_the_routed_services(default_run):
     recording, _ = default_run
     alb_sg = recording.one(SG)
     assert alb_sg.inputs["vpcId"] == VPC_ID, alb_sg.urn
@@ -414,11 +426,32 @@ def test_alb_sg_is_open_on_80_443_and_egresses_only_to_the_app_sg(default_run):
         (80, 80, "0.0.0.0/0"), (80, 80, "::/0"), (443, 443, "0.0.0.0/0"), (443, 443, "::/0")]
     egress = [r for r in recording.of_type(EGRESS)
               if r.inputs["securityGroupId"] == alb_sg.resource_id]
-    assert sorted((r.inputs["fromPort"], r.inputs["toPort"],
-                   r.inputs["referencedSecurityGroupId"]) for r in egress) == [
-        (3000, 3000, APP_SG), (8000, 8000, APP_SG), (8080, 8080, APP_SG)]
+    assert sorted((r.inputs["referencedSecurityGroupId"], r.inputs["fromPort"],
+                   r.inputs["toPort"], r.inputs["ipProtocol"]) for r in egress) == sorted(
+        (SERVICE_SGS[name], port, port, "tcp") for name, port in PORTS.items())
     for rule in egress:
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
+
+
+def test_every_service_needs_exactly_its_own_security_group(services, worker_statements):
+    groups = {name: sg for name, sg in SERVICE_SGS.items() if name != "ui"}
+    groups["billing"] = "sg-0billing"
+    with pytest.raises(ValueError, match=re.escape(
+            "EcsComputeArgs: service_security_group_ids must name one security group per "
+            "service; services without one: ['ui'], groups of no service: ['billing']; "
+            "services are ['gateway', 'api', 'worker', 'ui']")):
+        build(make_args(services, worker_statements, service_security_group_ids=groups))
+
+
+@pytest.mark.parametrize(("field", "replacement"), [
+    ("app_security_group_id", "service_security_group_ids (one security group per service)"),
+    ("kms_key_arn", "log_kms_key_arn (the log groups) and secret_kms_key_arns (the secrets)"),
+])
+def test_replaced_fields_are_refused_naming_their_replacement(
+        services, worker_statements, field, replacement):
+    with pytest.raises(ValueError, match=re.escape(
+            f"EcsComputeArgs: unknown fields ['{field}']; {field} is replaced by {replacement}")):
+        build(make_args(services, worker_statements, **{field: "sg-or-key"}))
 
 
 # -- autoscaling -----------------------------------------------------------------------------------
@@ -552,38 +585,38 @@ def test_execution_roles_read_exactly_their_referenced_secrets(default_run, serv
     assert ECR in spec_of(services, "api")["image_repository"]
 
 
-def test_a_kms_key_encrypts_logs_and_is_decryptable_only_via_secrets_manager(
-        services, worker_statements):
-    recording, _ = build(make_args(services, worker_statements, kms_key_arn=KMS_KEY))
+def test_the_log_key_encrypts_every_log_group_and_nothing_else(services, worker_statements):
+    recording, _ = build(make_args(services, worker_statements, log_kms_key_arn=LOG_KEY))
     for name in ALL:
         log_group = named(recording, LOG_GROUP, f"{name}-logs")
-        assert log_group.inputs["kmsKeyId"] == KMS_KEY, log_group.urn
+        assert log_group.inputs["kmsKeyId"] == LOG_KEY, log_group.urn
         document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
         assert document is not None
+        assert "SecretsKey" not in {s["Sid"] for s in document["Statement"]}, name
+    default, _ = build(make_args(services, worker_statements))
+    for name in ALL:
+        log_group = named(default, LOG_GROUP, f"{name}-logs")
+        assert "kmsKeyId" not in log_group.inputs, log_group.urn
+
+
+def test_keys_of_referenced_secrets_are_decryptable_via_secrets_manager_only(
+        services, worker_statements):
+    database_key = "arn:aws:kms:us-east-1:123456789012:key/0000-database"
+    recording, _ = build(make_args(services, worker_statements, log_kms_key_arn=LOG_KEY,
+                                   secret_kms_key_arns=[database_key, KMS_KEY, database_key]))
+    for name in ALL:
+        document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
         statements = {s["Sid"]: s for s in document["Statement"]}
         if name == "ui":
             assert "SecretsKey" not in statements
             continue
         assert statements["SecretsKey"] == {
             "Sid": "SecretsKey", "Effect": "Allow", "Action": "kms:Decrypt",
-            "Resource": KMS_KEY, "Condition": {"StringEquals": {
+            "Resource": [database_key, KMS_KEY], "Condition": {"StringEquals": {
                 "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
-
-
-def test_keys_of_referenced_secrets_are_decryptable_via_secrets_manager_only(
-        services, worker_statements):
-    database_key = "arn:aws:kms:us-east-1:123456789012:key/0000-database"
-    recording, _ = build(make_args(services, worker_statements, kms_key_arn=KMS_KEY,
-                                   secret_kms_key_arns=[database_key, KMS_KEY]))
-    for name in ALL:
-        document = policy_of(recording, named(recording, ROLE, f"{name}-execution"))
-        statements = {s["Sid"]: s for s in document["Statement"]}
-        if name == "ui":
-            assert "SecretsKey" not in statements
-            continue
-        assert statements["SecretsKey"]["Resource"] == [KMS_KEY, database_key]
-        assert statements["SecretsKey"]["Condition"] == {"StringEquals": {
-            "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}
+    one, _ = build(make_args(services, worker_statements, secret_kms_key_arns=[KMS_KEY]))
+    document = policy_of(one, named(one, ROLE, "api-execution"))
+    assert {s["Sid"]: s for s in document["Statement"]}["SecretsKey"]["Resource"] == KMS_KEY
 
 
 def test_task_roles_have_only_the_given_statements(default_run, worker_statements):
@@ -678,5 +711,5 @@ def test_the_analyzer_infers_the_interface():
         "load_balancer_zone_id", "alb_security_group_id", "https_listener_arn",
         "service_names", "target_group_arns", "certificate_arn", "url"})
     assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
-        "appSecurityGroupId", "domainName", "privateSubnetIds", "publicSubnetIds", "services",
-        "vpcId"]
+        "domainName", "privateSubnetIds", "publicSubnetIds", "serviceSecurityGroupIds",
+        "services", "vpcId"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from forge_components.aws.kms import DELETION_WINDOW_DAYS, kms_key
+from forge_components.aws.kms import DELETION_WINDOW_DAYS, cloudwatch_logs_statement, kms_key
 from forge_infra.plan.recorder import Recording
 from tests.helpers import run_mocked
 
@@ -64,3 +64,20 @@ def test_extra_statements_follow_the_root_statement() -> None:
              "Action": ["kms:Encrypt*", "kms:Decrypt*"], "Resource": "*"}
     key = build(extra_statements=[extra]).one(KEY, "owner-key")
     assert json.loads(key.inputs["policy"])["Statement"] == [ROOT_STATEMENT, extra], key.urn
+
+
+def test_cloudwatch_logs_statement_is_the_documented_one_for_the_accounts_log_groups() -> None:
+    """https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html,
+    narrowed from the account's logs resources to its log groups."""
+    statement = run_mocked(lambda: pulumi.export("statement", cloudwatch_logs_statement(
+        "eu-west-1", "210987654321", "aws"))).exports["statement"]
+    assert statement == {
+        "Sid": "CloudWatchLogsEncryptsTheAccountsLogGroups",
+        "Effect": "Allow",
+        "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                   "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                  "arn:aws:logs:eu-west-1:210987654321:log-group:*"}},
+    }

@@ -5,6 +5,7 @@ validation) or that traffic really flows; only that the program asks AWS for wha
 """
 
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -41,9 +42,11 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LOG_KEY = "arn:aws:kms:us-east-1:123456789012:key/0000-logs"
 
 OUTPUTS = ("network_id", "vpc_cidr", "zones", "public_subnet_ids", "private_subnet_ids",
-           "database_subnet_ids", "app_security_group_id", "nat_gateway_ids",
+           "database_subnet_ids", "app_security_group_id", "service_security_group_ids",
+           "nat_gateway_ids",
            "public_route_table_id", "private_route_table_ids", "database_route_table_id",
            "default_security_group_id", "flow_log_group_name")
 
@@ -293,6 +296,49 @@ def test_app_security_group_has_egress_only() -> None:
     assert egress.inputs["ipProtocol"] == "-1", egress.urn
     assert egress.inputs["cidrIpv4"] == "0.0.0.0/0", egress.urn
     assert built.outputs["app_security_group_id"] == app.resource_id
+    assert built.outputs["service_security_group_ids"] == {}
+
+
+def test_each_named_service_gets_its_own_egress_only_group() -> None:
+    built = build(service_names=["gateway", "api"], app_security_group=False)
+    rec = built.recording
+    vpc = rec.one(VPC)
+    assert [sg.name for sg in rec.of_type(SG)] == ["net-gateway", "net-api"]
+    groups = {name: rec.one(SG, f"net-{name}") for name in ("gateway", "api")}
+    for name, sg in groups.items():
+        assert sg.inputs["vpcId"] == vpc.resource_id, sg.urn
+        assert not sg.inputs.get("ingress") and not sg.inputs.get("egress"), sg.urn
+        (egress,) = [r for r in rec.of_type(EGRESS)
+                     if r.inputs["securityGroupId"] == sg.resource_id]
+        assert egress.name == f"net-{name}-egress", egress.urn
+        inputs = {k: v for k, v in egress.inputs.items() if k not in ("tags", "description")}
+        assert inputs == {"securityGroupId": sg.resource_id, "ipProtocol": "-1",
+                          "cidrIpv4": "0.0.0.0/0"}, egress.urn
+    assert rec.of_type(INGRESS) == []
+    assert len(rec.of_type(EGRESS)) == 2
+    assert built.outputs["service_security_group_ids"] == {
+        name: sg.resource_id for name, sg in groups.items()}
+    assert built.outputs["app_security_group_id"] is None
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    (["api", "api"], "Networking: service_names has duplicates: ['api']"),
+    (["api", "app"], "Networking: service_names ['app'] are not allowed; a service name is "
+                     "1..32 lower-case letters, digits and hyphens starting with a letter, and "
+                     "not 'app' (the shared application group's name)"),
+    (["Api", "1ui", "a" * 33], "Networking: service_names ['Api', '1ui', '" + "a" * 33 + "'] "
+                               "are not allowed"),
+])
+def test_service_names_are_checked_before_any_resource(names: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build(service_names=names)
+
+
+def test_flow_log_group_is_encrypted_with_the_given_key() -> None:
+    log_group = build(log_kms_key_arn=LOG_KEY).recording.one(LOG_GROUP)
+    assert log_group.inputs["kmsKeyId"] == LOG_KEY, log_group.urn
+    unencrypted = build().recording.one(LOG_GROUP)
+    assert "kmsKeyId" not in unencrypted.inputs, unencrypted.urn
 
 
 @pytest.mark.parametrize("retention", [30, 365])

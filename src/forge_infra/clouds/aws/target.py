@@ -20,6 +20,7 @@ import pulumi
 from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
 from forge_components.common import standard_tags
 from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
@@ -33,6 +34,7 @@ from forge_infra.model.target import Foundation, Workload
 if TYPE_CHECKING:
     from forge_components.aws.cache import Cache
     from forge_components.aws.database import Database
+    from forge_components.aws.log_key import LogKey
     from forge_components.aws.networking import Networking
     from forge_components.aws.storage import Storage
     from forge_components.aws.streaming import Streaming
@@ -111,6 +113,10 @@ class AwsFoundation(Foundation):
     aws_cache: Cache | None = None
     aws_streaming: Streaming | None = None
     aws_storage: Storage | None = None
+    aws_log_key: LogKey | None = None
+    log_kms_key_arn: pulumi.Output[str] | None = None
+    """The stack's CloudWatch Logs key (`LogKey`): every component that creates a log group
+    takes it as `log_kms_key_arn`."""
 
 
 class AwsTarget:
@@ -127,6 +133,7 @@ class AwsTarget:
 
         from forge_components.aws.cache import Cache, CacheArgs
         from forge_components.aws.database import Database, DatabaseArgs
+        from forge_components.aws.log_key import LogKey, LogKeyArgs
         from forge_components.aws.networking import Networking, NetworkingArgs
         from forge_components.aws.secrets import AppSecrets, AppSecretsArgs
         from forge_components.aws.storage import Storage, StorageArgs
@@ -143,11 +150,20 @@ class AwsTarget:
         protect = config.protect
         net = settings.network
 
+        # The CloudWatch Logs key comes first: every log group of the stack is encrypted with it.
+        log_key = LogKey(f"{prefix}-logs", LogKeyArgs(
+            region=settings.region, protect=protect, tags=tags), opts)
+
+        ecs = settings.platform is Platform.ECS
         network_args = NetworkingArgs(
             cidr_block=net.cidr,
             az_count=net.az_count,
             nat_gateway_strategy=net.nat_gateways,
             flow_logs_retention_days=net.flow_logs_retention_days,
+            log_kms_key_arn=log_key.key_arn,
+            # ECS tasks run in a group per service; EKS nodes (and every pod) in the shared one.
+            app_security_group=not ecs,
+            service_names=[name for name, _ in config.services.items()] if ecs else [],
             tags=tags,
         )
         if net.azs:
@@ -157,7 +173,7 @@ class AwsTarget:
         if settings.platform is Platform.EKS:
             network_args["eks_cluster_name"] = f"{prefix}-eks"
         network = Networking(f"{prefix}-network", network_args, opts)
-        app_sg: list[pulumi.Input[str]] = [network.app_security_group_id]
+        data_clients = _data_client_groups(network, ecs)
 
         storage = Storage(f"{prefix}-storage", StorageArgs(
             transition_days=settings.storage.glacier_transition_days,
@@ -171,7 +187,7 @@ class AwsTarget:
         database = Database(f"{prefix}-db", DatabaseArgs(
             vpc_id=network.network_id,
             subnet_ids=network.database_subnet_ids,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=db.engine,
             engine_major_version=db.version,
             database_name=db.name,
@@ -196,11 +212,12 @@ class AwsTarget:
         cache_args = CacheArgs(
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=cache_settings.engine,
             node_type=cache_settings.node_type,
             num_nodes=cache_settings.nodes,
             snapshot_retention_days=cache_settings.snapshot_retention_days,
+            log_kms_key_arn=log_key.key_arn,
             protect=protect,
             tags=tags,
         )
@@ -214,7 +231,7 @@ class AwsTarget:
             vpc_id=network.network_id,
             subnet_ids=network.private_subnet_ids.apply(lambda ids: ids[:subnets]),
             subnet_count=subnets,
-            allowed_security_group_ids=app_sg,
+            allowed_security_group_ids=data_clients,
             engine=stream.engine,
             broker_count=stream.brokers,
             kafka_version=stream.kafka_version,
@@ -248,7 +265,8 @@ class AwsTarget:
             storage=cast(StorageOutputs, storage),
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
-                     "app_security_group_id": network.app_security_group_id},
+                     **({"service_security_group_ids": network.service_security_group_ids}
+                        if ecs else {"app_security_group_id": network.app_security_group_id})},
             prefix=prefix,
             opts=opts,
             tags=tags,
@@ -258,6 +276,8 @@ class AwsTarget:
             aws_cache=cache,
             aws_streaming=streaming,
             aws_storage=storage,
+            aws_log_key=log_key,
+            log_kms_key_arn=log_key.key_arn,
         )
 
     def runtime(self, config: StackConfig, foundation: Foundation,
@@ -293,6 +313,30 @@ class AwsTarget:
         return outputs
 
 
+def _data_client_groups(network: Networking, ecs: bool) -> list[pulumi.Input[str]]:
+    """The security groups the data services admit.
+
+    On ECS, the groups of the services that use them (`DATA_SERVICE_CLIENTS`: api, worker),
+    and no other. On EKS, the nodes' shared group: security groups for pods are not available
+    on the stacks' t3 nodes (no t-family instance type supports them,
+    https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html), so which
+    pods may reach the data services is decided by the chart's NetworkPolicies, enforced by
+    the VPC CNI's network policy agent (docs/SECURITY.md, "Network isolation of the data
+    services").
+    """
+    if ecs:
+        return [_pick(network.service_security_group_ids, name)
+                for name in sorted(DATA_SERVICE_CLIENTS)]
+    return [_nodes_group(network)]
+
+
+def _nodes_group(network: Networking) -> pulumi.Output[str]:
+    """The shared security group EKS nodes run in (foundation() creates it on EKS)."""
+    if network.app_security_group_id is None:
+        raise TypeError("the network of an EKS stack has no shared application security group")
+    return network.app_security_group_id
+
+
 def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
                ) -> dict[str, Any]:
@@ -306,11 +350,13 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         raise ValueError("platform ecs needs app.domain")
     # The ALB and target groups take their AWS names from this one (32 characters at most
     # with Pulumi's suffix), so it is the bare prefix; see limits.ECS_AUTONAME_LIMIT.
-    compute = EcsCompute(foundation.prefix, EcsComputeArgs(
+    compute_args = EcsComputeArgs(
         vpc_id=network.network_id,
         public_subnet_ids=network.public_subnet_ids,
         private_subnet_ids=network.private_subnet_ids,
-        app_security_group_id=network.app_security_group_id,
+        service_security_group_ids={
+            spec["name"]: _pick(network.service_security_group_ids, spec["name"])
+            for spec in workload.services},
         services=workload.services,
         # The load balancer's own name is the ui's host: the app domain, or with a CDN
         # `origin.<domain>`, since the app domain then belongs to the CDN's certificate. ACM
@@ -323,7 +369,10 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         task_role_statements=task_statements,
         region=settings.region,
         tags=dict(foundation.tags),
-    ), foundation.opts)
+    )
+    if foundation.log_kms_key_arn is not None:
+        compute_args["log_kms_key_arn"] = foundation.log_kms_key_arn
+    compute = EcsCompute(foundation.prefix, compute_args, foundation.opts)
     return {"cluster_name": compute.cluster_name,
             "load_balancer_dns_name": compute.load_balancer_dns_name,
             "url": compute.url}
@@ -341,6 +390,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
     network = cast("Networking", foundation.aws_network)
     database = cast("Database", foundation.aws_database)
+    nodes_group = _nodes_group(network)
     eks = settings.eks
     prefix = foundation.prefix
     tags = dict(foundation.tags)
@@ -353,7 +403,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
         vpc_id=network.network_id,
         private_subnet_ids=network.private_subnet_ids,
-        app_security_group_id=network.app_security_group_id,
+        app_security_group_id=nodes_group,
         kubernetes_version=eks.version,
         endpoint_public_access=eks.endpoint_public_access,
         public_access_cidrs=list(eks.public_access_cidrs),
