@@ -228,8 +228,12 @@ class EksSettings(Strict):
     node_desired: int = Field(default=3, ge=1, le=100)
     node_disk_gb: int = Field(default=50, ge=20, le=16384)
     endpoint_public_access: bool = False
-    """Expose the API server publicly (to `public_access_cidrs` only)."""
+    """The deployer's path to the Kubernetes API: `true` opens the public endpoint to
+    `public_access_cidrs` only (the private endpoint stays on for the nodes). Required on EKS:
+    forge-infra provisions no deployer inside the VPC, so a private-only endpoint is refused."""
     public_access_cidrs: tuple[str, ...] = ()
+    """The public IPv4 egress CIDRs of wherever `pulumi up` runs (CI runner, bastion, office);
+    never 0.0.0.0/0, never a private range."""
     admin_role_arns: tuple[str, ...] = ()
     """IAM roles granted cluster-admin through EKS access entries."""
     ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
@@ -475,19 +479,95 @@ def _eks_rules(config: StackConfig) -> list[str]:
         problems.append(problem("eks.acme_email", "the letsencrypt ClusterIssuer needs an ACME "
                                 "account e-mail; set eks.acme_email, or eks.cluster_issuer to an "
                                 "existing issuer (null: bring your own TLS secrets)"))
+    if aws.platform is Platform.EKS and not eks.endpoint_public_access:
+        problems.append(problem(
+            "eks.endpoint_public_access",
+            "false leaves the cluster only its private API endpoint, which answers inside the "
+            "VPC; pulumi up declares the namespaces, Helm releases and ClusterIssuer through "
+            "that API from wherever it runs, and forge-infra provisions no deployer inside the "
+            "VPC, so every Kubernetes resource would time out: set true and list the public "
+            "egress CIDRs of the machine that runs pulumi up in eks.public_access_cidrs "
+            "(docs/DEPLOYMENT.md, \"The deployer's path to the EKS API\")"))
     if eks.endpoint_public_access and not eks.public_access_cidrs:
         problems.append(problem("eks.public_access_cidrs", "a public API endpoint needs the "
                                 "CIDRs allowed to reach it (0.0.0.0/0 is not accepted)"))
     for cidr in eks.public_access_cidrs:
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            problems.append(problem("eks.public_access_cidrs", f"{cidr!r} is not a valid CIDR"))
-            continue
-        if network.prefixlen == 0:
-            problems.append(problem("eks.public_access_cidrs",
-                                    "0.0.0.0/0 opens the Kubernetes API to the internet"))
+        problems.extend(_public_access_cidr_problems(cidr))
     return problems
+
+
+#: Address space that never reaches a public endpoint as a source address: RFC 1918 private
+#: ranges and RFC 6598 shared (carrier-grade NAT) space. From inside the VPC the private
+#: endpoint answers instead (private access is always on).
+NON_PUBLIC_SOURCES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def _public_access_cidr_problems(cidr: str) -> list[str]:
+    """Why `cidr` cannot be one of `eks.public_access_cidrs`, if it cannot."""
+    key = "eks.public_access_cidrs"
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        return [problem(key, f"{cidr!r} is not a valid CIDR")]
+    if network.version == 6:
+        # https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html:
+        # "You can't add IPv6 CIDR blocks to IPv4 clusters"; forge-infra's are IPv4.
+        return [problem(key, f"{cidr} is IPv6; the cluster is IPv4-only and EKS accepts no "
+                             "IPv6 CIDR blocks for its public endpoint")]
+    if network.prefixlen == 0:
+        return [problem(key, "0.0.0.0/0 opens the Kubernetes API to the internet")]
+    if any(network.subnet_of(private) for private in NON_PUBLIC_SOURCES):
+        return [problem(key, f"{cidr} is private address space, which never reaches the "
+                             "public endpoint (inside the VPC the private endpoint answers); "
+                             "list the public egress address of the machine that runs "
+                             "pulumi up")]
+    return []
+
+
+#: The `aws:assumeRoles` entry keys `aws eks get-token` can reproduce: the role (`--role-arn`)
+#: and the provider's own session naming and duration, which do not change the identity EKS
+#: sees (access entries match the role, not the session):
+#: https://docs.aws.amazon.com/cli/latest/reference/eks/get-token.html
+KUBECONFIG_ASSUME_ROLE_KEYS = frozenset({"roleArn", "sessionName", "duration"})
+
+
+def _kubeconfig_identity_rules(config: StackConfig) -> list[str]:
+    """On EKS the kubeconfig's `aws eks get-token` must sign as the identity of the AWS
+    provider (the cluster creator, who holds the admin access entry): one assumed role at
+    most, and nothing the CLI's `--role-arn` cannot carry."""
+    aws = _aws(config)
+    if aws.platform is not Platform.EKS:
+        return []
+    roles = aws.aws_provider.get("assumeRoles")
+    if roles is None:
+        return []
+    if not isinstance(roles, list) or not all(isinstance(r, dict) for r in roles):
+        return [f"aws:assumeRoles: got {describe(roles)}; a list of role settings "
+                "(roleArn, sessionName, ...) is allowed"]
+    way_out = ("put the chain in a profile of the AWS config file (role_arn, source_profile, "
+               "external_id) and set aws:profile to it, which the AWS provider and the AWS "
+               "CLI both read")
+    if len(roles) > 1:
+        return [f"aws:assumeRoles: lists {len(roles)} roles, which the AWS provider assumes as "
+                "a chain; the EKS kubeconfig's token command (aws eks get-token --role-arn) "
+                "assumes one role, so the Kubernetes provider would sign as another identity "
+                f"than the cluster's creator and be refused; list one role, or {way_out}"]
+    problems = []
+    role = roles[0] if roles else {}
+    if roles and not role.get("roleArn"):
+        problems.append("aws:assumeRoles[0].roleArn: required on EKS: the kubeconfig's token "
+                        "command assumes the same role (aws eks get-token --role-arn)")
+    extra = sorted(set(role) - KUBECONFIG_ASSUME_ROLE_KEYS)
+    if extra:
+        problems.append(f"aws:assumeRoles[0]: {', '.join(extra)} cannot be passed to the EKS "
+                        "kubeconfig's token command (aws eks get-token takes --role-arn only), "
+                        "so the Kubernetes provider could not assume the role the way the AWS "
+                        f"provider does; allowed on EKS: "
+                        f"{', '.join(sorted(KUBECONFIG_ASSUME_ROLE_KEYS))}; otherwise {way_out}")
+    return problems
+
+
 
 
 #: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product.
@@ -656,6 +736,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
+    Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
@@ -679,6 +760,20 @@ PLACEHOLDER_ZONE_ID = re.compile(r"^Z0{8,}[A-Z0-9]*$")
 RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 #: Top-level domains reserved by RFC 2606 section 2 (testing, documentation, invalid names).
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+#: The IPv4 ranges reserved for documentation by RFC 5737 section 3
+#: (https://www.rfc-editor.org/rfc/rfc5737#section-3): TEST-NET-1, -2 and -3.
+DOCUMENTATION_NETWORKS = tuple(ipaddress.IPv4Network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
+def is_documentation_cidr(cidr: str) -> bool:
+    """Whether `cidr` lies inside an RFC 5737 documentation range (False if not a CIDR)."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    return network.version == 4 and any(
+        network.subnet_of(doc) for doc in DOCUMENTATION_NETWORKS)
 
 
 def is_placeholder_domain(name: str) -> bool:
@@ -697,7 +792,9 @@ def is_placeholder_email(address: str) -> bool:
 def placeholder_warnings(config: StackConfig) -> list[str]:
     """A warning per key that still holds an example value, naming the key and what to put
     there: `hosted_zone_id` (Z and zeros), `app.domain`, `eks.acme_email` (where the
-    letsencrypt issuer uses it) and `budget.alert_emails` (RFC 2606 reserved names)."""
+    letsencrypt issuer uses it), `eks.public_access_cidrs` (RFC 5737 documentation ranges,
+    where the public endpoint uses them) and `budget.alert_emails` (RFC 2606 reserved
+    names)."""
     aws = _aws(config)
     found = []
     zone = aws.hosted_zone_id
@@ -716,6 +813,13 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
         found.append(problem("eks.acme_email", f"{email} is at a reserved example domain "
                              "(RFC 2606); replace it with a mailbox your team reads, for "
                              "Let's Encrypt's account and certificate expiry notices"))
+    cidrs = [c for c in aws.eks.public_access_cidrs if is_documentation_cidr(c)]
+    if aws.platform is Platform.EKS and aws.eks.endpoint_public_access and cidrs:
+        what = "is a documentation range" if len(cidrs) == 1 else "are documentation ranges"
+        found.append(problem("eks.public_access_cidrs", f"{', '.join(cidrs)} {what} "
+                             "(RFC 5737) that no deployer sends from; replace with the public "
+                             "egress CIDRs of the machine that runs pulumi up (CI runner, "
+                             "bastion, office), or the Kubernetes resources time out"))
     emails = [e for e in config.budget.alert_emails if is_placeholder_email(e)]
     if emails:
         found.append(problem("budget.alert_emails", f"{', '.join(emails)} "
@@ -723,3 +827,4 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
                              "domain (RFC 2606); replace with the mailboxes that must receive "
                              "the budget alerts"))
     return found
+
