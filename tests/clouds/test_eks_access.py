@@ -5,9 +5,12 @@
   inside the VPC), as are 0.0.0.0/0, private ranges and IPv6 CIDRs.
 * The kubeconfig's `aws eks get-token` runs as the stack's `aws:profile` and its one
   `aws:assumeRoles` role; a chain, or a role option the CLI cannot pass, is refused on EKS.
+* `eks.node_max` nodes of each listed type must hold every service at its autoscaling
+  maximum plus the cluster add-ons.
 
 What these tests do not prove: that EKS accepts the CIDRs, that the deployer's egress really
-is the listed address, that the AWS CLI is installed where `pulumi up` runs.
+is the listed address, that the AWS CLI is installed where `pulumi up` runs, or that the
+scheduler places pods the way the first-fit packing does.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ import pulumi
 import pytest
 import yaml
 
-from forge_infra.clouds.aws.settings import AWS_RULES
+from forge_components.aws.node_sizing import (
+    CLUSTER_ADDONS,
+    INSTANCE_SHAPES,
+    InstanceShape,
+    PodRequest,
+    pack,
+)
+from forge_infra.clouds.aws.settings import AWS_RULES, sizing_warnings
 from forge_infra.config import ConfigError, StackConfig, config_from_mapping
 from forge_infra.program import build
 from tests.conftest import ROOT
@@ -66,7 +76,7 @@ def problems(values: dict[str, Any], stack: str = "staging") -> list[str]:
 def test_the_eks_rules_sit_with_the_eks_section_and_the_nat_rule_stays_last() -> None:
     names = [rule.check.__name__ for rule in AWS_RULES]
     eks = names.index("_eks_rules")
-    assert names[eks + 1:eks + 2] == ["_kubeconfig_identity_rules"]
+    assert names[eks + 1:eks + 3] == ["_kubeconfig_identity_rules", "_node_capacity_rules"]
     assert names[-1] == "_nat_gateway_rules"
 
 
@@ -222,3 +232,105 @@ def test_a_chain_is_not_judged_on_ecs() -> None:
              {"roleArn": "arn:aws:iam::210987654321:role/target"}]
     values["aws:assumeRoles"] = chain
     assert load(values, "dev").target.aws_provider["assumeRoles"] == chain
+
+
+# -- node sizing ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("instance_type", "cpu", "memory"), [
+    # 2000m - (60 + 10); 8192 - (11 * 35 + 255) - 100
+    ("t3.large", 1930, 7452),
+    # 4000m - (60 + 10 + 10); 16384 - (11 * 58 + 255) - 100
+    ("m6i.xlarge", 3920, 15391),
+    # 8000m - (60 + 10 + 10 + 10); 32768 - (11 * 58 + 255) - 100
+    ("m6i.2xlarge", 7910, 31775),
+])
+def test_allocatable_follows_the_eks_ami_formula(instance_type: str, cpu: int,
+                                                 memory: int) -> None:
+    shape = INSTANCE_SHAPES[instance_type]
+    assert (shape.allocatable_millicores, shape.allocatable_memory_mib) == (cpu, memory)
+
+
+def test_the_cluster_addons_budget() -> None:
+    assert len(CLUSTER_ADDONS) == 17
+    assert sum(p.millicores for p in CLUSTER_ADDONS) == 1020
+    assert sum(p.memory_mib for p in CLUSTER_ADDONS) == 1240
+
+
+def test_packing_is_first_fit_decreasing_after_the_daemonsets() -> None:
+    # 1000m / 1256 MiB / 5 pods per node, 200m / 256 MiB / 3 pods of it DaemonSets.
+    shape = InstanceShape(1, 1024 + 11 * 5 + 255 + 100 + 256 + 232, 5)
+    assert (shape.allocatable_millicores - 200) == 740
+    pods = [PodRequest("a", 500, 100), PodRequest("b", 300, 100), PodRequest("c", 200, 100),
+            PodRequest("d", 200, 100)]
+    fit = pack(shape, pods, 2)
+    # 500 + 200 on the first node (740), 300 + 200 on the second.
+    assert fit.nodes_needed == 2
+    assert (fit.requested_millicores, fit.usable_millicores) == (1200, 1480)
+    # Two pod slots per node after the three DaemonSet pods: a third small pod opens a node.
+    assert pack(shape, [PodRequest("x", 10, 10)] * 5, 2).nodes_needed == 3
+    assert pack(shape, [PodRequest("big", 741, 10)], 2).nodes_needed is None
+
+
+def test_prod_as_shipped_holds_every_service_at_its_maximum_even_with_an_az_lost() -> None:
+    config = load(values_of("prod"), "prod")
+    eks = config.target.eks
+    assert (eks.node_instance_types, eks.node_min, eks.node_desired, eks.node_max) == (
+        ("m6i.xlarge",), 3, 3, 9)
+    from forge_infra.clouds.aws.settings import service_pods_at_max
+
+    pods = [*service_pods_at_max(config), *CLUSTER_ADDONS]
+    assert len(pods) == 40 + 17
+    fit = pack(INSTANCE_SHAPES["m6i.xlarge"], pods, eks.node_max)
+    assert (fit.requested_millicores, fit.requested_memory_mib) == (18520, 37080)
+    assert fit.nodes_needed == 5
+    # One AZ of three lost takes 3 of the 9 nodes; the other 6 still hold it all.
+    assert fit.nodes_needed <= eks.node_max - eks.node_max // 3
+
+
+def test_prod_on_its_old_nodes_is_refused_naming_the_keys() -> None:
+    values = values_of("prod")
+    values["forge-infra:eks"].update(node_instance_types=["t3.large"], node_max=6)
+    assert problems(values, "prod") == [
+        "forge-infra:eks.node_max: 6 nodes of t3.large cannot hold the services at their "
+        "autoscaling maximum (gateway 10 x (0.5 vCPU, 1024 MiB), api 10 x (0.5 vCPU, 1024 MiB), "
+        "worker 10 x (0.5 vCPU, 1024 MiB), ui 10 x (0.25 vCPU, 512 MiB)) plus the cluster "
+        "add-ons (1020m CPU, 1240 MiB): they request 18520m CPU and 37080 MiB, which pack onto "
+        "12 nodes (each t3.large offers 1730m CPU and 7196 MiB to pods after kubeReserved, the "
+        "eviction threshold and its DaemonSets); raise eks.node_max to at least 12, choose a "
+        "larger type in eks.node_instance_types, or lower services.*.autoscaling.max "
+        "(docs/DEPLOYMENT.md, \"EKS node sizing\")"]
+
+
+def test_a_service_pod_larger_than_a_node_is_refused_naming_the_type() -> None:
+    values = values_of("staging")
+    values["forge-infra:services"]["worker"].update(cpu=2, memory=4096)
+    assert problems(values) == [
+        "forge-infra:eks.node_instance_types: t3.large is too small for a pod of the services "
+        "(gateway 4 x (0.25 vCPU, 512 MiB), api 4 x (0.5 vCPU, 1024 MiB), worker 1 x (2 vCPU, "
+        "4096 MiB), ui 2 x (0.25 vCPU, 512 MiB)): each t3.large offers 1730m CPU and 7196 MiB "
+        "to pods after kubeReserved, the eviction threshold and its DaemonSets; choose a "
+        "larger type"]
+
+
+def test_node_capacity_is_not_judged_on_ecs() -> None:
+    values = values_of("prod")
+    values["forge-infra:platform"] = "ecs"
+    values["forge-infra:eks"].update(node_instance_types=["t3.large"], node_min=1,
+                                     node_desired=1, node_max=1)
+    values["forge-infra:services"] = {
+        name: {**service, "cpu": 1, "memory": 2048}
+        for name, service in values["forge-infra:services"].items()}
+    assert load(values, "prod").target.eks.node_max == 1
+
+
+def test_a_type_outside_the_sizing_table_is_a_plan_warning_not_an_error() -> None:
+    values = values_of("staging")
+    values["forge-infra:eks"]["node_instance_types"] = ["c7g.large"]
+    config = load(values)
+    assert sizing_warnings(config) == [
+        "forge-infra:eks.node_instance_types: c7g.large is not in forge-infra's node sizing "
+        "table (forge_components.aws.node_sizing), so whether eks.node_max nodes hold the "
+        "services at their autoscaling maximum was not checked; checked types: "
+        f"{', '.join(INSTANCE_SHAPES)}"]
+    assert sizing_warnings(load(values_of("staging"))) == []

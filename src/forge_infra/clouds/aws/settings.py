@@ -39,6 +39,7 @@ from forge_components.aws.limits import (
     min_max_allocated_storage_gb,
     streaming_subnet_count,
 )
+from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
 from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
@@ -326,8 +327,10 @@ class AwsSettings(CloudSettings):
 
     def warnings(self, config: StackConfig) -> list[str]:
         """Versions in use that are past standard support, and retired charts, then the
-        placeholder values a stack file still holds (plan warnings)."""
-        return version_warnings(self) + placeholder_warnings(config)
+        placeholder values a stack file still holds, then node types whose sizing was not
+        checked (plan warnings)."""
+        return (version_warnings(self) + placeholder_warnings(config)
+                + sizing_warnings(config))
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -568,6 +571,57 @@ def _kubeconfig_identity_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def service_pods_at_max(config: StackConfig) -> list[PodRequest]:
+    """One request per pod of every service at its autoscaling maximum (its replicas when it
+    does not autoscale)."""
+    pods = []
+    for name, svc in config.services.items():
+        count = svc.autoscaling.max if svc.autoscaling else svc.replicas
+        pods += [PodRequest(name, svc.cpu_millicores, svc.memory)] * count
+    return pods
+
+
+def _node_capacity_rules(config: StackConfig) -> list[str]:
+    """`eks.node_max` nodes of each listed type must hold every service at its autoscaling
+    maximum plus the cluster add-ons (forge_components.aws.node_sizing)."""
+    aws = _aws(config)
+    eks = aws.eks
+    if aws.platform is not Platform.EKS:
+        return []
+    service_pods = service_pods_at_max(config)
+    pods = [*service_pods, *CLUSTER_ADDONS]
+    addon_cpu = sum(p.millicores for p in CLUSTER_ADDONS)
+    addon_memory = sum(p.memory_mib for p in CLUSTER_ADDONS)
+    services = ", ".join(
+        f"{name} {sum(1 for p in service_pods if p.name == name)} x "
+        f"({svc.cpu:g} vCPU, {svc.memory} MiB)"
+        for name, svc in config.services.items())
+    problems = []
+    for instance_type in eks.node_instance_types:
+        shape = INSTANCE_SHAPES.get(instance_type)
+        if shape is None:
+            continue  # not in the sizing table: a plan warning says it was not checked
+        fit = pack(shape, pods, eks.node_max)
+        per_node = (f"each {instance_type} offers {fit.usable_millicores // eks.node_max}m CPU "
+                    f"and {fit.usable_memory_mib // eks.node_max} MiB to pods after "
+                    "kubeReserved, the eviction threshold and its DaemonSets")
+        if fit.nodes_needed is None:
+            problems.append(problem(
+                "eks.node_instance_types",
+                f"{instance_type} is too small for a pod of the services ({services}): "
+                f"{per_node}; choose a larger type"))
+        elif fit.nodes_needed > eks.node_max:
+            problems.append(problem(
+                "eks.node_max",
+                f"{eks.node_max} nodes of {instance_type} cannot hold the services at their "
+                f"autoscaling maximum ({services}) plus the cluster add-ons "
+                f"({addon_cpu}m CPU, {addon_memory} MiB): they request "
+                f"{fit.requested_millicores}m CPU and {fit.requested_memory_mib} MiB, which "
+                f"pack onto {fit.nodes_needed} nodes ({per_node}); raise eks.node_max to at "
+                f"least {fit.nodes_needed}, choose a larger type in eks.node_instance_types, "
+                "or lower services.*.autoscaling.max (docs/DEPLOYMENT.md, \"EKS node "
+                "sizing\")"))
+    return problems
 
 
 #: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product.
@@ -737,6 +791,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
     Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
+    Rule(("eks", "platform", "services"), _node_capacity_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
@@ -828,3 +883,18 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
                              "the budget alerts"))
     return found
 
+
+def sizing_warnings(config: StackConfig) -> list[str]:
+    """A warning per EKS node type outside the sizing table, whose capacity for the services
+    at their autoscaling maximum was therefore not checked."""
+    aws = _aws(config)
+    if aws.platform is not Platform.EKS:
+        return []
+    unknown = [t for t in aws.eks.node_instance_types if t not in INSTANCE_SHAPES]
+    if not unknown:
+        return []
+    return [problem("eks.node_instance_types",
+                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in "
+                    "forge-infra's node sizing table (forge_components.aws.node_sizing), so "
+                    "whether eks.node_max nodes hold the services at their autoscaling maximum "
+                    f"was not checked; checked types: {', '.join(INSTANCE_SHAPES)}")]
