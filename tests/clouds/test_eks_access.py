@@ -225,6 +225,36 @@ def test_assume_roles_must_be_a_list_of_settings_on_eks() -> None:
         "is allowed"]
 
 
+@pytest.mark.parametrize(("key", "value", "way_out"), [
+    ("accessKey", {"secure": "v1:a2V5"}, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
+                                         "environment, or a profile named by aws:profile"),
+    ("token", {"secure": "v1:dG9rZW4="}, "set AWS_SESSION_TOKEN in the environment, or a "
+                                         "profile named by aws:profile"),
+    ("assumeRoleWithWebIdentity", {"roleArn": ROLE, "webIdentityTokenFile": "/tmp/token"},
+     "set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in the environment, or a profile "
+     "(role_arn, web_identity_token_file) named by aws:profile"),
+    ("sharedConfigFiles", ["/etc/forge/aws-config"], "set AWS_CONFIG_FILE in the environment"),
+    ("sharedCredentialsFiles", ["/etc/forge/credentials"],
+     "set AWS_SHARED_CREDENTIALS_FILE in the environment"),
+])
+def test_credentials_the_token_command_cannot_use_are_refused_on_eks(key: str, value: Any,
+                                                                     way_out: str) -> None:
+    values = values_of("staging")
+    values[f"aws:{key}"] = value
+    assert problems(values) == [
+        f"aws:{key}: on EKS the kubeconfig's token command (aws eks get-token) cannot be given "
+        "this setting, so the Kubernetes provider would sign as whatever identity its "
+        "environment holds, not the cluster's creator the AWS provider signs as; "
+        f"{way_out}, which the AWS provider and the AWS CLI both read"]
+
+
+def test_credentials_in_the_stack_are_not_judged_on_ecs() -> None:
+    values = values_of("dev")
+    values["aws:sharedConfigFiles"] = ["/etc/forge/aws-config"]
+    assert load(values, "dev").target.aws_provider["sharedConfigFiles"] == [
+        "/etc/forge/aws-config"]
+
+
 def test_a_chain_is_not_judged_on_ecs() -> None:
     """ECS builds no kubeconfig: the AWS provider assumes the chain as configured."""
     values = values_of("dev")

@@ -535,14 +535,44 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
 KUBECONFIG_ASSUME_ROLE_KEYS = frozenset({"roleArn", "sessionName", "duration"})
 
 
+#: `aws:` provider settings that choose the provider's credentials but that the kubeconfig's
+#: `aws eks get-token` cannot be given (it reads `AWS_PROFILE`, `--role-arn` and its
+#: environment), each with the way both read the same credentials: the standard AWS
+#: environment variables (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html).
+KUBECONFIG_UNREPRODUCIBLE_SETTINGS = {
+    "accessKey": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or a "
+                 "profile named by aws:profile",
+    "secretKey": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or a "
+                 "profile named by aws:profile",
+    "token": "set AWS_SESSION_TOKEN in the environment, or a profile named by aws:profile",
+    "assumeRoleWithWebIdentity": "set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in the "
+                                 "environment, or a profile (role_arn, web_identity_token_file) "
+                                 "named by aws:profile",
+    "sharedConfigFiles": "set AWS_CONFIG_FILE in the environment",
+    "sharedCredentialsFiles": "set AWS_SHARED_CREDENTIALS_FILE in the environment",
+}
+
+
 def _kubeconfig_identity_rules(config: StackConfig) -> list[str]:
     """On EKS the kubeconfig's `aws eks get-token` must sign as the identity of the AWS
-    provider (the cluster creator, who holds the admin access entry): one assumed role at
-    most, and nothing the CLI's `--role-arn` cannot carry."""
+    provider (the cluster creator, who holds the admin access entry): credentials it can find
+    (the environment, `aws:profile`), one assumed role at most, and nothing the CLI's
+    `--role-arn` cannot carry."""
     aws = _aws(config)
     if aws.platform is not Platform.EKS:
         return []
-    roles = aws.aws_provider.get("assumeRoles")
+    problems = [
+        f"aws:{key}: on EKS the kubeconfig's token command (aws eks get-token) cannot be given "
+        "this setting, so the Kubernetes provider would sign as whatever identity its "
+        "environment holds, not the cluster's creator the AWS provider signs as; "
+        f"{way_out}, which the AWS provider and the AWS CLI both read"
+        for key, way_out in KUBECONFIG_UNREPRODUCIBLE_SETTINGS.items()
+        if key in aws.aws_provider]
+    return problems + _kubeconfig_role_problems(aws.aws_provider.get("assumeRoles"))
+
+
+def _kubeconfig_role_problems(roles: Any) -> list[str]:
+    """Why `aws:assumeRoles` cannot be reproduced by `aws eks get-token --role-arn`."""
     if roles is None:
         return []
     if not isinstance(roles, list) or not all(isinstance(r, dict) for r in roles):
