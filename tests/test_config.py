@@ -209,7 +209,7 @@ BAD_INPUTS = [
      "forge-infra:aws_provider", "unknown key"),
     ("staging", lambda v: remove(v, "forge-infra:eks.acme_email"),
      "forge-infra:eks.acme_email", "needs an ACME account e-mail"),
-    ("staging", lambda v: mutate(v, "forge-infra:eks.endpoint_public_access", True),
+    ("staging", lambda v: mutate(v, "forge-infra:eks.public_access_cidrs", []),
      "forge-infra:eks.public_access_cidrs", "0.0.0.0/0 is not accepted"),
 ]
 

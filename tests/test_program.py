@@ -26,7 +26,9 @@ STATEFUL_TYPES = {
 def build_stack(stack: str, platform: str | None = None) -> Recording:
     overrides: dict[str, object] = {"platform": platform} if platform else {}
     if platform == "eks" and stack == "dev":  # dev's file has no eks section
-        overrides["eks"] = {"acme_email": "dev-team@example.com"}
+        overrides["eks"] = {"acme_email": "dev-team@example.com",
+                            "endpoint_public_access": True,
+                            "public_access_cidrs": ["192.0.2.10/32"]}
     config = stack_config(stack, **overrides)
     return run_mocked(lambda: build(config), stack=stack)
 

@@ -17,6 +17,7 @@ import yaml
 from forge_infra.clouds.aws.settings import (
     AWS_RULES,
     PLACEHOLDER_ZONE_ID,
+    is_documentation_cidr,
     is_placeholder_domain,
     is_placeholder_email,
     placeholder_warnings,
@@ -34,6 +35,10 @@ ACME = ("forge-infra:eks.acme_email: {email} is at a reserved example domain (RF
         "certificate expiry notices")
 BUDGET = ("forge-infra:budget.alert_emails: {emails} {verb} at a reserved example domain "
           "(RFC 2606); replace with the mailboxes that must receive the budget alerts")
+CIDRS = ("forge-infra:eks.public_access_cidrs: {cidrs} {what} (RFC 5737) that no deployer "
+         "sends from; replace with the public egress CIDRs of the machine that runs pulumi up "
+         "(CI runner, bastion, office), or the Kubernetes resources time out")
+ONE_CIDR = "is a documentation range"
 
 #: Exactly the warnings each shipped stack's plan carries today: its placeholders (the stack
 #: tests in tests/plan/test_plan.py and tests/clouds/test_versions.py expect these).
@@ -47,12 +52,14 @@ STACK_WARNINGS: dict[str, list[str]] = {
         ZONE.format(zone="Z00000000000000STAGE"),
         DOMAIN.format(domain="staging.forge.example.com"),
         ACME.format(email="platform-oncall@example.com"),
+        CIDRS.format(cidrs="198.51.100.10/32", what=ONE_CIDR),
         BUDGET.format(emails="platform-staging@example.com", verb="is"),
     ],
     "prod": [
         ZONE.format(zone="Z000000000000000PROD"),
         DOMAIN.format(domain="forge.example.com"),
         ACME.format(email="platform-oncall@example.com"),
+        CIDRS.format(cidrs="203.0.113.10/32", what=ONE_CIDR),
         BUDGET.format(emails="platform-oncall@example.com", verb="is"),
     ],
 }
@@ -77,6 +84,8 @@ def _real(stack: str) -> dict[str, Any]:
     values["forge-infra:app"]["domain"] = f"{stack}.forge.acme-corp.io"
     if "acme_email" in values.get("forge-infra:eks", {}):
         values["forge-infra:eks"]["acme_email"] = "platform-oncall@acme-corp.io"
+    if "public_access_cidrs" in values.get("forge-infra:eks", {}):
+        values["forge-infra:eks"]["public_access_cidrs"] = ["52.94.76.10/32"]
     values["forge-infra:budget"]["alert_emails"] = ["finance@acme-corp.io"]
     return values
 
@@ -154,6 +163,35 @@ def test_a_reserved_acme_email_is_named() -> None:
     values = _real("prod")
     values["forge-infra:eks"]["acme_email"] = "certs@example.net"
     assert placeholder_warnings(_load(values)) == [ACME.format(email="certs@example.net")]
+
+
+@pytest.mark.parametrize(("cidrs", "what"), [
+    (["192.0.2.0/24"], ONE_CIDR),
+    (["52.94.76.10/32", "198.51.100.64/26", "203.0.113.5/32"], "are documentation ranges"),
+])
+def test_documentation_cidrs_of_the_public_endpoint_are_named(cidrs: list[str],
+                                                              what: str) -> None:
+    values = _real("prod")
+    values["forge-infra:eks"]["public_access_cidrs"] = cidrs
+    named = ", ".join(c for c in cidrs if not c.startswith("52."))
+    assert placeholder_warnings(_load(values)) == [CIDRS.format(cidrs=named, what=what)]
+
+
+@pytest.mark.parametrize(("cidr", "documentation"), [
+    ("192.0.2.0/24", True), ("198.51.100.10/32", True), ("203.0.113.128/25", True),
+    ("203.0.112.0/23", False),      # wider than TEST-NET-3, so not inside it
+    ("52.94.76.10/32", False), ("not-a-cidr", False), ("2001:db8::/32", False),
+])
+def test_documentation_cidrs_are_the_rfc_5737_ranges(cidr: str, documentation: bool) -> None:
+    assert is_documentation_cidr(cidr) is documentation
+
+
+def test_documentation_cidrs_are_not_judged_on_ecs() -> None:
+    values = _real("staging")
+    values["forge-infra:platform"] = "ecs"
+    values["forge-infra:eks"]["public_access_cidrs"] = ["192.0.2.0/24"]
+    values["forge-infra:services"] = _values("dev")["forge-infra:services"]
+    assert placeholder_warnings(_load(values, "staging")) == []
 
 
 @pytest.mark.parametrize(("platform", "issuer"), [("ecs", "letsencrypt"), ("eks", None),

@@ -16,9 +16,15 @@
 - the VPC CNI and the EBS CSI driver run with their own IRSA roles, so the node role carries
   no CNI or EBS permissions;
 - one IRSA role per entry of `service_account_roles`, trusted only by that service account;
+- the node group's `scalingConfig.desiredSize` is set at creation and then left to the node
+  autoscaler (`ignore_changes`), so `pulumi up` never undoes a scale-out; EKS itself tags the
+  group's Auto Scaling group for Cluster Autoscaler auto-discovery;
 - a `pulumi_kubernetes.Provider` for the cluster (private `_k8s_provider`, for Python callers)
   that waits for the nodes, the add-ons and the admin access entries; other programs build
-  theirs from the `kubeconfig` output, depending on this component.
+  theirs from the `kubeconfig` output, depending on this component. The kubeconfig's
+  `aws eks get-token` runs with the same AWS identity as the program's AWS provider when
+  `kubeconfig_profile` / `kubeconfig_role_arn` say which (the cluster creator's admin access
+  belongs to that identity).
 """
 
 import dataclasses
@@ -43,6 +49,13 @@ DEFAULT_LOG_TYPES: tuple[str, ...] = (
 """Every EKS control-plane log type."""
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+#: The node group property a node autoscaler (Cluster Autoscaler, or anything that sets the
+#: Auto Scaling group's desired capacity) changes; ignored after creation so the next
+#: `pulumi up` does not revert it. Pulumi's property-path syntax
+#: (https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/), the path pulumi-eks
+#: ignores on its managed node groups too.
+NODE_GROUP_IGNORED = ("scalingConfig.desiredSize",)
 
 
 class ServiceAccountRole(TypedDict):
@@ -119,6 +132,14 @@ class EksComputeArgs(TypedDict):
     region: NotRequired[pulumi.Input[str] | None]
     """The region, for the kubeconfig's token command; unset asks the provider. Defaults to
     unset."""
+    kubeconfig_profile: NotRequired[str | None]
+    """The AWS CLI profile `aws eks get-token` runs with (set as `AWS_PROFILE` in the
+    kubeconfig's exec environment); pass the profile the program's AWS provider uses, so the
+    token is signed by the identity that created the cluster. Defaults to unset (the CLI's
+    default credential chain)."""
+    kubeconfig_role_arn: NotRequired[pulumi.Input[str] | None]
+    """An IAM role `aws eks get-token` assumes before signing the token (`--role-arn`); pass
+    the role the program's AWS provider assumes. Defaults to unset (no role assumed)."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
 
@@ -152,6 +173,8 @@ class _Settings:
         default_factory=dict)
     deletion_protection: bool = False
     region: pulumi.Input[str] | None = None
+    kubeconfig_profile: str | None = None
+    kubeconfig_role_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -185,6 +208,9 @@ class _Settings:
             raise ValueError(f"EksComputeArgs: unknown enabled_log_types {unknown}")
         if not self.node_instance_types:
             raise ValueError("EksComputeArgs: node_instance_types is empty")
+        if self.kubeconfig_profile is not None and not self.kubeconfig_profile.strip():
+            raise ValueError("EksComputeArgs: kubeconfig_profile is empty; leave it unset for "
+                             "the AWS CLI's default credential chain")
 
 
 def _issuer_url(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
@@ -196,8 +222,22 @@ def _issuer_url(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:
     return issuer
 
 
-def build_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str) -> str:
-    """A kubeconfig (JSON) that authenticates with `aws eks get-token`."""
+def build_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str,
+                     profile: str | None = None, role_arn: str | None = None) -> str:
+    """A kubeconfig (JSON) that authenticates with `aws eks get-token`, as `profile` (exec
+    environment `AWS_PROFILE`) and through `role_arn` (`--role-arn`) when given; see
+    https://docs.aws.amazon.com/cli/latest/reference/eks/get-token.html."""
+    args = ["eks", "get-token", "--cluster-name", cluster_name, "--region", region]
+    if role_arn is not None:
+        args += ["--role-arn", role_arn]
+    exec_config: dict[str, Any] = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": "aws",
+        "args": [*args, "--output", "json"],
+        "interactiveMode": "Never",
+    }
+    if profile is not None:
+        exec_config["env"] = [{"name": "AWS_PROFILE", "value": profile}]
     return json.dumps({
         "apiVersion": "v1",
         "kind": "Config",
@@ -206,13 +246,7 @@ def build_kubeconfig(cluster_name: str, endpoint: str, ca_data: str, region: str
         "contexts": [{"name": cluster_name, "context": {
             "cluster": cluster_name, "user": cluster_name}}],
         "current-context": cluster_name,
-        "users": [{"name": cluster_name, "user": {"exec": {
-            "apiVersion": "client.authentication.k8s.io/v1beta1",
-            "command": "aws",
-            "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region,
-                     "--output", "json"],
-            "interactiveMode": "Never",
-        }}}],
+        "users": [{"name": cluster_name, "user": {"exec": exec_config}}],
     })
 
 
@@ -232,7 +266,8 @@ class EksCompute(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     """The cluster's OIDC issuer URL."""
     kubeconfig: pulumi.Output[str]
-    """A kubeconfig (JSON, secret) using `aws eks get-token`."""
+    """A kubeconfig (JSON, secret) using `aws eks get-token` (with `kubeconfig_profile` and
+    `kubeconfig_role_arn` when set)."""
     node_role_arn: pulumi.Output[str]
     """The node group's IAM role."""
     service_account_role_arns: pulumi.Output[dict[str, str]]
@@ -427,7 +462,8 @@ class EksCompute(pulumi.ComponentResource):
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)),
             tags=tagged(node_group_name),
-            opts=child_opts(self, depends_on=[*node_policies, vpc_cni, kube_proxy]))
+            opts=child_opts(self, depends_on=[*node_policies, vpc_cni, kube_proxy],
+                            ignore_changes=list(NODE_GROUP_IGNORED)))
 
         # -- add-ons that need running nodes ---------------------------------------------------
         addons: list[aws.eks.Addon] = [vpc_cni, kube_proxy, addon("coredns", [node_group])]
@@ -469,9 +505,11 @@ class EksCompute(pulumi.ComponentResource):
         self.service_account_role_arns = pulumi.Output.all(**role_arns).apply(dict)
 
         # -- kubeconfig and provider ------------------------------------------------------------
+        profile = cfg.kubeconfig_profile
         self.kubeconfig = pulumi.Output.secret(pulumi.Output.all(
             cluster.name, cluster.endpoint, cluster.certificate_authority.data, region,
-        ).apply(lambda a: build_kubeconfig(a[0], a[1], a[2], a[3])))
+            cfg.kubeconfig_role_arn,
+        ).apply(lambda a: build_kubeconfig(a[0], a[1], a[2], a[3], profile, a[4])))
         # Private: a provider is no component output; the program may build its own from
         # `kubeconfig` (depending on this component) instead.
         self._k8s_provider = k8s.Provider(

@@ -286,6 +286,18 @@ def test_node_group_scaling_update_and_template(default_run):
     assert inputs["nodeRoleArn"] == role_by_name(recording, "node-role").outputs["arn"]
 
 
+def test_node_group_leaves_the_desired_size_to_the_node_autoscaler(default_run):
+    """The desired size is set at creation only: a Cluster Autoscaler scale-out is not
+    reverted by the next `pulumi up`; min and max stay managed by the program."""
+    recording, _ = default_run
+    node_group = recording.one(NODE_GROUP)
+    assert node_group.ignore_changes == ["scalingConfig.desiredSize"], node_group.urn
+    for resource in recording.resources:
+        if resource is not node_group:
+            assert resource.ignore_changes == [], (
+                f"{resource.urn} ignores {resource.ignore_changes}")
+
+
 def test_node_group_waits_for_networking_addons_and_node_policies(default_run):
     recording, _ = default_run
     node_group = recording.one(NODE_GROUP)
@@ -450,6 +462,44 @@ def test_kubernetes_provider_gets_a_secret_kubeconfig_and_waits_for_the_cluster(
                  "--output", "json"],
         "interactiveMode": "Never"}
     assert recording.exports["kubeconfig"] == SECRET_MASK
+
+
+def test_the_kubeconfig_runs_get_token_as_the_given_profile_and_role(worker_statements):
+    role = "arn:aws:iam::123456789012:role/forge-deployer"
+    _, captured = build(make_args(worker_statements, kubeconfig_profile="forge-prod",
+                                  kubeconfig_role_arn=role))
+    assert json.loads(captured["kubeconfig"])["users"][0]["user"]["exec"] == {
+        "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+        "args": ["eks", "get-token", "--cluster-name", NAME, "--region", "us-east-1",
+                 "--role-arn", role, "--output", "json"],
+        "env": [{"name": "AWS_PROFILE", "value": "forge-prod"}],
+        "interactiveMode": "Never"}
+
+
+@pytest.mark.parametrize(("overrides", "args", "env"), [
+    ({"kubeconfig_profile": "ci"},
+     ["eks", "get-token", "--cluster-name", NAME, "--region", "us-east-1", "--output", "json"],
+     [{"name": "AWS_PROFILE", "value": "ci"}]),
+    ({"kubeconfig_role_arn": "arn:aws:iam::123456789012:role/deploy"},
+     ["eks", "get-token", "--cluster-name", NAME, "--region", "us-east-1",
+      "--role-arn", "arn:aws:iam::123456789012:role/deploy", "--output", "json"],
+     None),
+])
+def test_profile_and_role_reach_the_kubeconfig_each_on_its_own(worker_statements, overrides,
+                                                               args, env):
+    _, captured = build(make_args(worker_statements, **overrides))
+    exec_config = json.loads(captured["kubeconfig"])["users"][0]["user"]["exec"]
+    assert exec_config["args"] == args
+    assert exec_config.get("env") == env
+
+
+def test_an_empty_kubeconfig_profile_is_refused():
+    with pytest.raises(ValueError) as raised:
+        run_mocked(lambda: EksCompute(NAME, EksComputeArgs(
+            vpc_id=VPC_ID, private_subnet_ids=PRIVATE_SUBNETS, app_security_group_id=APP_SG,
+            kubeconfig_profile=" ")))
+    assert str(raised.value) == ("EksComputeArgs: kubeconfig_profile is empty; leave it unset "
+                                 "for the AWS CLI's default credential chain")
 
 
 def test_an_explicit_region_reaches_the_kubeconfig(worker_statements):

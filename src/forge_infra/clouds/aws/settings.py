@@ -42,6 +42,7 @@ from forge_components.aws.limits import (
     redpanda_mode_problem,
     streaming_subnet_count,
 )
+from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
 from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
@@ -239,8 +240,12 @@ class EksSettings(Strict):
     node_desired: int = Field(default=3, ge=1, le=100)
     node_disk_gb: int = Field(default=50, ge=20, le=16384)
     endpoint_public_access: bool = False
-    """Expose the API server publicly (to `public_access_cidrs` only)."""
+    """The deployer's path to the Kubernetes API: `true` opens the public endpoint to
+    `public_access_cidrs` only (the private endpoint stays on for the nodes). Required on EKS:
+    forge-infra provisions no deployer inside the VPC, so a private-only endpoint is refused."""
     public_access_cidrs: tuple[str, ...] = ()
+    """The public IPv4 egress CIDRs of wherever `pulumi up` runs (CI runner, bastion, office);
+    never 0.0.0.0/0, never a private range."""
     admin_role_arns: tuple[str, ...] = ()
     """IAM roles granted cluster-admin through EKS access entries."""
     ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
@@ -333,8 +338,10 @@ class AwsSettings(CloudSettings):
 
     def warnings(self, config: StackConfig) -> list[str]:
         """Versions in use that are past standard support, and retired charts, then the
-        placeholder values a stack file still holds (plan warnings)."""
-        return version_warnings(self) + placeholder_warnings(config)
+        placeholder values a stack file still holds, then node types whose sizing was not
+        checked (plan warnings)."""
+        return (version_warnings(self) + placeholder_warnings(config)
+                + sizing_warnings(config))
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -507,18 +514,175 @@ def _eks_rules(config: StackConfig) -> list[str]:
         problems.append(problem("eks.acme_email", "the letsencrypt ClusterIssuer needs an ACME "
                                 "account e-mail; set eks.acme_email, or eks.cluster_issuer to an "
                                 "existing issuer (null: bring your own TLS secrets)"))
+    if aws.platform is Platform.EKS and not eks.endpoint_public_access:
+        problems.append(problem(
+            "eks.endpoint_public_access",
+            "false leaves the cluster only its private API endpoint, which answers inside the "
+            "VPC; pulumi up declares the namespaces, Helm releases and ClusterIssuer through "
+            "that API from wherever it runs, and forge-infra provisions no deployer inside the "
+            "VPC, so every Kubernetes resource would time out: set true and list the public "
+            "egress CIDRs of the machine that runs pulumi up in eks.public_access_cidrs "
+            "(docs/DEPLOYMENT.md, \"The deployer's path to the EKS API\")"))
     if eks.endpoint_public_access and not eks.public_access_cidrs:
         problems.append(problem("eks.public_access_cidrs", "a public API endpoint needs the "
                                 "CIDRs allowed to reach it (0.0.0.0/0 is not accepted)"))
     for cidr in eks.public_access_cidrs:
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-        except ValueError:
-            problems.append(problem("eks.public_access_cidrs", f"{cidr!r} is not a valid CIDR"))
-            continue
-        if network.prefixlen == 0:
-            problems.append(problem("eks.public_access_cidrs",
-                                    "0.0.0.0/0 opens the Kubernetes API to the internet"))
+        problems.extend(_public_access_cidr_problems(cidr))
+    return problems
+
+
+#: Address space that never reaches a public endpoint as a source address: RFC 1918 private
+#: ranges and RFC 6598 shared (carrier-grade NAT) space. From inside the VPC the private
+#: endpoint answers instead (private access is always on).
+NON_PUBLIC_SOURCES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def _public_access_cidr_problems(cidr: str) -> list[str]:
+    """Why `cidr` cannot be one of `eks.public_access_cidrs`, if it cannot."""
+    key = "eks.public_access_cidrs"
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        return [problem(key, f"{cidr!r} is not a valid CIDR")]
+    if network.version == 6:
+        # https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html:
+        # "You can't add IPv6 CIDR blocks to IPv4 clusters"; forge-infra's are IPv4.
+        return [problem(key, f"{cidr} is IPv6; the cluster is IPv4-only and EKS accepts no "
+                             "IPv6 CIDR blocks for its public endpoint")]
+    if network.prefixlen == 0:
+        return [problem(key, "0.0.0.0/0 opens the Kubernetes API to the internet")]
+    if any(network.subnet_of(private) for private in NON_PUBLIC_SOURCES):
+        return [problem(key, f"{cidr} is private address space, which never reaches the "
+                             "public endpoint (inside the VPC the private endpoint answers); "
+                             "list the public egress address of the machine that runs "
+                             "pulumi up")]
+    return []
+
+
+#: The `aws:assumeRoles` entry keys `aws eks get-token` can reproduce: the role (`--role-arn`)
+#: and the provider's own session naming and duration, which do not change the identity EKS
+#: sees (access entries match the role, not the session):
+#: https://docs.aws.amazon.com/cli/latest/reference/eks/get-token.html
+KUBECONFIG_ASSUME_ROLE_KEYS = frozenset({"roleArn", "sessionName", "duration"})
+
+
+#: `aws:` provider settings that choose the provider's credentials but that the kubeconfig's
+#: `aws eks get-token` cannot be given (it reads `AWS_PROFILE`, `--role-arn` and its
+#: environment), each with the way both read the same credentials: the standard AWS
+#: environment variables (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html).
+KUBECONFIG_UNREPRODUCIBLE_SETTINGS = {
+    "accessKey": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or a "
+                 "profile named by aws:profile",
+    "secretKey": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or a "
+                 "profile named by aws:profile",
+    "token": "set AWS_SESSION_TOKEN in the environment, or a profile named by aws:profile",
+    "assumeRoleWithWebIdentity": "set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE in the "
+                                 "environment, or a profile (role_arn, web_identity_token_file) "
+                                 "named by aws:profile",
+    "sharedConfigFiles": "set AWS_CONFIG_FILE in the environment",
+    "sharedCredentialsFiles": "set AWS_SHARED_CREDENTIALS_FILE in the environment",
+}
+
+
+def _kubeconfig_identity_rules(config: StackConfig) -> list[str]:
+    """On EKS the kubeconfig's `aws eks get-token` must sign as the identity of the AWS
+    provider (the cluster creator, who holds the admin access entry): credentials it can find
+    (the environment, `aws:profile`), one assumed role at most, and nothing the CLI's
+    `--role-arn` cannot carry."""
+    aws = _aws(config)
+    if aws.platform is not Platform.EKS:
+        return []
+    problems = [
+        f"aws:{key}: on EKS the kubeconfig's token command (aws eks get-token) cannot be given "
+        "this setting, so the Kubernetes provider would sign as whatever identity its "
+        "environment holds, not the cluster's creator the AWS provider signs as; "
+        f"{way_out}, which the AWS provider and the AWS CLI both read"
+        for key, way_out in KUBECONFIG_UNREPRODUCIBLE_SETTINGS.items()
+        if key in aws.aws_provider]
+    return problems + _kubeconfig_role_problems(aws.aws_provider.get("assumeRoles"))
+
+
+def _kubeconfig_role_problems(roles: Any) -> list[str]:
+    """Why `aws:assumeRoles` cannot be reproduced by `aws eks get-token --role-arn`."""
+    if roles is None:
+        return []
+    if not isinstance(roles, list) or not all(isinstance(r, dict) for r in roles):
+        return [f"aws:assumeRoles: got {describe(roles)}; a list of role settings "
+                "(roleArn, sessionName, ...) is allowed"]
+    way_out = ("put the chain in a profile of the AWS config file (role_arn, source_profile, "
+               "external_id) and set aws:profile to it, which the AWS provider and the AWS "
+               "CLI both read")
+    if len(roles) > 1:
+        return [f"aws:assumeRoles: lists {len(roles)} roles, which the AWS provider assumes as "
+                "a chain; the EKS kubeconfig's token command (aws eks get-token --role-arn) "
+                "assumes one role, so the Kubernetes provider would sign as another identity "
+                f"than the cluster's creator and be refused; list one role, or {way_out}"]
+    problems = []
+    role = roles[0] if roles else {}
+    if roles and not role.get("roleArn"):
+        problems.append("aws:assumeRoles[0].roleArn: required on EKS: the kubeconfig's token "
+                        "command assumes the same role (aws eks get-token --role-arn)")
+    extra = sorted(set(role) - KUBECONFIG_ASSUME_ROLE_KEYS)
+    if extra:
+        problems.append(f"aws:assumeRoles[0]: {', '.join(extra)} cannot be passed to the EKS "
+                        "kubeconfig's token command (aws eks get-token takes --role-arn only), "
+                        "so the Kubernetes provider could not assume the role the way the AWS "
+                        f"provider does; allowed on EKS: "
+                        f"{', '.join(sorted(KUBECONFIG_ASSUME_ROLE_KEYS))}; otherwise {way_out}")
+    return problems
+
+
+def service_pods_at_max(config: StackConfig) -> list[PodRequest]:
+    """One request per pod of every service at its autoscaling maximum (its replicas when it
+    does not autoscale)."""
+    pods = []
+    for name, svc in config.services.items():
+        count = svc.autoscaling.max if svc.autoscaling else svc.replicas
+        pods += [PodRequest(name, svc.cpu_millicores, svc.memory)] * count
+    return pods
+
+
+def _node_capacity_rules(config: StackConfig) -> list[str]:
+    """`eks.node_max` nodes of each listed type must hold every service at its autoscaling
+    maximum plus the cluster add-ons (forge_components.aws.node_sizing)."""
+    aws = _aws(config)
+    eks = aws.eks
+    if aws.platform is not Platform.EKS:
+        return []
+    service_pods = service_pods_at_max(config)
+    pods = [*service_pods, *CLUSTER_ADDONS]
+    addon_cpu = sum(p.millicores for p in CLUSTER_ADDONS)
+    addon_memory = sum(p.memory_mib for p in CLUSTER_ADDONS)
+    services = ", ".join(
+        f"{name} {sum(1 for p in service_pods if p.name == name)} x "
+        f"({svc.cpu:g} vCPU, {svc.memory} MiB)"
+        for name, svc in config.services.items())
+    problems = []
+    for instance_type in eks.node_instance_types:
+        shape = INSTANCE_SHAPES.get(instance_type)
+        if shape is None:
+            continue  # not in the sizing table: a plan warning says it was not checked
+        fit = pack(shape, pods, eks.node_max)
+        per_node = (f"each {instance_type} offers {fit.usable_millicores // eks.node_max}m CPU "
+                    f"and {fit.usable_memory_mib // eks.node_max} MiB to pods after "
+                    "kubeReserved, the eviction threshold and its DaemonSets")
+        if fit.nodes_needed is None:
+            problems.append(problem(
+                "eks.node_instance_types",
+                f"{instance_type} is too small for a pod of the services ({services}): "
+                f"{per_node}; choose a larger type"))
+        elif fit.nodes_needed > eks.node_max:
+            problems.append(problem(
+                "eks.node_max",
+                f"{eks.node_max} nodes of {instance_type} cannot hold the services at their "
+                f"autoscaling maximum ({services}) plus the cluster add-ons "
+                f"({addon_cpu}m CPU, {addon_memory} MiB): they request "
+                f"{fit.requested_millicores}m CPU and {fit.requested_memory_mib} MiB, which "
+                f"pack onto {fit.nodes_needed} nodes ({per_node}); raise eks.node_max to at "
+                f"least {fit.nodes_needed}, choose a larger type in eks.node_instance_types, "
+                "or lower services.*.autoscaling.max (docs/DEPLOYMENT.md, \"EKS node "
+                "sizing\")"))
     return problems
 
 
@@ -688,6 +852,8 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
+    Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
+    Rule(("eks", "platform", "services"), _node_capacity_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
@@ -712,6 +878,20 @@ PLACEHOLDER_ZONE_ID = re.compile(r"^Z0{8,}[A-Z0-9]*$")
 RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 #: Top-level domains reserved by RFC 2606 section 2 (testing, documentation, invalid names).
 RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+#: The IPv4 ranges reserved for documentation by RFC 5737 section 3
+#: (https://www.rfc-editor.org/rfc/rfc5737#section-3): TEST-NET-1, -2 and -3.
+DOCUMENTATION_NETWORKS = tuple(ipaddress.IPv4Network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+
+
+def is_documentation_cidr(cidr: str) -> bool:
+    """Whether `cidr` lies inside an RFC 5737 documentation range (False if not a CIDR)."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    return network.version == 4 and any(
+        network.subnet_of(doc) for doc in DOCUMENTATION_NETWORKS)
 
 
 def is_placeholder_domain(name: str) -> bool:
@@ -730,7 +910,9 @@ def is_placeholder_email(address: str) -> bool:
 def placeholder_warnings(config: StackConfig) -> list[str]:
     """A warning per key that still holds an example value, naming the key and what to put
     there: `hosted_zone_id` (Z and zeros), `app.domain`, `eks.acme_email` (where the
-    letsencrypt issuer uses it) and `budget.alert_emails` (RFC 2606 reserved names)."""
+    letsencrypt issuer uses it), `eks.public_access_cidrs` (RFC 5737 documentation ranges,
+    where the public endpoint uses them) and `budget.alert_emails` (RFC 2606 reserved
+    names)."""
     aws = _aws(config)
     found = []
     zone = aws.hosted_zone_id
@@ -749,6 +931,13 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
         found.append(problem("eks.acme_email", f"{email} is at a reserved example domain "
                              "(RFC 2606); replace it with a mailbox your team reads, for "
                              "Let's Encrypt's account and certificate expiry notices"))
+    cidrs = [c for c in aws.eks.public_access_cidrs if is_documentation_cidr(c)]
+    if aws.platform is Platform.EKS and aws.eks.endpoint_public_access and cidrs:
+        what = "is a documentation range" if len(cidrs) == 1 else "are documentation ranges"
+        found.append(problem("eks.public_access_cidrs", f"{', '.join(cidrs)} {what} "
+                             "(RFC 5737) that no deployer sends from; replace with the public "
+                             "egress CIDRs of the machine that runs pulumi up (CI runner, "
+                             "bastion, office), or the Kubernetes resources time out"))
     emails = [e for e in config.budget.alert_emails if is_placeholder_email(e)]
     if emails:
         found.append(problem("budget.alert_emails", f"{', '.join(emails)} "
@@ -756,3 +945,19 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
                              "domain (RFC 2606); replace with the mailboxes that must receive "
                              "the budget alerts"))
     return found
+
+
+def sizing_warnings(config: StackConfig) -> list[str]:
+    """A warning per EKS node type outside the sizing table, whose capacity for the services
+    at their autoscaling maximum was therefore not checked."""
+    aws = _aws(config)
+    if aws.platform is not Platform.EKS:
+        return []
+    unknown = [t for t in aws.eks.node_instance_types if t not in INSTANCE_SHAPES]
+    if not unknown:
+        return []
+    return [problem("eks.node_instance_types",
+                    f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in "
+                    "forge-infra's node sizing table (forge_components.aws.node_sizing), so "
+                    "whether eks.node_max nodes hold the services at their autoscaling maximum "
+                    f"was not checked; checked types: {', '.join(INSTANCE_SHAPES)}")]

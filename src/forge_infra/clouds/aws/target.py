@@ -75,6 +75,17 @@ def aws_provider_settings(config: StackConfig) -> dict[str, Any]:
     return settings
 
 
+def kubeconfig_identity(settings: AwsSettings) -> tuple[str | None, str | None]:
+    """(profile, role ARN) that make the EKS kubeconfig's `aws eks get-token` sign as the AWS
+    provider's identity, the cluster's creator: the stack's `aws:profile` and the one role of
+    `aws:assumeRoles` (the settings refuse a chain, or role options the CLI cannot pass, on
+    EKS)."""
+    profile = settings.aws_provider.get("profile")
+    roles = settings.aws_provider.get("assumeRoles") or []
+    return (str(profile) if profile else None,
+            str(roles[0]["roleArn"]) if roles else None)
+
+
 def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dict[str, Any]]:
     """Least-privilege IAM statements for one bucket (list + read, and write when asked)."""
     actions = ["s3:GetObject"] + (["s3:PutObject", "s3:AbortMultipartUpload"] if write else [])
@@ -400,6 +411,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
                                  policy_statements=statements)
         for name, statements in task_statements.items()
     }
+    kubeconfig_profile, kubeconfig_role_arn = kubeconfig_identity(settings)
     cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
         vpc_id=network.network_id,
         private_subnet_ids=network.private_subnet_ids,
@@ -416,6 +428,8 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         service_account_roles=roles,
         deletion_protection=config.protect,
         region=settings.region,
+        kubeconfig_profile=kubeconfig_profile,
+        kubeconfig_role_arn=kubeconfig_role_arn,
         tags=tags,
     ), foundation.opts)
     k8s_provider = cluster._k8s_provider  # the component's provider, for Python callers

@@ -1,0 +1,154 @@
+"""EKS node sizing: what a managed node offers pods, and whether a workload fits on N nodes.
+
+Imports nothing (the stack config reads it, as it reads `limits`). Every figure carries its
+source; docs/DEPLOYMENT.md ("EKS node sizing") walks through the arithmetic for prod.
+
+* A node's allocatable CPU and memory are its capacity minus `kubeReserved` and the kubelet's
+  hard eviction threshold, as the EKS AL2023 AMI's `nodeadm` computes them
+  (https://github.com/awslabs/amazon-eks-ami/blob/e48b98ad65e761801e76fefe006ca884352841d0/nodeadm/internal/kubelet/config.go):
+  memory `11 * maxPods + 255` MiB, CPU 6% of the first core, 1% of the second, 0.5% of the
+  third and fourth and 0.25% of every further core; `evictionHard` `memory.available: 100Mi`;
+  no `systemReserved`.
+* `maxPods` is the ENI-based figure of the same AMI (VPC CNI without prefix delegation, which
+  forge-infra does not turn on):
+  https://github.com/awslabs/amazon-eks-ami/blob/264120506f12b7fb88ecde54418cef140b1e5194/nodeadm/internal/kubelet/eni-max-pods.txt
+* vCPUs and memory are the EC2 instance type's nominal figures
+  (https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html). The kubelet reports the
+  memory the kernel leaves, somewhat below nominal: the headroom a stack keeps must absorb it.
+"""
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceShape:
+    """An EC2 instance type as a Kubernetes node sees it."""
+
+    vcpus: int
+    memory_mib: int
+    max_pods: int
+
+    @property
+    def reserved_millicores(self) -> int:
+        """`kubeReserved` CPU (nodeadm's tiers: 6%, 1%, 0.5%, 0.5%, then 0.25% per core)."""
+        total = self.vcpus * 1000
+        tiers = ((0, 1000, 600), (1000, 2000, 100), (2000, 4000, 50), (4000, total, 25))
+        return sum((min(total, end) - start) * per10k // 10000
+                   for start, end, per10k in tiers if total > start)
+
+    @property
+    def reserved_memory_mib(self) -> int:
+        """`kubeReserved` memory plus the 100 MiB hard eviction threshold."""
+        return 11 * self.max_pods + 255 + EVICTION_HARD_MIB
+
+    @property
+    def allocatable_millicores(self) -> int:
+        """CPU the scheduler may place pods on."""
+        return self.vcpus * 1000 - self.reserved_millicores
+
+    @property
+    def allocatable_memory_mib(self) -> int:
+        """Memory the scheduler may place pods on (from the nominal figure)."""
+        return self.memory_mib - self.reserved_memory_mib
+
+
+#: The kubelet's `evictionHard` `memory.available` on the EKS AMI (nodeadm), MiB.
+EVICTION_HARD_MIB = 100
+
+#: The instance types whose sizing forge-infra checks: vCPUs, memory (MiB), max pods.
+INSTANCE_SHAPES: Mapping[str, InstanceShape] = {
+    "t3.large": InstanceShape(2, 8192, 35),
+    "t3.xlarge": InstanceShape(4, 16384, 58),
+    "t3.2xlarge": InstanceShape(8, 32768, 58),
+    "m6i.large": InstanceShape(2, 8192, 29),
+    "m6i.xlarge": InstanceShape(4, 16384, 58),
+    "m6i.2xlarge": InstanceShape(8, 32768, 58),
+    "m7i.large": InstanceShape(2, 8192, 29),
+    "m7i.xlarge": InstanceShape(4, 16384, 58),
+    "m7i.2xlarge": InstanceShape(8, 32768, 58),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PodRequest:
+    """The requests of one pod (or a budget standing in for one)."""
+
+    name: str
+    millicores: int
+    memory_mib: int
+
+
+#: What every node runs before any workload: the DaemonSets of the EKS add-ons forge-infra
+#: installs. aws-node (VPC CNI) requests 25m (the aws-vpc-cni chart's `resources`), kube-proxy
+#: 100m (as EKS installs it), the EBS CSI node plugin 10m / 40Mi (its chart's
+#: `node.resources`): 135m and 40 MiB, rounded up to 200m and 256 MiB for the containers that
+#: request nothing (the network policy agent, the CSI sidecars) but still run.
+NODE_DAEMONSETS = PodRequest("daemonsets per node (kube-proxy, aws-node, ebs-csi-node)", 200, 256)
+#: Pods of the DaemonSets above, per node.
+NODE_DAEMONSET_PODS = 3
+
+#: The cluster's own Deployments, with their chart or add-on default requests; a pod whose
+#: chart requests nothing (BestEffort) is budgeted at 50m / 64 MiB, since it still runs.
+#: Sources: docs/DEPLOYMENT.md, "EKS node sizing".
+CLUSTER_ADDONS: tuple[PodRequest, ...] = (
+    *(PodRequest("coredns", 100, 70) for _ in range(2)),
+    *(PodRequest("ebs-csi-controller", 10, 40) for _ in range(2)),
+    # EksAddons installs two ingress-nginx controllers (eks_addons.py, ingress_replicas).
+    *(PodRequest("ingress-nginx controller", 100, 90) for _ in range(2)),
+    PodRequest("metrics-server", 100, 200),
+    *(PodRequest("aws-load-balancer-controller (no requests, budgeted)", 50, 64)
+      for _ in range(2)),
+    PodRequest("external-dns (no requests, budgeted)", 50, 64),
+    PodRequest("cluster-autoscaler (no requests, budgeted)", 50, 64),
+    *(PodRequest(f"cert-manager {part} (no requests, budgeted)", 50, 64)
+      for part in ("controller", "webhook", "cainjector")),
+    *(PodRequest(f"external-secrets {part} (no requests, budgeted)", 50, 64)
+      for part in ("controller", "webhook", "cert-controller")),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Fit:
+    """How a set of pods packs onto nodes of one shape."""
+
+    nodes_needed: int | None
+    """Nodes first-fit-decreasing packing uses, None if some pod fits on no node at all."""
+    requested_millicores: int
+    requested_memory_mib: int
+    usable_millicores: int
+    """What `nodes` nodes offer the pods after their DaemonSets."""
+    usable_memory_mib: int
+
+
+def pack(shape: InstanceShape, pods: Sequence[PodRequest], nodes: int) -> Fit:
+    """Place `pods` (largest CPU first, then memory) first-fit onto nodes of `shape`, each
+    already running the per-node DaemonSets, opening nodes as needed; report how many were
+    used and what `nodes` nodes offer. Like the scheduler, a pod goes where its CPU, memory
+    and a pod slot are free; unlike it, nothing spreads pods across zones, so this is the
+    least a workload needs, not a placement."""
+    cpu = shape.allocatable_millicores - NODE_DAEMONSETS.millicores
+    memory = shape.allocatable_memory_mib - NODE_DAEMONSETS.memory_mib
+    slots = shape.max_pods - NODE_DAEMONSET_PODS
+    free: list[list[int]] = []
+    fits = True
+    for pod in sorted(pods, key=lambda p: (p.millicores, p.memory_mib), reverse=True):
+        if pod.millicores > cpu or pod.memory_mib > memory or slots < 1:
+            fits = False
+            continue
+        for node in free:
+            if node[0] >= pod.millicores and node[1] >= pod.memory_mib and node[2] >= 1:
+                break
+        else:
+            node = [cpu, memory, slots]
+            free.append(node)
+        node[0] -= pod.millicores
+        node[1] -= pod.memory_mib
+        node[2] -= 1
+    return Fit(
+        nodes_needed=len(free) if fits else None,
+        requested_millicores=sum(p.millicores for p in pods),
+        requested_memory_mib=sum(p.memory_mib for p in pods),
+        usable_millicores=cpu * nodes,
+        usable_memory_mib=memory * nodes,
+    )
