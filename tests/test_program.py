@@ -283,6 +283,7 @@ NEUTRAL_EXPORTS = {
     "network_id", "zones", "public_subnet_ids", "private_subnet_ids", "database_subnet_ids",
     "app_security_group_id", "database_host", "database_port", "database_credentials_secret_id",
     "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers", "bucket_names",
+    "access_log_bucket_name",
 }
 
 

@@ -192,6 +192,15 @@ def test_alb_deletion_protection_and_access_logs_follow_the_args(services, worke
                                         "prefix": NAME}, alb.urn
 
 
+def test_alb_access_logs_go_under_the_given_prefix(services, worker_statements):
+    recording, _ = build(make_args(services, worker_statements,
+                                   alb_access_logs_bucket="forge-test-logs",
+                                   alb_access_logs_prefix="alb"))
+    alb = recording.one(LB)
+    assert alb.inputs["accessLogs"] == {"bucket": "forge-test-logs", "enabled": True,
+                                        "prefix": "alb"}, alb.urn
+
+
 def test_services_run_in_private_subnets_without_public_ips(default_run, services):
     recording, ignored = default_run
     assert len(recording.of_type(SERVICE)) == 4

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from forge_components.aws import versions
 from forge_components.aws.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
     BUDGET_MAX_EMAIL_SUBSCRIBERS,
     BUDGET_MAX_NOTIFICATIONS,
@@ -201,12 +202,15 @@ class StreamingSettings(Strict):
 
 
 class StorageSettings(Strict):
-    """The reports, exports and backups buckets."""
+    """The reports, exports and backups buckets, and the access-log bucket."""
 
     glacier_transition_days: int = Field(default=90, ge=1, le=3650)
     noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=3650)
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (never in prod)."""
+    access_log_retention_days: int = Field(default=365, ge=ACCESS_LOG_RETENTION_DAYS[0],
+                                           le=ACCESS_LOG_RETENTION_DAYS[1])
+    """Days the access-log bucket keeps S3 server access logs and load balancer access logs."""
 
 
 class CdnSettings(Strict):

@@ -11,7 +11,7 @@ a stack is built, not when the configuration is validated.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -45,6 +45,9 @@ RELEASE_NAME = "forge-platform"
 #: publishes no stable CIDR list for them, so the chart's egress to the cloud APIs is 443 to
 #: anywhere, for those pods only.
 AWS_API_CIDRS = ("0.0.0.0/0",)
+#: The prefix of the load balancers' access logs in the access-log bucket (the ECS ALB's, and
+#: on EKS the one the ingress annotation should name).
+ALB_LOG_PREFIX = "alb"
 #: External Secrets' store for Secrets Manager (created by the EKS add-ons).
 SECRET_STORE_NAME = "aws-secrets-manager"
 SECRET_STORE_KIND: Literal["ClusterSecretStore"] = "ClusterSecretStore"
@@ -102,6 +105,9 @@ class AwsFoundation(Foundation):
     aws_cache: Cache | None = None
     aws_streaming: Streaming | None = None
     aws_storage: Storage | None = None
+    resolve_cdn_assets_bucket_arn: Callable[[pulumi.Output[str]], None] | None = None
+    """With the CDN: hands the assets bucket's ARN (known in `runtime()`) to the access-log
+    bucket's policy, which admits that bucket's server access logs."""
 
 
 class AwsTarget:
@@ -150,11 +156,20 @@ class AwsTarget:
         network = Networking(f"{prefix}-network", network_args, opts)
         app_sg: list[pulumi.Input[str]] = [network.app_security_group_id]
 
+        # The CDN's assets bucket (created in runtime()) logs to the access-log bucket too.
+        log_sources: list[pulumi.Input[str]] = []
+        resolve_cdn_assets_bucket_arn = None
+        if _cdn_planned(config, settings):
+            cdn_assets_bucket_arn, resolve_cdn_assets_bucket_arn = pulumi.deferred_output()
+            log_sources.append(cdn_assets_bucket_arn)
         storage = Storage(f"{prefix}-storage", StorageArgs(
             transition_days=settings.storage.glacier_transition_days,
             noncurrent_version_expiration_days=settings.storage.noncurrent_version_expiration_days,
             force_destroy=settings.storage.force_destroy,
             protect=protect,
+            access_log_retention_days=settings.storage.access_log_retention_days,
+            load_balancer_log_prefix=ALB_LOG_PREFIX,
+            access_log_source_bucket_arns=log_sources,
             tags=tags,
         ), opts)
 
@@ -237,7 +252,8 @@ class AwsTarget:
             storage=cast(StorageOutputs, storage),
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
-                     "app_security_group_id": network.app_security_group_id},
+                     "app_security_group_id": network.app_security_group_id,
+                     "access_log_bucket_name": storage.access_log_bucket_name},
             prefix=prefix,
             opts=opts,
             tags=tags,
@@ -247,6 +263,7 @@ class AwsTarget:
             aws_cache=cache,
             aws_streaming=streaming,
             aws_storage=storage,
+            resolve_cdn_assets_bucket_arn=resolve_cdn_assets_bucket_arn,
         )
 
     def runtime(self, config: StackConfig, foundation: Foundation,
@@ -270,7 +287,7 @@ class AwsTarget:
             outputs = _build_ecs(config, settings, foundation, workload, task_statements)
         else:
             outputs = _build_eks(config, settings, foundation, workload, task_statements)
-        if settings.cdn.enabled and config.app.domain and settings.hosted_zone_id:
+        if _cdn_planned(config, settings):
             outputs.update(_build_cdn(config, settings, foundation, workload))
         budget = config.budget
         Budget(f"{foundation.prefix}-budget", BudgetArgs(
@@ -282,6 +299,12 @@ class AwsTarget:
         return outputs
 
 
+def _cdn_planned(config: StackConfig, settings: AwsSettings) -> bool:
+    """Whether the runtime declares the CDN (the settings' rules require the domain and zone
+    whenever it is enabled)."""
+    return bool(settings.cdn.enabled and config.app.domain and settings.hosted_zone_id)
+
+
 def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
                ) -> dict[str, Any]:
@@ -290,6 +313,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
     network = cast("Networking", foundation.aws_network)
     database = cast("Database", foundation.aws_database)
+    storage = cast("Storage", foundation.aws_storage)
     domain = config.app.domain
     if domain is None:  # the settings' rules require it on ECS
         raise ValueError("platform ecs needs app.domain")
@@ -309,6 +333,8 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         hosted_zone_id=settings.hosted_zone_id,
         secret_kms_key_arns=[database.kms_key_arn],
         alb_deletion_protection=config.protect,
+        alb_access_logs_bucket=storage.access_log_bucket_name,
+        alb_access_logs_prefix=ALB_LOG_PREFIX,
         task_role_statements=task_statements,
         region=settings.region,
         tags=dict(foundation.tags),
@@ -431,6 +457,7 @@ def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     # CloudFront sends /api/* to the api's own host where it has one (ECS), else through the
     # gateway (EKS).
     api_origin = workload.routes["api"][0] or workload.routes["gateway"][0]
+    storage = cast("Storage", foundation.aws_storage)
     cdn = Cdn(f"{foundation.prefix}-cdn", CdnArgs(
         domain_name=domain,
         hosted_zone_id=zone,
@@ -440,9 +467,12 @@ def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         default_tags=dict(foundation.tags),
         # The certificate's us-east-1 provider gets the stack's aws: settings too.
         certificate_provider_settings=dict(foundation.provider_settings),
+        assets_access_log_bucket_name=storage.access_log_bucket_name,
         protect=config.protect,
         tags=dict(foundation.tags),
     ), foundation.opts)
+    if foundation.resolve_cdn_assets_bucket_arn is not None:
+        foundation.resolve_cdn_assets_bucket_arn(cdn.assets_bucket_arn)
     return {"cdn_hostname": cdn.hostname, "assets_bucket_name": cdn.assets_bucket_name,
             "url": cdn.url}
 
