@@ -32,6 +32,11 @@ from forge_components.aws.limits import (
     MAX_READ_REPLICAS,
     MIN_POSTGRES_MAJOR,
     RDS_STORAGE_GB,
+    WAF_DEFAULT_RATE_LIMIT,
+    WAF_DEFAULT_RULE_GROUPS,
+    WAF_MANAGED_RULE_GROUPS,
+    WAF_RATE_LIMIT,
+    WAF_REQUESTS_PER_MILLION_USD,
     CacheEngine,
     DatabaseEngine,
     NatGatewayStrategy,
@@ -39,6 +44,7 @@ from forge_components.aws.limits import (
     fargate_cpu_units,
     min_max_allocated_storage_gb,
     streaming_subnet_count,
+    waf_monthly_fixed_usd,
 )
 from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
@@ -221,6 +227,36 @@ class CdnSettings(Strict):
     aliases: tuple[str, ...] = ()
 
 
+class WafSettings(Strict):
+    """A WAF web ACL in front of the app: on CloudFront when the CDN is enabled, else on the
+    ECS load balancer (on EKS without the CDN its ARN is exported for the Ingress)."""
+
+    enabled: bool = False
+    """Create the web ACL (required in prod)."""
+    rule_groups: tuple[str, ...] = WAF_DEFAULT_RULE_GROUPS
+    """Free AWS managed rule groups, evaluated in this order
+    (`forge_components.aws.limits.WAF_MANAGED_RULE_GROUPS`)."""
+    rate_limit_per_5min: int = Field(default=WAF_DEFAULT_RATE_LIMIT, ge=WAF_RATE_LIMIT[0],
+                                     le=WAF_RATE_LIMIT[1])
+    """Requests one IP address may send in 5 minutes before it is blocked."""
+
+    @field_validator("rule_groups")
+    @classmethod
+    def _known_groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in value if g not in WAF_MANAGED_RULE_GROUPS]
+        if unknown:
+            raise ValueError(f"unknown rule groups {unknown}; allowed (the free AWS managed "
+                             f"rule groups): {', '.join(sorted(WAF_MANAGED_RULE_GROUPS))}")
+        duplicates = sorted({g for g in value if value.count(g) > 1})
+        if duplicates:
+            raise ValueError(f"repeats {duplicates}")
+        return value
+
+    def monthly_fixed_usd(self) -> float:
+        """The web ACL's fixed monthly price: the ACL, the rate-based rule and each group."""
+        return waf_monthly_fixed_usd(1 + len(self.rule_groups))
+
+
 class EksSettings(Strict):
     """The EKS cluster (platform: eks)."""
 
@@ -269,6 +305,7 @@ class AwsSettings(CloudSettings):
     storage: StorageSettings = StorageSettings()
     cdn: CdnSettings = CdnSettings()
     eks: EksSettings = EksSettings()
+    waf: WafSettings = WafSettings()
 
     def region_name(self) -> str:
         """The stack's AWS region."""
@@ -326,8 +363,9 @@ class AwsSettings(CloudSettings):
 
     def warnings(self, config: StackConfig) -> list[str]:
         """Versions in use that are past standard support, and retired charts, then the
-        placeholder values a stack file still holds (plan warnings)."""
-        return version_warnings(self) + placeholder_warnings(config)
+        placeholder values a stack file still holds, then a web ACL nothing is associated with
+        (plan warnings)."""
+        return version_warnings(self) + placeholder_warnings(config) + waf_warnings(self)
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -576,6 +614,29 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _prod_waf_rules(config: StackConfig) -> list[str]:
+    waf = _aws(config).waf
+    if config.is_prod and not waf.enabled:
+        return [problem("waf.enabled", "prod requires a WAF web ACL in front of the app (set "
+                        f"true; ${waf.monthly_fixed_usd():.2f}/month fixed with "
+                        f"waf.rule_groups, plus ${WAF_REQUESTS_PER_MILLION_USD:.2f} per million "
+                        "requests)")]
+    return []
+
+
+def waf_warnings(aws: AwsSettings) -> list[str]:
+    """A web ACL forge-infra creates but associates with nothing: on EKS without the CDN the
+    load balancer belongs to the AWS Load Balancer Controller, which associates the ACL only
+    when the Ingress names it."""
+    if aws.waf.enabled and not aws.cdn.enabled and aws.platform is Platform.EKS:
+        return [problem("waf.enabled", "on EKS without the CDN forge-infra associates the web "
+                        "ACL with nothing: the Ingress must carry the annotation "
+                        "alb.ingress.kubernetes.io/wafv2-acl-arn with the stack output "
+                        f"waf_web_acl_arn (the ACL costs ${aws.waf.monthly_fixed_usd():.2f}/"
+                        "month either way)")]
+    return []
+
+
 def _budget_rules(config: StackConfig) -> list[str]:
     budget = config.budget
     problems = []
@@ -663,6 +724,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
+    Rule(("environment", "waf"), _prod_waf_rules),
     Rule(("budget",), _budget_rules),
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),

@@ -283,12 +283,17 @@ class AwsTarget:
             "worker": [*bucket_statements(exports_bucket, write=True),
                        *bucket_statements(reports, write=True)],
         }
+        cdn_planned = _cdn_planned(config, settings)
+        waf_outputs, web_acl_arn = _build_waf(settings, foundation, cdn_planned)
         if settings.platform is Platform.ECS:
-            outputs = _build_ecs(config, settings, foundation, workload, task_statements)
+            outputs = _build_ecs(config, settings, foundation, workload, task_statements,
+                                 web_acl_arn=None if cdn_planned else web_acl_arn)
         else:
             outputs = _build_eks(config, settings, foundation, workload, task_statements)
-        if _cdn_planned(config, settings):
-            outputs.update(_build_cdn(config, settings, foundation, workload))
+        if cdn_planned:
+            outputs.update(_build_cdn(config, settings, foundation, workload,
+                                      web_acl_arn=web_acl_arn))
+        outputs.update(waf_outputs)
         budget = config.budget
         Budget(f"{foundation.prefix}-budget", BudgetArgs(
             monthly_limit_usd=budget.monthly_limit_usd,
@@ -305,10 +310,32 @@ def _cdn_planned(config: StackConfig, settings: AwsSettings) -> bool:
     return bool(settings.cdn.enabled and config.app.domain and settings.hosted_zone_id)
 
 
+def _build_waf(settings: AwsSettings, foundation: AwsFoundation, cdn_planned: bool,
+               ) -> tuple[dict[str, Any], pulumi.Output[str] | None]:
+    """With `waf.enabled`, the web ACL (CLOUDFRONT scope in us-east-1 for the CDN, else
+    REGIONAL for the load balancer) and its exports; its ARN for the caller to associate."""
+    from forge_components.aws.limits import WafScope
+    from forge_components.aws.waf import Waf, WafArgs
+
+    waf = settings.waf
+    if not waf.enabled:
+        return {}, None
+    acl = Waf(f"{foundation.prefix}-waf", WafArgs(
+        scope=WafScope.CLOUDFRONT if cdn_planned else WafScope.REGIONAL,
+        managed_rule_groups=list(waf.rule_groups),
+        rate_limit_per_5min=waf.rate_limit_per_5min,
+        tags=dict(foundation.tags),
+    ), foundation.opts)
+    # On EKS without the CDN, waf_web_acl_arn goes to the Ingress annotation
+    # alb.ingress.kubernetes.io/wafv2-acl-arn (see the plan warning, settings.waf_warnings).
+    return ({"waf_web_acl_arn": acl.web_acl_arn,
+             "waf_monthly_fixed_usd": acl.monthly_fixed_cost_usd}, acl.web_acl_arn)
+
+
 def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
-               ) -> dict[str, Any]:
-    """Fargate services behind an ALB."""
+               web_acl_arn: pulumi.Output[str] | None = None) -> dict[str, Any]:
+    """Fargate services behind an ALB (with the REGIONAL web ACL when given)."""
     from forge_components.aws.compute_ecs import EcsCompute, EcsComputeArgs
 
     network = cast("Networking", foundation.aws_network)
@@ -335,6 +362,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         alb_deletion_protection=config.protect,
         alb_access_logs_bucket=storage.access_log_bucket_name,
         alb_access_logs_prefix=ALB_LOG_PREFIX,
+        web_acl_arn=web_acl_arn,
         task_role_statements=task_statements,
         region=settings.region,
         tags=dict(foundation.tags),
@@ -446,8 +474,10 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
 
 def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
-               workload: Workload) -> dict[str, Any]:
-    """CloudFront in front of the ui's assets, `/api/*` to the host that serves the api."""
+               workload: Workload, web_acl_arn: pulumi.Output[str] | None = None,
+               ) -> dict[str, Any]:
+    """CloudFront in front of the ui's assets, `/api/*` to the host that serves the api (with
+    the CLOUDFRONT web ACL when given)."""
     from forge_components.aws.cdn import Cdn, CdnArgs
 
     domain = config.app.domain
@@ -464,6 +494,7 @@ def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         aliases=list(settings.cdn.aliases),
         api_origin_domain=api_origin,
         price_class=settings.cdn.price_class,
+        web_acl_id=web_acl_arn,
         default_tags=dict(foundation.tags),
         # The certificate's us-east-1 provider gets the stack's aws: settings too.
         certificate_provider_settings=dict(foundation.provider_settings),
