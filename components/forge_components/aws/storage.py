@@ -19,6 +19,7 @@ logs nothing itself: S3 advises that a target bucket should not have server acce
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -344,6 +345,8 @@ def _elb_log_principal(region: str, partition: str) -> dict[str, str]:
 class Storage(pulumi.ComponentResource):
     """The platform's object storage: one `PrivateBucket` per purpose."""
 
+    _resolve_log_sources: Callable[[pulumi.Output[list[str]]], None]
+
     bucket_names: pulumi.Output[dict[str, str]]
     """The bucket name of each purpose."""
     bucket_arns: pulumi.Output[dict[str, str]]
@@ -460,6 +463,7 @@ class Storage(pulumi.ComponentResource):
         # The statements name the log bucket itself and the buckets that log to it, which are
         # created after it: deferred outputs carry both ARNs to the single bucket policy.
         log_arn: pulumi.Output[str]
+        resolve_log_arn: Callable[[pulumi.Output[str]], None]
         sources: pulumi.Output[list[str]]
         log_arn, resolve_log_arn = pulumi.deferred_output()
         sources, self._resolve_log_sources = pulumi.deferred_output()

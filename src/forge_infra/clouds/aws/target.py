@@ -158,8 +158,9 @@ class AwsTarget:
 
         # The CDN's assets bucket (created in runtime()) logs to the access-log bucket too.
         log_sources: list[pulumi.Input[str]] = []
-        resolve_cdn_assets_bucket_arn = None
+        resolve_cdn_assets_bucket_arn: Callable[[pulumi.Output[str]], None] | None = None
         if _cdn_planned(config, settings):
+            cdn_assets_bucket_arn: pulumi.Output[str]
             cdn_assets_bucket_arn, resolve_cdn_assets_bucket_arn = pulumi.deferred_output()
             log_sources.append(cdn_assets_bucket_arn)
         storage = Storage(f"{prefix}-storage", StorageArgs(
