@@ -294,7 +294,7 @@ def test_exports_have_neutral_names(recordings) -> None:
         "cluster_name", "cluster_endpoint", "kubeconfig", "release_status"}
     assert set(recordings["prod"].exports) == NEUTRAL_EXPORTS | {
         "cluster_name", "cluster_endpoint", "kubeconfig", "release_status", "cdn_hostname",
-        "assets_bucket_name", "url"}
+        "assets_bucket_name", "url", "waf_web_acl_arn", "waf_monthly_fixed_usd"}
     prod = recordings["prod"]
     rds = prod.one("aws:rds/instance:Instance")
     assert prod.exports["database_host"] == rds.outputs["address"], rds.urn

@@ -15,12 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forge_components.aws.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
     CACHE_NODES,
     CACHE_SNAPSHOT_RETENTION_DAYS,
     FARGATE_SIZES,
     LOG_RETENTION_DAYS,
     MSK_MAX_AZS,
+    WAF_MANAGED_RULE_GROUPS,
+    WAF_RATE_LIMIT,
 )
 from forge_infra.config import StackConfig, config_from_mapping
 from forge_infra.program import build
@@ -96,8 +99,18 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             "snapshot_retention_days": draw(st.integers(*CACHE_SNAPSHOT_RETENTION_DAYS)),
         },
         "forge-infra:streaming": {"engine": streaming_engine, "brokers": brokers},
-        "forge-infra:storage": {"force_destroy": not prod and draw(st.booleans())},
+        "forge-infra:storage": {
+            "force_destroy": not prod and draw(st.booleans()),
+            "access_log_retention_days": draw(st.integers(*ACCESS_LOG_RETENTION_DAYS)),
+        },
         "forge-infra:cdn": {"enabled": draw(st.booleans())},
+        # prod requires the web ACL (tests/clouds/test_aws_waf.py).
+        "forge-infra:waf": {
+            "enabled": prod or draw(st.booleans()),
+            "rule_groups": draw(st.lists(st.sampled_from(sorted(WAF_MANAGED_RULE_GROUPS)),
+                                         max_size=4, unique=True)),
+            "rate_limit_per_5min": draw(st.integers(*WAF_RATE_LIMIT)),
+        },
         "forge-infra:eks": {"acme_email": "ops@example.com", "node_min": 1, "node_desired": 2,
                             "node_max": 3},
         "forge-infra:services": {name: draw(service(name, prod))
