@@ -299,6 +299,7 @@ NEUTRAL_EXPORTS = {
     "database_host", "database_port", "database_credentials_secret_id",
     "cache_host", "cache_auth_token_secret_id", "kafka_bootstrap_brokers",
     "kafka_credentials_secret_id", "bucket_names",
+    "access_log_bucket_name",
 }
 
 
@@ -311,7 +312,8 @@ def test_exports_have_neutral_names(recordings) -> None:
         "release_status"}
     assert set(recordings["prod"].exports) == NEUTRAL_EXPORTS | {
         "app_security_group_id", "cluster_name", "cluster_endpoint", "kubeconfig",
-        "release_status", "cdn_hostname", "assets_bucket_name", "url"}
+        "release_status", "cdn_hostname", "assets_bucket_name", "url", "waf_web_acl_arn",
+        "waf_monthly_fixed_usd"}
     prod = recordings["prod"]
     rds = prod.one("aws:rds/instance:Instance")
     assert prod.exports["database_host"] == rds.outputs["address"], rds.urn

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forge_components.aws.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
     CACHE_NODES,
     CACHE_SNAPSHOT_RETENTION_DAYS,
@@ -22,6 +23,8 @@ from forge_components.aws.limits import (
     LOG_RETENTION_DAYS,
     MSK_MAX_AZS,
     REDPANDA_INSTANCE_TYPES,
+    WAF_MANAGED_RULE_GROUPS,
+    WAF_RATE_LIMIT,
     RedpandaMode,
     redpanda_mode_problem,
 )
@@ -107,8 +110,18 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             "snapshot_retention_days": draw(st.integers(*CACHE_SNAPSHOT_RETENTION_DAYS)),
         },
         "forge-infra:streaming": streaming,
-        "forge-infra:storage": {"force_destroy": not prod and draw(st.booleans())},
+        "forge-infra:storage": {
+            "force_destroy": not prod and draw(st.booleans()),
+            "access_log_retention_days": draw(st.integers(*ACCESS_LOG_RETENTION_DAYS)),
+        },
         "forge-infra:cdn": {"enabled": draw(st.booleans())},
+        # prod requires the web ACL (tests/clouds/test_aws_waf.py).
+        "forge-infra:waf": {
+            "enabled": prod or draw(st.booleans()),
+            "rule_groups": draw(st.lists(st.sampled_from(sorted(WAF_MANAGED_RULE_GROUPS)),
+                                         max_size=4, unique=True)),
+            "rate_limit_per_5min": draw(st.integers(*WAF_RATE_LIMIT)),
+        },
         # The public endpoint is the deployer's path on EKS (private-only is refused); the
         # nodes are large and many enough for the largest services drawn at their maximum
         # (4 services x 6 pods of up to 2 vCPU / 16 GiB), which the node capacity rule checks.

@@ -180,3 +180,19 @@ def test_eks_with_the_cdn_declares_no_origin_host(recordings) -> None:
     values = next(r for r in recording.of_type("kubernetes:helm.sh/v3:Release")
                   if r.inputs["chart"].endswith("forge-platform")).inputs["values"]
     assert values["ui"].get("ingress", {}).get("enabled", False) is False, values["ui"]
+
+
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_secret_rotation_is_as_documented(recordings, stack: str) -> None:
+    """docs/SECURITY.md "Secret rotation": no stack puts a rotation schedule on a secret whose
+    value it writes (the next `pulumi up` would write the stack's value back over a rotated
+    one); the RDS master password is RDS-managed, so RDS rotates it."""
+    recording = recordings[stack]
+    assert recording.of_type(SECRET_ROTATION) == []
+    for instance in recording.of_type("aws:rds/instance:Instance"):
+        assert instance.inputs["manageMasterUserPassword"] is True, instance.urn
+        assert "password" not in instance.inputs, instance.urn
+    assert recording.of_type("aws:rds/instance:Instance"), stack

@@ -43,6 +43,10 @@ EDGES = [
     ("cache", "snapshot_retention_days", limits.CACHE_SNAPSHOT_RETENTION_DAYS[1],
      limits.CACHE_SNAPSHOT_RETENTION_DAYS[1] + 1),
     ("network", "flow_logs_retention_days", limits.LOG_RETENTION_DAYS[-1], 2),
+    ("storage", "access_log_retention_days", limits.ACCESS_LOG_RETENTION_DAYS[0],
+     limits.ACCESS_LOG_RETENTION_DAYS[0] - 1),
+    ("storage", "access_log_retention_days", limits.ACCESS_LOG_RETENTION_DAYS[1],
+     limits.ACCESS_LOG_RETENTION_DAYS[1] + 1),
 ]
 
 

@@ -342,3 +342,70 @@ def test_redpanda_brokers_reach_the_internet_through_a_nat_gateway(stacks, stack
                         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
                     if r.parent and "Streaming" in r.parent and r.inputs.get("cidrIpv4"))
     assert egress == [(80, "0.0.0.0/0"), (443, "0.0.0.0/0")], egress
+
+# -- access logs (issue 8) -------------------------------------------------------------------------
+
+BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+
+
+def _log_bucket(recording: Recording, stack: str) -> RecordedResource:
+    return recording.one(BUCKET, f"forge-{stack}-storage-access-logs")
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "prod-ecs"])
+def test_the_ecs_alb_logs_to_the_access_log_bucket(stacks, stack) -> None:
+    recording = stacks[stack]
+    log = _log_bucket(recording, stack.split("-")[0])
+    alb = recording.one(LOAD_BALANCER)
+    assert alb.inputs["accessLogs"] == {"bucket": log.resource_id, "enabled": True,
+                                        "prefix": "alb"}, alb.urn
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "staging-eks", "prod-eks", "prod-ecs"])
+def test_every_bucket_but_the_log_bucket_logs_to_it(stacks, stack) -> None:
+    """The storage purposes and (with the CDN) the assets bucket, each under s3/<purpose>/."""
+    recording = stacks[stack]
+    log = _log_bucket(recording, stack.split("-")[0])
+    logged = {r.inputs["bucket"]: r for r in recording.of_type(BUCKET_LOGGING)}
+    for bucket in recording.of_type(BUCKET):
+        if bucket is log:
+            assert bucket.resource_id not in logged, bucket.urn
+            continue
+        assert logged[bucket.resource_id].inputs["targetBucket"] == log.resource_id, bucket.urn
+    assert len(logged) == len(recording.of_type(BUCKET)) - 1
+
+
+def test_the_log_bucket_admits_the_cdn_assets_bucket_as_a_log_source(stacks) -> None:
+    recording = stacks["prod-eks"]
+    log = _log_bucket(recording, "prod")
+    policy = next(p for p in recording.of_type(BUCKET_POLICY)
+                  if p.inputs["bucket"] == log.resource_id)
+    statement = next(s for s in json.loads(policy.inputs["policy"])["Statement"]
+                     if s.get("Sid") == "S3ServerAccessLogsDelivery")
+    arns = {b.name: b.outputs["arn"] for b in recording.of_type(BUCKET)}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == [
+        arns["forge-prod-storage-reports"], arns["forge-prod-storage-exports"],
+        arns["forge-prod-storage-backups"], arns["forge-prod-cdn-assets"]], policy.urn
+
+
+def test_access_log_retention_of_the_stack_file_reaches_the_lifecycle() -> None:
+    recording = record("dev", storage={"access_log_retention_days": 30})
+    log = _log_bucket(recording, "dev")
+    lifecycle = next(r for r in recording.of_type(LIFECYCLE)
+                     if r.inputs["bucket"] == log.resource_id)
+    assert [r["expiration"] for r in lifecycle.inputs["rules"] if "expiration" in r] == [
+        {"days": 30}], lifecycle.urn
+    staging = record("staging")  # no storage.access_log_retention_days: the default, 365
+    log = _log_bucket(staging, "staging")
+    lifecycle = next(r for r in staging.of_type(LIFECYCLE)
+                     if r.inputs["bucket"] == log.resource_id)
+    assert [r["expiration"] for r in lifecycle.inputs["rules"] if "expiration" in r] == [
+        {"days": 365}], lifecycle.urn
+
+
+def test_the_access_log_bucket_is_exported(stacks) -> None:
+    recording = stacks["staging-eks"]
+    assert recording.exports["access_log_bucket_name"] == _log_bucket(
+        recording, "staging").resource_id

@@ -45,6 +45,8 @@ ALL_VIEWER_EXCEPT_HOST_HEADER = "Managed-AllViewerExceptHostHeader"
 SECURITY_HEADERS = "Managed-SecurityHeadersPolicy"
 
 ASSETS_ORIGIN_ID = "assets"
+#: Where the assets bucket's S3 server access logs go in the access-log bucket.
+ASSETS_ACCESS_LOG_PREFIX = "s3/cdn-assets/"
 API_ORIGIN_ID = "api"
 API_PATH_PATTERN = "/api/*"
 
@@ -90,6 +92,10 @@ class CdnArgs(TypedDict):
     access_log_bucket_domain_name: NotRequired[pulumi.Input[str] | None]
     """Bring-your-own S3 bucket (its `bucket_domain_name`, ACLs enabled) for standard access
     logs; unset skips access logging. Defaults to unset."""
+    assets_access_log_bucket_name: NotRequired[pulumi.Input[str] | None]
+    """A bucket (same account and region, its policy admitting `logging.s3.amazonaws.com` from
+    the assets bucket) that receives the assets bucket's S3 server access logs under
+    `s3/cdn-assets/`; unset logs nothing. Defaults to unset."""
     spa_routing: NotRequired[bool]
     """Serve `/index.html` for extension-less paths of the assets behaviour (a CloudFront
     Function; `/api/*` is untouched). Defaults to True."""
@@ -124,6 +130,7 @@ class _Settings:
     price_class: str = "PriceClass_100"
     web_acl_id: pulumi.Input[str] | None = None
     access_log_bucket_domain_name: pulumi.Input[str] | None = None
+    assets_access_log_bucket_name: pulumi.Input[str] | None = None
     spa_routing: bool = True
     default_tags: dict[str, str] = dataclasses.field(default_factory=dict)
     certificate_provider_settings: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -231,6 +238,9 @@ class Cdn(pulumi.ComponentResource):
                 force_destroy=cfg.force_destroy_assets,
                 protect=cfg.protect,
                 extra_policy_statements=[oac_read],
+                **({"access_log_bucket_name": cfg.assets_access_log_bucket_name,
+                    "access_log_prefix": ASSETS_ACCESS_LOG_PREFIX}
+                   if cfg.assets_access_log_bucket_name is not None else {}),
             ),
             opts=child_opts(self))
         resolve_bucket_arn(assets.bucket_arn)

@@ -97,8 +97,15 @@ class EcsComputeArgs(TypedDict):
     alb_deletion_protection: NotRequired[bool]
     """Deletion protection of the load balancer. Defaults to False."""
     alb_access_logs_bucket: NotRequired[pulumi.Input[str] | None]
-    """S3 bucket for the ALB's access logs (its policy must admit the ELB log delivery);
-    unset disables access logs. Defaults to unset."""
+    """S3 bucket for the ALB's access logs (same region, SSE-S3, its policy must admit the ELB
+    log delivery under `alb_access_logs_prefix`); unset disables access logs. Defaults to
+    unset."""
+    alb_access_logs_prefix: NotRequired[str | None]
+    """The key prefix of the ALB's access logs (ELB appends `AWSLogs/<account>/...`). Defaults
+    to the component's name."""
+    web_acl_arn: NotRequired[pulumi.Input[str] | None]
+    """A WAF (v2) web ACL of REGIONAL scope, in the ALB's region, to associate with the ALB;
+    unset associates none. Defaults to unset."""
     container_insights: NotRequired[bool]
     """CloudWatch Container Insights (standard, "enabled") on the cluster. Defaults to True."""
     cpu_architecture: NotRequired[CpuArchitecture]
@@ -182,6 +189,8 @@ class _Settings:
     secret_kms_key_arns: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
     alb_deletion_protection: bool = False
     alb_access_logs_bucket: pulumi.Input[str] | None = None
+    alb_access_logs_prefix: str | None = None
+    web_acl_arn: pulumi.Input[str] | None = None
     container_insights: bool = True
     cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
     task_role_statements: dict[str, list[dict[str, Any]]] = dataclasses.field(
@@ -401,9 +410,14 @@ class EcsCompute(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=cfg.alb_deletion_protection,
             access_logs=(aws.lb.LoadBalancerAccessLogsArgs(
-                bucket=cfg.alb_access_logs_bucket, enabled=True, prefix=name)
+                bucket=cfg.alb_access_logs_bucket, enabled=True,
+                prefix=cfg.alb_access_logs_prefix or name)
                 if cfg.alb_access_logs_bucket is not None else None),
             tags=tagged(alb_name), opts=child_opts(self))
+        if cfg.web_acl_arn is not None:
+            aws.wafv2.WebAclAssociation(
+                f"{name}-alb-waf", resource_arn=alb.arn, web_acl_arn=cfg.web_acl_arn,
+                opts=child_opts(self))
 
         # -- certificate -----------------------------------------------------------------------
         self._certificate: aws.acm.Certificate | None = None

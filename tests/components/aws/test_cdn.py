@@ -301,6 +301,17 @@ def test_waf_and_access_logs_are_passed_through() -> None:
     assert distribution.inputs["priceClass"] == "PriceClass_All", distribution.urn
 
 
+def test_assets_bucket_sends_server_access_logs_when_given_a_log_bucket() -> None:
+    logging_token = "aws:s3/bucketLogging:BucketLogging"
+    assert build().of_type(logging_token) == []
+    recording = build(assets_access_log_bucket_name="forge-test-access-logs")
+    assets = recording.one(BUCKET, "web-assets")
+    logging = recording.one(logging_token)
+    assert logging.inputs == {"bucket": assets.resource_id,
+                              "targetBucket": "forge-test-access-logs",
+                              "targetPrefix": "s3/cdn-assets/"}, logging.urn
+
+
 def test_outputs() -> None:
     recording = build()
     distribution = distribution_of(recording)

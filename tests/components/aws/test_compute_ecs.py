@@ -199,6 +199,28 @@ def test_alb_deletion_protection_and_access_logs_follow_the_args(services, worke
                                         "prefix": NAME}, alb.urn
 
 
+def test_a_web_acl_is_associated_with_the_alb_only_when_given(default_run, services,
+                                                            worker_statements):
+    association = "aws:wafv2/webAclAssociation:WebAclAssociation"
+    assert default_run[0].of_type(association) == []
+    acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/forge/0123"
+    recording, _ = build(make_args(services, worker_statements, web_acl_arn=acl))
+    alb = recording.one(LB)
+    found = recording.one(association)
+    assert found.name == f"{NAME}-alb-waf", found.urn
+    assert found.inputs == {"resourceArn": alb.outputs["arn"], "webAclArn": acl}, found.urn
+    assert found.parent == recording.one(COMPONENT, NAME).urn, found.urn
+
+
+def test_alb_access_logs_go_under_the_given_prefix(services, worker_statements):
+    recording, _ = build(make_args(services, worker_statements,
+                                   alb_access_logs_bucket="forge-test-logs",
+                                   alb_access_logs_prefix="alb"))
+    alb = recording.one(LB)
+    assert alb.inputs["accessLogs"] == {"bucket": "forge-test-logs", "enabled": True,
+                                        "prefix": "alb"}, alb.urn
+
+
 def test_services_run_in_private_subnets_without_public_ips(default_run, services):
     recording, ignored = default_run
     assert len(recording.of_type(SERVICE)) == 4

@@ -258,8 +258,8 @@ def test_every_child_is_parented_and_tagged() -> None:
 
 # -- Storage -------------------------------------------------------------------------------------
 
-def test_storage_creates_three_private_buckets_by_default() -> None:
-    recording, storage = build_storage()
+def test_storage_without_access_logs_creates_three_private_buckets() -> None:
+    recording, storage = build_storage(access_logs=False)
     root = recording.one(STORAGE_COMPONENT, "st")
     components = recording.of_type(BUCKET_COMPONENT)
     assert sorted(c.name for c in components) == ["st-backups", "st-exports", "st-reports"]
@@ -288,7 +288,7 @@ def test_storage_creates_three_private_buckets_by_default() -> None:
 def test_storage_passes_settings_to_every_bucket() -> None:
     recording, _ = build_storage(kms_key_arn=KMS_KEY, transition_days=30,
                                  noncurrent_version_expiration_days=60, force_destroy=True,
-                                 protect=True, tags={"team": "data"})
+                                 protect=True, tags={"team": "data"}, access_logs=False)
     buckets = recording.of_type(BUCKET)
     assert len(buckets) == 3
     for bucket in buckets:
@@ -311,7 +311,7 @@ def test_storage_passes_settings_to_every_bucket() -> None:
 
 
 def test_storage_with_custom_purposes() -> None:
-    recording, storage = build_storage(buckets=["media"])
+    recording, storage = build_storage(buckets=["media"], access_logs=False)
     assert [b.name for b in recording.of_type(BUCKET)] == ["st-media"]
     assert storage.reports_bucket_name is None
     assert storage.exports_bucket_name is None
@@ -337,13 +337,15 @@ def test_schemas_and_contract() -> None:
                             {"bucket_name", "bucket_arn", "bucket_regional_domain_name"})
     assert_component_schema(Storage, StorageOutputs, {
         "bucket_names", "bucket_arns", "reports_bucket_name", "exports_bucket_name",
-        "backups_bucket_name"})
+        "backups_bucket_name", "access_log_bucket_name", "access_log_bucket_arn"})
 
 
 def _transitions(recording: Recording) -> dict[str, list[dict[str, Any]]]:
-    """The lifecycle transitions of each bucket, by bucket resource name."""
+    """The lifecycle transitions of each purpose's bucket, by bucket resource name."""
     found = {}
     for bucket in recording.of_type(BUCKET):
+        if bucket.name == "st-access-logs":
+            continue
         rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
         found[bucket.name] = [t for r in rules for t in r.get("transitions", [])]
     return found
@@ -426,7 +428,7 @@ def test_storage_aborts_incomplete_multipart_uploads_on_every_bucket(
     purpose's bucket, even when every other lifecycle rule is turned off."""
     recording, _ = build_storage(**overrides)
     buckets = recording.of_type(BUCKET)
-    assert len(buckets) == 3
+    assert len(buckets) == 4  # the three purposes and the access-log bucket
     for bucket in buckets:
         rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
         assert [r for r in rules if "abortIncompleteMultipartUpload" in r] == [ABORT_RULE], (
@@ -444,3 +446,138 @@ def test_every_bucket_of_every_stack_aborts_incomplete_multipart_uploads(stack: 
         rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
         assert [r for r in rules if "abortIncompleteMultipartUpload" in r] == [ABORT_RULE], (
             bucket.urn)
+
+
+# -- access logs (issue 8: the scanner's S3 server access logs and load balancer logs) -----------
+
+ACCOUNT = "123456789012"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+def test_bucket_sends_server_access_logs_only_when_given_a_target() -> None:
+    recording, bucket = build_bucket()
+    assert recording.of_type(LOGGING) == []
+    recording, bucket = build_bucket(access_log_bucket_name="forge-logs",
+                                     access_log_prefix="s3/data/")
+    logging = config_of(recording, LOGGING, bucket)
+    assert logging.inputs == {"bucket": bucket.resource_id, "targetBucket": "forge-logs",
+                              "targetPrefix": "s3/data/"}, logging.urn
+    assert logging.parent == recording.one(BUCKET_COMPONENT, "data").urn, logging.urn
+
+
+def test_bucket_expiration_rule_deletes_objects_after_the_given_days() -> None:
+    recording, bucket = build_bucket(expiration_days=30)
+    rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+    assert [r for r in rules if "expiration" in r] == [{
+        "id": "expire-objects", "status": "Enabled", "filter": {},
+        "expiration": {"days": 30}}], bucket.urn
+    recording, bucket = build_bucket()
+    rules = config_of(recording, LIFECYCLE, bucket).inputs["rules"]
+    assert [r for r in rules if "expiration" in r] == [], bucket.urn
+
+
+def test_storage_access_log_bucket_is_sse_s3_versioned_and_expires_its_logs() -> None:
+    """SSE-S3 even when the data buckets use a KMS key: ALB access logs and S3 server access
+    logs accept no other default encryption."""
+    recording, storage = build_storage(kms_key_arn=KMS_KEY, access_log_retention_days=400,
+                                       noncurrent_version_expiration_days=30, protect=True)
+    log = recording.one(BUCKET, "st-access-logs")
+    assert log.protect is True, log.urn
+    assert log.inputs["tags"]["purpose"] == "access-logs", log.urn
+    rule = config_of(recording, ENCRYPTION, log).inputs["rules"][0]
+    assert rule == {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}, log.urn
+    assert config_of(recording, VERSIONING, log).inputs["versioningConfiguration"] == {
+        "status": "Enabled"}, log.urn
+    assert config_of(recording, PUBLIC_ACCESS, log).inputs["restrictPublicBuckets"] is True
+    assert config_of(recording, OWNERSHIP, log).inputs["rule"] == {
+        "objectOwnership": "BucketOwnerEnforced"}, log.urn
+    rules = config_of(recording, LIFECYCLE, log).inputs["rules"]
+    assert rules == [
+        {"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {},
+         "noncurrentVersionExpiration": {"noncurrentDays": 30}},
+        ABORT_RULE,
+        {"id": "expire-objects", "status": "Enabled", "filter": {},
+         "expiration": {"days": 400}},
+    ], log.urn
+    # The log bucket does not log to itself.
+    assert [r for r in recording.of_type(LOGGING) if r.inputs["bucket"] == log.resource_id] == []
+    assert storage.access_log_bucket_name is not None
+
+
+def test_every_storage_bucket_logs_to_its_own_prefix_of_the_log_bucket() -> None:
+    recording, _ = build_storage()
+    log = recording.one(BUCKET, "st-access-logs")
+    for purpose in ("reports", "exports", "backups"):
+        bucket = recording.one(BUCKET, f"st-{purpose}")
+        logging = config_of(recording, LOGGING, bucket)
+        assert logging.inputs == {"bucket": bucket.resource_id,
+                                  "targetBucket": log.resource_id,
+                                  "targetPrefix": f"s3/{purpose}/"}, logging.urn
+    assert len(recording.of_type(LOGGING)) == 3
+
+
+def _log_statements(recording: Recording) -> dict[str, dict[str, Any]]:
+    log = recording.one(BUCKET, "st-access-logs")
+    statements = statements_of(recording, log)
+    assert statements[0] == tls_deny(log)
+    return {s["Sid"]: s for s in statements[1:]}
+
+
+def test_log_bucket_policy_admits_s3_log_delivery_from_its_sources_only() -> None:
+    extra = "arn:aws:s3:::forge-test-cdn-assets"
+    recording, _ = build_storage(access_log_source_bucket_arns=[extra])
+    log_arn = recording.one(BUCKET, "st-access-logs").outputs["arn"]
+    sources = [recording.one(BUCKET, f"st-{p}").outputs["arn"]
+               for p in ("reports", "exports", "backups")] + [extra]
+    assert _log_statements(recording)["S3ServerAccessLogsDelivery"] == {
+        "Sid": "S3ServerAccessLogsDelivery", "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject", "Resource": f"{log_arn}/s3/*",
+        "Condition": {"ArnLike": {"aws:SourceArn": sources},
+                      "StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+
+
+def test_log_bucket_admits_the_elb_account_of_a_region_launched_before_august_2022() -> None:
+    recording, _ = build_storage()  # the mocks' region: us-east-1
+    log_arn = recording.one(BUCKET, "st-access-logs").outputs["arn"]
+    assert _log_statements(recording)["ElbAccessLogsDelivery"] == {
+        "Sid": "ElbAccessLogsDelivery", "Effect": "Allow",
+        "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com",
+                      "AWS": "arn:aws:iam::127311923021:root"},
+        "Action": "s3:PutObject", "Resource": f"{log_arn}/alb/AWSLogs/{ACCOUNT}/*"}
+
+
+def test_log_bucket_admits_only_the_log_delivery_service_in_a_newer_region() -> None:
+    """Asia Pacific (Melbourne) has no ELB account in the list: the service principal alone."""
+    def program() -> None:
+        Storage("st", StorageArgs(load_balancer_log_prefix="lb/web"))
+
+    recording = run_mocked(program, region="ap-southeast-4")
+    log_arn = recording.one(BUCKET, "st-access-logs").outputs["arn"]
+    statement = _log_statements(recording)["ElbAccessLogsDelivery"]
+    assert statement["Principal"] == {
+        "Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
+    assert statement["Resource"] == f"{log_arn}/lb/web/AWSLogs/{ACCOUNT}/*"
+
+
+def test_log_bucket_without_a_load_balancer_prefix_admits_no_elb_delivery() -> None:
+    recording, _ = build_storage(load_balancer_log_prefix=None)
+    assert sorted(_log_statements(recording)) == ["S3ServerAccessLogsDelivery"]
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"buckets": ["access-logs"]}, "Storage: the purpose 'access-logs' is the access-log "
+                                   "bucket's; name the bucket otherwise"),
+    ({"access_log_retention_days": 0}, "Storage: access_log_retention_days must be 1..3650; "
+                                       "got 0"),
+    ({"load_balancer_log_prefix": "alb/AWSLogs"},
+     "Storage: load_balancer_log_prefix must be lower-case letters, digits, hyphens and inner "
+     "single slashes (ELB adds AWSLogs/ itself); got 'alb/AWSLogs'"),
+    ({"load_balancer_log_prefix": "alb/"},
+     "Storage: load_balancer_log_prefix must be lower-case letters, digits, hyphens and inner "
+     "single slashes (ELB adds AWSLogs/ itself); got 'alb/'"),
+])
+def test_storage_refuses_bad_access_log_settings(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        build_storage(**overrides)
+    assert str(raised.value) == message

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from forge_components.aws import versions
 from forge_components.aws.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
     BUDGET_MAX_EMAIL_SUBSCRIBERS,
     BUDGET_MAX_NOTIFICATIONS,
@@ -32,6 +33,11 @@ from forge_components.aws.limits import (
     MIN_POSTGRES_MAJOR,
     RDS_STORAGE_GB,
     REDPANDA_DEFAULT_INSTANCE_TYPE,
+    WAF_DEFAULT_RATE_LIMIT,
+    WAF_DEFAULT_RULE_GROUPS,
+    WAF_MANAGED_RULE_GROUPS,
+    WAF_RATE_LIMIT,
+    WAF_REQUESTS_PER_MILLION_USD,
     CacheEngine,
     DatabaseEngine,
     NatGatewayStrategy,
@@ -41,6 +47,7 @@ from forge_components.aws.limits import (
     min_max_allocated_storage_gb,
     redpanda_mode_problem,
     streaming_subnet_count,
+    waf_monthly_fixed_usd,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
 from forge_components.contracts import SERVICE_NAMES
@@ -213,12 +220,15 @@ class StreamingSettings(Strict):
 
 
 class StorageSettings(Strict):
-    """The reports, exports and backups buckets."""
+    """The reports, exports and backups buckets, and the access-log bucket."""
 
     glacier_transition_days: int = Field(default=90, ge=1, le=3650)
     noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=3650)
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (never in prod)."""
+    access_log_retention_days: int = Field(default=365, ge=ACCESS_LOG_RETENTION_DAYS[0],
+                                           le=ACCESS_LOG_RETENTION_DAYS[1])
+    """Days the access-log bucket keeps S3 server access logs and load balancer access logs."""
 
 
 class CdnSettings(Strict):
@@ -227,6 +237,36 @@ class CdnSettings(Strict):
     enabled: bool = False
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
     aliases: tuple[str, ...] = ()
+
+
+class WafSettings(Strict):
+    """A WAF web ACL in front of the app: on CloudFront when the CDN is enabled, else on the
+    ECS load balancer (on EKS without the CDN its ARN is exported for the Ingress)."""
+
+    enabled: bool = False
+    """Create the web ACL (required in prod)."""
+    rule_groups: tuple[str, ...] = WAF_DEFAULT_RULE_GROUPS
+    """Free AWS managed rule groups, evaluated in this order
+    (`forge_components.aws.limits.WAF_MANAGED_RULE_GROUPS`)."""
+    rate_limit_per_5min: int = Field(default=WAF_DEFAULT_RATE_LIMIT, ge=WAF_RATE_LIMIT[0],
+                                     le=WAF_RATE_LIMIT[1])
+    """Requests one IP address may send in 5 minutes before it is blocked."""
+
+    @field_validator("rule_groups")
+    @classmethod
+    def _known_groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in value if g not in WAF_MANAGED_RULE_GROUPS]
+        if unknown:
+            raise ValueError(f"unknown rule groups {unknown}; allowed (the free AWS managed "
+                             f"rule groups): {', '.join(sorted(WAF_MANAGED_RULE_GROUPS))}")
+        duplicates = sorted({g for g in value if value.count(g) > 1})
+        if duplicates:
+            raise ValueError(f"repeats {duplicates}")
+        return value
+
+    def monthly_fixed_usd(self) -> float:
+        """The web ACL's fixed monthly price: the ACL, the rate-based rule and each group."""
+        return waf_monthly_fixed_usd(1 + len(self.rule_groups))
 
 
 class EksSettings(Strict):
@@ -281,6 +321,7 @@ class AwsSettings(CloudSettings):
     storage: StorageSettings = StorageSettings()
     cdn: CdnSettings = CdnSettings()
     eks: EksSettings = EksSettings()
+    waf: WafSettings = WafSettings()
 
     def region_name(self) -> str:
         """The stack's AWS region."""
@@ -339,9 +380,9 @@ class AwsSettings(CloudSettings):
     def warnings(self, config: StackConfig) -> list[str]:
         """Versions in use that are past standard support, and retired charts, then the
         placeholder values a stack file still holds, then node types whose sizing was not
-        checked (plan warnings)."""
+        checked, then a web ACL nothing is associated with (plan warnings)."""
         return (version_warnings(self) + placeholder_warnings(config)
-                + sizing_warnings(config))
+                + sizing_warnings(config) + waf_warnings(self))
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -768,6 +809,29 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _prod_waf_rules(config: StackConfig) -> list[str]:
+    waf = _aws(config).waf
+    if config.is_prod and not waf.enabled:
+        return [problem("waf.enabled", "prod requires a WAF web ACL in front of the app (set "
+                        f"true; ${waf.monthly_fixed_usd():.2f}/month fixed with "
+                        f"waf.rule_groups, plus ${WAF_REQUESTS_PER_MILLION_USD:.2f} per million "
+                        "requests)")]
+    return []
+
+
+def waf_warnings(aws: AwsSettings) -> list[str]:
+    """A web ACL forge-infra creates but associates with nothing: on EKS without the CDN the
+    load balancer belongs to the AWS Load Balancer Controller, which associates the ACL only
+    when the Ingress names it."""
+    if aws.waf.enabled and not aws.cdn.enabled and aws.platform is Platform.EKS:
+        return [problem("waf.enabled", "on EKS without the CDN forge-infra associates the web "
+                        "ACL with nothing: the Ingress must carry the annotation "
+                        "alb.ingress.kubernetes.io/wafv2-acl-arn with the stack output "
+                        f"waf_web_acl_arn (the ACL costs ${aws.waf.monthly_fixed_usd():.2f}/"
+                        "month either way)")]
+    return []
+
+
 def _budget_rules(config: StackConfig) -> list[str]:
     budget = config.budget
     problems = []
@@ -858,6 +922,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("environment", "streaming"), _prod_streaming_rules),
+    Rule(("environment", "waf"), _prod_waf_rules),
     Rule(("budget",), _budget_rules),
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),

@@ -11,7 +11,7 @@ a stack is built, not when the configuration is validated.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -47,6 +47,9 @@ RELEASE_NAME = "forge-platform"
 #: publishes no stable CIDR list for them, so the chart's egress to the cloud APIs is 443 to
 #: anywhere, for those pods only.
 AWS_API_CIDRS = ("0.0.0.0/0",)
+#: The prefix of the load balancers' access logs in the access-log bucket (the ECS ALB's, and
+#: on EKS the one the ingress annotation should name).
+ALB_LOG_PREFIX = "alb"
 #: External Secrets' store for Secrets Manager (created by the EKS add-ons).
 SECRET_STORE_NAME = "aws-secrets-manager"
 SECRET_STORE_KIND: Literal["ClusterSecretStore"] = "ClusterSecretStore"
@@ -128,6 +131,9 @@ class AwsFoundation(Foundation):
     log_kms_key_arn: pulumi.Output[str] | None = None
     """The stack's CloudWatch Logs key (`LogKey`): every component that creates a log group
     takes it as `log_kms_key_arn`."""
+    resolve_cdn_assets_bucket_arn: Callable[[pulumi.Output[str]], None] | None = None
+    """With the CDN: hands the assets bucket's ARN (known in `runtime()`) to the access-log
+    bucket's policy, which admits that bucket's server access logs."""
 
 
 class AwsTarget:
@@ -186,11 +192,21 @@ class AwsTarget:
         network = Networking(f"{prefix}-network", network_args, opts)
         data_clients = _data_client_groups(network, ecs)
 
+        # The CDN's assets bucket (created in runtime()) logs to the access-log bucket too.
+        log_sources: list[pulumi.Input[str]] = []
+        resolve_cdn_assets_bucket_arn: Callable[[pulumi.Output[str]], None] | None = None
+        if _cdn_planned(config, settings):
+            cdn_assets_bucket_arn: pulumi.Output[str]
+            cdn_assets_bucket_arn, resolve_cdn_assets_bucket_arn = pulumi.deferred_output()
+            log_sources.append(cdn_assets_bucket_arn)
         storage = Storage(f"{prefix}-storage", StorageArgs(
             transition_days=settings.storage.glacier_transition_days,
             noncurrent_version_expiration_days=settings.storage.noncurrent_version_expiration_days,
             force_destroy=settings.storage.force_destroy,
             protect=protect,
+            access_log_retention_days=settings.storage.access_log_retention_days,
+            load_balancer_log_prefix=ALB_LOG_PREFIX,
+            access_log_source_bucket_arns=log_sources,
             tags=tags,
         ), opts)
 
@@ -277,7 +293,8 @@ class AwsTarget:
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
                      **({"service_security_group_ids": network.service_security_group_ids}
-                        if ecs else {"app_security_group_id": network.app_security_group_id})},
+                        if ecs else {"app_security_group_id": network.app_security_group_id}),
+                     "access_log_bucket_name": storage.access_log_bucket_name},
             prefix=prefix,
             opts=opts,
             tags=tags,
@@ -289,6 +306,7 @@ class AwsTarget:
             aws_storage=storage,
             aws_log_key=log_key,
             log_kms_key_arn=log_key.key_arn,
+            resolve_cdn_assets_bucket_arn=resolve_cdn_assets_bucket_arn,
         )
 
     def runtime(self, config: StackConfig, foundation: Foundation,
@@ -308,12 +326,17 @@ class AwsTarget:
             "worker": [*bucket_statements(exports_bucket, write=True),
                        *bucket_statements(reports, write=True)],
         }
+        cdn_planned = _cdn_planned(config, settings)
+        waf_outputs, web_acl_arn = _build_waf(settings, foundation, cdn_planned)
         if settings.platform is Platform.ECS:
-            outputs = _build_ecs(config, settings, foundation, workload, task_statements)
+            outputs = _build_ecs(config, settings, foundation, workload, task_statements,
+                                 web_acl_arn=None if cdn_planned else web_acl_arn)
         else:
             outputs = _build_eks(config, settings, foundation, workload, task_statements)
-        if settings.cdn.enabled and config.app.domain and settings.hosted_zone_id:
-            outputs.update(_build_cdn(config, settings, foundation, workload))
+        if cdn_planned:
+            outputs.update(_build_cdn(config, settings, foundation, workload,
+                                      web_acl_arn=web_acl_arn))
+        outputs.update(waf_outputs)
         budget = config.budget
         Budget(f"{foundation.prefix}-budget", BudgetArgs(
             monthly_limit_usd=budget.monthly_limit_usd,
@@ -348,14 +371,43 @@ def _nodes_group(network: Networking) -> pulumi.Output[str]:
     return network.app_security_group_id
 
 
+def _cdn_planned(config: StackConfig, settings: AwsSettings) -> bool:
+    """Whether the runtime declares the CDN (the settings' rules require the domain and zone
+    whenever it is enabled)."""
+    return bool(settings.cdn.enabled and config.app.domain and settings.hosted_zone_id)
+
+
+def _build_waf(settings: AwsSettings, foundation: AwsFoundation, cdn_planned: bool,
+               ) -> tuple[dict[str, Any], pulumi.Output[str] | None]:
+    """With `waf.enabled`, the web ACL (CLOUDFRONT scope in us-east-1 for the CDN, else
+    REGIONAL for the load balancer) and its exports; its ARN for the caller to associate."""
+    from forge_components.aws.limits import WafScope
+    from forge_components.aws.waf import Waf, WafArgs
+
+    waf = settings.waf
+    if not waf.enabled:
+        return {}, None
+    acl = Waf(f"{foundation.prefix}-waf", WafArgs(
+        scope=WafScope.CLOUDFRONT if cdn_planned else WafScope.REGIONAL,
+        managed_rule_groups=list(waf.rule_groups),
+        rate_limit_per_5min=waf.rate_limit_per_5min,
+        tags=dict(foundation.tags),
+    ), foundation.opts)
+    # On EKS without the CDN, waf_web_acl_arn goes to the Ingress annotation
+    # alb.ingress.kubernetes.io/wafv2-acl-arn (see the plan warning, settings.waf_warnings).
+    return ({"waf_web_acl_arn": acl.web_acl_arn,
+             "waf_monthly_fixed_usd": acl.monthly_fixed_cost_usd}, acl.web_acl_arn)
+
+
 def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
-               ) -> dict[str, Any]:
-    """Fargate services behind an ALB."""
+               web_acl_arn: pulumi.Output[str] | None = None) -> dict[str, Any]:
+    """Fargate services behind an ALB (with the REGIONAL web ACL when given)."""
     from forge_components.aws.compute_ecs import EcsCompute, EcsComputeArgs
 
     network = cast("Networking", foundation.aws_network)
     database = cast("Database", foundation.aws_database)
+    storage = cast("Storage", foundation.aws_storage)
     domain = config.app.domain
     if domain is None:  # the settings' rules require it on ECS
         raise ValueError("platform ecs needs app.domain")
@@ -377,6 +429,9 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         hosted_zone_id=settings.hosted_zone_id,
         secret_kms_key_arns=[database.kms_key_arn, *streaming_secret_keys(foundation)],
         alb_deletion_protection=config.protect,
+        alb_access_logs_bucket=storage.access_log_bucket_name,
+        alb_access_logs_prefix=ALB_LOG_PREFIX,
+        web_acl_arn=web_acl_arn,
         task_role_statements=task_statements,
         region=settings.region,
         tags=dict(foundation.tags),
@@ -502,8 +557,10 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
 
 def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
-               workload: Workload) -> dict[str, Any]:
-    """CloudFront in front of the ui's assets, `/api/*` to the host that serves the api."""
+               workload: Workload, web_acl_arn: pulumi.Output[str] | None = None,
+               ) -> dict[str, Any]:
+    """CloudFront in front of the ui's assets, `/api/*` to the host that serves the api (with
+    the CLOUDFRONT web ACL when given)."""
     from forge_components.aws.cdn import Cdn, CdnArgs
 
     domain = config.app.domain
@@ -513,18 +570,23 @@ def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     # CloudFront sends /api/* to the api's own host where it has one (ECS), else through the
     # gateway (EKS).
     api_origin = workload.routes["api"][0] or workload.routes["gateway"][0]
+    storage = cast("Storage", foundation.aws_storage)
     cdn = Cdn(f"{foundation.prefix}-cdn", CdnArgs(
         domain_name=domain,
         hosted_zone_id=zone,
         aliases=list(settings.cdn.aliases),
         api_origin_domain=api_origin,
         price_class=settings.cdn.price_class,
+        web_acl_id=web_acl_arn,
         default_tags=dict(foundation.tags),
         # The certificate's us-east-1 provider gets the stack's aws: settings too.
         certificate_provider_settings=dict(foundation.provider_settings),
+        assets_access_log_bucket_name=storage.access_log_bucket_name,
         protect=config.protect,
         tags=dict(foundation.tags),
     ), foundation.opts)
+    if foundation.resolve_cdn_assets_bucket_arn is not None:
+        foundation.resolve_cdn_assets_bucket_arn(cdn.assets_bucket_arn)
     return {"cdn_hostname": cdn.hostname, "assets_bucket_name": cdn.assets_bucket_name,
             "url": cdn.url}
 

@@ -113,6 +113,7 @@ class AwsMocks(ProviderPackageMocks):
                 "fqdn": str(inputs.get("name") or "").rstrip(".")},
             "aws:ec2/launchTemplate:LaunchTemplate": lambda _name, _inputs, _id: {
                 "latestVersion": 1, "defaultVersion": 1},
+            "aws:wafv2/webAcl:WebAcl": self._web_acl,
         })
         self.functions.update({
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
@@ -234,6 +235,18 @@ class AwsMocks(ProviderPackageMocks):
         h = int(stable_hex("eip", name, length=4), 16)
         public_ip = f"203.0.{(h >> 8) % 256}.{h % 256}"
         return {"publicIp": public_ip, "allocationId": _id, "domain": "vpc"}
+
+    def _web_acl(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """A web ACL's ARN as WAF forms it: `global/` for CLOUDFRONT scope, `regional/`
+        otherwise, in the resource's own region (pulumi-aws 7's `region`) or the stack's."""
+        h = stable_hex("webacl", name, length=32)
+        acl_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+        region = inputs.get("region") or self.region
+        kind = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+        physical = self._physical_name("aws:wafv2/webAcl:WebAcl", name, inputs)
+        return {"arn": f"arn:aws:wafv2:{region}:{self.account_id}:{kind}/webacl/{physical}/"
+                       f"{acl_id}",
+                "capacity": 0, "lockToken": stable_hex("lock", name)}
 
     def _private_ip(self, kind: str, name: str, inputs: dict[str, Any]) -> str:
         """A stable address inside the resource's subnet (AWS reserves the first four and the
