@@ -21,10 +21,10 @@ ALIAS = "aws:kms/alias:Alias"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_KEY_COMPONENT = "forge-aws:index:LogKey"
 
-#: Components whose log groups are not wired to the stack's key yet (their owners add
-#: `log_kms_key_arn`; target.py then passes `AwsFoundation.log_kms_key_arn`). The test below
-#: fails as soon as one of them is wired, so that it is taken off this set and checked too.
-NOT_YET_WIRED = frozenset({"forge-aws:index:EksCompute", "forge-aws:index:Streaming"})
+#: Components whose log groups are not wired to the stack's key (none since the EKS control
+#: plane's and MSK's broker log groups take it too). The test below fails as soon as one of
+#: them is wired, so that it is taken off this set and checked too.
+NOT_YET_WIRED: frozenset[str] = frozenset()
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_every_wired_log_group_carries_the_stacks_log_key(plans, stack: str) -> 
         assert group.props["kmsKeyId"] == key_arn, group.urn
 
 
-def test_the_wired_log_groups_are_those_of_networking_ecs_and_the_cache(plans) -> None:
+def test_the_wired_log_groups_are_every_components(plans) -> None:
     """Guards the test above against passing on a stack with fewer log groups than expected."""
     wired = {stack: sorted(r.name for r in plans[stack].resources
                            if r.type == LOG_GROUP and r.component not in NOT_YET_WIRED)
@@ -67,8 +67,10 @@ def test_the_wired_log_groups_are_those_of_networking_ecs_and_the_cache(plans) -
     assert wired == {
         "dev": ["forge-dev-api-logs", "forge-dev-cache-slow-log", "forge-dev-gateway-logs",
                 "forge-dev-network-flow-logs", "forge-dev-ui-logs", "forge-dev-worker-logs"],
-        "staging": ["forge-staging-cache-slow-log", "forge-staging-network-flow-logs"],
-        "prod": ["forge-prod-cache-slow-log", "forge-prod-network-flow-logs"],
+        "staging": ["forge-staging-cache-slow-log", "forge-staging-eks-cluster-logs",
+                    "forge-staging-network-flow-logs"],
+        "prod": ["forge-prod-cache-slow-log", "forge-prod-eks-cluster-logs",
+                 "forge-prod-network-flow-logs", "forge-prod-stream-broker-logs"],
     }
 
 

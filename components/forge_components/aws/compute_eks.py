@@ -94,6 +94,10 @@ class EksComputeArgs(TypedDict):
     authenticator, controllerManager, scheduler)."""
     log_retention_days: NotRequired[int]
     """Retention of the control-plane log group, in days. Defaults to 30."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """A customer-managed KMS key for the control-plane log group (its policy must let
+    CloudWatch Logs use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption.
+    Defaults to unset."""
     kms_key_arn: NotRequired[pulumi.Input[str] | None]
     """KMS key for Kubernetes secrets encryption; unset creates one with rotation. Defaults to
     unset."""
@@ -157,6 +161,7 @@ class _Settings:
     enabled_log_types: list[str] = dataclasses.field(
         default_factory=lambda: list(DEFAULT_LOG_TYPES))
     log_retention_days: int = 30
+    log_kms_key_arn: pulumi.Input[str] | None = None
     kms_key_arn: pulumi.Input[str] | None = None
     node_instance_types: list[str] = dataclasses.field(default_factory=lambda: ["t3.large"])
     node_ami_type: str = "AL2023_x86_64_STANDARD"
@@ -311,7 +316,7 @@ class EksCompute(pulumi.ComponentResource):
         log_group_name = f"{name}-cluster-logs"
         log_group = aws.cloudwatch.LogGroup(
             log_group_name, name=f"/aws/eks/{cluster_name}/cluster",
-            retention_in_days=cfg.log_retention_days,
+            retention_in_days=cfg.log_retention_days, kms_key_id=cfg.log_kms_key_arn,
             tags=tagged(log_group_name), opts=child_opts(self))
 
         self._kms_key: aws.kms.Key | None = None

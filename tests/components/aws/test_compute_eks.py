@@ -219,6 +219,14 @@ def test_control_plane_logs_go_to_a_precreated_group_with_retention(default_run)
     assert log_group.inputs["name"] == f"/aws/eks/{NAME}/cluster", log_group.urn
     assert log_group.inputs["retentionInDays"] == 30, log_group.urn
     assert log_group.urn in cluster.dependencies, cluster.urn
+    assert "kmsKeyId" not in log_group.inputs, log_group.urn
+
+
+def test_the_control_plane_log_group_takes_the_log_key(worker_statements):
+    key = "arn:aws:kms:us-east-1:123456789012:key/logs"
+    recording, _ = build(make_args(worker_statements, log_kms_key_arn=key))
+    log_group = recording.one(LOG_GROUP)
+    assert log_group.inputs["kmsKeyId"] == key, log_group.urn
 
 
 def test_secrets_are_encrypted_with_a_rotating_key(default_run):

@@ -263,6 +263,7 @@ class AwsTarget:
             broker_count=stream.brokers,
             kafka_version=stream.kafka_version,
             ebs_volume_gb=stream.ebs_volume_gb,
+            log_kms_key_arn=log_key.key_arn,
             protect=protect,
             tags=tags,
         )
@@ -467,7 +468,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         for name, statements in task_statements.items()
     }
     kubeconfig_profile, kubeconfig_role_arn = kubeconfig_identity(settings)
-    cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
+    cluster_args = EksComputeArgs(
         vpc_id=network.network_id,
         private_subnet_ids=network.private_subnet_ids,
         app_security_group_id=nodes_group,
@@ -486,7 +487,10 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         kubeconfig_profile=kubeconfig_profile,
         kubeconfig_role_arn=kubeconfig_role_arn,
         tags=tags,
-    ), foundation.opts)
+    )
+    if foundation.log_kms_key_arn is not None:
+        cluster_args["log_kms_key_arn"] = foundation.log_kms_key_arn
+    cluster = EksCompute(f"{prefix}-eks", cluster_args, foundation.opts)
     k8s_provider = cluster._k8s_provider  # the component's provider, for Python callers
 
     net = settings.network
