@@ -245,7 +245,7 @@ class PrivateBucket(pulumi.ComponentResource):
             "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         }
-        aws.s3.BucketPolicy(
+        self._policy = aws.s3.BucketPolicy(
             f"{name}-policy", bucket=bucket.id,
             policy=pulumi.Output.json_dumps({
                 "Version": "2012-10-17",
@@ -358,8 +358,8 @@ class Storage(pulumi.ComponentResource):
     backups_bucket_name: pulumi.Output[str] | None
     """The "backups" bucket's name; None without that purpose."""
     access_log_bucket_name: pulumi.Output[str] | None
-    """The access-log bucket's name (a load balancer's `access_logs` bucket); None without
-    `access_logs`."""
+    """The access-log bucket's name (a load balancer's `access_logs` bucket), known once the
+    bucket's policy is in place; None without `access_logs`."""
     access_log_bucket_arn: pulumi.Output[str] | None
     """The access-log bucket's ARN; None without `access_logs`."""
 
@@ -404,6 +404,11 @@ class Storage(pulumi.ComponentResource):
                              f"itself); got {prefix!r}")
 
         log_bucket = self._access_log_bucket(name, s) if s.access_logs else None
+        # The log bucket's name resolves once its policy exists: ELB writes a test object when
+        # a load balancer's access logs are turned on and fails without the grant, so whatever
+        # takes this name (the ALB, every BucketLogging) waits for the policy.
+        log_name = (pulumi.Output.all(log_bucket.bucket_name, log_bucket._policy.id).apply(
+            lambda values: str(values[0])) if log_bucket is not None else None)
 
         bucket_args: PrivateBucketArgs = {
             "transition_days": s.transition_days,
@@ -419,9 +424,9 @@ class Storage(pulumi.ComponentResource):
                     **bucket_args, tags={**s.tags, "purpose": purpose},
                     transition_storage_class=s.transition_storage_classes.get(
                         purpose, READABLE_STORAGE_CLASSES[0]),
-                    **({"access_log_bucket_name": log_bucket.bucket_name,
+                    **({"access_log_bucket_name": log_name,
                         "access_log_prefix": f"{S3_ACCESS_LOG_PREFIX}/{purpose}/"}
-                       if log_bucket is not None else {})),
+                       if log_name is not None else {})),
                 opts=child_opts(self))
             for purpose in purposes
         }
@@ -441,7 +446,7 @@ class Storage(pulumi.ComponentResource):
         self.reports_bucket_name = name_of("reports")
         self.exports_bucket_name = name_of("exports")
         self.backups_bucket_name = name_of("backups")
-        self.access_log_bucket_name = log_bucket.bucket_name if log_bucket else None
+        self.access_log_bucket_name = log_name
         self.access_log_bucket_arn = log_bucket.bucket_arn if log_bucket else None
         self.register_outputs({
             "bucket_names": self.bucket_names,

@@ -581,3 +581,23 @@ def test_storage_refuses_bad_access_log_settings(overrides: dict[str, Any], mess
     with pytest.raises(ValueError) as raised:
         build_storage(**overrides)
     assert str(raised.value) == message
+
+
+def test_whatever_takes_the_log_bucket_name_waits_for_its_policy() -> None:
+    """ELB checks its grant (a test object) when access logs are turned on: the name the ALB
+    and every BucketLogging get carries the log bucket policy as a dependency."""
+    def program() -> None:
+        storage = Storage("st", StorageArgs())
+        assert storage.access_log_bucket_name is not None
+        pulumi_aws.s3.BucketLogging("consumer", bucket="forge-test-other",
+                                    target_bucket=storage.access_log_bucket_name,
+                                    target_prefix="s3/other/")
+
+    recording = run_mocked(program)
+    log = recording.one(BUCKET, "st-access-logs")
+    policy = config_of(recording, POLICY, log)
+    consumer = recording.one(LOGGING, "consumer")
+    assert policy.urn in consumer.property_dependencies["targetBucket"], consumer.urn
+    for purpose in ("reports", "exports", "backups"):
+        logging = config_of(recording, LOGGING, recording.one(BUCKET, f"st-{purpose}"))
+        assert policy.urn in logging.property_dependencies["targetBucket"], logging.urn
