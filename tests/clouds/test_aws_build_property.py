@@ -98,8 +98,7 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         "forge-infra:streaming": {"engine": streaming_engine, "brokers": brokers},
         "forge-infra:storage": {"force_destroy": not prod and draw(st.booleans())},
         "forge-infra:cdn": {"enabled": draw(st.booleans())},
-        "forge-infra:eks": {"acme_email": "ops@example.com", "node_min": 1, "node_desired": 2,
-                            "node_max": 3},
+        "forge-infra:eks": {"node_min": 1, "node_desired": 2, "node_max": 3},
         "forge-infra:services": {name: draw(service(name, prod))
                                  for name in ("gateway", "api", "worker", "ui")},
         "forge-infra:budget": {"monthly_limit_usd": draw(st.integers(50, 5000)),

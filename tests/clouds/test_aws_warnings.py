@@ -29,9 +29,6 @@ ZONE = ("forge-infra:hosted_zone_id: {zone} is a placeholder (Z followed by zero
         "list-hosted-zones-by-name)")
 DOMAIN = ("forge-infra:app.domain: {domain} is a reserved example name (RFC 2606); replace it "
           "with the DNS name the app will serve, inside the hosted zone of hosted_zone_id")
-ACME = ("forge-infra:eks.acme_email: {email} is at a reserved example domain (RFC 2606); "
-        "replace it with a mailbox your team reads, for Let's Encrypt's account and "
-        "certificate expiry notices")
 BUDGET = ("forge-infra:budget.alert_emails: {emails} {verb} at a reserved example domain "
           "(RFC 2606); replace with the mailboxes that must receive the budget alerts")
 
@@ -46,13 +43,11 @@ STACK_WARNINGS: dict[str, list[str]] = {
     "staging": [
         ZONE.format(zone="Z00000000000000STAGE"),
         DOMAIN.format(domain="staging.forge.example.com"),
-        ACME.format(email="platform-oncall@example.com"),
         BUDGET.format(emails="platform-staging@example.com", verb="is"),
     ],
     "prod": [
         ZONE.format(zone="Z000000000000000PROD"),
         DOMAIN.format(domain="forge.example.com"),
-        ACME.format(email="platform-oncall@example.com"),
         BUDGET.format(emails="platform-oncall@example.com", verb="is"),
     ],
 }
@@ -75,8 +70,6 @@ def _real(stack: str) -> dict[str, Any]:
     values = _values(stack)
     values["forge-infra:hosted_zone_id"] = "Z1D633PJN98FT9"
     values["forge-infra:app"]["domain"] = f"{stack}.forge.acme-corp.io"
-    if "acme_email" in values.get("forge-infra:eks", {}):
-        values["forge-infra:eks"]["acme_email"] = "platform-oncall@acme-corp.io"
     values["forge-infra:budget"]["alert_emails"] = ["finance@acme-corp.io"]
     return values
 
@@ -150,19 +143,16 @@ def test_a_reserved_app_domain_is_named() -> None:
     assert placeholder_warnings(_load(values)) == [DOMAIN.format(domain="forge.example.org")]
 
 
-def test_a_reserved_acme_email_is_named() -> None:
+def test_eks_acme_email_is_refused_not_warned_about() -> None:
+    """The key did something once (Let's Encrypt's account): now it is a config error saying
+    what replaced it, before any placeholder warning."""
     values = _real("prod")
     values["forge-infra:eks"]["acme_email"] = "certs@example.net"
-    assert placeholder_warnings(_load(values)) == [ACME.format(email="certs@example.net")]
-
-
-@pytest.mark.parametrize(("platform", "issuer"), [("ecs", "letsencrypt"), ("eks", None),
-                                                  ("eks", "corporate-ca")])
-def test_an_acme_email_nobody_uses_is_not_judged(platform: str, issuer: str | None) -> None:
-    values = _real("staging")
-    values["forge-infra:platform"] = platform
-    values["forge-infra:eks"].update(acme_email="certs@example.net", cluster_issuer=issuer)
-    assert placeholder_warnings(_load(values, "staging")) == []
+    with pytest.raises(ConfigError) as excinfo:
+        _load(values)
+    assert excinfo.value.problems == [
+        "forge-infra:eks.acme_email: no longer a setting; there is no Let's Encrypt account any "
+        "more (ACM certificates, validated in hosted_zone_id, renew themselves): remove the key"]
 
 
 def test_every_reserved_budget_address_is_named_in_one_warning() -> None:

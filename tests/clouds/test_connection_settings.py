@@ -34,10 +34,8 @@ CHART_ONLY = frozenset({"REDIS_ADDR", "KAFKA_TLS"})
 
 
 def plan_dev(platform: str) -> Plan:
-    """dev's stack file with `platform` replaced (EKS needs an ACME contact for its issuer)."""
+    """dev's stack file with `platform` replaced."""
     overrides: dict[str, Any] = {"platform": platform}
-    if platform == "eks":
-        overrides["eks"] = {"acme_email": "platform-dev@example.com"}
     return run_plan("dev", ROOT, config=stack_config("dev", **overrides))
 
 
