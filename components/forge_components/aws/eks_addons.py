@@ -36,6 +36,14 @@ and the ACM certificate of the Ingress hosts (``certificate_hosts``), DNS-valida
 hosted zone, whose ARN (``certificate_arn``, known once validated) goes into the platform
 chart's ``ingress.alb.certificateArn``.
 
+Disruption and priority: the load balancer controller (its webhooks must answer for Ingress and
+Service changes) and metrics-server (the HPAs' only metrics source) run two replicas each with
+a PodDisruptionBudget of one unavailable; the Cluster Autoscaler runs one (it elects a leader
+anyway) with its chart's PodDisruptionBudget; external-dns runs one (a missed minute delays a
+record, nothing else). The charts' own priorityClassName, system-cluster-critical for the
+controller, metrics-server and the autoscaler, is kept: they must not be preempted by the
+workloads they scale and route.
+
 Providers: the Kubernetes provider (which cluster) and, optionally, an AWS provider reach the
 children through ``opts`` (``providers=[k8s_provider]`` or ``providers=[aws_provider,
 k8s_provider]``): a component's providers are inherited by its children by package.
