@@ -212,6 +212,9 @@ BAD_INPUTS = [
     ("staging", lambda v: mutate(v, "forge-infra:eks.cluster_issuer", "letsencrypt"),
      "forge-infra:eks.cluster_issuer", "no longer a setting; the Ingress's certificate is an "
      "ACM certificate"),
+    ("staging", lambda v: mutate(v, "forge-infra:hosted_zone_id", None),
+     "forge-infra:hosted_zone_id", "platform eks serves app.domain through an ALB with an ACM "
+     "certificate validated in Route 53"),
     ("staging", lambda v: mutate(v, "forge-infra:eks.ingress_class", "nginx"),
      "forge-infra:eks.ingress_controller_namespace", "ingress_class 'nginx' is served by a "
      "controller you install"),

@@ -473,6 +473,16 @@ def _cdn_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _eks_dns_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    if aws.platform is Platform.EKS and config.app.domain and not aws.hosted_zone_id:
+        return [problem("hosted_zone_id", "platform eks serves app.domain through an ALB with "
+                        "an ACM certificate validated in Route 53, and external-dns writes the "
+                        "hosts' records there: set the id of the hosted zone that holds "
+                        f"{config.app.domain}")]
+    return []
+
+
 def _eks_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     eks = aws.eks
@@ -679,6 +689,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
+    Rule(("platform", "app", "hosted_zone_id"), _eks_dns_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
