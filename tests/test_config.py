@@ -207,8 +207,20 @@ BAD_INPUTS = [
      "aws:defaultTags", "put extra tags in forge-infra:tags"),
     ("dev", lambda v: mutate(v, "forge-infra:aws_provider", {"profile": "x"}),
      "forge-infra:aws_provider", "unknown key"),
-    ("staging", lambda v: remove(v, "forge-infra:eks.acme_email"),
-     "forge-infra:eks.acme_email", "needs an ACME account e-mail"),
+    ("staging", lambda v: mutate(v, "forge-infra:eks.acme_email", "ops@acme-corp.io"),
+     "forge-infra:eks.acme_email", "no longer a setting; there is no Let's Encrypt account"),
+    ("staging", lambda v: mutate(v, "forge-infra:eks.cluster_issuer", "letsencrypt"),
+     "forge-infra:eks.cluster_issuer", "no longer a setting; the Ingress's certificate is an "
+     "ACM certificate"),
+    ("staging", lambda v: mutate(v, "forge-infra:hosted_zone_id", None),
+     "forge-infra:hosted_zone_id", "platform eks serves app.domain through an ALB with an ACM "
+     "certificate validated in Route 53"),
+    ("staging", lambda v: mutate(v, "forge-infra:eks.ingress_class", "nginx"),
+     "forge-infra:eks.ingress_controller_namespace", "ingress_class 'nginx' is served by a "
+     "controller you install"),
+    ("staging", lambda v: mutate(v, "forge-infra:eks.ingress_controller_namespace", "ingress"),
+     "forge-infra:eks.ingress_controller_namespace", "ingress_class alb needs no controller "
+     "namespace"),
     ("staging", lambda v: mutate(v, "forge-infra:eks.public_access_cidrs", []),
      "forge-infra:eks.public_access_cidrs", "0.0.0.0/0 is not accepted"),
 ]

@@ -26,8 +26,7 @@ STATEFUL_TYPES = {
 def build_stack(stack: str, platform: str | None = None) -> Recording:
     overrides: dict[str, object] = {"platform": platform} if platform else {}
     if platform == "eks" and stack == "dev":  # dev's file has no eks section
-        overrides["eks"] = {"acme_email": "dev-team@example.com",
-                            "endpoint_public_access": True,
+        overrides["eks"] = {"endpoint_public_access": True,
                             "public_access_cidrs": ["192.0.2.10/32"]}
     config = stack_config(stack, **overrides)
     return run_mocked(lambda: build(config), stack=stack)
@@ -68,7 +67,8 @@ def test_dev_staging_prod_differ_where_the_stack_files_differ(recordings) -> Non
     for stack in ("staging", "prod"):
         releases = {r.inputs["chart"].rsplit("/", 1)[-1]
                     for r in recordings[stack].of_type("kubernetes:helm.sh/v3:Release")}
-        assert releases == {"forge-platform", "ingress-nginx", "cert-manager", "external-secrets"}
+        assert releases == {"forge-platform", "aws-load-balancer-controller", "external-dns",
+                            "metrics-server", "cluster-autoscaler", "external-secrets"}
     # CDN only in prod.
     assert prod["aws:cloudfront/distribution:Distribution"] == 1
     assert dev["aws:cloudfront/distribution:Distribution"] == 0
@@ -134,7 +134,7 @@ def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
     if platform == "eks":
         assert types["aws:eks/cluster:Cluster"] == 1
         assert types["aws:eks/nodeGroup:NodeGroup"] == 1
-        assert types["kubernetes:helm.sh/v3:Release"] == 4  # the chart + 3 cluster add-ons
+        assert types["kubernetes:helm.sh/v3:Release"] == 6  # the chart + 5 cluster add-ons
         assert types["aws:ecs/service:Service"] == 0
         release = platform_release(recording)
         values = release.inputs["values"]
@@ -143,6 +143,11 @@ def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
         subnets = {r.inputs["cidrBlock"] for r in recording.of_type("aws:ec2/subnet:Subnet")
                    if "-public-" not in r.name}
         assert set(values["networkPolicy"]["dataServiceCidrs"]) == subnets
+        # The ALB's IP targets are reached from the public subnets, and only from there.
+        public = [r.inputs["cidrBlock"] for r in recording.of_type("aws:ec2/subnet:Subnet")
+                  if "-public-" in r.name]
+        assert sorted(values["networkPolicy"]["ingressSourceCidrs"]) == sorted(public)
+        assert values["networkPolicy"]["ingressControllerNamespace"] == ""
     else:
         assert types["aws:ecs/service:Service"] == 4
         assert types["aws:eks/cluster:Cluster"] == 0
@@ -214,18 +219,18 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     # depends_on a component waits for all of its children (Pulumi expands it).
     addon_releases = [r.urn for r in recording.children_of(addons.urn)
                       if r.type == "kubernetes:helm.sh/v3:Release"]
-    assert len(addon_releases) == 3
+    assert len(addon_releases) == 5
     assert set(addon_releases) <= set(platform.dependencies)
     values = platform_release(recording).inputs["values"]
-    assert values["ingress"]["className"] == "nginx"
-    assert values["ingress"]["clusterIssuer"] == "letsencrypt"
-    issuers = [r for r in recording.resources if r.type.endswith(":ClusterIssuer")]
-    assert len(issuers) == 1
+    assert values["ingress"]["className"] == "alb"
+    assert values["ingress"]["clusterIssuer"] == ""
+    assert not [r for r in recording.resources if r.type.endswith(":ClusterIssuer")]
     store = next(r for r in recording.resources if r.type.endswith(":ClusterSecretStore"))
     assert store.inputs["metadata"]["name"] == values["secrets"]["storeRef"]["name"]
     # External Secrets may read exactly the secrets the services reference.
     policy = next(r for r in recording.children_of(addons.urn)
-                  if r.type == "aws:iam/rolePolicy:RolePolicy")
+                  if r.type == "aws:iam/rolePolicy:RolePolicy"
+                  and r.name.endswith("-external-secrets-policy"))
     statements = json.loads(policy.inputs["policy"])["Statement"]
     read = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
     resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
@@ -237,6 +242,63 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     kafka_key = recording.one("aws:kms/key:Key", "forge-prod-stream-credentials-key")
     keys = decrypt["Resource"] if isinstance(decrypt["Resource"], list) else [decrypt["Resource"]]
     assert kafka_key.outputs["arn"] in keys, decrypt
+
+
+def _addon_values(recording: Recording, key: str) -> dict[str, object]:
+    stack = recording.one("aws:eks/cluster:Cluster").name.split("-")[1]
+    release = recording.one("kubernetes:helm.sh/v3:Release", f"forge-{stack}-addons-{key}")
+    values: dict[str, object] = release.inputs["values"]
+    return values
+
+
+@pytest.mark.parametrize(("stack", "hosts"), [
+    ("staging", ["staging.forge.example.com", "gateway.staging.forge.example.com"]),
+    # With the CDN the app domain is CloudFront's: the ALB serves the gateway's host only.
+    ("prod", ["gateway.forge.example.com"]),
+])
+def test_eks_add_ons_are_wired_to_the_stack(recordings, stack, hosts) -> None:
+    recording = recordings[stack]
+    config = stack_config(stack)
+    domain, zone = config.app.domain, config.target.hosted_zone_id
+    cluster = recording.one("aws:eks/cluster:Cluster")
+    name = cluster.outputs["name"]
+    # The ALB's certificate: the Ingress hosts, validated in the stack's zone, its ARN in the
+    # chart's alb values.
+    certificate = recording.one("aws:acm/certificate:Certificate",
+                                f"forge-{stack}-addons-certificate")
+    assert [certificate.inputs["domainName"],
+            *(certificate.inputs.get("subjectAlternativeNames") or [])] == hosts
+    records = [r for r in recording.of_type("aws:route53/record:Record")
+               if r.name.startswith(f"forge-{stack}-addons-certificate-validation-")]
+    assert len(records) == len(hosts)
+    assert {r.inputs["zoneId"] for r in records} == {zone}
+    validation = recording.one("aws:acm/certificateValidation:CertificateValidation",
+                               f"forge-{stack}-addons-certificate-validation")
+    values = platform_release(recording).inputs["values"]
+    assert values["ingress"]["alb"]["certificateArn"] == validation.outputs["certificateArn"]
+    assert {s: values[s]["ingress"]["host"] for s in ("gateway", "ui")
+            if values[s]["ingress"]["enabled"]} == dict(
+        zip(["ui", "gateway"][-len(hosts):], hosts, strict=True))
+    # The controller, external-dns and the autoscaler know the cluster, region and zone.
+    controller = _addon_values(recording, "aws-load-balancer-controller")
+    vpc = recording.one("aws:ec2/vpc:Vpc")
+    assert (controller["clusterName"], controller["region"], controller["vpcId"]) == (
+        name, "us-east-1", vpc.resource_id)
+    dns = _addon_values(recording, "external-dns")
+    assert (dns["domainFilters"], dns["extraArgs"], dns["txtOwnerId"], dns["policy"]) == (
+        [domain], [f"--zone-id-filter={zone}", "--aws-zone-type=public"], name, "sync")
+    dns_policy = next(r for r in recording.of_type("aws:iam/rolePolicy:RolePolicy")
+                      if r.name == f"forge-{stack}-addons-external-dns-policy")
+    changes = json.loads(dns_policy.inputs["policy"])["Statement"][0]
+    assert changes["Resource"] == f"arn:aws:route53:::hostedzone/{zone}"
+    autoscaler = _addon_values(recording, "cluster-autoscaler")
+    assert (autoscaler["autoDiscovery"], autoscaler["awsRegion"], autoscaler["image"]) == (
+        {"clusterName": name}, "us-east-1", {"tag": "v1.36.1"})
+    ca_policy = next(r for r in recording.of_type("aws:iam/rolePolicy:RolePolicy")
+                     if r.name == f"forge-{stack}-addons-cluster-autoscaler-policy")
+    scale = json.loads(ca_policy.inputs["policy"])["Statement"][1]
+    assert scale["Condition"] == {"StringEquals": {
+        f"aws:ResourceTag/k8s.io/cluster-autoscaler/{name}": "owned"}}
 
 
 def test_stack_aws_settings_reach_every_aws_provider() -> None:
@@ -264,7 +326,7 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
                                           "sessionName": "forge"}], provider.urn
     regions = {p.name: p.inputs["region"] for p in providers}
     assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-cdn-us-east-1": "us-east-1"}
-    certificate = recording.one("aws:acm/certificate:Certificate")
+    certificate = recording.one("aws:acm/certificate:Certificate", "forge-prod-cdn-certificate")
     cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-cdn-us-east-1")
     assert certificate.provider == cdn_provider.urn
 

@@ -125,7 +125,7 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         # The public endpoint is the deployer's path on EKS (private-only is refused); the
         # nodes are large and many enough for the largest services drawn at their maximum
         # (4 services x 6 pods of up to 2 vCPU / 16 GiB), which the node capacity rule checks.
-        "forge-infra:eks": {"acme_email": "ops@example.com", "endpoint_public_access": True,
+        "forge-infra:eks": {"endpoint_public_access": True,
                             "public_access_cidrs": ["198.51.100.7/32"],
                             "node_instance_types": ["m6i.2xlarge"], "node_min": 1,
                             "node_desired": 2, "node_max": 30},

@@ -30,9 +30,6 @@ ZONE = ("forge-infra:hosted_zone_id: {zone} is a placeholder (Z followed by zero
         "list-hosted-zones-by-name)")
 DOMAIN = ("forge-infra:app.domain: {domain} is a reserved example name (RFC 2606); replace it "
           "with the DNS name the app will serve, inside the hosted zone of hosted_zone_id")
-ACME = ("forge-infra:eks.acme_email: {email} is at a reserved example domain (RFC 2606); "
-        "replace it with a mailbox your team reads, for Let's Encrypt's account and "
-        "certificate expiry notices")
 BUDGET = ("forge-infra:budget.alert_emails: {emails} {verb} at a reserved example domain "
           "(RFC 2606); replace with the mailboxes that must receive the budget alerts")
 CIDRS = ("forge-infra:eks.public_access_cidrs: {cidrs} {what} (RFC 5737) that no deployer "
@@ -51,14 +48,12 @@ STACK_WARNINGS: dict[str, list[str]] = {
     "staging": [
         ZONE.format(zone="Z00000000000000STAGE"),
         DOMAIN.format(domain="staging.forge.example.com"),
-        ACME.format(email="platform-oncall@example.com"),
         CIDRS.format(cidrs="198.51.100.10/32", what=ONE_CIDR),
         BUDGET.format(emails="platform-staging@example.com", verb="is"),
     ],
     "prod": [
         ZONE.format(zone="Z000000000000000PROD"),
         DOMAIN.format(domain="forge.example.com"),
-        ACME.format(email="platform-oncall@example.com"),
         CIDRS.format(cidrs="203.0.113.10/32", what=ONE_CIDR),
         BUDGET.format(emails="platform-oncall@example.com", verb="is"),
     ],
@@ -82,8 +77,6 @@ def _real(stack: str) -> dict[str, Any]:
     values = _values(stack)
     values["forge-infra:hosted_zone_id"] = "Z1D633PJN98FT9"
     values["forge-infra:app"]["domain"] = f"{stack}.forge.acme-corp.io"
-    if "acme_email" in values.get("forge-infra:eks", {}):
-        values["forge-infra:eks"]["acme_email"] = "platform-oncall@acme-corp.io"
     if "public_access_cidrs" in values.get("forge-infra:eks", {}):
         values["forge-infra:eks"]["public_access_cidrs"] = ["52.94.76.10/32"]
     values["forge-infra:budget"]["alert_emails"] = ["finance@acme-corp.io"]
@@ -159,10 +152,16 @@ def test_a_reserved_app_domain_is_named() -> None:
     assert placeholder_warnings(_load(values)) == [DOMAIN.format(domain="forge.example.org")]
 
 
-def test_a_reserved_acme_email_is_named() -> None:
+def test_eks_acme_email_is_refused_not_warned_about() -> None:
+    """The key did something once (Let's Encrypt's account): now it is a config error saying
+    what replaced it, before any placeholder warning."""
     values = _real("prod")
     values["forge-infra:eks"]["acme_email"] = "certs@example.net"
-    assert placeholder_warnings(_load(values)) == [ACME.format(email="certs@example.net")]
+    with pytest.raises(ConfigError) as excinfo:
+        _load(values)
+    assert excinfo.value.problems == [
+        "forge-infra:eks.acme_email: no longer a setting; there is no Let's Encrypt account any "
+        "more (ACM certificates, validated in hosted_zone_id, renew themselves): remove the key"]
 
 
 @pytest.mark.parametrize(("cidrs", "what"), [
@@ -191,15 +190,6 @@ def test_documentation_cidrs_are_not_judged_on_ecs() -> None:
     values["forge-infra:platform"] = "ecs"
     values["forge-infra:eks"]["public_access_cidrs"] = ["192.0.2.0/24"]
     values["forge-infra:services"] = _values("dev")["forge-infra:services"]
-    assert placeholder_warnings(_load(values, "staging")) == []
-
-
-@pytest.mark.parametrize(("platform", "issuer"), [("ecs", "letsencrypt"), ("eks", None),
-                                                  ("eks", "corporate-ca")])
-def test_an_acme_email_nobody_uses_is_not_judged(platform: str, issuer: str | None) -> None:
-    values = _real("staging")
-    values["forge-infra:platform"] = platform
-    values["forge-infra:eks"].update(acme_email="certs@example.net", cluster_issuer=issuer)
     assert placeholder_warnings(_load(values, "staging")) == []
 
 

@@ -37,12 +37,11 @@ CHART_ONLY = frozenset({"REDIS_ADDR"})
 
 
 def plan_dev(platform: str) -> Plan:
-    """dev's stack file with `platform` replaced (EKS needs an ACME contact for its issuer
-    and the deployer's path to the API: the public endpoint for a documentation CIDR)."""
+    """dev's stack file with `platform` replaced (EKS needs the deployer's path to the API:
+    the public endpoint for a documentation CIDR)."""
     overrides: dict[str, Any] = {"platform": platform}
     if platform == "eks":
-        overrides["eks"] = {"acme_email": "platform-dev@example.com",
-                            "endpoint_public_access": True,
+        overrides["eks"] = {"endpoint_public_access": True,
                             "public_access_cidrs": ["192.0.2.10/32"]}
     return run_plan("dev", ROOT, config=stack_config("dev", **overrides))
 

@@ -282,9 +282,9 @@ def test_allocatable_follows_the_eks_ami_formula(instance_type: str, cpu: int,
 
 
 def test_the_cluster_addons_budget() -> None:
-    assert len(CLUSTER_ADDONS) == 17
-    assert sum(p.millicores for p in CLUSTER_ADDONS) == 1020
-    assert sum(p.memory_mib for p in CLUSTER_ADDONS) == 1240
+    assert len(CLUSTER_ADDONS) == 13
+    assert sum(p.millicores for p in CLUSTER_ADDONS) == 660
+    assert sum(p.memory_mib for p in CLUSTER_ADDONS) == 1400
 
 
 def test_packing_is_first_fit_decreasing_after_the_daemonsets() -> None:
@@ -310,9 +310,9 @@ def test_prod_as_shipped_holds_every_service_at_its_maximum_even_with_an_az_lost
     from forge_infra.clouds.aws.settings import service_pods_at_max
 
     pods = [*service_pods_at_max(config), *CLUSTER_ADDONS]
-    assert len(pods) == 40 + 17
+    assert len(pods) == 40 + 13
     fit = pack(INSTANCE_SHAPES["m6i.xlarge"], pods, eks.node_max)
-    assert (fit.requested_millicores, fit.requested_memory_mib) == (18520, 37080)
+    assert (fit.requested_millicores, fit.requested_memory_mib) == (18160, 37240)
     assert fit.nodes_needed == 5
     # One AZ of three lost takes 3 of the 9 nodes; the other 6 still hold it all.
     assert fit.nodes_needed <= eks.node_max - eks.node_max // 3
@@ -325,7 +325,7 @@ def test_prod_on_its_old_nodes_is_refused_naming_the_keys() -> None:
         "forge-infra:eks.node_max: 6 nodes of t3.large cannot hold the services at their "
         "autoscaling maximum (gateway 10 x (0.5 vCPU, 1024 MiB), api 10 x (0.5 vCPU, 1024 MiB), "
         "worker 10 x (0.5 vCPU, 1024 MiB), ui 10 x (0.25 vCPU, 512 MiB)) plus the cluster "
-        "add-ons (1020m CPU, 1240 MiB): they request 18520m CPU and 37080 MiB, which pack onto "
+        "add-ons (660m CPU, 1400 MiB): they request 18160m CPU and 37240 MiB, which pack onto "
         "12 nodes (each t3.large offers 1730m CPU and 7196 MiB to pods after kubeReserved, the "
         "eviction threshold and its DaemonSets); raise eks.node_max to at least 12, choose a "
         "larger type in eks.node_instance_types, or lower services.*.autoscaling.max "

@@ -9,6 +9,7 @@ says it checks the shipped stacks as they plan today.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import re
 import shutil
@@ -21,9 +22,11 @@ import yaml
 from forge_components.aws import versions
 from forge_components.aws.cache import DEFAULT_ENGINE_VERSIONS
 from forge_components.aws.eks_addons import (
-    CERT_MANAGER_VERSION,
+    CLUSTER_AUTOSCALER_VERSION,
+    EXTERNAL_DNS_VERSION,
     EXTERNAL_SECRETS_VERSION,
-    INGRESS_NGINX_VERSION,
+    LOAD_BALANCER_CONTROLLER_VERSION,
+    METRICS_SERVER_VERSION,
 )
 from forge_components.aws.limits import CacheEngine, StreamingEngine
 from forge_components.aws.streaming import (
@@ -33,6 +36,7 @@ from forge_components.aws.streaming import (
 )
 from forge_infra.clouds.aws.settings import (
     EKS_ADDON_CHARTS,
+    PLAN_CHECKED_CHARTS,
     AwsSettings,
     CacheSettings,
     DatabaseSettings,
@@ -40,6 +44,7 @@ from forge_infra.clouds.aws.settings import (
     StreamingSettings,
     version_problems,
     version_warnings,
+    versions_in_use,
 )
 from forge_infra.config import ConfigError, config_from_mapping
 from forge_infra.plan.engine import run_plan
@@ -83,7 +88,8 @@ def test_every_entry_has_a_source_and_the_date_it_was_read() -> None:
 def test_the_table_covers_every_product_the_project_pins() -> None:
     assert set(versions.products()) >= {
         "eks", "rds-postgresql", "elasticache-valkey", "elasticache-redis", "msk", "redpanda",
-        "ingress-nginx", "cert-manager", "external-secrets"}
+        "aws-load-balancer-controller", "external-dns", "metrics-server", "cluster-autoscaler",
+        "external-secrets"}
 
 
 @pytest.mark.parametrize(("name", "version", "day", "status"), [
@@ -105,7 +111,7 @@ def test_the_table_covers_every_product_the_project_pins() -> None:
     ("redpanda", "26.2.7", TODAY, versions.SupportStatus.STANDARD),
     ("ingress-nginx", "4.14.2", datetime.date(2026, 3, 30), versions.SupportStatus.STANDARD),
     ("ingress-nginx", "4.14.2", datetime.date(2026, 3, 31), versions.SupportStatus.RETIRED),
-    ("cert-manager", "v1.21.2", TODAY, versions.SupportStatus.STANDARD),
+    ("aws-load-balancer-controller", "3.5.0", TODAY, versions.SupportStatus.STANDARD),
 ])
 def test_status_on_a_given_day(name: str, version: str, day: datetime.date,
                                status: versions.SupportStatus) -> None:
@@ -116,7 +122,8 @@ def test_a_version_extends_its_line_only_at_a_dot() -> None:
     product = versions.product("redpanda")
     assert product.find("26.2.7") is not None
     assert product.find("26.27.1") is None
-    assert versions.product("cert-manager").find("v1.21.2") is not None
+    assert versions.product("external-dns").find("1.21.1") is not None
+    assert versions.product("external-dns").find("1.2.1") is None
     assert versions.product("msk").find("3.8.x.kraft") is not None
     # Kafka 4 exists on MSK only as KRaft: "4.1.x" is not an MSK version string.
     assert versions.product("msk").find("4.1.x") is None
@@ -143,7 +150,7 @@ def test_a_default_missing_from_its_table_is_refused() -> None:
 def test_every_default_is_in_standard_support_today() -> None:
     for product in versions.products().values():
         if product.retired is not None:
-            continue  # ingress-nginx: no supported version exists (issue 8 item 8)
+            continue  # ingress-nginx: kept as the record of its retirement, not installed
         check = versions.check(product.name, product.default, TODAY)
         assert check.status is versions.SupportStatus.STANDARD, (product.name, product.default)
 
@@ -157,7 +164,8 @@ def test_code_pins_are_the_table_defaults() -> None:
         CacheEngine.REDIS: versions.default_version("elasticache-redis"),
         CacheEngine.VALKEY: versions.default_version("elasticache-valkey")}
     assert table_cache_defaults == DEFAULT_ENGINE_VERSIONS
-    chart_pins = (INGRESS_NGINX_VERSION, CERT_MANAGER_VERSION, EXTERNAL_SECRETS_VERSION)
+    chart_pins = (LOAD_BALANCER_CONTROLLER_VERSION, EXTERNAL_DNS_VERSION, METRICS_SERVER_VERSION,
+                  CLUSTER_AUTOSCALER_VERSION, EXTERNAL_SECRETS_VERSION)
     assert tuple(versions.default_version(chart) for chart in EKS_ADDON_CHARTS) == chart_pins
 
 
@@ -177,6 +185,48 @@ def test_the_addon_charts_are_the_releases_the_target_installs(plans) -> None:
     charts = {r.props["chart"] for r in plans["staging"].helm_releases()
               if r.props.get("repositoryOpts")}
     assert charts == set(EKS_ADDON_CHARTS), charts
+
+
+def test_the_plan_checks_every_chart_the_target_installs(plans) -> None:
+    # No installed chart escapes the retired / past-support / not-listed check.
+    installed = {(r.props["chart"], r.props["version"]) for r in plans["staging"].helm_releases()
+                 if r.props.get("repositoryOpts")}
+    checked = {(name, version) for path, name, version in versions_in_use(settings("staging"))
+               if path is None}
+    assert installed <= checked, (installed, checked)
+    assert PLAN_CHECKED_CHARTS == EKS_ADDON_CHARTS
+
+
+def test_a_retired_installed_chart_would_warn(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = dict(versions.products())
+    table["external-dns"] = dataclasses.replace(table["external-dns"],
+                                                retired=datetime.date(2026, 11, 1),
+                                                retired_source="https://example.org/retired")
+    monkeypatch.setattr(versions, "products", lambda: table)
+    assert version_warnings(settings("staging"), TODAY) == [
+        "external-dns (pinned by forge-infra): external-dns (Helm chart) 1.21.1 is retired "
+        "since 2026-11-01: no releases, fixes or security patches (source: "
+        "https://example.org/retired)"]
+
+
+def test_an_eks_version_without_a_cluster_autoscaler_image_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    table = dict(versions.products())
+    table["cluster-autoscaler"] = dataclasses.replace(
+        table["cluster-autoscaler"], image_tags={"1.36": "v1.36.1"})
+    monkeypatch.setattr(versions, "products", lambda: table)
+    with pytest.raises(ConfigError) as excinfo:
+        settings("staging", eks={"version": "1.35"})
+    assert excinfo.value.problems == [
+        "forge-infra:eks.version: 1.35 has no Cluster Autoscaler image in forge-infra (its minor "
+        "must match the cluster's); supported: 1.36"]
+
+
+def test_every_creatable_eks_version_has_a_cluster_autoscaler_image() -> None:
+    images = versions.product("cluster-autoscaler").image_tags
+    assert set(versions.product("eks").creatable(TODAY)) <= set(images), images
+    for minor, tag in images.items():
+        assert tag.startswith(f"v{minor}."), (minor, tag)
 
 
 # -- the config refuses what cannot be created ----------------------------------------------

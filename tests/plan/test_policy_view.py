@@ -79,7 +79,7 @@ def test_a_resource_rule_runs_on_every_resource(prod) -> None:
     assert messages == []
     kinds = sum(1 for a in resource_validation_args(prod)
                 if a.resource_type.startswith("kubernetes:"))
-    assert kinds == 10  # 4 namespaces, 4 releases, the ClusterIssuer, the ClusterSecretStore
+    assert kinds == 13  # 6 namespaces, 6 releases, the ClusterSecretStore
 
 
 def test_links_are_the_resources_themselves(prod) -> None:

@@ -65,6 +65,8 @@ class Product:
     versions: tuple[VersionEntry, ...]
     retired: datetime.date | None = None
     retired_source: str = ""
+    image_tags: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """For a chart whose image must match the cluster: image tag by Kubernetes minor."""
 
     def find(self, version: str) -> VersionEntry | None:
         """The entry that covers `version`, or None when the table does not list it."""
@@ -172,7 +174,9 @@ def parse_table(document: Mapping[str, Any]) -> dict[str, Product]:
                           extended_support=bool(raw["extended_support"]),
                           extended_support_price=str(raw.get("extended_support_price", "")),
                           versions=entries, retired=_date(raw.get("retired"), f"{name} retired"),
-                          retired_source=str(raw.get("retired_source", "")))
+                          retired_source=str(raw.get("retired_source", "")),
+                          image_tags={str(k): str(v)
+                                      for k, v in (raw.get("image_tags") or {}).items()})
         if product.find(product.default) is None:
             raise ValueError(f"{TABLE_FILE}: {name}'s default {product.default} is not listed")
         products[name] = product

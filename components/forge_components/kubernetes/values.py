@@ -207,9 +207,11 @@ def platform_values(
     service_account_annotations: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
     data_service_cidrs: Sequence[str] = (),
     cloud_api_cidrs: Sequence[str] = (),
-    ingress_class: str = "nginx",
+    ingress_class: str = "alb",
+    ingress_certificate_arn: pulumi.Input[str] | None = None,
+    ingress_source_cidrs: Sequence[str] = (),
     cluster_issuer: str | None = None,
-    ingress_controller_namespace: str = "ingress-nginx",
+    ingress_controller_namespace: str = "",
     migration_command: Sequence[str] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The complete values of the forge-platform chart for one environment.
@@ -233,8 +235,12 @@ def platform_values(
     workload-identity annotations (on EKS `{"eks.amazonaws.com/role-arn": <role>}`); a service
     with an identity calls its cloud's APIs, so its egress to `cloud_api_cidrs` on 443 opens as
     well. api and worker reach the data services (`data_service_cidrs`) and receive their
-    endpoints; the api admits only the gateway. `migration_command` replaces the chart's
-    migration command.
+    endpoints; the api admits only the gateway. The Ingress uses `ingress_class` ("alb": the
+    AWS Load Balancer Controller, TLS at the ALB with `ingress_certificate_arn`); the public
+    services admit `ingress_source_cidrs` (the load balancer's subnets, for IP targets) and,
+    when named, the pods of `ingress_controller_namespace` (an in-cluster proxy such as another
+    class's controller); `cluster_issuer` adds cert-manager's annotation for classes other
+    than alb. `migration_command` replaces the chart's migration command.
     Raises ValueError on inconsistent input, naming what conflicts.
     """
     if environment not in ("dev", "staging", "prod"):
@@ -289,11 +295,14 @@ def platform_values(
         "secrets": {"mode": secrets_mode},
         "ingress": {"enabled": domain is not None, "className": ingress_class,
                     "clusterIssuer": cluster_issuer or ""},
-        "networkPolicy": {"ingressControllerNamespace": ingress_controller_namespace,
+        "networkPolicy": {"ingressSourceCidrs": list(ingress_source_cidrs),
+                          "ingressControllerNamespace": ingress_controller_namespace,
                           "dataServiceCidrs": list(data_service_cidrs),
                           "cloudApiCidrs": list(cloud_api_cidrs)},
         "migrations": {"enabled": "api" in names},
     }
+    if ingress_certificate_arn is not None:
+        overrides["ingress"]["alb"] = {"certificateArn": ingress_certificate_arn}
     if secret_store_name:
         overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
     if migration_command is not None:

@@ -86,6 +86,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
                               populate_by_name=True)
 
+    #: Keys this block no longer takes: key -> what replaced it, reported instead of
+    #: "unknown key" so a stack file written for an older release says what to do.
+    removed_keys: ClassVar[dict[str, str]] = {}
+
 
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")]
 
@@ -421,6 +425,11 @@ def describe(value: Any) -> str:
 
 def _allowed_keys(annotation: Any, loc: Sequence[Any]) -> list[str]:
     """The field names of the model at `loc` below a field's annotation."""
+    return sorted(getattr(_model_at(annotation, loc), "model_fields", {}))
+
+
+def _model_at(annotation: Any, loc: Sequence[Any]) -> Any:
+    """The model at `loc` below a field's annotation (or the nearest type found)."""
     current: Any = annotation
     for part in [None, *loc]:
         if part is not None:
@@ -430,7 +439,7 @@ def _allowed_keys(annotation: Any, loc: Sequence[Any]) -> list[str]:
             current = fields[part].annotation
         current = next((a for a in getattr(current, "__args__", (current,))
                         if isinstance(a, type) and issubclass(a, BaseModel)), current)
-    return sorted(getattr(current, "model_fields", {}))
+    return current
 
 
 def _field_problems(error: ValidationError, field: str, annotation: Any,
@@ -440,8 +449,13 @@ def _field_problems(error: ValidationError, field: str, annotation: Any,
         loc = [field, *(str(p) for p in item["loc"])]
         kind = item["type"]
         if kind == "extra_forbidden":
-            problems.append(f"{key_path(loc)}: unknown key; allowed here: "
-                            f"{', '.join(_allowed_keys(annotation, loc[1:-1]))}")
+            block = _model_at(annotation, loc[1:-1])
+            replaced = getattr(block, "removed_keys", {}).get(loc[-1])
+            if replaced:
+                problems.append(f"{key_path(loc)}: no longer a setting; {replaced}")
+            else:
+                problems.append(f"{key_path(loc)}: unknown key; allowed here: "
+                                f"{', '.join(_allowed_keys(annotation, loc[1:-1]))}")
         elif kind == "missing":
             problems.append(f"{key_path(loc)}: required, but not set")
         else:

@@ -1,17 +1,24 @@
 """EksAddons under the offline mocks.
 
-What this proves: the component asks Pulumi's Kubernetes provider for three Helm releases from
-the upstream chart repositories at pinned versions, each in its own labelled namespace, with the
-values the platform chart relies on (IngressClass "nginx", CRDs, the operator's IRSA-annotated
-service account); that the operator's IAM role trusts only its service account and may read only
-the given secrets and decrypt only with the given keys via Secrets Manager; that the
-ClusterIssuer and the ClusterSecretStore are what the platform chart names and wait for the
-releases that install their CRDs; and that the providers given to the component reach its
-children.
+What this proves: the component asks Pulumi's Kubernetes provider for five Helm releases (AWS
+Load Balancer Controller, external-dns, metrics-server, Cluster Autoscaler, External Secrets)
+from the upstream chart repositories at pinned versions, each in its own namespace labelled for
+Pod Security "restricted", with exactly the values written here (IngressClass "alb", the TLS
+policy, the cluster, region and VPC, one hosted zone and domain, the Cluster Autoscaler image of
+the cluster's minor, the IRSA-annotated service accounts); that each IRSA role trusts only its
+own service account and holds exactly its documented policy (the controller's published one
+verbatim, external-dns's confined to one zone, the autoscaler's scaling actions confined to the
+cluster's tagged groups, the operator's to the given secrets and keys); that the certificate is
+DNS-validated in the zone; that the ClusterSecretStore waits for its release and role; and that
+the providers given to the component reach its children.
 
-What it does not prove: that the charts install on a real cluster (their values are not rendered
-here: the upstream charts are not available offline), that the in-tree cloud provider creates the
-NLB, that Let's Encrypt issues certificates, or that AWS accepts the policy.
+What it does not prove: that the charts install on a real cluster or accept these values (the
+upstream charts are not available offline: the keys were read from each chart's values.yaml at
+the pinned version, and the four new charts were rendered once with Helm's engine from their
+sources at the pinned tags with these values, where they passed external-dns's values schema
+and the Pod Security "restricted" checks, but no test here can repeat that), that the
+controller creates the ALB, that ACM issues the certificate, that Route 53 takes external-dns's
+changes, or that AWS accepts the policies.
 """
 
 import json
@@ -23,12 +30,15 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from forge_components.aws.eks_addons import (
-    CERT_MANAGER_VERSION,
+    CLUSTER_AUTOSCALER_VERSION,
+    EXTERNAL_DNS_VERSION,
     EXTERNAL_SECRETS_VERSION,
-    INGRESS_NGINX_VERSION,
+    LOAD_BALANCER_CONTROLLER_VERSION,
+    METRICS_SERVER_VERSION,
     TYPE_TOKEN,
     EksAddons,
     EksAddonsArgs,
+    load_balancer_controller_policy,
 )
 from forge_infra.plan.recorder import RecordedResource, Recording
 from tests.components.aws.conftest import assert_component_schema
@@ -36,6 +46,11 @@ from tests.helpers import assert_all_tagged, run_mocked
 
 NAME = "forge-test-addons"
 REGION = "eu-west-1"
+CLUSTER = "forge-test-eks"
+VPC = "vpc-0123456789abcdef0"
+ZONE = "Z0123456789ABCDEFGHIJ"
+DOMAIN = "forge.acme-corp.io"
+HOSTS = [DOMAIN, f"gateway.{DOMAIN}"]
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 OIDC_URL = f"https://{ISSUER}"
 OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
@@ -45,30 +60,51 @@ SECRET_ARNS = [
 ]
 KMS_KEY_ARNS = ["arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"]
 TAGS = {"app": "forge", "environment": "test", "managed-by": "forge-infra"}
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 NAMESPACE = "kubernetes:core/v1:Namespace"
-ISSUER_TYPE = "kubernetes:cert-manager.io/v1:ClusterIssuer"
 STORE_TYPE = "kubernetes:external-secrets.io/v1:ClusterSecretStore"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+CERTIFICATE = "aws:acm/certificate:Certificate"
+VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+RECORD = "aws:route53/record:Record"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 AWS_PROVIDER = "pulumi:providers:aws"
 
 EXPECTED_RELEASES = {
     # key: (chart, version, repository, namespace)
-    "ingress-nginx": ("ingress-nginx", INGRESS_NGINX_VERSION,
-                      "https://kubernetes.github.io/ingress-nginx", "ingress-nginx"),
-    "cert-manager": ("cert-manager", CERT_MANAGER_VERSION, "https://charts.jetstack.io",
-                     "cert-manager"),
+    "aws-load-balancer-controller": (
+        "aws-load-balancer-controller", LOAD_BALANCER_CONTROLLER_VERSION,
+        "https://aws.github.io/eks-charts", "aws-load-balancer-controller"),
+    "external-dns": ("external-dns", EXTERNAL_DNS_VERSION,
+                     "https://kubernetes-sigs.github.io/external-dns/", "external-dns"),
+    "metrics-server": ("metrics-server", METRICS_SERVER_VERSION,
+                       "https://kubernetes-sigs.github.io/metrics-server/", "metrics-server"),
+    "cluster-autoscaler": ("cluster-autoscaler", CLUSTER_AUTOSCALER_VERSION,
+                           "https://kubernetes.github.io/autoscaler", "cluster-autoscaler"),
     "external-secrets": ("external-secrets", EXTERNAL_SECRETS_VERSION,
                          "https://charts.external-secrets.io", "external-secrets"),
 }
+#: The add-ons with an IRSA role: (namespace, service account).
+IRSA = {
+    "aws-load-balancer-controller": ("aws-load-balancer-controller",
+                                     "aws-load-balancer-controller"),
+    "external-dns": ("external-dns", "external-dns"),
+    "cluster-autoscaler": ("cluster-autoscaler", "cluster-autoscaler"),
+    "external-secrets": ("external-secrets", "external-secrets"),
+}
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
 def make_args(**overrides: Any) -> EksAddonsArgs:
     base = EksAddonsArgs(
+        cluster_name=CLUSTER, vpc_id=VPC,
         oidc_provider_arn=OIDC_ARN, oidc_issuer_url=OIDC_URL, region=REGION,
+        domain_name=DOMAIN, hosted_zone_id=ZONE, certificate_hosts=list(HOSTS),
         secret_arns=list(SECRET_ARNS), secret_kms_key_arns=list(KMS_KEY_ARNS), tags=TAGS)
     return EksAddonsArgs(**{**base, **overrides})  # type: ignore[typeddict-item]
 
@@ -91,12 +127,11 @@ def build(args: EksAddonsArgs, *, aws_provider: str | None = None) -> Recording:
                         pulumi.ResourceOptions(providers=[explicit]),
                         pulumi.ResourceOptions(providers=[kube])))
         addons = EksAddons(NAME, args, opts)
-        pulumi.export("ingress_class_name", addons.ingress_class_name)
-        pulumi.export("cluster_issuer_name", addons.cluster_issuer_name)
-        pulumi.export("secret_store_name", addons.secret_store_name)
-        pulumi.export("secret_store_kind", addons.secret_store_kind)
-        pulumi.export("external_secrets_role_arn", addons.external_secrets_role_arn)
-        pulumi.export("release_names", addons.release_names)
+        for output in ("ingress_class_name", "certificate_arn",
+                       "load_balancer_controller_role_arn", "external_dns_role_arn",
+                       "cluster_autoscaler_role_arn", "secret_store_name", "secret_store_kind",
+                       "external_secrets_role_arn", "release_names"):
+            pulumi.export(output, getattr(addons, output))
 
     return run_mocked(program, region=REGION)
 
@@ -106,22 +141,25 @@ def default_run() -> Recording:
     return build(make_args())
 
 
-@pytest.fixture(scope="module")
-def issuer_run() -> Recording:
-    return build(make_args(acme_email="platform@example.com"))
-
-
 def _release(recording: Recording, key: str) -> RecordedResource:
     return recording.one(RELEASE, f"{NAME}-{key}")
 
 
-def _role_arn(recording: Recording) -> str:
-    return str(recording.one(ROLE).outputs["arn"])
+def _role_arn(recording: Recording, key: str) -> str:
+    return str(recording.one(ROLE, f"{NAME}-{key}-role").outputs["arn"])
+
+
+def _policy(recording: Recording, key: str) -> dict[str, Any]:
+    policy = recording.one(ROLE_POLICY, f"{NAME}-{key}-policy")
+    role = recording.one(ROLE, f"{NAME}-{key}-role")
+    assert role.urn in policy.dependencies, policy.urn
+    document: dict[str, Any] = json.loads(policy.inputs["policy"])
+    return document
 
 
 # -- the releases -----------------------------------------------------------------------------
 
-def test_three_pinned_releases_from_upstream_repositories(default_run):
+def test_five_pinned_releases_from_upstream_repositories(default_run):
     releases = default_run.of_type(RELEASE)
     assert sorted(r.name for r in releases) == sorted(f"{NAME}-{k}" for k in EXPECTED_RELEASES)
     for key, (chart, version, repo, namespace) in EXPECTED_RELEASES.items():
@@ -136,20 +174,22 @@ def test_three_pinned_releases_from_upstream_repositories(default_run):
             "atomic": True, "cleanupOnFail": True, "timeout": 600}, release.urn
         # A pinned version is an exact one, never a range.
         assert version and not any(c in version for c in "^~*><x "), version
-        # Each release waits for the namespace it installs into.
+        # Each release waits for the namespace it installs into ...
         ns = default_run.one(NAMESPACE, f"{NAME}-{key}-namespace")
         assert ns.urn in release.dependencies, (release.urn, release.dependencies)
+        # ... and an add-on that calls AWS for its role's permissions.
+        if key in IRSA:
+            policy = default_run.one(ROLE_POLICY, f"{NAME}-{key}-policy")
+            assert policy.urn in release.dependencies, (release.urn, release.dependencies)
 
 
-def test_namespaces_are_labelled_for_pod_security(default_run):
-    levels = {"ingress-nginx": "baseline", "cert-manager": "restricted",
-              "external-secrets": "restricted"}
+def test_namespaces_are_labelled_for_restricted_pod_security(default_run):
     namespaces = default_run.of_type(NAMESPACE)
-    assert len(namespaces) == 3, [n.name for n in namespaces]
-    for key, enforce in levels.items():
+    assert len(namespaces) == 5, [n.name for n in namespaces]
+    for key in EXPECTED_RELEASES:
         ns = default_run.one(NAMESPACE, f"{NAME}-{key}-namespace")
         assert ns.inputs["metadata"] == {"name": key, "labels": {
-            "pod-security.kubernetes.io/enforce": enforce,
+            "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
             "pod-security.kubernetes.io/audit": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
@@ -158,46 +198,104 @@ def test_namespaces_are_labelled_for_pod_security(default_run):
             "app.kubernetes.io/component": key}}, ns.urn
 
 
-def test_ingress_nginx_serves_the_nginx_class_behind_an_internet_facing_nlb(default_run):
-    release = _release(default_run, "ingress-nginx")
-    controller = release.inputs["values"]["controller"]
-    assert controller["ingressClassResource"] == {
-        "name": "nginx", "enabled": True, "default": False,
-        "controllerValue": "k8s.io/ingress-nginx"}, release.urn
-    assert controller["ingressClass"] == "nginx", release.urn
-    assert controller["allowSnippetAnnotations"] is False, release.urn
-    assert (controller["replicaCount"], controller["minAvailable"]) == (2, 1), release.urn
-    assert controller["service"] == {
-        "type": "LoadBalancer", "externalTrafficPolicy": "Local", "annotations": {
-            "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}}, \
-        release.urn
-    assert controller["resources"] == {"requests": {"cpu": "100m", "memory": "128Mi"}}
-    assert controller["topologySpreadConstraints"][0]["topologyKey"] == \
-        "topology.kubernetes.io/zone", release.urn
+def test_load_balancer_controller_values(default_run):
+    release = _release(default_run, "aws-load-balancer-controller")
+    assert release.inputs["values"] == {
+        "clusterName": CLUSTER, "region": REGION, "vpcId": VPC,
+        "replicaCount": 2, "podDisruptionBudget": {"maxUnavailable": 1},
+        "ingressClass": "alb", "createIngressClassResource": True,
+        "ingressClassConfig": {"default": False},
+        "defaultSSLPolicy": TLS_POLICY,
+        "enableServiceMutatorWebhook": False,
+        "serviceAccount": {
+            "create": True, "name": "aws-load-balancer-controller",
+            "annotations": {"eks.amazonaws.com/role-arn": _role_arn(
+                default_run, "aws-load-balancer-controller")}},
+        "podSecurityContext": {"fsGroup": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": RESTRICTED_CONTAINER,
+        "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}},
+        "topologySpreadConstraints": [{
+            "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": {
+                "app.kubernetes.io/name": "aws-load-balancer-controller",
+                "app.kubernetes.io/instance": "aws-load-balancer-controller"}}}],
+    }, release.urn
 
 
 def test_ingress_class_and_replicas_follow_the_args():
-    recording = build(make_args(ingress_class_name="public", ingress_replicas=3,
-                                acme_email="ops@example.com"))
-    controller = _release(recording, "ingress-nginx").inputs["values"]["controller"]
-    assert (controller["ingressClassResource"]["name"], controller["ingressClass"],
-            controller["replicaCount"]) == ("public", "public", 3)
-    issuer = recording.one(ISSUER_TYPE)
-    assert issuer.inputs["spec"]["acme"]["solvers"] == [
-        {"http01": {"ingress": {"ingressClassName": "public"}}}], issuer.urn
-    assert recording.exports["ingress_class_name"] == "public"
+    recording = build(make_args(ingress_class_name="public-alb", controller_replicas=3))
+    values = _release(recording, "aws-load-balancer-controller").inputs["values"]
+    assert (values["ingressClass"], values["replicaCount"]) == ("public-alb", 3)
+    assert recording.exports["ingress_class_name"] == "public-alb"
 
 
-def test_cert_manager_installs_its_crds_and_requests_resources(default_run):
-    release = _release(default_run, "cert-manager")
-    values = release.inputs["values"]
-    assert values["crds"] == {"enabled": True, "keep": True}, release.urn
-    for path in ((), ("webhook",), ("cainjector",), ("startupapicheck",)):
-        block = values
-        for part in path:
-            block = block[part]
-        assert block["resources"]["requests"].keys() == {"cpu", "memory"}, (release.urn, path)
+def test_external_dns_values(default_run):
+    release = _release(default_run, "external-dns")
+    assert release.inputs["values"] == {
+        "provider": {"name": "aws"},
+        "sources": ["ingress"],
+        "policy": "sync",
+        "registry": "txt",
+        "txtOwnerId": CLUSTER,
+        "domainFilters": [DOMAIN],
+        "extraArgs": [f"--zone-id-filter={ZONE}", "--aws-zone-type=public"],
+        "env": [{"name": "AWS_DEFAULT_REGION", "value": REGION}],
+        "serviceAccount": {
+            "create": True, "name": "external-dns",
+            "annotations": {"eks.amazonaws.com/role-arn": _role_arn(default_run,
+                                                                    "external-dns")}},
+        "resources": {"requests": {"cpu": "10m", "memory": "64Mi"}},
+    }, release.urn
+
+
+def test_external_dns_policy_and_owner_follow_the_args():
+    recording = build(make_args(external_dns_policy="upsert-only",
+                                external_dns_owner_id="forge-blue"))
+    values = _release(recording, "external-dns").inputs["values"]
+    assert (values["policy"], values["txtOwnerId"]) == ("upsert-only", "forge-blue")
+
+
+def test_metrics_server_values(default_run):
+    release = _release(default_run, "metrics-server")
+    assert release.inputs["values"] == {
+        "replicas": 2,
+        "podDisruptionBudget": {"enabled": True, "maxUnavailable": 1},
+        "topologySpreadConstraints": [{
+            "maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule",
+            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "metrics-server",
+                                              "app.kubernetes.io/instance": "metrics-server"}}}],
+    }, release.urn
+    assert not default_run.one(NAMESPACE, f"{NAME}-metrics-server-namespace").dependencies
+
+
+def test_cluster_autoscaler_values(default_run):
+    release = _release(default_run, "cluster-autoscaler")
+    assert release.inputs["values"] == {
+        "cloudProvider": "aws",
+        "awsRegion": REGION,
+        "autoDiscovery": {"clusterName": CLUSTER},
+        "image": {"tag": "v1.36.1"},
+        "rbac": {"serviceAccount": {
+            "create": True, "name": "cluster-autoscaler",
+            "annotations": {"eks.amazonaws.com/role-arn": _role_arn(default_run,
+                                                                    "cluster-autoscaler")}}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534,
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "containerSecurityContext": {
+            "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
+        "resources": {"requests": {"cpu": "100m", "memory": "300Mi"}},
+    }, release.urn
+
+
+@pytest.mark.parametrize(("minor", "tag"), [("1.36", "v1.36.1"), ("1.35", "v1.35.2"),
+                                            ("1.34", "v1.34.5")])
+def test_cluster_autoscaler_image_matches_the_cluster_minor(minor, tag):
+    recording = build(make_args(kubernetes_version=minor))
+    values = _release(recording, "cluster-autoscaler").inputs["values"]
+    assert values["image"] == {"tag": tag}
 
 
 def test_external_secrets_service_account_carries_its_role(default_run):
@@ -206,33 +304,101 @@ def test_external_secrets_service_account_carries_its_role(default_run):
     assert values["installCRDs"] is True, release.urn
     assert values["serviceAccount"] == {
         "create": True, "name": "external-secrets",
-        "annotations": {"eks.amazonaws.com/role-arn": _role_arn(default_run)}}, release.urn
-    role = default_run.one(ROLE)
+        "annotations": {"eks.amazonaws.com/role-arn": _role_arn(default_run,
+                                                                "external-secrets")}}, \
+        release.urn
+    role = default_run.one(ROLE, f"{NAME}-external-secrets-role")
     assert role.urn in release.dependencies, release.dependencies
     for block in (values, values["webhook"], values["certController"]):
         assert block["resources"]["requests"].keys() == {"cpu", "memory"}, release.urn
 
 
-# -- the operator's IAM role ---------------------------------------------------------------------
+# -- the IRSA roles ---------------------------------------------------------------------------
 
-def test_external_secrets_role_trusts_only_its_service_account(default_run):
-    role = default_run.one(ROLE, f"{NAME}-external-secrets-role")
-    trust = json.loads(role.inputs["assumeRolePolicy"])
-    assert trust == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": OIDC_ARN},
-        "Action": "sts:AssumeRoleWithWebIdentity",
+@pytest.mark.parametrize("key", sorted(IRSA))
+def test_each_role_trusts_only_its_service_account(default_run, key):
+    namespace, service_account = IRSA[key]
+    role = default_run.one(ROLE, f"{NAME}-{key}-role")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": OIDC_ARN},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                f"{ISSUER}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                f"{ISSUER}:aud": "sts.amazonaws.com"}},
+        }]}, role.urn
+
+
+def test_load_balancer_controller_holds_its_published_policy(default_run):
+    document = _policy(default_run, "aws-load-balancer-controller")
+    assert document == {"Version": "2012-10-17",
+                        "Statement": load_balancer_controller_policy()["Statement"]}
+    # The shipped file is the v3.5.0 policy: 16 statements, the service-linked role only for
+    # Elastic Load Balancing, load balancers created only with the controller's cluster tag.
+    statements = document["Statement"]
+    assert len(statements) == 16
+    assert statements[0] == {
+        "Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole"], "Resource": "*",
         "Condition": {"StringEquals": {
-            f"{ISSUER}:sub": "system:serviceaccount:external-secrets:external-secrets",
-            f"{ISSUER}:aud": "sts.amazonaws.com"}},
-    }]}, role.urn
+            "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}}}
+    create = next(s for s in statements
+                  if "elasticloadbalancing:CreateLoadBalancer" in s["Action"])
+    assert create["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
+
+
+def test_external_dns_may_change_only_the_one_zone(default_run):
+    zone_arn = f"arn:aws:route53:::hostedzone/{ZONE}"
+    assert _policy(default_run, "external-dns") == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ChangeRecordsInTheZone", "Effect": "Allow",
+         "Action": "route53:ChangeResourceRecordSets", "Resource": zone_arn,
+         "Condition": {"ForAllValues:StringEquals": {
+             "route53:ChangeResourceRecordSetsRecordTypes": ["A", "AAAA", "TXT"]}}},
+        {"Sid": "ReadTheZone", "Effect": "Allow",
+         "Action": ["route53:ListResourceRecordSets", "route53:ListTagsForResources"],
+         "Resource": zone_arn},
+        {"Sid": "ListZones", "Effect": "Allow", "Action": "route53:ListHostedZones",
+         "Resource": "*"},
+    ]}
+
+
+def test_cluster_autoscaler_scales_only_the_clusters_tagged_groups(default_run):
+    assert _policy(default_run, "cluster-autoscaler") == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DescribeScalingResources", "Effect": "Allow",
+         "Action": ["autoscaling:DescribeAutoScalingGroups",
+                    "autoscaling:DescribeAutoScalingInstances",
+                    "autoscaling:DescribeLaunchConfigurations",
+                    "autoscaling:DescribeScalingActivities",
+                    "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplateVersions",
+                    "ec2:GetInstanceTypesFromInstanceRequirements",
+                    "eks:DescribeNodegroup"],
+         "Resource": "*"},
+        {"Sid": "ScaleThisClustersNodeGroups", "Effect": "Allow",
+         "Action": ["autoscaling:SetDesiredCapacity",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup"],
+         "Resource": "*",
+         "Condition": {"StringEquals": {
+             f"aws:ResourceTag/k8s.io/cluster-autoscaler/{CLUSTER}": "owned"}}},
+    ]}
+
+
+def test_cluster_name_may_be_an_output():
+    """The program passes `EksCompute.cluster_name`, an Output: it reaches the values and the
+    autoscaler's tag condition resolved."""
+    recording = build(make_args(cluster_name=pulumi.Output.from_input("forge-out-eks")))
+    condition = _policy(recording, "cluster-autoscaler")["Statement"][1]["Condition"]
+    assert condition == {"StringEquals": {
+        "aws:ResourceTag/k8s.io/cluster-autoscaler/forge-out-eks": "owned"}}
+    assert _release(recording, "cluster-autoscaler").inputs["values"]["autoDiscovery"] == {
+        "clusterName": "forge-out-eks"}
+    assert _release(recording, "external-dns").inputs["values"]["txtOwnerId"] == "forge-out-eks"
+    assert _release(recording, "aws-load-balancer-controller").inputs["values"][
+        "clusterName"] == "forge-out-eks"
 
 
 def test_external_secrets_policy_reads_exactly_the_given_secrets(default_run):
-    policy = default_run.one(ROLE_POLICY, f"{NAME}-external-secrets-policy")
-    role = default_run.one(ROLE)
-    assert role.urn in policy.dependencies, policy.urn
-    document = json.loads(policy.inputs["policy"])
+    document = _policy(default_run, "external-secrets")
     assert document == {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadPlatformSecrets", "Effect": "Allow",
          "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
@@ -241,9 +407,9 @@ def test_external_secrets_policy_reads_exactly_the_given_secrets(default_run):
          "Resource": KMS_KEY_ARNS,
          "Condition": {"StringEquals": {
              "kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}}},
-    ]}, policy.urn
+    ]}
     resources = [r for s in document["Statement"] for r in s["Resource"]]
-    assert not [r for r in resources if "*" in r], policy.urn
+    assert not [r for r in resources if "*" in r]
 
 
 def test_policy_arns_may_be_outputs():
@@ -258,22 +424,54 @@ def test_policy_arns_may_be_outputs():
 
     recording = run_mocked(program, region=REGION)
     key = recording.one("aws:kms/key:Key")
-    policy = recording.one(ROLE_POLICY)
+    policy = recording.one(ROLE_POLICY, f"{NAME}-external-secrets-policy")
     statements = json.loads(policy.inputs["policy"])["Statement"]
     assert [s["Resource"] for s in statements] == [[SECRET_ARNS[0]], [key.outputs["arn"]]]
     assert key.urn in policy.dependencies, policy.dependencies
 
 
-def test_no_secrets_no_policy():
+def test_no_secrets_no_operator_policy():
     recording = build(make_args(secret_arns=[], secret_kms_key_arns=[]))
-    assert not recording.of_type(ROLE_POLICY)
-    assert len(recording.of_type(ROLE)) == 1
+    assert sorted(p.name for p in recording.of_type(ROLE_POLICY)) == sorted(
+        f"{NAME}-{k}-policy" for k in IRSA if k != "external-secrets")
+    assert len(recording.of_type(ROLE)) == 4
 
 
 def test_secrets_without_customer_keys_get_no_kms_statement():
     recording = build(make_args(secret_kms_key_arns=[]))
-    statements = json.loads(recording.one(ROLE_POLICY).inputs["policy"])["Statement"]
+    statements = _policy(recording, "external-secrets")["Statement"]
     assert [s["Sid"] for s in statements] == ["ReadPlatformSecrets"]
+
+
+# -- the certificate ----------------------------------------------------------------------------
+
+def test_certificate_covers_the_hosts_and_is_validated_in_the_zone(default_run):
+    certificate = default_run.one(CERTIFICATE, f"{NAME}-certificate")
+    assert certificate.inputs["domainName"] == DOMAIN, certificate.urn
+    assert certificate.inputs["subjectAlternativeNames"] == [f"gateway.{DOMAIN}"]
+    assert certificate.inputs["validationMethod"] == "DNS"
+    records = default_run.of_type(RECORD)
+    assert sorted(r.name for r in records) == [f"{NAME}-certificate-validation-1",
+                                               f"{NAME}-certificate-validation-2"]
+    options = {o["domainName"]: o for o in certificate.outputs["domainValidationOptions"]}
+    for record, host in zip(sorted(records, key=lambda r: r.name), HOSTS, strict=True):
+        option = options[host]
+        assert {k: record.inputs[k] for k in ("zoneId", "name", "type", "records", "ttl")} == {
+            "zoneId": ZONE, "name": option["resourceRecordName"],
+            "type": option["resourceRecordType"], "records": [option["resourceRecordValue"]],
+            "ttl": 300}, record.urn
+    validation = default_run.one(VALIDATION)
+    assert validation.inputs["certificateArn"] == certificate.outputs["arn"]
+    assert sorted(validation.inputs["validationRecordFqdns"]) == sorted(
+        r.outputs["fqdn"] for r in records)
+    # The output is the validation's: the Ingress names the certificate once it is issued.
+    assert default_run.exports["certificate_arn"] == validation.outputs["certificateArn"]
+
+
+def test_no_hosts_no_certificate():
+    recording = build(make_args(certificate_hosts=[]))
+    assert not recording.of_type(CERTIFICATE) and not recording.of_type(RECORD)
+    assert recording.exports["certificate_arn"] is None
 
 
 # -- the custom resources ------------------------------------------------------------------------
@@ -291,93 +489,84 @@ def test_cluster_secret_store_uses_the_operator_service_account(default_run):
             "name": "external-secrets", "namespace": "external-secrets"}}}}}}, store.urn
     # The CRD comes with the release; the role's permissions exist before first use.
     for dependency in (_release(default_run, "external-secrets"),
-                       default_run.one(ROLE_POLICY)):
+                       default_run.one(ROLE_POLICY, f"{NAME}-external-secrets-policy")):
         assert dependency.urn in store.dependencies, (store.urn, store.dependencies)
-
-
-def test_no_cluster_issuer_without_an_acme_email(default_run):
-    assert not default_run.of_type(ISSUER_TYPE)
-    assert default_run.exports["cluster_issuer_name"] is None
-
-
-def test_cluster_issuer_uses_letsencrypt_production_through_nginx(issuer_run):
-    issuer = issuer_run.one(ISSUER_TYPE, f"{NAME}-cluster-issuer")
-    assert issuer.inputs["apiVersion"] == "cert-manager.io/v1", issuer.urn
-    assert issuer.inputs["metadata"]["name"] == "letsencrypt", issuer.urn
-    assert issuer.inputs["metadata"]["labels"]["app.kubernetes.io/managed-by"] == \
-        "forge-infra", issuer.urn
-    assert issuer.inputs["spec"] == {"acme": {
-        "email": "platform@example.com",
-        "server": "https://acme-v02.api.letsencrypt.org/directory",
-        "privateKeySecretRef": {"name": "letsencrypt-account-key"},
-        "solvers": [{"http01": {"ingress": {"ingressClassName": "nginx"}}}],
-    }}, issuer.urn
-    for key in ("cert-manager", "ingress-nginx"):
-        assert _release(issuer_run, key).urn in issuer.dependencies, (key, issuer.dependencies)
-    assert issuer_run.exports["cluster_issuer_name"] == "letsencrypt"
 
 
 # -- toggles ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("off", ["ingress_nginx", "cert_manager", "external_secrets"])
+@pytest.mark.parametrize("off", ["load_balancer_controller", "external_dns", "metrics_server",
+                                 "cluster_autoscaler", "external_secrets"])
 def test_a_disabled_addon_is_absent(off):
     recording = build(make_args(**{off: False}))
-    key = off.replace("_", "-")
+    key = {"load_balancer_controller": "aws-load-balancer-controller"}.get(
+        off, off.replace("_", "-"))
     names = sorted(r.name for r in recording.of_type(RELEASE))
     assert names == sorted(f"{NAME}-{k}" for k in EXPECTED_RELEASES if k != key)
     assert sorted(r.name for r in recording.of_type(NAMESPACE)) == sorted(
         f"{NAME}-{k}-namespace" for k in EXPECTED_RELEASES if k != key)
     assert sorted(recording.exports["release_names"]) == sorted(
         k for k in EXPECTED_RELEASES if k != key)
+    assert sorted(r.name for r in recording.of_type(ROLE)) == sorted(
+        f"{NAME}-{k}-role" for k in IRSA if k != key)
+    role_output = {"aws-load-balancer-controller": "load_balancer_controller_role_arn",
+                   "external-dns": "external_dns_role_arn",
+                   "cluster-autoscaler": "cluster_autoscaler_role_arn",
+                   "external-secrets": "external_secrets_role_arn"}.get(key)
+    if role_output is not None:
+        assert recording.exports[role_output] is None
     if off == "external_secrets":
-        assert not recording.of_type(ROLE) and not recording.of_type(ROLE_POLICY)
         assert not recording.of_type(STORE_TYPE)
         assert recording.exports["secret_store_name"] is None
         assert recording.exports["secret_store_kind"] is None
-        assert recording.exports["external_secrets_role_arn"] is None
     else:
         assert len(recording.of_type(STORE_TYPE)) == 1
 
 
+def test_without_a_zone_no_external_dns_and_no_certificate():
+    recording = build(make_args(domain_name=None, hosted_zone_id=None, certificate_hosts=[]))
+    assert f"{NAME}-external-dns" not in [r.name for r in recording.of_type(RELEASE)]
+    assert recording.exports["external_dns_role_arn"] is None
+    assert not recording.of_type(CERTIFICATE)
+
+
 def test_everything_off_creates_only_the_component():
-    recording = build(make_args(ingress_nginx=False, cert_manager=False,
-                                external_secrets=False))
+    recording = build(make_args(load_balancer_controller=False, external_dns=False,
+                                metrics_server=False, cluster_autoscaler=False,
+                                external_secrets=False, certificate_hosts=[]))
     component = recording.one(TYPE_TOKEN)
     assert recording.children_of(component.urn) == []
     assert {r.type for r in recording.resources} == {TYPE_TOKEN, K8S_PROVIDER}
     assert recording.exports["release_names"] == {}
 
 
-def test_issuer_without_ingress_nginx_uses_the_named_class_and_no_release_dependency():
-    recording = build(make_args(ingress_nginx=False, acme_email="ops@example.com"))
-    issuer = recording.one(ISSUER_TYPE)
-    assert issuer.dependencies == [_release(recording, "cert-manager").urn], issuer.dependencies
-
-
 # -- structure, providers, outputs ---------------------------------------------------------------
 
-def test_every_child_is_parented_and_aws_children_tagged(issuer_run):
-    component = issuer_run.one(TYPE_TOKEN)
-    children = [r for r in issuer_run.resources if r.type not in (TYPE_TOKEN, K8S_PROVIDER)]
-    assert len(children) == 10, [r.name for r in children]
+def test_every_child_is_parented_and_aws_children_tagged(default_run):
+    component = default_run.one(TYPE_TOKEN)
+    children = [r for r in default_run.resources if r.type not in (TYPE_TOKEN, K8S_PROVIDER)]
+    # 5 namespaces + 5 releases + the store; 4 roles + 4 policies; certificate, 2 records,
+    # validation.
+    assert len(children) == 23, [r.name for r in children]
     for child in children:
         assert child.parent == component.urn, child.urn
         assert child.name.startswith(f"{NAME}-"), child.urn
-    tagged = assert_all_tagged(issuer_run, TYPE_TOKEN)
-    assert [r.type for r in tagged] == [ROLE]
-    tags = tagged[0].inputs["tags"]
-    assert tags == {"Name": f"{NAME}-external-secrets-role", **TAGS, "component": TYPE_TOKEN}
+    tagged = assert_all_tagged(default_run, TYPE_TOKEN)
+    assert sorted((r.type, r.name) for r in tagged) == sorted(
+        [(CERTIFICATE, f"{NAME}-certificate")] + [(ROLE, f"{NAME}-{k}-role") for k in IRSA])
+    for resource in tagged:
+        assert resource.inputs["tags"] == {"Name": resource.name, **TAGS,
+                                           "component": TYPE_TOKEN}, resource.urn
 
 
 def test_kubernetes_children_use_the_given_provider(default_run):
     provider = default_run.one(K8S_PROVIDER).urn
     kube = [r for r in default_run.resources if r.type.startswith("kubernetes:")]
-    assert len(kube) == 7, [r.name for r in kube]
+    assert len(kube) == 11, [r.name for r in kube]
     for resource in kube:
         assert resource.provider == provider, (resource.urn, resource.provider)
-    # The IAM children use the default AWS provider, not the Kubernetes one.
-    iam = [r for r in default_run.resources if r.type.startswith("aws:")]
-    assert [(r.type, r.provider) for r in iam] == [(ROLE, None), (ROLE_POLICY, None)]
+    # The AWS children use the default AWS provider, not the Kubernetes one.
+    assert {r.provider for r in default_run.resources if r.type.startswith("aws:")} == {None}
 
 
 @pytest.mark.parametrize("how", ["list", "merge"])
@@ -393,40 +582,61 @@ def test_a_list_of_providers_reaches_children_by_package(how):
         elif resource.type.startswith("kubernetes:"):
             assert resource.provider == k8s_provider, (resource.urn, resource.provider)
             checked += 1
-    assert checked == 9, checked
+    assert checked == 23, checked
 
 
 def test_outputs(default_run):
     assert default_run.exports == {
-        "ingress_class_name": "nginx",
-        "cluster_issuer_name": None,
+        "ingress_class_name": "alb",
+        "certificate_arn": default_run.one(VALIDATION).outputs["certificateArn"],
+        "load_balancer_controller_role_arn": _role_arn(default_run,
+                                                       "aws-load-balancer-controller"),
+        "external_dns_role_arn": _role_arn(default_run, "external-dns"),
+        "cluster_autoscaler_role_arn": _role_arn(default_run, "cluster-autoscaler"),
         "secret_store_name": "aws-secrets-manager",
         "secret_store_kind": "ClusterSecretStore",
-        "external_secrets_role_arn": _role_arn(default_run),
-        "release_names": {"ingress-nginx": "ingress-nginx", "cert-manager": "cert-manager",
-                          "external-secrets": "external-secrets"},
+        "external_secrets_role_arn": _role_arn(default_run, "external-secrets"),
+        "release_names": {k: k for k in EXPECTED_RELEASES},
     }
 
 
 # -- argument validation ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"acme_email": "ops@example.com", "cert_manager": False},
-     "EksAddonsArgs: acme_email is set but cert_manager is False; the ClusterIssuer "
-     "needs cert-manager's CRDs"),
-    ({"acme_email": "not-an-email"},
-     "EksAddonsArgs: acme_email 'not-an-email' is not an e-mail address"),
     ({"secret_arns": ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:forge/*"]},
      "EksAddonsArgs: secret_arns must name exact ARNs, not wildcards: "
      "['arn:aws:secretsmanager:eu-west-1:123456789012:secret:forge/*']"),
     ({"secret_kms_key_arns": ["*"]},
      "EksAddonsArgs: secret_kms_key_arns must name exact ARNs, not wildcards: ['*']"),
-    ({"ingress_class_name": "Nginx"},
-     "EksAddonsArgs: ingress_class_name 'Nginx' is not a DNS-1123 label"),
-    ({"ingress_replicas": 0}, "EksAddonsArgs: ingress_replicas must be at least 1, not 0"),
+    ({"ingress_class_name": "Alb"},
+     "EksAddonsArgs: ingress_class_name 'Alb' is not a DNS-1123 label"),
+    ({"controller_replicas": 0},
+     "EksAddonsArgs: controller_replicas must be at least 1, not 0"),
     ({"timeout_seconds": 0}, "EksAddonsArgs: timeout_seconds must be positive, not 0"),
-    ({"cert_manager_version": ""},
-     "EksAddonsArgs: cert_manager_version is empty; pin a chart version"),
+    ({"external_dns_version": ""},
+     "EksAddonsArgs: external_dns_version is empty; pin a chart version"),
+    ({"kubernetes_version": "1.31"},
+     "EksAddonsArgs: no Cluster Autoscaler image for Kubernetes '1.31'; known minors: "
+     "1.36, 1.35, 1.34, 1.33, 1.32"),
+    ({"hosted_zone_id": "zone-1"},
+     "EksAddonsArgs: hosted_zone_id 'zone-1' is not a Route 53 hosted zone id (Z...)"),
+    ({"domain_name": "Forge.io"},
+     "EksAddonsArgs: domain_name 'Forge.io' is not a lower-case DNS name"),
+    ({"hosted_zone_id": None, "external_dns": False},
+     "EksAddonsArgs: certificate_hosts needs hosted_zone_id (the certificate is validated "
+     "through Route 53)"),
+    ({"certificate_hosts": ["forge.other.io"]},
+     "EksAddonsArgs: certificate host 'forge.other.io' is not a DNS name at or below "
+     "domain_name 'forge.acme-corp.io'"),
+    ({"certificate_hosts": [DOMAIN, DOMAIN]},
+     "EksAddonsArgs: certificate_hosts lists a host twice: "
+     "['forge.acme-corp.io', 'forge.acme-corp.io']"),
+    ({"domain_name": None, "certificate_hosts": [], "external_dns": True},
+     "EksAddonsArgs: external_dns needs domain_name and hosted_zone_id (it manages records "
+     "below the domain, in that zone only)"),
+    ({"external_dns_policy": "create-only"},
+     "EksAddonsArgs: external_dns_policy must be 'sync' or 'upsert-only', not 'create-only'"),
+    ({"cert_manager": True}, "EksAddonsArgs: unknown fields ['cert_manager']"),
 ])
 def test_invalid_args_are_rejected(overrides, message):
     args = make_args(**overrides)
@@ -438,7 +648,8 @@ def test_invalid_args_are_rejected(overrides, message):
 def test_the_analyzer_infers_the_interface():
     """Exactly these outputs (no release, namespace or role resource among them)."""
     definition = assert_component_schema(EksAddons, None, {
-        "ingress_class_name", "cluster_issuer_name", "secret_store_name", "secret_store_kind",
-        "external_secrets_role_arn", "release_names"})
+        "ingress_class_name", "certificate_arn", "load_balancer_controller_role_arn",
+        "external_dns_role_arn", "cluster_autoscaler_role_arn", "secret_store_name",
+        "secret_store_kind", "external_secrets_role_arn", "release_names"})
     assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
-        "oidcIssuerUrl", "oidcProviderArn", "region"]
+        "clusterName", "oidcIssuerUrl", "oidcProviderArn", "region", "vpcId"]

@@ -170,6 +170,10 @@ CACHE_HOST = "master.forge-prod.abc123.use1.cache.amazonaws.com"
 KAFKA_BROKERS = ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096,"
                  "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096")
 DATA_CIDRS = ["10.30.64.0/20", "10.30.80.0/20"]
+PUBLIC_CIDRS = ["10.30.192.0/22", "10.30.196.0/22"]
+"""The public subnets the ALB sends from (prod-like)."""
+CERTIFICATE_ARN = ("arn:aws:acm:us-east-1:123456789012:certificate/"
+                   "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
 CLOUD_API_CIDRS = ["10.30.0.0/20"]
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 """The workload-identity annotation the tests inject (EKS's, as the AWS program does)."""
@@ -197,7 +201,8 @@ def platform_kwargs(environment: str) -> dict[str, Any]:
             {name: {IRSA_ANNOTATION: arn} for name, arn in ROLE_ARNS.items()} if prod else {}),
         "data_service_cidrs": DATA_CIDRS,
         "cloud_api_cidrs": CLOUD_API_CIDRS if prod else [],
-        "cluster_issuer": "letsencrypt-prod" if prod else None,
+        "ingress_certificate_arn": CERTIFICATE_ARN if prod else None,
+        "ingress_source_cidrs": PUBLIC_CIDRS if prod else [],
         "migration_command": ["/app/bin/migrate", "--to", "head"],
     }
 

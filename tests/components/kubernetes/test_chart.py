@@ -21,6 +21,7 @@ import yaml
 
 from forge_components.kubernetes.values import platform_values, service_account_name
 from tests.components.kubernetes.support import (
+    CERTIFICATE_ARN,
     CHART_DIR,
     CLOUD_API_CIDRS,
     CRD_KINDS,
@@ -29,6 +30,7 @@ from tests.components.kubernetes.support import (
     KAFKA_ARN,
     KUBERNETES_VERSION,
     NAMESPACE,
+    PUBLIC_CIDRS,
     RELEASE,
     ROLE_ARNS,
     SECRET_ARN,
@@ -525,20 +527,99 @@ def test_config_change_rolls_only_that_service():
 
 # -- ingress ----------------------------------------------------------------------------------
 
+ALB_ANNOTATIONS = {
+    "alb.ingress.kubernetes.io/scheme": "internet-facing",
+    "alb.ingress.kubernetes.io/target-type": "ip",
+    "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+    "alb.ingress.kubernetes.io/ssl-redirect": "443",
+    "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "alb.ingress.kubernetes.io/healthcheck-path": "/",
+}
+"""The AWS Load Balancer Controller's annotations the chart writes for class alb."""
+VALUES_PROD_CERTIFICATE = ("arn:aws:acm:us-east-1:123456789012:certificate/"
+                           "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+
+
 @pytest.mark.parametrize("scenario", ["values-prod", "platform-prod"])
-def test_ingress_routes_public_services_with_tls_per_host(scenario):
+def test_ingress_routes_public_services_through_the_alb(scenario):
     objects = rendered(scenario)
     (ingress,) = of_kind(objects, "Ingress")
+    arn = CERTIFICATE_ARN if scenario == "platform-prod" else VALUES_PROD_CERTIFICATE
+    assert ingress["metadata"]["annotations"] == {
+        **ALB_ANNOTATIONS, "alb.ingress.kubernetes.io/certificate-arn": arn}
+    spec = ingress["spec"]
+    assert spec["ingressClassName"] == "alb"
+    # TLS ends at the ALB (ACM): no secret per host.
+    assert "tls" not in spec
+    hosts = {"api.forge.example.com": "gateway", "forge.example.com": "ui"}
+    assert {r["host"]: [p["backend"]["service"] for p in r["http"]["paths"]]
+            for r in spec["rules"]} == {
+        h: [{"name": full(s), "port": {"name": "http"}}] for h, s in hosts.items()}
+
+
+def test_the_alb_checks_each_public_service_on_its_probe_path():
+    values = env_values("prod")
+    values["gateway"].setdefault("probes", {})["path"] = "/gateway/healthz"
+    objects = render(values)
+    assert named(objects, "Service", full("gateway"))["metadata"]["annotations"] == {
+        "alb.ingress.kubernetes.io/healthcheck-path": "/gateway/healthz"}
+    assert named(objects, "Service", full("ui"))["metadata"]["annotations"] == {
+        "alb.ingress.kubernetes.io/healthcheck-path": "/"}
+    # Internal services and other ingress classes carry no ALB annotation.
+    assert "annotations" not in named(objects, "Service", full("api"))["metadata"]
+    values["ingress"]["className"] = "nginx"
+    for service in of_kind(render(values), "Service"):
+        assert "annotations" not in service["metadata"], service["metadata"]["name"]
+
+
+def test_alb_settings_and_explicit_annotations():
+    values = env_values("prod")
+    values["ingress"]["alb"].update(scheme="internal", certificateArn="")
+    values["ingress"]["annotations"] = {"alb.ingress.kubernetes.io/group.name": "forge",
+                                        "alb.ingress.kubernetes.io/healthcheck-path": "/ping"}
+    (ingress,) = of_kind(render(values), "Ingress")
+    # No certificate ARN: the controller discovers ACM certificates by host; an explicit
+    # annotation wins over the chart's.
+    assert ingress["metadata"]["annotations"] == {
+        **ALB_ANNOTATIONS, "alb.ingress.kubernetes.io/scheme": "internal",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/ping",
+        "alb.ingress.kubernetes.io/group.name": "forge"}
+
+
+def test_another_ingress_class_gets_tls_per_host_and_no_alb_annotations():
+    values = env_values("prod")
+    values["ingress"].update(className="nginx", clusterIssuer="letsencrypt-prod")
+    (ingress,) = of_kind(render(values), "Ingress")
     assert ingress["metadata"]["annotations"] == {
         "cert-manager.io/cluster-issuer": "letsencrypt-prod"}
     spec = ingress["spec"]
     assert spec["ingressClassName"] == "nginx"
-    hosts = {"api.forge.example.com": "gateway", "forge.example.com": "ui"}
+    hosts = ["api.forge.example.com", "forge.example.com"]
     assert spec["tls"] == [{"hosts": [h], "secretName": h.replace(".", "-") + "-tls"}
-                           for h in sorted(hosts)]
-    assert {r["host"]: [p["backend"]["service"] for p in r["http"]["paths"]]
-            for r in spec["rules"]} == {
-        h: [{"name": full(s), "port": {"name": "http"}}] for h, s in hosts.items()}
+                           for h in hosts]
+
+
+def test_alb_values_are_checked_by_the_schema():
+    values = env_values("prod")
+    values["ingress"]["alb"]["targetType"] = "pod"
+    with pytest.raises(helm_python.HelmValuesError, match="targetType"):
+        render(values)
+
+
+def test_another_class_admits_its_controller_namespace_instead_of_the_alb_subnets():
+    values = env_values("prod")
+    values["ingress"]["className"] = "nginx"
+    values["networkPolicy"].update(ingressSourceCidrs=[], ingressControllerNamespace="ingress",
+                                   ingressControllerPodLabels={"app": "proxy"})
+    gateway = named(render(values), "NetworkPolicy", full("gateway"))
+    assert gateway["spec"]["ingress"] == [{
+        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress"}},
+                  "podSelector": {"matchLabels": {"app": "proxy"}}}],
+        "ports": [{"protocol": "TCP", "port": 8080}]}]
+    # Neither a subnet nor a controller named: nothing outside the release is admitted.
+    values["networkPolicy"]["ingressControllerNamespace"] = ""
+    gateway = named(render(values), "NetworkPolicy", full("gateway"))
+    assert gateway["spec"]["ingress"] == []
 
 
 def test_no_ingress_without_public_services():
@@ -586,8 +667,11 @@ def test_network_policies_allow_exactly_the_platform_paths(scenario):
                        "ports": [{"protocol": "UDP", "port": 53},
                                  {"protocol": "TCP", "port": 53}]}]}
 
-    controller = [{"namespaceSelector": {"matchLabels": {
-        "kubernetes.io/metadata.name": "ingress-nginx"}}}]
+    # The ALB (target type ip) sends from the public subnets; no in-cluster controller.
+    public = PUBLIC_CIDRS if scenario == "platform-prod" else env_values("prod")[
+        "networkPolicy"]["ingressSourceCidrs"]
+    assert len(public) >= 2
+    controller = [{"ipBlock": {"cidr": c}} for c in public]
     cidrs = DATA_CIDRS if scenario == "platform-prod" else env_values("prod")[
         "networkPolicy"]["dataServiceCidrs"]
     aws = CLOUD_API_CIDRS if scenario == "platform-prod" else env_values("prod")[

@@ -32,8 +32,10 @@ from forge_infra.plan.mocks import ProviderMocks
 from tests.components.aws.conftest import assert_component_schema
 from tests.components.kubernetes.support import (
     CACHE_HOST,
+    CERTIFICATE_ARN,
     DATABASE_HOST,
     KAFKA_BROKERS,
+    PUBLIC_CIDRS,
     ROLE_ARNS,
     SECRET_ARN,
     platform_case,
@@ -240,7 +242,12 @@ def test_platform_values_translate_the_specs():
         "remoteRef": {"key": SECRET_ARN, "property": "password"}}
     assert prod["gateway"]["topologySpread"]["zone"] == "DoNotSchedule"
     assert dev["gateway"]["topologySpread"]["zone"] == "ScheduleAnyway"
-    assert prod["ingress"]["clusterIssuer"] == "letsencrypt-prod"
+    assert prod["ingress"]["className"] == "alb"
+    assert prod["ingress"]["clusterIssuer"] == ""
+    assert prod["ingress"]["alb"]["certificateArn"] == CERTIFICATE_ARN
+    assert dev["ingress"]["alb"]["certificateArn"] == ""
+    assert prod["networkPolicy"]["ingressSourceCidrs"] == PUBLIC_CIDRS
+    assert prod["networkPolicy"]["ingressControllerNamespace"] == ""
     assert dev["api"]["serviceAccount"]["annotations"] == {}
 
 

@@ -288,14 +288,24 @@ class EksSettings(Strict):
     never 0.0.0.0/0, never a private range."""
     admin_role_arns: tuple[str, ...] = ()
     """IAM roles granted cluster-admin through EKS access entries."""
-    ingress_class: str = Field(default="nginx", pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    """The IngressClass of the cluster's ingress controller."""
-    cluster_issuer: str | None = Field(default="letsencrypt", pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    """The cert-manager ClusterIssuer that issues the Ingress certificates: `letsencrypt` is
-    created by forge-infra (needs `acme_email`); another name must already exist; None means
-    you provide the TLS secrets."""
-    acme_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-    """The Let's Encrypt account e-mail (expiry notices) for the `letsencrypt` issuer."""
+    ingress_class: str = Field(default="alb", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                               max_length=63)
+    """The IngressClass the chart's Ingress names: `alb` is served by the AWS Load Balancer
+    Controller forge-infra installs (the chart adds its annotations, the ACM certificate and
+    admits the public subnets); another class is served by a controller you install."""
+    ingress_controller_namespace: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    """With an `ingress_class` other than `alb`: the namespace of its controller, whose pods
+    the NetworkPolicies admit to the public services."""
+
+    removed_keys: ClassVar[dict[str, str]] = {
+        "cluster_issuer": "the Ingress's certificate is an ACM certificate for app.domain's "
+                          "hosts, DNS-validated in hosted_zone_id and attached to the ALB by "
+                          "the AWS Load Balancer Controller; cert-manager is no longer "
+                          "installed: remove the key",
+        "acme_email": "there is no Let's Encrypt account any more (ACM certificates, validated "
+                      "in hosted_zone_id, renew themselves): remove the key",
+    }
 
 
 class AwsSettings(CloudSettings):
@@ -543,6 +553,16 @@ def _cdn_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _eks_dns_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    if aws.platform is Platform.EKS and config.app.domain and not aws.hosted_zone_id:
+        return [problem("hosted_zone_id", "platform eks serves app.domain through an ALB with "
+                        "an ACM certificate validated in Route 53, and external-dns writes the "
+                        "hosts' records there: set the id of the hosted zone that holds "
+                        f"{config.app.domain}")]
+    return []
+
+
 def _eks_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     eks = aws.eks
@@ -550,11 +570,6 @@ def _eks_rules(config: StackConfig) -> list[str]:
     if not eks.node_min <= eks.node_desired <= eks.node_max:
         problems.append(problem("eks.node_desired", f"{eks.node_desired} must lie within "
                                 f"node_min {eks.node_min} and node_max {eks.node_max}"))
-    if (aws.platform is Platform.EKS and eks.cluster_issuer == "letsencrypt"
-            and not eks.acme_email):
-        problems.append(problem("eks.acme_email", "the letsencrypt ClusterIssuer needs an ACME "
-                                "account e-mail; set eks.acme_email, or eks.cluster_issuer to an "
-                                "existing issuer (null: bring your own TLS secrets)"))
     if aws.platform is Platform.EKS and not eks.endpoint_public_access:
         problems.append(problem(
             "eks.endpoint_public_access",
@@ -564,6 +579,24 @@ def _eks_rules(config: StackConfig) -> list[str]:
             "VPC, so every Kubernetes resource would time out: set true and list the public "
             "egress CIDRs of the machine that runs pulumi up in eks.public_access_cidrs "
             "(docs/DEPLOYMENT.md, \"The deployer's path to the EKS API\")"))
+    on_eks = aws.platform is Platform.EKS
+    if on_eks and eks.ingress_class != "alb" and not eks.ingress_controller_namespace:
+        problems.append(problem("eks.ingress_controller_namespace", f"ingress_class "
+                                f"{eks.ingress_class!r} is served by a controller you install: "
+                                "name its namespace so the NetworkPolicies admit it (or use "
+                                "ingress_class alb)"))
+    if on_eks and eks.ingress_class == "alb" and eks.ingress_controller_namespace:
+        problems.append(problem("eks.ingress_controller_namespace", "ingress_class alb needs "
+                                "no controller namespace: the ALB sends to the pods from the "
+                                "public subnets, which the NetworkPolicies admit; remove the "
+                                "key"))
+    ca_images = versions.product("cluster-autoscaler").image_tags
+    # A version the table refuses is reported once, by the version rule.
+    if (on_eks and eks.version not in ca_images
+            and versions.check("eks", eks.version).refusal() is None):
+        problems.append(problem("eks.version", f"{eks.version} has no Cluster Autoscaler "
+                                "image in forge-infra (its minor must match the cluster's); "
+                                f"supported: {', '.join(ca_images)}"))
     if eks.endpoint_public_access and not eks.public_access_cidrs:
         problems.append(problem("eks.public_access_cidrs", "a public API endpoint needs the "
                                 "CIDRs allowed to reach it (0.0.0.0/0 is not accepted)"))
@@ -727,11 +760,11 @@ def _node_capacity_rules(config: StackConfig) -> list[str]:
     return problems
 
 
-#: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product.
-EKS_ADDON_CHARTS = ("ingress-nginx", "cert-manager", "external-secrets")
-#: The charts whose versions the plan warns about. ingress-nginx is retired (versions.yaml) and
-#: its replacement is issue 8 item 8; until that lands every EKS stack would carry the warning.
-PLAN_CHECKED_CHARTS = ("cert-manager", "external-secrets")
+#: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product;
+#: the plan checks every one of them against the table (retired, past support, not listed).
+EKS_ADDON_CHARTS = ("aws-load-balancer-controller", "external-dns", "metrics-server",
+                    "cluster-autoscaler", "external-secrets")
+PLAN_CHECKED_CHARTS = EKS_ADDON_CHARTS
 #: The versions-table product of each cache engine.
 CACHE_PRODUCTS = {CacheEngine.REDIS: "elasticache-redis", CacheEngine.VALKEY: "elasticache-valkey"}
 
@@ -918,6 +951,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("eks", "platform"), _eks_rules),
     Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
     Rule(("eks", "platform", "services"), _node_capacity_rules),
+    Rule(("platform", "app", "hosted_zone_id"), _eks_dns_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
@@ -974,10 +1008,9 @@ def is_placeholder_email(address: str) -> bool:
 
 def placeholder_warnings(config: StackConfig) -> list[str]:
     """A warning per key that still holds an example value, naming the key and what to put
-    there: `hosted_zone_id` (Z and zeros), `app.domain`, `eks.acme_email` (where the
-    letsencrypt issuer uses it), `eks.public_access_cidrs` (RFC 5737 documentation ranges,
-    where the public endpoint uses them) and `budget.alert_emails` (RFC 2606 reserved
-    names)."""
+    there: `hosted_zone_id` (Z and zeros), `app.domain`, `eks.public_access_cidrs` (RFC 5737
+    documentation ranges, where the public endpoint uses them) and `budget.alert_emails`
+    (RFC 2606 reserved names)."""
     aws = _aws(config)
     found = []
     zone = aws.hosted_zone_id
@@ -990,12 +1023,6 @@ def placeholder_warnings(config: StackConfig) -> list[str]:
         found.append(problem("app.domain", f"{domain} is a reserved example name (RFC 2606); "
                              "replace it with the DNS name the app will serve, inside the "
                              "hosted zone of hosted_zone_id"))
-    email = aws.eks.acme_email
-    if (aws.platform is Platform.EKS and aws.eks.cluster_issuer == "letsencrypt"
-            and email is not None and is_placeholder_email(email)):
-        found.append(problem("eks.acme_email", f"{email} is at a reserved example domain "
-                             "(RFC 2606); replace it with a mailbox your team reads, for "
-                             "Let's Encrypt's account and certificate expiry notices"))
     cidrs = [c for c in aws.eks.public_access_cidrs if is_documentation_cidr(c)]
     if aws.platform is Platform.EKS and aws.eks.endpoint_public_access and cidrs:
         what = "is a documentation range" if len(cidrs) == 1 else "are documentation ranges"

@@ -501,6 +501,37 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     specs = workload.services
     streaming = foundation.streaming
     role_arns = cluster.service_account_role_arns
+    # The add-ons the chart relies on: the AWS Load Balancer Controller with the ACM
+    # certificate of the Ingress hosts, external-dns for their records in the hosted zone,
+    # metrics-server and the Cluster Autoscaler for the HPAs, External Secrets with read access
+    # to exactly the referenced secrets.
+    referenced: list[pulumi.Input[str]] = []
+    for spec in specs:
+        for ref in spec.get("secrets", {}).values():
+            if not any(ref["secret_id"] is seen for seen in referenced):
+                referenced.append(ref["secret_id"])
+    domain = config.app.domain
+    zone = settings.hosted_zone_id
+    # The hosts the Ingress serves, the app domain first when it is one of them.
+    hosts = sorted({host for host, _ in workload.routes.values() if host},
+                   key=lambda h: (h != domain, h))
+    dns = domain is not None and zone is not None
+    addons = EksAddons(f"{prefix}-addons", EksAddonsArgs(
+        cluster_name=cluster.cluster_name,
+        vpc_id=cluster.vpc_id,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        region=settings.region,
+        kubernetes_version=eks.version,
+        secret_arns=referenced,
+        secret_kms_key_arns=[database.kms_key_arn, *streaming_secret_keys(foundation)],
+        domain_name=domain if dns else None,
+        hosted_zone_id=zone if dns else None,
+        certificate_hosts=hosts if dns else [],
+        external_dns=dns,
+        tags=tags,
+    ), pulumi.ResourceOptions.merge(foundation.opts, pulumi.ResourceOptions(
+        providers=[k8s_provider], depends_on=[cluster])))
     # How the data clients reach Kafka: the streaming contract's protocol, mechanism and user.
     kafka_client: dict[str, Any] = {}
     if streaming is not None:
@@ -529,26 +560,11 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         data_service_cidrs=[*layout.private, *layout.database],
         cloud_api_cidrs=list(AWS_API_CIDRS),
         ingress_class=eks.ingress_class,
-        cluster_issuer=eks.cluster_issuer,
+        # The ALB (IP targets) reaches the pods from the public subnets' addresses.
+        ingress_certificate_arn=addons.certificate_arn,
+        ingress_source_cidrs=list(layout.public) if eks.ingress_class == "alb" else [],
+        ingress_controller_namespace=eks.ingress_controller_namespace or "",
     )
-    # The add-ons the chart relies on: an ingress controller, cert-manager (and the letsencrypt
-    # issuer), External Secrets with read access to exactly the referenced secrets.
-    referenced: list[pulumi.Input[str]] = []
-    for spec in specs:
-        for ref in spec.get("secrets", {}).values():
-            if not any(ref["secret_id"] is seen for seen in referenced):
-                referenced.append(ref["secret_id"])
-    addons = EksAddons(f"{prefix}-addons", EksAddonsArgs(
-        oidc_provider_arn=cluster.oidc_provider_arn,
-        oidc_issuer_url=cluster.oidc_issuer_url,
-        region=settings.region,
-        secret_arns=referenced,
-        secret_kms_key_arns=[database.kms_key_arn, *streaming_secret_keys(foundation)],
-        ingress_class_name=eks.ingress_class,
-        acme_email=eks.acme_email if eks.cluster_issuer == "letsencrypt" else None,
-        tags=tags,
-    ), pulumi.ResourceOptions.merge(foundation.opts, pulumi.ResourceOptions(
-        providers=[k8s_provider], depends_on=[cluster])))
     release = PlatformRelease(f"{prefix}-platform", PlatformReleaseArgs(
         values=values,
         namespace=PLATFORM_NAMESPACE,

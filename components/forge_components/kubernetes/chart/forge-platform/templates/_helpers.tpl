@@ -395,6 +395,12 @@ metadata:
   namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "forge.labels" . | nindent 4 }}
+  {{- /* The ALB health-checks each service's own probe path (a Service annotation overrides the Ingress's). */}}
+  {{- $ing := .ctx.Values.ingress }}
+  {{- if and $ing.enabled (eq $ing.className "alb") $svc.ingress.enabled (eq $svc.probes.type "httpGet") }}
+  annotations:
+    alb.ingress.kubernetes.io/healthcheck-path: {{ $svc.probes.path | quote }}
+  {{- end }}
 spec:
   type: {{ $svc.service.type }}
   selector:
@@ -509,8 +515,9 @@ automountServiceAccountToken: {{ $svc.serviceAccount.automountToken }}
 {{- end }}
 
 {{/*
-A service's NetworkPolicy: what it admits (the ingress controller when ingress.enabled, the
-pods of its allowedClients) and where it may connect (services that list it as a client,
+A service's NetworkPolicy: what it admits (when ingress.enabled: the load balancer's subnets
+networkPolicy.ingressSourceCidrs and/or the ingress controller's namespace; the pods of its
+allowedClients) and where it may connect (services that list it as a client,
 data services, cloud APIs). DNS and the default deny are release-wide policies.
 */}}
 {{- define "forge.networkPolicy" -}}
@@ -520,11 +527,20 @@ data services, cloud APIs). DNS and the default deny are release-wide policies.
 {{- $ingress := list }}
 {{- if $svc.port }}
 {{- if and .ctx.Values.ingress.enabled $svc.ingress.enabled }}
+{{- $peers := list }}
+{{- range $np.ingressSourceCidrs }}
+{{- $peers = append $peers (dict "ipBlock" (dict "cidr" .)) }}
+{{- end }}
+{{- if $np.ingressControllerNamespace }}
 {{- $peer := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $np.ingressControllerNamespace)) }}
 {{- with $np.ingressControllerPodLabels }}
 {{- $_ := set $peer "podSelector" (dict "matchLabels" .) }}
 {{- end }}
-{{- $ingress = append $ingress (dict "from" (list $peer) "ports" (list (dict "protocol" "TCP" "port" $svc.port))) }}
+{{- $peers = append $peers $peer }}
+{{- end }}
+{{- if $peers }}
+{{- $ingress = append $ingress (dict "from" $peers "ports" (list (dict "protocol" "TCP" "port" $svc.port))) }}
+{{- end }}
 {{- end }}
 {{- range $client := $svc.allowedClients }}
 {{- if (index $.ctx.Values $client).enabled }}
