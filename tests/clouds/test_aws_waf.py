@@ -91,16 +91,10 @@ def test_the_rate_limit_is_bounded_as_waf_bounds_it(limit: int) -> None:
     assert [p.split(": ", 1)[0] for p in problems] == ["forge-infra:waf.rate_limit_per_5min"]
 
 
-def test_a_web_acl_on_eks_without_the_cdn_is_a_plan_warning() -> None:
-    """staging (EKS, no CDN): the controller's load balancer gets the ACL only through the
-    Ingress annotation, which forge-infra does not write."""
-    staging = stack_config("staging", waf={"enabled": True})
-    assert staging.target.warnings(staging)[-1] == (
-        "forge-infra:waf.enabled: on EKS without the CDN forge-infra associates the web ACL "
-        "with nothing: the Ingress must carry the annotation "
-        "alb.ingress.kubernetes.io/wafv2-acl-arn with the stack output waf_web_acl_arn (the "
-        "ACL costs $9.00/month either way)")
-    for config in (stack_config("prod"), stack_config("dev", waf={"enabled": True})):
+def test_a_web_acl_is_never_a_plan_warning() -> None:
+    """On EKS without the CDN the Ingress carries the ACL (see the wiring test below)."""
+    for config in (stack_config("staging", waf={"enabled": True}), stack_config("prod"),
+                   stack_config("dev", waf={"enabled": True})):
         assert not any(w.startswith("forge-infra:waf") for w in config.target.warnings(config))
 
 
@@ -149,3 +143,31 @@ def test_stacks_without_waf_declare_no_web_acl(stack: str) -> None:
     recording = record(stack)
     assert recording.of_type(WEB_ACL) == [] and recording.of_type(ASSOCIATION) == []
     assert "waf_web_acl_arn" not in recording.exports
+
+
+def test_on_eks_without_the_cdn_the_ingress_carries_the_web_acl_and_the_access_logs() -> None:
+    """The controller's ALB gets the regional ACL and logs to the access-log bucket under alb/,
+    through the Ingress annotations as Helm renders the platform chart in the plan."""
+    from forge_infra.plan.engine import run_plan
+
+    plan = run_plan("staging", ROOT, config=stack_config("staging", waf={"enabled": True}))
+    acl = next(r for r in plan.resources if r.type == WEB_ACL)
+    assert acl.inputs["scope"] == "REGIONAL", acl.urn
+    bucket = plan.outputs["access_log_bucket_name"]
+    release = next(r for r in plan.helm_releases()
+                   if r.helm is not None and r.helm.chart.endswith("forge-platform"))
+    assert release.helm is not None and release.helm.rendered, release.urn
+    ingress = next(o.object for o in release.helm.objects if o.kind == "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] == acl.outputs["arn"]
+    assert annotations["alb.ingress.kubernetes.io/load-balancer-attributes"] == (
+        f"access_logs.s3.enabled=true,access_logs.s3.bucket={bucket},access_logs.s3.prefix=alb")
+    # Without the web ACL the Ingress names none; the access logs stay.
+    plain = run_plan("staging", ROOT)
+    release = next(r for r in plain.helm_releases()
+                   if r.helm is not None and r.helm.chart.endswith("forge-platform"))
+    assert release.helm is not None
+    ingress = next(o.object for o in release.helm.objects if o.kind == "Ingress")
+    annotations = ingress["metadata"]["annotations"]
+    assert "alb.ingress.kubernetes.io/wafv2-acl-arn" not in annotations
+    assert "alb.ingress.kubernetes.io/load-balancer-attributes" in annotations

@@ -209,6 +209,9 @@ def platform_values(
     cloud_api_cidrs: Sequence[str] = (),
     ingress_class: str = "alb",
     ingress_certificate_arn: pulumi.Input[str] | None = None,
+    ingress_access_logs_bucket: pulumi.Input[str] | None = None,
+    ingress_access_logs_prefix: str = "alb",
+    ingress_web_acl_arn: pulumi.Input[str] | None = None,
     ingress_source_cidrs: Sequence[str] = (),
     cluster_issuer: str | None = None,
     ingress_controller_namespace: str = "",
@@ -236,7 +239,9 @@ def platform_values(
     with an identity calls its cloud's APIs, so its egress to `cloud_api_cidrs` on 443 opens as
     well. api and worker reach the data services (`data_service_cidrs`) and receive their
     endpoints; the api admits only the gateway. The Ingress uses `ingress_class` ("alb": the
-    AWS Load Balancer Controller, TLS at the ALB with `ingress_certificate_arn`); the public
+    AWS Load Balancer Controller, TLS at the ALB with `ingress_certificate_arn`, access logs to
+    `ingress_access_logs_bucket` under `ingress_access_logs_prefix`, the regional web ACL
+    `ingress_web_acl_arn`); the public
     services admit `ingress_source_cidrs` (the load balancer's subnets, for IP targets) and,
     when named, the pods of `ingress_controller_namespace` (an in-cluster proxy such as another
     class's controller); `cluster_issuer` adds cert-manager's annotation for classes other
@@ -301,8 +306,16 @@ def platform_values(
                           "cloudApiCidrs": list(cloud_api_cidrs)},
         "migrations": {"enabled": "api" in names},
     }
+    alb: dict[str, Any] = {}
     if ingress_certificate_arn is not None:
-        overrides["ingress"]["alb"] = {"certificateArn": ingress_certificate_arn}
+        alb["certificateArn"] = ingress_certificate_arn
+    if ingress_access_logs_bucket is not None:
+        alb["accessLogs"] = {"bucket": ingress_access_logs_bucket,
+                             "prefix": ingress_access_logs_prefix}
+    if ingress_web_acl_arn is not None:
+        alb["wafv2AclArn"] = ingress_web_acl_arn
+    if alb:
+        overrides["ingress"]["alb"] = alb
     if secret_store_name:
         overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
     if migration_command is not None:

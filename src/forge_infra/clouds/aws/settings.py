@@ -390,9 +390,9 @@ class AwsSettings(CloudSettings):
     def warnings(self, config: StackConfig) -> list[str]:
         """Versions in use that are past standard support, and retired charts, then the
         placeholder values a stack file still holds, then node types whose sizing was not
-        checked, then a web ACL nothing is associated with (plan warnings)."""
+        checked (plan warnings)."""
         return (version_warnings(self) + placeholder_warnings(config)
-                + sizing_warnings(config) + waf_warnings(self))
+                + sizing_warnings(config))
 
 
 def _aws(config: StackConfig) -> AwsSettings:
@@ -849,19 +849,6 @@ def _prod_waf_rules(config: StackConfig) -> list[str]:
                         f"true; ${waf.monthly_fixed_usd():.2f}/month fixed with "
                         f"waf.rule_groups, plus ${WAF_REQUESTS_PER_MILLION_USD:.2f} per million "
                         "requests)")]
-    return []
-
-
-def waf_warnings(aws: AwsSettings) -> list[str]:
-    """A web ACL forge-infra creates but associates with nothing: on EKS without the CDN the
-    load balancer belongs to the AWS Load Balancer Controller, which associates the ACL only
-    when the Ingress names it."""
-    if aws.waf.enabled and not aws.cdn.enabled and aws.platform is Platform.EKS:
-        return [problem("waf.enabled", "on EKS without the CDN forge-infra associates the web "
-                        "ACL with nothing: the Ingress must carry the annotation "
-                        "alb.ingress.kubernetes.io/wafv2-acl-arn with the stack output "
-                        f"waf_web_acl_arn (the ACL costs ${aws.waf.monthly_fixed_usd():.2f}/"
-                        "month either way)")]
     return []
 
 

@@ -333,7 +333,8 @@ class AwsTarget:
             outputs = _build_ecs(config, settings, foundation, workload, task_statements,
                                  web_acl_arn=None if cdn_planned else web_acl_arn)
         else:
-            outputs = _build_eks(config, settings, foundation, workload, task_statements)
+            outputs = _build_eks(config, settings, foundation, workload, task_statements,
+                                 web_acl_arn=None if cdn_planned else web_acl_arn)
         if cdn_planned:
             outputs.update(_build_cdn(config, settings, foundation, workload,
                                       web_acl_arn=web_acl_arn))
@@ -395,7 +396,7 @@ def _build_waf(settings: AwsSettings, foundation: AwsFoundation, cdn_planned: bo
         tags=dict(foundation.tags),
     ), foundation.opts)
     # On EKS without the CDN, waf_web_acl_arn goes to the Ingress annotation
-    # alb.ingress.kubernetes.io/wafv2-acl-arn (see the plan warning, settings.waf_warnings).
+    # alb.ingress.kubernetes.io/wafv2-acl-arn (_build_eks: the chart's ingress.alb.wafv2AclArn).
     return ({"waf_web_acl_arn": acl.web_acl_arn,
              "waf_monthly_fixed_usd": acl.monthly_fixed_cost_usd}, acl.web_acl_arn)
 
@@ -447,8 +448,11 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
 def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFoundation,
                workload: Workload, task_statements: dict[str, list[dict[str, Any]]],
-               ) -> dict[str, Any]:
-    """The EKS cluster, IRSA roles for the services, the add-ons and the chart's release."""
+               web_acl_arn: pulumi.Output[str] | None = None) -> dict[str, Any]:
+    """The EKS cluster, IRSA roles for the services, the add-ons and the chart's release.
+
+    The ALB belongs to the AWS Load Balancer Controller, so its access logs (to the stack's
+    access-log bucket) and the regional `web_acl_arn` reach it as Ingress annotations."""
     from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
     from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
     from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
@@ -457,6 +461,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
     network = cast("Networking", foundation.aws_network)
     database = cast("Database", foundation.aws_database)
+    storage = cast("Storage", foundation.aws_storage)
     nodes_group = _nodes_group(network)
     eks = settings.eks
     prefix = foundation.prefix
@@ -562,6 +567,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         ingress_class=eks.ingress_class,
         # The ALB (IP targets) reaches the pods from the public subnets' addresses.
         ingress_certificate_arn=addons.certificate_arn,
+        ingress_access_logs_bucket=storage.access_log_bucket_name,
+        ingress_access_logs_prefix=ALB_LOG_PREFIX,
+        ingress_web_acl_arn=web_acl_arn,
         ingress_source_cidrs=list(layout.public) if eks.ingress_class == "alb" else [],
         ingress_controller_namespace=eks.ingress_controller_namespace or "",
     )
