@@ -38,6 +38,7 @@ import pulumi_aws as aws
 
 from forge_components.aws.iam import service_trust_policy
 from forge_components.aws.limits import (
+    ALB_TLS_POLICY,
     ECS_AUTONAME_LIMIT,
     FARGATE_SIZES,
     CpuArchitecture,
@@ -49,8 +50,9 @@ from forge_components.contracts import SecretReference, ServiceSpec
 
 COMPONENT = "forge-aws:index:EcsCompute"
 
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-"""TLS 1.3 and 1.2 only, forward-secret ciphers."""
+TLS_POLICY = ALB_TLS_POLICY
+"""The HTTPS listener's policy: `limits.ALB_TLS_POLICY` (TLS 1.3 and 1.2 only), the same as
+the EKS load balancer controller's."""
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
 ANYWHERE_IPV6 = "::/0"

@@ -67,6 +67,7 @@ import pulumi_kubernetes as k8s
 
 from forge_components.aws import versions
 from forge_components.aws.iam import irsa_trust_policy
+from forge_components.aws.limits import ALB_TLS_POLICY
 from forge_components.aws.tags import resource_tags
 from forge_components.common import MANAGED_BY, child_opts
 
@@ -96,12 +97,9 @@ CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = versions.product(
 """The Cluster Autoscaler image per Kubernetes minor (the autoscaler's minor must match the
 cluster's): the versions table's ``image_tags`` of product cluster-autoscaler, with sources."""
 
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
-"""The ALB's HTTPS security policy: TLS 1.3 and 1.2 only, with hybrid post-quantum key exchange
-(ML-KEM) for clients that offer it; the policy AWS recommends, and the console's default (the
-API's default is still ELBSecurityPolicy-2016-08, which allows TLS 1.0). Source:
-https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
-(read 2026-12)."""
+TLS_POLICY = ALB_TLS_POLICY
+"""The ALB's HTTPS security policy: `limits.ALB_TLS_POLICY` (TLS 1.3 and 1.2 only, hybrid
+post-quantum key exchange offered; the source is recorded there), the same as ECS's ALB."""
 
 LOAD_BALANCER_CONTROLLER_POLICY_FILE = (
     "templates/aws-load-balancer-controller-iam-policy-v3.5.0.json")

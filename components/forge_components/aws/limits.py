@@ -350,3 +350,11 @@ def waf_monthly_fixed_usd(rule_count: int) -> float:
     """The fixed monthly price of one web ACL with `rule_count` rules and rule groups (requests
     are billed on top, `WAF_REQUESTS_PER_MILLION_USD`)."""
     return WAF_WEB_ACL_MONTHLY_USD + WAF_RULE_MONTHLY_USD * rule_count
+
+
+#: The HTTPS listeners' security policy on every ALB forge-infra makes (ECS's, and the EKS
+#: controller's default and Ingress annotation): TLS 1.3 and 1.2 only, hybrid post-quantum key
+#: exchange offered; AWS's recommended policy and the console's default, where the API's default
+#: (ELBSecurityPolicy-2016-08) still allows TLS 1.0:
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"

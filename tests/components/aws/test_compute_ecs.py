@@ -254,7 +254,7 @@ def test_https_listener_uses_tls13_and_the_validated_certificate(default_run):
     cert = recording.one(CERT)
     validation = recording.one(CERT_VALIDATION)
     assert https.inputs["port"] == 443 and https.inputs["protocol"] == "HTTPS", https.urn
-    assert https.inputs["sslPolicy"] == TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.inputs["sslPolicy"] == TLS_POLICY == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
     assert https.inputs["certificateArn"] == cert.outputs["arn"], https.urn
     assert validation.urn in https.dependencies, https.urn
     assert https.inputs["loadBalancerArn"] == recording.one(LB).outputs["arn"], https.urn
