@@ -191,6 +191,7 @@ def platform_values(
     database_port: pulumi.Input[int] = 5432,
     database_name: pulumi.Input[str] = "forge",
     database_user: pulumi.Input[str] = "",
+    database_auth: pulumi.Input[str] = "",
     cache_host: pulumi.Input[str] | None = None,
     cache_port: pulumi.Input[int] = 6379,
     cache_tls: bool = True,
@@ -217,8 +218,9 @@ def platform_values(
     never values.
     Data-service endpoints are host names, ports and the database's name and user
     (`database_host`, `cache_host`, `kafka_brokers`; None leaves that service's variables out;
-    `database_user` "" leaves DATABASE_USER out): passwords and tokens reach the pods through
-    the specs' SecretReferences. A spec's own `environment` wins over these variables.
+    `database_user` "" leaves DATABASE_USER out, `database_auth` "" leaves DATABASE_AUTH out;
+    otherwise "iam" or "password"): passwords and tokens reach the pods through the specs'
+    SecretReferences. A spec's own `environment` wins over these variables.
     `domain` None keeps every service internal (no Ingress); otherwise each `public_host` must
     be within it. `service_account_annotations` maps a service name to its ServiceAccount's
     workload-identity annotations (on EKS `{"eks.amazonaws.com/role-arn": <role>}`); a service
@@ -260,7 +262,7 @@ def platform_values(
         "dataServices": {
             "database": {"host": database_host if database_host is not None else "",
                          "port": database_port, "name": database_name,
-                         "user": database_user},
+                         "user": database_user, "auth": database_auth},
             "cache": {"host": cache_host if cache_host is not None else "", "port": cache_port,
                       "tls": cache_tls},
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",

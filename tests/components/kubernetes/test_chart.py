@@ -462,6 +462,26 @@ def test_platform_values_hand_the_database_user_to_the_chart():
                                         full("api"))["data"]
 
 
+@pytest.mark.parametrize("auth", ["iam", "password"])
+def test_database_auth_reaches_the_data_clients_config_only_when_set(auth):
+    """dataServices.database.auth becomes DATABASE_AUTH in api's and worker's ConfigMaps (and
+    the migration's copy), never in gateway's or ui's; empty (the default) leaves it out."""
+    kwargs = platform_kwargs("prod")
+    values = resolve(lambda: platform_values(**kwargs, database_user="forge_app",
+                                             database_auth=auth))
+    assert values["dataServices"]["database"]["auth"] == auth
+    objects = render(values)
+    for component in ("api", "worker", "api-migrate"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert (data.get("DATABASE_USER"), data.get("DATABASE_AUTH")) == ("forge_app", auth), (
+            component, data)
+    for component in ("gateway", "ui"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert "DATABASE_AUTH" not in data, (component, data)
+    assert "DATABASE_AUTH" not in named(rendered("platform-prod"), "ConfigMap",
+                                        full("api"))["data"]
+
+
 def test_config_change_rolls_only_that_service():
     def checksums(values: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
         objects = render(values)
@@ -604,6 +624,8 @@ def test_network_policies_can_be_disabled():
      "at '/networkPolicy/dataServiceCidrs/0'"),
     ({"api": {"secretEnv": {"DB_PASSWORD": {"remoteRef": {"key": "x"}, "value": "y"}}}},
      "at '/api/secretEnv/DB_PASSWORD'"),
+    ({"dataServices": {"database": {"auth": "trust"}}},
+     "at '/dataServices/database/auth': value must be one of '', 'iam', 'password'"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(override, message):
     with pytest.raises(helm_python.HelmValuesError) as caught:

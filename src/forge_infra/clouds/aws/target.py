@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pulumi
 
-from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
+from forge_components.aws.limits import DatabaseEngine, StreamingEngine, streaming_subnet_count
 from forge_components.common import standard_tags
 from forge_components.contracts import (
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
+    SecretReference,
     StorageOutputs,
     StreamingOutputs,
 )
@@ -81,6 +82,16 @@ def bucket_statements(bucket_arn: pulumi.Input[str], *, write: bool) -> list[dic
         {"Effect": "Allow", "Action": actions,
          "Resource": [pulumi.Output.concat(bucket_arn, "/*")]},
     ]
+
+
+def database_connect_statements(settings: AwsSettings, database: Database,
+                                ) -> list[dict[str, Any]]:
+    """IAM database authentication for the services' role: `rds-db:connect` on exactly that
+    database user (rds-postgres); none on timescaledb-ec2, whose role has a password."""
+    if settings.database.engine is not DatabaseEngine.RDS_POSTGRES:
+        return []
+    return [{"Effect": "Allow", "Action": ["rds-db:connect"],
+             "Resource": [database.iam_connect_arn]}]
 
 
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
@@ -159,14 +170,20 @@ class AwsTarget:
         ), opts)
 
         db = settings.database
+        timescale = db.engine is DatabaseEngine.TIMESCALEDB_EC2
         database = Database(f"{prefix}-db", DatabaseArgs(
             vpc_id=network.network_id,
-            subnet_ids=network.database_subnet_ids,
+            # RDS in the isolated database subnets; TimescaleDB on EC2 in the private subnets,
+            # whose NAT route reaches the package repositories, Secrets Manager and S3 at boot.
+            subnet_ids=network.private_subnet_ids if timescale else network.database_subnet_ids,
             allowed_security_group_ids=app_sg,
+            # The role bootstrap function reads the master secret: it needs the NAT route too.
+            bootstrap_subnet_ids=network.private_subnet_ids,
             engine=db.engine,
             engine_major_version=db.version,
             database_name=db.name,
             master_username=db.username,
+            app_username=db.app_username,
             multi_az=db.multi_az,
             backup_retention_days=db.backup_retention_days,
             deletion_protection=db.deletion_protection,
@@ -231,6 +248,10 @@ class AwsTarget:
         return AwsFoundation(
             network=cast(NetworkingOutputs, network),
             database=cast(DatabaseOutputs, database),
+            # IAM authentication on RDS (no password); the services' own password on EC2.
+            database_password=(
+                SecretReference(secret_id=database.app_credentials_secret_id, key="password")
+                if timescale else None),
             cache=cast(CacheOutputs, cache),
             streaming=(cast(StreamingOutputs, streaming)
                        if stream.engine is not StreamingEngine.NONE else None),
@@ -261,10 +282,12 @@ class AwsTarget:
         arns = storage.bucket_arns
         reports = _pick(arns, "reports")
         exports_bucket = _pick(arns, "exports")
+        database = cast("Database", foundation.aws_database)
+        db_connect = database_connect_statements(settings, database)
         task_statements = {
-            "api": bucket_statements(reports, write=True),
+            "api": [*bucket_statements(reports, write=True), *db_connect],
             "worker": [*bucket_statements(exports_bucket, write=True),
-                       *bucket_statements(reports, write=True)],
+                       *bucket_statements(reports, write=True), *db_connect],
         }
         if settings.platform is Platform.ECS:
             outputs = _build_ecs(config, settings, foundation, workload, task_statements)
@@ -374,7 +397,8 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         database_host=foundation.database.host,
         database_port=foundation.database.port,
         database_name=foundation.database.database_name,
-        database_user=foundation.database.username,
+        database_user=foundation.database.app_username,
+        database_auth=foundation.database.auth_method,
         cache_host=foundation.cache.host,
         cache_port=foundation.cache.port,
         kafka_brokers=streaming.bootstrap_brokers if streaming is not None else None,
