@@ -184,11 +184,34 @@ def test_eks_irsa_role_statements_are_exact(stacks, stack, service) -> None:
 
 
 def test_eks_irsa_roles_exist_for_api_and_worker_only(stacks) -> None:
+    """api and worker, and the api's migration Job (which logs in to the database as the api
+    does), nothing else."""
     for stack in ("staging-eks", "prod-eks"):
         recording = stacks[stack]
         prefix = f"forge-{recording.stack}-eks-sa-"
         names = sorted(r.name for r in recording.of_type(ROLE) if r.name.startswith(prefix))
-        assert names == [f"{prefix}api", f"{prefix}worker"], names
+        assert names == [f"{prefix}api", f"{prefix}api-migrate", f"{prefix}worker"], names
+
+
+@pytest.mark.parametrize("stack", ["staging-eks", "prod-eks"])
+def test_the_migration_job_gets_an_irsa_role_that_may_only_connect(stacks, stack) -> None:
+    """With IAM database authentication the chart's migration Job (its own ServiceAccount,
+    `forge-platform-api-migrate`) must sign tokens too: its role may connect as the service
+    role and do nothing else, trusts that ServiceAccount only, and annotates it."""
+    recording = stacks[stack]
+    prefix = f"forge-{recording.stack}"
+    role = recording.one(ROLE, f"{prefix}-eks-sa-api-migrate")
+    document = json.loads(only_policy_of(recording, role).inputs["policy"])
+    assert document == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["rds-db:connect"],
+         "Resource": [connect_arn(recording)]}]}, role.urn
+    trust = json.dumps(json.loads(role.inputs["assumeRolePolicy"]))
+    assert "system:serviceaccount:forge:forge-platform-api-migrate" in trust, role.urn
+    assert "system:serviceaccount:forge:forge-platform-api\"" not in trust, role.urn
+    release = next(r for r in recording.of_type(HELM_RELEASE)
+                   if r.inputs["chart"].endswith("forge-platform"))
+    annotations = release.inputs["values"]["migrations"]["serviceAccount"]["annotations"]
+    assert annotations == {"eks.amazonaws.com/role-arn": role.outputs["arn"]}, release.urn
 
 
 # -- REDIS_TLS on both platforms ----------------------------------------------------------------
@@ -359,7 +382,8 @@ def test_timescaledb_instances_boot_in_the_private_subnets_behind_nat() -> None:
 def test_rds_stays_in_the_isolated_database_subnets(stacks) -> None:
     recording = stacks["prod-eks"]
     group = recording.one("aws:rds/subnetGroup:SubnetGroup")
-    database_ids = [r.resource_id for r in recording.of_type("aws:ec2/subnet:Subnet")
+    database_ids = [r.resource_id for r in sorted(recording.of_type("aws:ec2/subnet:Subnet"),
+                                                  key=lambda r: r.name)
                     if r.name.startswith("forge-prod-network-database-")]
     assert group.inputs["subnetIds"] == database_ids, group.urn
     assert recording.one(RDS_INSTANCE).inputs["dbSubnetGroupName"] == group.outputs["name"]

@@ -207,6 +207,7 @@ def platform_values(
     cluster_issuer: str | None = None,
     ingress_controller_namespace: str = "ingress-nginx",
     migration_command: Sequence[str] | None = None,
+    migration_service_account_annotations: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The complete values of the forge-platform chart for one environment.
 
@@ -227,7 +228,8 @@ def platform_values(
     with an identity calls its cloud's APIs, so its egress to `cloud_api_cidrs` on 443 opens as
     well. api and worker reach the data services (`data_service_cidrs`) and receive their
     endpoints; the api admits only the gateway. `migration_command` replaces the chart's
-    migration command.
+    migration command; `migration_service_account_annotations` is the migration Job's own
+    workload identity (it signs IAM database tokens where the database takes them).
     Raises ValueError on inconsistent input, naming what conflicts.
     """
     if environment not in ("dev", "staging", "prod"):
@@ -280,6 +282,9 @@ def platform_values(
         overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
     if migration_command is not None:
         overrides["migrations"]["command"] = list(migration_command)
+    if migration_service_account_annotations is not None:
+        overrides["migrations"]["serviceAccount"] = {
+            "annotations": dict(migration_service_account_annotations)}
     by_name = {spec["name"]: spec for spec in services}
     for name in SERVICE_NAMES:
         spec = by_name.get(name)

@@ -482,6 +482,25 @@ def test_database_auth_reaches_the_data_clients_config_only_when_set(auth):
                                         full("api"))["data"]
 
 
+def test_the_migration_service_account_carries_its_own_workload_identity():
+    """platform_values(migration_service_account_annotations=...) annotates the migration
+    Job's own ServiceAccount (it signs IAM database tokens), not the api's; unset leaves only
+    the hook annotations."""
+    arn = "arn:aws:iam::123456789012:role/forge-prod-eks-sa-api-migrate"
+    kwargs = platform_kwargs("prod")
+    values = resolve(lambda: platform_values(
+        **kwargs, migration_service_account_annotations={"eks.amazonaws.com/role-arn": arn}))
+    objects = render(values)
+    account = named(objects, "ServiceAccount", full("api-migrate"))
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == arn, account
+    assert account["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    api = named(objects, "ServiceAccount", full("api"))
+    assert (api["metadata"].get("annotations") or {}).get("eks.amazonaws.com/role-arn") != arn
+    plain = named(render(resolve(lambda: platform_values(**kwargs))), "ServiceAccount",
+                  full("api-migrate"))
+    assert "eks.amazonaws.com/role-arn" not in plain["metadata"]["annotations"], plain
+
+
 def test_config_change_rolls_only_that_service():
     def checksums(values: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
         objects = render(values)

@@ -46,6 +46,9 @@ RELEASE_NAME = "forge-platform"
 #: publishes no stable CIDR list for them, so the chart's egress to the cloud APIs is 443 to
 #: anywhere, for those pods only.
 AWS_API_CIDRS = ("0.0.0.0/0",)
+#: The chart's migration Job's component name (its ServiceAccount is `<fullname>-api-migrate`)
+#: and the key of its IRSA role.
+MIGRATION_ROLE = "api-migrate"
 #: External Secrets' store for Secrets Manager (created by the EKS add-ons).
 SECRET_STORE_NAME = "aws-secrets-manager"
 SECRET_STORE_KIND: Literal["ClusterSecretStore"] = "ClusterSecretStore"
@@ -348,7 +351,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
     from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
     from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
-    from forge_components.kubernetes.values import platform_values, service_account_name
+    from forge_components.kubernetes.values import fullname, platform_values, service_account_name
     from forge_components.subnets import plan_subnets
 
     network = cast("Networking", foundation.aws_network)
@@ -362,6 +365,15 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
                                  policy_statements=statements)
         for name, statements in task_statements.items()
     }
+    # The chart's migration Job (a hook, with its own ServiceAccount) logs in to the database
+    # as the api does: with IAM authentication it needs its own IRSA role, allowed to connect
+    # and nothing else (no bucket access).
+    db_connect = database_connect_statements(settings, database)
+    if db_connect:
+        roles[MIGRATION_ROLE] = ServiceAccountRole(
+            namespace=PLATFORM_NAMESPACE,
+            service_account=f"{fullname(RELEASE_NAME)}-{MIGRATION_ROLE}",
+            policy_statements=db_connect)
     cluster = EksCompute(f"{prefix}-eks", EksComputeArgs(
         vpc_id=network.network_id,
         private_subnet_ids=network.private_subnet_ids,
@@ -408,6 +420,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         service_account_annotations={
             name: {"eks.amazonaws.com/role-arn": _pick(role_arns, name)}
             for name in task_statements},
+        migration_service_account_annotations=(
+            {"eks.amazonaws.com/role-arn": _pick(role_arns, MIGRATION_ROLE)}
+            if MIGRATION_ROLE in roles else None),
         # Database subnets (PostgreSQL) and private subnets (cache, brokers) only.
         data_service_cidrs=[*layout.private, *layout.database],
         cloud_api_cidrs=list(AWS_API_CIDRS),
