@@ -401,3 +401,14 @@ def test_a_configured_app_username_reaches_the_role_the_policy_and_the_services(
     role = recording.one(ROLE, "forge-dev-worker-task")
     document = json.loads(only_policy_of(recording, role).inputs["policy"])
     assert document["Statement"][-1]["Resource"][0].endswith("/orders_svc"), document
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "prod-ecs"])
+def test_the_api_and_worker_tasks_wait_for_the_role(stacks, stack) -> None:
+    """DATABASE_USER resolves once the bootstrap has created the role, so the task
+    definitions that carry it (and the services running them) come after it."""
+    recording = stacks[stack]
+    invocation = recording.one(INVOCATION)
+    for service in ("api", "worker"):
+        task = recording.one(TASK_DEFINITION, f"forge-{recording.stack}-{service}-task-def")
+        assert invocation.urn in task.property_dependencies["containerDefinitions"], task.urn

@@ -479,7 +479,8 @@ class Database(pulumi.ComponentResource):
     """ARN of the Secrets Manager secret holding the administrator's JSON
     `{"username", "password"}`: for operators and the bootstrap function, never the services."""
     app_username: pulumi.Output[str]
-    """The role the services log in as."""
+    """The role the services log in as; it resolves once the bootstrap function has created
+    it, so resources that use it wait for the role."""
     auth_method: pulumi.Output[str]
     """How the services authenticate: "iam" (rds-postgres: IAM tokens, no password) or
     "password" (timescaledb-ec2: the password in `app_credentials_secret_id`)."""
@@ -530,7 +531,9 @@ class Database(pulumi.ComponentResource):
         self.engine = pulumi.Output.from_input(self._engine.value)
         self.database_name = pulumi.Output.from_input(settings.database_name)
         self.username = pulumi.Output.from_input(settings.master_username)
-        self.app_username = pulumi.Output.from_input(settings.app_username)
+        # Resolved once the bootstrap has run: whoever uses the role name (the services'
+        # environment) waits until the role exists.
+        self.app_username = self._invocation.id.apply(lambda _: settings.app_username)
         self.security_group_id = self._security_group.id
         self.register_outputs({
             "host": self.host,

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from forge_components.aws.database import (
@@ -1011,3 +1012,18 @@ def test_iam_connect_arn_takes_partition_region_and_account_from_the_instance():
         "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ/forge_app")
     with pytest.raises(ValueError, match="not an RDS instance ARN"):
         iam_connect_arn("arn:aws:ec2:us-east-1:111122223333:instance/i-1", "db-X", "forge_app")
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_what_uses_the_role_name_waits_for_the_bootstrap(engine):
+    """`app_username` carries the invocation as a dependency: the services' environment (and
+    so their tasks or pods) is declared only once the role exists."""
+    def program() -> None:
+        db = Database("db", _args(engine=engine))
+        aws.cloudwatch.LogGroup("user", name=db.app_username)
+
+    rec = run_mocked(program)
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    user = rec.one(LOG_GROUP, "user")
+    assert user.inputs["name"] == "forge_app", user.urn
+    assert invocation.urn in user.property_dependencies["name"], user.urn
