@@ -146,8 +146,10 @@ def run(event: Mapping[str, Any], *, connect: Connect, read_secret: ReadSecret,
         if password_secret:
             password = str(read_secret(str(password_secret))["password"])
             # The server quotes both (format's %I and %L); the password is a bind parameter.
-            rows = connection.run("SELECT format('ALTER ROLE %I PASSWORD %L', :role, :password)",
-                                  role=role, password=password)
+            # Typed: PostgreSQL cannot infer the type of a bare parameter of format().
+            rows = connection.run(
+                "SELECT format('ALTER ROLE %I PASSWORD %L', CAST(:role AS text), "
+                "CAST(:password AS text))", role=role, password=password)
             connection.run(rows[0][0])
         connection.run("COMMIT")
     except Exception:

@@ -8,6 +8,7 @@ function reaches the database from its subnets.
 """
 
 import pathlib
+import re
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -80,7 +81,8 @@ def test_the_password_is_set_from_its_secret_as_a_bind_parameter():
     result = run_with(connection, settings, password_secret_arn=APP_ARN)
     sqls = [sql for sql, _ in connection.calls]
     assert sqls[:3] == ["BEGIN", "CREATE ROLE x", "GRANT y"]
-    assert sqls[3] == "SELECT format('ALTER ROLE %I PASSWORD %L', :role, :password)"
+    assert sqls[3] == ("SELECT format('ALTER ROLE %I PASSWORD %L', CAST(:role AS text), "
+                       "CAST(:password AS text))")
     assert connection.calls[3][1] == {"role": "forge_app", "password": "app-pw"}
     assert sqls[4] == "ALTER ROLE forge_app PASSWORD '<quoted by the server>'"
     assert sqls[5] == "COMMIT"
@@ -163,3 +165,16 @@ def _one_ca_certificate() -> str:
     end = "-----END CERTIFICATE-----"
     start = text.index("-----BEGIN CERTIFICATE-----")
     return text[start:text.index(end, start) + len(end)] + "\n"
+
+
+def test_the_bundled_driver_finds_what_it_calls_in_scramp():
+    """pg8000 calls scramp functions by name when it connects: each must exist in the scramp
+    the function bundles (scramp 1.5 dropped make_channel_binding, which pg8000 1.31 calls on
+    every TLS connection; forge-infra pins scramp below 1.5)."""
+    import pg8000.core
+    import scramp
+
+    source = pathlib.Path(pg8000.core.__file__).read_text(encoding="utf-8")
+    called = set(re.findall(r"\bscramp\.([A-Za-z_]+)", source))
+    assert "make_channel_binding" in called
+    assert [name for name in sorted(called) if not hasattr(scramp, name)] == []
