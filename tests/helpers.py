@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import keyword
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -39,6 +40,9 @@ def _resource_class(type_token: str) -> type | None:
     if package != "aws":
         return None
     module_name = module_path.split("/")[0]
+    # A module named after a Python keyword gets a trailing underscore (aws:lambda -> lambda_).
+    if keyword.iskeyword(module_name):
+        module_name += "_"
     module = importlib.import_module(
         "pulumi_aws" if module_name == "index" else f"pulumi_aws.{module_name}")
     return getattr(module, class_name, None)

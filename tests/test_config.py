@@ -314,7 +314,7 @@ def test_secure_values_stay_secret_and_are_never_printed() -> None:
     ciphertext = "v1:Zm9yZ2UtaW5mcmEtdGVzdC1jaXBoZXJ0ZXh0"
     values = mutate(stack_values("dev"), "forge-infra:secrets", {"jwt_key": {"secure": ciphertext}})
     values = mutate(values, "forge-infra:services.api.secrets",
-                    {"JWT_KEY": "app:jwt_key", "DATABASE_PASSWORD": "database:password"})
+                    {"JWT_KEY": "app:jwt_key", "REDIS_AUTH_TOKEN": "cache"})
     config = load(values)
     secret = config.secrets["jwt_key"]
     assert secret.get_secret_value().startswith("offline-")

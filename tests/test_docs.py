@@ -20,5 +20,13 @@ def test_components_example_builds_a_protected_multi_az_database() -> None:
     assert rds.inputs["deletionProtection"] is True
     assert rds.inputs["backupRetentionPeriod"] == 14
     assert recording.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.40.0.0/16"
-    assert set(recording.exports) == {"database_host", "database_credentials_secret_id"}
+    assert set(recording.exports) == {"database_host", "database_credentials_secret_id",
+                                      "database_user", "database_connect_arn"}
+    assert recording.exports["database_user"] == "forge_app"
+    assert recording.exports["database_connect_arn"].endswith(
+        f":dbuser:{rds.outputs['resourceId']}/forge_app")
+    function = recording.one("aws:lambda/function:Function")
+    private = [s.resource_id for s in recording.of_type("aws:ec2/subnet:Subnet")
+               if s.name.startswith("analytics-private-")]
+    assert function.inputs["vpcConfig"]["subnetIds"] == private, function.urn
     assert rds.inputs["tags"]["team"] == "analytics"

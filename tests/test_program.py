@@ -163,9 +163,13 @@ def test_database_security_group_admits_only_the_app_security_group(recordings) 
     recording = recordings["prod"]
     app_sg = recording.exports["app_security_group_id"]
     database = next(r for r in recording.resources if r.type.endswith("Database"))
+    # The app security group, and the database's own bootstrap function (its own group).
+    bootstrap_sg = next(r for r in recording.children_of(database.urn)
+                        if r.name.endswith("-db-bootstrap-sg")).resource_id
     rules = [r for r in recording.children_of(database.urn)
              if r.type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]
-    assert rules and all(r.inputs.get("referencedSecurityGroupId") == app_sg for r in rules)
+    assert sorted(r.inputs.get("referencedSecurityGroupId") for r in rules) == sorted(
+        [app_sg, bootstrap_sg])
     assert all("cidrIpv4" not in r.inputs for r in rules)
 
 
@@ -187,10 +191,11 @@ def test_offline_addresses_fall_inside_their_subnets(recordings) -> None:
         e.outputs["privateIp"] for e in enis)
 
 
-def test_ecs_tasks_can_read_their_data_secrets_and_nothing_else(recordings) -> None:
-    """The RDS-managed master secret is encrypted with the database's own KMS key, the Kafka
-    credentials with the streaming component's: the api's execution role must be allowed to
-    decrypt with both (via Secrets Manager only)."""
+def test_ecs_tasks_read_their_secrets_and_never_the_database_master_secret(recordings) -> None:
+    """The api's execution role reads the secrets its task references (the cache's token, the
+    Kafka credentials, whose key is the streaming component's: it may decrypt with it via
+    Secrets Manager only), never the RDS-managed master secret: the services log in with IAM
+    authentication."""
     recording = recordings["dev"]
     database_key = next(r for r in recording.resources if r.type == "aws:kms/key:Key"
                         and r.parent and "Database" in r.parent)
@@ -206,8 +211,7 @@ def test_ecs_tasks_can_read_their_data_secrets_and_nothing_else(recordings) -> N
     assert statements["SecretsKey"]["Resource"] == [database_key.outputs["arn"],
                                                     kafka_key.outputs["arn"]]
     secret_arns = statements["Secrets"]["Resource"]
-    assert sorted(secret_arns) == sorted([recording.exports["database_credentials_secret_id"],
-                                          recording.exports["cache_auth_token_secret_id"],
+    assert sorted(secret_arns) == sorted([recording.exports["cache_auth_token_secret_id"],
                                           recording.exports["kafka_credentials_secret_id"]])
 
 
@@ -234,8 +238,7 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     statements = json.loads(policy.inputs["policy"])["Statement"]
     read = next(s for s in statements if "secretsmanager:GetSecretValue" in s["Action"])
     resources = read["Resource"] if isinstance(read["Resource"], list) else [read["Resource"]]
-    assert sorted(resources) == sorted([recording.exports["database_credentials_secret_id"],
-                                        recording.exports["cache_auth_token_secret_id"],
+    assert sorted(resources) == sorted([recording.exports["cache_auth_token_secret_id"],
                                         recording.exports["kafka_credentials_secret_id"]])
     decrypt = next(s for s in statements if s["Action"] == "kms:Decrypt"
                    or s["Action"] == ["kms:Decrypt"])
@@ -401,13 +404,15 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
     container = json.loads(task.inputs["containerDefinitions"])[0]
     environment = {e["name"]: e["value"] for e in container["environment"]}
     assert {k: environment[k] for k in ("DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME",
-                                        "DATABASE_USER", "REDIS_HOST", "REDIS_PORT",
-                                        "REDIS_TLS", "KAFKA_BROKERS", "KAFKA_SECURITY_PROTOCOL",
-                                        "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "APP_ENV")} == {
+                                        "DATABASE_USER", "DATABASE_AUTH", "REDIS_HOST",
+                                        "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS",
+                                        "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
+                                        "KAFKA_USERNAME", "APP_ENV")} == {
         "DATABASE_HOST": recording.exports["database_host"],
         "DATABASE_PORT": "5432",
         "DATABASE_NAME": "forge",
-        "DATABASE_USER": "forge_admin",
+        "DATABASE_USER": "forge_app",
+        "DATABASE_AUTH": "iam",
         "REDIS_HOST": recording.exports["cache_host"],
         "REDIS_PORT": "6379",
         "REDIS_TLS": "true",
@@ -420,7 +425,6 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
     }, task.urn
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
     assert secrets == {
-        "DATABASE_PASSWORD": recording.exports["database_credentials_secret_id"] + ":password::",
         "KAFKA_PASSWORD": recording.exports["kafka_credentials_secret_id"] + ":password::",
         "REDIS_AUTH_TOKEN": recording.exports["cache_auth_token_secret_id"],
     }, task.urn

@@ -111,9 +111,20 @@ class DatabaseOutputs:
     database_name: pulumi.Output[str]
     """The application database's name."""
     username: pulumi.Output[str]
-    """The user the credentials secret belongs to."""
+    """The administrator the credentials secret belongs to (operators only, never the
+    services)."""
     credentials_secret_id: pulumi.Output[str]
-    """The secret holding the credentials as JSON (`username` and `password` fields)."""
+    """The secret holding the administrator's credentials as JSON (`username` and `password`
+    fields): for operators and the role bootstrap, never handed to the services."""
+    app_username: pulumi.Output[str]
+    """The role the services log in as (DATABASE_USER)."""
+    auth_method: pulumi.Output[str]
+    """How the services authenticate (DATABASE_AUTH): "iam" (a short-lived token from the
+    cloud's identity, no password) or "password" (the password in
+    `app_credentials_secret_id`)."""
+    app_credentials_secret_id: pulumi.Output[str]
+    """The secret holding the services' credentials as JSON (`username` and `password`) where
+    `auth_method` is "password"; "" otherwise."""
 
 
 class CacheOutputs:

@@ -60,11 +60,15 @@ def public_routes(config: StackConfig) -> dict[str, tuple[str | None, str]]:
 
 
 def secret_reference(ref: str, foundation: Foundation) -> SecretReference:
-    """Resolve a config secret reference (`database[:key]`, `cache`, `app:x`, a cloud id)."""
-    if ref.startswith("database"):
-        _, _, key = ref.partition(":")
-        return SecretReference(secret_id=foundation.database.credentials_secret_id,
-                               key=key or "password")
+    """Resolve a config secret reference (`cache`, `app:x`, a cloud id).
+
+    `database[:key]` (the master credentials) is refused: the services connect as the
+    database's own service role (`data_environment`, `database_secrets`), and each cloud's
+    configuration rules reject the reference before anything is declared.
+    """
+    if ref == "database" or ref.startswith("database:"):
+        raise ValueError(f"secret reference {ref!r}: the database's master credentials never "
+                         "reach the services; they connect as the database's service role")
     if ref == "cache":
         return SecretReference(secret_id=foundation.cache.auth_token_secret_id)
     if ref.startswith("app:"):
@@ -81,7 +85,10 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
         "DATABASE_HOST": database.host,
         "DATABASE_PORT": database.port.apply(str),
         "DATABASE_NAME": database.database_name,
-        "DATABASE_USER": database.username,
+        # The services' own role, and how it authenticates ("iam": a token per connection,
+        # no password; "password": DATABASE_PASSWORD, from `database_secrets`).
+        "DATABASE_USER": database.app_username,
+        "DATABASE_AUTH": database.auth_method,
         "REDIS_HOST": cache.host,
         "REDIS_PORT": cache.port.apply(str),
         "REDIS_TLS": "true",
@@ -98,13 +105,17 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
 
 def data_secrets(foundation: Foundation) -> dict[str, SecretReference]:
     """The data services' credentials the program hands the data clients by reference:
-    KAFKA_PASSWORD (the streaming contract's credentials secret, key `password`) when the stack
-    has a broker."""
+    DATABASE_PASSWORD (the service role's own password) where the database authenticates them
+    by password (none with IAM), and KAFKA_PASSWORD (the streaming contract's credentials
+    secret, key `password`) when the stack has a broker."""
+    secrets: dict[str, SecretReference] = {}
+    if foundation.database_password is not None:
+        secrets["DATABASE_PASSWORD"] = foundation.database_password
     streaming = foundation.streaming
-    if streaming is None:
-        return {}
-    return {"KAFKA_PASSWORD": SecretReference(secret_id=streaming.credentials_secret_id,
-                                              key="password")}
+    if streaming is not None:
+        secrets["KAFKA_PASSWORD"] = SecretReference(
+            secret_id=streaming.credentials_secret_id, key="password")
+    return secrets
 
 
 def service_specs(config: StackConfig, foundation: Foundation,
@@ -127,9 +138,10 @@ def service_specs(config: StackConfig, foundation: Foundation,
             target_cpu_percent=scaling.target_cpu if scaling else 70,
             environment={**(environment if name in DATA_SERVICE_CLIENTS
                             else {"APP_ENV": config.environment}), **svc.env},
-            secrets={**(data_secrets(foundation) if name in DATA_SERVICE_CLIENTS else {}),
-                     **{env: secret_reference(ref, foundation)
-                        for env, ref in sorted(svc.secrets.items())}},
+            secrets=dict(sorted({
+                **(data_secrets(foundation) if name in DATA_SERVICE_CLIENTS else {}),
+                **{env: secret_reference(ref, foundation) for env, ref in svc.secrets.items()},
+            }.items())),
             public_path=path,
         )
         if svc.port is not None:

@@ -52,10 +52,8 @@ def service(draw: st.DrawFn, name: str, prod: bool) -> dict[str, Any]:
         block["replicas"] = max(replicas, 2)
     if name in ("api", "worker"):
         block["secrets"] = draw(st.sampled_from([
-            {}, {"DATABASE_PASSWORD": "database:password"},
-            {"DATABASE_PASSWORD": "database:password", "REDIS_AUTH_TOKEN": "cache"},
-            {"DB_USER": "database:username", "EXTERNAL": "arn:aws:secretsmanager:us-east-1:"
-                                                        "123456789012:secret:ext-AbCdEf#key"},
+            {}, {"REDIS_AUTH_TOKEN": "cache"},
+            {"EXTERNAL": "arn:aws:secretsmanager:us-east-1:123456789012:secret:ext-AbCdEf#key"},
         ]))
     return block
 

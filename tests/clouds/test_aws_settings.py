@@ -184,3 +184,66 @@ def test_prod_refuses_redpanda_and_its_development_mode(mode: str, extra: list[s
         "forge-infra:streaming.engine: prod runs engine msk: forge-infra's Redpanda brokers "
         "authenticate clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
         "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); use msk", *extra]
+
+
+# -- the database's credentials never reach the services ------------------------------------
+
+REPLACED = (
+    "the database's master credentials no longer reach the services: api and worker connect "
+    "as database.app_username (DATABASE_USER), with IAM authentication on rds-postgres "
+    "(DATABASE_AUTH=iam: a 15-minute token per connection, no password) or with that role's "
+    "own password on timescaledb-ec2 (DATABASE_AUTH=password, DATABASE_PASSWORD set by "
+    "forge-infra); remove this entry")
+
+
+def db_problems_of(values: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    return list(raised.value.problems)
+
+
+def dev_values() -> dict[str, Any]:
+    return copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"])
+
+
+@pytest.mark.parametrize("ref", ["database:password", "database", "database:username"])
+@pytest.mark.parametrize("service", ["api", "worker", "gateway"])
+def test_a_database_secret_reference_is_refused_saying_what_replaced_it(ref, service) -> None:
+    values = dev_values()
+    values["forge-infra:services"][service]["secrets"] = {"DB_SECRET": ref}
+    assert db_problems_of(values) == [
+        f"forge-infra:services.{service}.secrets.DB_SECRET: got {ref!r}; {REPLACED}"]
+
+
+@pytest.mark.parametrize("service", ["api", "worker"])
+def test_the_data_clients_database_password_is_forge_infras_own(service) -> None:
+    values = dev_values()
+    values["forge-infra:services"][service]["secrets"] = {"DATABASE_PASSWORD": "app:db"}
+    values["forge-infra:secrets"] = {"db": "x"}
+    assert db_problems_of(values) == [
+        f"forge-infra:services.{service}.secrets.DATABASE_PASSWORD: got 'app:db'; forge-infra "
+        "sets DATABASE_PASSWORD itself where the services' role has a password "
+        "(timescaledb-ec2) and leaves it out with IAM authentication (rds-postgres); remove "
+        "this entry"]
+
+
+@pytest.mark.parametrize(("app_username", "message"), [
+    ("forge_admin", "got 'forge_admin', the master user's name; the services never log in as "
+                    "the master user: choose another role name"),
+    ("rds_app", "got 'rds_app'; PostgreSQL and RDS reserve role names starting with pg_ or rds"),
+    ("pg_app", "got 'pg_app'; PostgreSQL and RDS reserve role names starting with pg_ or rds"),
+])
+def test_app_username_rules(app_username, message) -> None:
+    values = dev_values()
+    values["forge-infra:database"]["app_username"] = app_username
+    assert db_problems_of(values) == [f"forge-infra:database.app_username: {message}"]
+
+
+def test_app_username_defaults_to_forge_app_and_takes_a_valid_name() -> None:
+    assert load(dev_values()).database.app_username == "forge_app"
+    values = dev_values()
+    values["forge-infra:database"]["app_username"] = "orders_svc"
+    assert load(values).database.app_username == "orders_svc"
+    values["forge-infra:database"]["app_username"] = "Orders"
+    (found,) = db_problems_of(values)
+    assert found.startswith("forge-infra:database.app_username: "), found

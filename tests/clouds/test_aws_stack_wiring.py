@@ -35,6 +35,10 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 BUCKET = "aws:s3/bucket:Bucket"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+EC2_INSTANCE = "aws:ec2/instance:Instance"
+INVOCATION = "aws:lambda/invocation:Invocation"
+FUNCTION = "aws:lambda/function:Function"
 
 
 def record(stack: str, **overrides: object) -> Recording:
@@ -96,8 +100,18 @@ def bucket_arn(recording: Recording, purpose: str) -> str:
     return arn
 
 
+def connect_arn(recording: Recording) -> str:
+    """`rds-db:connect`'s resource for the service role, built here from the RDS instance's
+    own outputs: arn:${Partition}:rds-db:${Region}:${Account}:dbuser:${DbiResourceId}/<user>."""
+    instance = recording.one(RDS_INSTANCE)
+    _, partition, _, region, account, _ = instance.outputs["arn"].split(":", 5)
+    return (f"arn:{partition}:rds-db:{region}:{account}:dbuser:"
+            f"{instance.outputs['resourceId']}/forge_app")
+
+
 def expected_statements(recording: Recording, service: str) -> list[dict[str, Any]]:
-    """api: list, read and write the reports bucket; worker: the same on exports and reports."""
+    """api: list, read and write the reports bucket; worker: the same on exports and reports;
+    both: IAM database authentication as the service role, on this instance only."""
     purposes = {"api": ["reports"], "worker": ["exports", "reports"]}[service]
     statements: list[dict[str, Any]] = []
     for purpose in purposes:
@@ -108,6 +122,8 @@ def expected_statements(recording: Recording, service: str) -> list[dict[str, An
                                            "s3:AbortMultipartUpload"],
              "Resource": [f"{arn}/*"]},
         ]
+    statements.append({"Effect": "Allow", "Action": ["rds-db:connect"],
+                       "Resource": [connect_arn(recording)]})
     return statements
 
 
@@ -168,11 +184,34 @@ def test_eks_irsa_role_statements_are_exact(stacks, stack, service) -> None:
 
 
 def test_eks_irsa_roles_exist_for_api_and_worker_only(stacks) -> None:
+    """api and worker, and the api's migration Job (which logs in to the database as the api
+    does), nothing else."""
     for stack in ("staging-eks", "prod-eks"):
         recording = stacks[stack]
         prefix = f"forge-{recording.stack}-eks-sa-"
         names = sorted(r.name for r in recording.of_type(ROLE) if r.name.startswith(prefix))
-        assert names == [f"{prefix}api", f"{prefix}worker"], names
+        assert names == [f"{prefix}api", f"{prefix}api-migrate", f"{prefix}worker"], names
+
+
+@pytest.mark.parametrize("stack", ["staging-eks", "prod-eks"])
+def test_the_migration_job_gets_an_irsa_role_that_may_only_connect(stacks, stack) -> None:
+    """With IAM database authentication the chart's migration Job (its own ServiceAccount,
+    `forge-platform-api-migrate`) must sign tokens too: its role may connect as the service
+    role and do nothing else, trusts that ServiceAccount only, and annotates it."""
+    recording = stacks[stack]
+    prefix = f"forge-{recording.stack}"
+    role = recording.one(ROLE, f"{prefix}-eks-sa-api-migrate")
+    document = json.loads(only_policy_of(recording, role).inputs["policy"])
+    assert document == {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["rds-db:connect"],
+         "Resource": [connect_arn(recording)]}]}, role.urn
+    trust = json.dumps(json.loads(role.inputs["assumeRolePolicy"]))
+    assert "system:serviceaccount:forge:forge-platform-api-migrate" in trust, role.urn
+    assert "system:serviceaccount:forge:forge-platform-api\"" not in trust, role.urn
+    release = next(r for r in recording.of_type(HELM_RELEASE)
+                   if r.inputs["chart"].endswith("forge-platform"))
+    annotations = release.inputs["values"]["migrations"]["serviceAccount"]["annotations"]
+    assert annotations == {"eks.amazonaws.com/role-arn": role.outputs["arn"]}, release.urn
 
 
 # -- REDIS_TLS on both platforms ----------------------------------------------------------------
@@ -409,3 +448,125 @@ def test_the_access_log_bucket_is_exported(stacks) -> None:
     recording = stacks["staging-eks"]
     assert recording.exports["access_log_bucket_name"] == _log_bucket(
         recording, "staging").resource_id
+
+# -- the database: the services' own role, never the master credentials --------------------------
+
+
+def service_connection(recording: Recording, service: str) -> tuple[str, dict[str, Any],
+                                                                      dict[str, str]]:
+    """(where, plain environment, secret variable -> source) of a service, from its ECS task
+    definition or from the values of the platform chart's release on EKS."""
+    tasks = [t for t in recording.of_type(TASK_DEFINITION)
+             if json.loads(t.inputs["containerDefinitions"])[0]["name"] == service]
+    if tasks:
+        container = json.loads(tasks[0].inputs["containerDefinitions"])[0]
+        return (tasks[0].urn, {e["name"]: e["value"] for e in container.get("environment", [])},
+                {s["name"]: s["valueFrom"] for s in container.get("secrets", [])})
+    release = next(r for r in recording.of_type(HELM_RELEASE)
+                   if r.inputs["chart"].endswith("forge-platform"))
+    block = release.inputs["values"][service]
+    return (release.urn, dict(block.get("env") or {}),
+            {name: ref["remoteRef"]["key"] for name, ref in block["secretEnv"].items()})
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "staging-eks", "prod-eks", "prod-ecs"])
+def test_api_and_worker_log_in_as_the_service_role_with_iam(stacks, stack) -> None:
+    """dev, staging and prod as their files say: DATABASE_USER is the role the bootstrap
+    function creates, DATABASE_AUTH=iam, and no database secret at all (the master's above
+    all) reaches api or worker; gateway and ui get no database setting."""
+    recording = stacks[stack]
+    master_secret = recording.exports["database_credentials_secret_id"]
+    event = json.loads(recording.one(INVOCATION).inputs["input"])
+    assert recording.one(RDS_INSTANCE).inputs["iamDatabaseAuthenticationEnabled"] is True
+    for service in ("api", "worker"):
+        where, environment, secrets = service_connection(recording, service)
+        assert (environment["DATABASE_USER"], environment["DATABASE_AUTH"]) == (
+            event["role"], "iam"), where
+        assert event["role"] == "forge_app", where
+        assert "DATABASE_PASSWORD" not in secrets, (where, secrets)
+        assert not [v for v in secrets.values() if master_secret in v], (where, secrets)
+    for service in ("gateway", "ui"):
+        where, environment, secrets = service_connection(recording, service)
+        assert not [k for k in environment if k.startswith("DATABASE_")], (where, environment)
+        assert secrets == {}, (where, secrets)
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "staging-eks", "prod-eks", "prod-ecs"])
+def test_the_master_secret_reaches_no_service_resource(stacks, stack) -> None:
+    """Only the database component (RDS itself, the bootstrap function's input and role) and
+    the stack's export name the master secret: no task definition, execution role, IRSA role,
+    External Secrets policy or chart value does."""
+    recording = stacks[stack]
+    master_secret = recording.exports["database_credentials_secret_id"]
+    database_urn = recording.one("forge-aws:index:Database").urn
+    holders = [r.urn for r in recording.resources
+               if master_secret in json.dumps(r.inputs) and r.parent != database_urn]
+    assert holders == [], holders
+
+
+def test_timescaledb_instances_boot_in_the_private_subnets_behind_nat() -> None:
+    """Item 9: the EC2 engine's instances go in the private subnets, whose route tables send
+    0.0.0.0/0 to a NAT gateway (package repositories, Secrets Manager, SSM) and S3 to the
+    gateway endpoint; the database subnets route nowhere."""
+    values = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())["config"]
+    database = {**values["forge-infra:database"], "engine": "timescaledb-ec2",
+                "multi_az": True}
+    recording = record("staging", database=database)
+    prefix = "forge-staging-network"
+    subnets = {r.name: r for r in recording.of_type("aws:ec2/subnet:Subnet")}
+    tables = {r.resource_id: r for r in recording.of_type("aws:ec2/routeTable:RouteTable")}
+    associations = {a.inputs["subnetId"]: a.inputs["routeTableId"] for a in recording.of_type(
+        "aws:ec2/routeTableAssociation:RouteTableAssociation")}
+    routes = recording.of_type("aws:ec2/route:Route")
+    endpoint = recording.one("aws:ec2/vpcEndpoint:VpcEndpoint", f"{prefix}-s3")
+    for node, index in (("primary", 1), ("replica", 2)):
+        instance = recording.one(EC2_INSTANCE, f"forge-staging-db-{node}")
+        subnet = subnets[f"{prefix}-private-{index}"]
+        assert instance.inputs["subnetId"] == subnet.resource_id, instance.urn
+        table = tables[associations[subnet.resource_id]]
+        default = [r for r in routes if r.inputs["routeTableId"] == table.resource_id
+                   and r.inputs.get("destinationCidrBlock") == "0.0.0.0/0"]
+        assert len(default) == 1 and default[0].inputs.get("natGatewayId"), (table.urn, default)
+        assert table.resource_id in endpoint.inputs["routeTableIds"], endpoint.urn
+    for subnet in (s for name, s in subnets.items() if name.startswith(f"{prefix}-database-")):
+        table_id = associations[subnet.resource_id]
+        assert not [r for r in routes if r.inputs["routeTableId"] == table_id], subnet.urn
+    # The role bootstrap function runs in the same private subnets.
+    private_ids = [subnets[f"{prefix}-private-{i}"].resource_id for i in (1, 2, 3)]
+    function = recording.one(FUNCTION)
+    assert function.inputs["vpcConfig"]["subnetIds"] == private_ids, function.urn
+
+
+def test_rds_stays_in_the_isolated_database_subnets(stacks) -> None:
+    recording = stacks["prod-eks"]
+    group = recording.one("aws:rds/subnetGroup:SubnetGroup")
+    database_ids = [r.resource_id for r in sorted(recording.of_type("aws:ec2/subnet:Subnet"),
+                                                  key=lambda r: r.name)
+                    if r.name.startswith("forge-prod-network-database-")]
+    assert group.inputs["subnetIds"] == database_ids, group.urn
+    assert recording.one(RDS_INSTANCE).inputs["dbSubnetGroupName"] == group.outputs["name"]
+
+
+def test_a_configured_app_username_reaches_the_role_the_policy_and_the_services() -> None:
+    values = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    database = {**values["forge-infra:database"], "app_username": "orders_svc"}
+    recording = record("dev", database=database)
+    event = json.loads(recording.one(INVOCATION).inputs["input"])
+    assert event["role"] == "orders_svc"
+    assert 'GRANT rds_iam TO "orders_svc"' in event["statements"]
+    _, environment, _ = service_connection(recording, "worker")
+    assert environment["DATABASE_USER"] == "orders_svc"
+    role = recording.one(ROLE, "forge-dev-worker-task")
+    document = json.loads(only_policy_of(recording, role).inputs["policy"])
+    assert document["Statement"][-1]["Resource"][0].endswith("/orders_svc"), document
+
+
+@pytest.mark.parametrize("stack", ["dev-ecs", "prod-ecs"])
+def test_the_api_and_worker_tasks_wait_for_the_role(stacks, stack) -> None:
+    """DATABASE_USER resolves once the bootstrap has created the role, so the task
+    definitions that carry it (and the services running them) come after it."""
+    recording = stacks[stack]
+    invocation = recording.one(INVOCATION)
+    for service in ("api", "worker"):
+        task = recording.one(TASK_DEFINITION, f"forge-{recording.stack}-{service}-task-def")
+        assert invocation.urn in task.property_dependencies["containerDefinitions"], task.urn

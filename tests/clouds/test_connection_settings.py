@@ -4,10 +4,12 @@ worker the same variables with the same values.
 ECS reads them from each task definition's container `environment`; EKS from the ConfigMap
 Helm renders for the service (the one its Deployment's `envFrom` names). Both come from one
 definition, `forge_infra.program.data_environment`: DATABASE_HOST, DATABASE_PORT,
-DATABASE_NAME, DATABASE_USER, REDIS_HOST, REDIS_PORT, REDIS_TLS, KAFKA_BROKERS,
+DATABASE_NAME, DATABASE_USER, DATABASE_AUTH, REDIS_HOST, REDIS_PORT, REDIS_TLS, KAFKA_BROKERS,
 KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_USERNAME, APP_ENV. Passwords and tokens
 (DATABASE_PASSWORD, REDIS_AUTH_TOKEN, KAFKA_PASSWORD) go by reference on both platforms: their
-names and the secret and key they reference are compared.
+names and the secret and key they reference are compared. Both database engines are planned:
+rds-postgres (IAM authentication, no database password at all) and timescaledb-ec2 (the
+service role's own password, DATABASE_PASSWORD).
 
 What this does not prove: that the apps read these names, or that the endpoints answer; only
 that both platforms hand the pods the same settings.
@@ -26,9 +28,11 @@ from tests.conftest import ROOT, stack_config
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 RDS_INSTANCE = "aws:rds/instance:Instance"
+INVOCATION = "aws:lambda/invocation:Invocation"
+APP_SECRET = "forge-dev-db-app-credentials"
 DATA_CLIENTS = ("api", "worker")
 CONNECTION_VARIABLES = frozenset({
-    "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER",
+    "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_AUTH",
     "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS", "KAFKA_SECURITY_PROTOCOL",
     "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "APP_ENV"})
 """The environment contract (docs/ARCHITECTURE.md, "Connection settings")."""
@@ -36,13 +40,15 @@ CHART_ONLY = frozenset({"REDIS_ADDR"})
 """What the chart adds from the same values (REDIS_ADDR is REDIS_HOST:REDIS_PORT)."""
 
 
-def plan_dev(platform: str) -> Plan:
-    """dev's stack file with `platform` replaced (EKS needs the deployer's path to the API:
-    the public endpoint for a documentation CIDR)."""
+def plan_dev(platform: str, engine: str = "rds-postgres") -> Plan:
+    """dev's stack file with `platform` (and the database engine) replaced (EKS needs the
+    deployer's path to the API: the public endpoint for a documentation CIDR)."""
     overrides: dict[str, Any] = {"platform": platform}
     if platform == "eks":
         overrides["eks"] = {"endpoint_public_access": True,
                             "public_access_cidrs": ["192.0.2.10/32"]}
+    if engine != "rds-postgres":
+        overrides["database"] = {"engine": engine, "version": 16}
     return run_plan("dev", ROOT, config=stack_config("dev", **overrides))
 
 
@@ -50,6 +56,27 @@ def plan_dev(platform: str) -> Plan:
 def plans() -> dict[str, Plan]:
     """dev on ECS (its stack file) and dev on EKS (the same file, platform overridden)."""
     return {"ecs": plan_dev("ecs"), "eks": plan_dev("eks")}
+
+
+@pytest.fixture(scope="module")
+def timescale_plans() -> dict[str, Plan]:
+    """The same two with `database.engine: timescaledb-ec2`."""
+    return {"ecs": plan_dev("ecs", "timescaledb-ec2"),
+            "eks": plan_dev("eks", "timescaledb-ec2")}
+
+
+def secret_sources(plan: Plan, platform: str, service: str) -> dict[str, str]:
+    """Variable -> the secret (ARN, with `:key::` on ECS, `#property` on EKS) it is read from."""
+    if platform == "ecs":
+        task = next(r for r in plan.resources if r.type == TASK_DEFINITION
+                    and json.loads(r.inputs["containerDefinitions"])[0]["name"] == service)
+        container = json.loads(task.inputs["containerDefinitions"])[0]
+        return {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
+    release = next(r for r in plan.resources if r.type == "kubernetes:helm.sh/v3:Release"
+                   and r.inputs["chart"].endswith("forge-platform"))
+    refs = release.inputs["values"][service]["secretEnv"]
+    return {name: f"{ref['remoteRef']['key']}#{ref['remoteRef'].get('property', '')}"
+            for name, ref in refs.items()}
 
 
 def ecs_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
@@ -147,19 +174,25 @@ def test_both_platforms_give_the_same_connection_settings(plans, service) -> Non
 @pytest.mark.parametrize("platform", ["ecs", "eks"])
 @pytest.mark.parametrize("service", DATA_CLIENTS)
 def test_known_connection_values(plans, platform, service) -> None:
-    """The values the stack decides: the database's user and name as RDS receives them, TLS to
-    the cache, port 5432 and 6379, the environment."""
-    instance = next(r for r in plans[platform].resources if r.type == RDS_INSTANCE)
+    """The values the stack decides: the service role the bootstrap function creates (never
+    the master user RDS receives), IAM authentication, the database's name as RDS receives
+    it, TLS to the cache, port 5432 and 6379, the environment."""
+    plan = plans[platform]
+    instance = next(r for r in plan.resources if r.type == RDS_INSTANCE)
+    invocation = next(r for r in plan.resources if r.type == INVOCATION)
     settings = ecs_settings if platform == "ecs" else eks_settings
-    where, environment, _ = settings(plans[platform])[service]
-    expected = {"DATABASE_USER": instance.inputs["username"],
+    where, environment, _ = settings(plan)[service]
+    expected = {"DATABASE_USER": json.loads(invocation.inputs["input"])["role"],
+                "DATABASE_AUTH": "iam",
                 "DATABASE_NAME": instance.inputs["dbName"],
                 "DATABASE_PORT": "5432", "REDIS_PORT": "6379", "REDIS_TLS": "true",
                 # dev's Redpanda authenticates (SCRAM) without TLS: the apps are told so.
                 "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
                 "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge",
                 "APP_ENV": "dev"}
-    assert expected["DATABASE_USER"] == "forge_admin", instance.urn
+    assert expected["DATABASE_USER"] == "forge_app", invocation.urn
+    assert instance.inputs["username"] == "forge_admin", instance.urn
+    assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True, instance.urn
     assert expected["DATABASE_NAME"] == "forge", instance.urn
     actual = {k: environment.get(k) for k in expected}
     assert actual == expected, f"{platform} {service} {where}: {actual} != {expected}"
@@ -167,12 +200,13 @@ def test_known_connection_values(plans, platform, service) -> None:
 
 @pytest.mark.parametrize("service", DATA_CLIENTS)
 def test_both_platforms_read_the_same_secret_variables(plans, service) -> None:
-    """DATABASE_PASSWORD, KAFKA_PASSWORD (and the api's REDIS_AUTH_TOKEN) come from the secret
-    store on both, from the same secret and key."""
+    """KAFKA_PASSWORD (and the api's REDIS_AUTH_TOKEN) come from the secret store on both,
+    from the same secret and key; with IAM authentication no database password (the master's
+    least of all) reaches either."""
     ecs_urn, _, ecs_secrets = ecs_settings(plans["ecs"])[service]
     eks_where, _, eks_secrets = eks_settings(plans["eks"])[service]
-    expected = ({"DATABASE_PASSWORD", "KAFKA_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api"
-                else {"DATABASE_PASSWORD", "KAFKA_PASSWORD"})
+    expected = ({"KAFKA_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api"
+                else {"KAFKA_PASSWORD"})
     assert ecs_secrets == expected, (ecs_urn, sorted(ecs_secrets))
     assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
     # The same secret and key on both: ECS's `<arn>:<key>::`, the ExternalSecret's remoteRef.
@@ -181,6 +215,34 @@ def test_both_platforms_read_the_same_secret_variables(plans, service) -> None:
     assert ecs_refs == eks_refs, (service, ecs_refs, eks_refs)
     assert ecs_refs["KAFKA_PASSWORD"] == (
         plans["ecs"].outputs["kafka_credentials_secret_id"], "password"), ecs_refs
+
+
+@pytest.mark.parametrize("service", DATA_CLIENTS)
+def test_timescaledb_gives_both_platforms_the_service_role_and_its_password(timescale_plans,
+                                                                            service) -> None:
+    """On EC2 (no IAM authentication) the service role logs in with its own password: the same
+    variables on both platforms, DATABASE_AUTH=password, and DATABASE_PASSWORD read from the
+    service role's secret (never the master's)."""
+    ecs_urn, ecs_env, ecs_secrets = ecs_settings(timescale_plans["ecs"])[service]
+    eks_where, eks_env, eks_secrets = eks_settings(timescale_plans["eks"])[service]
+    ecs_connection = {k: v for k, v in ecs_env.items() if k in CONNECTION_VARIABLES}
+    eks_connection = {k: v for k, v in eks_env.items() if k in CONNECTION_VARIABLES}
+    assert ecs_connection == eks_connection, (ecs_urn, eks_where)
+    assert (ecs_connection["DATABASE_USER"], ecs_connection["DATABASE_AUTH"]) == (
+        "forge_app", "password"), ecs_urn
+    expected = {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api" else {
+        "DATABASE_PASSWORD"}
+    assert ecs_secrets == expected, (ecs_urn, sorted(ecs_secrets))
+    assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
+    app_secret = next(r for r in timescale_plans["ecs"].resources
+                      if r.type == "aws:secretsmanager/secret:Secret" and r.name == APP_SECRET)
+    arn = app_secret.outputs["arn"]
+    assert secret_sources(timescale_plans["ecs"], "ecs", service)["DATABASE_PASSWORD"] == (
+        f"{arn}:password::"), ecs_urn
+    eks_secret = next(r for r in timescale_plans["eks"].resources
+                      if r.type == "aws:secretsmanager/secret:Secret" and r.name == APP_SECRET)
+    assert secret_sources(timescale_plans["eks"], "eks", service)["DATABASE_PASSWORD"] == (
+        f"{eks_secret.outputs['arn']}#password"), eks_where
 
 
 @pytest.mark.parametrize("platform", ["ecs", "eks"])

@@ -114,7 +114,10 @@ class FakeTarget:
         database = cast(DatabaseOutputs, _Outputs(host=db.id, port=pulumi.Output.from_input(5432),
                                  database_name=pulumi.Output.from_input("forge"),
                                  username=pulumi.Output.from_input("forge"),
-                                 credentials_secret_id=password.id))
+                                 credentials_secret_id=password.id,
+                                 app_username=pulumi.Output.from_input("forge_app"),
+                                 auth_method=pulumi.Output.from_input("iam"),
+                                 app_credentials_secret_id=pulumi.Output.from_input("")))
         cache_out = cast(CacheOutputs, _Outputs(host=cache.id, port=pulumi.Output.from_input(6380),
                                   auth_token_secret_id=cache.id.apply(lambda i: f"token-{i}")))
         storage = cast(StorageOutputs, _Outputs(
@@ -142,7 +145,7 @@ def services(cpu: float = 0.5) -> dict[str, Any]:
     """The four services, minimal."""
     return {name: {"image": {"repository": f"ghcr.io/forge/{name}", "tag": "1.0.0"},
                    "cpu": cpu, "memory": 1024,
-                   **({"secrets": {"DATABASE_PASSWORD": "database:password"}}
+                   **({"secrets": {"REDIS_AUTH_TOKEN": "cache"}}
                       if name == "api" else {})}
             for name in ("gateway", "api", "worker", "ui")}
 

@@ -1,13 +1,29 @@
 """PostgreSQL on AWS: Amazon RDS, or TimescaleDB on EC2 (RDS does not offer timescaledb).
 
 `Database` creates either engine behind the same outputs (`host`, `port`, `database_name`,
-`username`, `credentials_secret_id`, `security_group_id`, `reader_hosts`, `engine`,
-`kms_key_arn`); the first five are the contract every cloud's Database honours
+`username`, `credentials_secret_id`, `app_username`, `auth_method`,
+`app_credentials_secret_id`, `security_group_id`, `reader_hosts`, `engine`, `kms_key_arn`,
+`iam_connect_arn`); the first eight are the contract every cloud's Database honours
 (`forge_components.contracts.DatabaseOutputs`).
+
+The services never log in as the master user. Both engines get the services' own role
+(`app_username`), created inside the VPC by a bootstrap function (`db_bootstrap.py`, run as a
+Lambda function and invoked by `aws.lambda_.Invocation` with the SQL as its input):
+
+* rds-postgres: the role is granted `rds_iam`, so it logs in with IAM authentication only
+  (`auth_method` "iam"): the services sign a 15-minute token with their IAM role, which needs
+  `rds-db:connect` on `iam_connect_arn`. No password of theirs exists, so no rotation of the
+  RDS-managed master password (every 7 days) can break their connections.
+* timescaledb-ec2: PostgreSQL on EC2 has no IAM authentication; the role has a generated
+  password held in its own Secrets Manager secret (`app_credentials_secret_id`,
+  `auth_method` "password"), set by the bootstrap function and never rotated automatically.
 """
 
 import dataclasses
+import functools
+import importlib.metadata
 import importlib.resources
+import pathlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
@@ -16,15 +32,18 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from forge_components.aws import db_bootstrap
 from forge_components.aws.ami import ubuntu_ami
 from forge_components.aws.iam import account_id, managed_policy_arn, partition, service_trust_policy
 from forge_components.aws.kms import kms_key
 from forge_components.aws.limits import (
     BACKUP_RETENTION_DAYS,
+    LOG_RETENTION_DAYS,
     MAX_READ_REPLICAS,
     MIN_POSTGRES_MAJOR,
     MONITORING_INTERVALS,
     RDS_STORAGE_GB,
+    RESERVED_ROLE_PREFIXES,
     DatabaseEngine,
     min_max_allocated_storage_gb,
 )
@@ -49,10 +68,37 @@ RDS_POSTGRES_LOG_TYPES = ("postgresql", "upgrade", "iam-db-auth-error")
 RDS_POSTGRES_LOG_EXPORTS = ("postgresql", "upgrade")
 #: The tag whose value selects the data volumes the DLM policy snapshots.
 SNAPSHOT_TAG = "forge:snapshot-policy"
+#: The log group RDS writes an exported log type to, and creates itself (unencrypted, never
+#: expiring) unless it exists: "Publishing database logs to Amazon CloudWatch Logs",
+#: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+RDS_LOG_GROUP = "/aws/rds/instance/{identifier}/{log_type}"
+#: How the services authenticate, per engine (the `auth_method` output, DATABASE_AUTH).
+AUTH_IAM = "iam"
+AUTH_PASSWORD = "password"
+#: The role RDS grants IAM database authentication through ("Creating a database account
+#: using IAM authentication", `GRANT rds_iam TO ...`):
+#: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html
+RDS_IAM_ROLE = "rds_iam"
+#: The bootstrap function's runtime (pulumi_aws.lambda_.Runtime; Lambda runtimes and their
+#: deprecation dates: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+BOOTSTRAP_RUNTIME = "python3.13"
+#: The bootstrap function's module name inside its archive, and its handler.
+BOOTSTRAP_MODULE = "forge_db_bootstrap"
+BOOTSTRAP_HANDLER = f"{BOOTSTRAP_MODULE}.handler"
+#: The PostgreSQL driver the function bundles (pure Python), with what it requires.
+BOOTSTRAP_DRIVER = "pg8000"
+#: Lambda's longest function timeout, seconds ("Configure Lambda function timeout"):
+#: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+BOOTSTRAP_TIMEOUT_SECONDS = 900
+#: How long the function waits for a TimescaleDB primary still installing PostgreSQL.
+BOOTSTRAP_WAIT_SECONDS = {DatabaseEngine.RDS_POSTGRES: 60, DatabaseEngine.TIMESCALEDB_EC2: 840}
 
 _TEMPLATE = "timescaledb-user-data.sh"
 _MARKER = re.compile(r"__FORGE_[A-Z0-9_]+__")
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9._:/@+=-]*")
+#: A PostgreSQL role or database name the component writes into SQL: lower-case, unquoted
+#: identifier characters only, at most 63 bytes (NAMEDATALEN - 1).
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 class DatabaseArgs(TypedDict):
@@ -61,10 +107,15 @@ class DatabaseArgs(TypedDict):
     vpc_id: pulumi.Input[str]
     """The VPC the database lives in. Required."""
     subnet_ids: pulumi.Input[list[str]]
-    """The isolated database subnets, one per AZ (timescaledb-ec2: the primary goes in the
-    first, the replica in the second). Required."""
+    """Where the database runs, one subnet per AZ. rds-postgres: the isolated database subnets.
+    timescaledb-ec2: subnets with a route to the package repositories, S3 and Secrets Manager
+    (the private subnets, behind NAT), which the instances use at boot; the primary goes in the
+    first, the replica in the second. Required."""
     allowed_security_group_ids: list[pulumi.Input[str]]
     """The security groups admitted on 5432: the only sources, no CIDR ever. Required."""
+    bootstrap_subnet_ids: pulumi.Input[list[str]]
+    """Where the bootstrap function (which creates the services' role) runs: subnets with a
+    route to Secrets Manager and the internet (the private subnets, behind NAT). Required."""
     engine: NotRequired[DatabaseEngine]
     """Which engine runs PostgreSQL. Defaults to `DatabaseEngine.RDS_POSTGRES`."""
     engine_major_version: NotRequired[int]
@@ -73,6 +124,10 @@ class DatabaseArgs(TypedDict):
     """The database created at launch. Defaults to "forge"."""
     master_username: NotRequired[str]
     """The administrator's user name. Defaults to "forge_admin"."""
+    app_username: NotRequired[str]
+    """The role the services log in as: IAM authentication on rds-postgres, a generated
+    password in Secrets Manager on timescaledb-ec2; never the administrator. Defaults to
+    "forge_app"."""
     multi_az: NotRequired[bool]
     """RDS: a Multi-AZ standby; timescaledb-ec2: a streaming hot-standby replica in the second
     subnet. Defaults to False."""
@@ -90,6 +145,15 @@ class DatabaseArgs(TypedDict):
     an explicit key policy and an alias). Defaults to unset (a key is created)."""
     log_min_duration_statement_ms: NotRequired[int]
     """Statements slower than this are logged (ms; -1 turns it off). Defaults to 1000."""
+    log_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """The KMS key encrypting the CloudWatch log groups: the bootstrap function's, and on
+    rds-postgres the groups of the exported logs (`/aws/rds/instance/<identifier>/postgresql`
+    and `/upgrade`), which are then created before the instance. The key policy must let
+    CloudWatch Logs use it. Unset: the function's group is unencrypted and RDS creates the
+    export groups itself (unencrypted, never expiring). Defaults to unset."""
+    log_retention_days: NotRequired[int]
+    """Retention of the log groups this component creates (one of CloudWatch Logs' values).
+    Defaults to 30."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
 
@@ -140,16 +204,20 @@ class _Settings:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     allowed_security_group_ids: list[pulumi.Input[str]]
+    bootstrap_subnet_ids: pulumi.Input[list[str]] | None = None
     engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
     engine_major_version: int = 16
     database_name: str = "forge"
     master_username: str = "forge_admin"
+    app_username: str = "forge_app"
     multi_az: bool = False
     backup_retention_days: int = 7
     deletion_protection: bool = False
     protect: bool = False
     kms_key_arn: pulumi.Input[str] | None = None
     log_min_duration_statement_ms: int = 1000
+    log_kms_key_arn: pulumi.Input[str] | None = None
+    log_retention_days: int = 30
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
     instance_class: str = "db.t4g.medium"
     allocated_storage_gb: int = 50
@@ -184,6 +252,24 @@ def _settings(args: DatabaseArgs) -> _Settings:
     except ValueError:
         raise _fail(f"engine {s.engine!r} is not one of "
                     f"{[e.value for e in DatabaseEngine]}") from None
+    if s.bootstrap_subnet_ids is None:
+        raise _fail("bootstrap_subnet_ids is required: the function that creates the services' "
+                    "role runs there and must reach Secrets Manager (the private subnets, "
+                    "behind NAT)")
+    for field in ("database_name", "master_username", "app_username"):
+        value = getattr(s, field)
+        if not _IDENTIFIER.fullmatch(value):
+            raise _fail(f"{field} {value!r} must be a lower-case PostgreSQL name: a letter, then "
+                        "letters, digits or underscores, 63 at most")
+    if s.app_username == s.master_username:
+        raise _fail(f"app_username {s.app_username!r} must differ from master_username: the "
+                    "services never log in as the administrator")
+    if s.app_username.startswith(RESERVED_ROLE_PREFIXES):
+        raise _fail(f"app_username {s.app_username!r} starts with a prefix PostgreSQL or RDS "
+                    f"reserves for its own roles ({', '.join(RESERVED_ROLE_PREFIXES)})")
+    if s.log_retention_days not in LOG_RETENTION_DAYS:
+        raise _fail(f"log_retention_days must be one of {list(LOG_RETENTION_DAYS)}, got "
+                    f"{s.log_retention_days}")
     if s.engine_major_version < MIN_POSTGRES_MAJOR:
         raise _fail(f"engine_major_version must be {MIN_POSTGRES_MAJOR} or later, got "
                     f"{s.engine_major_version}")
@@ -267,6 +353,100 @@ def render_user_data(values: Mapping[str, str | int]) -> str:
     return template
 
 
+def bootstrap_statements(engine: DatabaseEngine, app_username: str,
+                         database_name: str) -> list[str]:
+    """The SQL the bootstrap function runs as the master user, in the application database.
+
+    Pure. Re-runnable: the role is created only when missing (PostgreSQL has no `CREATE ROLE IF
+    NOT EXISTS`), `ALTER ROLE ... LOGIN` and the grants converge. The role may connect, create
+    temporary tables and create objects in schema `public` (PostgreSQL 15 and later no longer
+    grant CREATE there to everyone), so the services own the tables their migrations create.
+    On rds-postgres it is granted `rds_iam`: it can then log in with IAM tokens only. Names
+    must be plain identifiers (ValueError otherwise); they are double-quoted all the same.
+    """
+    engine = DatabaseEngine(engine)
+    for value in (app_username, database_name):
+        if not _IDENTIFIER.fullmatch(value):
+            raise ValueError(f"{value!r} is not a plain PostgreSQL identifier")
+    role, database = f'"{app_username}"', f'"{database_name}"'
+    statements = [
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
+        f"'{app_username}') THEN CREATE ROLE {role} LOGIN; END IF; END $$",
+        f"ALTER ROLE {role} LOGIN",
+    ]
+    if engine is DatabaseEngine.RDS_POSTGRES:
+        statements.append(f"GRANT {RDS_IAM_ROLE} TO {role}")
+    statements += [
+        f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role}",
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {role}",
+    ]
+    return statements
+
+
+def iam_connect_arn(instance_arn: str, resource_id: str, username: str) -> str:
+    """The `rds-db:connect` resource of one database user: the partition, region and account
+    come from the instance's ARN (`arn:<partition>:rds:<region>:<account>:db:<id>`). Format:
+    `arn:${Partition}:rds-db:${Region}:${Account}:dbuser:${DbiResourceId}/${DbUserName}`,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrdsiamauthentication.html
+    """
+    parts = instance_arn.split(":")
+    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "rds":
+        raise ValueError(f"not an RDS instance ARN: {instance_arn!r}")
+    partition_name, region, account = parts[1], parts[3], parts[4]
+    return f"arn:{partition_name}:rds-db:{region}:{account}:dbuser:{resource_id}/{username}"
+
+
+def _requirement_names(distribution: importlib.metadata.Distribution) -> list[str]:
+    """The distributions `distribution` requires (extras' requirements left out)."""
+    names = []
+    for requirement in distribution.requires or []:
+        if "extra ==" in requirement.replace("extra==", "extra =="):
+            continue
+        match = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if match:
+            names.append(match.group(0))
+    return names
+
+
+@functools.cache
+def bootstrap_files(driver: str = BOOTSTRAP_DRIVER) -> dict[str, pathlib.Path]:
+    """Every file the bootstrap function's archive holds, by its path inside the archive: the
+    function's module, and the installed files of `driver` and of what it requires, however
+    deep (their packages and modules; no metadata, no byte code).
+
+    Raises RuntimeError naming the missing distribution when one is not installed (it comes
+    with forge-infra's `aws` extra).
+    """
+    files = {f"{BOOTSTRAP_MODULE}.py": pathlib.Path(db_bootstrap.__file__)}
+    pending, seen = [driver], set()
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            raise RuntimeError(
+                f"the database bootstrap function bundles {name}, which is not installed; "
+                "install forge-infra with its aws extra") from None
+        for path in distribution.files or []:
+            parts = path.parts
+            if (parts[0] in ("..", "bin") or parts[0].endswith((".dist-info", ".egg-info"))
+                    or "__pycache__" in parts or path.suffix == ".pyc"):
+                continue
+            files[path.as_posix()] = pathlib.Path(str(distribution.locate_file(path)))
+        pending.extend(_requirement_names(distribution))
+    return dict(sorted(files.items()))
+
+
+def bootstrap_archive() -> pulumi.AssetArchive:
+    """The bootstrap function's code: `bootstrap_files()` as one archive."""
+    return pulumi.AssetArchive({
+        path: pulumi.FileAsset(str(source)) for path, source in bootstrap_files().items()})
+
+
 class Database(pulumi.ComponentResource):
     """A private, encrypted PostgreSQL database on RDS or TimescaleDB on EC2.
 
@@ -281,6 +461,10 @@ class Database(pulumi.ComponentResource):
     encrypted gp3 volume, continuous WAL archiving and nightly full base backups with
     pgBackRest to `s3://<backups bucket>/timescaledb/` (SSE-KMS), daily EBS snapshots by DLM,
     shell access through SSM only, and with `multi_az` a streaming hot standby in another AZ.
+
+    Both: the services' own role (`app_username`), created in the VPC by the bootstrap
+    function (a Lambda function in `bootstrap_subnet_ids`, invoked by `aws.lambda_.Invocation`
+    with the SQL as its input): IAM authentication on RDS, a generated password on EC2.
     """
 
     host: pulumi.Output[str]
@@ -292,7 +476,20 @@ class Database(pulumi.ComponentResource):
     username: pulumi.Output[str]
     """The administrator's user name (the `username` field of the credentials secret)."""
     credentials_secret_id: pulumi.Output[str]
-    """ARN of the Secrets Manager secret holding JSON `{"username", "password"}`."""
+    """ARN of the Secrets Manager secret holding the administrator's JSON
+    `{"username", "password"}`: for operators and the bootstrap function, never the services."""
+    app_username: pulumi.Output[str]
+    """The role the services log in as; it resolves once the bootstrap function has created
+    it, so resources that use it wait for the role."""
+    auth_method: pulumi.Output[str]
+    """How the services authenticate: "iam" (rds-postgres: IAM tokens, no password) or
+    "password" (timescaledb-ec2: the password in `app_credentials_secret_id`)."""
+    app_credentials_secret_id: pulumi.Output[str]
+    """ARN of the secret holding the services' JSON `{"username", "password"}` where they
+    authenticate by password (timescaledb-ec2); "" with IAM authentication."""
+    iam_connect_arn: pulumi.Output[str]
+    """The `rds-db:connect` resource the services' IAM roles need (rds-postgres); "" on
+    timescaledb-ec2."""
     security_group_id: pulumi.Output[str]
     """The database's security group (5432 from the allowed groups only)."""
     reader_hosts: pulumi.Output[list[str]]
@@ -329,10 +526,14 @@ class Database(pulumi.ComponentResource):
             self._rds()
         else:
             self._timescaledb_ec2()
+        self._bootstrap()
 
         self.engine = pulumi.Output.from_input(self._engine.value)
         self.database_name = pulumi.Output.from_input(settings.database_name)
         self.username = pulumi.Output.from_input(settings.master_username)
+        # Resolved once the bootstrap has run: whoever uses the role name (the services'
+        # environment) waits until the role exists.
+        self.app_username = self._invocation.id.apply(lambda _: settings.app_username)
         self.security_group_id = self._security_group.id
         self.register_outputs({
             "host": self.host,
@@ -340,6 +541,10 @@ class Database(pulumi.ComponentResource):
             "database_name": self.database_name,
             "username": self.username,
             "credentials_secret_id": self.credentials_secret_id,
+            "app_username": self.app_username,
+            "auth_method": self.auth_method,
+            "app_credentials_secret_id": self.app_credentials_secret_id,
+            "iam_connect_arn": self.iam_connect_arn,
             "security_group_id": self.security_group_id,
             "reader_hosts": self.reader_hosts,
             "engine": self.engine,
@@ -426,7 +631,20 @@ class Database(pulumi.ComponentResource):
             monitoring_role = self._service_role(
                 f"{name}-monitoring", "monitoring.rds.amazonaws.com",
                 "service-role/AmazonRDSEnhancedMonitoringRole", source_account=True)
+        # The identifier is fixed by the component's name (no random suffix), so the export
+        # log groups can be named, and created, before the instance.
         identifier = physical_name(name, "", 63)
+        log_groups: list[pulumi.Resource] = []
+        if args.log_kms_key_arn is not None:
+            for log_type in RDS_POSTGRES_LOG_EXPORTS:
+                log_groups.append(aws.cloudwatch.LogGroup(
+                    f"{name}-{log_type}-log",
+                    name=RDS_LOG_GROUP.format(identifier=identifier, log_type=log_type),
+                    retention_in_days=args.log_retention_days,
+                    kms_key_id=args.log_kms_key_arn,
+                    tags=self._tags(f"{name}-{log_type}-log"),
+                    opts=child_opts(self),
+                ))
         # A final snapshot name must be unique: a random suffix, renewed with the identifier.
         snapshot_suffix = random.RandomId(
             f"{name}-final-snapshot-suffix", byte_length=4, keepers={"identifier": identifier},
@@ -476,13 +694,20 @@ class Database(pulumi.ComponentResource):
             final_snapshot_identifier=snapshot_suffix.hex.apply(
                 lambda h: f"{identifier}-final-{h}"),
             tags=self._tags(f"{name}-primary"),
-            opts=child_opts(self, protect=args.protect),
+            opts=child_opts(self, protect=args.protect, depends_on=log_groups or None),
             **common,
         )
         self._primary = primary
         self.host = primary.address
         self.port = primary.port
         self.credentials_secret_id = primary.master_user_secrets.apply(_first_secret_arn)
+        self.auth_method = pulumi.Output.from_input(AUTH_IAM)
+        self.app_credentials_secret_id = pulumi.Output.from_input("")
+        self.iam_connect_arn = pulumi.Output.all(primary.arn, primary.resource_id).apply(
+            lambda values: iam_connect_arn(values[0], values[1], args.app_username))
+        self._bootstrap_trigger = primary.resource_id
+        self._secret_arns: list[pulumi.Input[str]] = [self.credentials_secret_id]
+        self._app_secret_arn: pulumi.Input[str] | None = None
         # No RDS read replicas (see _settings): the reads go to the primary.
         self.reader_hosts = pulumi.Output.from_input([])
 
@@ -537,6 +762,30 @@ class Database(pulumi.ComponentResource):
                 "dbname": args.database_name,
                 "replication_username": "replicator",
                 "replication_password": replication_password.result,
+            }),
+            opts=child_opts(self),
+        )
+
+        # The services' role: its own generated password and secret (no IAM authentication
+        # on EC2). The bootstrap function sets the password; nothing rotates it.
+        app_password = random.RandomPassword(
+            f"{name}-app-password", length=40, special=False, opts=child_opts(self))
+        app_secret = aws.secretsmanager.Secret(
+            f"{name}-app-credentials",
+            description=f"forge {name}: the services' PostgreSQL role (JSON username/password)",
+            kms_key_id=self.kms_key_arn,
+            tags=self._tags(f"{name}-app-credentials"),
+            opts=child_opts(self),
+        )
+        app_secret_version = aws.secretsmanager.SecretVersion(
+            f"{name}-app-credentials",
+            secret_id=app_secret.id,
+            secret_string=pulumi.Output.json_dumps({
+                "username": args.app_username,
+                "password": app_password.result,
+                "engine": "postgres",
+                "port": POSTGRES_PORT,
+                "dbname": args.database_name,
             }),
             opts=child_opts(self),
         )
@@ -639,6 +888,132 @@ class Database(pulumi.ComponentResource):
         self.port = pulumi.Output.from_input(POSTGRES_PORT)
         self.credentials_secret_id = secret.arn
         self.reader_hosts = reader_hosts
+        self.auth_method = pulumi.Output.from_input(AUTH_PASSWORD)
+        self.app_credentials_secret_id = app_secret.arn
+        self.iam_connect_arn = pulumi.Output.from_input("")
+        # A new primary, or a new password version, runs the bootstrap again.
+        self._bootstrap_trigger = pulumi.Output.concat(
+            primary.id, "/", app_secret_version.id)
+        self._secret_arns = [secret.arn, app_secret.arn]
+        self._app_secret_arn = app_secret.arn
+
+    # -- both engines: the services' role ----------------------------------------------------
+
+    def _bootstrap(self) -> None:
+        """The function that creates the services' role, in the VPC, and its invocation.
+
+        It runs in `bootstrap_subnet_ids` with its own security group, which the database's
+        group admits on 5432; it reaches Secrets Manager (and RDS's CA bundle) on 443. Its
+        role reads only the master secret (and on EC2 the services' secret) and decrypts with
+        the database's key. The Invocation's input is the SQL and where to run it, never a
+        password; a changed input, a new RDS instance or EC2 primary, or a new password
+        version invokes it again.
+        """
+        args, name = self._args, self._name
+        sg = aws.ec2.SecurityGroup(
+            f"{name}-bootstrap-sg",
+            vpc_id=args.vpc_id,
+            description=f"forge {name}: the bootstrap function (PostgreSQL, HTTPS out)",
+            tags=self._tags(f"{name}-bootstrap-sg"),
+            opts=child_opts(self),
+        )
+        network: list[pulumi.Resource] = [
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-bootstrap-egress-postgres",
+                security_group_id=sg.id,
+                referenced_security_group_id=self._security_group.id,
+                ip_protocol="tcp", from_port=POSTGRES_PORT, to_port=POSTGRES_PORT,
+                description="PostgreSQL to the database",
+                tags=self._tags(f"{name}-bootstrap-egress-postgres"),
+                opts=child_opts(self)),
+            aws.vpc.SecurityGroupEgressRule(
+                f"{name}-bootstrap-egress-https",
+                security_group_id=sg.id,
+                cidr_ipv4="0.0.0.0/0",
+                ip_protocol="tcp", from_port=443, to_port=443,
+                description="Secrets Manager and the RDS CA bundle, through NAT",
+                tags=self._tags(f"{name}-bootstrap-egress-https"),
+                opts=child_opts(self)),
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-bootstrap",
+                security_group_id=self._security_group.id,
+                referenced_security_group_id=sg.id,
+                ip_protocol="tcp", from_port=POSTGRES_PORT, to_port=POSTGRES_PORT,
+                description="PostgreSQL from the bootstrap function",
+                tags=self._tags(f"{name}-ingress-bootstrap"),
+                opts=child_opts(self)),
+        ]
+        # ENIs in the VPC and its own logs: AWSLambdaVPCAccessExecutionRole, the managed
+        # policy "Giving Lambda functions access to resources in an Amazon VPC" names:
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
+        role = self._service_role(
+            f"{name}-bootstrap", "lambda.amazonaws.com",
+            "service-role/AWSLambdaVPCAccessExecutionRole")
+        policy = aws.iam.RolePolicy(
+            f"{name}-bootstrap",
+            role=role.name,
+            policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "DatabaseSecrets", "Effect": "Allow",
+                     "Action": "secretsmanager:GetSecretValue",
+                     "Resource": self._secret_arns},
+                    {"Sid": "Decrypt", "Effect": "Allow",
+                     "Action": "kms:Decrypt",
+                     "Resource": self.kms_key_arn},
+                ],
+            }),
+            opts=child_opts(self),
+        )
+        function_name = physical_name(name, "bootstrap", 64)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-bootstrap",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.log_kms_key_arn,
+            tags=self._tags(f"{name}-bootstrap"),
+            opts=child_opts(self),
+        )
+        function = aws.lambda_.Function(
+            f"{name}-bootstrap",
+            name=function_name,
+            description=f"forge {name}: creates the services' PostgreSQL role",
+            runtime=BOOTSTRAP_RUNTIME,
+            handler=BOOTSTRAP_HANDLER,
+            code=bootstrap_archive(),
+            role=role.arn,
+            architectures=["arm64"],
+            memory_size=256,
+            timeout=BOOTSTRAP_TIMEOUT_SECONDS,
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                # Not None: _settings refuses args without bootstrap subnets.
+                subnet_ids=cast(pulumi.Input[list[str]], args.bootstrap_subnet_ids),
+                security_group_ids=[sg.id],
+            ),
+            tags=self._tags(f"{name}-bootstrap"),
+            opts=child_opts(self, depends_on=[log_group, policy]),
+        )
+        event: dict[str, pulumi.Input[Any]] = {
+            "host": self.host,
+            "port": POSTGRES_PORT,
+            "database": args.database_name,
+            "master_secret_arn": self.credentials_secret_id,
+            "tls": ("verify-full" if self._engine is DatabaseEngine.RDS_POSTGRES
+                    else "require"),
+            "role": args.app_username,
+            "statements": bootstrap_statements(
+                self._engine, args.app_username, args.database_name),
+            "wait_seconds": BOOTSTRAP_WAIT_SECONDS[self._engine],
+        }
+        if self._app_secret_arn is not None:
+            event["password_secret_arn"] = self._app_secret_arn
+        self._invocation = aws.lambda_.Invocation(
+            f"{name}-bootstrap",
+            function_name=function.name,
+            input=pulumi.Output.json_dumps(event),
+            triggers={"database": self._bootstrap_trigger},
+            opts=child_opts(self, depends_on=network),
+        )
 
     def _node(self, role: str, subnet_id: pulumi.Output[str], ami: pulumi.Input[str],
               profile: aws.iam.InstanceProfile, values: Mapping[str, pulumi.Input[Any]],

@@ -26,7 +26,8 @@ SOURCE_ACCOUNT_SERVICES: dict[str, str] = {
 }
 
 #: Service principals whose role documentation shows a trust policy without those keys: EC2
-#: instance profiles, the EKS cluster role and the Data Lifecycle Manager default role.
+#: instance profiles, the EKS cluster role, the Data Lifecycle Manager default role and Lambda
+#: execution roles.
 NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
     "ec2.amazonaws.com":
         "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
@@ -34,6 +35,8 @@ NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
         "https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html",
     "dlm.amazonaws.com":
         "https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html",
+    "lambda.amazonaws.com":
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 }
 
 

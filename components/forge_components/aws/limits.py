@@ -33,6 +33,12 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 
 # -- database -----------------------------------------------------------------------------
 
+#: Role-name prefixes PostgreSQL (`pg_`, "Database Roles":
+#: https://www.postgresql.org/docs/current/database-roles.html) and Amazon RDS (`rds`, its
+#: rds_superuser, rds_iam, rdsadmin... roles) keep for their own roles: the services' role
+#: name may not start with them.
+RESERVED_ROLE_PREFIXES: tuple[str, ...] = ("pg_", "rds")
+
 
 class DatabaseEngine(enum.StrEnum):
     """Where PostgreSQL runs."""

@@ -194,6 +194,7 @@ def platform_values(
     database_port: pulumi.Input[int] = 5432,
     database_name: pulumi.Input[str] = "forge",
     database_user: pulumi.Input[str] = "",
+    database_auth: pulumi.Input[str] = "",
     cache_host: pulumi.Input[str] | None = None,
     cache_port: pulumi.Input[int] = 6379,
     cache_tls: bool = True,
@@ -216,6 +217,7 @@ def platform_values(
     cluster_issuer: str | None = None,
     ingress_controller_namespace: str = "",
     migration_command: Sequence[str] | None = None,
+    migration_service_account_annotations: Mapping[str, pulumi.Input[str]] | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The complete values of the forge-platform chart for one environment.
 
@@ -227,7 +229,8 @@ def platform_values(
     never values.
     Data-service endpoints are host names, ports and the database's name and user
     (`database_host`, `cache_host`, `kafka_brokers`; None leaves that service's variables out;
-    `database_user` "" leaves DATABASE_USER out), and how to reach Kafka:
+    `database_user` "" leaves DATABASE_USER out, `database_auth` "" leaves DATABASE_AUTH out;
+    otherwise "iam" or "password"), and how to reach Kafka:
     `kafka_security_protocol` (KAFKA_SECURITY_PROTOCOL: PLAINTEXT, SSL, SASL_PLAINTEXT or
     SASL_SSL), `kafka_sasl_mechanism` (KAFKA_SASL_MECHANISM, "" without SASL) and
     `kafka_username` (KAFKA_USERNAME, "" leaves it out): passwords and tokens reach the pods
@@ -245,7 +248,9 @@ def platform_values(
     services admit `ingress_source_cidrs` (the load balancer's subnets, for IP targets) and,
     when named, the pods of `ingress_controller_namespace` (an in-cluster proxy such as another
     class's controller); `cluster_issuer` adds cert-manager's annotation for classes other
-    than alb. `migration_command` replaces the chart's migration command.
+    than alb. `migration_command` replaces the chart's migration command;
+    `migration_service_account_annotations` is the migration Job's own workload identity (it
+    signs IAM database tokens where the database takes them).
     Raises ValueError on inconsistent input, naming what conflicts.
     """
     if environment not in ("dev", "staging", "prod"):
@@ -289,7 +294,7 @@ def platform_values(
         "dataServices": {
             "database": {"host": database_host if database_host is not None else "",
                          "port": database_port, "name": database_name,
-                         "user": database_user},
+                         "user": database_user, "auth": database_auth},
             "cache": {"host": cache_host if cache_host is not None else "", "port": cache_port,
                       "tls": cache_tls},
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",
@@ -320,6 +325,9 @@ def platform_values(
         overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
     if migration_command is not None:
         overrides["migrations"]["command"] = list(migration_command)
+    if migration_service_account_annotations is not None:
+        overrides["migrations"]["serviceAccount"] = {
+            "annotations": dict(migration_service_account_annotations)}
     by_name = {spec["name"]: spec for spec in services}
     for name in SERVICE_NAMES:
         spec = by_name.get(name)

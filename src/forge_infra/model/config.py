@@ -126,10 +126,11 @@ class AutoscalingSettings(Strict):
     target_cpu: int = Field(default=70, ge=10, le=95)
 
 
-#: The secret references every cloud resolves: the database credentials (or one field), the
-#: cache's auth token, an application secret of `forge-infra:secrets`. Anything else is a
-#: reference into the cloud's own secret store, which the cloud's settings validate.
-NEUTRAL_SECRET_REF = re.compile(r"^(database(:(username|password))?|cache|app:[a-z][a-z0-9_]*)$")
+#: The secret references every cloud resolves: the cache's auth token, an application secret
+#: of `forge-infra:secrets`. Anything else is a reference into the cloud's own secret store,
+#: which the cloud's settings validate. (`database[:key]`, the database's master credentials,
+#: is refused: the services connect as the database's own service role.)
+NEUTRAL_SECRET_REF = re.compile(r"^(cache|app:[a-z][a-z0-9_]*)$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 

@@ -26,6 +26,7 @@ from forge_components.contracts import (
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
+    SecretReference,
     ServiceSpec,
     StorageOutputs,
     StreamingOutputs,
@@ -47,6 +48,9 @@ class Foundation:
     storage: StorageOutputs
     app_secret_ids: Mapping[str, pulumi.Output[str]]
     """The secret id of each `forge-infra:secrets` entry in the cloud's secret store."""
+    database_password: SecretReference | None = None
+    """The services' database password, by reference, where the database authenticates them
+    by password (`database.auth_method` "password"); None where they need none (IAM)."""
     exports: Mapping[str, Any] = field(default_factory=dict)
     """Cloud-specific exports beyond the neutral ones (e.g. AWS's database_subnet_ids)."""
 

@@ -5,11 +5,14 @@ availability, parameter values), or that the TimescaleDB boot script works on a 
 instance; only that the program asks for what it should.
 """
 
+import importlib.metadata
+import importlib.resources
 import json
 import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from forge_components.aws.database import (
@@ -30,6 +33,7 @@ from tests.helpers import assert_all_tagged, run_mocked
 APP_SG = "sg-0a11a11a11a11a11a"
 WORKER_SG = "sg-0b22b22b22b22b22b"
 SUBNETS = ["subnet-0db1", "subnet-0db2", "subnet-0db3"]
+PRIVATE_SUBNETS = ["subnet-0a01", "subnet-0a02", "subnet-0a03"]
 BUCKET = "forge-test-backups"
 BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
 
@@ -41,12 +45,18 @@ KMS_KEY = "aws:kms/key:Key"
 VOLUME = "aws:ebs/volume:Volume"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
+                "app_username", "auth_method", "app_credentials_secret_id", "iam_connect_arn",
                 "security_group_id", "reader_hosts", "engine", "kms_key_arn"}
+FUNCTION = "aws:lambda/function:Function"
+INVOCATION = "aws:lambda/invocation:Invocation"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def _args(**overrides: Any) -> DatabaseArgs:
     values: dict[str, Any] = {"vpc_id": "vpc-0f00", "subnet_ids": SUBNETS,
-                              "allowed_security_group_ids": [APP_SG]}
+                              "allowed_security_group_ids": [APP_SG],
+                              "bootstrap_subnet_ids": PRIVATE_SUBNETS}
     if overrides.get("engine") == DatabaseEngine.TIMESCALEDB_EC2:
         values |= {"backups_bucket_name": BUCKET, "backups_bucket_arn": BUCKET_ARN}
     return DatabaseArgs(**(values | overrides))
@@ -204,19 +214,21 @@ def test_rds_parameter_group_preloads_pg_cron_and_pg_stat_statements_not_timesca
 
 def test_rds_security_group_admits_only_the_allowed_groups_on_5432():
     rec = build(allowed_security_group_ids=[APP_SG, WORKER_SG])
-    sg = rec.one("aws:ec2/securityGroup:SecurityGroup")
+    sg = rec.one(SECURITY_GROUP, "db-sg")
+    bootstrap_sg = rec.one(SECURITY_GROUP, "db-bootstrap-sg")
     assert "ingress" not in sg.inputs and "egress" not in sg.inputs, sg.urn
     rules = rec.of_type(INGRESS)
+    # The allowed groups and the bootstrap function's group: no other source, no CIDR.
     assert sorted(r.inputs["referencedSecurityGroupId"] for r in rules) == sorted(
-        [APP_SG, WORKER_SG])
+        [APP_SG, WORKER_SG, bootstrap_sg.resource_id])
     for rule in rules:
         assert rule.inputs["securityGroupId"] == sg.resource_id, rule.urn
         assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == (
             "tcp", 5432, 5432), rule.urn
-    assert rec.of_type(EGRESS) == []
-    for resource in rec.resources:
-        assert "cidrIpv4" not in resource.inputs and "cidrIpv6" not in resource.inputs, (
-            resource.urn)
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
+    # The database's own group has no egress rule; only the bootstrap function's has.
+    assert {r.inputs["securityGroupId"] for r in rec.of_type(EGRESS)} == {
+        bootstrap_sg.resource_id}
     assert primary(rec).inputs["vpcSecurityGroupIds"] == [sg.resource_id]
     assert rec.exports["security_group_id"] == sg.resource_id
 
@@ -242,7 +254,8 @@ def test_rds_enhanced_monitoring_role_is_assumable_by_rds_monitoring_only():
     policy = json.loads(role.inputs["assumeRolePolicy"])
     assert [s["Principal"] for s in policy["Statement"]] == [
         {"Service": "monitoring.rds.amazonaws.com"}], role.urn
-    attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                         "db-monitoring-policy")
     assert attachment.inputs["policyArn"] == (
         "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
     db = primary(rec)
@@ -252,7 +265,7 @@ def test_rds_enhanced_monitoring_role_is_assumable_by_rds_monitoring_only():
 
 def test_rds_monitoring_off_creates_no_role():
     rec = build(monitoring_interval=0, performance_insights=False)
-    assert rec.of_type("aws:iam/role:Role") == []
+    assert [r.name for r in rec.of_type("aws:iam/role:Role")] == ["db-bootstrap"]
     db = primary(rec)
     assert db.inputs["monitoringInterval"] == 0 and "monitoringRoleArn" not in db.inputs
     assert db.inputs["performanceInsightsEnabled"] is False
@@ -304,6 +317,16 @@ def test_rds_resource_names_are_stable():
         ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "db-monitoring-policy"),
         ("random:index/randomId:RandomId", "db-final-snapshot-suffix"),
         (RDS_INSTANCE, "db-primary"),
+        (SECURITY_GROUP, "db-bootstrap-sg"),
+        (EGRESS, "db-bootstrap-egress-postgres"),
+        (EGRESS, "db-bootstrap-egress-https"),
+        (INGRESS, "db-ingress-bootstrap"),
+        ("aws:iam/role:Role", "db-bootstrap"),
+        ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "db-bootstrap-policy"),
+        ("aws:iam/rolePolicy:RolePolicy", "db-bootstrap"),
+        (LOG_GROUP, "db-bootstrap"),
+        (FUNCTION, "db-bootstrap"),
+        (INVOCATION, "db-bootstrap"),
     ])
 
 
@@ -384,11 +407,11 @@ def test_ec2_volume_sits_in_the_instance_az():
 
 def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_passwords():
     rec, mocks = ec2_kept(multi_az=True)
-    secret = rec.one("aws:secretsmanager/secret:Secret")
+    secret = rec.one("aws:secretsmanager/secret:Secret", "db-password")
     # The values the component was given, whatever length or name it asks for.
     generated_inputs = {r.name: r.inputs for r in rec.of_type(RANDOM_PASSWORD)}
     assert sorted(mocks.passwords) == sorted(generated_inputs) == [
-        "db-password", "db-replication-password"]
+        "db-app-password", "db-password", "db-replication-password"]
     passwords = list(mocks.passwords.values())
     for name, password in mocks.passwords.items():
         assert len(password) == generated_inputs[name]["length"] >= 32, name
@@ -410,9 +433,9 @@ def test_ec2_user_data_installs_timescaledb_and_archives_to_the_bucket_without_p
     for resource in rec.resources:
         for password in passwords:
             assert password not in dump(resource), f"{resource.urn} shows a password"
-    version = rec.one("aws:secretsmanager/secretVersion:SecretVersion")
+    version = rec.one("aws:secretsmanager/secretVersion:SecretVersion", "db-password")
     assert version.inputs["secretString"] == SECRET_MASK, version.urn
-    generated = {r.urn for r in rec.of_type(RANDOM_PASSWORD)}
+    generated = {r.urn for r in rec.of_type(RANDOM_PASSWORD) if r.name != "db-app-password"}
     assert set(version.property_dependencies["secretString"]) == generated, version.urn
     assert len(generated) == 2
     assert version.inputs["secretId"] == secret.resource_id, version.urn
@@ -447,22 +470,24 @@ def test_ec2_replica_exists_only_with_multi_az_in_the_second_subnet(multi_az):
 
 def test_ec2_security_group_admits_only_the_allowed_groups_and_itself():
     rec = ec2(multi_az=True, allowed_security_group_ids=[APP_SG, WORKER_SG])
-    sg = rec.one("aws:ec2/securityGroup:SecurityGroup")
+    sg = rec.one(SECURITY_GROUP, "db-sg")
+    bootstrap_sg = rec.one(SECURITY_GROUP, "db-bootstrap-sg")
     ingress = rec.of_type(INGRESS)
     assert sorted(r.inputs["referencedSecurityGroupId"] for r in ingress) == sorted(
-        [APP_SG, WORKER_SG, sg.resource_id])
+        [APP_SG, WORKER_SG, sg.resource_id, bootstrap_sg.resource_id])
     for rule in ingress:
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs, rule.urn
         assert (rule.inputs["fromPort"], rule.inputs["toPort"]) == (5432, 5432), rule.urn
     egress = {(r.inputs["fromPort"], r.inputs.get("cidrIpv4"),
-               r.inputs.get("referencedSecurityGroupId")) for r in rec.of_type(EGRESS)}
+               r.inputs.get("referencedSecurityGroupId")) for r in rec.of_type(EGRESS)
+              if r.inputs["securityGroupId"] == sg.resource_id}
     assert egress == {(80, "0.0.0.0/0", None), (443, "0.0.0.0/0", None),
                       (5432, None, sg.resource_id)}
 
 
 def test_ec2_instance_policy_is_scoped_to_the_bucket_prefix_and_its_own_secret():
     rec = ec2()
-    policy = json.loads(rec.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    policy = json.loads(rec.one("aws:iam/rolePolicy:RolePolicy", "db-instance").inputs["policy"])
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert set(statements) == {"BackupObjects", "BackupListing", "OwnSecret", "Encryption"}
     for statement in policy["Statement"]:
@@ -481,7 +506,7 @@ def test_ec2_instance_policy_is_scoped_to_the_bucket_prefix_and_its_own_secret()
     assert statements["BackupListing"]["Resource"] == BUCKET_ARN
     assert statements["BackupListing"]["Condition"] == {
         "StringLike": {"s3:prefix": [BACKUP_PREFIX, f"{BACKUP_PREFIX}/*"]}}
-    secret = rec.one("aws:secretsmanager/secret:Secret")
+    secret = rec.one("aws:secretsmanager/secret:Secret", "db-password")
     assert statements["OwnSecret"] == {
         "Sid": "OwnSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
         "Resource": secret.outputs["arn"]}
@@ -712,3 +737,293 @@ def test_rds_exports_the_postgresql_and_upgrade_logs_to_cloudwatch(overrides):
     assert exports == ["postgresql", "upgrade"], db.urn
     assert set(exports) <= {"postgresql", "upgrade", "iam-db-auth-error"}, db.urn
     assert len(rec.of_type(RDS_INSTANCE)) == 1
+
+
+# -- the services' role: IAM authentication (RDS), a password of their own (EC2) -------------
+
+def invocation_event(rec: Recording) -> dict[str, Any]:
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    event: dict[str, Any] = json.loads(invocation.inputs["input"])
+    return event
+
+
+def test_rds_bootstrap_invocation_input_is_exact():
+    """The SQL and where to run it, as the function receives it: the master secret by ARN,
+    TLS checked against RDS's CA, no password anywhere in the input."""
+    rec = build()
+    db = primary(rec)
+    function = rec.one(FUNCTION, "db-bootstrap")
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    assert invocation.inputs["functionName"] == function.outputs["name"], invocation.urn
+    assert invocation.inputs.get("lifecycleScope") is None, invocation.urn  # CREATE_ONLY
+    assert invocation.inputs["triggers"] == {"database": db.outputs["resourceId"]}, (
+        invocation.urn)
+    assert invocation_event(rec) == {
+        "host": db.outputs["address"],
+        "port": 5432,
+        "database": "forge",
+        "master_secret_arn": rec.exports["credentials_secret_id"],
+        "tls": "verify-full",
+        "role": "forge_app",
+        "statements": [
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
+            "'forge_app') THEN CREATE ROLE \"forge_app\" LOGIN; END IF; END $$",
+            'ALTER ROLE "forge_app" LOGIN',
+            'GRANT rds_iam TO "forge_app"',
+            'GRANT CONNECT, TEMPORARY ON DATABASE "forge" TO "forge_app"',
+            'GRANT USAGE, CREATE ON SCHEMA public TO "forge_app"',
+        ],
+        "wait_seconds": 60,
+    }, invocation.urn
+
+
+def test_rds_services_authenticate_with_iam_as_their_own_role():
+    rec = build(app_username="svc_role")
+    db = primary(rec)
+    assert db.inputs["iamDatabaseAuthenticationEnabled"] is True, db.urn
+    assert db.inputs["username"] == "forge_admin", db.urn
+    assert rec.exports["app_username"] == "svc_role"
+    assert rec.exports["auth_method"] == "iam"
+    assert rec.exports["app_credentials_secret_id"] == ""
+    # arn:${Partition}:rds-db:${Region}:${Account}:dbuser:${DbiResourceId}/${DbUserName}
+    assert rec.exports["iam_connect_arn"] == (
+        f"arn:aws:rds-db:us-east-1:123456789012:dbuser:{db.outputs['resourceId']}/svc_role")
+    assert invocation_event(rec)["role"] == "svc_role"
+    assert 'GRANT rds_iam TO "svc_role"' in invocation_event(rec)["statements"]
+    assert not rec.of_type(RANDOM_PASSWORD)
+
+
+def test_bootstrap_function_runs_in_the_vpc_with_its_own_security_group():
+    rec = build()
+    function = rec.one(FUNCTION, "db-bootstrap")
+    bootstrap_sg = rec.one(SECURITY_GROUP, "db-bootstrap-sg")
+    db_sg = rec.one(SECURITY_GROUP, "db-sg")
+    inputs = function.inputs
+    assert inputs["vpcConfig"] == {"subnetIds": PRIVATE_SUBNETS,
+                                   "securityGroupIds": [bootstrap_sg.resource_id]}, function.urn
+    assert bootstrap_sg.inputs["vpcId"] == "vpc-0f00", bootstrap_sg.urn
+    assert (inputs["runtime"], inputs["handler"]) == (
+        "python3.13", "forge_db_bootstrap.handler"), function.urn
+    assert inputs["timeout"] == 900, function.urn
+    assert inputs["role"] == rec.one("aws:iam/role:Role", "db-bootstrap").outputs["arn"]
+    egress = {(r.inputs["fromPort"], r.inputs.get("cidrIpv4"),
+               r.inputs.get("referencedSecurityGroupId")) for r in rec.of_type(EGRESS)
+              if r.inputs["securityGroupId"] == bootstrap_sg.resource_id}
+    assert egress == {(5432, None, db_sg.resource_id), (443, "0.0.0.0/0", None)}
+    admitted = rec.one(INGRESS, "db-ingress-bootstrap")
+    assert (admitted.inputs["securityGroupId"], admitted.inputs["referencedSecurityGroupId"],
+            admitted.inputs["fromPort"], admitted.inputs["toPort"]) == (
+        db_sg.resource_id, bootstrap_sg.resource_id, 5432, 5432), admitted.urn
+    # The invocation waits for the network path; the function for its role's policy and logs.
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    for child in ("db-bootstrap-egress-postgres", "db-bootstrap-egress-https",
+                  "db-ingress-bootstrap"):
+        urn = next(r.urn for r in rec.resources if r.name == child)
+        assert urn in invocation.dependencies, (invocation.urn, child)
+    for child in (rec.one(LOG_GROUP, "db-bootstrap"),
+                  rec.one("aws:iam/rolePolicy:RolePolicy", "db-bootstrap")):
+        assert child.urn in function.dependencies, (function.urn, child.urn)
+
+
+def test_bootstrap_function_role_reads_only_the_database_secrets():
+    rec = build()
+    role = rec.one("aws:iam/role:Role", "db-bootstrap")
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}, role.urn
+    attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                         "db-bootstrap-policy")
+    assert attachment.inputs["policyArn"] == (
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+    policy = rec.one("aws:iam/rolePolicy:RolePolicy", "db-bootstrap")
+    assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DatabaseSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": [rec.exports["credentials_secret_id"]]},
+        {"Sid": "Decrypt", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": key_arn(rec)}]}, policy.urn
+
+
+def test_bootstrap_function_bundles_pg8000_and_what_it_requires():
+    """The archive holds the function's module and every installed file of pg8000 and its
+    requirements, however deep, read from the installed distributions' metadata."""
+    from forge_components.aws.database import bootstrap_files
+
+    files = bootstrap_files()
+    assert files["forge_db_bootstrap.py"].read_text() == (
+        importlib.resources.files("forge_components.aws") / "db_bootstrap.py").read_text()
+    expected: set[str] = set()
+    pending = ["pg8000"]
+    while pending:
+        dist = importlib.metadata.distribution(pending.pop())
+        tops = {p.parts[0] for p in dist.files or [] if p.suffix == ".py"
+                and not p.parts[0].endswith(".dist-info") and p.parts[0] != ".."}
+        expected |= tops
+        pending += [re.match(r"[A-Za-z0-9._-]+", r).group(0) for r in dist.requires or []
+                    if "extra" not in r]
+    assert {"pg8000", "scramp", "asn1crypto", "dateutil"} <= expected
+    assert {path.split("/")[0] for path in files if path != "forge_db_bootstrap.py"} == expected
+    assert "pg8000/native.py" in files and files["pg8000/native.py"].is_file()
+    assert not [p for p in files if "__pycache__" in p or ".dist-info" in p]
+    function = build().one(FUNCTION, "db-bootstrap")
+    assert function.inputs["code"] == {"$asset": "AssetArchive", "path": None}, function.urn
+
+
+def test_bootstrap_statements_are_exact_per_engine():
+    from forge_components.aws.database import bootstrap_statements
+
+    ec2_sql = bootstrap_statements(DatabaseEngine.TIMESCALEDB_EC2, "app_rw", "metrics")
+    assert ec2_sql == [
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
+        "'app_rw') THEN CREATE ROLE \"app_rw\" LOGIN; END IF; END $$",
+        'ALTER ROLE "app_rw" LOGIN',
+        'GRANT CONNECT, TEMPORARY ON DATABASE "metrics" TO "app_rw"',
+        'GRANT USAGE, CREATE ON SCHEMA public TO "app_rw"',
+    ]
+    rds_sql = bootstrap_statements(DatabaseEngine.RDS_POSTGRES, "app_rw", "metrics")
+    assert rds_sql == [*ec2_sql[:2], 'GRANT rds_iam TO "app_rw"', *ec2_sql[2:]]
+    with pytest.raises(ValueError, match="not a plain PostgreSQL identifier"):
+        bootstrap_statements(DatabaseEngine.RDS_POSTGRES, "x'; DROP ROLE y; --", "forge")
+
+
+def test_ec2_services_get_their_own_generated_password_secret():
+    rec, mocks = ec2_kept()
+    app_secret = rec.one("aws:secretsmanager/secret:Secret", "db-app-credentials")
+    master_secret = rec.one("aws:secretsmanager/secret:Secret", "db-password")
+    assert app_secret.inputs["kmsKeyId"] == key_arn(rec), app_secret.urn
+    version = rec.one("aws:secretsmanager/secretVersion:SecretVersion", "db-app-credentials")
+    assert version.inputs["secretId"] == app_secret.resource_id, version.urn
+    assert version.inputs["secretString"] == SECRET_MASK, version.urn
+    app_password = rec.one(RANDOM_PASSWORD, "db-app-password")
+    assert set(version.property_dependencies["secretString"]) == {app_password.urn}
+    assert app_password.inputs["length"] == 40, app_password.urn
+    event = invocation_event(rec)
+    assert event["password_secret_arn"] == app_secret.outputs["arn"]
+    assert event["master_secret_arn"] == master_secret.outputs["arn"]
+    assert event["tls"] == "require"
+    assert event["wait_seconds"] == 840
+    assert event["host"] == rec.one(EC2_INSTANCE, "db-primary").outputs["privateIp"]
+    assert not any("rds_iam" in statement for statement in event["statements"])
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    assert invocation.inputs["triggers"] == {"database": (
+        f"{rec.one(EC2_INSTANCE, 'db-primary').resource_id}/{version.resource_id}")}
+    for password in mocks.passwords.values():
+        assert password not in invocation.inputs["input"], invocation.urn
+    policy = rec.one("aws:iam/rolePolicy:RolePolicy", "db-bootstrap")
+    statements = json.loads(policy.inputs["policy"])["Statement"]
+    assert statements[0]["Resource"] == [master_secret.outputs["arn"], app_secret.outputs["arn"]]
+
+
+def test_ec2_outputs_say_password_authentication():
+    rec = ec2(app_username="svc_role")
+    assert rec.exports["app_username"] == "svc_role"
+    assert rec.exports["auth_method"] == "password"
+    assert rec.exports["iam_connect_arn"] == ""
+    assert rec.exports["app_credentials_secret_id"] == rec.one(
+        "aws:secretsmanager/secret:Secret", "db-app-credentials").outputs["arn"]
+
+
+def test_ec2_instances_go_in_the_subnets_given_and_the_function_in_the_bootstrap_subnets():
+    """timescaledb-ec2's `subnet_ids` are where the instances boot (the target gives the
+    private subnets, which route to NAT); the function goes in `bootstrap_subnet_ids`."""
+    rec = ec2(subnet_ids=PRIVATE_SUBNETS, multi_az=True)
+    assert rec.one(EC2_INSTANCE, "db-primary").inputs["subnetId"] == PRIVATE_SUBNETS[0]
+    assert rec.one(EC2_INSTANCE, "db-replica").inputs["subnetId"] == PRIVATE_SUBNETS[1]
+    assert rec.one(FUNCTION, "db-bootstrap").inputs["vpcConfig"]["subnetIds"] == PRIVATE_SUBNETS
+
+
+def test_ec2_user_data_calls_only_what_the_instance_role_allows():
+    """Every AWS CLI call of the boot script is an action of the instance's policy; pgBackRest
+    uses the backup prefix (S3) and the key (SSE-KMS), which the policy grants too."""
+    rec = ec2()
+    script = rec.one(EC2_INSTANCE, "db-primary").inputs["userData"]
+    calls = set(re.findall(r"\$AWS (\S+) (\S+)", script))
+    assert calls == {("secretsmanager", "get-secret-value")}, calls
+    policy = json.loads(rec.one("aws:iam/rolePolicy:RolePolicy", "db-instance").inputs["policy"])
+    actions = set()
+    for statement in policy["Statement"]:
+        action = statement["Action"]
+        actions |= set(action if isinstance(action, list) else [action])
+    assert "secretsmanager:GetSecretValue" in actions
+    assert {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
+            "kms:Decrypt", "kms:GenerateDataKey"} <= actions
+    assert "repo1-s3-kms-key-id=$BACKUP_KMS_KEY" in script
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_log_kms_key_encrypts_the_function_log_group(engine):
+    given = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+    rec = build(engine=engine, log_kms_key_arn=given, log_retention_days=90)
+    group = rec.one(LOG_GROUP, "db-bootstrap")
+    assert group.inputs["name"] == "/aws/lambda/db-bootstrap", group.urn
+    assert rec.one(FUNCTION, "db-bootstrap").inputs["name"] == "db-bootstrap"
+    assert (group.inputs["kmsKeyId"], group.inputs["retentionInDays"]) == (given, 90), group.urn
+    plain = build(engine=engine).one(LOG_GROUP, "db-bootstrap")
+    assert "kmsKeyId" not in plain.inputs and plain.inputs["retentionInDays"] == 30, plain.urn
+
+
+def test_log_kms_key_pre_creates_the_rds_export_log_groups_before_the_instance():
+    """RDS creates /aws/rds/instance/<identifier>/<type> itself, unencrypted, unless it exists:
+    with a key the groups come first, named from the fixed identifier."""
+    given = "arn:aws:kms:us-east-1:123456789012:key/99999999-8888-7777-6666-555555555555"
+    rec = build(log_kms_key_arn=given, log_retention_days=365)
+    db = primary(rec)
+    assert db.inputs["identifier"] == "db", db.urn
+    for log_type in ("postgresql", "upgrade"):
+        group = rec.one(LOG_GROUP, f"db-{log_type}-log")
+        assert group.inputs["name"] == f"/aws/rds/instance/db/{log_type}", group.urn
+        assert group.inputs["kmsKeyId"] == given, group.urn
+        assert group.inputs["retentionInDays"] == 365, group.urn
+        assert group.urn in db.dependencies, (db.urn, group.urn)
+    assert db.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"], db.urn
+    # Without a key RDS keeps creating them (existing stacks' groups are RDS's own).
+    assert [g.name for g in build().of_type(LOG_GROUP)] == ["db-bootstrap"]
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"bootstrap_subnet_ids": None},
+     "Database: bootstrap_subnet_ids is required: the function that creates the services' role "
+     "runs there and must reach Secrets Manager (the private subnets, behind NAT)"),
+    ({"app_username": "forge_admin"},
+     "Database: app_username 'forge_admin' must differ from master_username: the services "
+     "never log in as the administrator"),
+    ({"app_username": "rds_app"},
+     "Database: app_username 'rds_app' starts with a prefix PostgreSQL or RDS reserves for its "
+     "own roles (pg_, rds)"),
+    ({"app_username": "App"},
+     "Database: app_username 'App' must be a lower-case PostgreSQL name: a letter, then "
+     "letters, digits or underscores, 63 at most"),
+    ({"log_retention_days": 10},
+     "Database: log_retention_days must be one of [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, "
+     "365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], got 10"),
+])
+def test_role_and_log_validation_messages(overrides, message):
+    with pytest.raises(ValueError) as raised:
+        validate_database_args(_args(**overrides))
+    assert str(raised.value) == message
+
+
+def test_iam_connect_arn_takes_partition_region_and_account_from_the_instance():
+    from forge_components.aws.database import iam_connect_arn
+
+    assert iam_connect_arn("arn:aws-us-gov:rds:us-gov-west-1:111122223333:db:forge-prod-db",
+                           "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "forge_app") == (
+        "arn:aws-us-gov:rds-db:us-gov-west-1:111122223333:dbuser:"
+        "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ/forge_app")
+    with pytest.raises(ValueError, match="not an RDS instance ARN"):
+        iam_connect_arn("arn:aws:ec2:us-east-1:111122223333:instance/i-1", "db-X", "forge_app")
+
+
+@pytest.mark.parametrize("engine", list(DatabaseEngine))
+def test_what_uses_the_role_name_waits_for_the_bootstrap(engine):
+    """`app_username` carries the invocation as a dependency: the services' environment (and
+    so their tasks or pods) is declared only once the role exists."""
+    def program() -> None:
+        db = Database("db", _args(engine=engine))
+        aws.cloudwatch.LogGroup("user", name=db.app_username)
+
+    rec = run_mocked(program)
+    invocation = rec.one(INVOCATION, "db-bootstrap")
+    user = rec.one(LOG_GROUP, "user")
+    assert user.inputs["name"] == "forge_app", user.urn
+    assert invocation.urn in user.property_dependencies["name"], user.urn

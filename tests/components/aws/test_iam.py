@@ -62,7 +62,7 @@ def test_the_tables_are_disjoint_and_sourced() -> None:
     assert set(SOURCE_ACCOUNT_SERVICES) == {
         "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
     assert set(NO_SOURCE_CONDITION_SERVICES) == {
-        "ec2.amazonaws.com", "eks.amazonaws.com", "dlm.amazonaws.com"}
+        "ec2.amazonaws.com", "eks.amazonaws.com", "dlm.amazonaws.com", "lambda.amazonaws.com"}
     for url in [*SOURCE_ACCOUNT_SERVICES.values(), *NO_SOURCE_CONDITION_SERVICES.values()]:
         assert url.startswith("https://docs.aws.amazon.com/"), url
 
@@ -82,9 +82,9 @@ def test_condition_on_an_undocumented_service_is_refused() -> None:
 
 
 def test_unknown_service_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown service principal 'lambda\.amazonaws\.com'; "
+    with pytest.raises(ValueError, match=r"unknown service principal 'states\.amazonaws\.com'; "
                                          r"known: ecs-tasks"):
-        service_trust_policy("lambda.amazonaws.com")
+        service_trust_policy("states.amazonaws.com")
 
 
 def test_irsa_trust_policy_pins_one_service_account() -> None:

@@ -496,6 +496,44 @@ def test_platform_values_refuse_a_mechanism_that_does_not_fit_the_protocol():
                                          r"not 'TLS'$"):
         platform_values(**kwargs, kafka_security_protocol="TLS")
 
+@pytest.mark.parametrize("auth", ["iam", "password"])
+def test_database_auth_reaches_the_data_clients_config_only_when_set(auth):
+    """dataServices.database.auth becomes DATABASE_AUTH in api's and worker's ConfigMaps (and
+    the migration's copy), never in gateway's or ui's; empty (the default) leaves it out."""
+    kwargs = platform_kwargs("prod")
+    values = resolve(lambda: platform_values(**kwargs, database_user="forge_app",
+                                             database_auth=auth))
+    assert values["dataServices"]["database"]["auth"] == auth
+    objects = render(values)
+    for component in ("api", "worker", "api-migrate"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert (data.get("DATABASE_USER"), data.get("DATABASE_AUTH")) == ("forge_app", auth), (
+            component, data)
+    for component in ("gateway", "ui"):
+        data = named(objects, "ConfigMap", full(component))["data"]
+        assert "DATABASE_AUTH" not in data, (component, data)
+    assert "DATABASE_AUTH" not in named(rendered("platform-prod"), "ConfigMap",
+                                        full("api"))["data"]
+
+
+def test_the_migration_service_account_carries_its_own_workload_identity():
+    """platform_values(migration_service_account_annotations=...) annotates the migration
+    Job's own ServiceAccount (it signs IAM database tokens), not the api's; unset leaves only
+    the hook annotations."""
+    arn = "arn:aws:iam::123456789012:role/forge-prod-eks-sa-api-migrate"
+    kwargs = platform_kwargs("prod")
+    values = resolve(lambda: platform_values(
+        **kwargs, migration_service_account_annotations={"eks.amazonaws.com/role-arn": arn}))
+    objects = render(values)
+    account = named(objects, "ServiceAccount", full("api-migrate"))
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == arn, account
+    assert account["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    api = named(objects, "ServiceAccount", full("api"))
+    assert (api["metadata"].get("annotations") or {}).get("eks.amazonaws.com/role-arn") != arn
+    plain = named(render(resolve(lambda: platform_values(**kwargs))), "ServiceAccount",
+                  full("api-migrate"))
+    assert "eks.amazonaws.com/role-arn" not in plain["metadata"]["annotations"], plain
+
 
 def test_config_change_rolls_only_that_service():
     def checksums(values: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
@@ -729,6 +767,8 @@ def test_network_policies_can_be_disabled():
      "at '/networkPolicy/dataServiceCidrs/0'"),
     ({"api": {"secretEnv": {"DB_PASSWORD": {"remoteRef": {"key": "x"}, "value": "y"}}}},
      "at '/api/secretEnv/DB_PASSWORD'"),
+    ({"dataServices": {"database": {"auth": "trust"}}},
+     "at '/dataServices/database/auth': value must be one of '', 'iam', 'password'"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(override, message):
     with pytest.raises(helm_python.HelmValuesError) as caught:

@@ -101,7 +101,8 @@ def test_release_installs_the_packaged_chart_in_a_restricted_namespace():
 
     values = inputs["values"]
     assert values["dataServices"] == {
-        "database": {"host": DATABASE_HOST, "port": 5432, "name": "forge", "user": ""},
+        "database": {"host": DATABASE_HOST, "port": 5432, "name": "forge", "user": "",
+                     "auth": ""},
         "cache": {"host": CACHE_HOST, "port": 6379, "tls": True},
         "kafka": {"brokers": KAFKA_BROKERS, "securityProtocol": "SASL_SSL",
                   "saslMechanism": "SCRAM-SHA-512", "username": "forge"}}

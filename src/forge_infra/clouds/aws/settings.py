@@ -38,6 +38,7 @@ from forge_components.aws.limits import (
     WAF_MANAGED_RULE_GROUPS,
     WAF_RATE_LIMIT,
     WAF_REQUESTS_PER_MILLION_USD,
+    RESERVED_ROLE_PREFIXES,
     CacheEngine,
     DatabaseEngine,
     NatGatewayStrategy,
@@ -50,7 +51,7 @@ from forge_components.aws.limits import (
     waf_monthly_fixed_usd,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
-from forge_components.contracts import SERVICE_NAMES
+from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
     NAMESPACE,
@@ -181,7 +182,11 @@ class DatabaseSettings(Strict):
     name: str = Field(default="forge", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """The application database's name."""
     username: str = Field(default="forge_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
-    """The master user name (its password is generated, never configured)."""
+    """The master user name (its password is generated, never configured; it never reaches
+    the services)."""
+    app_username: str = Field(default="forge_app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    """The role the services (api, worker) log in as: IAM authentication on rds-postgres, a
+    generated password in Secrets Manager on timescaledb-ec2."""
 
 
 class CacheSettings(Strict):
@@ -441,6 +446,14 @@ def _database_rules(config: StackConfig) -> list[str]:
         problems.append(problem("database.read_replicas",
                                 "read replicas are an rds-postgres feature; with "
                                 "timescaledb-ec2 use multi_az for a streaming replica"))
+    if db.app_username == db.username:
+        problems.append(problem("database.app_username",
+                                f"got {db.app_username!r}, the master user's name; the services "
+                                "never log in as the master user: choose another role name"))
+    if db.app_username.startswith(RESERVED_ROLE_PREFIXES):
+        problems.append(problem("database.app_username",
+                                f"got {db.app_username!r}; PostgreSQL and RDS reserve role names "
+                                f"starting with {' or '.join(RESERVED_ROLE_PREFIXES)}"))
     return problems
 
 
@@ -513,16 +526,32 @@ def _service_size_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+#: What replaced the `database[:key]` secret references (the master credentials).
+DATABASE_REFERENCE_REPLACED = (
+    "the database's master credentials no longer reach the services: api and worker connect as "
+    "database.app_username (DATABASE_USER), with IAM authentication on rds-postgres "
+    "(DATABASE_AUTH=iam: a 15-minute token per connection, no password) or with that role's "
+    "own password on timescaledb-ec2 (DATABASE_AUTH=password, DATABASE_PASSWORD set by "
+    "forge-infra); remove this entry")
+
+
 def _secret_reference_rules(config: StackConfig) -> list[str]:
     problems = []
     for name, svc in config.services.items():
         for env_name, ref in svc.secrets.items():
-            if not (NEUTRAL_SECRET_REF.fullmatch(ref) or SECRET_ARN.fullmatch(ref)):
+            path = f"services.{name}.secrets.{env_name}"
+            if ref == "database" or ref.startswith("database:"):
+                problems.append(problem(path, f"got {describe(ref)}; "
+                                              f"{DATABASE_REFERENCE_REPLACED}"))
+            elif not (NEUTRAL_SECRET_REF.fullmatch(ref) or SECRET_ARN.fullmatch(ref)):
                 problems.append(problem(
-                    f"services.{name}.secrets.{env_name}",
-                    f"got {describe(ref)}; unknown secret reference; allowed: database, "
-                    "database:password, database:username, cache, app:<name>, or a Secrets "
-                    "Manager ARN (optionally #json_key)"))
+                    path, f"got {describe(ref)}; unknown secret reference; allowed: cache, "
+                    "app:<name>, or a Secrets Manager ARN (optionally #json_key)"))
+            elif env_name == "DATABASE_PASSWORD" and name in DATA_SERVICE_CLIENTS:
+                problems.append(problem(
+                    path, f"got {describe(ref)}; forge-infra sets DATABASE_PASSWORD itself "
+                    "where the services' role has a password (timescaledb-ec2) and leaves it "
+                    "out with IAM authentication (rds-postgres); remove this entry"))
     return problems
 
 

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pulumi
 
-from forge_components.aws.limits import StreamingEngine, streaming_subnet_count
+from forge_components.aws.limits import DatabaseEngine, StreamingEngine, streaming_subnet_count
 from forge_components.common import standard_tags
 from forge_components.contracts import (
     DATA_SERVICE_CLIENTS,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
+    SecretReference,
     StorageOutputs,
     StreamingOutputs,
 )
@@ -50,6 +51,9 @@ AWS_API_CIDRS = ("0.0.0.0/0",)
 #: The prefix of the load balancers' access logs in the access-log bucket (the ECS ALB's, and
 #: on EKS the one the ingress annotation should name).
 ALB_LOG_PREFIX = "alb"
+#: The chart's migration Job's component name (its ServiceAccount is `<fullname>-api-migrate`)
+#: and the key of its IRSA role.
+MIGRATION_ROLE = "api-migrate"
 #: External Secrets' store for Secrets Manager (created by the EKS add-ons).
 SECRET_STORE_NAME = "aws-secrets-manager"
 SECRET_STORE_KIND: Literal["ClusterSecretStore"] = "ClusterSecretStore"
@@ -106,6 +110,16 @@ def streaming_secret_keys(foundation: AwsFoundation) -> list[pulumi.Input[str]]:
     if streaming is None or streaming.credentials_kms_key_arn is None:
         return []
     return [streaming.credentials_kms_key_arn]
+
+
+def database_connect_statements(settings: AwsSettings, database: Database,
+                                ) -> list[dict[str, Any]]:
+    """IAM database authentication for the services' role: `rds-db:connect` on exactly that
+    database user (rds-postgres); none on timescaledb-ec2, whose role has a password."""
+    if settings.database.engine is not DatabaseEngine.RDS_POSTGRES:
+        return []
+    return [{"Effect": "Allow", "Action": ["rds-db:connect"],
+             "Resource": [database.iam_connect_arn]}]
 
 
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
@@ -211,14 +225,20 @@ class AwsTarget:
         ), opts)
 
         db = settings.database
+        timescale = db.engine is DatabaseEngine.TIMESCALEDB_EC2
         database = Database(f"{prefix}-db", DatabaseArgs(
             vpc_id=network.network_id,
-            subnet_ids=network.database_subnet_ids,
+            # RDS in the isolated database subnets; TimescaleDB on EC2 in the private subnets,
+            # whose NAT route reaches the package repositories, Secrets Manager and S3 at boot.
+            subnet_ids=network.private_subnet_ids if timescale else network.database_subnet_ids,
             allowed_security_group_ids=data_clients,
+            # The role bootstrap function reads the master secret: it needs the NAT route too.
+            bootstrap_subnet_ids=network.private_subnet_ids,
             engine=db.engine,
             engine_major_version=db.version,
             database_name=db.name,
             master_username=db.username,
+            app_username=db.app_username,
             multi_az=db.multi_az,
             backup_retention_days=db.backup_retention_days,
             deletion_protection=db.deletion_protection,
@@ -287,6 +307,10 @@ class AwsTarget:
         return AwsFoundation(
             network=cast(NetworkingOutputs, network),
             database=cast(DatabaseOutputs, database),
+            # IAM authentication on RDS (no password); the services' own password on EC2.
+            database_password=(
+                SecretReference(secret_id=database.app_credentials_secret_id, key="password")
+                if timescale else None),
             cache=cast(CacheOutputs, cache),
             streaming=(cast(StreamingOutputs, streaming)
                        if stream.engine is not StreamingEngine.NONE else None),
@@ -322,10 +346,12 @@ class AwsTarget:
         arns = storage.bucket_arns
         reports = _pick(arns, "reports")
         exports_bucket = _pick(arns, "exports")
+        database = cast("Database", foundation.aws_database)
+        db_connect = database_connect_statements(settings, database)
         task_statements = {
-            "api": bucket_statements(reports, write=True),
+            "api": [*bucket_statements(reports, write=True), *db_connect],
             "worker": [*bucket_statements(exports_bucket, write=True),
-                       *bucket_statements(reports, write=True)],
+                       *bucket_statements(reports, write=True), *db_connect],
         }
         cdn_planned = _cdn_planned(config, settings)
         waf_outputs, web_acl_arn = _build_waf(settings, foundation, cdn_planned)
@@ -456,7 +482,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
     from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
     from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
-    from forge_components.kubernetes.values import platform_values, service_account_name
+    from forge_components.kubernetes.values import fullname, platform_values, service_account_name
     from forge_components.subnets import plan_subnets
 
     network = cast("Networking", foundation.aws_network)
@@ -472,6 +498,15 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
                                  policy_statements=statements)
         for name, statements in task_statements.items()
     }
+    # The chart's migration Job (a hook, with its own ServiceAccount) logs in to the database
+    # as the api does: with IAM authentication it needs its own IRSA role, allowed to connect
+    # and nothing else (no bucket access).
+    db_connect = database_connect_statements(settings, database)
+    if db_connect:
+        roles[MIGRATION_ROLE] = ServiceAccountRole(
+            namespace=PLATFORM_NAMESPACE,
+            service_account=f"{fullname(RELEASE_NAME)}-{MIGRATION_ROLE}",
+            policy_statements=db_connect)
     kubeconfig_profile, kubeconfig_role_arn = kubeconfig_identity(settings)
     cluster_args = EksComputeArgs(
         vpc_id=network.network_id,
@@ -550,7 +585,8 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         database_host=foundation.database.host,
         database_port=foundation.database.port,
         database_name=foundation.database.database_name,
-        database_user=foundation.database.username,
+        database_user=foundation.database.app_username,
+        database_auth=foundation.database.auth_method,
         cache_host=foundation.cache.host,
         cache_port=foundation.cache.port,
         kafka_brokers=streaming.bootstrap_brokers if streaming is not None else None,
@@ -561,6 +597,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         service_account_annotations={
             name: {"eks.amazonaws.com/role-arn": _pick(role_arns, name)}
             for name in task_statements},
+        migration_service_account_annotations=(
+            {"eks.amazonaws.com/role-arn": _pick(role_arns, MIGRATION_ROLE)}
+            if MIGRATION_ROLE in roles else None),
         # Database subnets (PostgreSQL) and private subnets (cache, brokers) only.
         data_service_cidrs=[*layout.private, *layout.database],
         cloud_api_cidrs=list(AWS_API_CIDRS),

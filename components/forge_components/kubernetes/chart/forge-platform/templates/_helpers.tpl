@@ -74,7 +74,8 @@ app.kubernetes.io/part-of: {{ .ctx.Values.partOf }}
 {{/*
 The ConfigMap data of a service: the dataServices endpoints (when egress.dataServices), then
 its own env (which wins on conflict). All values are strings. DATABASE_USER is set only when
-dataServices.database.user is (a chart that takes the user from a secret leaves it empty).
+dataServices.database.user is (a chart that takes the user from a secret leaves it empty), and
+DATABASE_AUTH only when dataServices.database.auth is (iam or password).
 */}}
 {{- define "forge.configData" -}}
 {{- $svc := index .ctx.Values .component }}
@@ -87,6 +88,9 @@ dataServices.database.user is (a chart that takes the user from a secret leaves 
 {{- $_ := set $data "DATABASE_NAME" .name }}
 {{- if .user }}
 {{- $_ := set $data "DATABASE_USER" .user }}
+{{- end }}
+{{- if .auth }}
+{{- $_ := set $data "DATABASE_AUTH" .auth }}
 {{- end }}
 {{- end }}
 {{- end }}
