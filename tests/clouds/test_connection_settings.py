@@ -230,8 +230,8 @@ def test_timescaledb_gives_both_platforms_the_service_role_and_its_password(time
     assert ecs_connection == eks_connection, (ecs_urn, eks_where)
     assert (ecs_connection["DATABASE_USER"], ecs_connection["DATABASE_AUTH"]) == (
         "forge_app", "password"), ecs_urn
-    expected = {"DATABASE_PASSWORD", "REDIS_AUTH_TOKEN"} if service == "api" else {
-        "DATABASE_PASSWORD"}
+    expected = ({"DATABASE_PASSWORD", "KAFKA_PASSWORD", "REDIS_AUTH_TOKEN"}
+                if service == "api" else {"DATABASE_PASSWORD", "KAFKA_PASSWORD"})
     assert ecs_secrets == expected, (ecs_urn, sorted(ecs_secrets))
     assert eks_secrets == expected, (eks_where, sorted(eks_secrets))
     app_secret = next(r for r in timescale_plans["ecs"].resources

@@ -136,7 +136,10 @@ def test_on_ecs_each_service_has_its_own_group_and_there_is_no_shared_one(plans)
     database = set(one(plan, RDS).props["vpcSecurityGroupIds"])
     admitted = {r.props["referencedSecurityGroupId"] for r in of_type(plan, INGRESS)
                 if r.props["securityGroupId"] in database}
-    assert admitted == {groups[f"forge-dev-network-{name}"] for name in DATA_SERVICE_CLIENTS}
+    # Besides the clients: the database's own role bootstrap function (docs/SECURITY.md,
+    # "Database credentials"), which runs once per change with the master credentials.
+    assert admitted == {groups[f"forge-dev-network-{name}"] for name in DATA_SERVICE_CLIENTS} | {
+        groups["forge-dev-db-bootstrap-sg"]}
 
 
 # -- EKS: the chart's NetworkPolicies ------------------------------------------------------------
@@ -219,5 +222,6 @@ def test_on_eks_the_data_services_admit_the_nodes_group_only(plans, stack: str) 
     assert app in template.props["vpcSecurityGroupIds"], template.urn
     database = set(one(plan, RDS).props["vpcSecurityGroupIds"])
     admitted = [r.props for r in of_type(plan, INGRESS) if r.props["securityGroupId"] in database]
-    assert [(r["referencedSecurityGroupId"], r["fromPort"]) for r in admitted] == [
-        (app, POSTGRES)]
+    bootstrap = next(r.id for r in of_type(plan, SG) if r.name == f"forge-{stack}-db-bootstrap-sg")
+    assert sorted((r["referencedSecurityGroupId"], r["fromPort"]) for r in admitted) == sorted([
+        (app, POSTGRES), (bootstrap, POSTGRES)])

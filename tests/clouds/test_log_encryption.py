@@ -65,12 +65,17 @@ def test_the_wired_log_groups_are_every_components(plans) -> None:
                            if r.type == LOG_GROUP and r.component not in NOT_YET_WIRED)
              for stack in STACKS}
     assert wired == {
-        "dev": ["forge-dev-api-logs", "forge-dev-cache-slow-log", "forge-dev-gateway-logs",
-                "forge-dev-network-flow-logs", "forge-dev-ui-logs", "forge-dev-worker-logs"],
-        "staging": ["forge-staging-cache-slow-log", "forge-staging-eks-cluster-logs",
-                    "forge-staging-network-flow-logs"],
-        "prod": ["forge-prod-cache-slow-log", "forge-prod-eks-cluster-logs",
-                 "forge-prod-network-flow-logs", "forge-prod-stream-broker-logs"],
+        "dev": ["forge-dev-api-logs", "forge-dev-cache-slow-log", "forge-dev-db-bootstrap",
+                "forge-dev-db-postgresql-log", "forge-dev-db-upgrade-log",
+                "forge-dev-gateway-logs", "forge-dev-network-flow-logs", "forge-dev-ui-logs",
+                "forge-dev-worker-logs"],
+        "staging": ["forge-staging-cache-slow-log", "forge-staging-db-bootstrap",
+                    "forge-staging-db-postgresql-log", "forge-staging-db-upgrade-log",
+                    "forge-staging-eks-cluster-logs", "forge-staging-network-flow-logs"],
+        "prod": ["forge-prod-cache-slow-log", "forge-prod-db-bootstrap",
+                 "forge-prod-db-postgresql-log", "forge-prod-db-upgrade-log",
+                 "forge-prod-eks-cluster-logs", "forge-prod-network-flow-logs",
+                 "forge-prod-stream-broker-logs"],
     }
 
 

@@ -252,6 +252,7 @@ class AwsTarget:
             data_volume_gb=db.data_volume_gb,
             backups_bucket_name=_pick(storage.bucket_names, "backups"),
             backups_bucket_arn=_pick(storage.bucket_arns, "backups"),
+            log_kms_key_arn=log_key.key_arn,
             tags=tags,
         ), opts)
 
