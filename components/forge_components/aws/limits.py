@@ -9,6 +9,7 @@ Sources are noted per value (AWS documentation pages, read 2026-12).
 """
 
 import enum
+from collections.abc import Sequence
 from typing import NamedTuple
 
 # -- networking ---------------------------------------------------------------------------
@@ -310,6 +311,21 @@ WAF_MANAGED_RULE_GROUPS: dict[str, int] = {
     "AWSManagedRulesAmazonIpReputationList": 25,
     "AWSManagedRulesAnonymousIpList": 50,
 }
+
+
+def waf_rule_groups_problem(groups: Sequence[str]) -> str | None:
+    """What is wrong with a web ACL's managed rule groups (unknown or repeated names), or
+    None; the config and the Waf component both report it."""
+    unknown = [g for g in groups if g not in WAF_MANAGED_RULE_GROUPS]
+    if unknown:
+        return (f"unknown rule groups {unknown}; allowed (the free AWS managed rule groups): "
+                f"{', '.join(sorted(WAF_MANAGED_RULE_GROUPS))}")
+    repeated = sorted({g for g in groups if list(groups).count(g) > 1})
+    if repeated:
+        return f"repeats {repeated}"
+    return None
+
+
 #: The managed rule groups a web ACL gets unless told otherwise.
 WAF_DEFAULT_RULE_GROUPS: tuple[str, ...] = (
     "AWSManagedRulesAmazonIpReputationList",

@@ -34,10 +34,10 @@ from forge_components.aws.limits import (
     WAF_CLOUDFRONT_REGION,
     WAF_DEFAULT_RATE_LIMIT,
     WAF_DEFAULT_RULE_GROUPS,
-    WAF_MANAGED_RULE_GROUPS,
     WAF_RATE_LIMIT,
     WafScope,
     waf_monthly_fixed_usd,
+    waf_rule_groups_problem,
 )
 from forge_components.aws.tags import resource_tags
 from forge_components.common import child_opts
@@ -95,14 +95,9 @@ class _Settings:
         if "managed_rule_groups" in values:
             values["managed_rule_groups"] = tuple(values["managed_rule_groups"])
         settings = cls(**values)
-        groups = list(settings.managed_rule_groups)
-        unknown_groups = [g for g in groups if g not in WAF_MANAGED_RULE_GROUPS]
-        if unknown_groups:
-            raise ValueError(f"WafArgs: managed_rule_groups {unknown_groups} are not free AWS "
-                             f"managed rule groups; allowed: {sorted(WAF_MANAGED_RULE_GROUPS)}")
-        duplicates = sorted({g for g in groups if groups.count(g) > 1})
-        if duplicates:
-            raise ValueError(f"WafArgs: managed_rule_groups repeats {duplicates}")
+        groups_problem = waf_rule_groups_problem(settings.managed_rule_groups)
+        if groups_problem is not None:
+            raise ValueError(f"WafArgs: managed_rule_groups: {groups_problem}")
         low, high = WAF_RATE_LIMIT
         if not low <= settings.rate_limit_per_5min <= high:
             raise ValueError(f"WafArgs: rate_limit_per_5min must be {low}..{high}; got "

@@ -105,10 +105,11 @@ def test_price_table() -> None:
     ({"scope": "GLOBAL"}, "WafArgs: scope must be one of ['REGIONAL', 'CLOUDFRONT']; got "
                           "'GLOBAL'"),
     ({"managed_rule_groups": ["AWSManagedRulesBotControlRuleSet"]},
-     "WafArgs: managed_rule_groups ['AWSManagedRulesBotControlRuleSet'] are not free AWS "
-     f"managed rule groups; allowed: {sorted(WAF_MANAGED_RULE_GROUPS)}"),
+     "WafArgs: managed_rule_groups: unknown rule groups ['AWSManagedRulesBotControlRuleSet']; "
+     "allowed (the free AWS managed rule groups): "
+     f"{', '.join(sorted(WAF_MANAGED_RULE_GROUPS))}"),
     ({"managed_rule_groups": ["AWSManagedRulesCommonRuleSet"] * 2},
-     "WafArgs: managed_rule_groups repeats ['AWSManagedRulesCommonRuleSet']"),
+     "WafArgs: managed_rule_groups: repeats ['AWSManagedRulesCommonRuleSet']"),
     ({"rate_limit_per_5min": 9}, "WafArgs: rate_limit_per_5min must be 10..2000000000; got 9"),
     ({"rate_limit_per_5min": 2_000_000_001},
      "WafArgs: rate_limit_per_5min must be 10..2000000000; got 2000000001"),

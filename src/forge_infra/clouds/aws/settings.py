@@ -36,7 +36,6 @@ from forge_components.aws.limits import (
     RESERVED_ROLE_PREFIXES,
     WAF_DEFAULT_RATE_LIMIT,
     WAF_DEFAULT_RULE_GROUPS,
-    WAF_MANAGED_RULE_GROUPS,
     WAF_RATE_LIMIT,
     WAF_REQUESTS_PER_MILLION_USD,
     CacheEngine,
@@ -49,6 +48,7 @@ from forge_components.aws.limits import (
     redpanda_mode_problem,
     streaming_subnet_count,
     waf_monthly_fixed_usd,
+    waf_rule_groups_problem,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
 from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES
@@ -260,13 +260,9 @@ class WafSettings(Strict):
     @field_validator("rule_groups")
     @classmethod
     def _known_groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [g for g in value if g not in WAF_MANAGED_RULE_GROUPS]
-        if unknown:
-            raise ValueError(f"unknown rule groups {unknown}; allowed (the free AWS managed "
-                             f"rule groups): {', '.join(sorted(WAF_MANAGED_RULE_GROUPS))}")
-        duplicates = sorted({g for g in value if value.count(g) > 1})
-        if duplicates:
-            raise ValueError(f"repeats {duplicates}")
+        groups_problem = waf_rule_groups_problem(value)
+        if groups_problem is not None:
+            raise ValueError(groups_problem)
         return value
 
     def monthly_fixed_usd(self) -> float:
