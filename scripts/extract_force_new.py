@@ -15,7 +15,9 @@ the `--file-ref` given for it) is recorded beside each type. Attribute names giv
 `names.AttrX` constants are resolved through `names/attr_consts_gen.go` when DIR has it, else
 by spelling the constant in snake case. Each
 flagged attribute is written as the Pulumi property path (camelCase, blocks joined with `.`),
-which is how the plan's `props` and `forge_infra.plan.diff` name it.
+which is how the plan's `props` and `forge_infra.plan.diff` name it: `properties` replace on
+any change, `blocks` (nested blocks flagged ForceNew) only when added or removed, as the
+Terraform SDK applies a block's flag.
 
 Not extracted (the diff cannot see them, and says nothing rather than guess): replacement
 decided at plan time by a `CustomizeDiff` (`customdiff.ForceNewIf...`, e.g. an ElastiCache
@@ -28,6 +30,7 @@ import argparse
 import json
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Pulumi type token -> (Terraform resource, its file in terraform-provider-aws).
@@ -36,6 +39,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": (
         "aws_elasticache_replication_group", "internal/service/elasticache/replication_group.go"),
     "aws:eks/nodeGroup:NodeGroup": ("aws_eks_node_group", "internal/service/eks/node_group.go"),
+    "aws:msk/cluster:Cluster": ("aws_msk_cluster", "internal/service/kafka/cluster.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"
@@ -44,6 +48,9 @@ DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / 
 # `"name": {`, `names.AttrName: {`, `"name": schema.StringAttribute{` and the like.
 _KEY = re.compile(r'^\s*(?:"(?P<literal>[a-z0-9_]+)"|names\.(?P<const>Attr\w+))\s*:\s*'
                   r'(?:[\w.]+)?\{')
+# A nested block: SDKv2 `Elem: &schema.Resource{`, or a framework nested block/attribute.
+_ELEM_BLOCK = re.compile(r"Elem:\s*&schema\.Resource\{")
+_NESTED = re.compile(r"(Block|NestedAttribute)\{")
 _FLAG = re.compile(r"ForceNew:\s*true|\bRequiresReplace\(\)")
 _CONST = re.compile(r'^\s*(Attr\w+)\s*=\s*"([a-z0-9_]+)"', re.MULTILINE)
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|$)|[A-Z][a-z]+|\d+")
@@ -84,19 +91,35 @@ def schema_block(text: str) -> str:
     raise ValueError("the resource schema is not closed")
 
 
-def force_new_paths(text: str, constants: dict[str, str]) -> list[str]:
-    """The attribute paths (Terraform names, blocks joined with `.`) flagged ForceNew or
-    RequiresReplace() in one resource's Go source."""
+@dataclass
+class Flags:
+    """One resource's replace-on-change flags (Terraform names, blocks joined with `.`)."""
+
+    attributes: list[str] = field(default_factory=list)
+    """Attributes whose every change replaces the resource (lists, maps and strings too)."""
+    blocks: list[str] = field(default_factory=list)
+    """Nested blocks flagged ForceNew: in the Terraform SDK the flag on a block applies to the
+    block being added or removed; a change inside it replaces only through its own flags."""
+
+
+def force_new_flags(text: str, constants: dict[str, str]) -> Flags:
+    """The attributes and blocks flagged ForceNew or RequiresReplace() in one resource's Go
+    source."""
     block = schema_block(text)
     stack: list[tuple[str, int]] = []  # (attribute, brace depth its body opened at)
     depth = 0
     flagged: list[str] = []
+    blocks: set[str] = set()
     for line in block.splitlines():
         key = _KEY.match(line)
         if key is not None:
             name = key.group("literal") or constants.get(key.group("const")) or \
                 snake_from_constant(key.group("const"))
             stack.append((name, depth + 1))
+            if _NESTED.search(line):
+                blocks.add(".".join(n for n, _ in stack))
+        elif stack and depth == stack[-1][1] and _ELEM_BLOCK.search(line):
+            blocks.add(".".join(n for n, _ in stack))
         if _FLAG.search(line) and stack:
             path = ".".join(name for name, _ in stack)
             if path not in flagged:
@@ -104,7 +127,8 @@ def force_new_paths(text: str, constants: dict[str, str]) -> list[str]:
         depth += line.count("{") - line.count("}")
         while stack and depth < stack[-1][1]:
             stack.pop()
-    return flagged
+    return Flags(attributes=[p for p in flagged if p not in blocks],
+                 blocks=[p for p in flagged if p in blocks])
 
 
 def pulumi_path(terraform_path: str) -> str:
@@ -121,12 +145,13 @@ def extract(source: Path, ref: str, tokens: list[str],
     types: dict[str, object] = {}
     for token in tokens:
         resource, file = RESOURCES[token]
-        text = (source / file).read_text(encoding="utf-8")
+        flags = force_new_flags((source / file).read_text(encoding="utf-8"), constants)
         types[token] = {
             "terraform": resource,
             "file": file,
             "commit": file_refs.get(file, ref),
-            "properties": sorted(pulumi_path(p) for p in force_new_paths(text, constants)),
+            "properties": sorted(pulumi_path(p) for p in flags.attributes),
+            "blocks": sorted(pulumi_path(p) for p in flags.blocks),
         }
     return {
         "source": ("hashicorp/terraform-provider-aws, each file at the commit beside its "

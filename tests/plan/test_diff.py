@@ -135,12 +135,34 @@ def test_long_values_are_shown_in_full_and_text_as_a_line_diff() -> None:
 
 def test_forces_replacement_matches_blocks_and_indexes() -> None:
     assert forces_replacement("aws:rds/instance:Instance", "s3Import.bucketName")
-    assert forces_replacement("aws:rds/instance:Instance", "restoreToPointInTime.restoreTime")
     assert not forces_replacement("aws:rds/instance:Instance", "instanceClass")
     assert forces_replacement("aws:eks/nodeGroup:NodeGroup", "launchTemplate.id")
     assert not forces_replacement("aws:eks/nodeGroup:NodeGroup", "launchTemplate.version")
     assert forces_replacement("aws:eks/nodeGroup:NodeGroup", "instanceTypes[0]")
     assert not forces_replacement("aws:rds/instance:Instance", "(protect)", ("*",))
+
+
+MSK = "aws:msk/cluster:Cluster"
+BROKERS = {"instanceType": "kafka.m7g.large", "clientSubnets": ["subnet-a", "subnet-b"]}
+
+
+@pytest.mark.parametrize(("path", "old", "new", "replaces"), [
+    ("brokerNodeGroupInfo.instanceType", {"brokerNodeGroupInfo": BROKERS},
+     {"brokerNodeGroupInfo": {**BROKERS, "instanceType": "kafka.m7g.xlarge"}}, False),
+    ("brokerNodeGroupInfo.clientSubnets[1]", {"brokerNodeGroupInfo": BROKERS},
+     {"brokerNodeGroupInfo": {**BROKERS, "clientSubnets": ["subnet-a", "subnet-c"]}}, True),
+    ("encryptionInfo.encryptionInTransit.clientBroker", {}, {"encryptionInfo": {
+        "encryptionInTransit": {"clientBroker": "TLS"}}}, True),
+    ("encryptionInfo.encryptionInTransit.clientBroker",
+     {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS_PLAINTEXT"}}},
+     {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS"}}}, False),
+], ids=["size-in-a-flagged-block-updates", "flagged-attribute-replaces", "block-added-replaces",
+        "unflagged-attribute-in-a-flagged-block-updates"])
+def test_a_flagged_block_replaces_only_when_added_or_removed(
+        path: str, old: dict[str, Any], new: dict[str, Any], replaces: bool) -> None:
+    """As the Terraform SDK applies ForceNew on a block: to the block's count, while each
+    attribute inside replaces through its own flag."""
+    assert forces_replacement(MSK, path, (), old, new) is replaces
 
 
 def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() -> None:
@@ -150,9 +172,10 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
     for token, entry in data["types"].items():
         assert len(entry["commit"]) == 40 and entry["file"].endswith(".go"), token
         assert entry["properties"] == sorted(entry["properties"]) and entry["properties"]
+        assert entry["blocks"] == sorted(entry["blocks"])
         assert token in extract_force_new.RESOURCES
     assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
-            "aws:eks/nodeGroup:NodeGroup"} <= set(replace_on_change())
+            "aws:eks/nodeGroup:NodeGroup", MSK} <= set(replace_on_change())
 
 
 # -- the extraction script ----------------------------------------------------------------------
@@ -169,6 +192,7 @@ func resourceThing() *schema.Resource {
 				Type: schema.TypeInt,
 			},
 			"vpc_config": {
+				ForceNew: true,
 				Elem: &schema.Resource{
 					Schema: map[string]*schema.Schema{
 						names.AttrSubnetIDs: {
@@ -204,8 +228,11 @@ FRAMEWORK = """
 
 
 def test_the_script_reads_sdk_v2_and_framework_schemas() -> None:
-    assert extract_force_new.force_new_paths(SDK_V2, {}) == ["kms_key_id", "vpc_config.subnet_ids"]
-    assert extract_force_new.force_new_paths(FRAMEWORK, {"AttrName": "name"}) == ["name"]
+    flags = extract_force_new.force_new_flags(SDK_V2, {})
+    assert flags.attributes == ["kms_key_id", "vpc_config.subnet_ids"]
+    assert flags.blocks == ["vpc_config"]
+    framework = extract_force_new.force_new_flags(FRAMEWORK, {"AttrName": "name"})
+    assert (framework.attributes, framework.blocks) == (["name"], [])
     assert extract_force_new.pulumi_path("vpc_config.subnet_ids") == "vpcConfig.subnetIds"
 
 
@@ -228,4 +255,5 @@ def test_the_script_writes_the_data_file(tmp_path: Path) -> None:
                                    "aws:rds/instance:Instance", "--output", str(output)]) == 0
     entry = json.loads(output.read_text())["types"]["aws:rds/instance:Instance"]
     assert entry == {"terraform": "aws_db_instance", "file": "internal/service/rds/instance.go",
-                     "commit": "0" * 40, "properties": ["kmsKeyId", "vpcConfig.subnetIds"]}
+                     "commit": "0" * 40, "properties": ["kmsKeyId", "vpcConfig.subnetIds"],
+                     "blocks": ["vpcConfig"]}

@@ -169,26 +169,53 @@ def read_plan(path: Path | str) -> Plan:
 # -- replace-on-change information ----------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class ReplaceFlags:
+    """One resource type's replace-on-change information."""
+
+    properties: frozenset[str]
+    """Property paths (camelCase, dotted, no list indexes) whose every change replaces."""
+    blocks: frozenset[str] = frozenset()
+    """Nested blocks whose flag replaces only when the block is added or removed."""
+
+
 @functools.cache
-def replace_on_change() -> dict[str, frozenset[str]]:
-    """Per resource type token, the property paths (camelCase, dotted, no list indexes)
-    whose change makes the provider replace the resource."""
+def replace_on_change() -> dict[str, ReplaceFlags]:
+    """Per resource type token, what makes the provider replace the resource."""
     text = resources.files("forge_infra.plan").joinpath(REPLACE_DATA).read_text()
     data = json.loads(text)
-    return {token: frozenset(entry["properties"]) for token, entry in data["types"].items()}
+    return {token: ReplaceFlags(frozenset(entry["properties"]),
+                                frozenset(entry.get("blocks", ())))
+            for token, entry in data["types"].items()}
 
 
-def forces_replacement(type_token: str, path: str, own: tuple[str, ...] = ()) -> bool:
+def _present(value: Any, parts: list[str]) -> bool:
+    """Whether the block at `parts` (dotted, list indexes dropped) holds a value."""
+    if not parts:
+        return value not in (None, {}, [])
+    if isinstance(value, list):
+        return any(_present(item, parts) for item in value)
+    if isinstance(value, dict) and parts[0] in value:
+        return _present(value[parts[0]], parts[1:])
+    return False
+
+
+def forces_replacement(type_token: str, path: str, own: tuple[str, ...] = (),
+                       old: dict[str, Any] | None = None,
+                       new: dict[str, Any] | None = None) -> bool:
     """Whether a change at `path` (as the diff names it) replaces a resource of this type:
-    the provider's flag for the property or any property above it, or the resource's own
-    `replace_on_changes` option (`"*"` for every property)."""
+    the provider's flag on the property or a property above it (a list, map or JSON string
+    whose part changed); a flagged block added or removed (`old`/`new`: the inputs); or the
+    resource's own `replace_on_changes` option (`"*"` for every property)."""
     if path.startswith("("):
         return False
-    bare = _INDEX.sub("", path)
-    parts = bare.split(".")
-    prefixes = {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
-    flagged = replace_on_change().get(type_token, frozenset())
-    return "*" in own or bool(prefixes & (flagged | {_INDEX.sub("", o) for o in own}))
+    parts = _INDEX.sub("", path).split(".")
+    prefixes = [".".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    flags = replace_on_change().get(type_token, ReplaceFlags(frozenset()))
+    if "*" in own or set(prefixes) & (flags.properties | {_INDEX.sub("", o) for o in own}):
+        return True
+    return any(_present(old or {}, p.split(".")) != _present(new or {}, p.split("."))
+               for p in prefixes if p in flags.blocks)
 
 
 # -- comparing ------------------------------------------------------------------------------
@@ -235,8 +262,8 @@ def _changes(old: dict[str, Any], new: dict[str, Any], type_token: str = "",
             changes.append(InputChange(
                 path, None if before is _MISSING else before,
                 None if after is _MISSING else after,
-                forces_replacement=bool(type_token) and forces_replacement(type_token, path,
-                                                                           own)))
+                forces_replacement=bool(type_token) and forces_replacement(
+                    type_token, path, own, old, new)))
     return tuple(changes)
 
 
