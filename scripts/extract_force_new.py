@@ -40,6 +40,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
         "aws_elasticache_replication_group", "internal/service/elasticache/replication_group.go"),
     "aws:eks/nodeGroup:NodeGroup": ("aws_eks_node_group", "internal/service/eks/node_group.go"),
     "aws:msk/cluster:Cluster": ("aws_msk_cluster", "internal/service/kafka/cluster.go"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("aws_ecs_task_definition",
+                                              "internal/service/ecs/task_definition.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

@@ -123,6 +123,22 @@ def test_json_string_inputs_are_compared_key_by_key() -> None:
         ("assumeRolePolicy.Statement[0].Action[1]", None, "sts:TagSession")]
 
 
+def test_a_container_image_in_the_task_definitions_json_replaces_the_task_definition() -> None:
+    urn = PREFIX + "forge-aws:index:EcsCompute$aws:ecs/taskDefinition:TaskDefinition::api"
+    containers = [{"name": "api", "image": "ghcr.io/forge/api:1.0.0", "cpu": 256}]
+    old = Plan(project="forge-infra", stack="dev", cloud="aws", platform="ecs", outputs={},
+               resources=[resource(urn, {"containerDefinitions": json.dumps(containers),
+                                         "cpu": "256"})])
+    new = copy.deepcopy(old)
+    containers[0]["image"] = "ghcr.io/forge/api:1.1.0"
+    new.resources[0].props["containerDefinitions"] = json.dumps(containers)
+    change = diff_plans(old, new).changed[0]
+    assert change.action == "replace"
+    assert change.replace_because == ("containerDefinitions[0].image",)
+    assert f"-/+ {urn}  (replace: containerDefinitions[0].image forces replacement)" in \
+        render(old, new)
+
+
 def test_long_values_are_shown_in_full_and_text_as_a_line_diff() -> None:
     long_old, long_new = "a" * 300, "a" * 299 + "b"
     new = changed(db=lambda r: r.props.update(instanceClass=long_new),
@@ -175,7 +191,8 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
         assert entry["blocks"] == sorted(entry["blocks"])
         assert token in extract_force_new.RESOURCES
     assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
-            "aws:eks/nodeGroup:NodeGroup", MSK} <= set(replace_on_change())
+            "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition"} <= \
+        set(replace_on_change())
 
 
 # -- the extraction script ----------------------------------------------------------------------
