@@ -30,7 +30,8 @@ def broken_project(tmp_path: Path) -> Path:
 
 
 def test_plan_prints_tree_outputs_and_summary(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"])
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"],
+                           env={"COLUMNS": None})
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "forge-infra stack dev (aws/ecs)"
@@ -142,7 +143,8 @@ def test_the_readme_shows_the_real_dev_plan(runner: CliRunner) -> None:
     readme = (ROOT / "README.md").read_text()
     start = readme.index("```\nforge-infra stack dev (aws/ecs)") + 4
     excerpt = readme[start:readme.index("```", start)].splitlines()
-    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"])
+    result = runner.invoke(main, ["plan", "--stack", "dev", "-C", str(ROOT), "--no-color"],
+                           env={"COLUMNS": None})
     actual = result.output.splitlines()
     shown = [line for line in excerpt if line.strip() not in ("...", "│   ...")]
     assert len(shown) > 10

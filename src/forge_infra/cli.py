@@ -1,48 +1,164 @@
 """`forge-infra`: the command line. No cloud code here: it calls the plan library and prints.
 
 Exit codes: 0 ok, 1 config or program error (a clear message; the traceback only with
-`--debug`), 2 usage error.
+`--debug`), 2 usage error (a bad flag, or an output path that cannot be written), 130
+interrupted (Ctrl-C). With `plan --diff OLD.json --detailed-exitcode`, as `terraform plan
+-detailed-exitcode`: 0 no changes, 1 any error (usage errors included), 2 changes.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
+import tempfile
 import time
 import traceback
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any, NoReturn
 
 import click
 
 from forge_infra.config import ConfigError
-from forge_infra.plan.diff import diff_plans, render_diff
-from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
+from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_diff
+from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
 from forge_infra.plan.model import Plan
 from forge_infra.plan.render import render_plan, summary_line, to_dot, to_mermaid
 
 GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".gv": to_dot}
+#: A stack name as Pulumi takes it (a file name part: no folder separators).
+STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: `--json -` writes the plan to standard output.
+STDOUT = "-"
+EXIT_INTERRUPTED = 130
+EXIT_CHANGES = 2
+DETAILED_FLAG = "--detailed-exitcode"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class ForgeGroup(click.Group):
+    """The command group: one line and exit 130 on Ctrl-C; with `--detailed-exitcode`, usage
+    errors exit 1 so that 2 means "changes" only."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Run the CLI; see the class docstring for how errors end."""
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            exc.show()
+            detailed = DETAILED_FLAG in argv and isinstance(exc, click.UsageError)
+            sys.exit(1 if detailed else exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            interrupted()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line, exit 130 (128 + SIGINT, as shells report it)."""
+    click.echo("forge-infra: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=ForgeGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="forge-infra")
 def main() -> None:
     """forge-infra: the forge platform as Pulumi code, with an offline plan."""
 
 
+def color_choice(flag: bool | None, environ: Mapping[str, str]) -> bool | None:
+    """`--color/--no-color` wins; else a non-empty `NO_COLOR` (no-color.org) turns colour off;
+    else None: colour only on a terminal."""
+    if flag is not None:
+        return flag
+    return False if environ.get("NO_COLOR") else None
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards holding `Pulumi.yaml` (as pulumi and git do)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    return None
+
+
 def _target(template: str | None, stack: str, many: bool) -> Path | None:
-    if template is None:
+    if template is None or template == STDOUT:
         return None
     if many and "{stack}" not in template:
         raise click.UsageError(f"with --all, the path {template!r} must contain {{stack}}")
     return Path(template.replace("{stack}", stack))
 
 
-def _fail(message: str, exc: BaseException, debug: bool) -> None:
+def check_writable(flag: str, path: Path) -> None:
+    """Refuse, before planning, an output path that cannot be written: a folder, a missing
+    folder, or a place this process may not write (a read-only filesystem included)."""
+    def bad(message: str) -> NoReturn:
+        raise click.BadParameter(f"{path}: {message}", param_hint=f"'{flag}'")
+
+    if path.is_dir():
+        bad(f"is a folder; name a file in it, e.g. {path / ('plan' + (path.suffix or '.json'))}")
+    folder = path.parent
+    if not folder.exists():
+        bad(f"the folder {folder} does not exist; create it first")
+    if not folder.is_dir():
+        bad(f"{folder} is not a folder")
+    try:
+        if path.exists():
+            with path.open("r+b"):
+                pass
+        else:
+            handle, probe = tempfile.mkstemp(dir=folder, prefix=".forge-infra-write-check-")
+            os.close(handle)
+            os.unlink(probe)
+    except OSError as exc:
+        bad(f"cannot write there: {exc.strerror or exc}")
+
+
+def _fail(message: str, exc: BaseException, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     click.echo(f"error: {message}", err=True)
     sys.exit(1)
+
+
+def _write(path: Path, text: str, flag: str, debug: bool) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{flag} {path}: cannot write: {exc.strerror or exc}", exc, debug)
+
+
+def _resolve_project(project_dir: Path | None) -> Path:
+    found = find_project(project_dir if project_dir is not None else Path.cwd())
+    if found is None:
+        where = (project_dir or Path.cwd()).resolve()
+        click.echo(f"error: no Pulumi.yaml in {where} or any folder above it; run forge-infra "
+                   "inside the project, or name its folder with -C DIR", err=True)
+        sys.exit(1)
+    return found
+
+
+def _check_stacks(names: list[str], project_dir: Path) -> None:
+    for name in names:
+        if not STACK_NAME.fullmatch(name):
+            raise click.BadParameter(
+                f"{name!r} is not a stack name (letters, digits, '_', '.', '-'; the file is "
+                "Pulumi.NAME.yaml)", param_hint="'--stack'")
+    existing = list_stacks(project_dir)
+    for name in names:
+        if name not in existing:
+            here = ", ".join(existing) if existing else "none"
+            click.echo(f"error: no stack {name!r} in {project_dir}: there is no Pulumi.{name}"
+                       f".yaml (no such stack file); the stacks here are: {here}", err=True)
+            sys.exit(1)
 
 
 @main.command()
@@ -50,70 +166,134 @@ def _fail(message: str, exc: BaseException, debug: bool) -> None:
               help="Stack to plan (Pulumi.NAME.yaml); repeatable.")
 @click.option("--all", "all_stacks", is_flag=True, help="Plan every Pulumi.*.yaml stack.")
 @click.option("--json", "json_path", metavar="FILE",
-              help="Write the plan as forge-infra/plan@2 JSON ({stack} with --all).")
+              help="Write the plan as forge-infra/plan@2 JSON ({stack} with --all); '-' writes "
+                   "it to standard output, and everything else to standard error.")
 @click.option("--graph", "graph_path", metavar="FILE",
               help="Write the resource graph: .mmd (Mermaid) or .dot (Graphviz).")
 @click.option("--diff", "diff_path", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="OLD.json", help="Show what changed against an earlier plan JSON.")
-@click.option("-C", "--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True, help="Directory holding Pulumi.yaml.")
+              metavar="OLD.json", help="Show what would change against an earlier plan JSON "
+                                       "of the same project and stack, like pulumi preview.")
+@click.option("--force", is_flag=True,
+              help="With --diff: compare with a plan of another stack or project anyway.")
+@click.option(DETAILED_FLAG, "detailed_exitcode", is_flag=True,
+              help="With --diff: exit 0 when nothing changes, 2 when something does, 1 on "
+                   "any error (as terraform plan -detailed-exitcode).")
+@click.option("-C", "--project-dir", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path),
+              default=None, help="Run as if started in DIR: the project is the nearest folder "
+                                 "from DIR upwards holding Pulumi.yaml (default: the current "
+                                 "folder).")
 @click.option("--color/--no-color", default=None, help="Force colours on or off "
-              "(default: only on a terminal).")
+              "(default: only on a terminal, and never when NO_COLOR is set).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
-         graph_path: str | None, diff_path: Path | None, project_dir: Path,
-         color: bool | None, quiet: bool, debug: bool) -> None:
+         graph_path: str | None, diff_path: Path | None, force: bool, detailed_exitcode: bool,
+         project_dir: Path | None, color: bool | None, quiet: bool, debug: bool) -> None:
     """Plan stacks offline: no cloud account, no Pulumi CLI, no network.
 
     Runs the real program under provider-like mocks and shows every resource it would
     create, grouped by component, with the stack's outputs.
     """
+    try:
+        changed = _plan(stacks, all_stacks, json_path, graph_path, diff_path, force,
+                        project_dir, color_choice(color, os.environ), quiet, debug)
+    except KeyboardInterrupt:
+        interrupted()
+    except (click.ClickException, click.Abort):
+        raise
+    except Exception as exc:  # a defect of forge-infra itself: still no traceback by default
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+              "traceback, and report it)", exc, debug)
+    if detailed_exitcode and changed:
+        sys.exit(EXIT_CHANGES)
+
+
+def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
+          graph_path: str | None, diff_path: Path | None, force: bool,
+          project_dir: Path | None, color: bool | None, quiet: bool, debug: bool) -> bool:
+    """The `plan` command's work; returns whether the diff found changes."""
+    ctx = click.get_current_context()
     if all_stacks and stacks:
         raise click.UsageError("use either --stack or --all, not both")
-    names = list_stacks(project_dir) if all_stacks else list(stacks)
-    if not names:
+    if not (all_stacks or stacks):
         raise click.UsageError("name a stack with --stack NAME (or use --all)")
     if graph_path and Path(graph_path).suffix not in GRAPH_FORMATS:
         raise click.UsageError(f"--graph {graph_path}: use a .mmd or .dot file name")
+    if ctx.params["detailed_exitcode"] and diff_path is None:
+        raise click.UsageError(f"{DETAILED_FLAG} reports the changes of --diff OLD.json; "
+                               "add --diff")
+    if force and diff_path is None:
+        raise click.UsageError("--force only applies to --diff")
+    root = _resolve_project(project_dir)
+    names = list_stacks(root) if all_stacks else list(stacks)
+    if not names:
+        click.echo(f"error: no Pulumi.<stack>.yaml in {root}", err=True)
+        sys.exit(1)
     many = len(names) > 1
+    to_stdout = json_path == STDOUT
+    if to_stdout and many:
+        raise click.UsageError("--json - writes one plan to standard output; plan one stack")
+    if diff_path is not None and many:
+        raise click.UsageError("--diff compares one stack; name a single --stack")
+    _check_stacks(names, root)
+    for name in names:
+        for flag, template in (("--json", json_path), ("--graph", graph_path)):
+            target = _target(template, name, many)
+            if target is not None:
+                check_writable(flag, target)
     old_plan: Plan | None = None
     if diff_path is not None:
-        if many:
-            raise click.UsageError("--diff compares one stack; name a single --stack")
         try:
-            old_plan = Plan.read_json(diff_path)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            _fail(f"cannot read {diff_path} as a plan: {exc}", exc, debug)
+            old_plan = read_plan(diff_path)
+        except PlanReadError as exc:
+            _fail(f"--diff {diff_path}: {exc}", exc, debug)
+        try:
+            project = project_name(root)
+        except ConfigError as exc:
+            _fail(str(exc), exc, debug)
+        if (old_plan.project, old_plan.stack) != (project, names[0]) and not force:
+            _fail(f"--diff {diff_path} is a plan of project {old_plan.project!r}, stack "
+                  f"{old_plan.stack!r}, not of project {project!r}, stack {names[0]!r}: its "
+                  "resources have other URNs, so the diff would delete and create everything. "
+                  "Pass --force to compare anyway",
+                  ValueError(diff_path), debug)
+    out: IO[str] = sys.stderr if to_stdout else sys.stdout
+    changed = False
     for index, stack in enumerate(names, start=1):
         json_target = _target(json_path, stack, many)
         graph_target = _target(graph_path, stack, many)
-        started = time.perf_counter()
         if many:
             click.echo(f"[{index}/{len(names)}] planning {stack} ...", err=True)
+        started = time.perf_counter()
         try:
-            result = run_plan(stack, project_dir)
+            result = run_plan(stack, root)
         except ConfigError as exc:
             _fail(str(exc), exc, debug)
         except ProgramError as exc:
             _fail(str(exc), exc.__cause__ or exc, debug)
         elapsed = time.perf_counter() - started
         if quiet:
-            click.echo(summary_line(result))
+            click.echo(summary_line(result), file=out)
         else:
-            render_plan(result, color=color)
+            render_plan(result, out, color=color)
         if many:
             click.echo(f"[{index}/{len(names)}] {stack}: {len(result.custom_resources())} "
                        f"resources in {elapsed:.1f}s", err=True)
+        if to_stdout:
+            click.echo(result.to_json(), nl=False)
         if json_target is not None:
-            result.write_json(json_target)
+            _write(json_target, result.to_json(), "--json", debug)
             click.echo(f"wrote {json_target}", err=True)
         if graph_target is not None:
-            graph_target.write_text(GRAPH_FORMATS[graph_target.suffix](result))
+            _write(graph_target, GRAPH_FORMATS[graph_target.suffix](result), "--graph", debug)
             click.echo(f"wrote {graph_target}", err=True)
         if old_plan is not None:
-            click.echo()
-            render_diff(diff_plans(old_plan, result), color=color)
+            click.echo(file=out)
+            diff = diff_plans(old_plan, result)
+            render_diff(diff, out, color=color)
+            changed = changed or not diff.empty
+    return changed
 
 
 def tune_for_short_run() -> None:
@@ -138,6 +318,9 @@ def run() -> None:
     code = 0
     try:
         main()
+    except KeyboardInterrupt:
+        print("forge-infra: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     except SystemExit as exc:
         if isinstance(exc.code, str):
             print(exc.code, file=sys.stderr)

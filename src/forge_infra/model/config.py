@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -46,6 +45,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from forge_components.contracts import SERVICE_NAMES
+from forge_infra.model.stack_yaml import YamlError, load_yaml, secure_problems
 
 if TYPE_CHECKING:
     from forge_infra.model.target import TargetEntry
@@ -688,9 +688,11 @@ def load_stack_file(stack: str, project_dir: Path | str = ".") -> StackConfig:
     if not path.is_file():
         raise ConfigError(source, [f"no such stack file: {path}"])
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [f"not valid YAML: {exc}"]) from None
+        document = load_yaml(path.read_bytes()) or {}
+    except OSError as exc:
+        raise ConfigError(source, [f"cannot read {path}: {exc.strerror or exc}"]) from None
+    except YamlError as exc:
+        raise ConfigError(source, exc.problems) from None
     if not isinstance(document, Mapping):
         raise ConfigError(source, ["the file must be a mapping with a 'config:' key"])
     unknown_top = sorted(set(document) - {"config", "secretsprovider", "encryptedkey",
@@ -700,7 +702,14 @@ def load_stack_file(stack: str, project_dir: Path | str = ".") -> StackConfig:
     values = document.get("config") or {}
     if not isinstance(values, Mapping):
         raise ConfigError(source, ["config: must be a mapping of namespaced keys"])
-    return config_from_mapping(values, stack=stack, source=source)
+    secure = [p for key, value in values.items() for p in secure_problems(value, str(key))]
+    try:
+        config = config_from_mapping(values, stack=stack, source=source)
+    except ConfigError as exc:
+        raise ConfigError(source, [*secure, *exc.problems]) from None
+    if secure:
+        raise ConfigError(source, secure)
+    return config
 
 
 def load_from_pulumi() -> StackConfig:

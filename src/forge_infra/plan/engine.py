@@ -12,9 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from forge_infra.config import ConfigError, StackConfig, load_stack_file
+from forge_infra.model.stack_yaml import YamlError, load_yaml
 from forge_infra.plan.helm import HELM_RELEASE, portable_chart_path, render_releases
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.model import CustomTimeouts, Plan, PlanResource, ResourceOptions
@@ -30,7 +29,12 @@ def project_name(project_dir: Path | str = ".") -> str:
     path = Path(project_dir) / "Pulumi.yaml"
     if not path.is_file():
         raise ConfigError("Pulumi.yaml", [f"no Pulumi.yaml in {Path(project_dir).resolve()}"])
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = load_yaml(path.read_bytes()) or {}
+    except OSError as exc:
+        raise ConfigError("Pulumi.yaml", [f"cannot read {path}: {exc.strerror or exc}"]) from None
+    except YamlError as exc:
+        raise ConfigError("Pulumi.yaml", exc.problems) from None
     name = document.get("name") if isinstance(document, dict) else None
     if not isinstance(name, str) or not name:
         raise ConfigError("Pulumi.yaml", ["name: required, but not set"])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import IO, Any
 
 from rich.console import Console
@@ -17,10 +21,124 @@ from forge_infra.plan.model import Plan, PlanResource
 WIDTH = 100
 
 
-def _console(stream: IO[str] | None, color: bool | None) -> Console:
-    """A console that colours only on a TTY (or when forced) and wraps at 100 columns."""
-    return Console(file=stream, width=WIDTH, force_terminal=color, no_color=color is False,
+def output_width(stream: IO[str] | None = None) -> int:
+    """100 columns, or more when the terminal is wider: `COLUMNS` when set, else the width of
+    the terminal the stream writes to. Never less than 100, so files and pipes keep 100."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return max(WIDTH, int(columns))
+    target = stream if stream is not None else sys.stdout
+    isatty = getattr(target, "isatty", None)
+    if isatty is not None and isatty():
+        return max(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
+    return WIDTH
+
+
+def _console(stream: IO[str] | None, color: bool | None, width: int) -> Console:
+    """A console that colours only on a TTY (or when forced) and wraps at `width` columns."""
+    return Console(file=stream, width=width, force_terminal=color, no_color=color is False,
                    highlight=False, soft_wrap=False, emoji=False)
+
+
+# -- sizes ----------------------------------------------------------------------------------
+
+
+def _vcpu(units: Any) -> str:
+    """ECS CPU units as vCPU: `256` -> `0.25 vCPU`."""
+    try:
+        return f"{int(units) / 1024:g} vCPU"
+    except (TypeError, ValueError):
+        return f"{units} CPU units"
+
+
+def _plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _known(*values: Any) -> bool:
+    return all(v is not None and v != "[unknown]" for v in values)
+
+
+def _cache_size(p: dict[str, Any]) -> str | None:
+    node = p.get("nodeType")
+    if not _known(node):
+        return None
+    if _known(p.get("numNodeGroups")):
+        replicas = p.get("replicasPerNodeGroup") or 0
+        return (f"{node}, {_plural(p['numNodeGroups'], 'shard')} of "
+                f"{_plural(replicas + 1, 'node')}")
+    count = p.get("numCacheClusters")
+    return f"{node}, {_plural(count, 'node')}" if _known(count) else str(node)
+
+
+def _kafka_size(p: dict[str, Any]) -> str | None:
+    info = p.get("brokerNodeGroupInfo") or {}
+    kind, count = info.get("instanceType"), p.get("numberOfBrokerNodes")
+    return f"{kind}, {_plural(count, 'broker')}" if _known(kind, count) else None
+
+
+def _nodes_size(p: dict[str, Any]) -> str | None:
+    kinds = p.get("instanceTypes") or []
+    scaling = p.get("scalingConfig") or {}
+    low, high = scaling.get("minSize"), scaling.get("maxSize")
+    if not kinds:
+        return None
+    span = f" {low}..{high}" if _known(low, high) else ""
+    return ",".join(str(k) for k in kinds) + span
+
+
+def _task_size(p: dict[str, Any]) -> str | None:
+    cpu, memory = p.get("cpu"), p.get("memory")
+    return f"{_vcpu(cpu)}/{memory} MiB" if _known(cpu, memory) else None
+
+
+def _service_size(p: dict[str, Any]) -> str | None:
+    count = p.get("desiredCount")
+    return _plural(count, "task") if _known(count) else None
+
+
+def _volume_size(p: dict[str, Any]) -> str | None:
+    size = p.get("size")
+    return f"{size} GiB {p.get('type') or ''}".rstrip() if _known(size) else None
+
+
+def _one(key: str, suffix: str = "") -> Callable[[dict[str, Any]], str | None]:
+    def size(p: dict[str, Any]) -> str | None:
+        return f"{p[key]}{suffix}" if _known(p.get(key)) else None
+    return size
+
+
+#: The key size of each sized resource type, read from its inputs.
+SIZES: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "aws:rds/instance:Instance": _one("instanceClass"),
+    "aws:rds/clusterInstance:ClusterInstance": _one("instanceClass"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": _cache_size,
+    "aws:elasticache/cluster:Cluster": _one("nodeType"),
+    "aws:msk/cluster:Cluster": _kafka_size,
+    "aws:eks/nodeGroup:NodeGroup": _nodes_size,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_size,
+    "aws:ecs/service:Service": _service_size,
+    "aws:ec2/instance:Instance": _one("instanceType"),
+    "aws:ec2/launchTemplate:LaunchTemplate": _one("instanceType"),
+    "aws:ebs/volume:Volume": _volume_size,
+    "aws:lambda/function:Function": _one("memorySize", " MiB"),
+}
+
+
+def resource_size(resource: PlanResource) -> str | None:
+    """The key size of a sized resource (`db.t4g.micro`, `t3.large 2..4`,
+    `0.25 vCPU/512 MiB`, `1 task`), or None."""
+    size = SIZES.get(resource.type)
+    return size(resource.props) if size is not None else None
+
+
+def _sizes(resources: list[PlanResource]) -> str:
+    """` (db.t4g.micro)`, ` (1 task x4)`, ` (t3.medium x2, t3.large)`, or nothing."""
+    counts = Counter(s for s in (resource_size(r) for r in resources) if s)
+    if not counts:
+        return ""
+    parts = [size if n == 1 else f"{size} x{n}" for size, n in counts.items()]
+    return f" [green]({escape(', '.join(parts))})[/green]"
 
 
 def _children(plan: Plan) -> dict[str | None, list[PlanResource]]:
@@ -50,10 +168,13 @@ def _short_type(type_token: str) -> str:
 def _add_component(node: Tree, component: PlanResource,
                    children: dict[str | None, list[PlanResource]]) -> None:
     own = children.get(component.urn, [])
-    counts = Counter(_short_type(c.type) for c in own if c.custom)
+    by_type: dict[str, list[PlanResource]] = defaultdict(list)
+    for child in own:
+        if child.custom:
+            by_type[_short_type(child.type)].append(child)
     protected = sum(1 for c in own if c.custom and c.protect)
-    for type_name, count in sorted(counts.items()):
-        node.add(f"{escape(type_name)} [dim]x{count}[/dim]")
+    for type_name, members in sorted(by_type.items()):
+        node.add(f"{escape(type_name)} [dim]x{len(members)}[/dim]{_sizes(members)}")
     for release in own:
         if release.helm is not None:
             _add_release(node, release)
@@ -95,8 +216,10 @@ def _format_value(value: Any, room: int) -> str:
 
 def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None = None,
                 region: str | None = None) -> None:
-    """Print the plan as a tree grouped by component, the exports and a one-line summary."""
-    console = _console(stream, color)
+    """Print the plan as a tree grouped by component (with the key size of each sized
+    resource), the exports and a one-line summary; values are cut only past the width."""
+    width = output_width(stream)
+    console = _console(stream, color, width)
     children = _children(plan)
     where = f"{plan.cloud}/{plan.platform}" if plan.platform else plan.cloud
     title = f"[bold]{escape(plan.project)}[/] stack [bold]{escape(plan.stack)}[/] ({where}"
@@ -112,8 +235,11 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     loose = [r for r in children.get(None, []) if r.custom]
     if loose:
         branch = tree.add("[bold]top level[/]")
-        for type_name, count in sorted(Counter(_short_type(r.type) for r in loose).items()):
-            branch.add(f"{escape(type_name)} [dim]x{count}[/dim]")
+        top: dict[str, list[PlanResource]] = defaultdict(list)
+        for r in loose:
+            top[_short_type(r.type)].append(r)
+        for type_name, members in sorted(top.items()):
+            branch.add(f"{escape(type_name)} [dim]x{len(members)}[/dim]{_sizes(members)}")
     console.print(tree)
     if plan.outputs:
         console.print()
@@ -121,7 +247,7 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
         # Wide enough for every key (neutral names run to 30 characters), so no line wraps.
         key_width = min(max(len(k) for k in plan.outputs), 40)
         for key, value in plan.outputs.items():
-            room = WIDTH - key_width - 4
+            room = width - key_width - 4
             console.print(f"  {escape(key):<{key_width}}  {escape(_format_value(value, room))}")
     for warning in plan.warnings:
         console.print(f"[yellow]{escape(warning)}[/]")

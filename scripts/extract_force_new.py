@@ -1,0 +1,195 @@
+"""Extract the AWS provider's replace-on-change flags into forge_infra/plan/replace_on_change.json.
+
+pulumi-aws is bridged from the Terraform AWS provider, and the bridge replaces a resource
+exactly when a changed attribute is `ForceNew: true` (SDKv2 resources) or carries a
+`RequiresReplace()` plan modifier (plugin-framework resources) in the Terraform provider's
+schema. The pulumi-aws Python package ships no schema, so the flags are read from the
+Terraform provider's Go sources:
+
+    python scripts/extract_force_new.py --source DIR --ref COMMIT \\
+        [--file-ref FILE=COMMIT ...] [--only TOKEN ...]
+
+DIR holds the provider's files at their repository paths (a checkout of
+hashicorp/terraform-provider-aws, or the files listed in `RESOURCES`); COMMIT (or, per file,
+the `--file-ref` given for it) is recorded beside each type. Attribute names given as
+`names.AttrX` constants are resolved through `names/attr_consts_gen.go` when DIR has it, else
+by spelling the constant in snake case. Each
+flagged attribute is written as the Pulumi property path (camelCase, blocks joined with `.`),
+which is how the plan's `props` and `forge_infra.plan.diff` name it: `properties` replace on
+any change, `blocks` (nested blocks flagged ForceNew) only when added or removed, as the
+Terraform SDK applies a block's flag.
+
+Not extracted (the diff cannot see them, and says nothing rather than guess): replacement
+decided at plan time by a `CustomizeDiff` (`customdiff.ForceNewIf...`, e.g. an ElastiCache
+engine downgrade) and `RequiresReplaceIf...` modifiers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Pulumi type token -> (Terraform resource, its file in terraform-provider-aws).
+RESOURCES: dict[str, tuple[str, str]] = {
+    "aws:rds/instance:Instance": ("aws_db_instance", "internal/service/rds/instance.go"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "aws_elasticache_replication_group", "internal/service/elasticache/replication_group.go"),
+    "aws:eks/nodeGroup:NodeGroup": ("aws_eks_node_group", "internal/service/eks/node_group.go"),
+    "aws:msk/cluster:Cluster": ("aws_msk_cluster", "internal/service/kafka/cluster.go"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("aws_ecs_task_definition",
+                                              "internal/service/ecs/task_definition.go"),
+}
+
+DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"
+                  / "replace_on_change.json")
+
+# `"name": {`, `names.AttrName: {`, `"name": schema.StringAttribute{` and the like.
+_KEY = re.compile(r'^\s*(?:"(?P<literal>[a-z0-9_]+)"|names\.(?P<const>Attr\w+))\s*:\s*'
+                  r'(?:[\w.]+)?\{')
+# A nested block: SDKv2 `Elem: &schema.Resource{`, or a framework nested block/attribute.
+_ELEM_BLOCK = re.compile(r"Elem:\s*&schema\.Resource\{")
+_NESTED = re.compile(r"(Block|NestedAttribute)\{")
+_FLAG = re.compile(r"ForceNew:\s*true|\bRequiresReplace\(\)")
+_CONST = re.compile(r'^\s*(Attr\w+)\s*=\s*"([a-z0-9_]+)"', re.MULTILINE)
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|$)|[A-Z][a-z]+|\d+")
+_ID = re.compile(r"ID(s?)(?=[A-Z]|$)")
+
+
+def attribute_constants(source: Path) -> dict[str, str]:
+    """`AttrKMSKeyID` -> `kms_key_id`, from the provider's generated names file if present."""
+    path = source / "names" / "attr_consts_gen.go"
+    return dict(_CONST.findall(path.read_text())) if path.is_file() else {}
+
+
+def snake_from_constant(name: str) -> str:
+    """`AttrKMSKeyID` -> `kms_key_id`, `AttrSubnetIDs` -> `subnet_ids` (the naming rule the
+    provider's generator follows, used when the names file is not at hand)."""
+    words = _ID.sub(r"Id\1", name.removeprefix("Attr"))
+    return "_".join(w.lower() for w in _WORDS.findall(words))
+
+
+def camel(snake: str) -> str:
+    """`db_subnet_group_name` -> `dbSubnetGroupName` (Pulumi's property names)."""
+    head, *rest = snake.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def schema_block(text: str) -> str:
+    """The resource's schema: from the first `Schema: map[string]*schema.Schema{` (SDKv2) or
+    `Attributes: map[string]schema.Attribute{` (framework) to its closing brace."""
+    match = re.search(r"(Schema: map\[string\]\*schema\.Schema|Attributes: map\[string\]"
+                      r"schema\.Attribute)\{", text)
+    if match is None:
+        raise ValueError("no resource schema found")
+    depth = 0
+    for index in range(match.end() - 1, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[match.end():index]
+    raise ValueError("the resource schema is not closed")
+
+
+@dataclass
+class Flags:
+    """One resource's replace-on-change flags (Terraform names, blocks joined with `.`)."""
+
+    attributes: list[str] = field(default_factory=list)
+    """Attributes whose every change replaces the resource (lists, maps and strings too)."""
+    blocks: list[str] = field(default_factory=list)
+    """Nested blocks flagged ForceNew: in the Terraform SDK the flag on a block applies to the
+    block being added or removed; a change inside it replaces only through its own flags."""
+
+
+def force_new_flags(text: str, constants: dict[str, str]) -> Flags:
+    """The attributes and blocks flagged ForceNew or RequiresReplace() in one resource's Go
+    source."""
+    block = schema_block(text)
+    stack: list[tuple[str, int]] = []  # (attribute, brace depth its body opened at)
+    depth = 0
+    flagged: list[str] = []
+    blocks: set[str] = set()
+    for line in block.splitlines():
+        key = _KEY.match(line)
+        if key is not None:
+            name = key.group("literal") or constants.get(key.group("const")) or \
+                snake_from_constant(key.group("const"))
+            stack.append((name, depth + 1))
+            if _NESTED.search(line):
+                blocks.add(".".join(n for n, _ in stack))
+        elif stack and depth == stack[-1][1] and _ELEM_BLOCK.search(line):
+            blocks.add(".".join(n for n, _ in stack))
+        if _FLAG.search(line) and stack:
+            path = ".".join(name for name, _ in stack)
+            if path not in flagged:
+                flagged.append(path)
+        depth += line.count("{") - line.count("}")
+        while stack and depth < stack[-1][1]:
+            stack.pop()
+    return Flags(attributes=[p for p in flagged if p not in blocks],
+                 blocks=[p for p in flagged if p in blocks])
+
+
+def pulumi_path(terraform_path: str) -> str:
+    """`s3_import.bucket_name` -> `s3Import.bucketName`."""
+    return ".".join(camel(part) for part in terraform_path.split("."))
+
+
+def extract(source: Path, ref: str, tokens: list[str],
+            file_refs: dict[str, str] | None = None) -> dict[str, object]:
+    """The data file's content for `tokens`, read from the provider's sources under `source`
+    (`file_refs`: the commit each file was read at, when not `ref`)."""
+    file_refs = file_refs or {}
+    constants = attribute_constants(source)
+    types: dict[str, object] = {}
+    for token in tokens:
+        resource, file = RESOURCES[token]
+        flags = force_new_flags((source / file).read_text(encoding="utf-8"), constants)
+        types[token] = {
+            "terraform": resource,
+            "file": file,
+            "commit": file_refs.get(file, ref),
+            "properties": sorted(pulumi_path(p) for p in flags.attributes),
+            "blocks": sorted(pulumi_path(p) for p in flags.blocks),
+        }
+    return {
+        "source": ("hashicorp/terraform-provider-aws, each file at the commit beside its "
+                   "type: the ForceNew / RequiresReplace() flags of each resource's schema "
+                   "(pulumi-aws bridges this provider and replaces a resource when such an "
+                   "attribute changes), extracted by "
+                   "scripts/extract_force_new.py"),
+        "not_covered": ("replacement decided by a CustomizeDiff (customdiff.ForceNewIf..., e.g. "
+                        "an engine downgrade) or a RequiresReplaceIf modifier; resource types "
+                        "not listed here are never reported as replaced by a property change"),
+        "types": dict(sorted(types.items())),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write the data file (or print it with `--output -`)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, required=True,
+                        help="folder with terraform-provider-aws's files at their paths")
+    parser.add_argument("--ref", required=True, help="the provider commit or tag read")
+    parser.add_argument("--file-ref", action="append", default=[], metavar="FILE=COMMIT",
+                        help="the commit one file was read at (repeatable)")
+    parser.add_argument("--only", action="append", metavar="TOKEN", choices=sorted(RESOURCES),
+                        help="extract only this Pulumi type (repeatable)")
+    parser.add_argument("--output", default=str(DEFAULT_OUTPUT),
+                        help="where to write the JSON ('-' for standard output)")
+    args = parser.parse_args(argv)
+    file_refs = dict(item.split("=", 1) for item in args.file_ref)
+    data = extract(args.source, args.ref, args.only or sorted(RESOURCES), file_refs)
+    text = json.dumps(data, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

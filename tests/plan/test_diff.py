@@ -1,0 +1,276 @@
+"""`--diff` as `pulumi preview --diff` shows it: create, update, replace (from the provider's
+replace-on-change flags), delete; values in full; JSON-string inputs key by key."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forge_infra.plan.diff import diff_plans, forces_replacement, render_diff, replace_on_change
+from forge_infra.plan.model import Plan, PlanResource, ResourceOptions
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import extract_force_new
+
+PREFIX = "urn:pulumi:dev::forge-infra::"
+DB = PREFIX + "forge-aws:index:Database$aws:rds/instance:Instance::forge-dev-db-primary"
+NODES = PREFIX + "forge-aws:index:EksCompute$aws:eks/nodeGroup:NodeGroup::forge-dev-eks-nodes"
+ROLE = PREFIX + "forge-aws:index:EcsCompute$aws:iam/role:Role::forge-dev-api-task"
+HOST = PREFIX + "forge-aws:index:Streaming$aws:ec2/instance:Instance::forge-dev-broker-1"
+
+
+def resource(urn: str, props: dict[str, Any], **opts: Any) -> PlanResource:
+    return PlanResource(urn=urn, type=urn.split("$")[-1].split("::")[0],
+                        name=urn.rsplit("::", 1)[1], custom=True, component=None, parent=None,
+                        dependencies=[], property_dependencies={}, props=props,
+                        opts=ResourceOptions(**opts), outputs={})
+
+
+POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+     "Action": "sts:AssumeRole"}]}
+
+
+def base_plan() -> Plan:
+    return Plan(project="forge-infra", stack="dev", cloud="aws", platform="eks", resources=[
+        resource(DB, {"engine": "postgres", "instanceClass": "db.t4g.micro",
+                      "storageEncrypted": True}),
+        resource(NODES, {"instanceTypes": ["t3.large"], "subnetIds": ["subnet-a", "subnet-b"],
+                         "scalingConfig": {"minSize": 2, "maxSize": 4, "desiredSize": 2}}),
+        resource(ROLE, {"assumeRolePolicy": json.dumps(POLICY)}),
+        resource(HOST, {"instanceType": "t3.small", "userData": "#!/bin/sh\necho one\n"}),
+    ], outputs={})
+
+
+def changed(**edits: Any) -> Plan:
+    plan = copy.deepcopy(base_plan())
+    by_urn = plan.by_urn()
+    for urn, change in edits.items():
+        change(by_urn[{"db": DB, "nodes": NODES, "role": ROLE, "host": HOST}[urn]])
+    return plan
+
+
+def render(old: Plan, new: Plan) -> str:
+    out = io.StringIO()
+    render_diff(diff_plans(old, new), out, color=False)
+    return out.getvalue()
+
+
+# (case, edit, action, the properties forcing replacement)
+CASES = [
+    ("instance-class-updates", {"db": lambda r: r.props.update(instanceClass="db.t4g.small")},
+     "update", ()),
+    ("engine-replaces", {"db": lambda r: r.props.update(engine="mysql")}, "replace",
+     ("engine",)),
+    ("encryption-replaces", {"db": lambda r: r.props.update(storageEncrypted=False)},
+     "replace", ("storageEncrypted",)),
+    ("node-subnets-replace", {"nodes": lambda r: r.props["subnetIds"].append("subnet-c")},
+     "replace", ("subnetIds[2]",)),
+    ("node-scaling-updates", {"nodes": lambda r: r.props["scalingConfig"].update(maxSize=9)},
+     "update", ()),
+    ("own-replace-on-changes", {"host": lambda r: (r.props.update(instanceType="t3.medium"),
+                                                   r.opts.replace_on_changes.append(
+                                                       "instanceType"))},
+     "replace", ("instanceType",)),
+    ("star-replace-on-changes", {"host": lambda r: (r.props.update(userData="x"),
+                                                    r.opts.replace_on_changes.append("*"))},
+     "replace", ("userData",)),
+]
+
+
+@pytest.mark.parametrize(("edits", "action", "because"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_update_or_replace_comes_from_the_providers_flags(
+        edits: dict[str, Any], action: str, because: tuple[str, ...]) -> None:
+    diff = diff_plans(base_plan(), changed(**edits))
+    assert [c.action for c in diff.changed] == [action]
+    assert diff.changed[0].replace_because == because
+
+
+def test_the_rendering_marks_each_action_like_pulumi_preview() -> None:
+    new = changed(db=lambda r: r.props.update(engine="mysql"),
+                  nodes=lambda r: r.props["scalingConfig"].update(maxSize=9))
+    new.resources = [r for r in new.resources if r.urn != HOST]
+    new.resources.append(resource(HOST.replace("broker-1", "broker-2"), {}))
+    text = render(base_plan(), new)
+    assert f"+ {HOST.replace('broker-1', 'broker-2')}  (create)" in text
+    assert f"-/+ {DB}  (replace: engine forces replacement)" in text
+    assert "    ~ engine  # forces replacement\n        \"postgres\" => \"mysql\"" in text
+    assert f"~ {NODES}  (update)" in text and "    ~ scalingConfig.maxSize\n        4 => 9" \
+        in text
+    assert f"- {HOST}  (delete)" in text
+    assert text.rstrip().endswith("Diff: 1 to create, 1 to update, 1 to replace, 1 to delete, "
+                                  "0 outputs changed.")
+
+
+def test_json_string_inputs_are_compared_key_by_key() -> None:
+    def widen(r: PlanResource) -> None:
+        policy = copy.deepcopy(POLICY)
+        policy["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:TagSession"]
+        r.props["assumeRolePolicy"] = json.dumps(policy)
+
+    diff = diff_plans(base_plan(), changed(role=widen))
+    assert [(c.path, c.old, c.new) for c in diff.changed[0].changes] == [
+        ("assumeRolePolicy.Statement[0].Action", "sts:AssumeRole", None),
+        ("assumeRolePolicy.Statement[0].Action[0]", None, "sts:AssumeRole"),
+        ("assumeRolePolicy.Statement[0].Action[1]", None, "sts:TagSession")]
+
+
+def test_a_container_image_in_the_task_definitions_json_replaces_the_task_definition() -> None:
+    urn = PREFIX + "forge-aws:index:EcsCompute$aws:ecs/taskDefinition:TaskDefinition::api"
+    containers = [{"name": "api", "image": "ghcr.io/forge/api:1.0.0", "cpu": 256}]
+    old = Plan(project="forge-infra", stack="dev", cloud="aws", platform="ecs", outputs={},
+               resources=[resource(urn, {"containerDefinitions": json.dumps(containers),
+                                         "cpu": "256"})])
+    new = copy.deepcopy(old)
+    containers[0]["image"] = "ghcr.io/forge/api:1.1.0"
+    new.resources[0].props["containerDefinitions"] = json.dumps(containers)
+    change = diff_plans(old, new).changed[0]
+    assert change.action == "replace"
+    assert change.replace_because == ("containerDefinitions[0].image",)
+    assert f"-/+ {urn}  (replace: containerDefinitions[0].image forces replacement)" in \
+        render(old, new)
+
+
+def test_long_values_are_shown_in_full_and_text_as_a_line_diff() -> None:
+    long_old, long_new = "a" * 300, "a" * 299 + "b"
+    new = changed(db=lambda r: r.props.update(instanceClass=long_new),
+                  host=lambda r: r.props.update(userData="#!/bin/sh\necho two\n"))
+    old = changed(db=lambda r: r.props.update(instanceClass=long_old))
+    text = render(old, new)
+    assert f'"{long_old}" => "{long_new}"' in text
+    assert "-echo one" in text and "+echo two" in text and "#!/bin/sh" in text
+
+
+def test_forces_replacement_matches_blocks_and_indexes() -> None:
+    assert forces_replacement("aws:rds/instance:Instance", "s3Import.bucketName")
+    assert not forces_replacement("aws:rds/instance:Instance", "instanceClass")
+    assert forces_replacement("aws:eks/nodeGroup:NodeGroup", "launchTemplate.id")
+    assert not forces_replacement("aws:eks/nodeGroup:NodeGroup", "launchTemplate.version")
+    assert forces_replacement("aws:eks/nodeGroup:NodeGroup", "instanceTypes[0]")
+    assert not forces_replacement("aws:rds/instance:Instance", "(protect)", ("*",))
+
+
+MSK = "aws:msk/cluster:Cluster"
+BROKERS = {"instanceType": "kafka.m7g.large", "clientSubnets": ["subnet-a", "subnet-b"]}
+
+
+@pytest.mark.parametrize(("path", "old", "new", "replaces"), [
+    ("brokerNodeGroupInfo.instanceType", {"brokerNodeGroupInfo": BROKERS},
+     {"brokerNodeGroupInfo": {**BROKERS, "instanceType": "kafka.m7g.xlarge"}}, False),
+    ("brokerNodeGroupInfo.clientSubnets[1]", {"brokerNodeGroupInfo": BROKERS},
+     {"brokerNodeGroupInfo": {**BROKERS, "clientSubnets": ["subnet-a", "subnet-c"]}}, True),
+    ("encryptionInfo.encryptionInTransit.clientBroker", {}, {"encryptionInfo": {
+        "encryptionInTransit": {"clientBroker": "TLS"}}}, True),
+    ("encryptionInfo.encryptionInTransit.clientBroker",
+     {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS_PLAINTEXT"}}},
+     {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS"}}}, False),
+], ids=["size-in-a-flagged-block-updates", "flagged-attribute-replaces", "block-added-replaces",
+        "unflagged-attribute-in-a-flagged-block-updates"])
+def test_a_flagged_block_replaces_only_when_added_or_removed(
+        path: str, old: dict[str, Any], new: dict[str, Any], replaces: bool) -> None:
+    """As the Terraform SDK applies ForceNew on a block: to the block's count, while each
+    attribute inside replaces through its own flag."""
+    assert forces_replacement(MSK, path, (), old, new) is replaces
+
+
+def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() -> None:
+    data = json.loads((ROOT / "src/forge_infra/plan/replace_on_change.json").read_text())
+    assert "terraform-provider-aws" in data["source"]
+    assert "extract_force_new.py" in data["source"]
+    for token, entry in data["types"].items():
+        assert len(entry["commit"]) == 40 and entry["file"].endswith(".go"), token
+        assert entry["properties"] == sorted(entry["properties"]) and entry["properties"]
+        assert entry["blocks"] == sorted(entry["blocks"])
+        assert token in extract_force_new.RESOURCES
+    assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
+            "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition"} <= \
+        set(replace_on_change())
+
+
+# -- the extraction script ----------------------------------------------------------------------
+
+SDK_V2 = """
+func resourceThing() *schema.Resource {
+	return &schema.Resource{
+		Schema: map[string]*schema.Schema{
+			names.AttrKMSKeyID: {
+				Type:     schema.TypeString,
+				ForceNew: true,
+			},
+			"size": {
+				Type: schema.TypeInt,
+			},
+			"vpc_config": {
+				ForceNew: true,
+				Elem: &schema.Resource{
+					Schema: map[string]*schema.Schema{
+						names.AttrSubnetIDs: {
+							ForceNew: true,
+							Elem:     &schema.Schema{Type: schema.TypeString},
+						},
+						"endpoint_public_access": {
+							Optional: true,
+						},
+					},
+				},
+			},
+			"tags": tftags.TagsSchema(),
+		},
+	}
+}
+"""
+
+FRAMEWORK = """
+	s := schema.Schema{
+		Attributes: map[string]schema.Attribute{
+			names.AttrName: schema.StringAttribute{
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.RequiresReplace(),
+				},
+			},
+			"description": schema.StringAttribute{
+				Optional: true,
+			},
+		},
+	}
+"""
+
+
+def test_the_script_reads_sdk_v2_and_framework_schemas() -> None:
+    flags = extract_force_new.force_new_flags(SDK_V2, {})
+    assert flags.attributes == ["kms_key_id", "vpc_config.subnet_ids"]
+    assert flags.blocks == ["vpc_config"]
+    framework = extract_force_new.force_new_flags(FRAMEWORK, {"AttrName": "name"})
+    assert (framework.attributes, framework.blocks) == (["name"], [])
+    assert extract_force_new.pulumi_path("vpc_config.subnet_ids") == "vpcConfig.subnetIds"
+
+
+@pytest.mark.parametrize(("constant", "snake"), [
+    ("AttrKMSKeyID", "kms_key_id"), ("AttrSubnetIDs", "subnet_ids"), ("AttrARN", "arn"),
+    ("AttrClusterName", "cluster_name"), ("AttrSecurityGroupIDs", "security_group_ids"),
+    ("AttrVPCID", "vpc_id"),
+])
+def test_names_constants_are_spelled_in_snake_case(constant: str, snake: str) -> None:
+    assert extract_force_new.snake_from_constant(constant) == snake
+
+
+def test_the_script_writes_the_data_file(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    file = source / extract_force_new.RESOURCES["aws:rds/instance:Instance"][1]
+    file.parent.mkdir(parents=True)
+    file.write_text(SDK_V2)
+    output = tmp_path / "out.json"
+    assert extract_force_new.main(["--source", str(source), "--ref", "0" * 40, "--only",
+                                   "aws:rds/instance:Instance", "--output", str(output)]) == 0
+    entry = json.loads(output.read_text())["types"]["aws:rds/instance:Instance"]
+    assert entry == {"terraform": "aws_db_instance", "file": "internal/service/rds/instance.go",
+                     "commit": "0" * 40, "properties": ["kmsKeyId", "vpcConfig.subnetIds"],
+                     "blocks": ["vpcConfig"]}
