@@ -1,7 +1,7 @@
 """`forge-infra`: the command line. No cloud code here: it calls the plan library and prints.
 
 Exit codes: 0 ok, 1 config or program error (a clear message; the traceback only with
-`--debug`), 2 usage error.
+`--debug`), 2 usage error, 3 `plan`: an estimate above its stack's budget.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from forge_infra.config import ConfigError
+from forge_infra.cost.cli import budget_gate, cost_command, plan_section
 from forge_infra.plan.diff import diff_plans, render_diff
 from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
 from forge_infra.plan.model import Plan
@@ -28,6 +29,9 @@ GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".g
 @click.version_option(package_name="forge-infra")
 def main() -> None:
     """forge-infra: the forge platform as Pulumi code, with an offline plan."""
+
+
+main.add_command(cost_command)
 
 
 def _target(template: str | None, stack: str, many: bool) -> Path | None:
@@ -85,6 +89,7 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
             old_plan = Plan.read_json(diff_path)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             _fail(f"cannot read {diff_path} as a plan: {exc}", exc, debug)
+    planned: list[Plan] = []
     for index, stack in enumerate(names, start=1):
         json_target = _target(json_path, stack, many)
         graph_target = _target(graph_path, stack, many)
@@ -101,7 +106,8 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         if quiet:
             click.echo(summary_line(result))
         else:
-            render_plan(result, color=color)
+            render_plan(result, color=color, section=plan_section(result))
+        planned.append(result)
         if many:
             click.echo(f"[{index}/{len(names)}] {stack}: {len(result.custom_resources())} "
                        f"resources in {elapsed:.1f}s", err=True)
@@ -114,6 +120,7 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         if old_plan is not None:
             click.echo()
             render_diff(diff_plans(old_plan, result), color=color)
+    budget_gate(planned)
 
 
 def tune_for_short_run() -> None:

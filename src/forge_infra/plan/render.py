@@ -94,8 +94,9 @@ def _format_value(value: Any, room: int) -> str:
 
 
 def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None = None,
-                region: str | None = None) -> None:
-    """Print the plan as a tree grouped by component, the exports and a one-line summary."""
+                region: str | None = None, section: str = "") -> None:
+    """Print the plan as a tree grouped by component, the exports, `section` (e.g. the cost
+    estimate, plain text) and a one-line summary."""
     console = _console(stream, color)
     children = _children(plan)
     where = f"{plan.cloud}/{plan.platform}" if plan.platform else plan.cloud
@@ -126,6 +127,9 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     for warning in plan.warnings:
         console.print(f"[yellow]{escape(warning)}[/]")
     console.print()
+    if section:
+        console.print(escape(section.rstrip("\n")), highlight=False)
+        console.print()
     releases = releases_line(plan)
     if releases:
         console.print(releases)
