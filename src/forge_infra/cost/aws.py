@@ -163,7 +163,10 @@ def _eks_cluster(context: CostContext, r: PlanResource) -> None:
 
     version = str(r.props.get("version") or "")
     status = check("eks", version, context.today).status if version else None
-    if status is SupportStatus.EXTENDED:
+    if status is SupportStatus.ENDED:
+        context.not_priced(r, f"Kubernetes {version} is past extended support on "
+                              f"{context.today}: EKS can no longer create it")
+    elif status is SupportStatus.EXTENDED:
         context.add(r, f"EKS control plane, Kubernetes {version} in extended support",
                     context.hours, "eks.extended_support.cluster")
     else:

@@ -202,7 +202,7 @@ def render_compare(before: CostEstimate, after: CostEstimate, *, before_name: st
                 f"{'+' if c.delta > 0 else ''}{money(c.delta)} |" for c in changes]
         return "\n".join(out) + "\n"
     out = [head, ""]
-    out += [f"  {'+' if c.delta > 0 else ''}{money(c.delta):>11}  {c.resource}: {c.item} "
+    out += [f"  {('+' if c.delta > 0 else '') + money(c.delta):>12}  {c.resource}: {c.item} "
             f"({money(c.before)} -> {money(c.after)})" for c in changes]
     return "\n".join(out) + "\n"
 
