@@ -117,8 +117,7 @@ def plan_section(plan: Plan) -> str:
     for line in estimate.lines:
         subtotals[line.group] = subtotals.get(line.group, 0.0) + line.monthly
     width = max((len(g) for g in subtotals), default=0)
-    out = [f"Cost per month ({estimate.price_table}; `forge-infra cost --stack {plan.stack}` "
-           "for every line):"]
+    out = [f"Cost per month ({estimate.price_table}):"]
     out += [f"  {group.ljust(width)}  {money(cents(total)):>10}"
             for group, total in subtotals.items()]
     unpriced = sum(1 for c in estimate.coverage if c.status == "not_priced")
@@ -127,6 +126,7 @@ def plan_section(plan: Plan) -> str:
                f"{money(estimate.ceiling_total)}"
                + (f", budget {money(estimate.budget)}" if estimate.budget is not None else "")
                + f"; {unpriced} not priced")
+    out.append(f"  every line: forge-infra cost --stack {plan.stack}")
     return "\n".join(out) + "\n"
 
 
