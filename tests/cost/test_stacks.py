@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from forge_infra.cli import main
+from forge_infra.config import load_stack_file
 from forge_infra.cost.aws import FREE, NOT_PRICED, PRICED
 from forge_infra.cost.report import EXIT_OVER_BUDGET
 from forge_infra.plan import Plan, run_plan
@@ -151,3 +152,24 @@ def test_plan_exits_0_below_the_budget(runner: CliRunner, tmp_path: Path) -> Non
     result = runner.invoke(main, ["plan", "-s", "dev", "-C",
                                   str(_project_with_budget(tmp_path, 1000)), "-q"])
     assert result.exit_code == 0, result.output
+
+
+def test_docs_cost_md_states_each_stacks_estimate(plans: dict[str, Plan]) -> None:
+    """The table of docs/COST.md, "The estimate of each stack", is the estimator's output."""
+    text = (ROOT / "docs" / "COST.md").read_text()
+    for stack, plan in plans.items():
+        cost = plan.cost
+        assert cost is not None and cost.budget is not None
+        row = (f"| {stack} | ${cost.fixed_total:,.2f} | ${cost.usage_total:,.2f} | "
+               f"${cost.monthly_total:,.2f} | ${cost.ceiling_total:,.2f} | ${cost.budget:,.2f} |")
+        assert row in text, f"docs/COST.md is stale for {stack}: expected {row}"
+
+
+def test_the_small_stacks_are_prod_and_small_ecs_is_under_300_fixed(
+        plans: dict[str, Plan]) -> None:
+    """Both plan under every prod rule (a config error would fail the fixture); small-ecs's
+    fixed cost is under $300 (its total, and small-eks's, miss their figures: docs/COST.md)."""
+    small_ecs = plans["small-ecs"].cost
+    assert small_ecs is not None and small_ecs.fixed_total < 300
+    for stack in ("small-ecs", "small-eks"):
+        assert load_stack_file(stack, ROOT).is_prod, stack

@@ -230,7 +230,9 @@ def _ecs_service(context: CostContext, r: PlanResource) -> None:
                    and r.urn in t.dependencies), None)
     desired = _size(r.props.get("desiredCount"), 1)
     low = _size(target.props.get("minCapacity"), desired) if target else desired
-    high = _size(target.props.get("maxCapacity"), low) if target else None
+    high: float | None = _size(target.props.get("maxCapacity"), low) if target else None
+    if high == low:  # a target pinned at the desired count: no autoscaling range to show
+        high = None
     vcpu = _size(task.props.get("cpu")) / 1024
     memory_gb = _size(task.props.get("memory")) / 1024
     arch = (task.props.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")

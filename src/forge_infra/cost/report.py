@@ -154,8 +154,9 @@ def _key(line: CostLine) -> tuple[str, str]:
 def compare(before: CostEstimate, after: CostEstimate) -> list[CostChange]:
     """The lines whose monthly cost differs, matched by resource name and item.
 
-    Resource names (not URNs) match, so two stacks of one project compare line by line: a
-    stack's prefix (`forge-prod-`, `forge-small-ecs-`) is dropped from the name first.
+    Resource names (not URNs) match, so two stacks of one project compare line by line: the
+    prefix every name of an estimate shares (`forge-prod-`, `forge-small-ecs-`) is dropped
+    first.
     """
     def index(estimate: CostEstimate) -> dict[tuple[str, str], CostLine]:
         prefix = _common_prefix([_resource_name(line.urn) for line in estimate.lines])
@@ -175,14 +176,14 @@ def compare(before: CostEstimate, after: CostEstimate) -> list[CostChange]:
 
 
 def _common_prefix(names: list[str]) -> str:
-    """The `<app>-<stack>-` prefix the names share (up to the second dash), or ""."""
-    if not names:
+    """The longest dash-ended prefix every name shares (`forge-small-ecs-`), or ""."""
+    if len(names) < 2:
         return ""
-    first = names[0].split("-")
-    if len(first) < 3:
-        return ""
-    prefix = "-".join(first[:2]) + "-"
-    return prefix if all(n.startswith(prefix) for n in names) else ""
+    shortest, longest = min(names), max(names)
+    length = next((i for i, (a, b) in enumerate(zip(shortest, longest, strict=False))
+                   if a != b), len(shortest))
+    shared = shortest[:length]
+    return shared[:shared.rfind("-") + 1]
 
 
 def render_compare(before: CostEstimate, after: CostEstimate, *, before_name: str,
