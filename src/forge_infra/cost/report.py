@@ -167,7 +167,8 @@ def compare(before: CostEstimate, after: CostEstimate) -> list[CostChange]:
     changes = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
-        change = CostChange(group=(b or a).group if (b or a) else "", resource=key[0],
+        either = b if b is not None else a
+        change = CostChange(group=either.group if either is not None else "", resource=key[0],
                             item=key[1], before=a.monthly if a else 0.0,
                             after=b.monthly if b else 0.0)
         if change.delta:
