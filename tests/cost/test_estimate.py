@@ -7,6 +7,7 @@ tests do not prove is that the list prices are current (docs/COST.md, "Prices").
 from __future__ import annotations
 
 import datetime
+import tomllib
 
 import pytest
 
@@ -15,6 +16,7 @@ from forge_infra.cost.aws import FREE, NOT_PRICED, PRICED
 from forge_infra.cost.engine import cents
 from forge_infra.model.config import UsageSettings
 from forge_infra.plan.model import Plan, PlanResource, ResourceOptions
+from tests.conftest import ROOT
 
 DAY = datetime.date(2026, 12, 2)
 NO_USAGE = UsageSettings(calls_per_day=0, response_kb=0, nat_gb_per_month=0,
@@ -179,3 +181,22 @@ def test_every_price_entry_has_unit_region_source_and_date() -> None:
                                                  (0.005, 0.01), (6.4897, 6.49), (-1.005, -1.01)])
 def test_cents_rounds_half_away_from_zero(value: float, expected: float) -> None:
     assert cents(value) == expected
+
+
+def test_the_price_tables_ship_as_package_data() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["forge_infra"]
+    assert "cost/prices/*.yaml" in patterns
+    shipped = sorted(p.name for p in (ROOT / "src" / "forge_infra").glob("cost/prices/*.yaml"))
+    assert shipped == ["aws.yaml"]
+
+
+def test_provisioned_iops_on_rds_are_reported_not_priced() -> None:
+    db = _resource("aws:rds/instance:Instance", "db", {
+        "engine": "postgres", "instanceClass": "db.t3.medium", "multiAz": False,
+        "allocatedStorage": 400, "storageType": "gp3", "iops": 12000})
+    result = estimate(_plan(db), usage=NO_USAGE, today=DAY)
+    assert result.monthly_total == 98.56  # 730 x $0.072 + 400 x $0.115: the IOPS are not in it
+    assert [(c.status, c.reason) for c in result.coverage] == [
+        ("not_priced", "provisioned IOPS and throughput above the gp3 baseline are not "
+                       "estimated")]

@@ -321,8 +321,9 @@ def _rds(context: CostContext, r: PlanResource) -> None:
         context.add(r, f"gp3 storage {label}", size, f"rds.storage.gp3.{az}")
     else:
         context.not_priced(r, f"{storage} storage is not in the table")
-    if _size(r.props.get("iops")) and size < 400:
-        context.not_priced(r, "provisioned IOPS on storage below 400 GB are not estimated")
+    if _size(r.props.get("iops")) or _size(r.props.get("storageThroughput")):
+        context.not_priced(r, "provisioned IOPS and throughput above the gp3 baseline are not "
+                              "estimated")
     if r.props.get("performanceInsightsEnabled"):
         context.assumptions.append(f"{r.name}: Performance Insights on its free 7-day "
                                    "retention")

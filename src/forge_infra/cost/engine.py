@@ -59,6 +59,7 @@ class CostContext:
     coverage: dict[str, CostCoverage] = dataclasses.field(default_factory=dict)
     priced: set[str] = dataclasses.field(default_factory=set)
     assumptions: list[str] = dataclasses.field(default_factory=list)
+    _by_urn: dict[str, PlanResource] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def hours(self) -> float:
@@ -68,7 +69,9 @@ class CostContext:
     def group_of(self, resource: PlanResource) -> str:
         """The outermost component that holds `resource`, as `name (Kind)` (the resource's
         own name at the top level)."""
-        by_urn = self.plan.by_urn()
+        if not self._by_urn:
+            self._by_urn = self.plan.by_urn()
+        by_urn = self._by_urn
         parent, group = resource.parent, resource.name
         while parent and parent in by_urn:
             if not by_urn[parent].custom:
