@@ -113,6 +113,15 @@ def test_compare_a_stack_with_itself_shows_no_difference(runner: CliRunner) -> N
     assert result.output.splitlines()[-1] == "No difference."
 
 
+def test_compare_as_json_of_a_stack_with_itself_is_empty(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["cost", "-s", "dev", "-C", str(ROOT), "--compare", "dev",
+                                  "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert (document["changes"], document["delta"]) == ([], 0.0)
+    assert document["before_total"] == document["after_total"] > 0
+
+
 def test_compare_against_an_earlier_plan_json_lists_the_changed_lines(
         runner: CliRunner, tmp_path: Path) -> None:
     earlier = tmp_path / "earlier.json"

@@ -6,6 +6,7 @@ only) an estimate above its stack's budget.
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -16,6 +17,7 @@ from forge_infra.config import ConfigError
 from forge_infra.cost.engine import cents
 from forge_infra.cost.report import (
     EXIT_OVER_BUDGET,
+    compare,
     money,
     over_budget,
     render_compare,
@@ -83,12 +85,8 @@ def cost_command(stack: str, fmt: str, other: str | None, project_dir: Path,
     if other is not None:
         name, before = _other(other, project_dir, debug)
         if fmt == "json":
-            from forge_infra.cost.report import compare
-
             changes = [{"resource": c.resource, "item": c.item, "before": c.before,
                         "after": c.after, "delta": c.delta} for c in compare(before, estimate)]
-            import json
-
             click.echo(json.dumps({"before": name, "after": stack,
                                    "before_total": before.monthly_total,
                                    "after_total": estimate.monthly_total,
