@@ -131,11 +131,12 @@ def test_plan_all_plans_every_stack_with_progress(runner: CliRunner, tmp_path: P
     result = runner.invoke(main, ["plan", "--all", "-q", "-C", str(ROOT), "--json", pattern])
     assert result.exit_code == 0, result.output
     summaries = [line for line in result.output.splitlines() if line.startswith("Plan ")]
-    assert [line.split(":")[0] for line in summaries] == ["Plan dev", "Plan staging",
-                                                          "Plan prod"]
-    assert "[3/3] planning prod ..." in result.output
+    assert [line.split(":")[0] for line in summaries] == [
+        "Plan dev", "Plan staging", "Plan prod", "Plan small-ecs", "Plan small-eks"]
+    assert "[5/5] planning small-eks ..." in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "plan-dev.json", "plan-prod.json", "plan-staging.json"]
+        "plan-dev.json", "plan-prod.json", "plan-small-ecs.json", "plan-small-eks.json",
+        "plan-staging.json"]
 
 
 def test_the_readme_shows_the_real_dev_plan(runner: CliRunner) -> None:

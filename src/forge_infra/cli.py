@@ -1,9 +1,10 @@
 """`forge-infra`: the command line. No cloud code here: it calls the plan library and prints.
 
 Exit codes: 0 ok, 1 config or program error (a clear message; the traceback only with
-`--debug`), 2 usage error (a bad flag, or an output path that cannot be written), 130
-interrupted (Ctrl-C). With `plan --diff OLD.json --detailed-exitcode`, as `terraform plan
--detailed-exitcode`: 0 no changes, 1 any error (usage errors included), 2 changes.
+`--debug`), 2 usage error (a bad flag, or an output path that cannot be written), 3 `plan`:
+an estimate above its stack's budget, 130 interrupted (Ctrl-C). With `plan --diff OLD.json
+--detailed-exitcode`, as `terraform plan -detailed-exitcode`: 0 no changes, 1 any error (usage
+errors included), 2 changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from forge_infra.config import ConfigError
+from forge_infra.cost.cli import budget_gate, cost_command, plan_section
 from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_diff
 from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
 from forge_infra.plan.model import Plan
@@ -87,6 +89,9 @@ def find_project(start: Path) -> Path | None:
         if (folder / "Pulumi.yaml").is_file():
             return folder
     return None
+
+
+main.add_command(cost_command)
 
 
 def _target(template: str | None, stack: str, many: bool) -> Path | None:
@@ -258,6 +263,7 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
                   "resources have other URNs, so the diff would delete and create everything. "
                   "Pass --force to compare anyway",
                   ValueError(diff_path), debug)
+    planned: list[Plan] = []
     out: IO[str] = sys.stderr if to_stdout else sys.stdout
     changed = False
     for index, stack in enumerate(names, start=1):
@@ -273,10 +279,11 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         except ProgramError as exc:
             _fail(str(exc), exc.__cause__ or exc, debug)
         elapsed = time.perf_counter() - started
+        planned.append(result)
         if quiet:
             click.echo(summary_line(result), file=out)
         else:
-            render_plan(result, out, color=color)
+            render_plan(result, out, color=color, section=plan_section(result))
         if many:
             click.echo(f"[{index}/{len(names)}] {stack}: {len(result.custom_resources())} "
                        f"resources in {elapsed:.1f}s", err=True)
@@ -293,6 +300,7 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
             diff = diff_plans(old_plan, result)
             render_diff(diff, out, color=color)
             changed = changed or not diff.empty
+    budget_gate(planned)
     return changed
 
 

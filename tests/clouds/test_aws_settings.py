@@ -83,9 +83,10 @@ def test_every_fargate_size_is_accepted_in_vcpu(units: int) -> None:
         units}
 
 
+# Next to the forecast alert and the two default fixed amounts ($500, $1000): 7 percentages.
 BUDGET_EDGES = [
-    ("alert_thresholds_percent", list(range(10, 10 * limits.BUDGET_MAX_NOTIFICATIONS, 10)),
-     list(range(10, 10 * limits.BUDGET_MAX_NOTIFICATIONS + 10, 10))),
+    ("alert_thresholds_percent", list(range(10, 10 * (limits.BUDGET_MAX_NOTIFICATIONS - 2), 10)),
+     list(range(10, 10 * (limits.BUDGET_MAX_NOTIFICATIONS - 1), 10))),
     ("alert_emails", [f"ops{i}@example.com" for i in range(limits.BUDGET_MAX_EMAIL_SUBSCRIBERS)],
      [f"ops{i}@example.com" for i in range(limits.BUDGET_MAX_EMAIL_SUBSCRIBERS + 1)]),
 ]

@@ -59,7 +59,9 @@ def test_cost_and_findings_round_trip_and_validate() -> None:
     assert again.findings == plan.findings and isinstance(again.findings[0], Finding)
     assert document["cost"] == {"currency": "USD", "monthly_total": 12.41, "lines": [{
         "urn": DB, "item": "db.t4g.micro instance hours", "quantity": 730, "unit": "hour",
-        "unit_price": 0.017, "monthly": 12.41}]}
+        "unit_price": 0.017, "monthly": 12.41, "group": "", "usage": False, "ceiling": None,
+        "price": ""}], "fixed_total": 0.0, "usage_total": 0.0, "ceiling_total": 0.0,
+        "region": "", "price_table": "", "coverage": [], "assumptions": [], "budget": None}
     assert document["findings"] == [{
         "rule": "aws-rds-instance-multi-az", "severity": "advisory", "urn": DB,
         "message": "forge-dev-db runs in one AZ",

@@ -202,6 +202,32 @@ class BudgetSettings(Strict):
     alert_emails: tuple[str, ...] = ()
     alert_thresholds_percent: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = (80, 100)
     """Percentages of the monthly limit that send an alert (1..1000)."""
+    alert_amounts_usd: tuple[Annotated[float, Field(gt=0, le=1_000_000)], ...] = (500.0, 1000.0)
+    """Actual spend in USD that sends an alert, whatever the limit (the design plan's $500 and
+    $1000 by default)."""
+    anomaly_threshold_usd: float = Field(default=100.0, gt=0, le=1_000_000)
+    """Cost Anomaly Detection e-mails a daily summary of anomalies whose total impact reaches
+    this many USD."""
+
+
+class UsageSettings(Strict):
+    """The traffic the cost estimate's usage-based lines assume (not a limit on anything).
+
+    The defaults are the design plan's small enterprise: ~100k calls/day, i.e. ~3M requests
+    and ~300 GB out a month at 100 KB per response, 200 GB through the NAT gateways (image
+    pulls, external APIs), 10 GB of logs, 100 GB held in object storage and one load balancer
+    capacity unit on average (docs/COST.md, "Usage profile").
+    """
+
+    calls_per_day: int = Field(default=100_000, ge=0, le=10_000_000_000)
+    response_kb: float = Field(default=100.0, ge=0, le=1_000_000)
+    """Average response size, KB (1 GB = 1,000,000 KB)."""
+    nat_gb_per_month: float = Field(default=200.0, ge=0, le=10_000_000)
+    log_gb_per_month: float = Field(default=10.0, ge=0, le=10_000_000)
+    """Log ingestion across every log group."""
+    object_storage_gb: float = Field(default=100.0, ge=0, le=100_000_000)
+    load_balancer_lcu: float = Field(default=1.0, ge=0, le=100_000)
+    """Average load balancer capacity units (LCU) per hour."""
 
 
 # -- the cloud branch -----------------------------------------------------------------------
@@ -303,6 +329,8 @@ class StackConfig(Strict):
     app: AppSettings = AppSettings()
     services: ServicesSettings
     budget: BudgetSettings = BudgetSettings()
+    usage: UsageSettings = UsageSettings()
+    """The traffic the cost estimate assumes."""
     protect: bool = False
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}

@@ -6,6 +6,7 @@
 from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
 from forge_infra.plan.model import (
     SCHEMA_ID,
+    CostCoverage,
     CostEstimate,
     CostLine,
     Finding,
@@ -16,6 +17,6 @@ from forge_infra.plan.model import (
     ResourceOptions,
 )
 
-__all__ = ["SCHEMA_ID", "CostEstimate", "CostLine", "Finding", "HelmRender", "Plan",
-           "PlanResource", "ProgramError", "RenderedObject", "ResourceOptions", "list_stacks",
-           "run_plan"]
+__all__ = ["SCHEMA_ID", "CostCoverage", "CostEstimate", "CostLine", "Finding", "HelmRender",
+           "Plan", "PlanResource", "ProgramError", "RenderedObject", "ResourceOptions",
+           "list_stacks", "run_plan"]

@@ -149,8 +149,10 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
     """Plan one stack offline: validate its config, run the program under mocks, record it.
 
     The plan's warnings are the engine's (e.g. a deprecated resource) followed by the cloud
-    settings' own (e.g. a version past standard support). Raises `ConfigError` for bad config
-    (before any resource is declared) and `ProgramError` when the program fails while running.
+    settings' own (e.g. a version past standard support); its `cost` is the estimate of
+    `forge_infra.cost` under the stack's usage profile and budget. Raises `ConfigError` for bad
+    config (before any resource is declared) and `ProgramError` when the program fails while
+    running.
     """
     project = project_name(project_dir)
     config = config if config is not None else load_stack_file(stack, project_dir)
@@ -163,6 +165,10 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
                            f"{type(exc).__name__}: {exc}") from exc
     plan = plan_from_recording(recording, config, project_dir=project_dir)
     plan.warnings.extend(config.target.warnings(config))
+    from forge_infra.cost import estimate
+
+    plan.cost = estimate(plan, usage=config.usage, budget=config.budget.monthly_limit_usd,
+                         region=config.region)
     return plan
 
 

@@ -227,6 +227,25 @@ class CostLine:
     """USD (the estimate's currency) per unit."""
     monthly: float
     """`quantity * unit_price`, in the estimate's currency."""
+    group: str = ""
+    """The component the resource belongs to (its name), for grouping and subtotals."""
+    usage: bool = False
+    """True for a usage-based line (estimated from the stack's usage profile), False for a
+    fixed one (what the resources cost while they exist)."""
+    ceiling: float | None = None
+    """For an autoscaled quantity priced at its minimum: the monthly cost at its maximum."""
+    price: str = ""
+    """The key of the price-table entry used (its unit, region, source and date are there)."""
+
+
+@dataclasses.dataclass
+class CostCoverage:
+    """A resource the estimate does not price with a line: free, or not priced (and why)."""
+
+    urn: str
+    type: str
+    status: Literal["free", "not_priced"]
+    reason: str
 
 
 @dataclasses.dataclass
@@ -237,12 +256,30 @@ class CostEstimate:
     monthly_total: float = 0.0
     """The sum of every line's `monthly`."""
     lines: list[CostLine] = dataclasses.field(default_factory=list)
+    fixed_total: float = 0.0
+    """The sum of the fixed lines."""
+    usage_total: float = 0.0
+    """The sum of the usage-based lines."""
+    ceiling_total: float = 0.0
+    """The total with every autoscaled quantity at its maximum."""
+    region: str = ""
+    price_table: str = ""
+    """The price table used (cloud, region, date)."""
+    coverage: list[CostCoverage] = dataclasses.field(default_factory=list)
+    """The resources without a line: free ones, and those not priced (never silently zero)."""
+    assumptions: list[str] = dataclasses.field(default_factory=list)
+    """The usage profile the usage-based lines assume."""
+    budget: float | None = None
+    """The stack's monthly budget limit, when it has one."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CostEstimate:
-        """Read the JSON form."""
-        return cls(currency=data["currency"], monthly_total=data["monthly_total"],
-                   lines=[CostLine(**line) for line in data.get("lines") or []])
+        """Read the JSON form (plan@2 documents written before the coverage fields too)."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["lines"] = [CostLine(**line) for line in data.get("lines") or []]
+        values["coverage"] = [CostCoverage(**c) for c in data.get("coverage") or []]
+        return cls(**values)
 
 
 @dataclasses.dataclass

@@ -215,9 +215,10 @@ def _format_value(value: Any, room: int) -> str:
 
 
 def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None = None,
-                region: str | None = None) -> None:
+                region: str | None = None, section: str = "") -> None:
     """Print the plan as a tree grouped by component (with the key size of each sized
-    resource), the exports and a one-line summary; values are cut only past the width."""
+    resource), the exports, `section` (e.g. the cost estimate, plain text) and a one-line
+    summary; values are cut only past the width."""
     width = output_width(stream)
     console = _console(stream, color, width)
     children = _children(plan)
@@ -252,6 +253,9 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     for warning in plan.warnings:
         console.print(f"[yellow]{escape(warning)}[/]")
     console.print()
+    if section:
+        console.print(escape(section.rstrip("\n")), highlight=False)
+        console.print()
     releases = releases_line(plan)
     if releases:
         console.print(releases)

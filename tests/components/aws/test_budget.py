@@ -4,6 +4,7 @@ What these tests do not prove: that AWS delivers the e-mails or that the cost-al
 are activated in the account; only what the component asks for.
 """
 
+import json
 from typing import Any
 
 import pulumi
@@ -77,6 +78,9 @@ def test_custom_thresholds_and_tag_filter() -> None:
      r"^Budget: thresholds_percent lists 10 thresholds; at most 9 fit next to the forecast "
      r"alert \(10 notifications per budget\)$"),
     ({"thresholds_percent": [0, 80]}, r"^Budget: thresholds_percent must be above 0, got \[0\]$"),
+    ({"thresholds_usd": [-5.0]}, r"^Budget: thresholds_usd must be above 0, got \[-5\.0\]$"),
+    ({"thresholds_percent": [80, 100], "thresholds_usd": [float(i) for i in range(1, 9)]},
+     r"^Budget: thresholds_percent lists 2 thresholds and thresholds_usd 8; at most 9 fit"),
 ])
 def test_limits_of_aws_budgets_are_refused(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -84,4 +88,51 @@ def test_limits_of_aws_budgets_are_refused(overrides: dict[str, Any], message: s
 
 
 def test_schema() -> None:
-    assert_component_schema(Budget, None, {"budget_name"})
+    assert_component_schema(Budget, None, {"budget_name", "anomaly_monitor_arn"})
+
+
+MONITOR = "aws:costexplorer/anomalyMonitor:AnomalyMonitor"
+SUBSCRIPTION = "aws:costexplorer/anomalySubscription:AnomalySubscription"
+
+
+def _record(**overrides: Any) -> Any:
+    values: dict[str, Any] = {"monthly_limit_usd": 500.0} | overrides
+    rec = run_mocked(lambda: Budget("forge-dev-budget", BudgetArgs(**values)))
+    assert_all_tagged(rec, TYPE_TOKEN)
+    return rec
+
+
+def test_fixed_amount_alerts_at_500_and_1000_usd() -> None:
+    budget, _ = build(alert_emails=EMAILS, thresholds_percent=[100],
+                      thresholds_usd=[500.0, 1000.0])
+    absolute = [{"comparisonOperator": "GREATER_THAN", "notificationType": "ACTUAL",
+                 "threshold": amount, "thresholdType": "ABSOLUTE_VALUE",
+                 "subscriberEmailAddresses": EMAILS} for amount in (500.0, 1000.0)]
+    assert budget.inputs["notifications"] == [
+        _notification("ACTUAL", 100.0), *absolute, _notification("FORECASTED", 100.0)], (
+        budget.urn)
+
+
+def test_anomaly_monitor_on_services_and_daily_subscription_at_the_threshold() -> None:
+    rec = _record(alert_emails=EMAILS, anomaly_threshold_usd=75.0)
+    monitor = rec.one(MONITOR, "forge-dev-budget-anomalies")
+    assert (monitor.inputs["monitorType"], monitor.inputs["monitorDimension"]) == (
+        "DIMENSIONAL", "SERVICE"), monitor.urn
+    subscription = rec.one(SUBSCRIPTION, "forge-dev-budget-anomaly-alerts")
+    assert subscription.inputs["frequency"] == "DAILY", subscription.urn
+    assert subscription.inputs["subscribers"] == [
+        {"type": "EMAIL", "address": address} for address in EMAILS], subscription.urn
+    assert subscription.inputs["thresholdExpression"] == {"dimension": {
+        "key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "matchOptions": ["GREATER_THAN_OR_EQUAL"],
+        "values": ["75"]}}, subscription.urn
+    assert monitor.urn in subscription.dependencies, subscription.urn
+
+
+def test_anomaly_monitor_on_the_tagged_costs_without_subscribers_and_none_at_0() -> None:
+    rec = _record(tag_filter={"environment": "dev"})
+    monitor = rec.one(MONITOR)
+    assert monitor.inputs["monitorType"] == "CUSTOM", monitor.urn
+    assert json.loads(monitor.inputs["monitorSpecification"]) == {
+        "Tags": {"Key": "environment", "MatchOptions": ["EQUALS"], "Values": ["dev"]}}
+    assert rec.of_type(SUBSCRIPTION) == []
+    assert _record(anomaly_threshold_usd=0.0).of_type(MONITOR) == []

@@ -882,12 +882,14 @@ def _budget_rules(config: StackConfig) -> list[str]:
     problems = []
     # The Budget component sends one notification per threshold plus one on the forecast.
     most = BUDGET_MAX_NOTIFICATIONS - 1
-    if len(budget.alert_thresholds_percent) > most:
+    thresholds = len(budget.alert_thresholds_percent) + len(budget.alert_amounts_usd)
+    if thresholds > most:
         problems.append(problem(
             "budget.alert_thresholds_percent",
-            f"lists {len(budget.alert_thresholds_percent)} thresholds; AWS Budgets allows "
-            f"{BUDGET_MAX_NOTIFICATIONS} notifications per budget, so at most {most} next to "
-            "the forecast alert"))
+            f"lists {len(budget.alert_thresholds_percent)} thresholds and "
+            f"budget.alert_amounts_usd {len(budget.alert_amounts_usd)}; AWS Budgets allows "
+            f"{BUDGET_MAX_NOTIFICATIONS} notifications per budget, so at most {most} in all next "
+            "to the forecast alert"))
     if len(budget.alert_emails) > BUDGET_MAX_EMAIL_SUBSCRIBERS:
         problems.append(problem(
             "budget.alert_emails",

@@ -371,6 +371,8 @@ class AwsTarget:
             monthly_limit_usd=budget.monthly_limit_usd,
             alert_emails=list(budget.alert_emails),
             thresholds_percent=list(budget.alert_thresholds_percent),
+            thresholds_usd=list(budget.alert_amounts_usd),
+            anomaly_threshold_usd=budget.anomaly_threshold_usd,
             tags=dict(foundation.tags),
         ), foundation.opts)
         return outputs
