@@ -51,7 +51,7 @@ from forge_components.aws.limits import (
     waf_monthly_fixed_usd,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
-from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES
+from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
     NAMESPACE,
@@ -318,6 +318,10 @@ class AwsSettings(CloudSettings):
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "region", "aws_provider"})
     moved_keys: ClassVar[dict[str, str]] = {"app.hosted_zone_id": "hosted_zone_id"}
+    #: The provider's credentials: `pulumi config set --secret aws:secretKey ...`, never
+    #: plain text in the stack file.
+    secret_keys: ClassVar[frozenset[str]] = frozenset({"aws:accessKey", "aws:secretKey",
+                                                       "aws:token"})
 
     cloud: Literal["aws"]
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -547,11 +551,6 @@ def _secret_reference_rules(config: StackConfig) -> list[str]:
                 problems.append(problem(
                     path, f"got {describe(ref)}; unknown secret reference; allowed: cache, "
                     "app:<name>, or a Secrets Manager ARN (optionally #json_key)"))
-            elif env_name == "DATABASE_PASSWORD" and name in DATA_SERVICE_CLIENTS:
-                problems.append(problem(
-                    path, f"got {describe(ref)}; forge-infra sets DATABASE_PASSWORD itself "
-                    "where the services' role has a password (timescaledb-ec2) and leaves it "
-                    "out with IAM authentication (rds-postgres); remove this entry"))
     return problems
 
 

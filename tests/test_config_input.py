@@ -1,0 +1,187 @@
+"""Issue 9: bad stack-file values, one table per class of bad input.
+
+Each case mutates a shipped stack file and asserts a `ConfigError` whose message names the
+stack file, the key path and what is allowed (no traceback, nothing declared: the config is
+validated before `build()` runs). The valid shipped files still load (tests/test_config.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from forge_infra.config import ConfigError, StackConfig, config_from_mapping
+from tests.test_config import mutate, remove, stack_values
+
+Mutation = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def load(values: dict[str, Any], stack: str) -> StackConfig:
+    return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml")
+
+
+def problems_of(values: dict[str, Any], stack: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load(values, stack)
+    assert str(info.value).startswith(f"Pulumi.{stack}.yaml: "), str(info.value)
+    assert "Traceback" not in str(info.value)
+    return info.value.problems
+
+
+def check_case(stack: str, file_stack: str, mutation: Mutation, key: str,
+               fragment: str) -> None:
+    problems = problems_of(mutation(copy.deepcopy(stack_values(file_stack))), stack)
+    matching = [p for p in problems if p.startswith(key + ":")]
+    assert matching, f"no problem names {key}: {problems}"
+    assert any(fragment in p for p in matching), matching
+
+
+# -- environments: the stack name and the declared environment ------------------------------
+
+ENVIRONMENT_CASES = [
+    # (stack name, stack file used, mutation, key path, fragment)
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:environment", "dev"),
+     "forge-infra:environment", "got 'dev'; the stack 'prod' is the prod environment"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:environment", "prod"),
+     "forge-infra:environment", "remove the key or set staging"),
+    ("qa", "dev", lambda v: v, "forge-infra:environment",
+     "required, but not set; allowed: dev, staging, prod; a stack named 'qa' declares its "
+     "environment"),
+    ("qa", "dev", lambda v: mutate(v, "forge-infra:environment", "test"),
+     "forge-infra:environment", "got 'test'; Input should be 'dev', 'staging' or 'prod'"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         ENVIRONMENT_CASES, ids=[f"{c[0]}:{c[4][:25]}" for c in ENVIRONMENT_CASES])
+def test_environment_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)
+
+
+def test_a_prod_stack_declaring_dev_still_gets_the_prod_rules() -> None:
+    """The prod rules cannot be switched off: they run on a prod stack whatever it declares."""
+    values = mutate(mutate(stack_values("prod"), "forge-infra:environment", "dev"),
+                    "forge-infra:database.multi_az", False)
+    problems = problems_of(values, "prod")
+    assert any(p.startswith("forge-infra:database.multi_az: prod requires") for p in problems)
+
+
+def test_another_stack_name_takes_the_environment_it_declares() -> None:
+    config = load(mutate(stack_values("dev"), "forge-infra:environment", "dev"), "qa")
+    assert (config.stack, config.environment, config.is_prod) == ("qa", "dev", False)
+    prod_like = mutate(stack_values("dev"), "forge-infra:environment", "prod")
+    assert any(p.startswith("forge-infra:protect: prod requires")
+               for p in problems_of(prod_like, "qa"))
+
+
+# -- secrets: never plain text ----------------------------------------------------------------
+
+SECRET_CASES = [
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:secrets", {"jwt_key": "s3cr3t"}),
+     "forge-infra:secrets.jwt_key",
+     "a plaintext value; secrets are stored encrypted: set it with pulumi config set --secret "
+     "--path 'forge-infra:secrets.jwt_key' VALUE"),
+    ("dev", "dev", lambda v: mutate(v, "aws:secretKey", "wJalrXUtnFEMI"), "aws:secretKey",
+     "set it with pulumi config set --secret 'aws:secretKey' VALUE"),
+    ("dev", "dev", lambda v: mutate(v, "aws:accessKey", "AKIAIOSFODNN7EXAMPLE"),
+     "aws:accessKey", "set it with pulumi config set --secret 'aws:accessKey' VALUE"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:secrets", {"jwt_key": {"secure": ""}}),
+     "forge-infra:secrets.jwt_key", "got secure: ''; a secure value is the non-empty "
+     "ciphertext"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:secrets", {"jwt_key": {"secure": 7}}),
+     "forge-infra:secrets.jwt_key", "got secure: 7"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.env", {"DB_PASSWORD": "hunter2"}),
+     "forge-infra:services.api.env.DB_PASSWORD",
+     "looks like a secret (its name contains PASSWORD)"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.ui.env", {"STRIPE_APIKEY": "x"}),
+     "forge-infra:services.ui.env.STRIPE_APIKEY",
+     "services.ui.secrets: {STRIPE_APIKEY: app:stripe_apikey}"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.gateway.env",
+                                    {"GITHUB_TOKEN": "ghp_x"}),
+     "forge-infra:services.gateway.env.GITHUB_TOKEN",
+     "pulumi config set --secret --path 'forge-infra:secrets.github_token' VALUE"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.env", {"JWT_SECRET": "x"}),
+     "forge-infra:services.api.env.JWT_SECRET", "contains SECRET"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.env", {"SIGNING_KEY": "x"}),
+     "forge-infra:services.api.env.SIGNING_KEY", "contains KEY"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         SECRET_CASES, ids=[c[3] for c in SECRET_CASES])
+def test_secret_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)
+
+
+def test_a_plaintext_secret_is_never_echoed() -> None:
+    problems = problems_of(mutate(stack_values("dev"), "forge-infra:secrets",
+                                  {"jwt_key": "s3cr3t-value"}), "dev")
+    assert not any("s3cr3t-value" in p for p in problems), problems
+
+
+def test_encrypted_credentials_and_secrets_are_accepted() -> None:
+    values = mutate(stack_values("dev"), "forge-infra:secrets", {"k": {"secure": "v1:abc"}})
+    values["aws:secretKey"] = {"secure": "v1:def"}
+    values["aws:accessKey"] = {"secure": "v1:ghi"}
+    assert set(load(values, "dev").secrets) == {"k"}
+
+
+@pytest.mark.parametrize("name", ["LOG_LEVEL", "FEATURE_FLAGS", "PORT", "KEYCLOAK_URL"])
+def test_plain_variables_stay_in_env(name: str) -> None:
+    config = load(mutate(stack_values("dev"), "forge-infra:services.api.env", {name: "x"}),
+                  "dev")
+    assert config.services.api.env == {name: "x"}
+
+
+RESERVED = ["DATABASE_HOST", "DATABASE_URL", "REDIS_HOST", "REDIS_TLS", "KAFKA_BROKERS",
+            "KAFKA_PASSWORD", "APP_ENV"]
+
+
+@pytest.mark.parametrize("block", ["env", "secrets"])
+@pytest.mark.parametrize("name", RESERVED)
+def test_variables_forge_infra_sets_cannot_be_overridden(block: str, name: str) -> None:
+    value = "x" if block == "env" else "cache"
+    values = mutate(stack_values("dev"), f"forge-infra:services.worker.{block}", {name: value})
+    problems = problems_of(values, "dev")
+    key = f"forge-infra:services.worker.{block}.{name}"
+    assert f"{key}: forge-infra sets {name} itself (it owns APP_ENV and every DATABASE_*, " \
+           "REDIS_*, KAFKA_* variable" in "\n".join(problems), problems
+
+
+def test_the_cache_token_is_the_one_data_variable_a_stack_sets() -> None:
+    config = load(stack_values("dev"), "dev")
+    assert config.services.api.secrets == {"REDIS_AUTH_TOKEN": "cache"}
+    bad = mutate(stack_values("dev"), "forge-infra:services.api.secrets",
+                 {"REDIS_AUTH_TOKEN": "app:token"})
+    assert "forge-infra:services.api.secrets.REDIS_AUTH_TOKEN: got 'app:token'; " \
+           "REDIS_AUTH_TOKEN takes the reference 'cache' only" in problems_of(bad, "dev")
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+MESSAGE_CASES = [
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.version", 1.3),
+     "forge-infra:eks.version", "got 1.3; Input should be a valid string; quote it in the "
+     "stack file (\"1.3\"): unquoted, YAML reads it as a number (an unquoted 1.30 becomes 1.3)"),
+    ("dev", "dev", lambda v: remove(v, "forge-infra:services"), "forge-infra:services",
+     "required, but not set; a mapping (required keys: gateway, api, worker, ui)"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services", None), "forge-infra:services",
+     "required, but not set; a mapping (required keys: gateway, api, worker, ui)"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api", None),
+     "forge-infra:services.api", "required, but not set; a mapping (required keys: image; "
+     "optional: port"),
+    ("dev", "dev", lambda v: remove(v, "forge-infra:services.api.image"),
+     "forge-infra:services.api.image", "required, but not set; a mapping (required keys: "
+     "repository, tag)"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         MESSAGE_CASES, ids=[f"{c[3]}:{c[4][:20]}" for c in MESSAGE_CASES])
+def test_message_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)
+    problems = problems_of(mutation(copy.deepcopy(stack_values(file_stack))), stack)
+    assert not any("instance of" in p for p in problems), problems
