@@ -185,3 +185,52 @@ def test_message_cases(stack, file_stack, mutation, key, fragment) -> None:
     check_case(stack, file_stack, mutation, key, fragment)
     problems = problems_of(mutation(copy.deepcopy(stack_values(file_stack))), stack)
     assert not any("instance of" in p for p in problems), problems
+
+
+# -- catalogues: regions, zones, instance and node classes ----------------------------------
+
+CATALOGUE_CASES = [
+    ("dev", "dev", lambda v: mutate(v, "aws:region", "us-east-9"), "aws:region",
+     "got 'us-east-9'; not an AWS region; allowed (partitions aws, aws-cn, aws-us-gov"),
+    ("dev", "dev", lambda v: mutate(v, "aws:region", "eusc-de-east-1"), "aws:region",
+     "the AWS European Sovereign Cloud partition (aws-eusc), which forge-infra does not deploy"),
+    ("dev", "dev", lambda v: mutate(v, "aws:region", "Virginia"), "aws:region",
+     "String should match pattern"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.azs", ["us-east-1a", "us-east-1a"]),
+     "forge-infra:network.azs", "repeats ['us-east-1a']"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.azs", ["us-east-1a", "us-east-1z"]),
+     "forge-infra:network.azs", "['us-east-1z'] is not a zone of us-east-1; allowed: "
+     "us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.azs", ["eu-west-1a", "eu-west-1b"]),
+     "forge-infra:network.azs", "are not zones of us-east-1"),
+    ("dev", "dev", lambda v: mutate(mutate(v, "aws:region", "eu-west-1"),
+                                    "forge-infra:network.az_count", 4),
+     "forge-infra:network.az_count", "got 4; eu-west-1 has 3 Availability Zones"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "db.t4g.gigantic"),
+     "forge-infra:database.instance_class", "got 'db.t4g.gigantic'; not an instance type of "
+     "the catalogue"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "banana"),
+     "forge-infra:database.instance_class", "rds classes start with 'db.'"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_type", "banana"),
+     "forge-infra:database.instance_type", "no instance family 'banana' exists"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:cache.node_type", "cache.t4g.gigantic"),
+     "forge-infra:cache.node_type", "t4g comes in cache.t4g.2xlarge"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "kafka.x9.large"),
+     "forge-infra:streaming.instance_type", "got 'kafka.x9.large'; not an instance type"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "t3.small"),
+     "forge-infra:streaming.instance_type", "msk classes start with 'kafka.'"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.node_instance_types", []),
+     "forge-infra:eks.node_instance_types", "should have at least 1 item"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.node_instance_types",
+                                            ["t3.large", "banana"]),
+     "forge-infra:eks.node_instance_types", "banana: not an instance type of the catalogue"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.node_instance_types",
+                                            ["m6i.xlarge", "m6i.xlarge"]),
+     "forge-infra:eks.node_instance_types", "repeats ['m6i.xlarge']"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         CATALOGUE_CASES, ids=[f"{c[3]}:{c[4][:20]}" for c in CATALOGUE_CASES])
+def test_catalogue_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)

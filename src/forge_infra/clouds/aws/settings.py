@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal, cast
 
 from pydantic import Field, field_validator
 
-from forge_components.aws import versions
+from forge_components.aws import catalog, versions
 from forge_components.aws.limits import (
     ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
@@ -84,7 +84,8 @@ AWS_PROVIDER_SETTINGS = frozenset({
 MAX_POSTGRES_MAJOR = 18
 #: A Secrets Manager secret ARN, optionally with `#json_key`.
 SECRET_ARN = re.compile(
-    r"^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(#[A-Za-z0-9_.-]+)?$")
+    r"^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
+    r"(#[A-Za-z0-9_.-]+)?$")
 #: The vCPU sizes Fargate runs (0.25 .. 16).
 FARGATE_VCPUS = tuple(units / 1024 for units in FARGATE_SIZES)
 #: CPU requests an EKS pod may ask for, millicores (10m .. 64 vCPU).
@@ -152,6 +153,13 @@ class NetworkSettings(Strict):
         return value
 
 
+def _instance_class(service: str, value: str) -> str:
+    refusal = catalog.instance_class_problem(service, value)
+    if refusal:
+        raise ValueError(refusal)
+    return value
+
+
 class DatabaseSettings(Strict):
     """PostgreSQL: managed RDS, or TimescaleDB on EC2 for hypertables."""
 
@@ -161,13 +169,13 @@ class DatabaseSettings(Strict):
     rds-postgres it must be creatable today per the versions table."""
     timescaledb: bool = False
     """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
-    instance_class: str = Field(default="db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-    """RDS instance class (rds-postgres only)."""
+    instance_class: str = "db.t4g.medium"
+    """RDS instance class (rds-postgres only): `db.` and an EC2 type of the catalogue."""
     allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
     max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
                                           le=RDS_STORAGE_GB[1])
     """Upper bound of RDS storage autoscaling."""
-    instance_type: str = Field(default="t3.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    instance_type: str = "t3.large"
     """EC2 instance type (timescaledb-ec2 only)."""
     data_volume_gb: int = Field(default=100, ge=10, le=16384)
     """Size of the encrypted gp3 data volume (timescaledb-ec2 only)."""
@@ -188,6 +196,16 @@ class DatabaseSettings(Strict):
     """The role the services (api, worker) log in as: IAM authentication on rds-postgres, a
     generated password in Secrets Manager on timescaledb-ec2."""
 
+    @field_validator("instance_class")
+    @classmethod
+    def _rds_class(cls, value: str) -> str:
+        return _instance_class("rds", value)
+
+    @field_validator("instance_type")
+    @classmethod
+    def _ec2_type(cls, value: str) -> str:
+        return _instance_class("ec2", value)
+
 
 class CacheSettings(Strict):
     """ElastiCache (Redis or Valkey)."""
@@ -195,11 +213,16 @@ class CacheSettings(Strict):
     engine: CacheEngine = CacheEngine.REDIS
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     """Engine version; the versions table's default for the engine when unset."""
-    node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    node_type: str = "cache.t4g.small"
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
     snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
                                          le=CACHE_SNAPSHOT_RETENTION_DAYS[1])
+
+    @field_validator("node_type")
+    @classmethod
+    def _cache_class(cls, value: str) -> str:
+        return _instance_class("elasticache", value)
 
 
 class StreamingSettings(Strict):
@@ -279,7 +302,8 @@ class EksSettings(Strict):
 
     version: str = Field(default=versions.default_version("eks"), pattern=r"^1\.\d{2}$")
     """The Kubernetes minor; it must be creatable today per the versions table."""
-    node_instance_types: tuple[str, ...] = ("t3.large",)
+    node_instance_types: tuple[str, ...] = Field(default=("t3.large",), min_length=1)
+    """EC2 instance types of the managed node group (at least one, no repeats)."""
     node_min: int = Field(default=2, ge=1, le=100)
     node_max: int = Field(default=6, ge=1, le=100)
     node_desired: int = Field(default=3, ge=1, le=100)
@@ -303,6 +327,18 @@ class EksSettings(Strict):
     """With an `ingress_class` other than `alb`: the namespace of its controller, whose pods
     the NetworkPolicies admit to the public services."""
 
+    @field_validator("node_instance_types")
+    @classmethod
+    def _node_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        problems = [f"{t}: {p}" for t in value
+                    if (p := catalog.instance_class_problem("ec2", t)) is not None]
+        if problems:
+            raise ValueError("; ".join(problems))
+        duplicates = sorted({t for t in value if value.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"repeats {duplicates}")
+        return value
+
     removed_keys: ClassVar[dict[str, str]] = {
         "cluster_issuer": "the Ingress's certificate is an ACM certificate for app.domain's "
                           "hosts, DNS-validated in hosted_zone_id and attached to the ALB by "
@@ -324,8 +360,10 @@ class AwsSettings(CloudSettings):
                                                        "aws:token"})
 
     cloud: Literal["aws"]
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    """`aws:region`: the region of every resource (CloudFront's certificate aside)."""
+    region: str = Field(pattern=r"^[a-z][a-z0-9-]*[0-9]$")
+    """`aws:region`: the region of every resource (CloudFront's certificate aside); one of
+    the catalogue's regions (components/forge_components/aws/catalog/regions.yaml), in the
+    partitions aws, aws-cn and aws-us-gov."""
     aws_provider: dict[str, Any] = {}
     """The stack's other `aws:` settings (profile, assumeRoles, allowedAccountIds, ...), as
     written in the stack file; the program passes them to its AWS providers."""
@@ -420,16 +458,42 @@ def _network_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _region_rules(config: StackConfig) -> list[str]:
+    name = _aws(config).region
+    if catalog.region(name) is not None:
+        return []
+    reason = catalog.unsupported_regions().get(name)
+    allowed = ", ".join(catalog.regions())
+    if reason:
+        return [f"aws:region: got {name!r}, a region of {reason}, which forge-infra does not "
+                f"deploy to (no zone or endpoint data for it); allowed: {allowed}"]
+    return [f"aws:region: got {name!r}; not an AWS region; allowed (partitions aws, aws-cn, "
+            f"aws-us-gov; components/forge_components/aws/catalog/regions.yaml): {allowed}"]
+
+
 def _zone_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     net = aws.network
+    region = catalog.region(aws.region)
     problems = []
-    if net.azs is not None and len(net.azs) != net.az_count:
+    if region is not None and net.az_count > len(region.zone_ids):
+        problems.append(problem("network.az_count", f"got {net.az_count}; {aws.region} has "
+                                f"{len(region.zone_ids)} Availability Zones "
+                                f"({', '.join(region.zone_names)})"))
+    if net.azs is None:
+        return problems
+    if len(net.azs) != net.az_count:
         problems.append(problem("network.azs", f"lists {len(net.azs)} zones but "
                                                f"network.az_count is {net.az_count}"))
-    if net.azs is not None and any(not az.startswith(aws.region) for az in net.azs):
-        problems.append(problem("network.azs", f"every zone must be in the region "
-                                               f"{aws.region}: {list(net.azs)}"))
+    duplicates = sorted({az for az in net.azs if net.azs.count(az) > 1})
+    if duplicates:
+        problems.append(problem("network.azs", f"repeats {duplicates}; each subnet tier needs "
+                                               "distinct zones"))
+    foreign = [az for az in net.azs if region is None or az not in region.zone_names]
+    if region is not None and foreign:
+        problems.append(problem("network.azs", f"{foreign} "
+                                f"{'is not a zone' if len(foreign) == 1 else 'are not zones'} "
+                                f"of {aws.region}; allowed: {', '.join(region.zone_names)}"))
     return problems
 
 
@@ -471,9 +535,11 @@ def _streaming_rules(config: StackConfig) -> list[str]:
             problems.append(problem("streaming.brokers",
                                     f"MSK needs a multiple of its {subnets} client subnets (one "
                                     f"per AZ); got {stream.brokers}"))
-        if stream.instance_type and not stream.instance_type.startswith("kafka."):
-            problems.append(problem("streaming.instance_type", f"MSK broker types start with "
-                                    f"'kafka.'; got {stream.instance_type!r}"))
+        refusal = (catalog.instance_class_problem("msk", stream.instance_type)
+                   if stream.instance_type else None)
+        if refusal:
+            problems.append(problem("streaming.instance_type",
+                                    f"got {stream.instance_type!r}; {refusal}"))
     if stream.engine is StreamingEngine.REDPANDA:
         if stream.brokers != 1 and stream.brokers % 2 == 0:
             problems.append(problem("streaming.brokers", f"Redpanda needs an odd broker count "
@@ -956,6 +1022,7 @@ def _nat_gateway_rules(config: StackConfig) -> list[str]:
 
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
+    Rule(("region",), _region_rules),
     Rule(("network", "region"), _zone_rules),
     Rule(("database",), _database_rules),
     Rule(("network", "streaming"), _streaming_rules),
