@@ -10,10 +10,10 @@ import yaml
 
 HEADER = """\
 # EC2 instance types: every member of the installed SDK's `pulumi_aws.ec2.InstanceType` enum
-# (pulumi-aws {version}), regenerated with `python -m forge_components.aws.catalog.refresh` after an SDK
-# upgrade (a test keeps this file equal to the installed enum). RDS, ElastiCache and MSK name
-# their classes after EC2 types with a prefix (db.t4g.medium, cache.t4g.small, kafka.m5.large):
-# forge_components.aws.catalog checks those against this list too.
+# (pulumi-aws {version}), regenerated with `python -m forge_components.aws.catalog.refresh`
+# after an SDK upgrade (a test keeps this file equal to the installed enum). RDS, ElastiCache
+# and MSK name their classes after EC2 types with a prefix (db.t4g.medium, cache.t4g.small,
+# kafka.m5.large): forge_components.aws.catalog checks those against this list too.
 source: pulumi_aws.ec2.InstanceType (pulumi-aws {version})
 read: {date}
 """

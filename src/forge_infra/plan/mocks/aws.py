@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from forge_components.aws import catalog
-
 from forge_infra.plan.mocks.base import (
     MockContext,
     ProviderPackageMocks,
@@ -215,7 +214,8 @@ class AwsMocks(ProviderPackageMocks):
         if service == "logs":
             return f"arn:{self.partition}:logs:{region}:{self.account_id}:log-group:{physical}"
         if service == "secretsmanager":
-            return (f"arn:{self.partition}:secretsmanager:{region}:{self.account_id}:secret:{physical}-"
+            return (f"arn:{self.partition}:secretsmanager:{region}:{self.account_id}:secret:"
+                    f"{physical}-"
                     f"{stable_hex(type_token, name, length=6)}")
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{kind}/{physical}"
 
@@ -252,7 +252,8 @@ class AwsMocks(ProviderPackageMocks):
         region = inputs.get("region") or self.region
         kind = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
         physical = self._physical_name("aws:wafv2/webAcl:WebAcl", name, inputs)
-        return {"arn": f"arn:{self.partition}:wafv2:{region}:{self.account_id}:{kind}/webacl/{physical}/"
+        return {"arn": f"arn:{self.partition}:wafv2:{region}:{self.account_id}:{kind}/webacl/"
+                       f"{physical}/"
                        f"{acl_id}",
                 "capacity": 0, "lockToken": stable_hex("lock", name)}
 
@@ -311,7 +312,8 @@ class AwsMocks(ProviderPackageMocks):
         if inputs.get("manageMasterUserPassword"):
             outputs["masterUserSecrets"] = [{
                 "kmsKeyId": inputs.get("masterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
-                "secretArn": (f"arn:{self.partition}:secretsmanager:{self.region}:{self.account_id}:secret:"
+                "secretArn": (f"arn:{self.partition}:secretsmanager:{self.region}:"
+                              f"{self.account_id}:secret:"
                               f"rds!db-{stable_hex('rds-secret', name, length=8)}-"
                               f"{stable_hex('rds-secret-suffix', name, length=6)}"),
                 "secretStatus": "active",
@@ -377,7 +379,8 @@ class AwsMocks(ProviderPackageMocks):
                        f"{self.region}.elb.amazonaws.com",
             "zoneId": "Z35SXDOTRQ7X7K",
             "arnSuffix": suffix,
-            "arn": f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/"
+            "arn": f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:"
+                   "loadbalancer/"
                    f"{suffix}",
         }
 
