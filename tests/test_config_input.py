@@ -234,3 +234,99 @@ CATALOGUE_CASES = [
                          CATALOGUE_CASES, ids=[f"{c[3]}:{c[4][:20]}" for c in CATALOGUE_CASES])
 def test_catalogue_cases(stack, file_stack, mutation, key, fragment) -> None:
     check_case(stack, file_stack, mutation, key, fragment)
+
+
+# -- values: images, tags, e-mails, ARNs, CIDRs, aliases, database names ---------------------
+
+VALUE_CASES = [
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.repository",
+                                    "https://ghcr.io/forge/api:0.1.0"),
+     "forge-infra:services.api.image.repository", "an image repository has no scheme"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.repository", "api:1.0"),
+     "forge-infra:services.api.image.repository", "the tag goes in image.tag"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.tag", "1.0:0.1.0"),
+     "forge-infra:services.api.image.tag", "an image tag is 1..128 letters"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.repository",
+                                    "ghcr.io//forge"),
+     "forge-infra:services.api.image.repository", "path component '' invalid"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.tag", "sha256:abc"),
+     "forge-infra:services.api.image.tag", "a digest is sha256: followed by 64"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:tags", {"aws:team": "x"}),
+     "forge-infra:tags.aws:team", "reserved for AWS"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:tags", {"k" * 129: "x"}),
+     "forge-infra:tags." + "k" * 129, "the key has 129 characters; AWS allows 1..128"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:tags", {"team": "x" * 257}),
+     "forge-infra:tags.team", "the value has 257 characters; AWS allows at most 256"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:tags", {"team": "a;b"}),
+     "forge-infra:tags.team", "the value has ';'; AWS tags allow letters"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:tags", {"environment": "qa"}),
+     "forge-infra:tags.environment", "forge-infra sets the 'environment' tag itself"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:budget.alert_emails", ["ops@", "a@b@c.io"]),
+     "forge-infra:budget.alert_emails", "not e-mail addresses"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:budget.alert_emails",
+                                    ["ops@acme.io", "ops@acme.io"]),
+     "forge-infra:budget.alert_emails", "repeats ['ops@acme.io']"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.admin_role_arns", ["admin"]),
+     "forge-infra:eks.admin_role_arns", "['admin'] is not an IAM role ARN"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.admin_role_arns",
+                                            ["arn:aws-cn:iam::123456789012:role/admin"]),
+     "forge-infra:eks.admin_role_arns", "is in partition aws-cn, but us-east-1 is in aws"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.secrets", {
+        "STRIPE": "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:s"}),
+     "forge-infra:services.api.secrets.STRIPE", "is not in partition aws of us-east-1"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.cidr", "127.0.0.0/16"),
+     "forge-infra:network.cidr", "inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
+     "100.64.0.0/10"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.cidr", "169.254.0.0/16"),
+     "forge-infra:network.cidr", "must be a private (RFC 1918) range"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:network.cidr", "240.0.0.0/16"),
+     "forge-infra:network.cidr", "must be a private (RFC 1918) range"),
+    ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.public_access_cidrs",
+                                            ["1.2.3.4"]),
+     "forge-infra:eks.public_access_cidrs", "'1.2.3.4' is an address, not a network; write "
+     "1.2.3.4/32"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:cdn.aliases", ["www.other-company.com"]),
+     "forge-infra:cdn.aliases", "['www.other-company.com'] is outside app.domain "
+     "(forge.example.com)"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:cdn.aliases", ["not a name", "x"]),
+     "forge-infra:cdn.aliases", "not lower-case DNS names"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:cdn.aliases",
+                                      ["www.forge.example.com", "www.forge.example.com"]),
+     "forge-infra:cdn.aliases", "repeats ['www.forge.example.com']"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:cdn.aliases", ["forge.example.com"]),
+     "forge-infra:cdn.aliases", "forge.example.com is app.domain"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.username", "rdsadmin"),
+     "forge-infra:database.username", "'rdsadmin' already exists on every RDS for PostgreSQL"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.name", "select"),
+     "forge-infra:database.name", "'select' is a reserved SQL keyword in PostgreSQL, which RDS "
+     "refuses as a database name"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.app_username", "user"),
+     "forge-infra:database.app_username", "'user' is a reserved SQL keyword"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.name", "template1"),
+     "forge-infra:database.name", "already exists"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         VALUE_CASES, ids=[f"{c[3][:40]}:{c[4][:20]}" for c in VALUE_CASES])
+def test_value_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("forge-infra:network.cidr", "100.64.0.0/16"),
+    ("forge-infra:services.api.image.tag", "sha256:" + "0" * 64),
+    ("forge-infra:services.api.image.repository",
+     "123456789012.dkr.ecr.us-east-1.amazonaws.com/forge/api"),
+    ("forge-infra:services.api.image.repository", "localhost:5000/forge/api"),
+    ("forge-infra:tags", {"cost-center": "platform dev", "owner": "team@acme.io"}),
+    ("forge-infra:budget.alert_emails", ["first.last+budget@acme-corp.io"]),
+])
+def test_good_values_are_accepted(path: str, value: Any) -> None:
+    load(mutate(stack_values("dev"), path, value), "dev")
+
+
+def test_cdn_aliases_under_the_app_domain_are_accepted() -> None:
+    values = mutate(stack_values("prod"), "forge-infra:cdn.aliases",
+                    ["www.forge.example.com", "*.assets.forge.example.com"])
+    assert load(values, "prod").target.cdn.aliases  # type: ignore[attr-defined]

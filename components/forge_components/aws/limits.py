@@ -364,3 +364,25 @@ def waf_monthly_fixed_usd(rule_count: int) -> float:
 #: (ELBSecurityPolicy-2016-08) still allows TLS 1.0:
 #: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+
+# -- tags ---------------------------------------------------------------------------------
+
+#: AWS tag limits ("Tag naming limits and requirements",
+#: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions, read
+#: 2026-12): a key of 1..128 characters, a value of 0..256, letters, digits and white space
+#: representable in UTF-8 plus `_ . : / = + - @`, and no key starting with the reserved `aws:`.
+TAG_KEY_LENGTH = (1, 128)
+TAG_VALUE_MAX_LENGTH = 256
+TAG_PUNCTUATION = "_.:/=+-@"
+TAG_RESERVED_PREFIX = "aws:"
+
+
+def tag_text_problem(text: str) -> str | None:
+    """Why `text` has characters AWS tags refuse, or None."""
+    bad = sorted({c for c in text
+                  if not (c.isalnum() or c.isspace() or c in TAG_PUNCTUATION)})
+    if bad:
+        return (f"has {''.join(bad)!r}; AWS tags allow letters, digits, spaces and "
+                f"{' '.join(TAG_PUNCTUATION)}")
+    return None

@@ -111,11 +111,77 @@ class AppSettings(Strict):
         return value
 
 
-class ImageSettings(Strict):
-    """A container image."""
+#: The image reference grammar of the OCI distribution reference
+#: (https://github.com/distribution/reference/blob/main/reference.go, the grammar in its doc
+#: comment): an optional registry host (with port) then lower-case path components joined by
+#: `/`; a tag of up to 128 word characters, dots and dashes; a digest `algorithm:hex`.
+OCI_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+OCI_DOMAIN = re.compile(rf"^{OCI_DOMAIN_COMPONENT}(?:\.{OCI_DOMAIN_COMPONENT})*(?::[0-9]+)?$")
+OCI_PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[_.]|__|[-]+)[a-z0-9]+)*$")
+OCI_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+#: The digest forge-infra's components write as `repository@sha256:...` (the OCI image spec's
+#: sha256: 64 lower-case hex digits).
+OCI_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+#: The longest repository name the reference grammar allows.
+OCI_NAME_MAX = 255
 
-    repository: str = Field(pattern=r"^[a-z0-9][a-z0-9._/:-]*[a-z0-9]$")
-    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.@:-]{0,127}$")
+
+def image_repository_problem(value: str) -> str | None:
+    """Why `value` is not an OCI repository name (registry host optional, no tag), or None."""
+    if "://" in value:
+        return (f"an image repository has no scheme: write "
+                f"{value.split('://', 1)[1]!r} (the registry host, then the path)")
+    if "@" in value:
+        return "a digest goes in image.tag (sha256:...), not in the repository"
+    if len(value) > OCI_NAME_MAX:
+        return f"longer than the {OCI_NAME_MAX} characters an image name may have"
+    parts = value.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        if not OCI_DOMAIN.fullmatch(parts[0]):
+            return f"{parts[0]!r} is not a registry host (host name, optionally :port)"
+        parts = parts[1:]
+    if ":" in parts[-1]:
+        return ("the tag goes in image.tag, not in the repository "
+                f"(repository {value.rsplit(':', 1)[0]!r}, tag {value.rsplit(':', 1)[1]!r})")
+    bad = [p for p in parts if not OCI_PATH_COMPONENT.fullmatch(p)]
+    if bad:
+        shown = ", ".join(repr(p) for p in bad)
+        return (f"path component{'s' if len(bad) > 1 else ''} {shown} "
+                "invalid: each is lower-case letters and digits, separated by '.', '_', '__' "
+                "or dashes, and none is empty (e.g. ghcr.io/forge/api)")
+    return None
+
+
+class ImageSettings(Strict):
+    """A container image: `repository` (an OCI image name, registry host optional) and `tag`
+    (a tag, or a `sha256:` digest, which the image reference then pins as
+    `repository@sha256:...`)."""
+
+    repository: str
+    """The image name, e.g. `ghcr.io/forge/api` or an ECR repository URI; no tag, no scheme."""
+    tag: str
+    """The image tag (`0.1.0`; up to 128 letters, digits, `_`, `.`, `-`, not starting with
+    `.` or `-`) or a digest `sha256:<64 hex digits>`."""
+
+    @field_validator("repository")
+    @classmethod
+    def _oci_repository(cls, value: str) -> str:
+        refusal = image_repository_problem(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _oci_tag(cls, value: str) -> str:
+        if value.startswith("sha") and ":" in value:
+            if not OCI_DIGEST.fullmatch(value):
+                raise ValueError("a digest is sha256: followed by 64 lower-case hex digits")
+        elif not OCI_TAG.fullmatch(value):
+            raise ValueError("an image tag is 1..128 letters, digits, '_', '.' or '-', not "
+                             "starting with '.' or '-' (e.g. 0.1.0), or a digest "
+                             "sha256:<64 hex digits>")
+        return value
 
 
 class AutoscalingSettings(Strict):
@@ -225,6 +291,13 @@ class ServicesSettings(Strict):
         return [(n, getattr(self, n)) for n in SERVICE_NAMES]
 
 
+#: An e-mail address as budget notifications take it: the dot-atom local part of RFC 5322
+#: section 3.2.3 (at most 64 characters, RFC 5321 section 4.5.3.1.1) and a DNS name.
+EMAIL = re.compile(
+    r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
 class BudgetSettings(Strict):
     """A monthly cost budget with e-mail alerts."""
 
@@ -232,6 +305,26 @@ class BudgetSettings(Strict):
     alert_emails: tuple[str, ...] = ()
     alert_thresholds_percent: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = (80, 100)
     """Percentages of the monthly limit that send an alert (1..1000)."""
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [address for address in value if not EMAIL.fullmatch(address)]
+        if bad:
+            raise ValueError(f"{bad}: not e-mail addresses (name@example.com: a local part of "
+                             "letters, digits and !#$%&'*+/=?^_`{|}~.-, then @ and a DNS name)")
+        repeated = sorted({a for a in value if value.count(a) > 1})
+        if repeated:
+            raise ValueError(f"repeats {repeated}")
+        return value
+
+    @field_validator("alert_thresholds_percent")
+    @classmethod
+    def _distinct_thresholds(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        repeated = sorted({t for t in value if value.count(t) > 1})
+        if repeated:
+            raise ValueError(f"repeats {repeated}")
+        return value
 
 
 # -- the cloud branch -----------------------------------------------------------------------

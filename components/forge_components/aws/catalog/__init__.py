@@ -90,3 +90,22 @@ def instance_class_problem(service: str, value: str) -> str | None:
         return (f"not an instance type of the catalogue (components/forge_components/aws/"
                 f"catalog/ec2_instance_types.yaml, from the SDK's EC2 InstanceType enum); {hint}")
     return None
+
+
+@functools.cache
+def _postgresql_names() -> tuple[frozenset[str], frozenset[str]]:
+    data = _load("postgresql_names.yaml")
+    return frozenset(data["reserved_keywords"]), frozenset(data["existing"])
+
+
+def postgresql_name_problem(value: str, *, what: str) -> str | None:
+    """Why `value` cannot name a PostgreSQL database or role on RDS (`what` says which), or
+    None: a reserved SQL keyword, or a name every RDS instance already holds."""
+    keywords, existing = _postgresql_names()
+    if value.lower() in keywords:
+        return (f"{value!r} is a reserved SQL keyword in PostgreSQL, which RDS refuses as a "
+                f"{what}; choose another name")
+    if value.lower() in existing:
+        return (f"{value!r} already exists on every RDS for PostgreSQL instance "
+                f"({', '.join(sorted(existing))}); choose another {what}")
+    return None

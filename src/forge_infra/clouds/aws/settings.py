@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, cast
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from forge_components.aws import catalog, versions
 from forge_components.aws.limits import (
@@ -34,6 +34,9 @@ from forge_components.aws.limits import (
     RDS_STORAGE_GB,
     REDPANDA_DEFAULT_INSTANCE_TYPE,
     RESERVED_ROLE_PREFIXES,
+    TAG_KEY_LENGTH,
+    TAG_RESERVED_PREFIX,
+    TAG_VALUE_MAX_LENGTH,
     WAF_DEFAULT_RATE_LIMIT,
     WAF_DEFAULT_RULE_GROUPS,
     WAF_MANAGED_RULE_GROUPS,
@@ -48,9 +51,11 @@ from forge_components.aws.limits import (
     min_max_allocated_storage_gb,
     redpanda_mode_problem,
     streaming_subnet_count,
+    tag_text_problem,
     waf_monthly_fixed_usd,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
+from forge_components.common import standard_tag_keys
 from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
@@ -86,6 +91,12 @@ MAX_POSTGRES_MAJOR = 18
 SECRET_ARN = re.compile(
     r"^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
     r"(#[A-Za-z0-9_.-]+)?$")
+#: An IAM role ARN (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html:
+#: role names 1..64 of `\w+=,.@-`, paths of `/`-separated segments), in a partition of the
+#: catalogue.
+IAM_ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::\d{12}:role/(?:[\w+=,.@-]+/)*"
+    r"[\w+=,.@-]{1,64}$")
 #: The vCPU sizes Fargate runs (0.25 .. 16).
 FARGATE_VCPUS = tuple(units / 1024 for units in FARGATE_SIZES)
 #: CPU requests an EKS pod may ask for, millicores (10m .. 64 vCPU).
@@ -115,6 +126,14 @@ def _log_retention(value: int) -> int:
     if value not in LOG_RETENTION_DAYS:
         raise ValueError(f"CloudWatch Logs allows {', '.join(map(str, LOG_RETENTION_DAYS))}")
     return value
+
+
+#: The ranges a VPC's CIDR may come from: RFC 1918 private space and RFC 6598 shared address
+#: space (VPC IPv4 CIDR blocks,
+#: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html). Loopback, link-local,
+#: multicast, reserved and public ranges are refused.
+VPC_RANGES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 
 
 class NetworkSettings(Strict):
@@ -148,8 +167,9 @@ class NetworkSettings(Strict):
         if not VPC_PREFIX_RANGE[0] <= network.prefixlen <= VPC_PREFIX_RANGE[1]:
             raise ValueError(f"the VPC prefix must be between /{VPC_PREFIX_RANGE[0]} and "
                              f"/{VPC_PREFIX_RANGE[1]}")
-        if not network.is_private:
-            raise ValueError("must be a private (RFC 1918) range")
+        if not any(network.subnet_of(allowed) for allowed in VPC_RANGES):
+            raise ValueError("must be a private (RFC 1918) range or RFC 6598 shared space: "
+                             f"inside {', '.join(map(str, VPC_RANGES))}")
         return value
 
 
@@ -195,6 +215,16 @@ class DatabaseSettings(Strict):
     app_username: str = Field(default="forge_app", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """The role the services (api, worker) log in as: IAM authentication on rds-postgres, a
     generated password in Secrets Manager on timescaledb-ec2."""
+
+    @field_validator("name", "username", "app_username")
+    @classmethod
+    def _postgresql_name(cls, value: str, info: ValidationInfo) -> str:
+        what = {"name": "database name", "username": "master user name",
+                "app_username": "role name"}[str(info.field_name)]
+        refusal = catalog.postgresql_name_problem(value, what=what)
+        if refusal:
+            raise ValueError(refusal)
+        return value
 
     @field_validator("instance_class")
     @classmethod
@@ -316,7 +346,17 @@ class EksSettings(Strict):
     """The public IPv4 egress CIDRs of wherever `pulumi up` runs (CI runner, bastion, office);
     never 0.0.0.0/0, never a private range."""
     admin_role_arns: tuple[str, ...] = ()
-    """IAM roles granted cluster-admin through EKS access entries."""
+    """IAM roles granted cluster-admin through EKS access entries: role ARNs
+    (`arn:<partition>:iam::<account>:role/<path/name>`) in the stack region's partition."""
+
+    @field_validator("admin_role_arns")
+    @classmethod
+    def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [arn for arn in value if not IAM_ROLE_ARN.fullmatch(arn)]
+        if bad:
+            what = "is not an IAM role ARN" if len(bad) == 1 else "are not IAM role ARNs"
+            raise ValueError(f"{bad} {what} (arn:aws:iam::123456789012:role/name)")
+        return value
     ingress_class: str = Field(default="alb", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
                                max_length=63)
     """The IngressClass the chart's Ingress names: `alb` is served by the AWS Load Balancer
@@ -711,8 +751,12 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
     key = "eks.public_access_cidrs"
     try:
         network = ipaddress.ip_network(cidr, strict=True)
-    except ValueError:
-        return [problem(key, f"{cidr!r} is not a valid CIDR")]
+    except ValueError as exc:
+        return [problem(key, f"{cidr!r} is not a valid network CIDR ({exc})")]
+    if "/" not in cidr:
+        # Refused rather than normalised: nothing in a stack file is silently changed.
+        return [problem(key, f"{cidr!r} is an address, not a network; write {network} (one "
+                             "address) or the egress range it belongs to")]
     if network.version == 6:
         # https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html:
         # "You can't add IPv6 CIDR blocks to IPv4 clusters"; forge-infra's are IPv4.
@@ -725,6 +769,10 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
                              "public endpoint (inside the VPC the private endpoint answers); "
                              "list the public egress address of the machine that runs "
                              "pulumi up")]
+    if (network.is_multicast or not network.is_global) and not is_documentation_cidr(cidr):
+        return [problem(key, f"{cidr} is not public address space (loopback, link-local, "
+                             "multicast or reserved: no deployer sends from it); list the "
+                             "public egress address of the machine that runs pulumi up")]
     return []
 
 
@@ -1020,6 +1068,91 @@ def _nat_gateway_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _tag_rules(config: StackConfig) -> list[str]:
+    """`forge-infra:tags` within AWS's tag limits, and none of the tags forge-infra sets."""
+    problems = []
+    owned = set(standard_tag_keys()) | {"Name"}
+    for key, value in config.tags.items():
+        path = f"tags.{key}"
+        if key in owned:
+            problems.append(problem(path, f"forge-infra sets the {key!r} tag itself "
+                                    f"({', '.join(sorted(owned))}); choose another key"))
+        if not TAG_KEY_LENGTH[0] <= len(key) <= TAG_KEY_LENGTH[1]:
+            problems.append(problem(path, f"the key has {len(key)} characters; AWS allows "
+                                    f"{TAG_KEY_LENGTH[0]}..{TAG_KEY_LENGTH[1]}"))
+        if key.lower().startswith(TAG_RESERVED_PREFIX):
+            problems.append(problem(path, f"keys starting with {TAG_RESERVED_PREFIX!r} are "
+                                    "reserved for AWS"))
+        if len(value) > TAG_VALUE_MAX_LENGTH:
+            problems.append(problem(path, f"the value has {len(value)} characters; AWS allows "
+                                    f"at most {TAG_VALUE_MAX_LENGTH}"))
+        for what, text in (("key", key), ("value", value)):
+            refusal = tag_text_problem(text)
+            if refusal:
+                problems.append(problem(path, f"the {what} {refusal}"))
+    return problems
+
+
+def _partition_rules(config: StackConfig) -> list[str]:
+    """ARNs a stack names must be in the partition of its region."""
+    aws = _aws(config)
+    region = catalog.region(aws.region)
+    if region is None:
+        return []  # the region rule reports it
+    problems = []
+    for arn in aws.eks.admin_role_arns:
+        match = IAM_ROLE_ARN.fullmatch(arn)
+        if match and match["partition"] != region.partition:
+            problems.append(problem("eks.admin_role_arns", f"{arn} is in partition "
+                                    f"{match['partition']}, but {aws.region} is in "
+                                    f"{region.partition}: arn:{region.partition}:iam::..."))
+    for name, svc in config.services.items():
+        for env_name, ref in svc.secrets.items():
+            if SECRET_ARN.fullmatch(ref) and not ref.startswith(f"arn:{region.partition}:"):
+                problems.append(problem(f"services.{name}.secrets.{env_name}",
+                                        f"{ref.split(':secret:')[0]}:... is not in partition "
+                                        f"{region.partition} of {aws.region}"))
+    return problems
+
+
+#: A DNS name a CloudFront alias may be: lower-case labels, optionally a leading `*.`.
+CDN_ALIAS = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _cdn_alias_rules(config: StackConfig) -> list[str]:
+    """`cdn.aliases`: DNS names under `app.domain` (their certificate is validated and their
+    records written in hosted_zone_id, which holds app.domain), no repeats, not app.domain."""
+    aliases = _aws(config).cdn.aliases
+    domain = config.app.domain
+    problems = []
+    bad = [a for a in aliases if not CDN_ALIAS.fullmatch(a)]
+    if bad:
+        problems.append(problem("cdn.aliases", f"{bad}: not lower-case DNS names (a leading "
+                                "*. is allowed), e.g. www.forge.example.com"))
+    repeated = sorted({a for a in aliases if aliases.count(a) > 1})
+    if repeated:
+        problems.append(problem("cdn.aliases", f"repeats {repeated}"))
+    if domain is not None:
+        if domain in aliases:
+            problems.append(problem("cdn.aliases", f"{domain} is app.domain, which the CDN "
+                                    "serves already; remove it"))
+        outside = [a for a in aliases if a not in bad and a != domain
+                   and not a.removeprefix("*.").endswith(f".{domain}")
+                   and a.removeprefix("*.") != domain]
+        if outside:
+            problems.append(problem("cdn.aliases", f"{outside} "
+                                    f"{'is' if len(outside) == 1 else 'are'} outside "
+                                    f"app.domain ({domain}): the aliases' certificate is "
+                                    "validated and their records written in hosted_zone_id, "
+                                    f"the zone of {domain}; use names under {domain}"))
+    shared = sorted(a for a in aliases if a.startswith("*.") and (
+        a[2:] in aliases or a[2:] == domain))
+    if shared:
+        problems.append(problem("cdn.aliases", f"{shared} and their apex names share one ACM "
+                                "validation record; list only one of each pair"))
+    return problems
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
     Rule(("region",), _region_rules),
@@ -1043,6 +1176,9 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),
     Rule(("budget",), _budget_recipient_rules),
+    Rule(("tags",), _tag_rules),
+    Rule(("region", "eks", "services"), _partition_rules),
+    Rule(("cdn", "app"), _cdn_alias_rules),
     Rule(("network",), _nat_gateway_rules),
 )
 
