@@ -330,3 +330,19 @@ def test_cdn_aliases_under_the_app_domain_are_accepted() -> None:
     values = mutate(stack_values("prod"), "forge-infra:cdn.aliases",
                     ["www.forge.example.com", "*.assets.forge.example.com"])
     assert load(values, "prod").target.cdn.aliases  # type: ignore[attr-defined]
+
+
+# -- values the program would reject are config rules ----------------------------------------
+
+PROGRAM_CASES = [
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:services.worker.replicas", 0),
+     "forge-infra:services.worker.replicas", "got 0; Input should be greater than or equal to 1"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.backup_retention_days", 0),
+     "forge-infra:database.backup_retention_days", "greater than or equal to 1"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         PROGRAM_CASES, ids=[c[3] for c in PROGRAM_CASES])
+def test_program_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)

@@ -239,7 +239,9 @@ class ServiceSettings(Strict):
     """CPU in vCPU (0.25, 0.5, 1, 2, ...); each platform checks it in its own terms."""
     memory: int = Field(default=512, ge=128, le=122880)
     """Memory in MiB."""
-    replicas: int = Field(default=1, ge=0, le=100)
+    replicas: int = Field(default=1, ge=1, le=100)
+    """Tasks or pods when the service does not autoscale (1..100; with autoscaling, its
+    starting count within autoscaling.min..max)."""
     autoscaling: AutoscalingSettings | None = None
     health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$")
     env: dict[str, str] = {}

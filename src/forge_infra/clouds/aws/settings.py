@@ -47,6 +47,7 @@ from forge_components.aws.limits import (
     NatGatewayStrategy,
     RedpandaMode,
     StreamingEngine,
+    derived_name_problems,
     fargate_cpu_units,
     min_max_allocated_storage_gb,
     redpanda_mode_problem,
@@ -1068,6 +1069,28 @@ def _nat_gateway_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _derived_name_rules(config: StackConfig) -> list[str]:
+    """Every name forge-infra derives from `<app.name>-<stack>` must be valid where it is
+    used: the longest of each limited type (`limits.NAME_TEMPLATES`) within AWS's limit and
+    character rules."""
+    prefix = f"{config.app.name}-{config.stack}"
+    problems = []
+    for _type, name, limit in derived_name_problems(prefix):
+        if len(name) > limit.max_length:
+            over = len(name) - limit.max_length
+            problems.append(problem(
+                "app.name", f"{config.app.name!r} with the stack name {config.stack!r} makes "
+                f"{limit.what}s of up to {len(name)} characters ({name}, the random suffix "
+                f"shown as x); AWS allows {limit.max_length} ({limit.source}): shorten the "
+                f"stack name or app.name by {over} characters"))
+        else:
+            problems.append(problem(
+                "app.name", f"the stack name {config.stack!r} makes the {limit.what} "
+                f"{name!r}, which AWS refuses: {limit.rule} ({limit.source}); rename the stack "
+                "with lower-case letters, digits and single hyphens"))
+    return problems
+
+
 def _tag_rules(config: StackConfig) -> list[str]:
     """`forge-infra:tags` within AWS's tag limits, and none of the tags forge-infra sets."""
     problems = []
@@ -1176,6 +1199,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),
     Rule(("budget",), _budget_recipient_rules),
+    Rule(("app",), _derived_name_rules),
     Rule(("tags",), _tag_rules),
     Rule(("region", "eks", "services"), _partition_rules),
     Rule(("cdn", "app"), _cdn_alias_rules),
