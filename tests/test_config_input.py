@@ -346,3 +346,32 @@ PROGRAM_CASES = [
                          PROGRAM_CASES, ids=[c[3] for c in PROGRAM_CASES])
 def test_program_cases(stack, file_stack, mutation, key, fragment) -> None:
     check_case(stack, file_stack, mutation, key, fragment)
+
+
+# -- prod rules the suite used to miss (each fails with its rule removed) --------------------
+
+PROD_CASES = [
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:storage.force_destroy", True),
+     "forge-infra:storage.force_destroy", "prod buckets must never be force-destroyed"),
+    ("prod", "prod", lambda v: mutate(mutate(v, "forge-infra:services.api.replicas", 3),
+                                      "forge-infra:services.api.autoscaling.min", 1),
+     "forge-infra:services.api.replicas",
+     "prod requires at least 2 replicas (and autoscaling.min >= 2); got replicas 3, minimum 1"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:eks.public_access_cidrs", ["0.0.0.0/0"]),
+     "forge-infra:eks.public_access_cidrs", "0.0.0.0/0 opens the Kubernetes API to the internet"),
+]
+
+
+@pytest.mark.parametrize(("stack", "file_stack", "mutation", "key", "fragment"),
+                         PROD_CASES, ids=[c[3] for c in PROD_CASES])
+def test_prod_cases(stack, file_stack, mutation, key, fragment) -> None:
+    check_case(stack, file_stack, mutation, key, fragment)
+
+
+def test_the_same_values_pass_outside_prod() -> None:
+    """The prod cases fail because of prod: staging accepts each of them."""
+    values = mutate(stack_values("staging"), "forge-infra:storage.force_destroy", True)
+    values = mutate(values, "forge-infra:services.api.autoscaling",
+                    {"min": 1, "max": 4, "target_cpu": 70})
+    values = mutate(values, "forge-infra:services.api.replicas", 2)
+    load(values, "staging")
