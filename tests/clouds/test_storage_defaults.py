@@ -1,6 +1,6 @@
 """The storage lifecycle defaults reach the buckets: a stack that sets no storage keys gets
-the documented 90-day Glacier Instant Retrieval transition and 90-day noncurrent-version expiration on each of
-its buckets (the access-log bucket keeps its own retention)."""
+the documented 90-day Glacier Instant Retrieval transition and 90-day noncurrent-version
+expiration on each of its buckets (the access-log bucket keeps its own retention)."""
 
 from __future__ import annotations
 
