@@ -84,7 +84,7 @@ class Strict(BaseModel):
     """A settings block: unknown keys are errors, values are checked strictly."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
-                              populate_by_name=True)
+                              populate_by_name=True, use_attribute_docstrings=True)
 
     #: Keys this block no longer takes: key -> what replaced it, reported instead of
     #: "unknown key" so a stack file written for an older release says what to do.
@@ -188,8 +188,11 @@ class AutoscalingSettings(Strict):
     """Horizontal autoscaling on CPU."""
 
     min: int = Field(default=2, ge=1, le=100)
+    """The fewest tasks or pods (prod: at least 2)."""
     max: int = Field(default=10, ge=1, le=100)
+    """The most tasks or pods (at least `min`)."""
     target_cpu: int = Field(default=70, ge=10, le=95)
+    """The average CPU utilisation, percent, the autoscaler keeps the service at."""
 
 
 #: The secret references every cloud resolves: the cache's auth token, an application secret
@@ -234,7 +237,10 @@ class ServiceSettings(Strict):
     """One service: image, size, replicas, autoscaling, health check, environment, secrets."""
 
     image: ImageSettings
+    """The container image: `repository` and `tag` (required)."""
     port: int | None = Field(default=None, ge=1, le=65535)
+    """The port the service listens on (gateway 8080, api 8000, ui 3000 by default; the
+    worker has none)."""
     cpu: float = Field(default=0.25, gt=0, le=64)
     """CPU in vCPU (0.25, 0.5, 1, 2, ...); each platform checks it in its own terms."""
     memory: int = Field(default=512, ge=128, le=122880)
@@ -243,7 +249,10 @@ class ServiceSettings(Strict):
     """Tasks or pods when the service does not autoscale (1..100; with autoscaling, its
     starting count within autoscaling.min..max)."""
     autoscaling: AutoscalingSettings | None = None
+    """CPU autoscaling between `min` and `max`; unset: a fixed `replicas` count."""
     health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$")
+    """The HTTP path of the health check (gateway and api `/health`, ui `/`; the worker has
+    none)."""
     env: dict[str, str] = {}
     """Plain environment variables (never secrets: use `secrets`)."""
     secrets: dict[str, str] = {}
@@ -284,9 +293,13 @@ class ServicesSettings(Strict):
     """The four services of the platform."""
 
     gateway: ServiceSettings
+    """The public entry point (HTTP, port 8080)."""
     api: ServiceSettings
+    """The API (HTTP, port 8000); a data-service client."""
     worker: ServiceSettings
+    """The background worker (no port); a data-service client."""
     ui: ServiceSettings
+    """The web UI (HTTP, port 3000)."""
 
     def items(self) -> list[tuple[str, ServiceSettings]]:
         """(name, settings) of the four services, in a fixed order."""
@@ -304,7 +317,9 @@ class BudgetSettings(Strict):
     """A monthly cost budget with e-mail alerts."""
 
     monthly_limit_usd: float = Field(default=500.0, gt=0, le=1_000_000)
+    """The monthly cost budget, US dollars."""
     alert_emails: tuple[str, ...] = ()
+    """The mailboxes the alerts go to (e-mail addresses, no repeats)."""
     alert_thresholds_percent: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = (80, 100)
     """Percentages of the monthly limit that send an alert (1..1000)."""
 
@@ -426,11 +441,16 @@ class StackConfig(Strict):
 
     stack: str
     environment: Literal["dev", "staging", "prod"]
+    """The environment whose rules apply; a stack named dev, staging or prod is that
+    environment (the key may be left out), any other stack declares it."""
     cloud: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     """The cloud target (`aws`); required: it decides which settings the file may hold."""
     app: AppSettings = AppSettings()
+    """The application's name and public domain."""
     services: ServicesSettings
+    """The four services (all required)."""
     budget: BudgetSettings = BudgetSettings()
+    """The monthly cost budget and its alerts."""
     protect: bool = False
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}

@@ -115,8 +115,11 @@ class SubnetPrefixes(Strict):
     """Subnet sizes as prefix lengths; unset tiers take the default share of the VPC."""
 
     public: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each public subnet."""
     private: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each private subnet."""
     database: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each database subnet."""
 
     def as_dict(self) -> dict[str, int]:
         """The prefixes that are set, by tier."""
@@ -185,6 +188,8 @@ class DatabaseSettings(Strict):
     """PostgreSQL: managed RDS, or TimescaleDB on EC2 for hypertables."""
 
     engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    """`rds-postgres` (managed RDS) or `timescaledb-ec2` (PostgreSQL with TimescaleDB on
+    EC2)."""
     version: int = Field(default=16, ge=MIN_POSTGRES_MAJOR, le=MAX_POSTGRES_MAJOR)
     """PostgreSQL major version; minor versions follow the provider's auto-upgrades. With
     rds-postgres it must be creatable today per the versions table."""
@@ -193,6 +198,7 @@ class DatabaseSettings(Strict):
     instance_class: str = "db.t4g.medium"
     """RDS instance class (rds-postgres only): `db.` and an EC2 type of the catalogue."""
     allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
+    """RDS gp3 storage at creation, GiB."""
     max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
                                           le=RDS_STORAGE_GB[1])
     """Upper bound of RDS storage autoscaling."""
@@ -206,8 +212,11 @@ class DatabaseSettings(Strict):
     """RDS read replicas: refused above 0 (see _read_replica_rules)."""
     backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_DAYS[0],
                                        le=BACKUP_RETENTION_DAYS[1])
+    """Days of automated backups (prod: at least 7)."""
     deletion_protection: bool = False
+    """Refuse deleting the database (required in prod)."""
     performance_insights: bool = True
+    """RDS Performance Insights (rds-postgres)."""
     name: str = Field(default="forge", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """The application database's name."""
     username: str = Field(default="forge_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
@@ -242,13 +251,16 @@ class CacheSettings(Strict):
     """ElastiCache (Redis or Valkey)."""
 
     engine: CacheEngine = CacheEngine.REDIS
+    """`redis` (Redis OSS) or `valkey`."""
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     """Engine version; the versions table's default for the engine when unset."""
     node_type: str = "cache.t4g.small"
+    """ElastiCache node type: `cache.` and an EC2 type of the catalogue."""
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
     snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
                                          le=CACHE_SNAPSHOT_RETENTION_DAYS[1])
+    """Days of automatic snapshots (0 turns them off)."""
 
     @field_validator("node_type")
     @classmethod
@@ -260,7 +272,9 @@ class StreamingSettings(Strict):
     """The Kafka-compatible event stream."""
 
     engine: StreamingEngine = StreamingEngine.MSK
+    """`msk` (Amazon MSK), `redpanda` (Redpanda on EC2; not in prod) or `none`."""
     brokers: int = Field(default=3, ge=1, le=30)
+    """Broker count: MSK a multiple of its client subnets, Redpanda odd."""
     instance_type: str | None = None
     """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
@@ -268,6 +282,7 @@ class StreamingSettings(Strict):
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
     `4.1.x.kraft`); creatable today per the versions table."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
+    """Each broker's data volume, GiB."""
     redpanda_mode: RedpandaMode | None = None
     """Redpanda only: `production` (tuners on; the instance type needs Redpanda's 2 GiB per
     vCPU) or `development` (developer mode, no memory floor, fsync bypassed; refused in
@@ -282,7 +297,9 @@ class StorageSettings(Strict):
     """The reports, exports and backups buckets, and the access-log bucket."""
 
     glacier_transition_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which objects move to S3 Glacier Instant Retrieval."""
     noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which superseded object versions are deleted."""
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (never in prod)."""
     access_log_retention_days: int = Field(default=365, ge=ACCESS_LOG_RETENTION_DAYS[0],
@@ -294,8 +311,11 @@ class CdnSettings(Strict):
     """CloudFront in front of the UI's assets and the API."""
 
     enabled: bool = False
+    """Put CloudFront in front of the app (needs app.domain and hosted_zone_id)."""
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """CloudFront's price class (which edge locations serve)."""
     aliases: tuple[str, ...] = ()
+    """Extra host names the CDN serves, under app.domain (no repeats)."""
 
 
 class WafSettings(Strict):
@@ -336,9 +356,13 @@ class EksSettings(Strict):
     node_instance_types: tuple[str, ...] = Field(default=("t3.large",), min_length=1)
     """EC2 instance types of the managed node group (at least one, no repeats)."""
     node_min: int = Field(default=2, ge=1, le=100)
+    """The fewest nodes."""
     node_max: int = Field(default=6, ge=1, le=100)
+    """The most nodes: they must hold every service at its autoscaling maximum."""
     node_desired: int = Field(default=3, ge=1, le=100)
+    """Nodes at creation (within node_min..node_max); then the autoscaler's."""
     node_disk_gb: int = Field(default=50, ge=20, le=16384)
+    """Each node's root volume, GiB."""
     endpoint_public_access: bool = False
     """The deployer's path to the Kubernetes API: `true` opens the public endpoint to
     `public_access_cidrs` only (the private endpoint stays on for the nodes). Required on EKS:
@@ -413,13 +437,21 @@ class AwsSettings(CloudSettings):
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
     """The Route 53 hosted zone that holds `app.domain` (certificates and alias records)."""
     network: NetworkSettings = NetworkSettings()
+    """The VPC and its subnets."""
     database: DatabaseSettings = DatabaseSettings()
+    """PostgreSQL."""
     cache: CacheSettings = CacheSettings()
+    """ElastiCache (Redis OSS or Valkey)."""
     streaming: StreamingSettings = StreamingSettings()
+    """The Kafka-compatible event stream."""
     storage: StorageSettings = StorageSettings()
+    """The S3 buckets."""
     cdn: CdnSettings = CdnSettings()
+    """CloudFront."""
     eks: EksSettings = EksSettings()
+    """The EKS cluster (platform eks)."""
     waf: WafSettings = WafSettings()
+    """The WAF web ACL."""
 
     def region_name(self) -> str:
         """The stack's AWS region."""
