@@ -79,3 +79,17 @@ def test_secret_config_is_accepted_only_under_secrets() -> None:
 def test_importing_the_entry_module_runs_nothing() -> None:
     namespace = runpy.run_path(str(ENTRY), run_name="not_main")
     assert callable(namespace["main"])
+
+
+def test_a_real_run_refuses_secrets_the_engine_did_not_hold_as_secret() -> None:
+    """`pulumi config set` without --secret: the engine hands the value over as plain text."""
+    values = engine_config("dev", **{"forge-infra:secrets": {"jwt_key": "s3cr3t-value"},
+                                     "aws:secretKey": "wJalrXUtnFEMI"})
+    runtime_config.set_all_config(values, [])
+    with pytest.raises(ConfigError) as info:
+        run_mocked(load_from_pulumi, stack="dev")
+    assert [p.split(";")[0] for p in info.value.problems] == [
+        "forge-infra:secrets.jwt_key: a plaintext value", "aws:secretKey: a plaintext value"]
+    assert "s3cr3t-value" not in str(info.value)
+    runtime_config.set_all_config(values, ["forge-infra:secrets", "aws:secretKey"])
+    run_mocked(load_from_pulumi, stack="dev")

@@ -17,6 +17,11 @@ def standard_tags(app: str, environment: str,
     return {**dict(extra or {}), "app": app, "environment": environment, "managed-by": MANAGED_BY}
 
 
+def standard_tag_keys() -> tuple[str, ...]:
+    """The keys `standard_tags` sets (extras with these keys would be overridden)."""
+    return tuple(k for k in standard_tags("a", "e") if k)
+
+
 def child_opts(parent: pulumi.Resource, *, protect: bool = False,
                depends_on: list[pulumi.Resource] | None = None,
                **kwargs: object) -> pulumi.ResourceOptions:

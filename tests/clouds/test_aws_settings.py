@@ -216,16 +216,16 @@ def test_a_database_secret_reference_is_refused_saying_what_replaced_it(ref, ser
         f"forge-infra:services.{service}.secrets.DB_SECRET: got {ref!r}; {REPLACED}"]
 
 
-@pytest.mark.parametrize("service", ["api", "worker"])
+@pytest.mark.parametrize("service", ["api", "worker", "gateway"])
 def test_the_data_clients_database_password_is_forge_infras_own(service) -> None:
     values = dev_values()
     values["forge-infra:services"][service]["secrets"] = {"DATABASE_PASSWORD": "app:db"}
-    values["forge-infra:secrets"] = {"db": "x"}
+    values["forge-infra:secrets"] = {"db": {"secure": "v1:abc"}}
     assert db_problems_of(values) == [
-        f"forge-infra:services.{service}.secrets.DATABASE_PASSWORD: got 'app:db'; forge-infra "
-        "sets DATABASE_PASSWORD itself where the services' role has a password "
-        "(timescaledb-ec2) and leaves it out with IAM authentication (rds-postgres); remove "
-        "this entry"]
+        f"forge-infra:services.{service}.secrets.DATABASE_PASSWORD: forge-infra sets "
+        "DATABASE_PASSWORD itself (it owns APP_ENV and every DATABASE_*, REDIS_*, KAFKA_* "
+        "variable: the data services' connection settings and credentials, "
+        "docs/ARCHITECTURE.md \"Connection settings\"); remove this entry"]
 
 
 @pytest.mark.parametrize(("app_username", "message"), [

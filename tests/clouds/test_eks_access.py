@@ -109,7 +109,14 @@ def test_a_public_endpoint_without_cidrs_is_refused() -> None:
                       "egress address of the machine that runs pulumi up"),
     ("2001:db8::/32", "2001:db8::/32 is IPv6; the cluster is IPv4-only and EKS accepts no IPv6 "
                       "CIDR blocks for its public endpoint"),
-    ("52.94.76.10/24", "'52.94.76.10/24' is not a valid CIDR"),
+    ("52.94.76.10/24", "'52.94.76.10/24' is not a valid network CIDR (52.94.76.10/24 has "
+                       "host bits set)"),
+    ("1.2.3.4", "'1.2.3.4' is an address, not a network; write 1.2.3.4/32 (one address) or "
+                "the egress range it belongs to"),
+    *[(cidr, f"{cidr} is not public address space (loopback, link-local, multicast or "
+             "reserved: no deployer sends from it); list the public egress address of the "
+             "machine that runs pulumi up")
+      for cidr in ("127.0.0.0/8", "169.254.0.0/16", "240.0.0.0/4", "224.0.0.0/4")],
 ])
 def test_public_access_cidrs_that_cannot_name_a_deployer_are_refused(cidr: str,
                                                                       message: str) -> None:

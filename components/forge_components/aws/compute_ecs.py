@@ -36,6 +36,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from forge_components.aws import catalog
 from forge_components.aws.iam import service_trust_policy
 from forge_components.aws.limits import (
     ALB_TLS_POLICY,
@@ -280,7 +281,7 @@ def ecr_repository_arn(image_repository: str) -> str | None:
     match = _ECR_IMAGE.match(image_repository)
     if match is None:
         return None
-    partition = "aws-cn" if match["cn"] else "aws"
+    partition = catalog.partition_of(match["region"])
     return (f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/"
             f"{match['repository']}")
 

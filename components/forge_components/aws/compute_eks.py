@@ -48,6 +48,8 @@ DEFAULT_LOG_TYPES: tuple[str, ...] = (
     "api", "audit", "authenticator", "controllerManager", "scheduler")
 """Every EKS control-plane log type."""
 
+#: The EKS access policy granted to `admin_role_arns`, as its ARN in the commercial partition;
+#: the component builds it in the cluster's own partition (`arn:<partition>:eks::aws:...`).
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 #: The node group property a node autoscaler (Cluster Autoscaler, or anything that sets the
@@ -490,7 +492,9 @@ class EksCompute(pulumi.ComponentResource):
                 type="STANDARD", tags=tagged(entry_name), opts=child_opts(self))
             associations.append(aws.eks.AccessPolicyAssociation(
                 f"{name}-admin-{i + 1}-policy", cluster_name=cluster.name,
-                principal_arn=entry.principal_arn, policy_arn=CLUSTER_ADMIN_POLICY,
+                principal_arn=entry.principal_arn,
+                policy_arn=pulumi.Output.concat(
+                    "arn:", partition.partition, CLUSTER_ADMIN_POLICY.removeprefix("arn:aws")),
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=child_opts(self)))
 

@@ -9,6 +9,7 @@ Sources are noted per value (AWS documentation pages, read 2026-12).
 """
 
 import enum
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -380,3 +381,103 @@ def waf_monthly_fixed_usd(rule_count: int) -> float:
 #: (ELBSecurityPolicy-2016-08) still allows TLS 1.0:
 #: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+
+
+# -- tags ---------------------------------------------------------------------------------
+
+#: AWS tag limits ("Tag naming limits and requirements",
+#: https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html#tag-conventions, read
+#: 2026-12): a key of 1..128 characters, a value of 0..256, letters, digits and white space
+#: representable in UTF-8 plus `_ . : / = + - @`, and no key starting with the reserved `aws:`.
+TAG_KEY_LENGTH = (1, 128)
+TAG_VALUE_MAX_LENGTH = 256
+TAG_PUNCTUATION = "_.:/=+-@"
+TAG_RESERVED_PREFIX = "aws:"
+
+
+def tag_text_problem(text: str) -> str | None:
+    """Why `text` has characters AWS tags refuse, or None."""
+    bad = sorted({c for c in text
+                  if not (c.isalnum() or c.isspace() or c in TAG_PUNCTUATION)})
+    if bad:
+        return (f"has {''.join(bad)!r}; AWS tags allow letters, digits, spaces and "
+                f"{' '.join(TAG_PUNCTUATION)}")
+    return None
+
+
+# -- names derived from the stack ----------------------------------------------------------
+
+
+class NameLimit(NamedTuple):
+    """What AWS accepts as the name of one resource type."""
+
+    what: str
+    max_length: int
+    pattern: str | None
+    """A regular expression the whole name must match (None: the length alone)."""
+    rule: str
+    """The pattern in words, for error messages."""
+    source: str
+
+
+_RDS_NAMING = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html#RDS_Limits.Constraints"
+#: Identifier rules shared by RDS DB instances and ElastiCache replication groups: a letter
+#: first, then letters, digits and single hyphens, no hyphen last.
+_HYPHENATED = r"^[a-zA-Z](-?[a-zA-Z0-9])*$"
+_HYPHENATED_RULE = ("a letter first, then letters, digits and single hyphens, not ending with a "
+                    "hyphen (no '_' or '.')")
+
+#: The names forge-infra derives from `<app.name>-<stack>` that AWS limits, by resource type
+#: (read 2026-12 from each source).
+NAME_LIMITS: dict[str, NameLimit] = {
+    "aws:iam/role:Role": NameLimit(
+        "IAM role name", 64, None, "",
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"),
+    "aws:rds/instance:Instance": NameLimit(
+        "RDS DB instance identifier", 63, _HYPHENATED, _HYPHENATED_RULE, _RDS_NAMING),
+    "aws:elasticache/replicationGroup:ReplicationGroup": NameLimit(
+        "ElastiCache replication group id", 40, _HYPHENATED, _HYPHENATED_RULE,
+        "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html"),
+    "aws:s3/bucket:Bucket": NameLimit(
+        "S3 bucket name", 63, r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+        "lower-case letters, digits, dots and hyphens",
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"),
+    "aws:lambda/function:Function": NameLimit(
+        "Lambda function name", 64, r"^[a-zA-Z0-9_-]+$", "letters, digits, hyphens and '_'",
+        "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html"),
+    "aws:eks/cluster:Cluster": NameLimit(
+        "EKS cluster name", 100, r"^[0-9A-Za-z][A-Za-z0-9\-_]*$",
+        "a letter or digit first, then letters, digits, hyphens and '_'",
+        "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateCluster.html"),
+    "aws:msk/cluster:Cluster": NameLimit(
+        "MSK cluster name", 64, r"^[0-9A-Za-z][0-9A-Za-z-]*$",
+        "a letter or digit first, then letters, digits and hyphens",
+        "https://docs.aws.amazon.com/msk/1.0/apireference/clusters.html"),
+}
+#: The longest name of each type in NAME_LIMITS that forge-infra's program derives, with
+#: `{prefix}` for `<app.name>-<stack>` and `{random}` for the 7 characters Pulumi's
+#: auto-naming appends. Measured from the plans of the shipped stacks (and the
+#: timescaledb-ec2 variant); tests/clouds/test_aws_names.py keeps it equal to them.
+NAME_TEMPLATES: dict[str, str] = {
+    "aws:iam/role:Role": "{prefix}-addons-aws-load-balancer-controller-role-{random}",
+    "aws:rds/instance:Instance": "{prefix}-db",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "{prefix}-cache",
+    "aws:s3/bucket:Bucket": "{prefix}-storage-access-logs-{random}",
+    "aws:lambda/function:Function": "{prefix}-db-bootstrap",
+    "aws:eks/cluster:Cluster": "{prefix}-eks",
+    "aws:msk/cluster:Cluster": "{prefix}-stream-kafka",
+}
+#: The length of the suffix Pulumi's auto-naming appends (a hyphen is in the template).
+AUTONAME_RANDOM = "x" * 7
+
+
+def derived_name_problems(prefix: str) -> list[tuple[str, str, NameLimit]]:
+    """(resource type, the longest name, its limit) for each derived name `prefix` breaks."""
+    found = []
+    for type_token, template in NAME_TEMPLATES.items():
+        limit = NAME_LIMITS[type_token]
+        name = template.format(prefix=prefix, random=AUTONAME_RANDOM)
+        if len(name) > limit.max_length or (
+                limit.pattern is not None and not re.fullmatch(limit.pattern, name)):
+            found.append((type_token, name, limit))
+    return found

@@ -84,7 +84,7 @@ class Strict(BaseModel):
     """A settings block: unknown keys are errors, values are checked strictly."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
-                              populate_by_name=True)
+                              populate_by_name=True, use_attribute_docstrings=True)
 
     #: Keys this block no longer takes: key -> what replaced it, reported instead of
     #: "unknown key" so a stack file written for an older release says what to do.
@@ -111,19 +111,88 @@ class AppSettings(Strict):
         return value
 
 
-class ImageSettings(Strict):
-    """A container image."""
+#: The image reference grammar of the OCI distribution reference
+#: (https://github.com/distribution/reference/blob/main/reference.go, the grammar in its doc
+#: comment): an optional registry host (with port) then lower-case path components joined by
+#: `/`; a tag of up to 128 word characters, dots and dashes; a digest `algorithm:hex`.
+OCI_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+OCI_DOMAIN = re.compile(rf"^{OCI_DOMAIN_COMPONENT}(?:\.{OCI_DOMAIN_COMPONENT})*(?::[0-9]+)?$")
+OCI_PATH_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[_.]|__|[-]+)[a-z0-9]+)*$")
+OCI_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+#: The digest forge-infra's components write as `repository@sha256:...` (the OCI image spec's
+#: sha256: 64 lower-case hex digits).
+OCI_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+#: The longest repository name the reference grammar allows.
+OCI_NAME_MAX = 255
 
-    repository: str = Field(pattern=r"^[a-z0-9][a-z0-9._/:-]*[a-z0-9]$")
-    tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.@:-]{0,127}$")
+
+def image_repository_problem(value: str) -> str | None:
+    """Why `value` is not an OCI repository name (registry host optional, no tag), or None."""
+    if "://" in value:
+        return (f"an image repository has no scheme: write "
+                f"{value.split('://', 1)[1]!r} (the registry host, then the path)")
+    if "@" in value:
+        return "a digest goes in image.tag (sha256:...), not in the repository"
+    if len(value) > OCI_NAME_MAX:
+        return f"longer than the {OCI_NAME_MAX} characters an image name may have"
+    parts = value.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        if not OCI_DOMAIN.fullmatch(parts[0]):
+            return f"{parts[0]!r} is not a registry host (host name, optionally :port)"
+        parts = parts[1:]
+    if ":" in parts[-1]:
+        return ("the tag goes in image.tag, not in the repository "
+                f"(repository {value.rsplit(':', 1)[0]!r}, tag {value.rsplit(':', 1)[1]!r})")
+    bad = [p for p in parts if not OCI_PATH_COMPONENT.fullmatch(p)]
+    if bad:
+        shown = ", ".join(repr(p) for p in bad)
+        return (f"path component{'s' if len(bad) > 1 else ''} {shown} "
+                "invalid: each is lower-case letters and digits, separated by '.', '_', '__' "
+                "or dashes, and none is empty (e.g. ghcr.io/forge/api)")
+    return None
+
+
+class ImageSettings(Strict):
+    """A container image: `repository` (an OCI image name, registry host optional) and `tag`
+    (a tag, or a `sha256:` digest, which the image reference then pins as
+    `repository@sha256:...`)."""
+
+    repository: str
+    """The image name, e.g. `ghcr.io/forge/api` or an ECR repository URI; no tag, no scheme."""
+    tag: str
+    """The image tag (`0.1.0`; up to 128 letters, digits, `_`, `.`, `-`, not starting with
+    `.` or `-`) or a digest `sha256:<64 hex digits>`."""
+
+    @field_validator("repository")
+    @classmethod
+    def _oci_repository(cls, value: str) -> str:
+        refusal = image_repository_problem(value)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _oci_tag(cls, value: str) -> str:
+        if value.startswith("sha") and ":" in value:
+            if not OCI_DIGEST.fullmatch(value):
+                raise ValueError("a digest is sha256: followed by 64 lower-case hex digits")
+        elif not OCI_TAG.fullmatch(value):
+            raise ValueError("an image tag is 1..128 letters, digits, '_', '.' or '-', not "
+                             "starting with '.' or '-' (e.g. 0.1.0), or a digest "
+                             "sha256:<64 hex digits>")
+        return value
 
 
 class AutoscalingSettings(Strict):
     """Horizontal autoscaling on CPU."""
 
     min: int = Field(default=2, ge=1, le=100)
+    """The fewest tasks or pods (prod: at least 2)."""
     max: int = Field(default=10, ge=1, le=100)
+    """The most tasks or pods (at least `min`)."""
     target_cpu: int = Field(default=70, ge=10, le=95)
+    """The average CPU utilisation, percent, the autoscaler keeps the service at."""
 
 
 #: The secret references every cloud resolves: the cache's auth token, an application secret
@@ -132,20 +201,58 @@ class AutoscalingSettings(Strict):
 #: is refused: the services connect as the database's own service role.)
 NEUTRAL_SECRET_REF = re.compile(r"^(cache|app:[a-z][a-z0-9_]*)$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+#: Environment variables forge-infra sets itself (`program.data_environment`,
+#: `program.data_secrets`): the data services' connection settings and the environment's name.
+#: A service's `env` or `secrets` may not set them, or they would override (or shadow) what the
+#: program hands the services.
+RESERVED_ENV_PREFIXES = ("DATABASE_", "REDIS_", "KAFKA_")
+RESERVED_ENV_NAMES = frozenset({"APP_ENV"})
+#: The one reserved-prefix variable a stack sets itself, and the only reference it may take:
+#: the cache's auth token (generated by the cache, handed over by reference).
+STACK_SET_DATA_VARIABLES = {"REDIS_AUTH_TOKEN": "cache"}
+#: Name parts (split on `_`) that mark an environment variable as a secret: its value must come
+#: from `secrets:` (a reference), never from a literal in `env`.
+SECRET_NAME_PARTS = frozenset({
+    "PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "TOKEN", "SECRET", "SECRETS", "KEY",
+    "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATE", "DSN", "SIGNATURE", "SALT", "COOKIE"})
+#: Name-part endings with the same meaning (`APIKEY`, `AUTHTOKEN`, `DBPASSWORD`, ...).
+SECRET_NAME_SUFFIXES = ("PASSWORD", "PASSWD", "TOKEN", "SECRET", "APIKEY", "ACCESSKEY")
+
+
+def looks_like_secret(name: str) -> str | None:
+    """The part of an environment variable's name that marks it as a secret, if one does."""
+    for part in name.split("_"):
+        if part in SECRET_NAME_PARTS or (part and part.endswith(SECRET_NAME_SUFFIXES)):
+            return part
+    return None
+
+
+def reserved_env_name(name: str) -> bool:
+    """Whether forge-infra sets the environment variable `name` itself."""
+    return name in RESERVED_ENV_NAMES or (name.startswith(RESERVED_ENV_PREFIXES)
+                                          and name not in STACK_SET_DATA_VARIABLES)
 
 
 class ServiceSettings(Strict):
     """One service: image, size, replicas, autoscaling, health check, environment, secrets."""
 
     image: ImageSettings
+    """The container image: `repository` and `tag` (required)."""
     port: int | None = Field(default=None, ge=1, le=65535)
+    """The port the service listens on (gateway 8080, api 8000, ui 3000 by default; the
+    worker has none)."""
     cpu: float = Field(default=0.25, gt=0, le=64)
     """CPU in vCPU (0.25, 0.5, 1, 2, ...); each platform checks it in its own terms."""
     memory: int = Field(default=512, ge=128, le=122880)
     """Memory in MiB."""
-    replicas: int = Field(default=1, ge=0, le=100)
+    replicas: int = Field(default=1, ge=1, le=100)
+    """Tasks or pods when the service does not autoscale (1..100; with autoscaling, its
+    starting count within autoscaling.min..max)."""
     autoscaling: AutoscalingSettings | None = None
+    """CPU autoscaling between `min` and `max`; unset: a fixed `replicas` count."""
     health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$")
+    """The HTTP path of the health check (gateway and api `/health`, ui `/`; the worker has
+    none)."""
     env: dict[str, str] = {}
     """Plain environment variables (never secrets: use `secrets`)."""
     secrets: dict[str, str] = {}
@@ -186,20 +293,33 @@ class ServicesSettings(Strict):
     """The four services of the platform."""
 
     gateway: ServiceSettings
+    """The public entry point (HTTP, port 8080)."""
     api: ServiceSettings
+    """The API (HTTP, port 8000); a data-service client."""
     worker: ServiceSettings
+    """The background worker (no port); a data-service client."""
     ui: ServiceSettings
+    """The web UI (HTTP, port 3000)."""
 
     def items(self) -> list[tuple[str, ServiceSettings]]:
         """(name, settings) of the four services, in a fixed order."""
         return [(n, getattr(self, n)) for n in SERVICE_NAMES]
 
 
+#: An e-mail address as budget notifications take it: the dot-atom local part of RFC 5322
+#: section 3.2.3 (at most 64 characters, RFC 5321 section 4.5.3.1.1) and a DNS name.
+EMAIL = re.compile(
+    r"^(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?=.{4,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
 class BudgetSettings(Strict):
     """A monthly cost budget with e-mail alerts."""
 
     monthly_limit_usd: float = Field(default=500.0, gt=0, le=1_000_000)
+    """The monthly cost budget, US dollars."""
     alert_emails: tuple[str, ...] = ()
+    """The mailboxes the alerts go to (e-mail addresses, no repeats)."""
     alert_thresholds_percent: tuple[Annotated[int, Field(gt=0, le=1000)], ...] = (80, 100)
     """Percentages of the monthly limit that send an alert (1..1000)."""
     alert_amounts_usd: tuple[Annotated[float, Field(gt=0, le=1_000_000)], ...] = (500.0, 1000.0)
@@ -228,6 +348,26 @@ class UsageSettings(Strict):
     object_storage_gb: float = Field(default=100.0, ge=0, le=100_000_000)
     load_balancer_lcu: float = Field(default=1.0, ge=0, le=100_000)
     """Average load balancer capacity units (LCU) per hour."""
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [address for address in value if not EMAIL.fullmatch(address)]
+        if bad:
+            raise ValueError(f"{bad}: not e-mail addresses (name@example.com: a local part of "
+                             "letters, digits and !#$%&'*+/=?^_`{|}~.-, then @ and a DNS name)")
+        repeated = sorted({a for a in value if value.count(a) > 1})
+        if repeated:
+            raise ValueError(f"repeats {repeated}")
+        return value
+
+    @field_validator("alert_thresholds_percent")
+    @classmethod
+    def _distinct_thresholds(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        repeated = sorted({t for t in value if value.count(t) > 1})
+        if repeated:
+            raise ValueError(f"repeats {repeated}")
+        return value
 
 
 # -- the cloud branch -----------------------------------------------------------------------
@@ -258,6 +398,9 @@ class CloudSettings(Strict):
     #: Keys that used to be neutral and moved to this cloud's settings: old path -> new key,
     #: reported as such instead of as an unknown key.
     moved_keys: ClassVar[dict[str, str]] = {}
+    #: Provider keys (`<namespace>:<key>`) that hold credentials: they must be set with
+    #: `pulumi config set --secret`, never in plain text.
+    secret_keys: ClassVar[frozenset[str]] = frozenset()
 
     cloud: str
 
@@ -324,11 +467,16 @@ class StackConfig(Strict):
 
     stack: str
     environment: Literal["dev", "staging", "prod"]
+    """The environment whose rules apply; a stack named dev, staging or prod is that
+    environment (the key may be left out), any other stack declares it."""
     cloud: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     """The cloud target (`aws`); required: it decides which settings the file may hold."""
     app: AppSettings = AppSettings()
+    """The application's name and public domain."""
     services: ServicesSettings
+    """The four services (all required)."""
     budget: BudgetSettings = BudgetSettings()
+    """The monthly cost budget and its alerts."""
     usage: UsageSettings = UsageSettings()
     """The traffic the cost estimate assumes."""
     protect: bool = False
@@ -389,6 +537,39 @@ def _service_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _environment_variable_rules(config: StackConfig) -> list[str]:
+    """No literal secret in `env`; no variable forge-infra sets itself in `env`/`secrets`."""
+    problems: list[str] = []
+    for name, svc in config.services.items():
+        for block, names in (("env", svc.env), ("secrets", svc.secrets)):
+            for env_name in names:
+                if reserved_env_name(env_name):
+                    problems.append(problem(
+                        f"services.{name}.{block}.{env_name}",
+                        f"forge-infra sets {env_name} itself (it owns APP_ENV and every "
+                        f"{', '.join(p + '*' for p in RESERVED_ENV_PREFIXES)} variable: the "
+                        "data services' connection settings and credentials, "
+                        "docs/ARCHITECTURE.md \"Connection settings\"); remove this entry"))
+        for env_name, ref in svc.secrets.items():
+            wanted = STACK_SET_DATA_VARIABLES.get(env_name)
+            if wanted is not None and ref != wanted:
+                problems.append(problem(f"services.{name}.secrets.{env_name}",
+                                        f"got {describe(ref)}; {env_name} takes the reference "
+                                        f"{wanted!r} only"))
+        for env_name in svc.env:
+            part = looks_like_secret(env_name)
+            if part is not None and not reserved_env_name(env_name):
+                secret = env_name.lower()
+                problems.append(problem(
+                    f"services.{name}.env.{env_name}",
+                    f"looks like a secret (its name contains {part}), and env values are "
+                    "plain text in the stack file, the task definition or pod spec and the "
+                    "plan; store it encrypted with pulumi config set --secret --path "
+                    f"'forge-infra:secrets.{secret}' VALUE, then move it to "
+                    f"services.{name}.secrets: {{{env_name}: app:{secret}}}"))
+    return problems
+
+
 def _app_secret_rules(config: StackConfig) -> list[str]:
     problems = []
     for name, svc in config.services.items():
@@ -424,6 +605,7 @@ def _prod_replicas_rule(config: StackConfig) -> list[str]:
 
 NEUTRAL_RULES: tuple[Rule, ...] = (
     Rule(("services",), _service_rules),
+    Rule(("services",), _environment_variable_rules),
     Rule(("services", "secrets"), _app_secret_rules),
     Rule(("environment", "protect"), _prod_protect_rule),
     Rule(("environment", "services"), _prod_replicas_rule),
@@ -485,12 +667,41 @@ def _field_problems(error: ValidationError, field: str, annotation: Any,
             else:
                 problems.append(f"{key_path(loc)}: unknown key; allowed here: "
                                 f"{', '.join(_allowed_keys(annotation, loc[1:-1]))}")
-        elif kind == "missing":
-            problems.append(f"{key_path(loc)}: required, but not set")
+        elif kind == "missing" or (item.get("input") is None and kind in (
+                "model_type", "dict_type", "model_attributes_type")):
+            model = _model_at(annotation, loc[1:])
+            problems.append(f"{key_path(loc)}: required, but not set; "
+                            f"{allowed_description(model)}")
         else:
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{key_path(loc)}: got {describe(item.get('input'))}; {message}")
+            message = re.sub(r" or instance of \w+", "",
+                             item["msg"].removeprefix("Value error, "))
+            value = item.get("input")
+            if kind == "string_type" and isinstance(value, int | float) and not isinstance(
+                    value, bool):
+                message += (f"; quote it in the stack file (\"{value}\"): unquoted, YAML "
+                            "reads it as a number (an unquoted 1.30 becomes 1.3)")
+            problems.append(f"{key_path(loc)}: got {describe(value)}; {message}")
     return problems
+
+
+def allowed_description(annotation: Any) -> str:
+    """What a value of `annotation` may be, for a "required, but not set" message."""
+    args = getattr(annotation, "__args__", ())
+    if getattr(annotation, "__origin__", None) is Literal:
+        return "allowed: " + ", ".join(str(a) for a in args)
+    model = next((a for a in (annotation, *args)
+                  if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    if model is not None:
+        required = [n for n, f in model.model_fields.items() if f.is_required()]
+        optional = [n for n, f in model.model_fields.items() if not f.is_required()]
+        parts = []
+        if required:
+            parts.append(f"required keys: {', '.join(required)}")
+        if optional:
+            parts.append(f"optional: {', '.join(optional)}")
+        return f"a mapping ({'; '.join(parts)}); see docs/CONFIGURATION.md"
+    name = getattr(annotation, "__name__", None) or str(annotation)
+    return f"a value of type {name}; see docs/CONFIGURATION.md"
 
 
 @dataclass
@@ -504,17 +715,22 @@ class Sections:
 
 def validate_sections(model: type[BaseModel], raw: Mapping[str, Any], *,
                       key_path: Callable[[Sequence[str]], str],
-                      skip: frozenset[str] = frozenset()) -> Sections:
+                      skip: frozenset[str] = frozenset(),
+                      missing_hints: Mapping[str, str] | None = None) -> Sections:
     """Validate each top-level field of `model` on its own (unknown keys are left to the
-    caller). Unset fields take their defaults; a missing required field is a problem."""
+    caller). Unset fields take their defaults; a missing required field is a problem saying
+    what is allowed (and `missing_hints[field]` when given)."""
     result = Sections({}, set(), [])
     for name, info in model.model_fields.items():
         if name in skip:
             continue
-        if name not in raw:
+        if name not in raw or (raw[name] is None and info.is_required()):
             if info.is_required():
                 result.failed.add(name)
-                result.problems.append(f"{key_path([name])}: required, but not set")
+                hint = (missing_hints or {}).get(name)
+                result.problems.append(
+                    f"{key_path([name])}: required, but not set; "
+                    f"{allowed_description(info.annotation)}{f'; {hint}' if hint else ''}")
             else:
                 result.values[name] = info.get_default(call_default_factory=True)
             continue
@@ -582,12 +798,52 @@ def _neutral_key_path(loc: Sequence[str]) -> str:
     return f"{NAMESPACE}:{'.'.join(loc)}"
 
 
+def _secure_value_problems(value: Any, path: str) -> list[str]:
+    """A `secure:` entry must hold the ciphertext Pulumi wrote: a non-empty string."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            text = value["secure"]
+            if not isinstance(text, str) or not text.strip():
+                return [f"{path}: got secure: {describe(text)}; a secure value is the "
+                        "non-empty ciphertext pulumi config set --secret writes; set it again "
+                        f"with pulumi config set --secret --path '{path}' VALUE"]
+            return []
+        return [p for k, v in value.items() for p in _secure_value_problems(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value)
+                for p in _secure_value_problems(v, f"{path}[{i}]")]
+    return []
+
+
+def _plaintext_problems(full_key: str, value: Any, *, decrypted: bool,
+                        secret_keys: set[str]) -> list[str]:
+    """Problems for a key that must be set with `pulumi config set --secret` and was not."""
+    if decrypted:
+        # A real run: the engine decrypted the values and names the keys that were secret.
+        if full_key in secret_keys or value in ({}, None):
+            return []
+        paths = ([f"{full_key}.{k}" for k in value] if isinstance(value, Mapping) and value
+                 else [full_key])
+    elif isinstance(value, Mapping) and set(value) != {"secure"}:
+        paths = [f"{full_key}.{k}" for k, v in value.items()
+                 if not (isinstance(v, Mapping) and set(v) == {"secure"})]
+    else:
+        paths = [] if isinstance(value, Mapping) else [full_key]
+    return [f"{p}: a plaintext value; secrets are stored encrypted: set it with pulumi config "
+            f"set --secret {'--path ' if '.' in p else ''}'{p}' VALUE (never write it into the "
+            "stack file)" for p in paths]
+
+
 def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
-                        secret_keys: Iterable[str] = ()) -> StackConfig:
+                        secret_keys: Iterable[str] = (), decrypted: bool = False,
+                        ) -> StackConfig:
     """Validate a stack's `config:` mapping (namespaced keys) into a `StackConfig`.
 
-    `secret_keys` lists keys the engine reported as secret (real runs): under `forge-infra:`
-    they may only be `forge-infra:secrets`. Raises `ConfigError` listing every problem.
+    `decrypted` says the values come from the engine (a real run, `load_from_pulumi`), which
+    has decrypted them and lists in `secret_keys` the keys that were secret; otherwise they
+    come from the stack file, where a secret is a `secure:` entry. Under `forge-infra:` only
+    `forge-infra:secrets` may be secret, and it (like the cloud's credential keys) must be.
+    Raises `ConfigError` listing every problem.
     """
     from forge_infra.model.target import find_target, registered_clouds, target_namespaces
 
@@ -595,8 +851,15 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
     problems: list[str] = []
     forge: dict[str, Any] = {}
     providers: dict[str, dict[str, Any]] = {}
+    cloud_entry = find_target(str(values.get(f"{NAMESPACE}:cloud")))
+    must_be_secret = {f"{NAMESPACE}:secrets"} | (
+        set(cloud_entry.settings_model().secret_keys) if cloud_entry is not None else set())
     for full_key, value in values.items():
         namespace, sep, key = str(full_key).partition(":")
+        problems.extend(_secure_value_problems(value, str(full_key)))
+        if str(full_key) in must_be_secret:
+            problems.extend(_plaintext_problems(str(full_key), value, decrypted=decrypted,
+                                                secret_keys=secret_keys))
         if not sep or not key:
             problems.append(f"{full_key}: config keys are namespaced; use {NAMESPACE}:{full_key}")
         elif namespace == NAMESPACE:
@@ -628,8 +891,15 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
             problems.append(f"{NAMESPACE}:cloud: got {describe(cloud)}; registered cloud "
                             f"targets: {', '.join(registered_clouds())}")
 
-    # Neutral sections.
-    if "environment" not in forge and stack in ENVIRONMENTS:
+    # Neutral sections. A stack named dev, staging or prod is that environment (the prod
+    # rules cannot be switched off by declaring another); any other stack declares one.
+    if stack in ENVIRONMENTS:
+        if "environment" in forge and forge["environment"] != stack:
+            problems.append(problem(
+                "environment", f"got {describe(forge['environment'])}; the stack {stack!r} is "
+                f"the {stack} environment (its rules key off the environment, "
+                "docs/CONFIGURATION.md \"Environments\"): remove the key or set "
+                f"{stack}"))
         forge["environment"] = stack
     neutral_raw = {k: v for k, v in forge.items() if k in NEUTRAL_KEYS}
     settings_model = entry.settings_model() if entry is not None else None
@@ -643,8 +913,11 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
     neutral_raw["services"] = _with_service_defaults(neutral_raw.get("services"))
     if neutral_raw["services"] is None:
         del neutral_raw["services"]
-    neutral = validate_sections(StackConfig, neutral_raw, key_path=_neutral_key_path,
-                                skip=INTERNAL_FIELDS)
+    neutral = validate_sections(
+        StackConfig, neutral_raw, key_path=_neutral_key_path, skip=INTERNAL_FIELDS,
+        missing_hints={"environment": f"a stack named {stack!r} declares its environment "
+                                      "(only stacks named dev, staging and prod take it from "
+                                      "their name)"})
     problems.extend(neutral.problems)
     failed = set(neutral.failed)
 
@@ -761,4 +1034,4 @@ def load_from_pulumi() -> StackConfig:
     secret_keys = (set(runtime_config.get_config_secret_keys_env())
                    | set(CONFIG_SECRET_KEYS.get()))
     return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml",
-                               secret_keys=secret_keys)
+                               secret_keys=secret_keys, decrypted=True)

@@ -793,3 +793,16 @@ def test_a_disabled_service_leaves_nothing_behind(disabled):
         assert gateway["spec"]["egress"] == []
     hosts = [r["host"] for i in of_kind(objects, "Ingress") for r in i["spec"]["rules"]]
     assert len(hosts) == {"gateway": 1, "ui": 1}.get(disabled, 2)
+
+
+def test_a_digest_pins_the_image_with_an_at_sign():
+    """image.tag `sha256:...` renders `repository@sha256:...` (as ECS's image_reference does),
+    a tag `repository:tag`; `repository:sha256:...` would be an invalid reference."""
+    digest = "sha256:" + "ab" * 32
+    values = env_values("dev")
+    values.setdefault("api", {})["image"] = {"repository": "ghcr.io/forge/api", "tag": digest,
+                                             "pullPolicy": "IfNotPresent"}
+    images = {name: [c["image"] for c in spec["containers"]]
+              for name, spec in pod_specs(render(values))}
+    assert images[f"Deployment/{full('api')}"] == [f"ghcr.io/forge/api@{digest}"], images
+    assert images[f"Deployment/{full('gateway')}"] == ["forge/gateway:0.1.0"], images

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, cast
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from forge_components.aws import versions
+from forge_components.aws import catalog, versions
 from forge_components.aws.limits import (
     ACCESS_LOG_RETENTION_DAYS,
     BACKUP_RETENTION_DAYS,
@@ -34,6 +34,9 @@ from forge_components.aws.limits import (
     RDS_STORAGE_GB,
     REDPANDA_DEFAULT_INSTANCE_TYPE,
     RESERVED_ROLE_PREFIXES,
+    TAG_KEY_LENGTH,
+    TAG_RESERVED_PREFIX,
+    TAG_VALUE_MAX_LENGTH,
     WAF_DEFAULT_RATE_LIMIT,
     WAF_DEFAULT_RULE_GROUPS,
     WAF_RATE_LIMIT,
@@ -43,15 +46,18 @@ from forge_components.aws.limits import (
     NatGatewayStrategy,
     RedpandaMode,
     StreamingEngine,
+    derived_name_problems,
     fargate_cpu_units,
     min_max_allocated_storage_gb,
     redpanda_mode_problem,
     streaming_subnet_count,
+    tag_text_problem,
     waf_monthly_fixed_usd,
     waf_rule_groups_problem,
 )
 from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
-from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES
+from forge_components.common import standard_tag_keys
+from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
 from forge_infra.model.config import (
     NAMESPACE,
@@ -84,7 +90,14 @@ AWS_PROVIDER_SETTINGS = frozenset({
 MAX_POSTGRES_MAJOR = 18
 #: A Secrets Manager secret ARN, optionally with `#json_key`.
 SECRET_ARN = re.compile(
-    r"^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(#[A-Za-z0-9_.-]+)?$")
+    r"^arn:aws(-cn|-us-gov)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+"
+    r"(#[A-Za-z0-9_.-]+)?$")
+#: An IAM role ARN (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html:
+#: role names 1..64 of `\w+=,.@-`, paths of `/`-separated segments), in a partition of the
+#: catalogue.
+IAM_ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::\d{12}:role/(?:[\w+=,.@-]+/)*"
+    r"[\w+=,.@-]{1,64}$")
 #: The vCPU sizes Fargate runs (0.25 .. 16).
 FARGATE_VCPUS = tuple(units / 1024 for units in FARGATE_SIZES)
 #: CPU requests an EKS pod may ask for, millicores (10m .. 64 vCPU).
@@ -102,8 +115,11 @@ class SubnetPrefixes(Strict):
     """Subnet sizes as prefix lengths; unset tiers take the default share of the VPC."""
 
     public: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each public subnet."""
     private: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each private subnet."""
     database: int | None = Field(default=None, ge=16, le=28)
+    """Prefix length of each database subnet."""
 
     def as_dict(self) -> dict[str, int]:
         """The prefixes that are set, by tier."""
@@ -114,6 +130,14 @@ def _log_retention(value: int) -> int:
     if value not in LOG_RETENTION_DAYS:
         raise ValueError(f"CloudWatch Logs allows {', '.join(map(str, LOG_RETENTION_DAYS))}")
     return value
+
+
+#: The ranges a VPC's CIDR may come from: RFC 1918 private space and RFC 6598 shared address
+#: space (VPC IPv4 CIDR blocks,
+#: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html). Loopback, link-local,
+#: multicast, reserved and public ranges are refused.
+VPC_RANGES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 
 
 class NetworkSettings(Strict):
@@ -147,27 +171,38 @@ class NetworkSettings(Strict):
         if not VPC_PREFIX_RANGE[0] <= network.prefixlen <= VPC_PREFIX_RANGE[1]:
             raise ValueError(f"the VPC prefix must be between /{VPC_PREFIX_RANGE[0]} and "
                              f"/{VPC_PREFIX_RANGE[1]}")
-        if not network.is_private:
-            raise ValueError("must be a private (RFC 1918) range")
+        if not any(network.subnet_of(allowed) for allowed in VPC_RANGES):
+            raise ValueError("must be a private (RFC 1918) range or RFC 6598 shared space: "
+                             f"inside {', '.join(map(str, VPC_RANGES))}")
         return value
+
+
+def _instance_class(service: str, value: str) -> str:
+    refusal = catalog.instance_class_problem(service, value)
+    if refusal:
+        raise ValueError(refusal)
+    return value
 
 
 class DatabaseSettings(Strict):
     """PostgreSQL: managed RDS, or TimescaleDB on EC2 for hypertables."""
 
     engine: DatabaseEngine = DatabaseEngine.RDS_POSTGRES
+    """`rds-postgres` (managed RDS) or `timescaledb-ec2` (PostgreSQL with TimescaleDB on
+    EC2)."""
     version: int = Field(default=16, ge=MIN_POSTGRES_MAJOR, le=MAX_POSTGRES_MAJOR)
     """PostgreSQL major version; minor versions follow the provider's auto-upgrades. With
     rds-postgres it must be creatable today per the versions table."""
     timescaledb: bool = False
     """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
-    instance_class: str = Field(default="db.t4g.medium", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
-    """RDS instance class (rds-postgres only)."""
+    instance_class: str = "db.t4g.medium"
+    """RDS instance class (rds-postgres only): `db.` and an EC2 type of the catalogue."""
     allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
+    """RDS gp3 storage at creation, GiB."""
     max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
                                           le=RDS_STORAGE_GB[1])
     """Upper bound of RDS storage autoscaling."""
-    instance_type: str = Field(default="t3.large", pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+    instance_type: str = "t3.large"
     """EC2 instance type (timescaledb-ec2 only)."""
     data_volume_gb: int = Field(default=100, ge=10, le=16384)
     """Size of the encrypted gp3 data volume (timescaledb-ec2 only)."""
@@ -177,8 +212,11 @@ class DatabaseSettings(Strict):
     """RDS read replicas: refused above 0 (see _read_replica_rules)."""
     backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_DAYS[0],
                                        le=BACKUP_RETENTION_DAYS[1])
+    """Days of automated backups (prod: at least 7)."""
     deletion_protection: bool = False
+    """Refuse deleting the database (required in prod)."""
     performance_insights: bool = True
+    """RDS Performance Insights (rds-postgres)."""
     name: str = Field(default="forge", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     """The application database's name."""
     username: str = Field(default="forge_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$")
@@ -188,25 +226,55 @@ class DatabaseSettings(Strict):
     """The role the services (api, worker) log in as: IAM authentication on rds-postgres, a
     generated password in Secrets Manager on timescaledb-ec2."""
 
+    @field_validator("name", "username", "app_username")
+    @classmethod
+    def _postgresql_name(cls, value: str, info: ValidationInfo) -> str:
+        what = {"name": "database name", "username": "master user name",
+                "app_username": "role name"}[str(info.field_name)]
+        refusal = catalog.postgresql_name_problem(value, what=what)
+        if refusal:
+            raise ValueError(refusal)
+        return value
+
+    @field_validator("instance_class")
+    @classmethod
+    def _rds_class(cls, value: str) -> str:
+        return _instance_class("rds", value)
+
+    @field_validator("instance_type")
+    @classmethod
+    def _ec2_type(cls, value: str) -> str:
+        return _instance_class("ec2", value)
+
 
 class CacheSettings(Strict):
     """ElastiCache (Redis or Valkey)."""
 
     engine: CacheEngine = CacheEngine.REDIS
+    """`redis` (Redis OSS) or `valkey`."""
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     """Engine version; the versions table's default for the engine when unset."""
-    node_type: str = Field(default="cache.t4g.small", pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
+    node_type: str = "cache.t4g.small"
+    """ElastiCache node type: `cache.` and an EC2 type of the catalogue."""
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
     snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
                                          le=CACHE_SNAPSHOT_RETENTION_DAYS[1])
+    """Days of automatic snapshots (0 turns them off)."""
+
+    @field_validator("node_type")
+    @classmethod
+    def _cache_class(cls, value: str) -> str:
+        return _instance_class("elasticache", value)
 
 
 class StreamingSettings(Strict):
     """The Kafka-compatible event stream."""
 
     engine: StreamingEngine = StreamingEngine.MSK
+    """`msk` (Amazon MSK), `redpanda` (Redpanda on EC2; not in prod) or `none`."""
     brokers: int = Field(default=3, ge=1, le=30)
+    """Broker count: MSK a multiple of its client subnets, Redpanda odd."""
     instance_type: str | None = None
     """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
@@ -214,6 +282,7 @@ class StreamingSettings(Strict):
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
     `4.1.x.kraft`); creatable today per the versions table."""
     ebs_volume_gb: int = Field(default=100, ge=1, le=16384)
+    """Each broker's data volume, GiB."""
     redpanda_mode: RedpandaMode | None = None
     """Redpanda only: `production` (tuners on; the instance type needs Redpanda's 2 GiB per
     vCPU) or `development` (developer mode, no memory floor, fsync bypassed; refused in
@@ -228,7 +297,9 @@ class StorageSettings(Strict):
     """The reports, exports and backups buckets, and the access-log bucket."""
 
     glacier_transition_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which objects move to S3 Glacier Instant Retrieval."""
     noncurrent_version_expiration_days: int = Field(default=90, ge=1, le=3650)
+    """Days after which superseded object versions are deleted."""
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (never in prod)."""
     access_log_retention_days: int = Field(default=365, ge=ACCESS_LOG_RETENTION_DAYS[0],
@@ -240,8 +311,11 @@ class CdnSettings(Strict):
     """CloudFront in front of the UI's assets and the API."""
 
     enabled: bool = False
+    """Put CloudFront in front of the app (needs app.domain and hosted_zone_id)."""
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = "PriceClass_100"
+    """CloudFront's price class (which edge locations serve)."""
     aliases: tuple[str, ...] = ()
+    """Extra host names the CDN serves, under app.domain (no repeats)."""
 
 
 class WafSettings(Strict):
@@ -275,11 +349,16 @@ class EksSettings(Strict):
 
     version: str = Field(default=versions.default_version("eks"), pattern=r"^1\.\d{2}$")
     """The Kubernetes minor; it must be creatable today per the versions table."""
-    node_instance_types: tuple[str, ...] = ("t3.large",)
+    node_instance_types: tuple[str, ...] = Field(default=("t3.large",), min_length=1)
+    """EC2 instance types of the managed node group (at least one, no repeats)."""
     node_min: int = Field(default=2, ge=1, le=100)
+    """The fewest nodes."""
     node_max: int = Field(default=6, ge=1, le=100)
+    """The most nodes: they must hold every service at its autoscaling maximum."""
     node_desired: int = Field(default=3, ge=1, le=100)
+    """Nodes at creation (within node_min..node_max); then the autoscaler's."""
     node_disk_gb: int = Field(default=50, ge=20, le=16384)
+    """Each node's root volume, GiB."""
     endpoint_public_access: bool = False
     """The deployer's path to the Kubernetes API: `true` opens the public endpoint to
     `public_access_cidrs` only (the private endpoint stays on for the nodes). Required on EKS:
@@ -288,7 +367,17 @@ class EksSettings(Strict):
     """The public IPv4 egress CIDRs of wherever `pulumi up` runs (CI runner, bastion, office);
     never 0.0.0.0/0, never a private range."""
     admin_role_arns: tuple[str, ...] = ()
-    """IAM roles granted cluster-admin through EKS access entries."""
+    """IAM roles granted cluster-admin through EKS access entries: role ARNs
+    (`arn:<partition>:iam::<account>:role/<path/name>`) in the stack region's partition."""
+
+    @field_validator("admin_role_arns")
+    @classmethod
+    def _role_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [arn for arn in value if not IAM_ROLE_ARN.fullmatch(arn)]
+        if bad:
+            what = "is not an IAM role ARN" if len(bad) == 1 else "are not IAM role ARNs"
+            raise ValueError(f"{bad} {what} (arn:aws:iam::123456789012:role/name)")
+        return value
     ingress_class: str = Field(default="alb", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
                                max_length=63)
     """The IngressClass the chart's Ingress names: `alb` is served by the AWS Load Balancer
@@ -298,6 +387,18 @@ class EksSettings(Strict):
         default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
     """With an `ingress_class` other than `alb`: the namespace of its controller, whose pods
     the NetworkPolicies admit to the public services."""
+
+    @field_validator("node_instance_types")
+    @classmethod
+    def _node_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        problems = [f"{t}: {p}" for t in value
+                    if (p := catalog.instance_class_problem("ec2", t)) is not None]
+        if problems:
+            raise ValueError("; ".join(problems))
+        duplicates = sorted({t for t in value if value.count(t) > 1})
+        if duplicates:
+            raise ValueError(f"repeats {duplicates}")
+        return value
 
     removed_keys: ClassVar[dict[str, str]] = {
         "cluster_issuer": "the Ingress's certificate is an ACM certificate for app.domain's "
@@ -314,10 +415,16 @@ class AwsSettings(CloudSettings):
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "region", "aws_provider"})
     moved_keys: ClassVar[dict[str, str]] = {"app.hosted_zone_id": "hosted_zone_id"}
+    #: The provider's credentials: `pulumi config set --secret aws:secretKey ...`, never
+    #: plain text in the stack file.
+    secret_keys: ClassVar[frozenset[str]] = frozenset({"aws:accessKey", "aws:secretKey",
+                                                       "aws:token"})
 
     cloud: Literal["aws"]
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    """`aws:region`: the region of every resource (CloudFront's certificate aside)."""
+    region: str = Field(pattern=r"^[a-z][a-z0-9-]*[0-9]$")
+    """`aws:region`: the region of every resource (CloudFront's certificate aside); one of
+    the catalogue's regions (components/forge_components/aws/catalog/regions.yaml), in the
+    partitions aws, aws-cn and aws-us-gov."""
     aws_provider: dict[str, Any] = {}
     """The stack's other `aws:` settings (profile, assumeRoles, allowedAccountIds, ...), as
     written in the stack file; the program passes them to its AWS providers."""
@@ -326,13 +433,21 @@ class AwsSettings(CloudSettings):
     hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
     """The Route 53 hosted zone that holds `app.domain` (certificates and alias records)."""
     network: NetworkSettings = NetworkSettings()
+    """The VPC and its subnets."""
     database: DatabaseSettings = DatabaseSettings()
+    """PostgreSQL."""
     cache: CacheSettings = CacheSettings()
+    """ElastiCache (Redis OSS or Valkey)."""
     streaming: StreamingSettings = StreamingSettings()
+    """The Kafka-compatible event stream."""
     storage: StorageSettings = StorageSettings()
+    """The S3 buckets."""
     cdn: CdnSettings = CdnSettings()
+    """CloudFront."""
     eks: EksSettings = EksSettings()
+    """The EKS cluster (platform eks)."""
     waf: WafSettings = WafSettings()
+    """The WAF web ACL."""
 
     def region_name(self) -> str:
         """The stack's AWS region."""
@@ -412,16 +527,42 @@ def _network_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _region_rules(config: StackConfig) -> list[str]:
+    name = _aws(config).region
+    if catalog.region(name) is not None:
+        return []
+    reason = catalog.unsupported_regions().get(name)
+    allowed = ", ".join(catalog.regions())
+    if reason:
+        return [f"aws:region: got {name!r}, a region of {reason}, which forge-infra does not "
+                f"deploy to (no zone or endpoint data for it); allowed: {allowed}"]
+    return [f"aws:region: got {name!r}; not an AWS region; allowed (partitions aws, aws-cn, "
+            f"aws-us-gov; components/forge_components/aws/catalog/regions.yaml): {allowed}"]
+
+
 def _zone_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     net = aws.network
+    region = catalog.region(aws.region)
     problems = []
-    if net.azs is not None and len(net.azs) != net.az_count:
+    if region is not None and net.az_count > len(region.zone_ids):
+        problems.append(problem("network.az_count", f"got {net.az_count}; {aws.region} has "
+                                f"{len(region.zone_ids)} Availability Zones "
+                                f"({', '.join(region.zone_names)})"))
+    if net.azs is None:
+        return problems
+    if len(net.azs) != net.az_count:
         problems.append(problem("network.azs", f"lists {len(net.azs)} zones but "
                                                f"network.az_count is {net.az_count}"))
-    if net.azs is not None and any(not az.startswith(aws.region) for az in net.azs):
-        problems.append(problem("network.azs", f"every zone must be in the region "
-                                               f"{aws.region}: {list(net.azs)}"))
+    duplicates = sorted({az for az in net.azs if net.azs.count(az) > 1})
+    if duplicates:
+        problems.append(problem("network.azs", f"repeats {duplicates}; each subnet tier needs "
+                                               "distinct zones"))
+    foreign = [az for az in net.azs if region is None or az not in region.zone_names]
+    if region is not None and foreign:
+        problems.append(problem("network.azs", f"{foreign} "
+                                f"{'is not a zone' if len(foreign) == 1 else 'are not zones'} "
+                                f"of {aws.region}; allowed: {', '.join(region.zone_names)}"))
     return problems
 
 
@@ -463,9 +604,11 @@ def _streaming_rules(config: StackConfig) -> list[str]:
             problems.append(problem("streaming.brokers",
                                     f"MSK needs a multiple of its {subnets} client subnets (one "
                                     f"per AZ); got {stream.brokers}"))
-        if stream.instance_type and not stream.instance_type.startswith("kafka."):
-            problems.append(problem("streaming.instance_type", f"MSK broker types start with "
-                                    f"'kafka.'; got {stream.instance_type!r}"))
+        refusal = (catalog.instance_class_problem("msk", stream.instance_type)
+                   if stream.instance_type else None)
+        if refusal:
+            problems.append(problem("streaming.instance_type",
+                                    f"got {stream.instance_type!r}; {refusal}"))
     if stream.engine is StreamingEngine.REDPANDA:
         if stream.brokers != 1 and stream.brokers % 2 == 0:
             problems.append(problem("streaming.brokers", f"Redpanda needs an odd broker count "
@@ -543,11 +686,6 @@ def _secret_reference_rules(config: StackConfig) -> list[str]:
                 problems.append(problem(
                     path, f"got {describe(ref)}; unknown secret reference; allowed: cache, "
                     "app:<name>, or a Secrets Manager ARN (optionally #json_key)"))
-            elif env_name == "DATABASE_PASSWORD" and name in DATA_SERVICE_CLIENTS:
-                problems.append(problem(
-                    path, f"got {describe(ref)}; forge-infra sets DATABASE_PASSWORD itself "
-                    "where the services' role has a password (timescaledb-ec2) and leaves it "
-                    "out with IAM authentication (rds-postgres); remove this entry"))
     return problems
 
 
@@ -642,8 +780,12 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
     key = "eks.public_access_cidrs"
     try:
         network = ipaddress.ip_network(cidr, strict=True)
-    except ValueError:
-        return [problem(key, f"{cidr!r} is not a valid CIDR")]
+    except ValueError as exc:
+        return [problem(key, f"{cidr!r} is not a valid network CIDR ({exc})")]
+    if "/" not in cidr:
+        # Refused rather than normalised: nothing in a stack file is silently changed.
+        return [problem(key, f"{cidr!r} is an address, not a network; write {network} (one "
+                             "address) or the egress range it belongs to")]
     if network.version == 6:
         # https://docs.aws.amazon.com/eks/latest/APIReference/API_VpcConfigRequest.html:
         # "You can't add IPv6 CIDR blocks to IPv4 clusters"; forge-infra's are IPv4.
@@ -656,6 +798,10 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
                              "public endpoint (inside the VPC the private endpoint answers); "
                              "list the public egress address of the machine that runs "
                              "pulumi up")]
+    if (network.is_multicast or not network.is_global) and not is_documentation_cidr(cidr):
+        return [problem(key, f"{cidr} is not public address space (loopback, link-local, "
+                             "multicast or reserved: no deployer sends from it); list the "
+                             "public egress address of the machine that runs pulumi up")]
     return []
 
 
@@ -953,8 +1099,116 @@ def _nat_gateway_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _derived_name_rules(config: StackConfig) -> list[str]:
+    """Every name forge-infra derives from `<app.name>-<stack>` must be valid where it is
+    used: the longest of each limited type (`limits.NAME_TEMPLATES`) within AWS's limit and
+    character rules."""
+    prefix = f"{config.app.name}-{config.stack}"
+    problems = []
+    for _type, name, limit in derived_name_problems(prefix):
+        if len(name) > limit.max_length:
+            over = len(name) - limit.max_length
+            problems.append(problem(
+                "app.name", f"{config.app.name!r} with the stack name {config.stack!r} makes "
+                f"{limit.what}s of up to {len(name)} characters ({name}, the random suffix "
+                f"shown as x); AWS allows {limit.max_length} ({limit.source}): shorten the "
+                f"stack name or app.name by {over} characters"))
+        else:
+            problems.append(problem(
+                "app.name", f"the stack name {config.stack!r} makes the {limit.what} "
+                f"{name!r}, which AWS refuses: {limit.rule} ({limit.source}); rename the stack "
+                "with lower-case letters, digits and single hyphens"))
+    return problems
+
+
+def _tag_rules(config: StackConfig) -> list[str]:
+    """`forge-infra:tags` within AWS's tag limits, and none of the tags forge-infra sets."""
+    problems = []
+    owned = set(standard_tag_keys()) | {"Name"}
+    for key, value in config.tags.items():
+        path = f"tags.{key}"
+        if key in owned:
+            problems.append(problem(path, f"forge-infra sets the {key!r} tag itself "
+                                    f"({', '.join(sorted(owned))}); choose another key"))
+        if not TAG_KEY_LENGTH[0] <= len(key) <= TAG_KEY_LENGTH[1]:
+            problems.append(problem(path, f"the key has {len(key)} characters; AWS allows "
+                                    f"{TAG_KEY_LENGTH[0]}..{TAG_KEY_LENGTH[1]}"))
+        if key.lower().startswith(TAG_RESERVED_PREFIX):
+            problems.append(problem(path, f"keys starting with {TAG_RESERVED_PREFIX!r} are "
+                                    "reserved for AWS"))
+        if len(value) > TAG_VALUE_MAX_LENGTH:
+            problems.append(problem(path, f"the value has {len(value)} characters; AWS allows "
+                                    f"at most {TAG_VALUE_MAX_LENGTH}"))
+        for what, text in (("key", key), ("value", value)):
+            refusal = tag_text_problem(text)
+            if refusal:
+                problems.append(problem(path, f"the {what} {refusal}"))
+    return problems
+
+
+def _partition_rules(config: StackConfig) -> list[str]:
+    """ARNs a stack names must be in the partition of its region."""
+    aws = _aws(config)
+    region = catalog.region(aws.region)
+    if region is None:
+        return []  # the region rule reports it
+    problems = []
+    for arn in aws.eks.admin_role_arns:
+        match = IAM_ROLE_ARN.fullmatch(arn)
+        if match and match["partition"] != region.partition:
+            problems.append(problem("eks.admin_role_arns", f"{arn} is in partition "
+                                    f"{match['partition']}, but {aws.region} is in "
+                                    f"{region.partition}: arn:{region.partition}:iam::..."))
+    for name, svc in config.services.items():
+        for env_name, ref in svc.secrets.items():
+            if SECRET_ARN.fullmatch(ref) and not ref.startswith(f"arn:{region.partition}:"):
+                problems.append(problem(f"services.{name}.secrets.{env_name}",
+                                        f"{ref.split(':secret:')[0]}:... is not in partition "
+                                        f"{region.partition} of {aws.region}"))
+    return problems
+
+
+#: A DNS name a CloudFront alias may be: lower-case labels, optionally a leading `*.`.
+CDN_ALIAS = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _cdn_alias_rules(config: StackConfig) -> list[str]:
+    """`cdn.aliases`: DNS names under `app.domain` (their certificate is validated and their
+    records written in hosted_zone_id, which holds app.domain), no repeats, not app.domain."""
+    aliases = _aws(config).cdn.aliases
+    domain = config.app.domain
+    problems = []
+    bad = [a for a in aliases if not CDN_ALIAS.fullmatch(a)]
+    if bad:
+        problems.append(problem("cdn.aliases", f"{bad}: not lower-case DNS names (a leading "
+                                "*. is allowed), e.g. www.forge.example.com"))
+    repeated = sorted({a for a in aliases if aliases.count(a) > 1})
+    if repeated:
+        problems.append(problem("cdn.aliases", f"repeats {repeated}"))
+    if domain is not None:
+        if domain in aliases:
+            problems.append(problem("cdn.aliases", f"{domain} is app.domain, which the CDN "
+                                    "serves already; remove it"))
+        outside = [a for a in aliases if a not in bad and a != domain
+                   and not a.removeprefix("*.").endswith(f".{domain}")
+                   and a.removeprefix("*.") != domain]
+        if outside:
+            problems.append(problem("cdn.aliases", f"{outside} "
+                                    f"{'is' if len(outside) == 1 else 'are'} outside "
+                                    f"app.domain ({domain}): the aliases' certificate is "
+                                    "validated and their records written in hosted_zone_id, "
+                                    f"the zone of {domain}; use names under {domain}"))
+    shared = sorted(a for a in aliases if a.startswith("*.") and (
+        a[2:] in aliases or a[2:] == domain))
+    if shared:
+        problems.append(problem("cdn.aliases", f"{shared} and their apex names share one ACM "
+                                "validation record; list only one of each pair"))
+    return problems
+
+
 AWS_RULES: tuple[Rule, ...] = (
     Rule(("network",), _network_rules),
+    Rule(("region",), _region_rules),
     Rule(("network", "region"), _zone_rules),
     Rule(("database",), _database_rules),
     Rule(("network", "streaming"), _streaming_rules),
@@ -975,6 +1229,10 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("database",), _storage_autoscaling_rules),
     Rule(("database",), _read_replica_rules),
     Rule(("budget",), _budget_recipient_rules),
+    Rule(("app",), _derived_name_rules),
+    Rule(("tags",), _tag_rules),
+    Rule(("region", "eks", "services"), _partition_rules),
+    Rule(("cdn", "app"), _cdn_alias_rules),
     Rule(("network",), _nat_gateway_rules),
 )
 

@@ -11,6 +11,7 @@ import ipaddress
 import json
 from typing import Any
 
+from forge_components.aws import catalog
 from forge_infra.plan.mocks.base import (
     MockContext,
     ProviderPackageMocks,
@@ -79,6 +80,10 @@ class AwsMocks(ProviderPackageMocks):
         super().__init__(context)
         self.region = context.region
         self.account_id = context.account_id
+        # The region's partition and zones come from the catalogue the stack config checks
+        # `aws:region` against (forge_components.aws.catalog, regions.yaml).
+        self._catalog_region = catalog.region(self.region)
+        self.partition = catalog.partition_of(self.region)
         self._subnet_cidrs: dict[str, str] = {}
         self.resources.update({
             "aws:ec2/vpc:Vpc": self._vpc,
@@ -119,10 +124,7 @@ class AwsMocks(ProviderPackageMocks):
             "aws:index/getAvailabilityZones:getAvailabilityZones": self._get_azs,
             "aws:index/getCallerIdentity:getCallerIdentity": self._get_caller_identity,
             "aws:index/getRegion:getRegion": self._get_region,
-            "aws:index/getPartition:getPartition": lambda _a: {
-                "partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
-                "reverseDnsPrefix": "com.amazonaws",
-            },
+            "aws:index/getPartition:getPartition": self._get_partition,
             "aws:ec2/getAmi:getAmi": self._get_ami,
             "aws:ec2/getSubnet:getSubnet": self._get_subnet,
             "aws:ssm/getParameter:getParameter": self._get_ssm_parameter,
@@ -202,19 +204,20 @@ class AwsMocks(ProviderPackageMocks):
         service = _ARN_SERVICE.get(module, module)
         kind = _kind_of(type_token).lower()
         if service == "s3":
-            return f"arn:aws:s3:::{self._physical_name(type_token, name, inputs)}"
+            return f"arn:{self.partition}:s3:::{self._physical_name(type_token, name, inputs)}"
         region = "" if service in _GLOBAL_ARN_SERVICES else self.region
         physical = self._physical_name(type_token, name, inputs)
         if service == "iam":
-            return f"arn:aws:iam::{self.account_id}:{kind}/{physical}"
+            return f"arn:{self.partition}:iam::{self.account_id}:{kind}/{physical}"
         if service == "ec2":
-            return f"arn:aws:ec2:{region}:{self.account_id}:{kind}/{resource_id}"
+            return f"arn:{self.partition}:ec2:{region}:{self.account_id}:{kind}/{resource_id}"
         if service == "logs":
-            return f"arn:aws:logs:{region}:{self.account_id}:log-group:{physical}"
+            return f"arn:{self.partition}:logs:{region}:{self.account_id}:log-group:{physical}"
         if service == "secretsmanager":
-            return (f"arn:aws:secretsmanager:{region}:{self.account_id}:secret:{physical}-"
+            return (f"arn:{self.partition}:secretsmanager:{region}:{self.account_id}:secret:"
+                    f"{physical}-"
                     f"{stable_hex(type_token, name, length=6)}")
-        return f"arn:aws:{service}:{region}:{self.account_id}:{kind}/{physical}"
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{kind}/{physical}"
 
     # -- computed outputs per resource type -------------------------------------------------
 
@@ -228,8 +231,13 @@ class AwsMocks(ProviderPackageMocks):
         }
 
     def _subnet(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        return {"ownerId": self.account_id,
-                "availabilityZoneId": f"use1-az{int(stable_hex(name, length=2), 16) % 6 + 1}"}
+        zone_ids = dict(self._standard_zones())
+        zone = inputs.get("availabilityZone")
+        zone_id = zone_ids.get(zone) if isinstance(zone, str) else None
+        if zone_id is None:
+            ids = sorted(zone_ids.values())
+            zone_id = ids[int(stable_hex(name, length=2), 16) % len(ids)]
+        return {"ownerId": self.account_id, "availabilityZoneId": zone_id}
 
     def _eip(self, name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         h = int(stable_hex("eip", name, length=4), 16)
@@ -244,7 +252,8 @@ class AwsMocks(ProviderPackageMocks):
         region = inputs.get("region") or self.region
         kind = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
         physical = self._physical_name("aws:wafv2/webAcl:WebAcl", name, inputs)
-        return {"arn": f"arn:aws:wafv2:{region}:{self.account_id}:{kind}/webacl/{physical}/"
+        return {"arn": f"arn:{self.partition}:wafv2:{region}:{self.account_id}:{kind}/webacl/"
+                       f"{physical}/"
                        f"{acl_id}",
                 "capacity": 0, "lockToken": stable_hex("lock", name)}
 
@@ -303,7 +312,8 @@ class AwsMocks(ProviderPackageMocks):
         if inputs.get("manageMasterUserPassword"):
             outputs["masterUserSecrets"] = [{
                 "kmsKeyId": inputs.get("masterUserSecretKmsKeyId") or "alias/aws/secretsmanager",
-                "secretArn": (f"arn:aws:secretsmanager:{self.region}:{self.account_id}:secret:"
+                "secretArn": (f"arn:{self.partition}:secretsmanager:{self.region}:"
+                              f"{self.account_id}:secret:"
                               f"rds!db-{stable_hex('rds-secret', name, length=8)}-"
                               f"{stable_hex('rds-secret-suffix', name, length=6)}"),
                 "secretStatus": "active",
@@ -369,7 +379,8 @@ class AwsMocks(ProviderPackageMocks):
                        f"{self.region}.elb.amazonaws.com",
             "zoneId": "Z35SXDOTRQ7X7K",
             "arnSuffix": suffix,
-            "arn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:loadbalancer/"
+            "arn": f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:"
+                   "loadbalancer/"
                    f"{suffix}",
         }
 
@@ -378,7 +389,7 @@ class AwsMocks(ProviderPackageMocks):
         return {
             "domainName": f"d{stable_hex('cf-domain', name, length=13)}.cloudfront.net",
             "hostedZoneId": "Z2FDTNDATAQYW2",
-            "arn": f"arn:aws:cloudfront::{self.account_id}:distribution/{dist_id}",
+            "arn": f"arn:{self.partition}:cloudfront::{self.account_id}:distribution/{dist_id}",
             "status": "Deployed",
         }
 
@@ -402,23 +413,32 @@ class AwsMocks(ProviderPackageMocks):
 
     def _kms_key(self, _name: str, _inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         return {"keyId": _id,
-                "arn": f"arn:aws:kms:{self.region}:{self.account_id}:key/{_id}"}
+                "arn": f"arn:{self.partition}:kms:{self.region}:{self.account_id}:key/{_id}"}
 
     def _oidc_provider(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         url = str(inputs.get("url", "")).removeprefix("https://")
-        return {"arn": f"arn:aws:iam::{self.account_id}:oidc-provider/{url}"}
+        return {"arn": f"arn:{self.partition}:iam::{self.account_id}:oidc-provider/{url}"}
 
     # -- provider functions -----------------------------------------------------------------
+
+    def _standard_zones(self) -> list[tuple[str, str]]:
+        """(name, AZ ID) of the region's Availability Zones, from the catalogue."""
+        if self._catalog_region is None:
+            raise ValueError(f"the offline mocks know no Availability Zones of region "
+                             f"{self.region!r} (forge_components/aws/catalog/regions.yaml)")
+        return list(zip(self._catalog_region.zone_names, self._catalog_region.zone_ids,
+                        strict=True))
 
     def _zones(self) -> list[dict[str, str]]:
         """The region's zones as DescribeAvailabilityZones lists them for an account opted in
         to a Local Zone and a Wavelength Zone (both listed ahead of some standard zones, as
         the API's order is not the standard zones first). Zone types and opt-in statuses:
         https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html
+        The standard zones are the region's in the catalogue (regions.yaml).
         """
-        standard = [{"name": f"{self.region}{c}", "id": f"use1-az{i + 1}", "zone-type":
-                     "availability-zone", "opt-in-status": "opt-in-not-required",
-                     "group-name": self.region} for i, c in enumerate("abcdef")]
+        standard = [{"name": name, "id": zone_id, "zone-type": "availability-zone",
+                     "opt-in-status": "opt-in-not-required", "group-name": self.region}
+                    for name, zone_id in self._standard_zones()]
         local = {"name": f"{self.region}-bos-1a", "id": "use1-bos1-az1", "zone-type": "local-zone",
                  "opt-in-status": "opted-in", "group-name": f"{self.region}-bos-1"}
         wavelength = {"name": f"{self.region}-wl1-bos-wlz-1", "id": "use1-wl1-bos-wlz1",
@@ -441,9 +461,15 @@ class AwsMocks(ProviderPackageMocks):
             "groupNames": sorted({z["group-name"] for z in zones}),
         }
 
+    def _get_partition(self, _args: dict[str, Any]) -> dict[str, Any]:
+        """The region's partition (aws, aws-cn, aws-us-gov) and its DNS suffix."""
+        suffix = self._catalog_region.dns_suffix if self._catalog_region else "amazonaws.com"
+        return {"partition": self.partition, "dnsSuffix": suffix, "id": self.partition,
+                "reverseDnsPrefix": ".".join(reversed(suffix.split(".")))}
+
     def _get_caller_identity(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"accountId": self.account_id,
-                "arn": f"arn:aws:iam::{self.account_id}:user/offline-plan",
+                "arn": f"arn:{self.partition}:iam::{self.account_id}:user/offline-plan",
                 "userId": "AIDAOFFLINEPLAN", "id": self.account_id}
 
     def _get_region(self, _args: dict[str, Any]) -> dict[str, Any]:
@@ -461,10 +487,11 @@ class AwsMocks(ProviderPackageMocks):
         """A subnet looked up by id: its AZ is stable per id (volumes must share it)."""
         subnet_id = str(args.get("id") or "subnet-" + stable_hex("subnet", json.dumps(
             args.get("filters") or [], sort_keys=True)))
-        zone = "abc"[int(stable_hex("subnet-az", subnet_id, length=4), 16) % 3]
-        return {"id": subnet_id, "arn": f"arn:aws:ec2:{self.region}:{self.account_id}:subnet/"
-                f"{subnet_id}", "availabilityZone": f"{self.region}{zone}",
-                "availabilityZoneId": f"use1-az{'abc'.index(zone) + 1}",
+        zones = self._standard_zones()[:3]
+        zone, zone_id = zones[int(stable_hex("subnet-az", subnet_id, length=4), 16) % len(zones)]
+        return {"id": subnet_id, "arn": f"arn:{self.partition}:ec2:{self.region}:"
+                f"{self.account_id}:subnet/{subnet_id}", "availabilityZone": zone,
+                "availabilityZoneId": zone_id,
                 "vpcId": args.get("vpcId") or "vpc-" + stable_hex("vpc", subnet_id),
                 "ownerId": self.account_id, "state": "available"}
 
@@ -512,7 +539,7 @@ class AwsMocks(ProviderPackageMocks):
         return {"zoneId": zone_id, "id": zone_id, "name": zone_name,
                 "privateZone": bool(args.get("privateZone")),
                 "nameServers": [f"ns-{i}.awsdns-{i:02d}.org" for i in range(1, 5)],
-                "arn": f"arn:aws:route53:::hostedzone/{zone_id}"}
+                "arn": f"arn:{self.partition}:route53:::hostedzone/{zone_id}"}
 
     def _get_managed_policy(self, args: dict[str, Any]) -> dict[str, Any]:
         name = str(args.get("name"))

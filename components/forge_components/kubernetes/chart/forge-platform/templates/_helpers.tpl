@@ -265,7 +265,7 @@ securityContext:
   {{- toYaml $svc.podSecurityContext | nindent 2 }}
 containers:
   - name: {{ .containerName }}
-    image: {{ printf "%s:%s" $svc.image.repository $svc.image.tag | quote }}
+    image: {{ printf "%s%s%s" $svc.image.repository (ternary "@" ":" (hasPrefix "sha256:" $svc.image.tag)) $svc.image.tag | quote }}
     imagePullPolicy: {{ $svc.image.pullPolicy }}
     {{- with .command }}
     command:

@@ -1,0 +1,99 @@
+"""The AWS catalogues (forge_components.aws.catalog): regions, partitions and zones; EC2 types.
+
+They are data files with their source; these tests keep them equal to the installed SDK's enums,
+check the settings refuse what they do not list, and that the offline mocks answer from the same
+table (a GovCloud stack plans with GovCloud's three zones and `arn:aws-us-gov:` ARNs).
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pulumi_aws
+import pytest
+
+from forge_components.aws import catalog
+from forge_components.aws.catalog import refresh
+from forge_infra.config import ConfigError
+from forge_infra.plan.engine import plan_from_recording, record_program
+from tests.test_config import load, mutate, stack_values
+
+CATALOG = Path(catalog.__file__).parent
+
+
+def test_every_sdk_region_is_in_the_catalogue_or_refused_with_a_reason() -> None:
+    sdk = {r.value for r in pulumi_aws.Region}
+    listed = set(catalog.regions()) | set(catalog.unsupported_regions())
+    assert sdk == listed, (sorted(sdk - listed), sorted(listed - sdk))
+    assert not set(catalog.regions()) & set(catalog.unsupported_regions())
+
+
+def test_partitions_and_zone_names() -> None:
+    assert {r.partition for r in catalog.regions().values()} == {"aws", "aws-cn", "aws-us-gov"}
+    assert catalog.partition_of("us-gov-west-1") == "aws-us-gov"
+    assert catalog.partition_of("cn-north-1") == "aws-cn"
+    assert catalog.region("cn-north-1").dns_suffix == "amazonaws.com.cn"  # type: ignore[union-attr]
+    assert catalog.region("ca-central-1").zone_names == (  # type: ignore[union-attr]
+        "ca-central-1a", "ca-central-1b", "ca-central-1d")
+    assert len(catalog.region("us-east-1").zone_ids) == 6  # type: ignore[union-attr]
+    for region in catalog.regions().values():
+        prefix = region.zone_ids[0].rsplit("-az", 1)[0]
+        assert all(z.startswith(f"{prefix}-az") for z in region.zone_ids), region
+        assert len(set(region.zone_ids)) == len(region.zone_ids) >= 2, region
+
+
+def test_the_ec2_catalogue_is_the_installed_sdk_enum() -> None:
+    text = (CATALOG / "ec2_instance_types.yaml").read_text()
+    read = next(line.split(": ")[1] for line in text.splitlines() if line.startswith("read:"))
+    assert text == refresh.render(datetime.date.fromisoformat(read)), (
+        "run python -m forge_components.aws.catalog.refresh")
+
+
+@pytest.mark.parametrize(("service", "value", "fragment"), [
+    ("rds", "db.t4g.gigantic", "t4g comes in db.t4g.2xlarge, db.t4g.large"),
+    ("rds", "banana", "rds classes start with 'db.'"),
+    ("elasticache", "cache.banana.large", "no instance family 'banana' exists"),
+    ("msk", "m5.large", "msk classes start with 'kafka.'"),
+    ("ec2", "t3.huge", "t3 comes in"),
+])
+def test_instance_class_refusals(service: str, value: str, fragment: str) -> None:
+    refusal = catalog.instance_class_problem(service, value)
+    assert refusal is not None and fragment in refusal, refusal
+
+
+@pytest.mark.parametrize(("service", "value"), [
+    ("rds", "db.t4g.micro"), ("rds", "db.m7g.large"), ("elasticache", "cache.t4g.small"),
+    ("msk", "kafka.t3.small"), ("msk", "kafka.m7g.large"), ("ec2", "m6i.xlarge")])
+def test_real_classes_pass(service: str, value: str) -> None:
+    assert catalog.instance_class_problem(service, value) is None
+
+
+def gov_stack():
+    values = mutate(stack_values("dev"), "aws:region", "us-gov-west-1")
+    values = mutate(values, "forge-infra:network.az_count", 3)
+    return load(values, "dev")
+
+
+def test_a_govcloud_stack_plans_with_its_zones_and_partition() -> None:
+    config = gov_stack()
+    plan = plan_from_recording(record_program(config), config)
+    subnets = [r for r in plan.resources if r.type == "aws:ec2/subnet:Subnet"]
+    zones = {r.props.get("availabilityZone") for r in subnets}
+    assert zones == {"us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"}, zones
+    arns = [v for r in plan.resources for k, v in r.outputs.items()
+            if k == "arn" and isinstance(v, str)]
+    assert arns and all(a.startswith("arn:aws-us-gov:") for a in arns), [
+        a for a in arns if not a.startswith("arn:aws-us-gov:")][:5]
+    policies = [str(r.props) for r in plan.resources if r.type.startswith("aws:iam/")]
+    assert not any("arn:aws:" in p for p in policies), [
+        p[:200] for p in policies if "arn:aws:" in p][:3]
+
+
+def test_az_count_beyond_the_regions_zones_is_refused() -> None:
+    values = mutate(stack_values("dev"), "aws:region", "cn-north-1")
+    values = mutate(values, "forge-infra:network.az_count", 3)
+    with pytest.raises(ConfigError) as info:
+        load(values, "dev")
+    assert ("forge-infra:network.az_count: got 3; cn-north-1 has 2 Availability Zones "
+            "(cn-north-1a, cn-north-1b)") in info.value.problems
