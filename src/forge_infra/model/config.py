@@ -329,26 +329,6 @@ class BudgetSettings(Strict):
     """Cost Anomaly Detection e-mails a daily summary of anomalies whose total impact reaches
     this many USD."""
 
-
-class UsageSettings(Strict):
-    """The traffic the cost estimate's usage-based lines assume (not a limit on anything).
-
-    The defaults are the design plan's small enterprise: ~100k calls/day, i.e. ~3M requests
-    and ~300 GB out a month at 100 KB per response, 200 GB through the NAT gateways (image
-    pulls, external APIs), 10 GB of logs, 100 GB held in object storage and one load balancer
-    capacity unit on average (docs/COST.md, "Usage profile").
-    """
-
-    calls_per_day: int = Field(default=100_000, ge=0, le=10_000_000_000)
-    response_kb: float = Field(default=100.0, ge=0, le=1_000_000)
-    """Average response size, KB (1 GB = 1,000,000 KB)."""
-    nat_gb_per_month: float = Field(default=200.0, ge=0, le=10_000_000)
-    log_gb_per_month: float = Field(default=10.0, ge=0, le=10_000_000)
-    """Log ingestion across every log group."""
-    object_storage_gb: float = Field(default=100.0, ge=0, le=100_000_000)
-    load_balancer_lcu: float = Field(default=1.0, ge=0, le=100_000)
-    """Average load balancer capacity units (LCU) per hour."""
-
     @field_validator("alert_emails")
     @classmethod
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -368,6 +348,29 @@ class UsageSettings(Strict):
         if repeated:
             raise ValueError(f"repeats {repeated}")
         return value
+
+
+class UsageSettings(Strict):
+    """The traffic the cost estimate's usage-based lines assume (not a limit on anything).
+
+    The defaults are the design plan's small enterprise: ~100k calls/day, i.e. ~3M requests
+    and ~300 GB out a month at 100 KB per response, 200 GB through the NAT gateways (image
+    pulls, external APIs), 10 GB of logs, 100 GB held in object storage and one load balancer
+    capacity unit on average (docs/COST.md, "Usage profile").
+    """
+
+    calls_per_day: int = Field(default=100_000, ge=0, le=10_000_000_000)
+    """API calls a day across the services (requests and egress scale with it)."""
+    response_kb: float = Field(default=100.0, ge=0, le=1_000_000)
+    """Average response size, KB (1 GB = 1,000,000 KB)."""
+    nat_gb_per_month: float = Field(default=200.0, ge=0, le=10_000_000)
+    """GB a month through the NAT gateways (image pulls, external APIs)."""
+    log_gb_per_month: float = Field(default=10.0, ge=0, le=10_000_000)
+    """Log ingestion across every log group."""
+    object_storage_gb: float = Field(default=100.0, ge=0, le=100_000_000)
+    """GB held in object storage on average over the month."""
+    load_balancer_lcu: float = Field(default=1.0, ge=0, le=100_000)
+    """Average load balancer capacity units (LCU) per hour."""
 
 
 # -- the cloud branch -----------------------------------------------------------------------
