@@ -69,7 +69,7 @@ def _lines(plan: Plan) -> dict[str, float]:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("design")
     (root / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
-    for stack, config in (("design", DESIGN), ("design-opt", OPTIMIZED)):
+    for stack, config in (("design", DESIGN), ("designopt", OPTIMIZED)):
         (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
     return root
 
@@ -83,7 +83,7 @@ def test_the_design_plans_configuration(project: Path) -> None:
 
 
 def test_the_design_plans_optimized_configuration(project: Path) -> None:
-    plan = run_plan("design-opt", project)
+    plan = run_plan("designopt", project)
     lines = _lines(plan)
     assert (lines["redpanda"], lines["nat"] + 3.65) == (120.21, 45.50)
     assert "msk" not in lines and lines["ipv4"] == 14.60
