@@ -26,7 +26,10 @@ def test_components_example_builds_a_protected_multi_az_database() -> None:
     assert recording.exports["database_connect_arn"].endswith(
         f":dbuser:{rds.outputs['resourceId']}/forge_app")
     function = recording.one("aws:lambda/function:Function")
-    private = [s.resource_id for s in recording.of_type("aws:ec2/subnet:Subnet")
+    # In AZ order (the subnets' names end in their index), not in registration order, which
+    # depends on when each subnet's AZ lookup resolved.
+    private = [s.resource_id for s in sorted(recording.of_type("aws:ec2/subnet:Subnet"),
+                                             key=lambda s: s.name)
                if s.name.startswith("analytics-private-")]
     assert function.inputs["vpcConfig"]["subnetIds"] == private, function.urn
     assert rds.inputs["tags"]["team"] == "analytics"
