@@ -55,6 +55,11 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
         "aws_vpc_security_group_egress_rule",
         "internal/service/ec2/vpc_security_group_ingress_rule.go"),
+    "aws:ebs/volume:Volume": ("aws_ebs_volume", "internal/service/ec2/ebs_volume.go"),
+    "aws:kms/key:Key": ("aws_kms_key", "internal/service/kms/key.go"),
+    "aws:secretsmanager/secret:Secret": ("aws_secretsmanager_secret",
+                                         "internal/service/secretsmanager/secret.go"),
+    "aws:iam/role:Role": ("aws_iam_role", "internal/service/iam/role.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

@@ -192,7 +192,8 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
         assert token in extract_force_new.RESOURCES
     assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
             "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition",
-            SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE} <= set(replace_on_change())
+            SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
+            "aws:iam/role:Role"} <= set(replace_on_change())
 
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -200,6 +201,9 @@ VPC = "aws:ec2/vpc:Vpc"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+VOLUME = "aws:ebs/volume:Volume"
+KEY = "aws:kms/key:Key"
+SECRET = "aws:secretsmanager/secret:Secret"
 
 
 @pytest.mark.parametrize(("token", "path", "replaces"), [
@@ -217,6 +221,25 @@ def test_network_types_replace_as_the_provider_flags_them(
         token: str, path: str, replaces: bool) -> None:
     """The provider's flags for the VPC, subnet, security group and its rules (a subnet moved
     to another CIDR or VPC is a new subnet; its tags are updated in place)."""
+    assert forces_replacement(token, path) is replaces
+
+
+@pytest.mark.parametrize(("token", "path", "replaces"), [
+    (VOLUME, "availabilityZone", True), (VOLUME, "encrypted", True), (VOLUME, "kmsKeyId", True),
+    (VOLUME, "snapshotId", True), (VOLUME, "size", False), (VOLUME, "type", False),
+    (VOLUME, "iops", False),
+    (KEY, "keyUsage", True), (KEY, "customerMasterKeySpec", True), (KEY, "multiRegion", True),
+    (KEY, "description", False), (KEY, "enableKeyRotation", False), (KEY, "policy", False),
+    (SECRET, "name", True), (SECRET, "kmsKeyId", False), (SECRET, "description", False),
+    ("aws:iam/role:Role", "name", True), ("aws:iam/role:Role", "path", True),
+    ("aws:iam/role:Role", "assumeRolePolicy", False),
+    ("aws:iam/role:Role", "assumeRolePolicy.Statement[0].Action", False),
+    ("aws:iam/role:Role", "maxSessionDuration", False),
+])
+def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
+        token: str, path: str, replaces: bool) -> None:
+    """An EBS volume moved to another zone or key is a new volume, resized it is modified in
+    place; a role renamed is a new role, its trust policy is updated."""
     assert forces_replacement(token, path) is replaces
 
 
