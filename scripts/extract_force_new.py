@@ -60,6 +60,14 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:secretsmanager/secret:Secret": ("aws_secretsmanager_secret",
                                          "internal/service/secretsmanager/secret.go"),
     "aws:iam/role:Role": ("aws_iam_role", "internal/service/iam/role.go"),
+    "aws:rds/subnetGroup:SubnetGroup": ("aws_db_subnet_group",
+                                        "internal/service/rds/subnet_group.go"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("aws_elasticache_subnet_group",
+                                                "internal/service/elasticache/subnet_group.go"),
+    "aws:ec2/natGateway:NatGateway": ("aws_nat_gateway", "internal/service/ec2/vpc_nat_gateway.go"),
+    "aws:ec2/eip:Eip": ("aws_eip", "internal/service/ec2/ec2_eip.go"),
+    "aws:cloudwatch/logGroup:LogGroup": ("aws_cloudwatch_log_group",
+                                         "internal/service/logs/group.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

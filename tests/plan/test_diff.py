@@ -193,7 +193,9 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
     assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
             "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition",
             SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
-            "aws:iam/role:Role"} <= set(replace_on_change())
+            "aws:iam/role:Role", "aws:rds/subnetGroup:SubnetGroup",
+            "aws:elasticache/subnetGroup:SubnetGroup", NAT, "aws:ec2/eip:Eip",
+            "aws:cloudwatch/logGroup:LogGroup"} <= set(replace_on_change())
 
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -204,6 +206,7 @@ EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 VOLUME = "aws:ebs/volume:Volume"
 KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
+NAT = "aws:ec2/natGateway:NatGateway"
 
 
 @pytest.mark.parametrize(("token", "path", "replaces"), [
@@ -240,6 +243,29 @@ def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
         token: str, path: str, replaces: bool) -> None:
     """An EBS volume moved to another zone or key is a new volume, resized it is modified in
     place; a role renamed is a new role, its trust policy is updated."""
+    assert forces_replacement(token, path) is replaces
+
+
+@pytest.mark.parametrize(("token", "path", "replaces"), [
+    ("aws:rds/subnetGroup:SubnetGroup", "name", True),
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds", False),
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds[1]", False),
+    ("aws:rds/subnetGroup:SubnetGroup", "description", False),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "name", True),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds", False),
+    (NAT, "subnetId", True), (NAT, "allocationId", True), (NAT, "connectivityType", True),
+    (NAT, "tags", False), (NAT, "secondaryAllocationIds", False),
+    ("aws:ec2/eip:Eip", "domain", True), ("aws:ec2/eip:Eip", "publicIpv4Pool", True),
+    ("aws:ec2/eip:Eip", "instance", False), ("aws:ec2/eip:Eip", "tags", False),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", True),
+    ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass", True),
+    ("aws:cloudwatch/logGroup:LogGroup", "retentionInDays", False),
+    ("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", False),
+])
+def test_subnet_groups_nat_eip_and_log_group_replace_as_the_provider_flags_them(
+        token: str, path: str, replaces: bool) -> None:
+    """A subnet group's subnets change in place, its name does not; a NAT gateway moved to
+    another subnet or EIP is a new gateway."""
     assert forces_replacement(token, path) is replaces
 
 
