@@ -68,6 +68,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:ec2/eip:Eip": ("aws_eip", "internal/service/ec2/ec2_eip.go"),
     "aws:cloudwatch/logGroup:LogGroup": ("aws_cloudwatch_log_group",
                                          "internal/service/logs/group.go"),
+    "aws:route53/record:Record": ("aws_route53_record", "internal/service/route53/record.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

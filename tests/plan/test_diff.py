@@ -195,7 +195,8 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
             SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
             "aws:iam/role:Role", "aws:rds/subnetGroup:SubnetGroup",
             "aws:elasticache/subnetGroup:SubnetGroup", NAT, "aws:ec2/eip:Eip",
-            "aws:cloudwatch/logGroup:LogGroup"} <= set(replace_on_change())
+            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record"} <= \
+        set(replace_on_change())
 
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -261,6 +262,10 @@ def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
     ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass", True),
     ("aws:cloudwatch/logGroup:LogGroup", "retentionInDays", False),
     ("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", False),
+    ("aws:route53/record:Record", "name", True), ("aws:route53/record:Record", "zoneId", True),
+    ("aws:route53/record:Record", "records", False), ("aws:route53/record:Record", "ttl", False),
+    ("aws:route53/record:Record", "type", False),
+    ("aws:route53/record:Record", "alias[0].name", False),
 ])
 def test_subnet_groups_nat_eip_and_log_group_replace_as_the_provider_flags_them(
         token: str, path: str, replaces: bool) -> None:
