@@ -69,6 +69,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("aws_cloudwatch_log_group",
                                          "internal/service/logs/group.go"),
     "aws:route53/record:Record": ("aws_route53_record", "internal/service/route53/record.go"),
+    "aws:eks/cluster:Cluster": ("aws_eks_cluster", "internal/service/eks/cluster.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

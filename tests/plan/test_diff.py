@@ -195,7 +195,7 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
             SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
             "aws:iam/role:Role", "aws:rds/subnetGroup:SubnetGroup",
             "aws:elasticache/subnetGroup:SubnetGroup", NAT, "aws:ec2/eip:Eip",
-            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record"} <= \
+            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record", EKS} <= \
         set(replace_on_change())
 
 
@@ -208,6 +208,7 @@ VOLUME = "aws:ebs/volume:Volume"
 KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"
 NAT = "aws:ec2/natGateway:NatGateway"
+EKS = "aws:eks/cluster:Cluster"
 
 
 @pytest.mark.parametrize(("token", "path", "replaces"), [
@@ -266,6 +267,10 @@ def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
     ("aws:route53/record:Record", "records", False), ("aws:route53/record:Record", "ttl", False),
     ("aws:route53/record:Record", "type", False),
     ("aws:route53/record:Record", "alias[0].name", False),
+    (EKS, "name", True), (EKS, "roleArn", True),
+    (EKS, "kubernetesNetworkConfig.serviceIpv4Cidr", True),
+    (EKS, "version", False), (EKS, "vpcConfig.subnetIds", False),
+    (EKS, "vpcConfig.endpointPublicAccess", False), (EKS, "enabledClusterLogTypes", False),
 ])
 def test_subnet_groups_nat_eip_and_log_group_replace_as_the_provider_flags_them(
         token: str, path: str, replaces: bool) -> None:
