@@ -70,6 +70,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
                                          "internal/service/logs/group.go"),
     "aws:route53/record:Record": ("aws_route53_record", "internal/service/route53/record.go"),
     "aws:eks/cluster:Cluster": ("aws_eks_cluster", "internal/service/eks/cluster.go"),
+    "aws:lb/targetGroup:TargetGroup": ("aws_lb_target_group",
+                                       "internal/service/elbv2/target_group.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"
