@@ -72,6 +72,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:eks/cluster:Cluster": ("aws_eks_cluster", "internal/service/eks/cluster.go"),
     "aws:lb/targetGroup:TargetGroup": ("aws_lb_target_group",
                                        "internal/service/elbv2/target_group.go"),
+    "aws:lb/loadBalancer:LoadBalancer": ("aws_lb", "internal/service/elbv2/load_balancer.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"

@@ -195,7 +195,7 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
             SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
             "aws:iam/role:Role", "aws:rds/subnetGroup:SubnetGroup",
             "aws:elasticache/subnetGroup:SubnetGroup", NAT, "aws:ec2/eip:Eip",
-            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record", EKS, TG} <= \
+            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record", EKS, TG, LB} <= \
         set(replace_on_change())
 
 
@@ -210,6 +210,7 @@ SECRET = "aws:secretsmanager/secret:Secret"
 NAT = "aws:ec2/natGateway:NatGateway"
 EKS = "aws:eks/cluster:Cluster"
 TG = "aws:lb/targetGroup:TargetGroup"
+LB = "aws:lb/loadBalancer:LoadBalancer"
 
 
 @pytest.mark.parametrize(("token", "path", "replaces"), [
@@ -275,6 +276,9 @@ def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
     (TG, "port", True), (TG, "protocol", True), (TG, "vpcId", True), (TG, "targetType", True),
     (TG, "name", True), (TG, "healthCheck.path", False), (TG, "healthCheck[0].matcher", False),
     (TG, "deregistrationDelay", False), (TG, "stickiness", False),
+    (LB, "internal", True), (LB, "loadBalancerType", True), (LB, "name", True),
+    (LB, "subnets", False), (LB, "securityGroups", False), (LB, "idleTimeout", False),
+    (LB, "accessLogs.bucket", False),
 ])
 def test_subnet_groups_nat_eip_and_log_group_replace_as_the_provider_flags_them(
         token: str, path: str, replaces: bool) -> None:
