@@ -11,17 +11,18 @@ Terraform provider's Go sources:
 
 DIR holds the provider's files at their repository paths (a checkout of
 hashicorp/terraform-provider-aws, or the files listed in `RESOURCES`); COMMIT (or, per file,
-the `--file-ref` given for it) is recorded beside each type. Attribute names given as
-`names.AttrX` constants are resolved through `names/attr_consts_gen.go` when DIR has it, else
-by spelling the constant in snake case. Each
-flagged attribute is written as the Pulumi property path (camelCase, blocks joined with `.`),
-which is how the plan's `props` and `forge_infra.plan.diff` name it: `properties` replace on
-any change, `blocks` (nested blocks flagged ForceNew) only when added or removed, as the
-Terraform SDK applies a block's flag.
+the `--file-ref` given for it) is recorded beside each type. With `--only`, the types named are
+re-extracted and every other type already in the output file is kept as it is. Attribute
+names given as `names.AttrX` constants are resolved through `names/attr_consts_gen.go` when DIR
+has it, else by spelling the constant in snake case. Each flagged attribute is written as the
+Pulumi property path (camelCase, blocks joined with `.`), which is how the plan's `props` and
+`forge_infra.plan.diff` name it: `properties` replace on any change, `blocks` (nested blocks
+flagged ForceNew) only when added or removed, as the Terraform SDK applies a block's flag.
 
 Not extracted (the diff cannot see them, and says nothing rather than guess): replacement
 decided at plan time by a `CustomizeDiff` (`customdiff.ForceNewIf...`, e.g. an ElastiCache
-engine downgrade) and `RequiresReplaceIf...` modifiers.
+engine downgrade, a VPC's tenancy), a framework resource's `ModifyPlan` (a security group
+rule's source changing kind) and `RequiresReplaceIf...` modifiers.
 """
 
 from __future__ import annotations
@@ -42,6 +43,36 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:msk/cluster:Cluster": ("aws_msk_cluster", "internal/service/kafka/cluster.go"),
     "aws:ecs/taskDefinition:TaskDefinition": ("aws_ecs_task_definition",
                                               "internal/service/ecs/task_definition.go"),
+    "aws:ec2/subnet:Subnet": ("aws_subnet", "internal/service/ec2/vpc_subnet.go"),
+    "aws:ec2/vpc:Vpc": ("aws_vpc", "internal/service/ec2/vpc_.go"),
+    "aws:ec2/securityGroup:SecurityGroup": ("aws_security_group",
+                                            "internal/service/ec2/vpc_security_group.go"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "aws_vpc_security_group_ingress_rule",
+        "internal/service/ec2/vpc_security_group_ingress_rule.go"),
+    # The egress rule embeds the ingress rule's `securityGroupRuleResource`, whose schema is
+    # defined in the ingress rule's file (vpc_security_group_egress_rule.go has none).
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
+        "aws_vpc_security_group_egress_rule",
+        "internal/service/ec2/vpc_security_group_ingress_rule.go"),
+    "aws:ebs/volume:Volume": ("aws_ebs_volume", "internal/service/ec2/ebs_volume.go"),
+    "aws:kms/key:Key": ("aws_kms_key", "internal/service/kms/key.go"),
+    "aws:secretsmanager/secret:Secret": ("aws_secretsmanager_secret",
+                                         "internal/service/secretsmanager/secret.go"),
+    "aws:iam/role:Role": ("aws_iam_role", "internal/service/iam/role.go"),
+    "aws:rds/subnetGroup:SubnetGroup": ("aws_db_subnet_group",
+                                        "internal/service/rds/subnet_group.go"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("aws_elasticache_subnet_group",
+                                                "internal/service/elasticache/subnet_group.go"),
+    "aws:ec2/natGateway:NatGateway": ("aws_nat_gateway", "internal/service/ec2/vpc_nat_gateway.go"),
+    "aws:ec2/eip:Eip": ("aws_eip", "internal/service/ec2/ec2_eip.go"),
+    "aws:cloudwatch/logGroup:LogGroup": ("aws_cloudwatch_log_group",
+                                         "internal/service/logs/group.go"),
+    "aws:route53/record:Record": ("aws_route53_record", "internal/service/route53/record.go"),
+    "aws:eks/cluster:Cluster": ("aws_eks_cluster", "internal/service/eks/cluster.go"),
+    "aws:lb/targetGroup:TargetGroup": ("aws_lb_target_group",
+                                       "internal/service/elbv2/target_group.go"),
+    "aws:lb/loadBalancer:LoadBalancer": ("aws_lb", "internal/service/elbv2/load_balancer.go"),
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"
@@ -56,7 +87,9 @@ _NESTED = re.compile(r"(Block|NestedAttribute)\{")
 _FLAG = re.compile(r"ForceNew:\s*true|\bRequiresReplace\(\)")
 _CONST = re.compile(r'^\s*(Attr\w+)\s*=\s*"([a-z0-9_]+)"', re.MULTILINE)
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|$)|[A-Z][a-z]+|\d+")
-_ID = re.compile(r"ID(s?)(?=[A-Z]|$)")
+# `ID` as a word: at the end or before a capitalised word (`VPCID`, `IDPrefix`), not inside an
+# acronym (`CIDRBlock`).
+_ID = re.compile(r"ID(s?)(?=[A-Z][a-z]|$)")
 
 
 def attribute_constants(source: Path) -> dict[str, str]:
@@ -66,7 +99,8 @@ def attribute_constants(source: Path) -> dict[str, str]:
 
 
 def snake_from_constant(name: str) -> str:
-    """`AttrKMSKeyID` -> `kms_key_id`, `AttrSubnetIDs` -> `subnet_ids` (the naming rule the
+    """`AttrKMSKeyID` -> `kms_key_id`, `AttrSubnetIDs` -> `subnet_ids`, `AttrCIDRBlock` ->
+    `cidr_block` (the naming rule the
     provider's generator follows, used when the names file is not at hand)."""
     words = _ID.sub(r"Id\1", name.removeprefix("Attr"))
     return "_".join(w.lower() for w in _WORDS.findall(words))
@@ -79,10 +113,11 @@ def camel(snake: str) -> str:
 
 
 def schema_block(text: str) -> str:
-    """The resource's schema: from the first `Schema: map[string]*schema.Schema{` (SDKv2) or
-    `Attributes: map[string]schema.Attribute{` (framework) to its closing brace."""
-    match = re.search(r"(Schema: map\[string\]\*schema\.Schema|Attributes: map\[string\]"
-                      r"schema\.Attribute)\{", text)
+    """The resource's schema: from the first `Schema: map[string]*schema.Schema{` (SDKv2),
+    `return map[string]*schema.Schema{` (an SDKv2 `SchemaFunc: func() map[string]*schema.Schema`)
+    or `Attributes: map[string]schema.Attribute{` (framework) to its closing brace."""
+    match = re.search(r"(Schema: map\[string\]\*schema\.Schema|return map\[string\]\*schema\."
+                      r"Schema|Attributes: map\[string\]schema\.Attribute)\{", text)
     if match is None:
         raise ValueError("no resource schema found")
     depth = 0
@@ -162,8 +197,11 @@ def extract(source: Path, ref: str, tokens: list[str],
                    "attribute changes), extracted by "
                    "scripts/extract_force_new.py"),
         "not_covered": ("replacement decided by a CustomizeDiff (customdiff.ForceNewIf..., e.g. "
-                        "an engine downgrade) or a RequiresReplaceIf modifier; resource types "
-                        "not listed here are never reported as replaced by a property change"),
+                        "an engine downgrade or a VPC's instance tenancy), by a framework "
+                        "resource's ModifyPlan (a security group rule whose source changes "
+                        "kind, e.g. cidrIpv4 to referencedSecurityGroupId) or by a "
+                        "RequiresReplaceIf modifier; resource types not listed here are never "
+                        "reported as replaced by a property change"),
         "types": dict(sorted(types.items())),
     }
 
@@ -183,11 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     file_refs = dict(item.split("=", 1) for item in args.file_ref)
     data = extract(args.source, args.ref, args.only or sorted(RESOURCES), file_refs)
+    output = Path(args.output)
+    if args.only and args.output != "-" and output.is_file():
+        # `--only` re-extracts those types and keeps the others as the data file has them
+        # (each with the file and commit it was read at).
+        kept = json.loads(output.read_text(encoding="utf-8"))["types"]
+        data["types"] = dict(sorted({**kept, **data["types"]}.items()))
     text = json.dumps(data, indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text, encoding="utf-8")
+        output.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -191,8 +191,100 @@ def test_the_data_file_names_its_source_and_covers_the_sized_stateful_types() ->
         assert entry["blocks"] == sorted(entry["blocks"])
         assert token in extract_force_new.RESOURCES
     assert {"aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup",
-            "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition"} <= \
+            "aws:eks/nodeGroup:NodeGroup", MSK, "aws:ecs/taskDefinition:TaskDefinition",
+            SUBNET, VPC, SECURITY_GROUP, INGRESS_RULE, EGRESS_RULE, VOLUME, KEY, SECRET,
+            "aws:iam/role:Role", "aws:rds/subnetGroup:SubnetGroup",
+            "aws:elasticache/subnetGroup:SubnetGroup", NAT, "aws:ec2/eip:Eip",
+            "aws:cloudwatch/logGroup:LogGroup", "aws:route53/record:Record", EKS, TG, LB} <= \
         set(replace_on_change())
+
+
+SUBNET = "aws:ec2/subnet:Subnet"
+VPC = "aws:ec2/vpc:Vpc"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+VOLUME = "aws:ebs/volume:Volume"
+KEY = "aws:kms/key:Key"
+SECRET = "aws:secretsmanager/secret:Secret"
+NAT = "aws:ec2/natGateway:NatGateway"
+EKS = "aws:eks/cluster:Cluster"
+TG = "aws:lb/targetGroup:TargetGroup"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+
+
+@pytest.mark.parametrize(("token", "path", "replaces"), [
+    (SUBNET, "cidrBlock", True), (SUBNET, "vpcId", True), (SUBNET, "availabilityZone", True),
+    (SUBNET, "tags", False), (SUBNET, "tags.Name", False), (SUBNET, "mapPublicIpOnLaunch", False),
+    (VPC, "cidrBlock", True), (VPC, "enableDnsHostnames", False), (VPC, "tags", False),
+    (SECURITY_GROUP, "vpcId", True), (SECURITY_GROUP, "name", True),
+    (SECURITY_GROUP, "description", True), (SECURITY_GROUP, "tags", False),
+    (SECURITY_GROUP, "ingress[0].cidrBlocks[0]", False),
+    (INGRESS_RULE, "securityGroupId", True), (INGRESS_RULE, "cidrIpv4", False),
+    (INGRESS_RULE, "fromPort", False), (EGRESS_RULE, "securityGroupId", True),
+    (EGRESS_RULE, "description", False),
+])
+def test_network_types_replace_as_the_provider_flags_them(
+        token: str, path: str, replaces: bool) -> None:
+    """The provider's flags for the VPC, subnet, security group and its rules (a subnet moved
+    to another CIDR or VPC is a new subnet; its tags are updated in place)."""
+    assert forces_replacement(token, path) is replaces
+
+
+@pytest.mark.parametrize(("token", "path", "replaces"), [
+    (VOLUME, "availabilityZone", True), (VOLUME, "encrypted", True), (VOLUME, "kmsKeyId", True),
+    (VOLUME, "snapshotId", True), (VOLUME, "size", False), (VOLUME, "type", False),
+    (VOLUME, "iops", False),
+    (KEY, "keyUsage", True), (KEY, "customerMasterKeySpec", True), (KEY, "multiRegion", True),
+    (KEY, "description", False), (KEY, "enableKeyRotation", False), (KEY, "policy", False),
+    (SECRET, "name", True), (SECRET, "kmsKeyId", False), (SECRET, "description", False),
+    ("aws:iam/role:Role", "name", True), ("aws:iam/role:Role", "path", True),
+    ("aws:iam/role:Role", "assumeRolePolicy", False),
+    ("aws:iam/role:Role", "assumeRolePolicy.Statement[0].Action", False),
+    ("aws:iam/role:Role", "maxSessionDuration", False),
+])
+def test_storage_key_secret_and_role_replace_as_the_provider_flags_them(
+        token: str, path: str, replaces: bool) -> None:
+    """An EBS volume moved to another zone or key is a new volume, resized it is modified in
+    place; a role renamed is a new role, its trust policy is updated."""
+    assert forces_replacement(token, path) is replaces
+
+
+@pytest.mark.parametrize(("token", "path", "replaces"), [
+    ("aws:rds/subnetGroup:SubnetGroup", "name", True),
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds", False),
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds[1]", False),
+    ("aws:rds/subnetGroup:SubnetGroup", "description", False),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "name", True),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds", False),
+    (NAT, "subnetId", True), (NAT, "allocationId", True), (NAT, "connectivityType", True),
+    (NAT, "tags", False), (NAT, "secondaryAllocationIds", False),
+    ("aws:ec2/eip:Eip", "domain", True), ("aws:ec2/eip:Eip", "publicIpv4Pool", True),
+    ("aws:ec2/eip:Eip", "instance", False), ("aws:ec2/eip:Eip", "tags", False),
+    ("aws:cloudwatch/logGroup:LogGroup", "name", True),
+    ("aws:cloudwatch/logGroup:LogGroup", "logGroupClass", True),
+    ("aws:cloudwatch/logGroup:LogGroup", "retentionInDays", False),
+    ("aws:cloudwatch/logGroup:LogGroup", "kmsKeyId", False),
+    ("aws:route53/record:Record", "name", True), ("aws:route53/record:Record", "zoneId", True),
+    ("aws:route53/record:Record", "records", False), ("aws:route53/record:Record", "ttl", False),
+    ("aws:route53/record:Record", "type", False),
+    ("aws:route53/record:Record", "alias[0].name", False),
+    (EKS, "name", True), (EKS, "roleArn", True),
+    (EKS, "kubernetesNetworkConfig.serviceIpv4Cidr", True),
+    (EKS, "version", False), (EKS, "vpcConfig.subnetIds", False),
+    (EKS, "vpcConfig.endpointPublicAccess", False), (EKS, "enabledClusterLogTypes", False),
+    (TG, "port", True), (TG, "protocol", True), (TG, "vpcId", True), (TG, "targetType", True),
+    (TG, "name", True), (TG, "healthCheck.path", False), (TG, "healthCheck[0].matcher", False),
+    (TG, "deregistrationDelay", False), (TG, "stickiness", False),
+    (LB, "internal", True), (LB, "loadBalancerType", True), (LB, "name", True),
+    (LB, "subnets", False), (LB, "securityGroups", False), (LB, "idleTimeout", False),
+    (LB, "accessLogs.bucket", False),
+])
+def test_subnet_groups_nat_eip_and_log_group_replace_as_the_provider_flags_them(
+        token: str, path: str, replaces: bool) -> None:
+    """A subnet group's subnets change in place, its name does not; a NAT gateway moved to
+    another subnet or EIP is a new gateway."""
+    assert forces_replacement(token, path) is replaces
 
 
 # -- the extraction script ----------------------------------------------------------------------
@@ -244,6 +336,32 @@ FRAMEWORK = """
 """
 
 
+SCHEMA_FUNC = """
+func resourceSubnet() *schema.Resource {
+	return &schema.Resource{
+		SchemaFunc: func() map[string]*schema.Schema {
+			return map[string]*schema.Schema{
+				names.AttrCIDRBlock: {
+					Type:     schema.TypeString,
+					ForceNew: true,
+				},
+				"map_public_ip_on_launch": {
+					Type: schema.TypeBool,
+				},
+				names.AttrTags: tftags.TagsSchema(),
+			}
+		},
+	}
+}
+"""
+
+
+def test_the_script_reads_a_schema_func() -> None:
+    """SDKv2 resources that build their schema in `SchemaFunc` (aws_subnet)."""
+    flags = extract_force_new.force_new_flags(SCHEMA_FUNC, {})
+    assert (flags.attributes, flags.blocks) == (["cidr_block"], [])
+
+
 def test_the_script_reads_sdk_v2_and_framework_schemas() -> None:
     flags = extract_force_new.force_new_flags(SDK_V2, {})
     assert flags.attributes == ["kms_key_id", "vpc_config.subnet_ids"]
@@ -256,7 +374,7 @@ def test_the_script_reads_sdk_v2_and_framework_schemas() -> None:
 @pytest.mark.parametrize(("constant", "snake"), [
     ("AttrKMSKeyID", "kms_key_id"), ("AttrSubnetIDs", "subnet_ids"), ("AttrARN", "arn"),
     ("AttrClusterName", "cluster_name"), ("AttrSecurityGroupIDs", "security_group_ids"),
-    ("AttrVPCID", "vpc_id"),
+    ("AttrVPCID", "vpc_id"), ("AttrCIDRBlock", "cidr_block"), ("AttrOwnerID", "owner_id"),
 ])
 def test_names_constants_are_spelled_in_snake_case(constant: str, snake: str) -> None:
     assert extract_force_new.snake_from_constant(constant) == snake
@@ -274,3 +392,21 @@ def test_the_script_writes_the_data_file(tmp_path: Path) -> None:
     assert entry == {"terraform": "aws_db_instance", "file": "internal/service/rds/instance.go",
                      "commit": "0" * 40, "properties": ["kmsKeyId", "vpcConfig.subnetIds"],
                      "blocks": ["vpcConfig"]}
+
+
+def test_only_keeps_the_other_types_of_the_data_file(tmp_path: Path) -> None:
+    """`--only` re-extracts the types named and leaves every other entry as it was read."""
+    source = tmp_path / "src"
+    file = source / extract_force_new.RESOURCES[SUBNET][1]
+    file.parent.mkdir(parents=True)
+    file.write_text(SCHEMA_FUNC)
+    output = tmp_path / "out.json"
+    kept = {"terraform": "aws_db_instance", "file": "internal/service/rds/instance.go",
+            "commit": "1" * 40, "properties": ["kmsKeyId"], "blocks": []}
+    output.write_text(json.dumps({"types": {"aws:rds/instance:Instance": kept}}))
+    assert extract_force_new.main(["--source", str(source), "--ref", "0" * 40, "--only", SUBNET,
+                                   "--output", str(output)]) == 0
+    types = json.loads(output.read_text())["types"]
+    assert types["aws:rds/instance:Instance"] == kept
+    assert types[SUBNET]["properties"] == ["cidrBlock"]
+    assert list(types) == sorted(types)
