@@ -287,7 +287,7 @@ class Finding:
     """One policy rule's verdict on one resource (or on the stack when `urn` is None)."""
 
     rule: str
-    """The rule id, `<cloud>-<service>-<resource>-<rule>`."""
+    """The rule id: `<cloud>-<service>-<rule>`, `k8s-...` or `any-...`."""
     severity: Severity
     """"mandatory" blocks a deployment; "advisory" is reported only."""
     urn: str | None
@@ -297,6 +297,8 @@ class Finding:
     """How to fix it (the config key or argument to change)."""
     waived: bool = False
     """True when the stack's config waives this rule for this resource (still reported)."""
+    waiver_reason: str | None = None
+    """The waiver's reason, when `waived`."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
