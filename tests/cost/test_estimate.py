@@ -14,6 +14,7 @@ import pytest
 from forge_infra.cost import estimate, load_table
 from forge_infra.cost.aws import FREE, NOT_PRICED, PRICED
 from forge_infra.cost.engine import cents
+from forge_infra.cost.prices import parse_table
 from forge_infra.model.config import UsageSettings
 from forge_infra.plan.model import Plan, PlanResource, ResourceOptions
 from tests.conftest import ROOT
@@ -175,6 +176,32 @@ def test_every_price_entry_has_unit_region_source_and_date() -> None:
         assert datetime.date.fromisoformat(price.date), price.key
         if "memory" in price.basis:
             assert not price.verified, f"{price.key}: a memory figure must say it is unverified"
+        if not price.verified:
+            assert price.unverified.startswith("not re-verified 2026-12-02: "), price.key
+
+
+def test_the_prices_the_small_stacks_rest_on_say_how_far_they_are_verified() -> None:
+    """The t4g node price small-eks's total depends on is unverified and says so; the RDS
+    t4g class names the third-party table that agrees with it."""
+    table = load_table("aws")
+    node = table.prices["ec2.linux.t4g.medium.on_demand"]
+    assert not node.verified and "none found states it" in node.unverified
+    rds = table.prices["rds.postgres.db.t4g.micro.multi_az"]
+    assert not rds.verified and "a third-party table agrees: https://" in rds.unverified
+
+
+@pytest.mark.parametrize("entry", [
+    {"verified": False},
+    {"verified": True, "unverified": "why"},
+    {"unverified": "why"},
+])
+def test_unverified_goes_with_verified_false_only(entry: dict[str, object]) -> None:
+    document = {"cloud": "aws", "region": "us-east-1", "currency": "USD",
+                "hours_per_month": 730, "as_of": "2026-12-02", "prices": {"x": {
+                    "usd": 1, "unit": "hour", "region": "us-east-1", "source": "https://x",
+                    "basis": "memory", "date": "2026-12-02", **entry}}}
+    with pytest.raises(ValueError, match="an entry with verified: false says why"):
+        parse_table(document)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(99.864, 99.86), (29.5504, 29.55),
