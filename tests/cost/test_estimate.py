@@ -153,6 +153,26 @@ def test_a_region_without_a_documented_factor_is_not_priced() -> None:
     assert "covers us-east-1 only (no documented factor for eu-west-1)" in unpriced.reason
 
 
+def test_a_region_with_a_documented_factor_names_it_on_every_regional_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a factor for eu-west-1 (a made-up 1.1 here, the shipped table documents none) the
+    NAT gateway's hours cost 730 x $0.045 x 1.1 = $36.135 -> $36.14 and say so; the global WAF
+    keeps its price and its plain item."""
+    import dataclasses
+
+    from forge_infra.cost import engine
+
+    table = dataclasses.replace(load_table("aws"), regional_factors={"eu-west-1": 1.1})
+    monkeypatch.setattr(engine, "load_table", lambda cloud: table)
+    nat = _resource("aws:ec2/natGateway:NatGateway", "nat", {})
+    acl = _resource("aws:wafv2/webAcl:WebAcl", "waf", {"rules": []})
+    result = estimate(_plan(nat, acl), usage=NO_USAGE, region="eu-west-1", today=DAY)
+    lines = {line.item: line.monthly for line in result.lines}
+    assert lines["NAT gateway (eu-west-1: us-east-1 price x 1.1)"] == 36.14
+    assert lines["WAF web ACL"] == 5.00
+    assert not [c for c in result.coverage if c.status == "not_priced"]
+
+
 def test_an_unknown_type_is_listed_not_priced_never_zero() -> None:
     thing = _resource("aws:new/thing:Thing", "thing", {})
     result = estimate(_plan(thing), usage=NO_USAGE, today=DAY)
