@@ -17,8 +17,8 @@ source; docs/DEPLOYMENT.md ("EKS node sizing") walks through the arithmetic for 
   memory the kernel leaves, somewhat below nominal: the headroom a stack keeps must absorb it.
 * The architecture picks the node group's AMI type (`amiType` of the EKS API's Nodegroup,
   https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html): T4g is AWS
-  Graviton2, arm64 (the gp.html page above); one node group runs one
-  AMI type, so its instance types must share one architecture.
+  Graviton2, arm64 (the gp.html page above); one node group runs one AMI type, so its
+  instance types must share one architecture.
 """
 
 import dataclasses
