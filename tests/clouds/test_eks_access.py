@@ -28,6 +28,7 @@ from forge_components.aws.node_sizing import (
     INSTANCE_SHAPES,
     InstanceShape,
     PodRequest,
+    node_ami_type,
     pack,
 )
 from forge_infra.clouds.aws.settings import AWS_RULES, sizing_warnings
@@ -281,6 +282,10 @@ def test_a_chain_is_not_judged_on_ecs() -> None:
     ("m6i.xlarge", 3920, 15391),
     # 8000m - (60 + 10 + 10 + 10); 32768 - (11 * 58 + 255) - 100
     ("m6i.2xlarge", 7910, 31775),
+    # 2000m - (60 + 10); 4096 - (11 * 17 + 255) - 100
+    ("t4g.medium", 1930, 3554),
+    # 2000m - (60 + 10); 8192 - (11 * 35 + 255) - 100
+    ("t4g.large", 1930, 7452),
 ])
 def test_allocatable_follows_the_eks_ami_formula(instance_type: str, cpu: int,
                                                  memory: int) -> None:
@@ -359,6 +364,63 @@ def test_node_capacity_is_not_judged_on_ecs() -> None:
         name: {**service, "cpu": 1, "memory": 2048}
         for name, service in values["forge-infra:services"].items()}
     assert load(values, "prod").target.eks.node_max == 1
+
+
+def test_small_eks_as_shipped_holds_every_service_at_its_maximum_on_t4g_medium() -> None:
+    config = load(values_of("small-eks"), "small-eks")
+    eks = config.target.eks
+    assert (eks.node_instance_types, eks.node_min, eks.node_desired, eks.node_max) == (
+        ("t4g.medium",), 2, 2, 4)
+    from forge_infra.clouds.aws.settings import service_pods_at_max
+
+    pods = [*service_pods_at_max(config), *CLUSTER_ADDONS]
+    fit = pack(INSTANCE_SHAPES["t4g.medium"], pods, eks.node_max)
+    # 16 service pods of 250m / 512 MiB plus the add-ons pack onto all 4 nodes of 1730m /
+    # 3298 MiB for pods; their 3600 MiB of unrequested memory absorbs what the kernel keeps
+    # below the nominal 4 GiB per node.
+    assert (fit.requested_millicores, fit.requested_memory_mib) == (4660, 9592)
+    assert (fit.usable_millicores, fit.usable_memory_mib) == (6920, 13192)
+    assert fit.nodes_needed == eks.node_max == 4
+    # At the autoscaling minimum (2 replicas each) the 2 nodes the estimate prices hold it all.
+    at_min = [PodRequest(name, svc.cpu_millicores, svc.memory)
+              for name, svc in config.services.items() for _ in range(svc.autoscaling.min)]
+    assert pack(INSTANCE_SHAPES["t4g.medium"], [*at_min, *CLUSTER_ADDONS],
+                eks.node_min).nodes_needed == eks.node_min == 2
+
+
+@pytest.mark.parametrize(("types", "ami_type"), [
+    (["t3.large"], "AL2023_x86_64_STANDARD"),
+    (["t4g.medium", "t4g.large"], "AL2023_ARM_64_STANDARD"),
+    (["m6i.xlarge"], "AL2023_x86_64_STANDARD"),
+])
+def test_the_node_group_ami_type_follows_the_architecture(types: list[str],
+                                                          ami_type: str) -> None:
+    assert node_ami_type(types) == ami_type
+
+
+def test_node_types_of_two_architectures_are_refused() -> None:
+    values = values_of("staging")
+    values["forge-infra:eks"]["node_instance_types"] = ["t3.large", "t4g.large"]
+    assert problems(values) == [
+        "forge-infra:eks.node_instance_types: mixes arm64 (t4g.large) and x86_64 (t3.large); "
+        "the node group runs one AMI type, so every type must share one architecture: list "
+        "only arm64 (t4g) or only x86_64 types"]
+
+
+def test_the_fargate_architecture_is_refused_on_eks() -> None:
+    values = values_of("staging")
+    values["forge-infra:ecs"] = {"cpu_architecture": "ARM64"}
+    assert problems(values) == [
+        "forge-infra:ecs.cpu_architecture: got ARM64; it applies to platform ecs only: on eks "
+        "the nodes' architecture follows eks.node_instance_types (t4g: arm64); remove the key"]
+
+
+def test_the_fargate_architecture_takes_only_x86_64_or_arm64() -> None:
+    values = values_of("dev")
+    values["forge-infra:ecs"] = {"cpu_architecture": "arm"}
+    [message] = problems(values, "dev")
+    assert message.startswith("forge-infra:ecs.cpu_architecture: "), message
+    assert "'X86_64'" in message and "'ARM64'" in message, message
 
 
 def test_a_type_outside_the_sizing_table_is_a_plan_warning_not_an_error() -> None:

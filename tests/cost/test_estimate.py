@@ -14,6 +14,7 @@ import pytest
 from forge_infra.cost import estimate, load_table
 from forge_infra.cost.aws import FREE, NOT_PRICED, PRICED
 from forge_infra.cost.engine import cents
+from forge_infra.cost.prices import parse_table
 from forge_infra.model.config import UsageSettings
 from forge_infra.plan.model import Plan, PlanResource, ResourceOptions
 from tests.conftest import ROOT
@@ -152,6 +153,26 @@ def test_a_region_without_a_documented_factor_is_not_priced() -> None:
     assert "covers us-east-1 only (no documented factor for eu-west-1)" in unpriced.reason
 
 
+def test_a_region_with_a_documented_factor_names_it_on_every_regional_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a factor for eu-west-1 (a made-up 1.1 here, the shipped table documents none) the
+    NAT gateway's hours cost 730 x $0.045 x 1.1 = $36.135 -> $36.14 and say so; the global WAF
+    keeps its price and its plain item."""
+    import dataclasses
+
+    from forge_infra.cost import engine
+
+    table = dataclasses.replace(load_table("aws"), regional_factors={"eu-west-1": 1.1})
+    monkeypatch.setattr(engine, "load_table", lambda cloud: table)
+    nat = _resource("aws:ec2/natGateway:NatGateway", "nat", {})
+    acl = _resource("aws:wafv2/webAcl:WebAcl", "waf", {"rules": []})
+    result = estimate(_plan(nat, acl), usage=NO_USAGE, region="eu-west-1", today=DAY)
+    lines = {line.item: line.monthly for line in result.lines}
+    assert lines["NAT gateway (eu-west-1: us-east-1 price x 1.1)"] == 36.14
+    assert lines["WAF web ACL"] == 5.00
+    assert not [c for c in result.coverage if c.status == "not_priced"]
+
+
 def test_an_unknown_type_is_listed_not_priced_never_zero() -> None:
     thing = _resource("aws:new/thing:Thing", "thing", {})
     result = estimate(_plan(thing), usage=NO_USAGE, today=DAY)
@@ -175,6 +196,32 @@ def test_every_price_entry_has_unit_region_source_and_date() -> None:
         assert datetime.date.fromisoformat(price.date), price.key
         if "memory" in price.basis:
             assert not price.verified, f"{price.key}: a memory figure must say it is unverified"
+        if not price.verified:
+            assert price.unverified.startswith("not re-verified 2026-12-02: "), price.key
+
+
+def test_the_prices_the_small_stacks_rest_on_say_how_far_they_are_verified() -> None:
+    """The t4g node price small-eks's total depends on is unverified and says so; the RDS
+    t4g class names the third-party table that agrees with it."""
+    table = load_table("aws")
+    node = table.prices["ec2.linux.t4g.medium.on_demand"]
+    assert not node.verified and "none found states it" in node.unverified
+    rds = table.prices["rds.postgres.db.t4g.micro.multi_az"]
+    assert not rds.verified and "a third-party table agrees: https://" in rds.unverified
+
+
+@pytest.mark.parametrize("entry", [
+    {"verified": False},
+    {"verified": True, "unverified": "why"},
+    {"unverified": "why"},
+])
+def test_unverified_goes_with_verified_false_only(entry: dict[str, object]) -> None:
+    document = {"cloud": "aws", "region": "us-east-1", "currency": "USD",
+                "hours_per_month": 730, "as_of": "2026-12-02", "prices": {"x": {
+                    "usd": 1, "unit": "hour", "region": "us-east-1", "source": "https://x",
+                    "basis": "memory", "date": "2026-12-02", **entry}}}
+    with pytest.raises(ValueError, match="an entry with verified: false says why"):
+        parse_table(document)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(99.864, 99.86), (29.5504, 29.55),

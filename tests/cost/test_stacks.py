@@ -174,11 +174,79 @@ def test_docs_cost_md_states_each_stacks_estimate(plans: dict[str, Plan]) -> Non
         assert row in text, f"docs/COST.md is stale for {stack}: expected {row}"
 
 
-def test_the_small_stacks_are_prod_and_small_ecs_is_under_300_fixed(
+def test_the_small_stacks_are_prod_and_their_totals_are_what_docs_cost_md_says(
         plans: dict[str, Plan]) -> None:
-    """Both plan under every prod rule (a config error would fail the fixture); small-ecs's
-    fixed cost is under $300 (its total, and small-eks's, miss their figures: docs/COST.md)."""
-    small_ecs = plans["small-ecs"].cost
-    assert small_ecs is not None and small_ecs.fixed_total < 300
+    """Both plan under every prod rule with no finding (a config error would fail the
+    fixture). small-eks is under its $380; small-ecs is under $300 on its fixed cost only: its
+    total misses the figure by the $9.19 docs/COST.md explains (MSK, which prod requires, is
+    the line that cannot shrink)."""
     for stack in ("small-ecs", "small-eks"):
         assert load_stack_file(stack, ROOT).is_prod, stack
+        assert plans[stack].findings == [], stack
+    small_eks, small_ecs = plans["small-eks"].cost, plans["small-ecs"].cost
+    assert small_eks is not None and small_ecs is not None
+    assert small_eks.monthly_total < 380
+    assert small_ecs.fixed_total < 300 < small_ecs.monthly_total
+
+
+def test_the_small_stacks_keep_high_availability(plans: dict[str, Plan]) -> None:
+    """What the small stacks may not trade: Multi-AZ database, a cache replica with automatic
+    failover, at least 2 replicas of every service, a 3-broker Kafka cluster."""
+    for stack in ("small-ecs", "small-eks"):
+        config = load_stack_file(stack, ROOT)
+        by_type: dict[str, list[dict[str, object]]] = {}
+        for r in plans[stack].custom_resources():
+            by_type.setdefault(r.type, []).append(r.props)
+        [db] = by_type["aws:rds/instance:Instance"]
+        assert db["multiAz"] is True, stack
+        [cache] = by_type["aws:elasticache/replicationGroup:ReplicationGroup"]
+        assert cache["numCacheClusters"] == 2 and cache["automaticFailoverEnabled"], stack
+        [kafka] = by_type["aws:msk/cluster:Cluster"]
+        assert kafka["numberOfBrokerNodes"] == 3, stack
+        for name, service in config.services.items():
+            assert service.replicas >= 2 and service.autoscaling is not None, (stack, name)
+            assert service.autoscaling.min >= 2, (stack, name)
+
+
+def test_the_small_stacks_run_on_graviton(plans: dict[str, Plan]) -> None:
+    """The stack files' architecture reaches the resources, and the estimate prices it: every
+    Fargate task of small-ecs is ARM64 at the Arm rate; small-eks's nodes are t4g on the arm64
+    AMI."""
+    ecs = plans["small-ecs"]
+    tasks = [r for r in ecs.custom_resources()
+             if r.type == "aws:ecs/taskDefinition:TaskDefinition"]
+    assert len(tasks) == 4
+    for task in tasks:
+        assert task.props["runtimePlatform"] == {
+            "cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}, task.urn
+    assert ecs.cost is not None
+    fargate = sorted({line.price for line in ecs.cost.lines if line.price.startswith("fargate.")})
+    assert fargate == ["fargate.linux_arm.memory", "fargate.linux_arm.vcpu"]
+    [group] = [r for r in plans["small-eks"].custom_resources()
+               if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert (group.props["amiType"], group.props["instanceTypes"]) == (
+        "AL2023_ARM_64_STANDARD", ["t4g.medium"]), group.urn
+
+
+def test_a_stack_outside_the_tables_region_has_no_regional_line(tmp_path: Path) -> None:
+    """small-ecs moved to eu-west-1: the table documents no factor for it, so no regional
+    price applies; only the global entries (WAF, CloudFront) are priced, and every other
+    priced resource is reported not priced for that region."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    text = (ROOT / "Pulumi.small-ecs.yaml").read_text()
+    (tmp_path / "Pulumi.small-ecs.yaml").write_text(
+        text.replace("aws:region: us-east-1", "aws:region: eu-west-1"))
+    plan = run_plan("small-ecs", tmp_path)
+    cost = plan.cost
+    assert cost is not None and cost.region == "eu-west-1"
+    assert {line.price.split(".")[0] for line in cost.lines} == {"wafv2", "cloudfront"}
+    unpriced = {c.urn: c.reason for c in cost.coverage if c.status == "not_priced"}
+    nat = next(r.urn for r in plan.custom_resources() if r.type == "aws:ec2/natGateway:NatGateway")
+    assert unpriced[nat] == (
+        "NAT gateway: the aws price table covers us-east-1 only (no documented factor for "
+        "eu-west-1); NAT data processed (usage profile, shared across gateways): the aws price "
+        "table covers us-east-1 only (no documented factor for eu-west-1)")
+    for r in plan.custom_resources():
+        if r.type in ("aws:ecs/service:Service", "aws:rds/instance:Instance",
+                      "aws:msk/cluster:Cluster", "aws:lb/loadBalancer:LoadBalancer"):
+            assert "no documented factor for eu-west-1" in unpriced[r.urn], r.urn

@@ -15,6 +15,10 @@ source; docs/DEPLOYMENT.md ("EKS node sizing") walks through the arithmetic for 
 * vCPUs and memory are the EC2 instance type's nominal figures
   (https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html). The kubelet reports the
   memory the kernel leaves, somewhat below nominal: the headroom a stack keeps must absorb it.
+* The architecture picks the node group's AMI type (`amiType` of the EKS API's Nodegroup,
+  https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html): T4g is AWS
+  Graviton2, arm64 (the gp.html page above); one node group runs one AMI type, so its
+  instance types must share one architecture.
 """
 
 import dataclasses
@@ -28,6 +32,8 @@ class InstanceShape:
     vcpus: int
     memory_mib: int
     max_pods: int
+    architecture: str = "x86_64"
+    """`x86_64` or `arm64` (a key of `AMI_TYPES`)."""
 
     @property
     def reserved_millicores(self) -> int:
@@ -61,6 +67,9 @@ INSTANCE_SHAPES: Mapping[str, InstanceShape] = {
     "t3.large": InstanceShape(2, 8192, 35),
     "t3.xlarge": InstanceShape(4, 16384, 58),
     "t3.2xlarge": InstanceShape(8, 32768, 58),
+    "t4g.medium": InstanceShape(2, 4096, 17, "arm64"),
+    "t4g.large": InstanceShape(2, 8192, 35, "arm64"),
+    "t4g.xlarge": InstanceShape(4, 16384, 58, "arm64"),
     "m6i.large": InstanceShape(2, 8192, 29),
     "m6i.xlarge": InstanceShape(4, 16384, 58),
     "m6i.2xlarge": InstanceShape(8, 32768, 58),
@@ -68,6 +77,32 @@ INSTANCE_SHAPES: Mapping[str, InstanceShape] = {
     "m7i.xlarge": InstanceShape(4, 16384, 58),
     "m7i.2xlarge": InstanceShape(8, 32768, 58),
 }
+
+
+#: The EKS-optimised Amazon Linux 2023 AMI type of each architecture (the EKS API's
+#: Nodegroup `amiType` values AL2023_x86_64_STANDARD and AL2023_ARM_64_STANDARD).
+AMI_TYPES: Mapping[str, str] = {
+    "x86_64": "AL2023_x86_64_STANDARD",
+    "arm64": "AL2023_ARM_64_STANDARD",
+}
+
+
+def node_architectures(instance_types: Sequence[str]) -> dict[str, list[str]]:
+    """The listed types of the sizing table by architecture (types outside it are left out:
+    their architecture is not known here)."""
+    found: dict[str, list[str]] = {}
+    for instance_type in instance_types:
+        shape = INSTANCE_SHAPES.get(instance_type)
+        if shape is not None:
+            found.setdefault(shape.architecture, []).append(instance_type)
+    return found
+
+
+def node_ami_type(instance_types: Sequence[str]) -> str:
+    """The AMI type of a node group of `instance_types`: arm64's when the sizing table knows
+    them as arm64, x86_64's otherwise (a mix is refused by the stack's configuration rules)."""
+    found = node_architectures(instance_types)
+    return AMI_TYPES["arm64" if set(found) == {"arm64"} else "x86_64"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime
 import importlib
 from collections.abc import Callable
 
-from forge_infra.cost.prices import PriceTable, UnpricedRegion, load_table
+from forge_infra.cost.prices import GLOBAL_REGION, PriceTable, UnpricedRegion, load_table
 from forge_infra.model.config import UsageSettings
 from forge_infra.plan.model import CostCoverage, CostEstimate, CostLine, Plan, PlanResource
 
@@ -95,6 +95,10 @@ class CostContext:
         except UnpricedRegion as exc:
             self.not_priced(resource, f"{item}: {exc}")
             return
+        if price.region != GLOBAL_REGION and self.region != self.table.region:
+            # priced through a documented regional factor: the line names it
+            item = (f"{item} ({self.region}: {self.table.region} price x "
+                    f"{self.table.factor(self.region):g})")
         ceiling = (None if ceiling_quantity is None
                    else cents(ceiling_quantity * unit_price))
         self.lines.append(CostLine(

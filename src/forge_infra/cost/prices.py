@@ -31,6 +31,9 @@ class Price:
     date: str
     verified: bool = True
     """False when the figure rests on memory and could not be re-verified."""
+    unverified: str = ""
+    """Why an unverified figure could not be re-verified (and what corroborates it, if
+    anything); empty for a verified one."""
     note: str = ""
     free_tier: str = ""
 
@@ -86,10 +89,15 @@ def parse_table(document: dict[str, Any]) -> PriceTable:
                    if f not in entry]
         if missing:
             raise ValueError(f"price {key!r}: missing {', '.join(missing)}")
+        verified = bool(entry.get("verified", True))
+        if verified == bool(entry.get("unverified")):
+            raise ValueError(f"price {key!r}: an entry with verified: false says why in "
+                             "`unverified`, and only such an entry has that field")
         prices[key] = Price(key=key, usd=float(entry["usd"]), unit=str(entry["unit"]),
                             region=str(entry["region"]), source=str(entry["source"]),
                             basis=str(entry["basis"]), date=str(entry["date"]),
-                            verified=bool(entry.get("verified", True)),
+                            verified=verified,
+                            unverified=str(entry.get("unverified", "")),
                             note=str(entry.get("note", "")),
                             free_tier=str(entry.get("free_tier", "")))
     return PriceTable(cloud=str(document["cloud"]), region=str(document["region"]),

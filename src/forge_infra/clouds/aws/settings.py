@@ -42,6 +42,7 @@ from forge_components.aws.limits import (
     WAF_RATE_LIMIT,
     WAF_REQUESTS_PER_MILLION_USD,
     CacheEngine,
+    CpuArchitecture,
     DatabaseEngine,
     NatGatewayStrategy,
     RedpandaMode,
@@ -55,7 +56,13 @@ from forge_components.aws.limits import (
     waf_monthly_fixed_usd,
     waf_rule_groups_problem,
 )
-from forge_components.aws.node_sizing import CLUSTER_ADDONS, INSTANCE_SHAPES, PodRequest, pack
+from forge_components.aws.node_sizing import (
+    CLUSTER_ADDONS,
+    INSTANCE_SHAPES,
+    PodRequest,
+    node_architectures,
+    pack,
+)
 from forge_components.common import standard_tag_keys
 from forge_components.contracts import SERVICE_NAMES
 from forge_components.subnets import VPC_PREFIX_RANGE, SubnetLayoutError, plan_subnets
@@ -350,7 +357,9 @@ class EksSettings(Strict):
     version: str = Field(default=versions.default_version("eks"), pattern=r"^1\.\d{2}$")
     """The Kubernetes minor; it must be creatable today per the versions table."""
     node_instance_types: tuple[str, ...] = Field(default=("t3.large",), min_length=1)
-    """EC2 instance types of the managed node group (at least one, no repeats)."""
+    """EC2 instance types of the managed node group (at least one, no repeats, one
+    architecture: the sizing table's t4g types run the arm64 AMI, the images must then be
+    built for linux/arm64)."""
     node_min: int = Field(default=2, ge=1, le=100)
     """The fewest nodes."""
     node_max: int = Field(default=6, ge=1, le=100)
@@ -410,6 +419,15 @@ class EksSettings(Strict):
     }
 
 
+class EcsSettings(Strict):
+    """The Fargate services (platform: ecs)."""
+
+    cpu_architecture: CpuArchitecture = CpuArchitecture.X86_64
+    """The tasks' CPU architecture: `X86_64`, or `ARM64` (AWS Graviton, Fargate's Linux ARM
+    rate, 20% below x86's per vCPU-hour and GB-hour); every service image must then be built
+    for linux/arm64 (a multi-arch manifest or an arm64 tag), or its tasks fail to start."""
+
+
 class AwsSettings(CloudSettings):
     """Everything an AWS stack sets besides the neutral keys (`cloud: aws`)."""
 
@@ -446,6 +464,8 @@ class AwsSettings(CloudSettings):
     """CloudFront."""
     eks: EksSettings = EksSettings()
     """The EKS cluster (platform eks)."""
+    ecs: EcsSettings = EcsSettings()
+    """The Fargate services (platform ecs)."""
     waf: WafSettings = WafSettings()
     """The WAF web ACL."""
 
@@ -708,6 +728,15 @@ def _ecs_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _ecs_architecture_rules(config: StackConfig) -> list[str]:
+    aws = _aws(config)
+    if aws.platform is Platform.EKS and aws.ecs.cpu_architecture is not CpuArchitecture.X86_64:
+        return [problem("ecs.cpu_architecture", f"got {aws.ecs.cpu_architecture.value}; it "
+                        "applies to platform ecs only: on eks the nodes' architecture follows "
+                        "eks.node_instance_types (t4g: arm64); remove the key")]
+    return []
+
+
 def _cdn_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     if aws.cdn.enabled and not (config.app.domain and aws.hosted_zone_id):
@@ -929,6 +958,18 @@ def _node_capacity_rules(config: StackConfig) -> list[str]:
                 "or lower services.*.autoscaling.max (docs/DEPLOYMENT.md, \"EKS node "
                 "sizing\")"))
     return problems
+
+
+def _node_architecture_rules(config: StackConfig) -> list[str]:
+    """One managed node group runs one AMI type: its instance types share one architecture."""
+    aws = _aws(config)
+    found = node_architectures(aws.eks.node_instance_types)
+    if aws.platform is not Platform.EKS or len(found) < 2:
+        return []
+    mix = " and ".join(f"{arch} ({', '.join(types)})" for arch, types in sorted(found.items()))
+    return [problem("eks.node_instance_types", f"mixes {mix}; the node group runs one AMI "
+                    "type, so every type must share one architecture: list only arm64 (t4g) "
+                    "or only x86_64 types")]
 
 
 #: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product;
@@ -1215,10 +1256,12 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "services"), _service_size_rules),
     Rule(("services",), _secret_reference_rules),
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
+    Rule(("platform", "ecs"), _ecs_architecture_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
     Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
     Rule(("eks", "platform", "services"), _node_capacity_rules),
+    Rule(("eks", "platform"), _node_architecture_rules),
     Rule(("platform", "app", "hosted_zone_id"), _eks_dns_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import pulumi
 
 from forge_components.aws.limits import DatabaseEngine, StreamingEngine, streaming_subnet_count
+from forge_components.aws.node_sizing import node_ami_type
 from forge_components.common import standard_tags
 from forge_components.contracts import (
     DATA_SERVICE_CLIENTS,
@@ -464,6 +465,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         alb_access_logs_prefix=ALB_LOG_PREFIX,
         web_acl_arn=web_acl_arn,
         task_role_statements=task_statements,
+        cpu_architecture=settings.ecs.cpu_architecture,
         region=settings.region,
         tags=dict(foundation.tags),
     )
@@ -519,6 +521,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         endpoint_public_access=eks.endpoint_public_access,
         public_access_cidrs=list(eks.public_access_cidrs),
         node_instance_types=list(eks.node_instance_types),
+        node_ami_type=node_ami_type(eks.node_instance_types),
         node_min=eks.node_min,
         node_max=eks.node_max,
         node_desired=eks.node_desired,
