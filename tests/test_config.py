@@ -400,3 +400,15 @@ def test_the_aws_provider_settings_list_matches_the_installed_sdk() -> None:
         "resource_name", "opts", "region", "default_tags"}
     snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower() for key in AWS_PROVIDER_SETTINGS}
     assert snake == sdk
+
+
+def test_a_missing_cloud_is_reported_once_and_a_bad_app_name_in_words() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping({"forge-infra:app": {"name": "x"}}, stack="qa",
+                            source="Pulumi.qa.yaml")
+    problems = caught.value.problems
+    assert [p for p in problems if p.startswith("forge-infra:cloud:")] == [
+        "forge-infra:cloud: required, but not set; registered cloud targets: aws"]
+    assert ("forge-infra:app.name: got 'x'; allowed: 3 to 20 characters: lower-case letters, "
+            "digits and hyphens, starting with a letter and ending with a letter or digit (the "
+            "pattern ^[a-z][a-z0-9-]{1,18}[a-z0-9]$)") in problems

@@ -195,7 +195,7 @@ CATALOGUE_CASES = [
     ("dev", "dev", lambda v: mutate(v, "aws:region", "eusc-de-east-1"), "aws:region",
      "the AWS European Sovereign Cloud partition (aws-eusc), which forge-infra does not deploy"),
     ("dev", "dev", lambda v: mutate(v, "aws:region", "Virginia"), "aws:region",
-     "String should match pattern"),
+     "must match the pattern"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:network.azs", ["us-east-1a", "us-east-1a"]),
      "forge-infra:network.azs", "repeats ['us-east-1a']"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:network.azs", ["us-east-1a", "us-east-1z"]),

@@ -38,10 +38,11 @@ from tests.conftest import ROOT
 from tests.helpers import run_mocked
 
 DEPLOYER_PATH = (
-    "forge-infra:eks.endpoint_public_access: false leaves the cluster only its private API "
-    "endpoint, which answers inside the VPC; pulumi up declares the namespaces, Helm releases "
-    "and ClusterIssuer through that API from wherever it runs, and forge-infra provisions no "
-    "deployer inside the VPC, so every Kubernetes resource would time out: set true and list "
+    "forge-infra:eks.endpoint_public_access: false (the default) leaves the cluster only its "
+    "private API endpoint, which answers inside the VPC; pulumi up declares the namespaces, "
+    "Helm releases and ClusterSecretStore through that API from wherever it runs, and "
+    "forge-infra provisions no deployer inside the VPC, so every Kubernetes resource would "
+    "time out: set true and list "
     "the public egress CIDRs of the machine that runs pulumi up in eks.public_access_cidrs "
     "(docs/DEPLOYMENT.md, \"The deployer's path to the EKS API\")")
 NO_CIDRS = ("forge-infra:eks.public_access_cidrs: a public API endpoint needs the CIDRs allowed "

@@ -221,7 +221,7 @@ def test_the_new_clouds_rules_and_fields_report_together(fake_cloud) -> None:
     with pytest.raises(ConfigError) as info:
         config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
     assert info.value.problems == [
-        "fakecloud:region: got 'mars-1'; String should match pattern '^moon-\\d$'",
+        "fakecloud:region: got 'mars-1'; must match the pattern ^moon-\\d$",
         *[f"forge-infra:services.{n}.cpu: got 4; fakecloud allows at most 2"
           for n in ("gateway", "api", "worker", "ui")],
     ]

@@ -91,7 +91,9 @@ class Strict(BaseModel):
     removed_keys: ClassVar[dict[str, str]] = {}
 
 
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$", json_schema_extra={
+    "pattern_help": "3 to 20 characters: lower-case letters, digits and hyphens, starting "
+                    "with a letter and ending with a letter or digit"})]
 
 
 class AppSettings(Strict):
@@ -250,7 +252,10 @@ class ServiceSettings(Strict):
     starting count within autoscaling.min..max)."""
     autoscaling: AutoscalingSettings | None = None
     """CPU autoscaling between `min` and `max`; unset: a fixed `replicas` count."""
-    health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$")
+    health_path: str | None = Field(default=None, pattern=r"^/[A-Za-z0-9._~/-]*$",
+                                    json_schema_extra={
+                                        "pattern_help": "a URL path starting with /, of "
+                                                        "letters, digits and . _ ~ / -"})
     """The HTTP path of the health check (gateway and api `/health`, ui `/`; the worker has
     none)."""
     env: dict[str, str] = {}
@@ -678,6 +683,8 @@ def _field_problems(error: ValidationError, field: str, annotation: Any,
         else:
             message = re.sub(r" or instance of \w+", "",
                              item["msg"].removeprefix("Value error, "))
+            if kind == "string_pattern_mismatch":
+                message = _pattern_message(annotation, loc[1:], item)
             value = item.get("input")
             if kind == "string_type" and isinstance(value, int | float) and not isinstance(
                     value, bool):
@@ -685,6 +692,22 @@ def _field_problems(error: ValidationError, field: str, annotation: Any,
                             "reads it as a number (an unquoted 1.30 becomes 1.3)")
             problems.append(f"{key_path(loc)}: got {describe(value)}; {message}")
     return problems
+
+
+def _pattern_message(annotation: Any, loc: Sequence[str], item: Any) -> str:
+    """A pattern mismatch in words: the field's `pattern_help` (its `json_schema_extra`), with
+    the regular expression for the exact rule."""
+    pattern = (item.get("ctx") or {}).get("pattern", "")
+    field = getattr(_model_at(annotation, loc[:-1]), "model_fields", {}).get(loc[-1]) if loc \
+        else None
+    extra = getattr(field, "json_schema_extra", None)
+    if field is not None and not isinstance(extra, dict):
+        extra = next((m.json_schema_extra for m in getattr(field, "metadata", [])
+                      if isinstance(getattr(m, "json_schema_extra", None), dict)), None)
+    help_text = extra.get("pattern_help") if isinstance(extra, dict) else None
+    if help_text:
+        return f"allowed: {help_text} (the pattern {pattern})"
+    return f"must match the pattern {pattern}"
 
 
 def allowed_description(annotation: Any) -> str:
@@ -921,7 +944,9 @@ def config_from_mapping(values: Mapping[str, Any], *, stack: str, source: str,
         missing_hints={"environment": f"a stack named {stack!r} declares its environment "
                                       "(only stacks named dev, staging and prod take it from "
                                       "their name)"})
-    problems.extend(neutral.problems)
+    # A missing or unknown cloud is reported once, above, with the registered targets.
+    problems.extend(p for p in neutral.problems
+                    if entry is not None or not p.startswith(f"{NAMESPACE}:cloud:"))
     failed = set(neutral.failed)
 
     # The cloud's sections.

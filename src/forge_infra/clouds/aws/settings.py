@@ -765,8 +765,9 @@ def _eks_rules(config: StackConfig) -> list[str]:
     if aws.platform is Platform.EKS and not eks.endpoint_public_access:
         problems.append(problem(
             "eks.endpoint_public_access",
-            "false leaves the cluster only its private API endpoint, which answers inside the "
-            "VPC; pulumi up declares the namespaces, Helm releases and ClusterIssuer through "
+            "false (the default) leaves the cluster only its private API endpoint, which "
+            "answers inside the VPC; pulumi up declares the namespaces, Helm releases and "
+            "ClusterSecretStore through "
             "that API from wherever it runs, and forge-infra provisions no deployer inside the "
             "VPC, so every Kubernetes resource would time out: set true and list the public "
             "egress CIDRs of the machine that runs pulumi up in eks.public_access_cidrs "
