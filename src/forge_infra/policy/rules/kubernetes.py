@@ -232,9 +232,11 @@ def _no_host_path(resource: Any, context: Context) -> Iterator[str]:
 
 #: The resources every container must declare. CPU limits are deliberately not required: CPU is
 #: compressible (a container over its limit is throttled, never killed) and a container without
-#: a CPU limit still gets its request's share under contention; the chart sets limits equal to
-#: requests anyway (Guaranteed QoS). Memory is not compressible: a container without a memory
-#: limit can use the node's memory until the kernel's OOM killer picks a victim.
+#: a CPU limit still gets its request's share under contention, so many platform teams omit the
+#: limit to avoid throttling; the chart sets limits equal to requests anyway (Guaranteed QoS).
+#: Memory is not compressible: a container without a memory limit can use the node's memory
+#: until the kernel's OOM killer picks a victim (https://kubernetes.io/docs/tasks/
+#: configure-pod-container/assign-memory-resource/).
 REQUIRED_RESOURCES = (("requests", "cpu"), ("requests", "memory"), ("limits", "memory"))
 
 
@@ -354,7 +356,8 @@ RULES: tuple[Rule, ...] = (
         rationale="A container running as root is one kernel or runtime flaw away from root "
                   "on the node.",
         remediation="Set securityContext.runAsNonRoot: true (and a non-zero runAsUser) on the "
-                    "pod, and do not override it per container (the chart's podSecurityContext).",
+                    "pod and never false on a container (the chart's "
+                    "<service>.podSecurityContext).",
         checks=dict.fromkeys(WORKLOADS, _run_as_non_root),
         scope="stack",
     ),
@@ -365,7 +368,8 @@ RULES: tuple[Rule, ...] = (
         rationale="A writable root filesystem lets an intruder drop tools and alter the "
                   "application in place.",
         remediation="Set securityContext.readOnlyRootFilesystem: true on every container and "
-                    "mount an emptyDir where the application writes (the chart mounts /tmp).",
+                    "mount an emptyDir where it writes (the chart's <service>.securityContext; "
+                    "it mounts /tmp).",
         checks=dict.fromkeys(WORKLOADS, _read_only_root_filesystem),
         scope="stack",
     ),
@@ -375,7 +379,8 @@ RULES: tuple[Rule, ...] = (
         category="kubernetes",
         rationale="Without no_new_privs a process can gain privileges through setuid binaries "
                   "or file capabilities.",
-        remediation="Set securityContext.allowPrivilegeEscalation: false on every container.",
+        remediation="Set securityContext.allowPrivilegeEscalation: false on every container "
+                    "(the chart's <service>.securityContext).",
         checks=dict.fromkeys(WORKLOADS, _no_privilege_escalation),
         scope="stack",
     ),
@@ -396,8 +401,8 @@ RULES: tuple[Rule, ...] = (
         category="kubernetes",
         rationale="Without a seccomp profile a container may make every system call, which "
                   "widens the kernel's attack surface.",
-        remediation="Set securityContext.seccompProfile.type: RuntimeDefault on the pod (or "
-                    "each container), and never Unconfined on a container.",
+        remediation="Set securityContext.seccompProfile.type: RuntimeDefault on the pod (the "
+                    "chart's <service>.podSecurityContext) and never Unconfined on a container.",
         checks=dict.fromkeys(WORKLOADS, _seccomp_runtime_default),
         scope="stack",
     ),
@@ -429,7 +434,8 @@ RULES: tuple[Rule, ...] = (
         rationale="Without requests the scheduler packs pods blindly; without a memory limit "
                   "one container can exhaust the node's memory.",
         remediation="Set resources.requests.cpu, requests.memory and limits.memory on every "
-                    "container (services.<name>.cpu/memory in the stack config).",
+                    "container (forge-infra:services.<name>.cpu and memory in the stack "
+                    "config; the chart's <service>.resources).",
         checks=dict.fromkeys(WORKLOADS, _resources),
         scope="stack",
     ),
@@ -440,7 +446,7 @@ RULES: tuple[Rule, ...] = (
         rationale="A serving container without a readiness probe gets traffic before it is "
                   "ready; without a liveness probe a hung one is never restarted.",
         remediation="Give every container with ports a readinessProbe and a livenessProbe "
-                    "(the chart's services.<name>.probes).",
+                    "(the chart's <service>.probes).",
         checks=dict.fromkeys(WORKLOADS, _probes),
         scope="stack",
     ),
@@ -451,7 +457,7 @@ RULES: tuple[Rule, ...] = (
         rationale="Without a PodDisruptionBudget a node drain or upgrade may evict every "
                   "replica of a service at once.",
         remediation="Add a PodDisruptionBudget in the Deployment's namespace whose selector "
-                    "matches its pod template labels (the chart's services.<name>.pdb).",
+                    "matches its pod template labels (the chart's <service>.pdb).",
         checks={DEPLOYMENT: _deployment_pdb},
         scope="stack",
     ),
