@@ -6,6 +6,7 @@ from forge_infra.policy.rule import Rule
 from forge_infra.policy.rules import (
     encryption,
     exposure,
+    images,
     kubernetes,
     operability,
     recoverability,
@@ -13,7 +14,8 @@ from forge_infra.policy.rules import (
 )
 
 RULES: tuple[Rule, ...] = (*encryption.RULES, *exposure.RULES, *recoverability.RULES,
-                           *operability.RULES, *kubernetes.RULES, *secrets.RULES)
+                           *operability.RULES, *images.RULES, *kubernetes.RULES,
+                           *secrets.RULES)
 
 _BY_ID = {rule.id: rule for rule in RULES}
 if len(_BY_ID) != len(RULES):  # pragma: no cover - a programming error, caught at import

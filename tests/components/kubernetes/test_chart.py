@@ -694,10 +694,10 @@ def test_network_policies_allow_exactly_the_platform_paths(scenario):
                              *(full(s) for s in (*SERVICES, "api-migrate"))}
 
     deny = policies[f"{RELEASE}-forge-platform-default-deny"]["spec"]
-    assert deny == {"podSelector": {"matchLabels": RELEASE_SELECTOR},
-                    "policyTypes": ["Ingress", "Egress"]}
+    # Kubernetes' default-deny policy: every pod of the namespace, not only the release's.
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     dns = policies[f"{RELEASE}-forge-platform-allow-dns"]["spec"]
-    assert dns == {"podSelector": {"matchLabels": RELEASE_SELECTOR}, "policyTypes": ["Egress"],
+    assert dns == {"podSelector": {}, "policyTypes": ["Egress"],
                    "egress": [{"to": [{
                        "namespaceSelector": {"matchLabels": {
                            "kubernetes.io/metadata.name": "kube-system"}},
