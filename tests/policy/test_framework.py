@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
 
@@ -89,3 +90,17 @@ def test_a_kubernetes_rule_checks_a_directly_declared_object_on_both_paths() -> 
                                             "hostNetwork": True, "containers": []}}}})
     assert both(rule_by_id("k8s-pod-no-host-namespaces"), plan) == [
         (urn, "hostNetwork is true: the pod shares the node's namespace")]
+
+
+def test_the_pack_checks_kubernetes_kinds_in_a_stack_validation() -> None:
+    from forge_infra.policy.pack import engine_scope
+
+    def check(resource: object, context: object) -> Iterator[str]:
+        return iter(())
+
+    on_objects = Rule(id="k8s-test-rule", severity="advisory", category="kubernetes",
+                      rationale="r", remediation="r",
+                      checks={"kubernetes:apps/v1:Deployment": check})
+    on_resources = Rule(id="aws-test-rule", severity="advisory", category="encryption",
+                        rationale="r", remediation="r", checks={RDS: check})
+    assert (engine_scope(on_objects), engine_scope(on_resources)) == ("stack", "resource")
