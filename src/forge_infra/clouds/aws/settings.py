@@ -196,7 +196,8 @@ class DatabaseSettings(Strict):
     timescaledb: bool = False
     """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
     instance_class: str = "db.t4g.medium"
-    """RDS instance class (rds-postgres only): `db.` and an EC2 type of the catalogue."""
+    """RDS instance class (rds-postgres only): one of the RDS for PostgreSQL catalogue
+    (components/forge_components/aws/catalog/rds_postgresql_instance_classes.yaml)."""
     allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
     """RDS gp3 storage at creation, GiB."""
     max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
@@ -255,7 +256,8 @@ class CacheSettings(Strict):
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     """Engine version; the versions table's default for the engine when unset."""
     node_type: str = "cache.t4g.small"
-    """ElastiCache node type: `cache.` and an EC2 type of the catalogue."""
+    """ElastiCache node type: one of the Valkey / Redis OSS catalogue
+    (components/forge_components/aws/catalog/elasticache_node_types.yaml)."""
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
     snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
@@ -276,7 +278,8 @@ class StreamingSettings(Strict):
     brokers: int = Field(default=3, ge=1, le=30)
     """Broker count: MSK a multiple of its client subnets, Redpanda odd."""
     instance_type: str | None = None
-    """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
+    """Broker size: an MSK Standard broker size of the catalogue (msk_broker_sizes.yaml;
+    `kafka.t3.small` when unset) or an EC2 type for Redpanda (`t3.medium` when unset)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
                                pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
