@@ -265,6 +265,19 @@ def test_catalogue_cases(stack, file_stack, mutation, key, fragment) -> None:
 # -- values: images, tags, e-mails, ARNs, CIDRs, aliases, database names ---------------------
 
 VALUE_CASES = [
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "zone-1"),
+     "forge-infra:hosted_zone_id", "got 'zone-1'; not a Route 53 hosted zone id: Z followed by "
+     "uppercase letters and digits, 32 characters at most (e.g. Z0123456789ABCDEFGHIJ; Route 53 "
+     "API Reference, HostedZone Id, ResourceId: maximum length 32)"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id",
+                                      "/hostedzone/Z1D633PJN98FT9"),
+     "forge-infra:hosted_zone_id", "drop the /hostedzone/ prefix ('Z1D633PJN98FT9')"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "z1d633pjn98ft9"),
+     "forge-infra:hosted_zone_id", "ids are upper case ('Z1D633PJN98FT9')"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "example.com"),
+     "forge-infra:hosted_zone_id", "list-hosted-zones-by-name --dns-name example.com"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "Z" + "A" * 32),
+     "forge-infra:hosted_zone_id", "32 characters at most"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.repository",
                                     "https://ghcr.io/forge/api:0.1.0"),
      "forge-infra:services.api.image.repository", "an image repository has no scheme"),

@@ -14,9 +14,9 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from forge_components.aws import catalog, versions
 from forge_components.aws.limits import (
@@ -175,6 +175,38 @@ class NetworkSettings(Strict):
             raise ValueError("must be a private (RFC 1918) range or RFC 6598 shared space: "
                              f"inside {', '.join(map(str, VPC_RANGES))}")
         return value
+
+
+#: A Route 53 hosted zone id: `Z` and uppercase letters and digits, as Route 53 assigns them
+#: (the Route 53 API Reference's examples, e.g. `Z1D633PJN98FT9`), at most 32 characters (the
+#: API's `ResourceId` type, "Maximum length of 32": HostedZone.Id, botocore 1.44.8's route53
+#: model).
+HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+def hosted_zone_id_problem(value: str) -> str | None:
+    """Why `value` is not a Route 53 hosted zone id, or None."""
+    if HOSTED_ZONE_ID.match(value):
+        return None
+    hint = ""
+    bare = value.rsplit("/", 1)[-1]
+    if value.startswith("/hostedzone/") or value.startswith("hostedzone/"):
+        hint = f"; drop the /hostedzone/ prefix ({bare!r})"
+    elif value != value.upper() and HOSTED_ZONE_ID.match(value.upper()):
+        hint = f"; ids are upper case ({value.upper()!r})"
+    elif "." in value:
+        hint = ("; that looks like a domain name: give the id of its zone "
+                "(aws route53 list-hosted-zones-by-name --dns-name " + value + ")")
+    return (f"not a Route 53 hosted zone id: Z followed by uppercase letters and digits, 32 "
+            f"characters at most (e.g. Z0123456789ABCDEFGHIJ; Route 53 API Reference, "
+            f"HostedZone Id, ResourceId: maximum length 32){hint}")
+
+
+def _hosted_zone_id(value: str | None) -> str | None:
+    refusal = hosted_zone_id_problem(value) if value is not None else None
+    if refusal:
+        raise ValueError(refusal)
+    return value
 
 
 def _instance_class(service: str, value: str) -> str:
@@ -433,8 +465,10 @@ class AwsSettings(CloudSettings):
     written in the stack file; the program passes them to its AWS providers."""
     platform: Platform = Platform.EKS
     """`eks` (Kubernetes, the chart) or `ecs` (Fargate services behind an ALB)."""
-    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
-    """The Route 53 hosted zone that holds `app.domain` (certificates and alias records)."""
+    hosted_zone_id: Annotated[str | None, AfterValidator(_hosted_zone_id)] = None
+    """The Route 53 hosted zone that holds `app.domain` (certificates and alias records): its
+    id, `Z` and uppercase letters and digits, 32 characters at most (e.g.
+    `Z0123456789ABCDEFGHIJ`)."""
     network: NetworkSettings = NetworkSettings()
     """The VPC and its subnets."""
     database: DatabaseSettings = DatabaseSettings()
