@@ -91,6 +91,8 @@ RESOURCES: dict[str, tuple[str, str]] = {
                                         "internal/service/acm/certificate.go"),
     "aws:cloudfront/distribution:Distribution": ("aws_cloudfront_distribution",
                                                  "internal/service/cloudfront/distribution.go"),
+    "aws:ec2/networkInterface:NetworkInterface": (
+        "aws_network_interface", "internal/service/ec2/vpc_network_interface.go"),
 }
 
 #: The AWS types the stacks create that are not extracted yet, each with what that leaves out.
@@ -118,9 +120,6 @@ NOT_EXTRACTED: dict[str, str] = {
     "aws:ec2/internetGateway:InternetGateway": _STATELESS,
     "aws:ec2/launchTemplate:LaunchTemplate": ("not extracted yet; its changes are new "
                                               "versions, which roll the node group"),
-    "aws:ec2/networkInterface:NetworkInterface": (
-        "not extracted yet; a replaced ENI gets a new private IP, which the Redpanda brokers' "
-        "fixed ENIs exist to keep: check a diff that touches them by hand"),
     "aws:ec2/route:Route": _STATELESS,
     "aws:ec2/routeTable:RouteTable": _STATELESS,
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _STATELESS,

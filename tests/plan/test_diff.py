@@ -242,6 +242,8 @@ def test_every_aws_type_of_the_stacks_is_covered_or_listed_with_a_reason() -> No
     ("aws:wafv2/webAcl:WebAcl", "scope", True),
     ("aws:wafv2/webAcl:WebAcl", "rules", False),
     ("aws:cloudfront/distribution:Distribution", "aliases", False),
+    ("aws:ec2/networkInterface:NetworkInterface", "subnetId", True),
+    ("aws:ec2/networkInterface:NetworkInterface", "securityGroups", False),
 ])
 def test_flags_use_the_sdk_names(token: str, path: str, replaces: bool) -> None:
     assert forces_replacement(token, path) is replaces
