@@ -93,6 +93,10 @@ RESOURCES: dict[str, tuple[str, str]] = {
                                                  "internal/service/cloudfront/distribution.go"),
     "aws:ec2/networkInterface:NetworkInterface": (
         "aws_network_interface", "internal/service/ec2/vpc_network_interface.go"),
+    "aws:secretsmanager/secretVersion:SecretVersion": (
+        "aws_secretsmanager_secret_version", "internal/service/secretsmanager/secret_version.go"),
+    "aws:rds/parameterGroup:ParameterGroup": ("aws_db_parameter_group",
+                                              "internal/service/rds/parameter_group.go"),
 }
 
 #: The AWS types the stacks create that are not extracted yet, each with what that leaves out.
@@ -142,7 +146,6 @@ NOT_EXTRACTED: dict[str, str] = {
     "aws:msk/configuration:Configuration": ("not extracted yet; its changes are new "
                                             "revisions the cluster (covered) picks up"),
     "aws:msk/scramSecretAssociation:ScramSecretAssociation": _STATELESS,
-    "aws:rds/parameterGroup:ParameterGroup": _STATELESS,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _S3_SETTING,
     "aws:s3/bucketLogging:BucketLogging": _S3_SETTING,
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _S3_SETTING,
@@ -151,9 +154,6 @@ NOT_EXTRACTED: dict[str, str] = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         _S3_SETTING,
     "aws:s3/bucketVersioning:BucketVersioning": _S3_SETTING,
-    "aws:secretsmanager/secretVersion:SecretVersion": (
-        "not extracted yet; a replaced version writes its value into the secret (covered) "
-        "again"),
 }
 
 #: Top-level fields pulumi-aws renames (Terraform name -> the SDK's argument), per type; the
