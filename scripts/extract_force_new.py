@@ -97,6 +97,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
         "aws_secretsmanager_secret_version", "internal/service/secretsmanager/secret_version.go"),
     "aws:rds/parameterGroup:ParameterGroup": ("aws_db_parameter_group",
                                               "internal/service/rds/parameter_group.go"),
+    "aws:kms/alias:Alias": ("aws_kms_alias", "internal/service/kms/alias.go"),
 }
 
 #: The AWS types the stacks create that are not extracted yet, each with what that leaves out.
@@ -137,8 +138,6 @@ NOT_EXTRACTED: dict[str, str] = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _STATELESS,
     "aws:iam/rolePolicy:RolePolicy": _STATELESS,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _STATELESS,
-    "aws:kms/alias:Alias": ("not extracted yet; the key it names is covered and keeps the "
-                            "key material"),
     "aws:lambda/invocation:Invocation": ("not extracted yet; re-invokes the bootstrap "
                                          "function, which is idempotent"),
     "aws:lb/listener:Listener": _STATELESS,

@@ -247,6 +247,8 @@ def test_every_aws_type_of_the_stacks_is_covered_or_listed_with_a_reason() -> No
     ("aws:rds/parameterGroup:ParameterGroup", "family", True),
     ("aws:rds/parameterGroup:ParameterGroup", "parameters[0].value", False),
     ("aws:secretsmanager/secretVersion:SecretVersion", "secretString", True),
+    ("aws:kms/alias:Alias", "name", True),
+    ("aws:kms/alias:Alias", "targetKeyId", False),
 ])
 def test_flags_use_the_sdk_names(token: str, path: str, replaces: bool) -> None:
     assert forces_replacement(token, path) is replaces
