@@ -177,10 +177,10 @@ class NetworkSettings(Strict):
         return value
 
 
-#: A Route 53 hosted zone id: `Z` and uppercase letters and digits, as Route 53 assigns them
-#: (the Route 53 API Reference's examples, e.g. `Z1D633PJN98FT9`), at most 32 characters (the
-#: API's `ResourceId` type, "Maximum length of 32": HostedZone.Id, botocore 1.44.8's route53
-#: model).
+#: A Route 53 hosted zone id: `Z` and uppercase letters and digits, the shape of the ids
+#: Route 53 assigns and of its documentation's examples (it documents no other scheme), at most
+#: 32 characters (the API's `ResourceId` type of HostedZone.Id, "max": 32 in botocore 1.44.8's
+#: route53 service model).
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 
 
