@@ -19,6 +19,14 @@ Pulumi property path (camelCase, blocks joined with `.`), which is how the plan'
 `forge_infra.plan.diff` name it: `properties` replace on any change, `blocks` (nested blocks
 flagged ForceNew) only when added or removed, as the Terraform SDK applies a block's flag.
 
+Terraform and Pulumi name a few top-level properties differently: the bridge pluralises list
+and set blocks (`ebs_block_device` is `ebsBlockDevices`, `volume` is `volumes`) and renames
+some fields (`aws_lambda_function`'s `function_name` is `name`). Each top-level name is
+therefore resolved against the installed pulumi-aws SDK's own arguments for the type: the
+camelCase name if the SDK has it, else its plural, else `PULUMI_RENAMES`; a flagged attribute
+the SDK no longer has (removed from the provider after the file read) is listed under
+`not_in_sdk` instead, since no plan can hold it. Nested names are camelCased as they are.
+
 Not extracted (the diff cannot see them, and says nothing rather than guess): replacement
 decided at plan time by a `CustomizeDiff` (`customdiff.ForceNewIf...`, e.g. an ElastiCache
 engine downgrade, a VPC's tenancy), a framework resource's `ModifyPlan` (a security group
@@ -33,6 +41,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: Pulumi type token -> (Terraform resource, its file in terraform-provider-aws).
 RESOURCES: dict[str, tuple[str, str]] = {
@@ -73,6 +82,84 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "aws:lb/targetGroup:TargetGroup": ("aws_lb_target_group",
                                        "internal/service/elbv2/target_group.go"),
     "aws:lb/loadBalancer:LoadBalancer": ("aws_lb", "internal/service/elbv2/load_balancer.go"),
+    "aws:ec2/instance:Instance": ("aws_instance", "internal/service/ec2/ec2_instance.go"),
+    "aws:s3/bucket:Bucket": ("aws_s3_bucket", "internal/service/s3/bucket.go"),
+    "aws:ecs/service:Service": ("aws_ecs_service", "internal/service/ecs/service.go"),
+    "aws:lambda/function:Function": ("aws_lambda_function", "internal/service/lambda/function.go"),
+    "aws:wafv2/webAcl:WebAcl": ("aws_wafv2_web_acl", "internal/service/wafv2/web_acl.go"),
+    "aws:acm/certificate:Certificate": ("aws_acm_certificate",
+                                        "internal/service/acm/certificate.go"),
+    "aws:cloudfront/distribution:Distribution": ("aws_cloudfront_distribution",
+                                                 "internal/service/cloudfront/distribution.go"),
+    "aws:ec2/networkInterface:NetworkInterface": (
+        "aws_network_interface", "internal/service/ec2/vpc_network_interface.go"),
+    "aws:secretsmanager/secretVersion:SecretVersion": (
+        "aws_secretsmanager_secret_version", "internal/service/secretsmanager/secret_version.go"),
+    "aws:rds/parameterGroup:ParameterGroup": ("aws_db_parameter_group",
+                                              "internal/service/rds/parameter_group.go"),
+    "aws:kms/alias:Alias": ("aws_kms_alias", "internal/service/kms/alias.go"),
+}
+
+#: The AWS types the stacks create that are not extracted yet, each with what that leaves out.
+#: The diff shows every change of these as an update; a test keeps this list and `RESOURCES`
+#: together equal to the AWS types of the stacks' plans.
+_STATELESS = ("not extracted yet; holds settings only, no data, so a replacement the diff "
+              "shows as an update re-creates it from the same inputs")
+_S3_SETTING = ("not extracted yet; a setting of a bucket (bucket ForceNew), holding no "
+               "objects itself")
+NOT_EXTRACTED: dict[str, str] = {
+    "aws:acm/certificateValidation:CertificateValidation": (
+        "not extracted yet; a waiter with no AWS object of its own"),
+    "aws:appautoscaling/policy:Policy": _STATELESS,
+    "aws:appautoscaling/target:Target": _STATELESS,
+    "aws:budgets/budget:Budget": _STATELESS,
+    "aws:cloudfront/function:Function": _STATELESS,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _STATELESS,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _STATELESS,
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": _STATELESS,
+    "aws:costexplorer/anomalySubscription:AnomalySubscription": _STATELESS,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (
+        "not extracted yet; adopts the VPC's default group, which AWS never deletes"),
+    "aws:ec2/flowLog:FlowLog": ("not extracted yet; the log group it writes to is covered "
+                                "and keeps the records"),
+    "aws:ec2/internetGateway:InternetGateway": _STATELESS,
+    "aws:ec2/launchTemplate:LaunchTemplate": ("not extracted yet; its changes are new "
+                                              "versions, which roll the node group"),
+    "aws:ec2/route:Route": _STATELESS,
+    "aws:ec2/routeTable:RouteTable": _STATELESS,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _STATELESS,
+    "aws:ec2/volumeAttachment:VolumeAttachment": (
+        "not extracted yet; the volume it attaches is covered and keeps the data"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _STATELESS,
+    "aws:ecs/cluster:Cluster": ("not extracted yet; a replaced cluster drops its services, "
+                                "which are covered"),
+    "aws:eks/addon:Addon": _STATELESS,
+    "aws:iam/instanceProfile:InstanceProfile": _STATELESS,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _STATELESS,
+    "aws:iam/rolePolicy:RolePolicy": _STATELESS,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _STATELESS,
+    "aws:lambda/invocation:Invocation": ("not extracted yet; re-invokes the bootstrap "
+                                         "function, which is idempotent"),
+    "aws:lb/listener:Listener": _STATELESS,
+    "aws:lb/listenerRule:ListenerRule": _STATELESS,
+    "aws:msk/configuration:Configuration": ("not extracted yet; its changes are new "
+                                            "revisions the cluster (covered) picks up"),
+    "aws:msk/scramSecretAssociation:ScramSecretAssociation": _STATELESS,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _S3_SETTING,
+    "aws:s3/bucketLogging:BucketLogging": _S3_SETTING,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _S3_SETTING,
+    "aws:s3/bucketPolicy:BucketPolicy": _S3_SETTING,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _S3_SETTING,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+        _S3_SETTING,
+    "aws:s3/bucketVersioning:BucketVersioning": _S3_SETTING,
+}
+
+#: Top-level fields pulumi-aws renames (Terraform name -> the SDK's argument), per type; the
+#: SDK's own signature is the source (`pulumi_aws.lambda_.Function(name=...)` has no
+#: `function_name`).
+PULUMI_RENAMES: dict[str, dict[str, str]] = {
+    "aws:lambda/function:Function": {"function_name": "name"},
 }
 
 DEFAULT_OUTPUT = (Path(__file__).resolve().parents[1] / "src" / "forge_infra" / "plan"
@@ -173,23 +260,74 @@ def pulumi_path(terraform_path: str) -> str:
     return ".".join(camel(part) for part in terraform_path.split("."))
 
 
+def sdk_arguments(token: str) -> frozenset[str] | None:
+    """The snake_case argument names the installed pulumi-aws SDK takes for `token`, or None
+    when the SDK is not installed."""
+    try:
+        import importlib
+        import inspect
+
+        module_name, class_name = token.split(":")[1].split("/")[0], token.split(":")[2]
+        module = importlib.import_module(
+            "pulumi_aws." + (module_name + "_" if module_name == "lambda" else module_name))
+    except ImportError:
+        return None
+    init = getattr(module, class_name)._internal_init
+    return frozenset(inspect.signature(init).parameters)
+
+
+def _snake(camel_name: str) -> str:
+    """`functionName` -> `function_name`."""
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel_name)
+
+
+def sdk_path(token: str, path: str, arguments: frozenset[str] | None) -> str | None:
+    """The Pulumi property path for a camelCase path read from the Terraform schema: its
+    top-level name as the SDK spells it (renamed, as is, or pluralised), None if the SDK has
+    no such argument; without the SDK, the path unchanged. Idempotent."""
+    top, _, rest = path.partition(".")
+    snake = PULUMI_RENAMES.get(token, {}).get(_snake(top), _snake(top))
+    if arguments is not None:
+        found = next((c for c in (snake, snake + "s") if c in arguments), None)
+        if found is None:
+            return None
+        snake = found
+    return camel(snake) + ("." + rest if rest else "")
+
+
+def resolve_names(token: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """`entry` with its property and block paths resolved against the installed SDK
+    (`sdk_path`); the paths the SDK has no argument for move to `not_in_sdk`."""
+    arguments = sdk_arguments(token)
+    missing = set(entry.get("not_in_sdk", []))
+    resolved = dict(entry)
+    for key in ("properties", "blocks"):
+        pairs = [(p, sdk_path(token, p, arguments)) for p in entry[key]]
+        resolved[key] = sorted(q for _, q in pairs if q is not None)
+        missing |= {p for p, q in pairs if q is None}
+    resolved.pop("not_in_sdk", None)
+    if missing:
+        resolved["not_in_sdk"] = sorted(missing)
+    return resolved
+
+
 def extract(source: Path, ref: str, tokens: list[str],
-            file_refs: dict[str, str] | None = None) -> dict[str, object]:
+            file_refs: dict[str, str] | None = None) -> dict[str, Any]:
     """The data file's content for `tokens`, read from the provider's sources under `source`
     (`file_refs`: the commit each file was read at, when not `ref`)."""
     file_refs = file_refs or {}
     constants = attribute_constants(source)
-    types: dict[str, object] = {}
+    types: dict[str, dict[str, Any]] = {}
     for token in tokens:
         resource, file = RESOURCES[token]
         flags = force_new_flags((source / file).read_text(encoding="utf-8"), constants)
-        types[token] = {
+        types[token] = resolve_names(token, {
             "terraform": resource,
             "file": file,
             "commit": file_refs.get(file, ref),
             "properties": sorted(pulumi_path(p) for p in flags.attributes),
             "blocks": sorted(pulumi_path(p) for p in flags.blocks),
-        }
+        })
     return {
         "source": ("hashicorp/terraform-provider-aws, each file at the commit beside its "
                    "type: the ForceNew / RequiresReplace() flags of each resource's schema "
@@ -203,6 +341,7 @@ def extract(source: Path, ref: str, tokens: list[str],
                         "RequiresReplaceIf modifier; resource types not listed here are never "
                         "reported as replaced by a property change"),
         "types": dict(sorted(types.items())),
+        "not_extracted": dict(sorted(NOT_EXTRACTED.items())),
     }
 
 
@@ -225,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only and args.output != "-" and output.is_file():
         # `--only` re-extracts those types and keeps the others as the data file has them
         # (each with the file and commit it was read at).
-        kept = json.loads(output.read_text(encoding="utf-8"))["types"]
+        kept = {token: resolve_names(token, entry) for token, entry in
+                json.loads(output.read_text(encoding="utf-8"))["types"].items()}
         data["types"] = dict(sorted({**kept, **data["types"]}.items()))
     text = json.dumps(data, indent=2) + "\n"
     if args.output == "-":

@@ -207,16 +207,42 @@ CATALOGUE_CASES = [
                                     "forge-infra:network.az_count", 4),
      "forge-infra:network.az_count", "got 4; eu-west-1 has 3 Availability Zones"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "db.t4g.gigantic"),
-     "forge-infra:database.instance_class", "got 'db.t4g.gigantic'; not an instance type of "
-     "the catalogue"),
+     "forge-infra:database.instance_class", "got 'db.t4g.gigantic'; not an RDS for PostgreSQL DB "
+     "instance class (components/forge_components/aws/catalog/"
+     "rds_postgresql_instance_classes.yaml, from https://docs.aws.amazon.com/AmazonRDS/latest/"
+     "UserGuide/Concepts.DBInstanceClass.Support.html); nearest: db.t4g.micro, db.t4g.small"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "banana"),
      "forge-infra:database.instance_class", "rds classes start with 'db.'"),
+    # A real EC2 type behind the prefix is not enough: RDS has no c5 classes.
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "db.c5.large"),
+     "forge-infra:database.instance_class", "not an RDS for PostgreSQL DB instance class"),
+    # t2 (and m4, r4) serve PostgreSQL below 13 only.
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_class", "db.t2.micro"),
+     "forge-infra:database.instance_class", "nearest: db.t3.micro"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:database.instance_type", "banana"),
      "forge-infra:database.instance_type", "no instance family 'banana' exists"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:cache.node_type", "cache.t4g.gigantic"),
-     "forge-infra:cache.node_type", "t4g comes in cache.t4g.2xlarge"),
+     "forge-infra:cache.node_type", "not an ElastiCache node type for Valkey or Redis OSS "
+     "(components/forge_components/aws/catalog/elasticache_node_types.yaml, from "
+     "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html); "
+     "nearest: cache.t4g.micro, cache.t4g.small, cache.t4g.medium"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:cache.node_type", "cache.t2.micro"),
+     "forge-infra:cache.node_type", "not an ElastiCache node type"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:cache.node_type", "cache.c5.large"),
+     "forge-infra:cache.node_type", "not an ElastiCache node type"),
+    ("dev", "dev", lambda v: mutate(v, "forge-infra:cache.node_type", "db.t4g.small"),
+     "forge-infra:cache.node_type", "elasticache classes start with 'cache.'"),
     ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "kafka.x9.large"),
-     "forge-infra:streaming.instance_type", "got 'kafka.x9.large'; not an instance type"),
+     "forge-infra:streaming.instance_type", "got 'kafka.x9.large'; not an MSK Standard broker "
+     "size (components/forge_components/aws/catalog/msk_broker_sizes.yaml, from "
+     "https://docs.aws.amazon.com/msk/latest/developerguide/broker-instance-sizes.html)"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "kafka.m5.huge"),
+     "forge-infra:streaming.instance_type", "nearest: kafka.m5.large, kafka.m5.xlarge"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "kafka.r5.large"),
+     "forge-infra:streaming.instance_type", "not an MSK Standard broker size"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type",
+                                      "express.m7g.large"),
+     "forge-infra:streaming.instance_type", "msk classes start with 'kafka.'"),
     ("prod", "prod", lambda v: mutate(v, "forge-infra:streaming.instance_type", "t3.small"),
      "forge-infra:streaming.instance_type", "msk classes start with 'kafka.'"),
     ("staging", "staging", lambda v: mutate(v, "forge-infra:eks.node_instance_types", []),
@@ -239,6 +265,19 @@ def test_catalogue_cases(stack, file_stack, mutation, key, fragment) -> None:
 # -- values: images, tags, e-mails, ARNs, CIDRs, aliases, database names ---------------------
 
 VALUE_CASES = [
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "zone-1"),
+     "forge-infra:hosted_zone_id", "got 'zone-1'; not a Route 53 hosted zone id: Z followed by "
+     "uppercase letters and digits, 32 characters at most (e.g. Z0123456789ABCDEFGHIJ; Route 53 "
+     "API Reference, HostedZone Id, ResourceId: maximum length 32)"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id",
+                                      "/hostedzone/Z1D633PJN98FT9"),
+     "forge-infra:hosted_zone_id", "drop the /hostedzone/ prefix ('Z1D633PJN98FT9')"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "z1d633pjn98ft9"),
+     "forge-infra:hosted_zone_id", "ids are upper case ('Z1D633PJN98FT9')"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "example.com"),
+     "forge-infra:hosted_zone_id", "list-hosted-zones-by-name --dns-name example.com"),
+    ("prod", "prod", lambda v: mutate(v, "forge-infra:hosted_zone_id", "Z" + "A" * 32),
+     "forge-infra:hosted_zone_id", "32 characters at most"),
     ("dev", "dev", lambda v: mutate(v, "forge-infra:services.api.image.repository",
                                     "https://ghcr.io/forge/api:0.1.0"),
      "forge-infra:services.api.image.repository", "an image repository has no scheme"),
@@ -324,6 +363,19 @@ def test_value_cases(stack, file_stack, mutation, key, fragment) -> None:
 ])
 def test_good_values_are_accepted(path: str, value: Any) -> None:
     load(mutate(stack_values("dev"), path, value), "dev")
+
+
+@pytest.mark.parametrize(("stack", "path", "value"), [
+    ("dev", "forge-infra:database.instance_class", "db.m7g.large"),
+    ("dev", "forge-infra:database.instance_class", "db.r6i.32xlarge"),
+    ("dev", "forge-infra:database.instance_class", "db.t3.micro"),
+    ("dev", "forge-infra:cache.node_type", "cache.r7g.16xlarge"),
+    ("dev", "forge-infra:cache.node_type", "cache.m5.large"),
+    ("prod", "forge-infra:streaming.instance_type", "kafka.m7g.xlarge"),
+    ("prod", "forge-infra:streaming.instance_type", "kafka.m5.24xlarge"),
+])
+def test_catalogued_classes_are_accepted(stack: str, path: str, value: str) -> None:
+    load(mutate(stack_values(stack), path, value), stack)
 
 
 def test_cdn_aliases_under_the_app_domain_are_accepted() -> None:

@@ -25,3 +25,17 @@ def test_the_reference_lists_every_key() -> None:
                 "`aws:region`", "`forge-infra:budget.alert_emails`"):
         assert key in rendered, key
     assert "`forge-infra:stack`" not in rendered and "`forge-infra:target`" not in rendered
+
+
+def test_no_hand_written_key_table_duplicates_the_reference() -> None:
+    """Outside the generated part, the doc explains rules; it does not list keys with their
+    defaults again (such a table drifts from the models)."""
+    text = reference.DOC.read_text()
+    before, _, rest = text.partition(reference.BEGIN)
+    after = rest.partition(reference.END)[2]
+    for part in (before, after):
+        headers = [line for line in part.splitlines() if line.startswith("| key |")]
+        assert not [h for h in headers if "default" in h], headers
+    for section in ("## Neutral keys (every cloud)", "## AWS keys"):
+        body = before.split(section, 1)[1].split("\n## ", 1)[0]
+        assert "key reference" in body, section

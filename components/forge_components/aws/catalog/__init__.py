@@ -1,6 +1,8 @@
 """The AWS catalogues, as data: regions with their partitions and Availability Zones
-(`regions.yaml`) and EC2 instance types (`ec2_instance_types.yaml`), each file with its source
-and the date it was read.
+(`regions.yaml`), EC2 instance types (`ec2_instance_types.yaml`), RDS for PostgreSQL instance
+classes (`rds_postgresql_instance_classes.yaml`), ElastiCache node types
+(`elasticache_node_types.yaml`) and MSK broker sizes (`msk_broker_sizes.yaml`), each file with
+its source and the date it was read.
 
 The AWS settings check `aws:region`, `network.azs`, `network.az_count` and every instance or
 node class against them, the components build ARNs with the region's partition, and the
@@ -8,16 +10,27 @@ offline mocks answer `getAvailabilityZones` and `getPartition` from the same tab
 cloud SDK (the settings read it without loading pulumi_aws).
 """
 
+import difflib
 import functools
 import string
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any, NamedTuple
 
 import yaml
 
-#: The services whose classes are EC2 instance types with a prefix: RDS (`db.t4g.medium`),
-#: ElastiCache (`cache.t4g.small`), MSK (`kafka.m5.large`).
+#: The prefix of each service's class names: RDS (`db.t4g.medium`), ElastiCache
+#: (`cache.t4g.small`), MSK (`kafka.m5.large`).
 CLASS_PREFIXES = {"rds": "db.", "elasticache": "cache.", "msk": "kafka."}
+
+#: Each service's class catalogue: the classes forge-infra's resources can be created with
+#: (RDS for PostgreSQL, ElastiCache for Valkey / Redis OSS, MSK Standard brokers), each file with
+#: its source and the date it was read.
+CLASS_CATALOGUES = {"rds": "rds_postgresql_instance_classes.yaml",
+                    "elasticache": "elasticache_node_types.yaml",
+                    "msk": "msk_broker_sizes.yaml"}
+
+_CATALOG_DIR = "components/forge_components/aws/catalog"
 
 
 class Region(NamedTuple):
@@ -74,22 +87,50 @@ def ec2_instance_types() -> frozenset[str]:
     return frozenset(_load("ec2_instance_types.yaml")["instance_types"])
 
 
+@functools.cache
+def service_classes(service: str) -> tuple[str, ...]:
+    """The classes of `service` (`rds`, `elasticache`, `msk`) in their catalogue's order."""
+    return tuple(_load(CLASS_CATALOGUES[service])["classes"])
+
+
+def _nearest(value: str, allowed: Iterable[str]) -> list[str]:
+    """Up to five allowed classes nearest `value`: the same family first (`db.t4g.gigantic` ->
+    the db.t4g sizes), else the closest spellings."""
+    allowed = list(allowed)
+    family = value.rsplit(".", 1)[0] + "." if value.count(".") >= 2 else None
+    same = [c for c in allowed if family and c.startswith(family)]
+    return same[:8] if same else difflib.get_close_matches(value, allowed, n=5, cutoff=0.5)
+
+
 def instance_class_problem(service: str, value: str) -> str | None:
     """Why `value` is not an instance or node class of `service` (`ec2`, `rds`,
-    `elasticache`, `msk`), or None. Classes of the other services are the EC2 type after their
-    prefix (`db.`, `cache.`, `kafka.`); which of them a service offers in a region is not
-    checked here."""
-    prefix = CLASS_PREFIXES.get(service, "")
-    if not value.startswith(prefix):
-        return f"{service} classes start with {prefix!r} (e.g. {prefix}t4g.medium)"
-    if value[len(prefix):] not in ec2_instance_types():
-        family = value[len(prefix):].split(".")[0]
+    `elasticache`, `msk`), or None. EC2 types come from the SDK's InstanceType enum; the other
+    services' classes from their own catalogue (RDS for PostgreSQL, ElastiCache for Valkey and
+    Redis OSS, MSK Standard brokers), so `db.c5.large`, a real EC2 type but no RDS class, is
+    refused. Which classes a region offers is not checked here."""
+    if service == "ec2":
+        if value in ec2_instance_types():
+            return None
+        family = value.split(".")[0]
         known = sorted(t for t in ec2_instance_types() if t.split(".")[0] == family)
-        hint = (f"{family} comes in {', '.join(prefix + t for t in known)}" if known else
+        hint = (f"{family} comes in {', '.join(known)}" if known else
                 f"no instance family {family!r} exists")
-        return (f"not an instance type of the catalogue (components/forge_components/aws/"
-                f"catalog/ec2_instance_types.yaml, from the SDK's EC2 InstanceType enum); {hint}")
-    return None
+        return (f"not an instance type of the catalogue ({_CATALOG_DIR}/"
+                f"ec2_instance_types.yaml, from the SDK's EC2 InstanceType enum); {hint}")
+    prefix = CLASS_PREFIXES[service]
+    allowed = service_classes(service)
+    if value in allowed:
+        return None
+    nearest = _nearest(value, allowed)
+    hint = (f"nearest: {', '.join(nearest)}" if nearest else
+            f"e.g. {', '.join(allowed[:3])}")
+    data = _load(CLASS_CATALOGUES[service])
+    what = {"rds": "an RDS for PostgreSQL DB instance class",
+            "elasticache": "an ElastiCache node type for Valkey or Redis OSS",
+            "msk": "an MSK Standard broker size"}[service]
+    start = "" if value.startswith(prefix) else f"{service} classes start with {prefix!r}; "
+    return (f"{start}not {what} ({_CATALOG_DIR}/{CLASS_CATALOGUES[service]}, from "
+            f"{data['url']}); {hint}")
 
 
 @functools.cache

@@ -14,9 +14,9 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from forge_components.aws import catalog, versions
 from forge_components.aws.limits import (
@@ -184,6 +184,38 @@ class NetworkSettings(Strict):
         return value
 
 
+#: A Route 53 hosted zone id: `Z` and uppercase letters and digits, the shape of the ids
+#: Route 53 assigns and of its documentation's examples (it documents no other scheme), at most
+#: 32 characters (the API's `ResourceId` type of HostedZone.Id, "max": 32 in botocore 1.44.8's
+#: route53 service model).
+HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+def hosted_zone_id_problem(value: str) -> str | None:
+    """Why `value` is not a Route 53 hosted zone id, or None."""
+    if HOSTED_ZONE_ID.match(value):
+        return None
+    hint = ""
+    bare = value.rsplit("/", 1)[-1]
+    if value.startswith("/hostedzone/") or value.startswith("hostedzone/"):
+        hint = f"; drop the /hostedzone/ prefix ({bare!r})"
+    elif value != value.upper() and HOSTED_ZONE_ID.match(value.upper()):
+        hint = f"; ids are upper case ({value.upper()!r})"
+    elif "." in value:
+        hint = ("; that looks like a domain name: give the id of its zone "
+                "(aws route53 list-hosted-zones-by-name --dns-name " + value + ")")
+    return (f"not a Route 53 hosted zone id: Z followed by uppercase letters and digits, 32 "
+            f"characters at most (e.g. Z0123456789ABCDEFGHIJ; Route 53 API Reference, "
+            f"HostedZone Id, ResourceId: maximum length 32){hint}")
+
+
+def _hosted_zone_id(value: str | None) -> str | None:
+    refusal = hosted_zone_id_problem(value) if value is not None else None
+    if refusal:
+        raise ValueError(refusal)
+    return value
+
+
 def _instance_class(service: str, value: str) -> str:
     refusal = catalog.instance_class_problem(service, value)
     if refusal:
@@ -203,7 +235,8 @@ class DatabaseSettings(Strict):
     timescaledb: bool = False
     """The app needs TimescaleDB hypertables: requires `engine: timescaledb-ec2`."""
     instance_class: str = "db.t4g.medium"
-    """RDS instance class (rds-postgres only): `db.` and an EC2 type of the catalogue."""
+    """RDS instance class (rds-postgres only): one of the RDS for PostgreSQL catalogue
+    (components/forge_components/aws/catalog/rds_postgresql_instance_classes.yaml)."""
     allocated_storage_gb: int = Field(default=50, ge=RDS_STORAGE_GB[0], le=RDS_STORAGE_GB[1])
     """RDS gp3 storage at creation, GiB."""
     max_allocated_storage_gb: int = Field(default=200, ge=RDS_STORAGE_GB[0],
@@ -262,7 +295,8 @@ class CacheSettings(Strict):
     version: str | None = Field(default=None, pattern=r"^\d+\.\d+$")
     """Engine version; the versions table's default for the engine when unset."""
     node_type: str = "cache.t4g.small"
-    """ElastiCache node type: `cache.` and an EC2 type of the catalogue."""
+    """ElastiCache node type: one of the Valkey / Redis OSS catalogue
+    (components/forge_components/aws/catalog/elasticache_node_types.yaml)."""
     nodes: int = Field(default=1, ge=CACHE_NODES[0], le=CACHE_NODES[1])
     """Primary plus replicas; more than one turns on automatic failover and Multi-AZ."""
     snapshot_retention_days: int = Field(default=7, ge=CACHE_SNAPSHOT_RETENTION_DAYS[0],
@@ -283,7 +317,8 @@ class StreamingSettings(Strict):
     brokers: int = Field(default=3, ge=1, le=30)
     """Broker count: MSK a multiple of its client subnets, Redpanda odd."""
     instance_type: str | None = None
-    """Broker size (`kafka.t3.small` for MSK, `t3.medium` for Redpanda when unset)."""
+    """Broker size: an MSK Standard broker size of the catalogue (msk_broker_sizes.yaml;
+    `kafka.t3.small` when unset) or an EC2 type for Redpanda (`t3.medium` when unset)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
                                pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
@@ -448,8 +483,10 @@ class AwsSettings(CloudSettings):
     written in the stack file; the program passes them to its AWS providers."""
     platform: Platform = Platform.EKS
     """`eks` (Kubernetes, the chart) or `ecs` (Fargate services behind an ALB)."""
-    hosted_zone_id: str | None = Field(default=None, pattern=r"^Z[A-Z0-9]{1,32}$")
-    """The Route 53 hosted zone that holds `app.domain` (certificates and alias records)."""
+    hosted_zone_id: Annotated[str | None, AfterValidator(_hosted_zone_id)] = None
+    """The Route 53 hosted zone that holds `app.domain` (certificates and alias records): its
+    id, `Z` and uppercase letters and digits, 32 characters at most (e.g.
+    `Z0123456789ABCDEFGHIJ`)."""
     network: NetworkSettings = NetworkSettings()
     """The VPC and its subnets."""
     database: DatabaseSettings = DatabaseSettings()
