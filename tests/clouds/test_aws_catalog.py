@@ -160,3 +160,27 @@ def test_az_count_beyond_the_regions_zones_is_refused() -> None:
         load(values, "dev")
     assert ("forge-infra:network.az_count: got 3; cn-north-1 has 2 Availability Zones "
             "(cn-north-1a, cn-north-1b)") in info.value.problems
+
+
+@pytest.mark.parametrize(("value", "unlisted"), [
+    ("db.m8g.large", True), ("db.r7i.xlarge", True),
+    ("db.m8g.gigantic", False),   # no such EC2 size
+    ("db.c5.large", False),       # generation 5: older than the catalogue, which omits it
+    ("db.m7g.large", False),      # a family the catalogue knows: checked exactly
+    ("db.t4g.gigantic", False), ("banana", False)])
+def test_rds_classes_newer_than_the_catalogue_are_accepted_with_a_warning(
+        value: str, unlisted: bool) -> None:
+    assert catalog.rds_class_unlisted(value) is unlisted
+    assert (catalog.instance_class_problem("rds", value) is None) is (
+        unlisted or value == "db.m7g.large")
+
+
+def test_a_newer_rds_class_reaches_the_plan_warnings() -> None:
+    from forge_infra.clouds.aws.settings import class_warnings
+    from tests.conftest import stack_config
+
+    config = stack_config("dev", database={"instance_class": "db.m8g.large"})
+    warnings = class_warnings(config.target)  # type: ignore[arg-type]
+    assert len(warnings) == 1 and "aws rds describe-orderable-db-instance-options --engine " \
+        "postgres --db-instance-class db.m8g.large --region us-east-1" in warnings[0]
+    assert class_warnings(stack_config("dev").target) == []  # type: ignore[arg-type]

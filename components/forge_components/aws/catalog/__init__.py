@@ -12,6 +12,7 @@ cloud SDK (the settings read it without loading pulumi_aws).
 
 import difflib
 import functools
+import re
 import string
 from collections.abc import Iterable
 from importlib import resources
@@ -102,6 +103,34 @@ def _nearest(value: str, allowed: Iterable[str]) -> list[str]:
     return same[:8] if same else difflib.get_close_matches(value, allowed, n=5, cutoff=0.5)
 
 
+#: The RDS catalogue is a dated snapshot of the User Guide's table (its `ref`); RDS has added
+#: instance families since (Graviton4 db.m8g/db.r8g, Intel db.m7i/db.r7i, ...). A class of a
+#: family the snapshot does not know, of generation 7 or later, whose EC2 type exists, is
+#: therefore accepted with a plan warning (`rds_class_unlisted`) rather than refused: refusing
+#: it would refuse a valid class. Families the snapshot knows are checked exactly, so
+#: `db.t4g.gigantic` and `db.c5.large` are refused.
+NEWER_FAMILY_GENERATION = 7
+
+
+def rds_class_unlisted(value: str) -> bool:
+    """Whether `value` is a well-formed RDS class of a family newer than the RDS catalogue
+    (see NEWER_FAMILY_GENERATION): accepted, with a plan warning to check it."""
+    prefix = CLASS_PREFIXES["rds"]
+    if not value.startswith(prefix) or value.count(".") != 2:
+        return False
+    ec2_type = value[len(prefix):]
+    family = ec2_type.split(".")[0]
+    known_families = {c[len(prefix):].split(".")[0] for c in service_classes("rds")}
+    generation = re.match(r"^[a-z]+(\d+)", family)
+    return (family not in known_families and ec2_type in ec2_instance_types()
+            and generation is not None and int(generation.group(1)) >= NEWER_FAMILY_GENERATION)
+
+
+def rds_catalogue_date() -> str:
+    """The date of the RDS catalogue's source (the `ref` it was read from)."""
+    return str(_load(CLASS_CATALOGUES["rds"]).get("ref", ""))
+
+
 def instance_class_problem(service: str, value: str) -> str | None:
     """Why `value` is not an instance or node class of `service` (`ec2`, `rds`,
     `elasticache`, `msk`), or None. EC2 types come from the SDK's InstanceType enum; the other
@@ -119,7 +148,7 @@ def instance_class_problem(service: str, value: str) -> str | None:
                 f"ec2_instance_types.yaml, from the SDK's EC2 InstanceType enum); {hint}")
     prefix = CLASS_PREFIXES[service]
     allowed = service_classes(service)
-    if value in allowed:
+    if value in allowed or (service == "rds" and rds_class_unlisted(value)):
         return None
     nearest = _nearest(value, allowed)
     hint = (f"nearest: {', '.join(nearest)}" if nearest else

@@ -565,7 +565,22 @@ class AwsSettings(CloudSettings):
         placeholder values a stack file still holds, then node types whose sizing was not
         checked (plan warnings)."""
         return (version_warnings(self) + placeholder_warnings(config)
-                + sizing_warnings(config))
+                + sizing_warnings(config) + class_warnings(self))
+
+
+def class_warnings(aws: AwsSettings) -> list[str]:
+    """A database class accepted as newer than the RDS catalogue: say so, and how to check
+    that RDS for PostgreSQL offers it in the region (catalog.rds_class_unlisted)."""
+    value = aws.database.instance_class
+    if aws.database.engine is not DatabaseEngine.RDS_POSTGRES or not catalog.rds_class_unlisted(
+            value):
+        return []
+    return [f"forge-infra:database.instance_class: {value} is of a family newer than "
+            f"forge-infra's RDS catalogue (rds_postgresql_instance_classes.yaml, read from "
+            f"the User Guide at {catalog.rds_catalogue_date()}): accepted as its EC2 type "
+            "exists; check that RDS for PostgreSQL offers it in the region with aws rds "
+            "describe-orderable-db-instance-options --engine postgres --db-instance-class "
+            f"{value} --region {aws.region}"]
 
 
 def _aws(config: StackConfig) -> AwsSettings:
