@@ -111,7 +111,7 @@ def test_the_encryption_rules_and_their_severities() -> None:
         "aws-elasticache-tls-in-transit": ("mandatory", "resource"),
         "aws-kafka-tls-in-transit": ("mandatory", "resource"),
         "aws-msk-encrypted-at-rest-kms": ("mandatory", "resource"),
-        "aws-s3-default-encryption": ("advisory", "stack"),
+        "aws-s3-default-encryption": ("mandatory", "stack"),
         "aws-ebs-encrypted": ("mandatory", "resource"),
         "aws-eks-secrets-encrypted": ("mandatory", "resource"),
         "aws-logs-encrypted-kms": ("mandatory", "resource"),
@@ -151,13 +151,9 @@ def test_forge_infras_redpanda_boot_script_configures_no_tls_listener() -> None:
 
 
 @pytest.mark.parametrize(("stack", "platform"), SHIPPED)
-def test_the_shipped_stacks_break_no_rule_but_the_advisory_cache_token_key(
-        stack: str, platform: str) -> None:
+def test_the_shipped_stacks_break_no_encryption_rule(stack: str, platform: str) -> None:
     plan = stack_plan(stack, platform)
-    token = named(plan, SECRET, "-cache-auth-token")
-    assert {r.id: both(r, plan) for r in RULES} == {
-        **{r.id: [] for r in RULES},
-        "aws-secretsmanager-customer-key": [(token, SECRET_WITHOUT_KEY)]}
+    assert {r.id: both(r, plan) for r in RULES} == {r.id: [] for r in RULES}
 
 
 def test_the_timescaledb_ec2_variant_breaks_no_mandatory_rule() -> None:
@@ -477,12 +473,11 @@ def test_a_log_group_without_the_stacks_key_is_reported() -> None:
 # -- aws-secretsmanager-customer-key --------------------------------------------------------
 
 
-def test_the_kafka_credentials_have_their_own_key_and_the_cache_token_none() -> None:
+def test_every_secret_of_the_stacks_has_a_key_of_its_own() -> None:
     plan = stack_plan("staging", "eks")
-    assert check("aws-secretsmanager-customer-key", plan) == [
-        (named(plan, SECRET, "-cache-auth-token"), SECRET_WITHOUT_KEY)]
-    keyed, _ = mutated(plan, SECRET, change(("kmsKeyId",), "arn:aws:kms:us-east-1:1:key/x"))
-    assert check("aws-secretsmanager-customer-key", keyed) == []
+    assert check("aws-secretsmanager-customer-key", plan) == []
+    unkeyed, urn = mutated(plan, SECRET, change(("kmsKeyId",), ...))
+    assert check("aws-secretsmanager-customer-key", unkeyed) == [(urn, SECRET_WITHOUT_KEY)]
 
 
 # -- aws-lb-listener-tls --------------------------------------------------------------------

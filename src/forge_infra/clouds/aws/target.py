@@ -266,6 +266,9 @@ class AwsTarget:
             node_type=cache_settings.node_type,
             num_nodes=cache_settings.nodes,
             snapshot_retention_days=cache_settings.snapshot_retention_days,
+            # The data services' key (the database's): encrypts the cache at rest and its AUTH
+            # token's secret, which the token's readers can already decrypt.
+            kms_key_arn=database.kms_key_arn,
             log_kms_key_arn=log_key.key_arn,
             protect=protect,
             tags=tags,

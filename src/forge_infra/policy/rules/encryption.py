@@ -713,7 +713,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="aws-s3-default-encryption",
-        severity="advisory",
+        severity="mandatory",
         category="encryption",
         rationale="Every bucket should declare its default encryption (SSE-S3 or SSE-KMS) in "
                   "code, so the key in use is reviewed rather than implied by S3's default.",
