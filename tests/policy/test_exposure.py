@@ -20,6 +20,7 @@ from tests.policy.plans import PLATFORMS, STACKS, stack_plan
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 CACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 MSK = "aws:msk/cluster:Cluster"
@@ -212,6 +213,28 @@ def test_an_inline_route_to_the_internet_gateway_makes_a_subnet_public() -> None
         (group.urn, "subnetIds includes a public subnet, forge-prod-network-private-2: its "
                     "route table forge-prod-network-private-2 routes 0.0.0.0/0 to internet "
                     f"gateway {igw.id}")]
+
+
+def test_a_subnet_without_an_association_uses_the_vpcs_main_route_table() -> None:
+    """The private subnet's association removed: it falls back to the VPC's main route
+    table, here a managed default route table with a route to the internet gateway."""
+    base = without(stack_plan("dev", "ecs"), ASSOCIATION, "forge-dev-network-private-2")
+    igw = resource(base, "aws:ec2/internetGateway:InternetGateway", "forge-dev-network-igw")
+    vpc = resource(base, "aws:ec2/vpc:Vpc", "forge-dev-network-vpc")
+    plan, _ = with_resource(base, "aws:ec2/defaultRouteTable:DefaultRouteTable", "main", {
+        "defaultRouteTableId": "rtb-main", "routes": [
+            {"cidrBlock": "0.0.0.0/0", "gatewayId": igw.id}]})
+    resource(plan, "aws:ec2/defaultRouteTable:DefaultRouteTable", "main").dependencies = [
+        vpc.urn]
+    group = resource(plan, CACHE_SUBNET_GROUP, "forge-dev-cache-subnets")
+    assert both(rule_by_id("aws-elasticache-private-subnets"), plan) == [
+        (group.urn, "subnetIds includes a public subnet, forge-dev-network-private-2: it has no "
+                    "route table association, and the VPC's main route table main routes "
+                    f"0.0.0.0/0 to internet gateway {igw.id}")]
+    # Without the route, the main route table keeps the subnet private.
+    base_main, _ = with_resource(base, "aws:ec2/defaultRouteTable:DefaultRouteTable", "main",
+                                 {"defaultRouteTableId": "rtb-main", "routes": []})
+    assert both(rule_by_id("aws-elasticache-private-subnets"), base_main) == []
 
 
 def test_a_cache_subnet_group_on_a_public_subnet() -> None:

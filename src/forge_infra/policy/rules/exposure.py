@@ -24,6 +24,9 @@ SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+VPC = "aws:ec2/vpc:Vpc"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 NETWORK_INTERFACE = "aws:ec2/networkInterface:NetworkInterface"
 EC2_INSTANCE = "aws:ec2/instance:Instance"
@@ -87,24 +90,57 @@ def _internet_route(stack: StackView, route: Any, props: Mapping[str, Any]) -> s
     return None
 
 
-def _public_route_tables(stack: StackView, association: Any) -> Iterator[str]:
-    """Why the route table of a route table association is public, one reason per route."""
-    tables = _deps_of_type(stack, association, ROUTE_TABLE)
-    table_id = association.props.get("routeTableId")
-    label = tables[0].name if tables else str(table_id)
+def _internet_routes(stack: StackView, tables: list[Any], table_id: Any) -> Iterator[str]:
+    """The routes to an internet gateway of one route table (its resources in the stack,
+    and/or its id as a reference names it): inline routes, and Route resources on it."""
     for table in tables:
         for inline in as_list(table.props.get("routes")):
             if isinstance(inline, Mapping):
                 where = _internet_route(stack, table, inline)
                 if where:
-                    yield f"its route table {label} routes {where}"
+                    yield where
     for route in stack.of_type(ROUTE):
         if not (_same_known(table_id, route.props.get("routeTableId"))
                 or any(_depends_on(stack, route, t) for t in tables)):
             continue
         where = _internet_route(stack, route, route.props)
         if where:
-            yield f"its route table {label} routes {where}"
+            yield where
+
+
+def _public_route_tables(stack: StackView, association: Any) -> Iterator[str]:
+    """Why the route table of a route table association is public, one reason per route."""
+    tables = _deps_of_type(stack, association, ROUTE_TABLE)
+    table_id = association.props.get("routeTableId")
+    label = tables[0].name if tables else str(table_id)
+    for where in _internet_routes(stack, tables, table_id):
+        yield f"its route table {label} routes {where}"
+
+
+def _main_route_table(stack: StackView, subnet: Any) -> Iterator[str]:
+    """Why the main route table of a subnet's VPC (which a subnet without an association
+    uses) is public: the VPC's default route table, or the table a main route table
+    association makes main, when the stack manages it."""
+    vpcs = {v.urn for v in _deps_of_type(stack, subnet, VPC)}
+    vpc_id = subnet.props.get("vpcId")
+
+    def same_vpc(resource: Any) -> bool:
+        return (_same_known(vpc_id, resource.props.get("vpcId"))
+                or any(v.urn in vpcs for v in _deps_of_type(stack, resource, VPC)))
+    for table in stack.of_type(DEFAULT_ROUTE_TABLE):
+        if same_vpc(table):
+            for where in _internet_routes(stack, [table],
+                                          table.props.get("defaultRouteTableId")):
+                yield (f"it has no route table association, and the VPC's main route table "
+                       f"{table.name} routes {where}")
+    for main in stack.of_type(MAIN_ROUTE_TABLE_ASSOCIATION):
+        if same_vpc(main):
+            tables = _deps_of_type(stack, main, ROUTE_TABLE)
+            table_id = main.props.get("routeTableId")
+            label = tables[0].name if tables else str(table_id)
+            for where in _internet_routes(stack, tables, table_id):
+                yield (f"it has no route table association, and the VPC's main route table "
+                       f"{label} routes {where}")
 
 
 def _subnet_public_reasons(stack: StackView, subnet: Any | None,
@@ -115,8 +151,11 @@ def _subnet_public_reasons(stack: StackView, subnet: Any | None,
     reasons = []
     if subnet is not None and subnet.props.get("mapPublicIpOnLaunch") is True:
         reasons.append("mapPublicIpOnLaunch is true")
+    associations = list(associations)
     for association in associations:
         reasons.extend(_public_route_tables(stack, association))
+    if not associations and subnet is not None:
+        reasons.extend(_main_route_table(stack, subnet))
     return reasons
 
 
