@@ -667,8 +667,9 @@ RULES: tuple[Rule, ...] = (
         category="exposure",
         rationale="Instances (Redpanda brokers, PostgreSQL on EC2, EKS nodes) must run in "
                   "private subnets, out of the internet's reach.",
-        remediation="Give the Streaming, Database and EksCompute components subnet_ids from "
-                    "networking's private_subnet_ids (database_subnet_ids for the database).",
+        remediation="Give the Streaming and Database components' subnet_ids and EksCompute's "
+                    "private_subnet_ids from networking's private_subnet_ids (or "
+                    "database_subnet_ids for the database).",
         checks={EC2_INSTANCE: _instance_subnets,
                 "aws:eks/nodeGroup:NodeGroup": _subnets_check("subnetIds")},
         scope="stack",
