@@ -36,7 +36,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from forge_components.aws.iam import irsa_trust_policy, service_trust_policy
+from forge_components.aws.iam import account_id, irsa_trust_policy, service_trust_policy
 from forge_components.aws.kms import kms_key
 from forge_components.aws.limits import CapacityType
 from forge_components.aws.tags import resource_tags
@@ -304,9 +304,15 @@ class EksCompute(pulumi.ComponentResource):
 
         # -- control-plane role, log group and secrets key -----------------------------------
         cluster_role_name = f"{name}-cluster-role"
+        # Only this account's cluster of this name may have EKS assume the role (confused
+        # deputy: forge_components.aws.iam.SOURCE_ACCOUNT_SERVICES).
+        account = account_id(self)
+        cluster_arn = pulumi.Output.concat(
+            "arn:", partition.partition, ":eks:", region, ":", account, ":cluster/", cluster_name)
         cluster_role = aws.iam.Role(
             cluster_role_name,
-            assume_role_policy=service_trust_policy("eks.amazonaws.com"),
+            assume_role_policy=service_trust_policy("eks.amazonaws.com", account_id=account,
+                                                    source_arn=cluster_arn),
             description=f"EKS control plane of {cluster_name}",
             tags=tagged(cluster_role_name),
             opts=child_opts(self))

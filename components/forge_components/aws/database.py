@@ -948,7 +948,7 @@ class Database(pulumi.ComponentResource):
         # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
         role = self._service_role(
             f"{name}-bootstrap", "lambda.amazonaws.com",
-            "service-role/AWSLambdaVPCAccessExecutionRole")
+            "service-role/AWSLambdaVPCAccessExecutionRole", source_account=True)
         policy = aws.iam.RolePolicy(
             f"{name}-bootstrap",
             role=role.name,

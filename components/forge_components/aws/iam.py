@@ -23,20 +23,23 @@ SOURCE_ACCOUNT_SERVICES: dict[str, str] = {
         "#USER_Monitoring.OS.confused-deputy",
     "vpc-flow-logs.amazonaws.com":
         "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html",
+    # "Amazon EKS accepts the aws:SourceArn and aws:SourceAccount conditions in the trust
+    # policy of an EKS cluster role" (EKS user guide, added 2025-08-19).
+    "eks.amazonaws.com":
+        "https://docs.aws.amazon.com/eks/latest/userguide/cross-service-confused-deputy-prevention.html",
+    # "you can include the aws:SourceAccount and aws:SourceArn global condition context keys
+    # in your role trust policy" (the execution role).
+    "lambda.amazonaws.com":
+        "https://docs.aws.amazon.com/lambda/latest/dg/permissions-managed-policies.html",
 }
 
 #: Service principals whose role documentation shows a trust policy without those keys: EC2
-#: instance profiles, the EKS cluster role, the Data Lifecycle Manager default role and Lambda
-#: execution roles.
+#: instance profiles and the Data Lifecycle Manager default role.
 NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
     "ec2.amazonaws.com":
         "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
-    "eks.amazonaws.com":
-        "https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html",
     "dlm.amazonaws.com":
         "https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html",
-    "lambda.amazonaws.com":
-        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
 }
 
 

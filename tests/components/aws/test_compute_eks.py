@@ -326,7 +326,11 @@ def test_roles_trust_only_their_service_and_carry_only_their_policies(default_ru
     node_role = role_by_name(recording, "node-role")
     assert trust(cluster_role)["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
-        "Action": "sts:AssumeRole"}], cluster_role.urn
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"},
+                      "ArnLike": {"aws:SourceArn":
+                                  "arn:aws:eks:us-east-1:123456789012:cluster/forge-test"}}}
+    ], cluster_role.urn
     assert trust(node_role)["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
         "Action": "sts:AssumeRole"}], node_role.urn

@@ -831,7 +831,8 @@ def test_bootstrap_function_role_reads_only_the_database_secrets():
     assert json.loads(role.inputs["assumeRolePolicy"]) == {
         "Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]}, role.urn
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}, role.urn
     attachment = rec.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                          "db-bootstrap-policy")
     assert attachment.inputs["policyArn"] == (

@@ -60,9 +60,9 @@ def test_services_without_the_condition_get_a_plain_statement() -> None:
 
 def test_the_tables_are_disjoint_and_sourced() -> None:
     assert set(SOURCE_ACCOUNT_SERVICES) == {
-        "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com"}
-    assert set(NO_SOURCE_CONDITION_SERVICES) == {
-        "ec2.amazonaws.com", "eks.amazonaws.com", "dlm.amazonaws.com", "lambda.amazonaws.com"}
+        "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
+        "eks.amazonaws.com", "lambda.amazonaws.com"}
+    assert set(NO_SOURCE_CONDITION_SERVICES) == {"ec2.amazonaws.com", "dlm.amazonaws.com"}
     for url in [*SOURCE_ACCOUNT_SERVICES.values(), *NO_SOURCE_CONDITION_SERVICES.values()]:
         assert url.startswith("https://docs.aws.amazon.com/"), url
 
@@ -78,7 +78,7 @@ def test_condition_on_an_undocumented_service_is_refused() -> None:
                                          r"document aws:SourceAccount"):
         service_trust_policy("ec2.amazonaws.com", account_id=ACCOUNT)
     with pytest.raises(ValueError, match="pass neither account_id nor source_arn"):
-        service_trust_policy("eks.amazonaws.com", source_arn="arn:aws:eks:*")
+        service_trust_policy("dlm.amazonaws.com", source_arn="arn:aws:dlm:*")
 
 
 def test_unknown_service_is_refused() -> None:
