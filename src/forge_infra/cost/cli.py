@@ -17,7 +17,6 @@ import click
 from forge_infra.config import ConfigError
 from forge_infra.cost.engine import cents
 from forge_infra.cost.report import (
-    EXIT_OVER_BUDGET,
     compare,
     money,
     over_budget,

@@ -135,6 +135,12 @@ def _package_version() -> str:
         return "0.0.0"
 
 
+def tags(rule: Rule) -> list[str]:
+    """A rule's tags: its category, then the clouds it maps to (each once: the Kubernetes
+    rules' category is also their cloud)."""
+    return list(dict.fromkeys([rule.category, *rule.clouds]))
+
+
 def sarif_rule(rule: Rule) -> dict[str, Any]:
     """A rule as a SARIF `reportingDescriptor`."""
     return {
@@ -145,7 +151,7 @@ def sarif_rule(rule: Rule) -> dict[str, Any]:
                                     f"{', '.join(rule.resource_types)}."},
         "help": {"text": rule.remediation},
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": [rule.category, *rule.clouds], "severity": rule.severity},
+        "properties": {"tags": tags(rule), "severity": rule.severity},
     }
 
 
