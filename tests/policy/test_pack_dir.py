@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import tomllib
 from typing import Any
 
@@ -103,3 +104,32 @@ def test_the_enforcement_levels_are_pulumi_policys() -> None:
     from pulumi_policy import EnforcementLevel
 
     assert set(ENFORCEMENT_LEVELS) <= {level.value for level in EnforcementLevel}
+
+
+def test_ci_previews_with_the_pack_and_uploads_sarif() -> None:
+    """The workflow generates each stack's pack config with forge-infra and hands it to
+    `pulumi preview --policy-pack policy`; the offline check's SARIF goes to code scanning;
+    every action is pinned by commit."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    preview = workflow["jobs"]["preview"]
+    assert "vars.PULUMI_BACKEND_URL != ''" in preview["if"]
+    runs = [step.get("run", "") for step in preview["steps"]]
+    generate = next(i for i, r in enumerate(runs) if "--format policy-config" in r)
+    preview_step = next(i for i, r in enumerate(runs) if r.startswith("pulumi preview"))
+    assert generate < preview_step
+    assert ('--output "$RUNNER_TEMP/policy-$STACK.json"' in runs[generate]
+            and runs[generate].startswith('.venv/bin/forge-infra check --stack "$STACK"'))
+    assert ('--policy-pack policy --policy-pack-config "$RUNNER_TEMP/policy-$STACK.json"'
+            in runs[preview_step])
+    assert any("'.[all,policy]'" in r for r in runs)
+    plan_steps = workflow["jobs"]["plan"]["steps"]
+    check = next(i for i, s in enumerate(plan_steps) if "forge-infra check --all" in
+                 s.get("run", ""))
+    assert "--format sarif --output forge-infra.sarif" in plan_steps[check]["run"]
+    upload = next(i for i, s in enumerate(plan_steps)
+                  if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload > check and plan_steps[upload]["with"]["sarif_file"] == "forge-infra.sarif"
+    assert "always()" in plan_steps[upload]["if"]
+    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"]
+            if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses), uses
