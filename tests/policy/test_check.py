@@ -316,3 +316,12 @@ def test_check_unknown_stack_exits_1() -> None:
     result = invoke("check", "-s", "qa", "-C", str(ROOT))
     assert result.exit_code == 1
     assert "no stack 'qa'" in result.output
+
+
+def test_check_debug_shows_the_traceback_of_a_config_error(tmp_path: Path) -> None:
+    root = project(tmp_path, {"waivers": [{"rule": "aws-rds-not-public"}]})
+    plain = invoke("check", "-s", "dev", "-C", str(root))
+    assert plain.exit_code == 1 and "Traceback" not in plain.output
+    assert "forge-infra:policy.waivers.0.reason: required, but not set" in plain.stderr
+    debug = invoke("check", "-s", "dev", "-C", str(root), "--debug")
+    assert debug.exit_code == 1 and "Traceback (most recent call last)" in debug.stderr

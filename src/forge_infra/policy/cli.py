@@ -116,25 +116,41 @@ def check_command(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: s
     Plans each stack as `forge-infra plan` does and prints only its policy findings. Exits 4
     when any stack has a mandatory finding no waiver covers.
     """
-    from forge_infra.cli import check_writable, interrupted
+    from forge_infra.cli import interrupted
 
     try:
-        root, names = _stacks(stacks, all_stacks, project_dir)
-        many = len(names) > 1
-        if fmt == "policy-config" and many and (output is None or "{stack}" not in output):
-            raise click.UsageError("--format policy-config with several stacks writes one "
-                                   "file per stack: give --output a path containing {stack}")
-        targets = {name: _output(output, name, many and fmt == "policy-config")
-                   for name in names}
-        for target in {t for t in targets.values() if t is not None}:
-            check_writable("--output", target)
-        if fmt == "policy-config":
-            _policy_configs(names, root, targets, debug)
-            return
-        plans = [_plan(name, root, index, len(names), debug)
-                 for index, name in enumerate(names, start=1)]
+        problems = _check(stacks, all_stacks, fmt, output, project_dir, debug)
     except KeyboardInterrupt:
         interrupted()
+    except (click.ClickException, click.Abort):
+        raise
+    except Exception as exc:  # a defect of forge-infra itself: still no traceback by default
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+              "traceback, and report it)", exc, debug)
+    if problems:
+        for line in problems:
+            click.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_POLICY)
+
+
+def _check(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: str | None,
+           project_dir: Path | None, debug: bool) -> list[str]:
+    """The `check` command's work; returns the mandatory findings' error lines."""
+    from forge_infra.cli import check_writable
+
+    root, names = _stacks(stacks, all_stacks, project_dir)
+    many = len(names) > 1
+    if fmt == "policy-config" and many and (output is None or "{stack}" not in output):
+        raise click.UsageError("--format policy-config with several stacks writes one "
+                               "file per stack: give --output a path containing {stack}")
+    targets = {name: _output(output, name, many and fmt == "policy-config") for name in names}
+    for target in {t for t in targets.values() if t is not None}:
+        check_writable("--output", target)
+    if fmt == "policy-config":
+        _policy_configs(names, root, targets, debug)
+        return []
+    plans = [_plan(name, root, index, len(names), debug)
+             for index, name in enumerate(names, start=1)]
     results = [(p.stack, p.findings) for p in plans]
     if fmt == "json":
         text = to_json(results)
@@ -147,11 +163,7 @@ def check_command(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: s
         click.echo(text, nl=False)
     else:
         _write(target, text, debug)
-    problems = policy_problems(plans)
-    if problems:
-        for line in problems:
-            click.echo(f"error: {line}", err=True)
-        sys.exit(EXIT_POLICY)
+    return policy_problems(plans)
 
 
 def _plan(stack: str, root: Path, index: int, total: int, debug: bool) -> Plan:
