@@ -144,8 +144,8 @@ def _check(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: str | No
         raise click.UsageError("--format policy-config with several stacks writes one "
                                "file per stack: give --output a path containing {stack}")
     targets = {name: _output(output, name, many and fmt == "policy-config") for name in names}
-    for target in {t for t in targets.values() if t is not None}:
-        check_writable("--output", target)
+    for path in {t for t in targets.values() if t is not None}:
+        check_writable("--output", path)
     if fmt == "policy-config":
         _policy_configs(names, root, targets, debug)
         return []
