@@ -325,3 +325,23 @@ def test_check_debug_shows_the_traceback_of_a_config_error(tmp_path: Path) -> No
     assert "forge-infra:policy.waivers.0.reason: required, but not set" in plain.stderr
     debug = invoke("check", "-s", "dev", "-C", str(root), "--debug")
     assert debug.exit_code == 1 and "Traceback (most recent call last)" in debug.stderr
+
+
+def test_the_policy_section_fits_100_columns_and_marks_waivers() -> None:
+    from forge_infra.plan.model import Finding
+    from forge_infra.policy.report import render_text
+
+    long = "x " * 120
+    text = render_text([
+        Finding("aws-rds-not-public", "mandatory", DB_URN, long, long),
+        Finding("aws-rds-not-public", "mandatory", DB_URN, "m", "r", True, "a demo"),
+        Finding("any-policy-waiver-unused", "advisory", None, "unused", "delete it")],
+        stack="dev")
+    lines = text.splitlines()
+    assert lines[0] == "Policy (dev): 1 mandatory, 1 advisory, 1 waived findings"
+    assert max(len(line) for line in lines) <= 100
+    assert "  WAIVED MANDATORY aws-rds-not-public: forge-dev-db-primary" in lines
+    assert "      waived: a demo" in lines
+    assert "  advisory any-policy-waiver-unused: (stack)" in lines
+    assert lines[-2:] == ["  mandatory findings block the deployment (exit 4): fix them, or "
+                          "waive one in", "  forge-infra:policy.waivers with a reason"]

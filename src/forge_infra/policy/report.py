@@ -109,8 +109,8 @@ def render_text(findings: Sequence[Finding], *, stack: str, width: int = WIDTH) 
             lines += _wrapped(f"waived: {finding.waiver_reason}", "      ", width)
         lines += _wrapped(f"fix: {finding.remediation}", "      ", width)
     if any(f.severity == "mandatory" and not f.waived for f in findings):
-        lines.append("  mandatory findings block the deployment (exit 4): fix them, or waive "
-                     "one in forge-infra:policy.waivers with a reason")
+        lines += _wrapped("mandatory findings block the deployment (exit 4): fix them, or waive "
+                          "one in forge-infra:policy.waivers with a reason", "  ", width)
     return "\n".join(lines) + "\n"
 
 
