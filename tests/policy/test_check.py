@@ -244,6 +244,10 @@ def test_check_sarif_validates_and_locates_each_result(public_database: None) ->
     assert location["logicalLocations"] == [{"fullyQualifiedName": DB_URN,
                                              "name": "forge-dev-db-primary", "kind": "resource"}]
     assert "suppressions" not in public
+    # One fingerprint per finding (code scanning keeps them apart though they share a file).
+    prints = [r["partialFingerprints"]["forgeInfraFinding/v1"] for r in run["results"]]
+    assert len(set(prints)) == len(prints)
+    assert "region" not in location["physicalLocation"]
 
 
 def test_check_sarif_suppresses_waived_results(public_database: None, tmp_path: Path) -> None:
@@ -345,3 +349,19 @@ def test_the_policy_section_fits_100_columns_and_marks_waivers() -> None:
     assert "  advisory any-policy-waiver-unused: (stack)" in lines
     assert lines[-2:] == ["  mandatory findings block the deployment (exit 4): fix them, or "
                           "waive one in", "  forge-infra:policy.waivers with a reason"]
+
+
+def test_sarif_fingerprints_tell_results_of_one_rule_apart() -> None:
+    from forge_infra.plan.model import Finding
+    from forge_infra.policy.report import to_sarif
+
+    other = DB_URN.replace("forge-dev-db-primary", "forge-dev-db-replica")
+    findings = [Finding("aws-rds-not-public", "mandatory", urn, "public", "fix")
+                for urn in (DB_URN, other)]
+    first = to_sarif([("dev", findings)])
+    results = first["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["forgeInfraFinding/v1"] for r in results]
+    assert len(set(prints)) == 2
+    assert to_sarif([("dev", findings)]) == first  # stable across runs
+    assert to_sarif([("prod", findings)])["runs"][0]["results"][0]["partialFingerprints"] != (
+        results[0]["partialFingerprints"])

@@ -13,6 +13,7 @@ dismissed instead of hiding it.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -163,11 +164,24 @@ def _engine_sarif_rules() -> list[dict[str, Any]]:
             for rule_id, severity, rationale, remediation in ENGINE_RULES]
 
 
+#: The key of forge-infra's own fingerprint in a result's `partialFingerprints`.
+FINGERPRINT = "forgeInfraFinding/v1"
+
+
+def fingerprint(finding: Finding, stack: str) -> str:
+    """A stable identity of a finding across runs: its stack, rule, resource and message.
+
+    Every result sits in the same file (the stack's), so the line hash code scanning would
+    compute (github/codeql-action, src/fingerprints.ts) would be one value for all of them;
+    results carry no `region`, so the action computes none, and carry this one instead."""
+    text = "\0".join((stack, finding.rule, finding.urn or "", finding.message))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def sarif_result(finding: Finding, stack: str, rule_index: int) -> dict[str, Any]:
     """A finding as a SARIF `result`, located at the stack file and the resource's URN."""
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": f"Pulumi.{stack}.yaml"},
-                             "region": {"startLine": 1}},
+        "physicalLocation": {"artifactLocation": {"uri": f"Pulumi.{stack}.yaml"}},
     }
     if finding.urn:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.urn,
@@ -179,6 +193,7 @@ def sarif_result(finding: Finding, stack: str, rule_index: int) -> dict[str, Any
         "level": LEVELS[finding.severity],
         "message": {"text": f"{resource_name(finding.urn)}: {finding.message}"},
         "locations": [location],
+        "partialFingerprints": {FINGERPRINT: fingerprint(finding, stack)},
         "properties": {"stack": stack, "severity": finding.severity,
                        "remediation": finding.remediation},
     }
@@ -198,7 +213,6 @@ def to_sarif(results: Sequence[tuple[str, Sequence[Finding]]]) -> dict[str, Any]
         "runs": [{
             "tool": {"driver": {"name": "forge-infra", "version": _package_version(),
                                 "rules": rules}},
-            "columnKind": "unicodeCodePoints",
             "results": [sarif_result(f, stack, index[f.rule])
                         for stack, findings in results for f in findings],
         }],
