@@ -65,7 +65,8 @@ def test_cost_and_findings_round_trip_and_validate() -> None:
     assert document["findings"] == [{
         "rule": "aws-rds-instance-multi-az", "severity": "advisory", "urn": DB,
         "message": "forge-dev-db runs in one AZ",
-        "remediation": "set forge-infra:database.multi_az: true", "waived": True}]
+        "remediation": "set forge-infra:database.multi_az: true", "waived": True,
+        "waiver_reason": None}]
 
 
 def test_options_are_recorded_under_opts() -> None:
