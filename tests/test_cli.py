@@ -38,7 +38,8 @@ def test_plan_prints_tree_outputs_and_summary(runner: CliRunner) -> None:
     assert any(line.startswith("├── forge-aws:index:Networking forge-dev-network (")
                for line in lines)
     assert "Outputs" in lines
-    assert lines[-1].startswith("Plan dev: ") and lines[-1].endswith("(offline).")
+    assert lines[-2].startswith("Plan dev: ") and lines[-2].endswith("(offline).")
+    assert lines[-1].startswith("Policy dev: ") and lines[-1].endswith(" findings.")
     assert max(len(line) for line in lines) <= 100
     assert "\x1b[" not in result.output  # no colour codes off a terminal
 

@@ -2,9 +2,12 @@
 
 Exit codes: 0 ok, 1 config or program error (a clear message; the traceback only with
 `--debug`), 2 usage error (a bad flag, or an output path that cannot be written), 3 `plan`:
-an estimate above its stack's budget, 130 interrupted (Ctrl-C). With `plan --diff OLD.json
---detailed-exitcode`, as `terraform plan -detailed-exitcode`: 0 no changes, 1 any error (usage
-errors included), 2 changes.
+an estimate above its stack's budget, 4 `plan` and `check`: a mandatory policy finding no
+waiver covers (an expired waiver is one; docs/SECURITY.md), 130 interrupted (Ctrl-C). When
+both 3 and 4 apply, 4 wins (a deployment a rule forbids is refused whatever it costs) and
+both errors are printed. With `plan --diff OLD.json --detailed-exitcode`, as `terraform plan
+-detailed-exitcode`: 0 no changes, 1 any error (usage errors included), 2 changes (3 and 4
+still take precedence over 2).
 """
 
 from __future__ import annotations
@@ -23,11 +26,19 @@ from typing import IO, Any, NoReturn
 import click
 
 from forge_infra.config import ConfigError
-from forge_infra.cost.cli import budget_gate, cost_command, plan_section
+from forge_infra.cost.cli import budget_problems, cost_command, plan_section
+from forge_infra.cost.report import EXIT_OVER_BUDGET
 from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_diff
 from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
 from forge_infra.plan.model import Plan
 from forge_infra.plan.render import render_plan, summary_line, to_dot, to_mermaid
+from forge_infra.policy.cli import (
+    EXIT_POLICY,
+    check_command,
+    policy_problems,
+    policy_section,
+    policy_summary,
+)
 
 GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".gv": to_dot}
 #: A stack name as Pulumi takes it (a file name part: no folder separators).
@@ -92,6 +103,7 @@ def find_project(start: Path) -> Path | None:
 
 
 main.add_command(cost_command)
+main.add_command(check_command)
 
 
 def _target(template: str | None, stack: str, many: bool) -> Path | None:
@@ -198,7 +210,8 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
     """Plan stacks offline: no cloud account, no Pulumi CLI, no network.
 
     Runs the real program under provider-like mocks and shows every resource it would
-    create, grouped by component, with the stack's outputs.
+    create, grouped by component, with the stack's outputs, its cost and its policy findings
+    (exit 4 on a mandatory one no waiver covers; exit 3 over budget).
     """
     try:
         changed = _plan(stacks, all_stacks, json_path, graph_path, diff_path, force,
@@ -282,8 +295,11 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         planned.append(result)
         if quiet:
             click.echo(summary_line(result), file=out)
+            click.echo(policy_summary(result), file=out)
         else:
-            render_plan(result, out, color=color, section=plan_section(result))
+            render_plan(result, out, color=color,
+                        section=f"{plan_section(result)}\n{policy_section(result)}",
+                        footer=policy_summary(result))
         if many:
             click.echo(f"[{index}/{len(names)}] {stack}: {len(result.custom_resources())} "
                        f"resources in {elapsed:.1f}s", err=True)
@@ -300,8 +316,22 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
             diff = diff_plans(old_plan, result)
             render_diff(diff, out, color=color)
             changed = changed or not diff.empty
-    budget_gate(planned)
+    gate(planned)
     return changed
+
+
+def gate(plans: list[Plan]) -> None:
+    """Print why the plans may not be deployed and exit: `EXIT_POLICY` (4) when any has a
+    mandatory policy finding no waiver covers, else `EXIT_OVER_BUDGET` (3) when any estimate
+    exceeds its budget; both kinds of error are printed either way."""
+    over = budget_problems(plans)
+    blocked = policy_problems(plans)
+    for message in [*over, *blocked]:
+        click.echo(f"error: {message}", err=True)
+    if blocked:
+        sys.exit(EXIT_POLICY)
+    if over:
+        sys.exit(EXIT_OVER_BUDGET)
 
 
 def tune_for_short_run() -> None:

@@ -184,7 +184,8 @@ def test_prod_refuses_redpanda_and_its_development_mode(mode: str, extra: list[s
     assert problems_of("prod", values) == [
         "forge-infra:streaming.engine: prod runs engine msk: forge-infra's Redpanda brokers "
         "authenticate clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
-        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); use msk", *extra]
+        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); use msk "
+        "[policy rule aws-kafka-tls-in-transit]", *extra]
 
 
 # -- the database's credentials never reach the services ------------------------------------

@@ -62,7 +62,8 @@ def record(stack: str, **overrides: object) -> Recording:
 def test_prod_refuses_to_run_without_a_web_acl() -> None:
     assert problems_of(values_of("prod", waf={"enabled": False}), "prod") == [
         "forge-infra:waf.enabled: prod requires a WAF web ACL in front of the app (set true; "
-        "$9.00/month fixed with waf.rule_groups, plus $0.60 per million requests)"]
+        "$9.00/month fixed with waf.rule_groups, plus $0.60 per million requests) "
+        "[policy rule aws-cloudfront-waf-attached]"]
 
 
 def test_the_defaults_are_the_three_groups_and_2000_requests() -> None:

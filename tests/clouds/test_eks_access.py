@@ -102,7 +102,8 @@ def test_a_public_endpoint_without_cidrs_is_refused() -> None:
 
 
 @pytest.mark.parametrize(("cidr", "message"), [
-    ("0.0.0.0/0", "0.0.0.0/0 opens the Kubernetes API to the internet"),
+    ("0.0.0.0/0", "0.0.0.0/0 opens the Kubernetes API to the internet "
+                  "[policy rule aws-eks-api-not-public]"),
     ("10.20.0.0/16", "10.20.0.0/16 is private address space, which never reaches the public "
                      "endpoint (inside the VPC the private endpoint answers); list the public "
                      "egress address of the machine that runs pulumi up"),

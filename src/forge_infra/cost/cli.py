@@ -1,7 +1,8 @@
 """`forge-infra cost` and the cost section of `forge-infra plan` (registered by forge_infra.cli).
 
 Exit codes: 0 ok, 1 config or program error, 2 usage error, 3 (`EXIT_OVER_BUDGET`, `plan`
-only) an estimate above its stack's budget.
+only) an estimate above its stack's budget (a mandatory policy finding's 4 takes precedence,
+forge_infra.cli).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import click
 from forge_infra.config import ConfigError
 from forge_infra.cost.engine import cents
 from forge_infra.cost.report import (
-    EXIT_OVER_BUDGET,
     compare,
     money,
     over_budget,
@@ -128,11 +128,8 @@ def plan_section(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def budget_gate(plans: list[Plan]) -> None:
-    """Exit with `EXIT_OVER_BUDGET` when any plan's estimate exceeds its stack's budget."""
-    messages = [m for p in plans if p.cost is not None
-                for m in [over_budget(p.cost, stack=p.stack)] if m]
-    for message in messages:
-        click.echo(f"error: {message}", err=True)
-    if messages:
-        sys.exit(EXIT_OVER_BUDGET)
+def budget_problems(plans: list[Plan]) -> list[str]:
+    """Why each plan whose estimate exceeds its stack's budget does (none: an empty list)."""
+    return [m for p in plans if p.cost is not None
+            for m in [over_budget(p.cost, stack=p.stack)] if m]
+

@@ -25,6 +25,8 @@ This module imports no cloud SDK and no `forge_infra.clouds` module.
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import hashlib
 import json
 import re
@@ -70,6 +72,12 @@ class ConfigError(Exception):
         noun = "problem" if len(problems) == 1 else "problems"
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}: {len(problems)} configuration {noun}:\n{lines}")
+
+
+def policy_rule(rule_id: str) -> str:
+    """The suffix of a config refusal that a policy rule also checks in the plan:
+    ` [policy rule <id>]` (the rule reports the same thing on what was built)."""
+    return f" [policy rule {rule_id}]"
 
 
 def problem(path: str, message: str) -> str:
@@ -378,6 +386,79 @@ class UsageSettings(Strict):
     """Average load balancer capacity units (LCU) per hour."""
 
 
+#: A Pulumi URN (`urn:pulumi:<stack>::<project>::<type path>::<name>`).
+URN = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::[^:]+::(?P<type>.+)::(?P<name>[^:]*)$")
+#: A resource type token (`aws:rds/instance:Instance`, `kubernetes:helm.sh/v3:Release`).
+TYPE_TOKEN = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z0-9_./-]*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class WaiverSettings(Strict):
+    """One exemption from a policy rule, for one resource or every resource of a type."""
+
+    rule: str
+    """The id of the policy rule waived (docs/SECURITY.md lists them, e.g. `aws-rds-multi-az`)."""
+    resource: str
+    """What is waived: a resource's URN (`urn:pulumi:<stack>::<project>::<type>::<name>`, as
+    the plan's findings name it) or a resource type token (`aws:rds/instance:Instance`: every
+    resource of that type)."""
+    reason: str = Field(min_length=1)
+    """Why the rule does not apply here; printed with every finding the waiver covers."""
+    expires: datetime.date | None = None
+    """The last day the waiver holds (YYYY-MM-DD); past it the waiver is itself a mandatory
+    finding. Unset: it never expires (still reported with each finding it covers)."""
+
+    @field_validator("rule")
+    @classmethod
+    def _registered_rule(cls, value: str) -> str:
+        from forge_infra.policy.registry import rule_ids
+
+        known = rule_ids()
+        if value not in known:
+            near = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+            hint = (f"did you mean {', '.join(near)}?" if near
+                    else "docs/SECURITY.md lists every rule")
+            raise ValueError(f"not a policy rule id; {hint}")
+        return value
+
+    @field_validator("resource")
+    @classmethod
+    def _urn_or_type(cls, value: str) -> str:
+        if not (URN.fullmatch(value) or TYPE_TOKEN.fullmatch(value)):
+            raise ValueError("must be a resource URN (urn:pulumi:STACK::PROJECT::TYPE::NAME, "
+                             "as the plan's findings print it) or a resource type token "
+                             "(aws:rds/instance:Instance)")
+        return value
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must say why the rule is waived (not blank)")
+        return value
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, datetime.date)
+                             and not isinstance(value, datetime.datetime)):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueError("must be a date written YYYY-MM-DD (e.g. 2027-03-31)")
+
+
+class PolicySettings(Strict):
+    """How the policy rules (docs/SECURITY.md) apply to this stack."""
+
+    waivers: tuple[WaiverSettings, ...] = ()
+    """Exemptions from rules: `{rule, resource, reason, expires}` each. Waived findings are
+    still listed (marked waived, with the reason); an expired waiver is a mandatory finding
+    and one that matches nothing an advisory one."""
+
+
 # -- the cloud branch -----------------------------------------------------------------------
 
 
@@ -487,6 +568,8 @@ class StackConfig(Strict):
     """The monthly cost budget and its alerts."""
     usage: UsageSettings = UsageSettings()
     """The traffic the cost estimate assumes."""
+    policy: PolicySettings = PolicySettings()
+    """Waivers of policy rules for this stack (docs/SECURITY.md)."""
     protect: bool = False
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}
@@ -594,7 +677,7 @@ def _app_secret_rules(config: StackConfig) -> list[str]:
 def _prod_protect_rule(config: StackConfig) -> list[str]:
     if config.is_prod and not config.protect:
         return [problem("protect", "prod requires Pulumi protect on stateful resources "
-                                   "(set true)")]
+                                   "(set true)" + policy_rule("any-stateful-protect"))]
     return []
 
 
@@ -607,7 +690,21 @@ def _prod_replicas_rule(config: StackConfig) -> list[str]:
                 problems.append(problem(
                     f"services.{name}.replicas",
                     f"prod requires at least 2 replicas (and autoscaling.min >= 2); got "
-                    f"replicas {svc.replicas}, minimum {floor}"))
+                    f"replicas {svc.replicas}, minimum {floor}"
+                    + policy_rule("any-service-min-replicas")))
+    return problems
+
+
+def _policy_rules(config: StackConfig) -> list[str]:
+    """A waiver naming a URN must name one of this stack's resources."""
+    problems = []
+    for index, waiver in enumerate(config.policy.waivers):
+        match = URN.fullmatch(waiver.resource)
+        if match and match["stack"] != config.stack:
+            problems.append(problem(
+                f"policy.waivers.{index}.resource",
+                f"{waiver.resource!r} is a resource of stack {match['stack']!r}, not of "
+                f"{config.stack!r}: waive this stack's own URN (or a type token)"))
     return problems
 
 
@@ -617,6 +714,7 @@ NEUTRAL_RULES: tuple[Rule, ...] = (
     Rule(("services", "secrets"), _app_secret_rules),
     Rule(("environment", "protect"), _prod_protect_rule),
     Rule(("environment", "services"), _prod_replicas_rule),
+    Rule(("policy",), _policy_rules),
 )
 
 

@@ -150,7 +150,9 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
 
     The plan's warnings are the engine's (e.g. a deprecated resource) followed by the cloud
     settings' own (e.g. a version past standard support); its `cost` is the estimate of
-    `forge_infra.cost` under the stack's usage profile and budget. Raises `ConfigError` for bad
+    `forge_infra.cost` under the stack's usage profile and budget; its `findings` are every
+    policy rule's (`forge_infra.policy.evaluate`), the stack's `policy.waivers` applied.
+    Raises `ConfigError` for bad
     config (before any resource is declared) and `ProgramError` when the program fails while
     running.
     """
@@ -169,6 +171,10 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
 
     plan.cost = estimate(plan, usage=config.usage, budget=config.budget.monthly_limit_usd,
                          region=config.region)
+    from forge_infra.policy.engine import config_waivers, evaluate
+
+    plan.findings = evaluate(plan, environment=config.environment,
+                             waivers=config_waivers(config.policy.waivers))
     return plan
 
 

@@ -215,10 +215,11 @@ def _format_value(value: Any, room: int) -> str:
 
 
 def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None = None,
-                region: str | None = None, section: str = "") -> None:
+                region: str | None = None, section: str = "", footer: str = "") -> None:
     """Print the plan as a tree grouped by component (with the key size of each sized
-    resource), the exports, `section` (e.g. the cost estimate, plain text) and a one-line
-    summary; values are cut only past the width."""
+    resource), the exports, `section` (e.g. the cost estimate and the policy findings, plain
+    text) and a one-line summary, then `footer` (e.g. the policy counts); values are cut only
+    past the width."""
     width = output_width(stream)
     console = _console(stream, color, width)
     children = _children(plan)
@@ -260,6 +261,8 @@ def render_plan(plan: Plan, stream: IO[str] | None = None, *, color: bool | None
     if releases:
         console.print(releases)
     console.print(summary_line(plan))
+    if footer:
+        console.print(escape(footer), highlight=False)
 
 
 def summary_line(plan: Plan) -> str:

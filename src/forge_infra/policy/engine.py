@@ -56,6 +56,13 @@ class Waiver:
         return f"{self.rule} on {self.resource}{until}"
 
 
+def config_waivers(entries: Iterable[Any]) -> list[Waiver]:
+    """The waivers of a stack's `forge-infra:policy.waivers` (`WaiverSettings` entries, or
+    anything with `rule`, `resource`, `reason` and `expires`)."""
+    return [Waiver(rule=e.rule, resource=e.resource, reason=e.reason, expires=e.expires)
+            for e in entries]
+
+
 def plan_stack_view(plan: Plan) -> StackView:
     """The plan's resources as the rules see them, with each Helm release's rendered objects
     expanded (offline the plan holds them; the pack renders them the same way)."""

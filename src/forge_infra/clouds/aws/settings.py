@@ -75,6 +75,7 @@ from forge_infra.model.config import (
     Strict,
     decode_secure,
     describe,
+    policy_rule,
     problem,
 )
 
@@ -704,7 +705,7 @@ def _prod_streaming_rules(config: StackConfig) -> list[str]:
                         "prod runs engine msk: forge-infra's Redpanda brokers authenticate "
                         "clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
                         "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); "
-                        "use msk")]
+                        "use msk" + policy_rule("aws-kafka-tls-in-transit"))]
     if stream.redpanda_mode is RedpandaMode.DEVELOPMENT:
         problems.append(problem("streaming.redpanda_mode",
                                 "development mode bypasses fsync and can lose acknowledged "
@@ -874,7 +875,8 @@ def _public_access_cidr_problems(cidr: str) -> list[str]:
         return [problem(key, f"{cidr} is IPv6; the cluster is IPv4-only and EKS accepts no "
                              "IPv6 CIDR blocks for its public endpoint")]
     if network.prefixlen == 0:
-        return [problem(key, "0.0.0.0/0 opens the Kubernetes API to the internet")]
+        return [problem(key, "0.0.0.0/0 opens the Kubernetes API to the internet"
+                        + policy_rule("aws-eks-api-not-public"))]
     if any(network.subnet_of(private) for private in NON_PUBLIC_SOURCES):
         return [problem(key, f"{cidr} is private address space, which never reaches the "
                              "public endpoint (inside the VPC the private endpoint answers); "
@@ -1090,20 +1092,23 @@ def _prod_database_rules(config: StackConfig) -> list[str]:
         return problems
     if not db.multi_az:
         problems.append(problem("database.multi_az", "prod requires a Multi-AZ database "
-                                                     "(set true)"))
+                                "(set true)" + policy_rule("aws-rds-multi-az")))
     if db.backup_retention_days < 7:
         problems.append(problem("database.backup_retention_days",
                                 f"prod requires at least 7 days of backups; got "
-                                f"{db.backup_retention_days}"))
+                                f"{db.backup_retention_days}"
+                                + policy_rule("aws-rds-backup-retention")))
     if not db.deletion_protection:
         problems.append(problem("database.deletion_protection",
-                                "prod requires deletion protection (set true)"))
+                                "prod requires deletion protection (set true)"
+                                + policy_rule("aws-rds-deletion-protection")))
     return problems
 
 
 def _prod_storage_rules(config: StackConfig) -> list[str]:
     if config.is_prod and _aws(config).storage.force_destroy:
-        return [problem("storage.force_destroy", "prod buckets must never be force-destroyed")]
+        return [problem("storage.force_destroy", "prod buckets must never be force-destroyed"
+                        + policy_rule("aws-s3-no-force-destroy"))]
     return []
 
 
@@ -1113,7 +1118,7 @@ def _prod_waf_rules(config: StackConfig) -> list[str]:
         return [problem("waf.enabled", "prod requires a WAF web ACL in front of the app (set "
                         f"true; ${waf.monthly_fixed_usd():.2f}/month fixed with "
                         f"waf.rule_groups, plus ${WAF_REQUESTS_PER_MILLION_USD:.2f} per million "
-                        "requests)")]
+                        "requests)" + policy_rule("aws-cloudfront-waf-attached"))]
     return []
 
 
