@@ -94,3 +94,25 @@ def test_dockerfiles_pass_hadolint() -> None:
     assert dockerfiles
     result = _run(_tool("hadolint"), *map(str, dockerfiles))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_github_workflows_pass_zizmor() -> None:
+    """zizmor's audits (template injection, unpinned actions, excessive permissions, ...),
+    offline: the audits that need GitHub's API are skipped."""
+    result = _run(_tool("zizmor"), "--offline", "--no-progress", ".github/workflows")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shell_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    """The boot templates as shipped and as rendered (the Redpanda seeds are inserted lines),
+    and the CI entry point."""
+    from forge_components.aws.streaming import render_redpanda_user_data
+
+    rendered = tmp_path / "redpanda-rendered.sh"
+    rendered.write_text(render_redpanda_user_data(
+        node_id=1, self_ip="10.0.1.10", peer_ips=["10.0.1.10", "10.0.2.10", "10.0.3.10"],
+        data_volume_id="vol-0123456789abcdef0", redpanda_version="26.2.7"))
+    scripts = [*sorted((ROOT / "components" / "forge_components" / "aws" / "templates")
+                       .glob("*.sh")), ROOT / ".ci" / "run", rendered]
+    result = _run(_tool("shellcheck"), "--shell=bash", *map(str, scripts))
+    assert result.returncode == 0, result.stdout + result.stderr
