@@ -301,3 +301,23 @@ def test_a_defect_is_one_line_unless_debug(monkeypatch: pytest.MonkeyPatch, debu
     assert result.exit_code == 1
     assert "error: internal error: RuntimeError: boom" in result.output
     assert ("Traceback" in result.output) is debug
+
+
+def test_cost_finds_the_project_from_a_subfolder_and_lists_the_stacks(tmp_path: Path) -> None:
+
+
+    from click.testing import CliRunner
+
+    from forge_infra.cli import main
+    from tests.conftest import ROOT
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.dev.yaml")
+    (tmp_path / "sub").mkdir()
+    runner = CliRunner()
+    unknown = runner.invoke(main, ["cost", "--stack", "nope", "-C", str(tmp_path / "sub")])
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+    assert "no stack 'nope'" in unknown.output and "the stacks here are: dev" in unknown.output
+    found = runner.invoke(main, ["cost", "--stack", "dev", "-C", str(tmp_path / "sub"),
+                                 "--format", "json"])
+    assert found.exit_code == 0, found.output

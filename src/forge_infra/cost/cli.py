@@ -71,19 +71,28 @@ def _cost(plan: Plan) -> CostEstimate:
               default="table", show_default=True, help="Output format.")
 @click.option("--compare", "other", metavar="OTHER",
               help="Show the monthly difference against another stack or an earlier plan JSON.")
-@click.option("-C", "--project-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True, help="Directory holding Pulumi.yaml.")
+@click.option("-C", "--project-dir", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path),
+              default=None, help="Run as if started in DIR: the project is the nearest folder "
+                                 "from DIR upwards holding Pulumi.yaml (default: the current "
+                                 "folder).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cost_command(stack: str, fmt: str, other: str | None, project_dir: Path,
+def cost_command(stack: str, fmt: str, other: str | None, project_dir: Path | None,
                  debug: bool) -> None:
     """Estimate a stack's monthly cost offline, from its plan and the shipped price table.
 
     One line per priced quantity, grouped by component with subtotals; usage-based lines (from
     the stack's `usage` profile) apart from fixed ones; free and not-priced resources listed.
     """
-    estimate = _cost(_plan(stack, project_dir, debug))
+    from forge_infra.cli import _check_stacks, _resolve_project
+
+    root = _resolve_project(project_dir)
+    _check_stacks([stack], root)
+    if other is not None and not (other.endswith(".json") or Path(other).is_file()):
+        _check_stacks([other], root)
+    estimate = _cost(_plan(stack, root, debug))
     if other is not None:
-        name, before = _other(other, project_dir, debug)
+        name, before = _other(other, root, debug)
         if fmt == "json":
             changes = [{"resource": c.resource, "item": c.item, "before": c.before,
                         "after": c.after, "delta": c.delta} for c in compare(before, estimate)]
