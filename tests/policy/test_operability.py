@@ -98,6 +98,17 @@ def test_a_resource_without_tags_in_a_stack_without_providers() -> None:
               "provider's defaultTags either)")]
 
 
+def test_an_auto_scaling_groups_tag_list_counts() -> None:
+    group = "aws:autoscaling/group:Group"
+    tags = [{"key": "app", "value": "forge", "propagateAtLaunch": True},
+            {"key": "environment", "value": "dev", "propagateAtLaunch": True}]
+    plan, urn = with_resource(stack_plan("dev", "ecs"), group, "asg", {"tags": tags})
+    plan.resources = [r for r in plan.resources if r.type != PROVIDER]
+    assert both(rule_by_id("aws-resource-standard-tags"), plan) == [
+        (urn, "missing standard tags managed-by (tags: app, environment; not in every AWS "
+              "provider's defaultTags either)")]
+
+
 def test_a_type_that_takes_no_tags_is_not_checked() -> None:
     plan, _ = with_resource(stack_plan("dev", "ecs"), "aws:ec2/route:Route", "r", {})
     plan.resources = [r for r in plan.resources if r.type != PROVIDER]

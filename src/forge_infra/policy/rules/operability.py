@@ -68,11 +68,22 @@ def _stack_default_tags(context: Context) -> set[str]:
     return keys
 
 
+def _tag_map(tags: Any) -> Mapping[str, Any]:
+    """A resource's tags as a mapping: most types take a map; an Auto Scaling group takes a
+    list of `{key, value, propagateAtLaunch}` (pulumi-aws `autoscaling.GroupTagArgs`)."""
+    if isinstance(tags, Mapping):
+        return tags
+    if isinstance(tags, list):
+        return {str(t.get("key")): t.get("value") for t in tags
+                if isinstance(t, Mapping) and t.get("key")}
+    return {}
+
+
 def _standard_tags(resource: Any, context: Context) -> Iterator[str]:
     tags = resource.props.get("tags")
     if not known(tags):
         return
-    tags = tags if isinstance(tags, Mapping) else {}
+    tags = _tag_map(tags)
     own = {k for k in STANDARD_TAGS if k in tags and (not isinstance(tags[k], str) or tags[k])}
     missing = [k for k in STANDARD_TAGS if k not in own and k not in _stack_default_tags(context)]
     if missing:
