@@ -14,6 +14,7 @@ from forge_infra.policy.rules import recoverability
 from forge_infra.policy.rules.recoverability import STATEFUL_TYPES
 from tests.policy.harness import both, mutated, with_resource
 from tests.policy.plans import PLATFORMS, STACKS, stack_plan
+from tests.policy.rerender import platform_release_index, rerendered
 
 RDS = "aws:rds/instance:Instance"
 CACHE = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -24,6 +25,7 @@ ECS_SERVICE = "aws:ecs/service:Service"
 TARGET = "aws:appautoscaling/target:Target"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+RELEASE = "kubernetes:helm.sh/v3:Release"
 
 PROD_TAGS = {"app": "forge", "environment": "prod", "managed-by": "forge-infra"}
 
@@ -328,6 +330,27 @@ def test_a_deployment_scaled_by_an_autoscaler_is_held_to_its_min_replicas() -> N
     assert both(rule, plan) == [
         (urn, "spec.minReplicas is None: the autoscaler may scale in below 2 pods (none set "
               "means 1)")]
+
+
+def test_the_charts_autoscaler_and_deployment_are_checked_as_rendered() -> None:
+    rule = rule_by_id("any-service-min-replicas")
+    base = stack_plan("prod", "eks")
+
+    def ui(props: dict[str, Any], **values: Any) -> None:
+        props["values"]["ui"].update(values)
+
+    plan, urn = mutated(base, RELEASE, lambda p: ui(p, autoscaling={
+        "enabled": True, "minReplicas": 1, "maxReplicas": 10,
+        "targetCPUUtilizationPercentage": 70}), index=platform_release_index(base))
+    assert both(rule, rerendered(plan, urn)) == [
+        (urn, "HorizontalPodAutoscaler forge/forge-platform-ui: spec.minReplicas is 1: the "
+              "autoscaler may scale in below 2 pods (none set means 1)")]
+    plan, urn = mutated(base, RELEASE, lambda p: ui(p, replicaCount=1, autoscaling={
+        "enabled": False, "minReplicas": 2, "maxReplicas": 10,
+        "targetCPUUtilizationPercentage": 70}), index=platform_release_index(base))
+    assert both(rule, rerendered(plan, urn)) == [
+        (urn, "Deployment forge/forge-platform-ui: spec.replicas is 1: run at least 2 pods "
+              "(none set means 1)")]
 
 
 def test_the_charts_services_in_prod_are_scaled_from_two() -> None:

@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 
-from forge_infra.plan.helm import render_release
-from forge_infra.plan.model import Plan
 from forge_infra.policy.registry import rule_by_id
 from forge_infra.policy.rules import secrets
 from forge_infra.policy.rules.secrets import is_plaintext, looks_like_secret, name_words
-from tests.conftest import ROOT
-from tests.policy.harness import _engine_props, both, mutated, with_resource
+from tests.policy.harness import both, mutated, with_resource
 from tests.policy.plans import PLATFORMS, STACKS, stack_plan
+from tests.policy.rerender import platform_release_index, rerendered
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 LAMBDA = "aws:lambda/function:Function"
@@ -123,27 +121,8 @@ def test_ssm_secret_parameters_are_secure_strings(props: dict[str, Any],
 # -- Helm values, container env, ConfigMaps --------------------------------------------------
 
 
-def rerendered(plan: Plan, urn: str) -> Plan:
-    """`plan` with the release `urn` rendered again from its (changed) values, as the policy
-    pack renders it from the engine's inputs: the offline plan holds the objects rendered
-    when it was made."""
-    release = next(r for r in plan.resources if r.urn == urn)
-    assert release.helm is not None
-    release.helm = render_release(
-        release, chart_path=_engine_props(release)["chart"], kube_version=release.helm.kube_version,
-        kube_version_source=release.helm.kube_version_source, project_dir=ROOT)
-    assert release.helm.rendered, release.helm.reason
-    return plan
-
-
-def _platform_release(plan_stack: str = "prod") -> int:
-    plan = stack_plan(plan_stack, "eks")
-    releases = [r for r in plan.resources if r.type == RELEASE]
-    return next(i for i, r in enumerate(releases) if r.name.endswith("platform-release"))
-
-
 def test_a_plaintext_secret_in_helm_values_and_the_configmap_it_renders() -> None:
-    index = _platform_release()
+    index = platform_release_index(stack_plan("prod", "eks"))
 
     def add(props: dict[str, Any]) -> None:
         props["values"]["api"]["env"].update(API_TOKEN="abc123", TOKEN_SECRET_ARN=ARN)
@@ -161,7 +140,7 @@ def test_a_plaintext_secret_in_helm_values_and_the_configmap_it_renders() -> Non
 
 
 def test_helm_values_walk_lists_and_skip_secrets_and_references() -> None:
-    index = _platform_release("dev")
+    index = platform_release_index(stack_plan("dev", "eks"))
 
     def add(props: dict[str, Any]) -> None:
         props["values"]["extra"] = {"sidecars": [{"apiKey": "k-123", "passwordFile": "/x"}],
