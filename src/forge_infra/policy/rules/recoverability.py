@@ -210,7 +210,9 @@ def _hpa_min_replicas(resource: Any, context: Context) -> Iterator[str]:
 def _ecs_circuit_breaker(resource: Any, context: Context) -> Iterator[str]:
     controller = prop(resource.props, "deploymentController", "type")
     if controller in ("CODE_DEPLOY", "EXTERNAL"):
-        return  # the circuit breaker only exists for the rolling-update (ECS) controller
+        # "The deployment circuit breaker can only be used for services using the rolling
+        # update (ECS) deployment type" (ECS API reference, DeploymentCircuitBreaker).
+        return
     breaker = resource.props.get("deploymentCircuitBreaker")
     if not known(breaker):
         return
