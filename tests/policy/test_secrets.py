@@ -4,6 +4,7 @@ parameter, a Helm release's values, a container's env or a ConfigMap; references
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -177,3 +178,40 @@ def test_a_secret_in_a_declared_configmap() -> None:
     assert both(rule_by_id("k8s-configmap-no-secrets"), plan) == [
         (urn, "data key SESSION_SECRET looks like a secret: a ConfigMap is stored and shown in "
               "plaintext")]
+
+
+# -- EC2 user data ---------------------------------------------------------------------------
+
+
+def test_the_brokers_boot_script_fetches_its_secrets() -> None:
+    broker = next(r for r in stack_plan("staging", "ecs").resources
+                  if r.type == "aws:ec2/instance:Instance")
+    assert 'KAFKA_PASSWORD="$(' in broker.props["userData"]
+
+
+def test_a_literal_secret_in_an_instances_user_data() -> None:
+    def append(props: dict[str, Any]) -> None:
+        lines = props["userData"].splitlines()
+        props["userData"] = "\n".join([*lines, "export DB_PASSWORD='hunter2'",
+                                       'API_TOKEN="$(cat /run/token)"', "TOKEN_FILE=/x"])
+
+    plan, urn = mutated(stack_plan("dev", "ecs"), "aws:ec2/instance:Instance", append)
+    line = len(next(r for r in plan.resources if r.urn == urn).props["userData"].splitlines()) - 2
+    assert both(rule_by_id("aws-ec2-no-plaintext-secrets-in-user-data"), plan) == [
+        (urn, f"user data line {line} sets DB_PASSWORD to a literal: user data is readable by "
+              "anyone who can describe the instance, and from the instance itself")]
+
+
+def test_a_literal_secret_in_base64_user_data() -> None:
+    script = base64.b64encode(b"#!/bin/bash\nSIGNING_KEY=abc123\nKMS_KEY_ID=k\n").decode()
+    rule = rule_by_id("aws-ec2-no-plaintext-secrets-in-user-data")
+    plan, urn = mutated(stack_plan("prod", "eks"), "aws:ec2/launchTemplate:LaunchTemplate",
+                        lambda p: p.update(userData=script))
+    assert both(rule, plan) == [
+        (urn, "user data line 2 sets SIGNING_KEY to a literal: user data is readable by anyone "
+              "who can describe the launch template, and from the instances")]
+    plan, urn = with_resource(stack_plan("prod", "eks"), "aws:ec2/instance:Instance", "vm",
+                              {"userDataBase64": script, "tags": {"environment": "prod"}})
+    assert both(rule, plan) == [
+        (urn, "user data line 2 sets SIGNING_KEY to a literal: user data is readable by anyone "
+              "who can describe the instance, and from the instance itself")]

@@ -11,6 +11,8 @@ plaintext secret when it is a literal, non-empty string: not `[secret]` (a Pulum
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -113,6 +115,48 @@ def _ssm_parameter(resource: Any, context: Context) -> Iterator[str]:
                "parameter is stored and shown unencrypted")
 
 
+#: A shell assignment in a boot script: `NAME=value`, `export NAME=value`, `local NAME=...`.
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)*)?"
+                         r"([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def _decoded(value: Any) -> str | None:
+    """Base64 user data as text (None when it is not valid base64 of UTF-8 text)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _user_data_secrets(script: str) -> Iterator[tuple[int, str]]:
+    """(line number, name) of each assignment of a literal to a secret-looking variable; a
+    value computed at boot (`$(aws secretsmanager get-secret-value ...)`, `$OTHER`) is none."""
+    for number, line in enumerate(script.splitlines(), start=1):
+        match = _ASSIGNMENT.match(line)
+        if match is None or not looks_like_secret(match.group(1)):
+            continue
+        value = match.group(2).strip().strip("'\"")
+        if "$" not in value and is_plaintext(value):
+            yield number, match.group(1)
+
+
+def _instance_user_data(resource: Any, context: Context) -> Iterator[str]:
+    props = resource.props
+    plain = props.get("userData")
+    script = plain if isinstance(plain, str) else _decoded(props.get("userDataBase64"))
+    for number, name in _user_data_secrets(script or ""):
+        yield (f"user data line {number} sets {name} to a literal: user data is readable by "
+               "anyone who can describe the instance, and from the instance itself")
+
+
+def _launch_template_user_data(resource: Any, context: Context) -> Iterator[str]:
+    for number, name in _user_data_secrets(_decoded(resource.props.get("userData")) or ""):
+        yield (f"user data line {number} sets {name} to a literal: user data is readable by "
+               "anyone who can describe the launch template, and from the instances")
+
+
 def _secret_leaves(values: Any, path: tuple[str, ...] = ()) -> Iterator[str]:
     """The dotted paths of `values` (nested mappings and lists) whose key looks like a secret
     and whose value is a plaintext string."""
@@ -191,6 +235,17 @@ RULES: tuple[Rule, ...] = (
         remediation="Set type=\"SecureString\" on the parameter (or keep the secret in Secrets "
                     "Manager).",
         checks={"aws:ssm/parameter:Parameter": _ssm_parameter},
+    ),
+    Rule(
+        id="aws-ec2-no-plaintext-secrets-in-user-data",
+        severity="mandatory",
+        category="secrets",
+        rationale="An instance's user data is returned by DescribeInstanceAttribute and the "
+                  "instance metadata service, unencrypted, to anyone allowed either.",
+        remediation="Fetch the secret at boot (aws secretsmanager get-secret-value with the "
+                    "instance role), as the Redpanda brokers' bootstrap does.",
+        checks={"aws:ec2/instance:Instance": _instance_user_data,
+                "aws:ec2/launchTemplate:LaunchTemplate": _launch_template_user_data},
     ),
     Rule(
         id="k8s-helm-no-plaintext-secrets",
