@@ -187,7 +187,7 @@ def test_a_bad_waiver_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
     result = invoke("check", "--stack", "dev", "-C", str(root))
     assert result.exit_code == 1
     assert ("forge-infra:policy.waivers.0.rule: got 'aws-rds-not-publik'; not a policy rule "
-            "id; did you mean aws-rds-not-public?") in result.stderr
+            "id; did you mean aws-rds-not-public") in result.stderr
 
 
 # -- forge-infra check formats ----------------------------------------------------------------

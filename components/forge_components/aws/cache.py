@@ -65,7 +65,8 @@ class CacheArgs(TypedDict):
     Logs use it, e.g. `LogKey`'s); unset keeps CloudWatch Logs' own encryption. Defaults to
     unset."""
     protect: NotRequired[bool]
-    """Pulumi `protect` on the replication group. Defaults to False."""
+    """Pulumi `protect` on the replication group and its AUTH token's secret (deleting the
+    secret leaves the clients without the token). Defaults to False."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child. Defaults to {}."""
 
@@ -181,7 +182,7 @@ class Cache(pulumi.ComponentResource):
             description=f"forge {name}: the cache's AUTH token",
             kms_key_id=s.kms_key_arn,
             tags=tags(f"{name}-auth-token"),
-            opts=child_opts(self),
+            opts=child_opts(self, protect=s.protect),
         )
         aws.secretsmanager.SecretVersion(
             f"{name}-auth-token",

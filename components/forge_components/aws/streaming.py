@@ -170,7 +170,7 @@ class StreamingArgs(TypedDict):
     Defaults to [] (the alarms are visible in CloudWatch only)."""
     protect: NotRequired[bool]
     """Set Pulumi's `protect` on the stateful children (the MSK cluster, the Redpanda data
-    volumes, the created KMS keys). Defaults to False."""
+    volumes, the created KMS keys, the client credentials' secret). Defaults to False."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
@@ -501,7 +501,7 @@ class Streaming(pulumi.ComponentResource):
             description=f"Kafka SASL/SCRAM credentials of {name}'s clients (username, password)",
             kms_key_id=key_arn,
             tags=self._tags(f"{name}-kafka-credentials"),
-            opts=child_opts(self))
+            opts=child_opts(self, protect=args.protect))
         version = aws.secretsmanager.SecretVersion(
             f"{name}-kafka-credentials",
             secret_id=secret.id,

@@ -205,9 +205,10 @@ def test_a_given_kms_key_encrypts_the_cache_and_the_secret():
     assert rec.one("aws:secretsmanager/secret:Secret").inputs["kmsKeyId"] == key
 
 
-def test_protect_only_the_replication_group_when_asked():
-    protected = [(r.type, r.name) for r in build(protect=True).resources if r.protect]
-    assert protected == [(GROUP, "cache-group")]
+def test_protect_only_the_replication_group_and_its_token_secret_when_asked():
+    protected = sorted((r.type, r.name) for r in build(protect=True).resources if r.protect)
+    assert protected == [(GROUP, "cache-group"),
+                         ("aws:secretsmanager/secret:Secret", "cache-auth-token")]
     assert [r.urn for r in build().resources if r.protect] == []
 
 

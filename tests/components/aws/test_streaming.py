@@ -214,10 +214,12 @@ def test_msk_two_azs_with_two_brokers() -> None:
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_msk_protect_applies_to_the_cluster_and_key_only(protect: bool) -> None:
+def test_msk_protect_applies_to_the_cluster_keys_and_credentials_secret_only(
+        protect: bool) -> None:
     recording = build(protect=protect)
     protected = sorted(r.type for r in recording.resources if r.protect)
-    assert protected == ([KEY, KEY, CLUSTER] if protect else []), protected
+    assert protected == ([KEY, KEY, CLUSTER, "aws:secretsmanager/secret:Secret"] if protect
+                         else []), protected
 
 
 def test_msk_bootstrap_brokers_are_the_sasl_scram_endpoints() -> None:
@@ -442,11 +444,11 @@ def test_redpanda_uses_a_given_ami_and_instance_type() -> None:
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_redpanda_protect_applies_to_data_volumes_and_key_only(protect: bool) -> None:
+def test_redpanda_protect_applies_to_data_volumes_keys_and_secret_only(protect: bool) -> None:
     recording = redpanda(protect=protect)
     protected = sorted(r.name for r in recording.resources if r.protect)
     expected = ["events-broker-1-data", "events-broker-2-data", "events-broker-3-data",
-                "events-credentials-key", "events-key"]
+                "events-credentials-key", "events-kafka-credentials", "events-key"]
     assert protected == (expected if protect else []), protected
 
 

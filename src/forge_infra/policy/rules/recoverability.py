@@ -1,20 +1,227 @@
-"""Recoverability rules: backups, deletion protection, versioning, redundancy in prod."""
+"""Recoverability rules: backups, deletion protection, versioning, redundancy in prod.
+
+Provider facts the checks rely on (pulumi-aws 7.51's own docstrings, `pulumi_aws/<module>`):
+an RDS instance's `deletionProtection` defaults to false and `backupRetentionPeriod` to 0
+(`rds/instance.py`); an ElastiCache replication group makes no final snapshot when
+`finalSnapshotIdentifier` is omitted, and `numCacheClusters` counts the primary and its
+replicas (`elasticache/replication_group.py`); an MSK cluster's `numberOfBrokerNodes` "must be a
+multiple of the number of specified client subnets" (`msk/cluster.py`), one subnet per AZ; an
+ECS service's `desiredCount` defaults to 0 (`ecs/service.py`). Kubernetes: a Deployment's
+`spec.replicas` defaults to 1, and a HorizontalPodAutoscaler's `spec.minReplicas` too
+(Kubernetes API reference, `DeploymentSpec`, `HorizontalPodAutoscalerSpec`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from forge_infra.policy.rule import Context, Rule, known
+from forge_infra.policy.rule import Context, Rule, known, prop
 
 MIN_BACKUP_DAYS = 7
+MIN_REPLICAS = 2
+MIN_AZS = 2
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+ELASTICACHE_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+MSK_CLUSTER = "aws:msk/cluster:Cluster"
+S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+S3_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning",
+                 "aws:s3/bucketVersioningV2:BucketVersioningV2")
+ECS_SERVICE = "aws:ecs/service:Service"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+K8S_HPAS = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+            "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
+
+#: The stateful resource types `protect` must guard in prod: each holds data (or the only key
+#: to data) that a `pulumi destroy` or an accidental replacement would lose for good. The
+#: database (RDS instance or Aurora cluster), the cache (its snapshots and AUTH token), the
+#: brokers (an MSK cluster; the EC2 brokers' EBS data volumes), every bucket, every KMS key
+#: (deleting one makes what it encrypted unreadable) and every Secrets Manager secret (the
+#: credentials the services and the brokers share). Security groups, roles, subnets and the like
+#: are recreated as they were and are not listed.
+STATEFUL_TYPES: tuple[str, ...] = (
+    RDS_INSTANCE, RDS_CLUSTER, ELASTICACHE_GROUP, MSK_CLUSTER, *S3_BUCKETS,
+    "aws:ebs/volume:Volume", "aws:kms/key:Key", "aws:secretsmanager/secret:Secret",
+)
+
+
+def _days(props: Mapping[str, Any], key: str, what: str) -> Iterator[str]:
+    days = props.get(key)
+    if known(days) and (not isinstance(days, int) or days < MIN_BACKUP_DAYS):
+        yield f"{key} is {days!r}: keep at least {MIN_BACKUP_DAYS} days of {what}"
 
 
 def _rds_backup_retention(resource: Any, context: Context) -> Iterator[str]:
-    days = resource.props.get("backupRetentionPeriod")
-    if known(days) and (not isinstance(days, int) or days < MIN_BACKUP_DAYS):
-        yield (f"backupRetentionPeriod is {days!r}: keep at least {MIN_BACKUP_DAYS} days of "
-               "automated backups")
+    yield from _days(resource.props, "backupRetentionPeriod", "automated backups")
+
+
+def _elasticache_backup_retention(resource: Any, context: Context) -> Iterator[str]:
+    yield from _days(resource.props, "snapshotRetentionLimit", "automatic snapshots")
+
+
+def _rds_deletion_protection(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("deletionProtection")
+    if known(value) and value is not True:
+        yield f"deletionProtection is {value!r}: the database can be deleted by one API call"
+
+
+def _rds_final_snapshot(resource: Any, context: Context) -> Iterator[str]:
+    skip = resource.props.get("skipFinalSnapshot")
+    if known(skip) and skip is True:
+        yield "skipFinalSnapshot is true: deleting the database keeps no final snapshot"
+        return
+    identifier = resource.props.get("finalSnapshotIdentifier")
+    if known(identifier) and not identifier:
+        yield (f"finalSnapshotIdentifier is {identifier!r}: deleting the database fails or "
+               "keeps no final snapshot")
+
+
+def _elasticache_final_snapshot(resource: Any, context: Context) -> Iterator[str]:
+    identifier = resource.props.get("finalSnapshotIdentifier")
+    if known(identifier) and not identifier:
+        yield (f"finalSnapshotIdentifier is {identifier!r}: deleting the replication group "
+               "keeps no final snapshot")
+
+
+def _protected(resource: Any, context: Context) -> Iterator[str]:
+    protect = getattr(resource.opts, "protect", None)
+    if protect is not True:
+        yield (f"protect is {bool(protect)!r}: a stateful {resource.resource_type} can be "
+               "deleted by a destroy or a replacement")
+
+
+def _no_force_destroy(resource: Any, context: Context) -> Iterator[str]:
+    if resource.props.get("forceDestroy") is True:
+        yield "forceDestroy is true: deleting the bucket deletes every object in it"
+
+
+def _versioning_status(versioning: Any) -> Any:
+    return prop(versioning.props, "versioningConfiguration", "status")
+
+
+def _bucket_versioned(resource: Any, context: Context) -> Iterator[str]:
+    assert context.stack is not None
+    inline = prop(resource.props, "versioning", "enabled")
+    if inline is True or not known(inline):
+        return
+    name = resource.props.get("bucket")
+    configs = [v for v in context.stack.of_type(*S3_VERSIONING)
+               if resource in context.stack.dependencies(v)
+               or (known(name) and name and v.props.get("bucket") == name)]
+    if not configs:
+        yield "no BucketVersioning names the bucket: an overwritten or deleted object is lost"
+        return
+    statuses = [_versioning_status(v) for v in configs]
+    if not any(s == "Enabled" or not known(s) for s in statuses):
+        yield (f"versioning status is {statuses[0]!r}: an overwritten or deleted object is "
+               "lost")
+
+
+def _rds_multi_az(resource: Any, context: Context) -> Iterator[str]:
+    if resource.props.get("replicateSourceDb"):
+        # A read replica: the primary's standby gives failover; a replica's own Multi-AZ is
+        # a separate choice (and not what `database.multi_az` sets).
+        return
+    value = resource.props.get("multiAz")
+    if known(value) and value is not True:
+        yield f"multiAz is {value!r}: the database has no standby in another AZ"
+
+
+def _elasticache_multi_az(resource: Any, context: Context) -> Iterator[str]:
+    props = resource.props
+    for key in ("automaticFailoverEnabled", "multiAzEnabled"):
+        value = props.get(key)
+        if known(value) and value is not True:
+            yield f"{key} is {value!r}: a failed primary is not replaced by a replica"
+    nodes = props.get("numCacheClusters")
+    replicas = props.get("replicasPerNodeGroup")
+    if nodes is None and isinstance(replicas, int):
+        nodes = replicas + 1  # cluster mode: each shard's primary and its replicas
+    if known(nodes) and (not isinstance(nodes, int) or nodes < MIN_REPLICAS):
+        yield (f"numCacheClusters is {nodes!r}: at least {MIN_REPLICAS} nodes (a primary and a "
+               "replica) are needed to fail over")
+
+
+def _msk_multi_az(resource: Any, context: Context) -> Iterator[str]:
+    subnets = prop(resource.props, "brokerNodeGroupInfo", "clientSubnets")
+    brokers = resource.props.get("numberOfBrokerNodes")
+    if not known(subnets) or not isinstance(subnets, list):
+        return
+    azs = len(subnets)
+    if azs < MIN_AZS:
+        yield (f"the brokers are in {azs} client subnet(s): at least {MIN_AZS} AZs keep the "
+               "cluster up when one fails")
+    if known(brokers) and isinstance(brokers, int) and azs and brokers % azs:
+        yield (f"numberOfBrokerNodes is {brokers}: not a multiple of the {azs} client subnets "
+               "(AZs)")
+
+
+def _ecs_desired_count(resource: Any, context: Context) -> Iterator[str]:
+    if resource.props.get("schedulingStrategy") == "DAEMON":
+        return  # one task per container instance: no count to set
+    count = resource.props.get("desiredCount", 0)
+    if known(count) and (not isinstance(count, int) or count < MIN_REPLICAS):
+        yield (f"desiredCount is {count!r}: run at least {MIN_REPLICAS} tasks so one failing "
+               "task or AZ does not stop the service")
+
+
+def _scaling_min_capacity(resource: Any, context: Context) -> Iterator[str]:
+    if resource.props.get("serviceNamespace") != "ecs":
+        return
+    minimum = resource.props.get("minCapacity")
+    if known(minimum) and (not isinstance(minimum, int) or minimum < MIN_REPLICAS):
+        yield (f"minCapacity is {minimum!r}: the service may scale in below {MIN_REPLICAS} "
+               "tasks")
+
+
+def _scaled_by_hpa(deployment: Any, context: Context) -> bool:
+    assert context.stack is not None
+    name = prop(deployment.props, "metadata", "name")
+    namespace = prop(deployment.props, "metadata", "namespace")
+    for hpa in context.stack.of_type(*K8S_HPAS):
+        target = prop(hpa.props, "spec", "scaleTargetRef") or {}
+        if (target.get("kind") == "Deployment" and target.get("name") == name
+                and prop(hpa.props, "metadata", "namespace") == namespace):
+            return True
+    return False
+
+
+def _deployment_replicas(resource: Any, context: Context) -> Iterator[str]:
+    if _scaled_by_hpa(resource, context):
+        return  # the HorizontalPodAutoscaler's minReplicas is checked instead
+    replicas = prop(resource.props, "spec", "replicas")
+    count = 1 if replicas is None else replicas
+    if known(count) and (not isinstance(count, int) or count < MIN_REPLICAS):
+        yield (f"spec.replicas is {replicas!r}: run at least {MIN_REPLICAS} pods (none set "
+               "means 1)")
+
+
+def _hpa_min_replicas(resource: Any, context: Context) -> Iterator[str]:
+    minimum = prop(resource.props, "spec", "minReplicas")
+    count = 1 if minimum is None else minimum
+    if known(count) and (not isinstance(count, int) or count < MIN_REPLICAS):
+        yield (f"spec.minReplicas is {minimum!r}: the autoscaler may scale in below "
+               f"{MIN_REPLICAS} pods (none set means 1)")
+
+
+def _ecs_circuit_breaker(resource: Any, context: Context) -> Iterator[str]:
+    controller = prop(resource.props, "deploymentController", "type")
+    if controller in ("CODE_DEPLOY", "EXTERNAL"):
+        # "The deployment circuit breaker can only be used for services using the rolling
+        # update (ECS) deployment type" (ECS API reference, DeploymentCircuitBreaker).
+        return
+    breaker = resource.props.get("deploymentCircuitBreaker")
+    if not known(breaker):
+        return
+    breaker = breaker if isinstance(breaker, Mapping) else {}
+    for key in ("enable", "rollback"):
+        value = breaker.get(key)
+        if known(value) and value is not True:
+            yield (f"deploymentCircuitBreaker.{key} is {value!r}: a deployment that cannot "
+                   "start healthy tasks is not stopped and rolled back")
 
 
 RULES: tuple[Rule, ...] = (
@@ -24,7 +231,135 @@ RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="A week of point-in-time backups lets a bad migration or deletion be undone.",
         remediation="Set forge-infra:database.backup_retention_days to 7 or more.",
-        checks={"aws:rds/instance:Instance": _rds_backup_retention},
+        checks={RDS_INSTANCE: _rds_backup_retention, RDS_CLUSTER: _rds_backup_retention},
         environments=("prod",),
+    ),
+    Rule(
+        id="aws-elasticache-backup-retention",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A week of daily snapshots lets the cache's data be restored after a bad "
+                  "write or a lost node group.",
+        remediation="Set forge-infra:cache.snapshot_retention_days to 7 or more (the default).",
+        checks={ELASTICACHE_GROUP: _elasticache_backup_retention},
+        # As the database's: dev lowers it on purpose (Pulumi.dev.yaml: 1 day), staging keeps
+        # the default (7) and the config holds prod to a week.
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-rds-deletion-protection",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Deletion protection makes deleting the production database a deliberate "
+                  "two-step act.",
+        remediation="Set forge-infra:database.deletion_protection: true.",
+        checks={RDS_INSTANCE: _rds_deletion_protection, RDS_CLUSTER: _rds_deletion_protection},
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-rds-final-snapshot",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A final snapshot keeps the data of a database that is deleted.",
+        remediation="Leave skip_final_snapshot False with a final_snapshot_identifier (the "
+                    "Database component always does).",
+        checks={RDS_INSTANCE: _rds_final_snapshot, RDS_CLUSTER: _rds_final_snapshot},
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-elasticache-final-snapshot",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A final snapshot keeps the cache's data when its replication group is "
+                  "deleted.",
+        remediation="Set final_snapshot_identifier on the replication group (the Cache "
+                    "component always does).",
+        checks={ELASTICACHE_GROUP: _elasticache_final_snapshot},
+        environments=("prod",),
+    ),
+    Rule(
+        id="any-stateful-protect",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Pulumi protect stops a destroy or a replacement from deleting a resource "
+                  "that holds data, or the key to it.",
+        remediation="Set forge-infra:protect: true in the prod stack (the components pass it "
+                    "to every stateful child).",
+        checks=dict.fromkeys(STATEFUL_TYPES, _protected),
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-s3-no-force-destroy",
+        severity="mandatory",
+        category="recoverability",
+        rationale="force_destroy lets deleting a bucket silently delete every object in it.",
+        remediation="Leave forge-infra:storage.force_destroy unset (false) in prod.",
+        checks=dict.fromkeys(S3_BUCKETS, _no_force_destroy),
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-s3-bucket-versioning",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Versioning keeps every overwritten or deleted object recoverable.",
+        remediation="Create an aws.s3.BucketVersioning with status Enabled for the bucket (the "
+                    "PrivateBucket component always does).",
+        checks=dict.fromkeys(S3_BUCKETS, _bucket_versioned),
+        scope="stack",
+    ),
+    Rule(
+        id="aws-rds-multi-az",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A standby in another AZ takes over when the primary's AZ or host fails.",
+        remediation="Set forge-infra:database.multi_az: true.",
+        checks={RDS_INSTANCE: _rds_multi_az},
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-elasticache-multi-az",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Automatic failover to a replica in another AZ keeps the cache up when its "
+                  "primary fails.",
+        remediation="Set forge-infra:cache.nodes to 2 or more (the Cache component then turns "
+                    "on automatic failover and Multi-AZ).",
+        checks={ELASTICACHE_GROUP: _elasticache_multi_az},
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-msk-multi-az",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Brokers spread evenly over two or more AZs keep every partition's replicas "
+                  "available when one AZ fails.",
+        remediation="Set forge-infra:streaming.brokers to a multiple of the AZ count (network."
+                    "azs, at least 2).",
+        checks={MSK_CLUSTER: _msk_multi_az},
+        environments=("prod",),
+    ),
+    Rule(
+        id="any-service-min-replicas",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Two or more replicas keep a service up through a failed task, node or AZ "
+                  "and through a deployment.",
+        remediation="Set services.<name>.replicas (and autoscaling.min_replicas) to 2 or more "
+                    "in the prod stack.",
+        checks={ECS_SERVICE: _ecs_desired_count, SCALING_TARGET: _scaling_min_capacity,
+                K8S_DEPLOYMENT: _deployment_replicas,
+                **dict.fromkeys(K8S_HPAS, _hpa_min_replicas)},
+        scope="stack",
+        environments=("prod",),
+    ),
+    Rule(
+        id="aws-ecs-circuit-breaker",
+        severity="mandatory",
+        category="recoverability",
+        rationale="The deployment circuit breaker stops a deployment whose tasks never become "
+                  "healthy and rolls back to the last one that worked.",
+        remediation="Set deployment_circuit_breaker enable=True, rollback=True on the service "
+                    "(the EcsCompute component always does).",
+        checks={ECS_SERVICE: _ecs_circuit_breaker},
     ),
 )
