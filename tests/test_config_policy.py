@@ -46,7 +46,7 @@ def test_an_unknown_rule_id_names_the_nearest_ids() -> None:
     assert problems_of(with_waivers("staging", {
         "rule": "aws-rds-not-publik", "resource": DB_URN, "reason": "x"}), "staging") == [
         "forge-infra:policy.waivers.0.rule: got 'aws-rds-not-publik'; not a policy rule id; "
-        "did you mean aws-rds-not-public?"]
+        "did you mean aws-rds-not-public, aws-msk-not-public, aws-eks-api-not-public?"]
 
 
 def test_a_rule_id_with_nothing_near_points_at_the_rule_list() -> None:
@@ -106,6 +106,8 @@ PROD_REFUSALS: list[tuple[str, Any]] = [
     ("forge-infra:database.backup_retention_days", 3),
     ("forge-infra:database.deletion_protection", False),
     ("forge-infra:storage.force_destroy", True),
+    ("forge-infra:cache.nodes", 1),
+    ("forge-infra:cache.snapshot_retention_days", 1),
     ("forge-infra:waf.enabled", False),
     ("forge-infra:eks.public_access_cidrs", ["0.0.0.0/0"]),
 ]
@@ -145,6 +147,8 @@ def test_each_prod_refusal_cites_its_rule_id() -> None:
         "forge-infra:database.backup_retention_days": "aws-rds-backup-retention",
         "forge-infra:database.deletion_protection": "aws-rds-deletion-protection",
         "forge-infra:storage.force_destroy": "aws-s3-no-force-destroy",
+        "forge-infra:cache.nodes": "aws-elasticache-multi-az",
+        "forge-infra:cache.snapshot_retention_days": "aws-elasticache-backup-retention",
         "forge-infra:waf.enabled": "aws-cloudfront-waf-attached",
         "forge-infra:eks.public_access_cidrs": "aws-eks-api-not-public",
         "forge-infra:streaming.engine": "aws-kafka-tls-in-transit",

@@ -1105,6 +1105,23 @@ def _prod_database_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _prod_cache_rules(config: StackConfig) -> list[str]:
+    cache = _aws(config).cache
+    problems: list[str] = []
+    if not config.is_prod:
+        return problems
+    if cache.nodes < 2:
+        problems.append(problem("cache.nodes", f"prod requires a replica with automatic "
+                                f"failover across AZs (at least 2 nodes); got {cache.nodes}"
+                                + policy_rule("aws-elasticache-multi-az")))
+    if cache.snapshot_retention_days < 7:
+        problems.append(problem("cache.snapshot_retention_days",
+                                f"prod requires at least 7 days of snapshots; got "
+                                f"{cache.snapshot_retention_days}"
+                                + policy_rule("aws-elasticache-backup-retention")))
+    return problems
+
+
 def _prod_storage_rules(config: StackConfig) -> list[str]:
     if config.is_prod and _aws(config).storage.force_destroy:
         return [problem("storage.force_destroy", "prod buckets must never be force-destroyed"
@@ -1323,6 +1340,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _eks_dns_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),
     Rule(("environment", "database"), _prod_database_rules),
+    Rule(("environment", "cache"), _prod_cache_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("environment", "streaming"), _prod_streaming_rules),
     Rule(("environment", "waf"), _prod_waf_rules),
