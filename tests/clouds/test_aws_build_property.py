@@ -104,8 +104,11 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         "forge-infra:database": database,
         "forge-infra:cache": {
             "engine": draw(st.sampled_from(["redis", "valkey"])),
-            "nodes": draw(st.integers(*CACHE_NODES)),
-            "snapshot_retention_days": draw(st.integers(*CACHE_SNAPSHOT_RETENTION_DAYS)),
+            # prod: a replica and a week of snapshots (settings._prod_cache_rules).
+            "nodes": draw(st.integers(2 if prod else CACHE_NODES[0], CACHE_NODES[1])),
+            "snapshot_retention_days": draw(st.integers(
+                7 if prod else CACHE_SNAPSHOT_RETENTION_DAYS[0],
+                CACHE_SNAPSHOT_RETENTION_DAYS[1])),
         },
         "forge-infra:streaming": streaming,
         "forge-infra:storage": {

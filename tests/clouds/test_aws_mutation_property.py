@@ -27,7 +27,8 @@ from tests.test_config import load, stack_values
 STACKS = ("dev", "staging", "prod")
 #: Seconds one example may take (loading plus an offline build).
 TIME_BOUND = 60.0
-PROBLEM_LINE = re.compile(r"^[a-z-]+:[^\s:]*(\[\d+\])?[^\s]*: ")
+#: `namespace:key.path: message`; a key that is not plain is written `["..."]` (config.dotted).
+PROBLEM_LINE = re.compile(r'^[a-z-]+:(?:[^\s:"\[]+|\[\d+\]|\["(?:[^"\\]|\\.)*"\])*: ')
 
 
 def key_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

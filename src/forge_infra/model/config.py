@@ -80,6 +80,23 @@ def policy_rule(rule_id: str) -> str:
     return f" [policy rule {rule_id}]"
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_/*@+-][A-Za-z0-9_./*@+-]*$")
+
+
+def dotted(loc: Sequence[Any]) -> str:
+    """A key path from its parts: `services.ui.port`; a part that is not a plain key (empty,
+    spaces, dots, quotes) is written `["..."]` with JSON escapes, so the line stays readable
+    and its path unambiguous (`services.ui[" "]`)."""
+    text = ""
+    for part in loc:
+        part = str(part)
+        if _PLAIN_KEY.fullmatch(part) and "." not in part:
+            text += ("." if text else "") + part
+        else:
+            text += "[" + json.dumps(part) + "]"
+    return text
+
+
 def problem(path: str, message: str) -> str:
     """One problem line for a key under the project's namespace (`forge-infra:<path>: ...`)."""
     return f"{NAMESPACE}:{path}: {message}"
@@ -526,7 +543,7 @@ class CloudSettings(Strict):
     @classmethod
     def key_path(cls, loc: Sequence[str]) -> str:
         """The stack-file key of a field location (override for provider-namespace fields)."""
-        return f"{NAMESPACE}:{'.'.join(loc)}"
+        return f"{NAMESPACE}:{dotted(loc)}"
 
     @classmethod
     def rules(cls) -> Sequence[Rule]:
@@ -919,7 +936,7 @@ def _with_service_defaults(services: Any) -> Any:
 
 
 def _neutral_key_path(loc: Sequence[str]) -> str:
-    return f"{NAMESPACE}:{'.'.join(loc)}"
+    return f"{NAMESPACE}:{dotted(loc)}"
 
 
 def _secure_value_problems(value: Any, path: str) -> list[str]:

@@ -75,6 +75,7 @@ from forge_infra.model.config import (
     Strict,
     decode_secure,
     describe,
+    dotted,
     policy_rule,
     problem,
 )
@@ -553,8 +554,8 @@ class AwsSettings(CloudSettings):
         if loc and loc[0] == "region":
             return "aws:region"
         if loc and loc[0] == "aws_provider":
-            return f"aws:{'.'.join(loc[1:])}"
-        return f"{NAMESPACE}:{'.'.join(loc)}"
+            return f"aws:{dotted(loc[1:])}"
+        return f"{NAMESPACE}:{dotted(loc)}"
 
     @classmethod
     def rules(cls) -> Sequence[Rule]:
