@@ -15,17 +15,19 @@ PACKAGE = "forge-gcp"
 
 COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.networking:Networking",
+    "forge_components.gcp.database:Database",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.gcp.networking:Networking",),
+    "Database": ("forge_components.gcp.database:Database",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Database", "Cache", "Streaming", "Storage", "Compute", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Cache", "Streaming", "Storage", "Compute", "Cdn")
 """Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
 once this is empty."""
 

@@ -30,3 +30,54 @@ SERVICE_NETWORKING = "servicenetworking.googleapis.com"
 #: Firewall rule priorities: 0..65535, lower wins, DENY beats ALLOW at equal priority. Source:
 #: pulumi_gcp 10.2 `compute.Firewall(priority=...)` docstring.
 FIREWALL_PRIORITY_RANGE = (0, 65535)
+
+# -- Cloud SQL for PostgreSQL -------------------------------------------------------------
+
+#: The PostgreSQL majors the Database component builds: those in regular (not extended,
+#: billed) support on 2026-12-02, per /work/shared/reference versions.yaml
+#: (gcp-cloudsql-postgresql, from https://cloud.google.com/sql/docs/postgres/db-versions; 14
+#: leaves regular support on 2027-01-31, so the floor is 15 as on AWS) and present in
+#: pulumi_gcp 10.2's `database_version` values (POSTGRES_9_6 .. POSTGRES_18).
+POSTGRES_MAJORS: tuple[int, ...] = (15, 16, 17, 18)
+#: The default major: the newest with an official support date (regular support to
+#: 2030-01-31); 18 is Cloud SQL's console default but its dates are extrapolated in
+#: versions.yaml.
+DEFAULT_POSTGRES_MAJOR = 17
+
+#: Cloud SQL editions. pulumi_gcp 10.2 `sql.DatabaseInstanceSettingsArgs.edition`: "can be
+#: ENTERPRISE or ENTERPRISE_PLUS"; unset, PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which
+#: accepts only the predefined `db-perf-optimized-N-*` tiers, while shared-core and custom
+#: tiers require ENTERPRISE. The component always sets it.
+EDITION_ENTERPRISE = "ENTERPRISE"
+EDITION_ENTERPRISE_PLUS = "ENTERPRISE_PLUS"
+#: The tier names each edition accepts (same docstring): shared-core `db-f1-micro`,
+#: `db-g1-small` and custom `db-custom-<vCPUs>-<MiB>` on ENTERPRISE; `db-perf-optimized-N-<n>`
+#: on ENTERPRISE_PLUS. The API checks the vCPU and memory ranges of a custom tier.
+TIER_PATTERNS: dict[str, re.Pattern[str]] = {
+    EDITION_ENTERPRISE: re.compile(r"db-f1-micro|db-g1-small|db-custom-[1-9][0-9]*-[1-9][0-9]*"),
+    EDITION_ENTERPRISE_PLUS: re.compile(r"db-perf-optimized-N-[1-9][0-9]*"),
+}
+#: Automated backups kept: 1..365, seven by default, one automated backup a day. Source:
+#: "By default, Cloud SQL retains 7 automated backups ... You can configure how many automated
+#: backups to retain (from 1 to 365)", https://cloud.google.com/sql/docs/sqlserver/backup-recovery/backups
+#: (the same Cloud SQL backup service for every engine).
+BACKUP_RETENTION_COUNT = (1, 365)
+#: Days of transaction logs kept for point-in-time recovery, per edition. Source: pulumi_gcp
+#: 10.2 `BackupConfigurationArgs.transaction_log_retention_days`: "from 1-7. For PostgreSQL
+#: Enterprise Plus ... from 1 to 35".
+PITR_LOG_RETENTION_DAYS: dict[str, tuple[int, int]] = {
+    EDITION_ENTERPRISE: (1, 7), EDITION_ENTERPRISE_PLUS: (1, 35)}
+#: Days the final backup taken at instance deletion is kept. Source: pulumi_gcp 10.2
+#: `FinalBackupConfigArgs.retention_days`: "between 1 and 365".
+FINAL_BACKUP_RETENTION_DAYS = (1, 365)
+#: Why `timescaledb` is refused on Cloud SQL, and where it is offered instead: only Cloud
+#: SQL's supported extensions install and "You cannot create your own extensions"
+#: (https://cloud.google.com/sql/docs/postgres/extensions; versions.yaml, timescaledb
+#: managed_offerings: "gcp-cloudsql: not offered").
+TIMESCALEDB_REFUSAL = (
+    "Cloud SQL for PostgreSQL does not offer the timescaledb extension (only Cloud SQL's "
+    "supported extensions can be installed: https://cloud.google.com/sql/docs/postgres/"
+    "extensions). Supported paths: PostgreSQL's native declarative partitioning on Cloud SQL; "
+    "a self-managed PostgreSQL + TimescaleDB on Compute Engine (the shape of AWS's "
+    "timescaledb-ec2 engine; not built for GCP yet); or Azure Database for PostgreSQL "
+    "flexible server, which supports the extension")

@@ -50,6 +50,7 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:storage/bucket:Bucket": "{name}",
     "gcp:kms/keyRing:KeyRing": "projects/{project}/locations/{location}/keyRings/{name}",
     "gcp:kms/cryptoKey:CryptoKey": "{keyRing}/cryptoKeys/{name}",
+    "gcp:secretmanager/secretIamMember:SecretIamMember": "{secretId} {role} {member}",
 }
 #: Types whose API resource has a compute self link equal to `COMPUTE/<id>`.
 _COMPUTE_SELF_LINKED = frozenset({
@@ -110,11 +111,10 @@ class GcpMocks(ProviderPackageMocks):
             return f"projects/{project}/{kind[0].lower() + kind[1:]}s/{own}"
         if type_token == "gcp:secretmanager/secretVersion:SecretVersion":
             return str(self._secret_version(name, inputs, "")["name"])
-        if type_token == "gcp:secretmanager/secret:Secret":
-            own = str(inputs.get("secretId") or own)
         values = {key: str(value) for key, value in inputs.items() if isinstance(value, str)}
-        values |= {"project": project, "region": self._region(inputs), "name": own,
-                   "secretId": own}
+        values |= {"project": project, "region": self._region(inputs), "name": own}
+        if type_token == "gcp:secretmanager/secret:Secret":
+            values["secretId"] = str(inputs.get("secretId") or own)
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
