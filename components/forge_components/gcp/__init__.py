@@ -16,6 +16,7 @@ PACKAGE = "forge-gcp"
 COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.networking:Networking",
     "forge_components.gcp.database:Database",
+    "forge_components.gcp.storage:Storage",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -23,11 +24,12 @@ COMPONENTS: tuple[str, ...] = (
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.gcp.networking:Networking",),
     "Database": ("forge_components.gcp.database:Database",),
+    "Storage": ("forge_components.gcp.storage:Storage",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Cache", "Streaming", "Storage", "Compute", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Cache", "Streaming", "Compute", "Cdn")
 """Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
 once this is empty."""
 

@@ -81,3 +81,21 @@ TIMESCALEDB_REFUSAL = (
     "a self-managed PostgreSQL + TimescaleDB on Compute Engine (the shape of AWS's "
     "timescaledb-ec2 engine; not built for GCP yet); or Azure Database for PostgreSQL "
     "flexible server, which supports the extension")
+
+# -- Cloud Storage ------------------------------------------------------------------------
+
+#: Minimum storage duration of each storage class a lifecycle rule may move objects to, days
+#: (deleting or moving an object earlier is billed as if it stayed): Standard none, Nearline
+#: 30, Coldline 90, Archive 365; every class but Standard charges retrieval fees. Source:
+#: https://cloud.google.com/storage/docs/storage-classes ("Available storage classes").
+STORAGE_CLASS_MINIMUM_DAYS: dict[str, int] = {
+    "NEARLINE": 30, "COLDLINE": 90, "ARCHIVE": 365}
+#: Bucket names: 3-63 characters of lower-case letters, digits, dashes, underscores and dots,
+#: starting and ending with a letter or digit. The component uses the dash-only subset (no
+#: dots: a dotted name is a domain name that must be verified). Source:
+#: https://cloud.google.com/storage/docs/buckets#naming
+BUCKET_NAME_MAX = 63
+#: Soft-deleted objects are kept 7 days by default and 7..90 days when set. Source: pulumi_gcp
+#: 10.2 `storage.BucketSoftDeletePolicyArgs.retention_duration_seconds` ("Default value is
+#: 604800. The value must be in between 604800(7 days) and 7776000(90 days)").
+SOFT_DELETE_DAYS = (7, 90)

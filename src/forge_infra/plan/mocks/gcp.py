@@ -13,7 +13,8 @@ use get the outputs later resources consume:
 * Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
   databases and users;
 * Secret Manager secrets and versions (resource names under the project number);
-* Cloud Storage buckets (`gs://` URL) and Cloud KMS key rings and keys.
+* Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
+  key rings and keys, and IAM members (`<resource> <role> <member>` ids).
 
 What they do not prove: that Google accepts the request (quotas, tiers in a region, a range
 already in use), only the format of what it would return. Unknown functions raise.
@@ -51,6 +52,8 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:kms/keyRing:KeyRing": "projects/{project}/locations/{location}/keyRings/{name}",
     "gcp:kms/cryptoKey:CryptoKey": "{keyRing}/cryptoKeys/{name}",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "{secretId} {role} {member}",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "b/{bucket} {role} {member}",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
 }
 #: Types whose API resource has a compute self link equal to `COMPUTE/<id>`.
 _COMPUTE_SELF_LINKED = frozenset({
@@ -78,6 +81,8 @@ class GcpMocks(ProviderPackageMocks):
         self.functions.update({
             "gcp:organizations/getClientConfig:getClientConfig": self._client_config,
             "gcp:compute/getZones:getZones": self._zones,
+            "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+                self._storage_service_agent,
         })
         self.resources.update({
             "gcp:compute/subnetwork:Subnetwork": self._subnetwork,
@@ -216,6 +221,13 @@ class GcpMocks(ProviderPackageMocks):
         return {"project": self.project, "region": self.context.region,
                 "zone": f"{self.context.region}-a", "accessToken": "offline-plan",
                 "id": self.project}
+
+    def _storage_service_agent(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The project's Cloud Storage service agent, in its documented form
+        (https://cloud.google.com/storage/docs/getting-service-agent)."""
+        email = f"service-{self.project_number}@gs-project-accounts.iam.gserviceaccount.com"
+        return {"emailAddress": email, "member": f"serviceAccount:{email}",
+                "project": str(args.get("project") or self.project), "id": email}
 
     def _zones(self, args: dict[str, Any]) -> dict[str, Any]:
         region = str(args.get("region") or self.context.region)
