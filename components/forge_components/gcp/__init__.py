@@ -17,6 +17,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.networking:Networking",
     "forge_components.gcp.database:Database",
     "forge_components.gcp.storage:Storage",
+    "forge_components.gcp.cache:Cache",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -25,11 +26,12 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.gcp.networking:Networking",),
     "Database": ("forge_components.gcp.database:Database",),
     "Storage": ("forge_components.gcp.storage:Storage",),
+    "Cache": ("forge_components.gcp.cache:Cache",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Cache", "Streaming", "Compute", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn")
 """Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
 once this is empty."""
 

@@ -99,3 +99,24 @@ BUCKET_NAME_MAX = 63
 #: 10.2 `storage.BucketSoftDeletePolicyArgs.retention_duration_seconds` ("Default value is
 #: 604800. The value must be in between 604800(7 days) and 7776000(90 days)").
 SOFT_DELETE_DAYS = (7, 90)
+
+# -- Memorystore for Redis ----------------------------------------------------------------
+
+#: The Redis versions the Cache component builds: those versions.yaml lists as creatable and
+#: in standard support (gcp-memorystore-redis, from
+#: https://cloud.google.com/memorystore/docs/redis/supported-versions), newest first; the
+#: default is Memorystore's own (REDIS_7_2), the version pulumi_gcp 10.2's
+#: `redis.Instance` PRIVATE_SERVICE_ACCESS example uses.
+REDIS_VERSIONS: tuple[str, ...] = ("REDIS_7_2", "REDIS_7_0")
+#: A Memorystore for Redis instance id: lower-case letters, digits and hyphens, a letter
+#: first, a letter or digit last, 1-40 characters. Source: CreateInstanceRequest.instance_id,
+#: https://cloud.google.com/memorystore/docs/redis/reference/rest/v1/projects.locations.instances/create
+REDIS_INSTANCE_ID_MAX = 40
+#: RDB snapshot periods. Source: pulumi_gcp 10.2 `redis.InstancePersistenceConfigArgs.
+#: rdb_snapshot_period`.
+RDB_SNAPSHOT_PERIODS: tuple[str, ...] = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS",
+                                         "TWENTY_FOUR_HOURS")
+#: Maintenance window days. Source: pulumi_gcp 10.2
+#: `redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs.day`.
+WEEKDAYS: tuple[str, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
+                             "SATURDAY", "SUNDAY")

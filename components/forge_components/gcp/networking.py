@@ -89,8 +89,9 @@ class NetworkingArgs(TypedDict):
     """The network tag of the data services' clients (api, worker): only it may reach the
     Private Service Access range, on `data_ports`. Defaults to "forge-data-client"."""
     data_ports: NotRequired[list[int]]
-    """The TCP ports the data clients may open to the Private Service Access range: add the
-    cache's port when one is used. Defaults to [5432] (PostgreSQL)."""
+    """The TCP ports the data clients may open to the whole Private Service Access range
+    (the GCP `Cache` adds its own rule for its endpoint and port). Defaults to [5432]
+    (PostgreSQL)."""
     labels: NotRequired[dict[str, str]]
     """Labels added to every labelable child (lower-case keys and values). Defaults to {}."""
 

@@ -12,6 +12,7 @@ use get the outputs later resources consume:
   private IP inside them, as Google allocates it;
 * Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
   databases and users;
+* Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
   key rings and keys, and IAM members (`<resource> <role> <member>` ids).
@@ -54,6 +55,7 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:secretmanager/secretIamMember:SecretIamMember": "{secretId} {role} {member}",
     "gcp:storage/bucketIAMMember:BucketIAMMember": "b/{bucket} {role} {member}",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
+    "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
 }
 #: Types whose API resource has a compute self link equal to `COMPUTE/<id>`.
 _COMPUTE_SELF_LINKED = frozenset({
@@ -93,6 +95,7 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:secretmanager/secret:Secret": self._secret,
             "gcp:secretmanager/secretVersion:SecretVersion": self._secret_version,
             "gcp:storage/bucket:Bucket": self._bucket,
+            "gcp:redis/instance:Instance": self._redis_instance,
         })
 
     # -- names and ids ------------------------------------------------------------------------
@@ -198,6 +201,33 @@ class GcpMocks(ProviderPackageMocks):
         own = self._name("gcp:sql/database:Database", name, inputs)
         return {"selfLink": f"{SQLADMIN}/projects/{self.project}/instances/"
                             f"{inputs.get('instance', '')}/databases/{own}"}
+
+    # -- Memorystore for Redis --------------------------------------------------------------
+
+    def _redis_instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """The primary endpoint inside the peered range; AUTH string and CA when enabled.
+
+        The port is the mocks' assumption for a TLS instance (6378; 6379 without TLS): the
+        component always reads the port the instance reports, never a constant.
+        """
+        own = self._name("gcp:redis/instance:Instance", name, inputs)
+        region = self._region(inputs)
+        tls = inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION"
+        host = self._private_ip(inputs.get("authorizedNetwork"), f"redis/{own}")
+        block = ipaddress.IPv4Network(f"{host}/29", strict=False)
+        outputs: dict[str, Any] = {
+            "host": host,
+            "port": 6378 if tls else 6379,
+            "reservedIpRange": str(block),
+            "currentLocationId": str(inputs.get("locationId") or f"{region}-b"),
+            "readEndpoint": "",
+            "authString": stable_hex("auth", own, length=36) if inputs.get("authEnabled") else "",
+            "serverCaCerts": [{
+                "cert": "-----BEGIN CERTIFICATE-----offline-----END CERTIFICATE-----",
+                "serialNumber": stable_hex(own, "serial", length=8),
+                "sha1Fingerprint": stable_hex(own, "ca", length=40)}] if tls else [],
+        }
+        return outputs
 
     # -- Secret Manager, Cloud Storage ------------------------------------------------------
 
