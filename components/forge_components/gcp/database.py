@@ -379,7 +379,10 @@ class Database(pulumi.ComponentResource):
                                 for flag in database_flags(s)],
                 user_labels=labels,
             ),
-            opts=child_opts(self, protect=s.protect))
+            # Automatic storage growth changes the disk size behind the program's back; a
+            # later `pulumi up` would try to delete the instance to shrink it back (pulumi_gcp
+            # 10.2 `disk_size` docs: "ensure that lifecycle.ignore_changes is applied").
+            opts=child_opts(self, protect=s.protect, ignore_changes=["settings.diskSize"]))
 
         database = gcp.sql.Database(
             f"{name}-database",

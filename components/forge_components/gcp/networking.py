@@ -27,7 +27,9 @@ cold start behind Cloud NAT can take 30 seconds or more longer); instances draw 
 the subnet, so it is sized for the services' maximum instances (`workloads_cidr`, a /20 by
 default); network tags cannot select Cloud Run in ingress rules, so rules that must name
 Cloud Run as a source use the whole `workloads` range; firewall rule logging does not report
-Direct VPC egress traffic.
+Direct VPC egress traffic. For Cloud NAT and these egress rules to govern a Cloud Run service's
+internet traffic, the service's `vpc_access.egress` must be ALL_TRAFFIC; with
+PRIVATE_RANGES_ONLY that traffic leaves Google's own way and NAT on `workloads` only costs.
 """
 
 import dataclasses

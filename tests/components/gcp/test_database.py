@@ -97,6 +97,13 @@ def test_engine_edition_tier_and_storage():
                                    "recordApplicationTags": False}, db.urn
 
 
+def test_storage_growth_never_replaces_the_instance():
+    """Automatic growth changes the disk size; the instance ignores that input after creation,
+    so a later update never tries to shrink (replace) it."""
+    db = instance(build())
+    assert db.ignore_changes == ["settings.diskSize"], db.urn
+
+
 @pytest.mark.parametrize(("high_availability", "expected"), [(False, "ZONAL"),
                                                               (True, "REGIONAL")])
 def test_availability_is_exactly_as_asked(high_availability, expected):
