@@ -15,11 +15,11 @@ region only:
   "password"): the identities named in `app_secret_accessors` get
   `roles/secretmanager.secretAccessor` on that one secret, nothing else.
 
-Both are Cloud SQL built-in users created through the Cloud SQL API, which Cloud SQL makes
-members of `cloudsqlsuperuser` ("About PostgreSQL users and roles",
-https://cloud.google.com/sql/docs/postgres/users); narrowing the services' role to the
-application database's privileges (as the AWS component's bootstrap function does) is not
-done here yet.
+Both are Cloud SQL built-in users created through the Cloud SQL API: "All users you create
+using Cloud SQL are created as part of the cloudsqlsuperuser role" with CREATEROLE, CREATEDB
+and LOGIN ("About PostgreSQL users and roles", https://cloud.google.com/sql/docs/postgres/users).
+Narrowing the services' role to the application database's privileges (as the AWS component's
+bootstrap function does) is not done here yet.
 
 TimescaleDB is refused (`timescaledb=True`): Cloud SQL does not offer the extension; the error
 names the supported paths (`limits.TIMESCALEDB_REFUSAL`).
