@@ -7,6 +7,7 @@ What this does not prove: that Google accepts the requests; only what the progra
 
 import re
 
+from forge_infra.plan.mocks.gcp import KNOWN_TYPES
 from forge_infra.plan.recorder import Recording
 from tests.components.gcp.conftest import REGION, run_gcp
 from tests.conftest import ROOT
@@ -96,3 +97,15 @@ def test_every_secret_stays_in_the_region():
     for secret in secrets:
         assert secret.inputs["replication"] == {
             "userManaged": {"replicas": [{"location": REGION}]}}, secret.urn
+
+
+def test_the_mocks_give_every_gcp_resource_an_id_in_the_providers_format():
+    rec = build()
+    used = {r.type for r in rec.resources if r.custom and r.type.startswith("gcp:")}
+    assert used - KNOWN_TYPES == set()
+    peering = rec.one("gcp:servicenetworking/connection:Connection")
+    network = rec.one("gcp:compute/network:Network")
+    assert peering.resource_id == f"{network.resource_id}:servicenetworking.googleapis.com"
+    user = rec.one("gcp:sql/user:User", "analytics-db-app")
+    instance = rec.one("gcp:sql/databaseInstance:DatabaseInstance")
+    assert user.resource_id == f"forge_app//{instance.outputs['name']}"

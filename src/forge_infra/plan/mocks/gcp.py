@@ -56,7 +56,12 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:storage/bucketIAMMember:BucketIAMMember": "b/{bucket} {role} {member}",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
     "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
+    "gcp:servicenetworking/connection:Connection": "{network}:{service}",
 }
+#: The types whose ids the mocks give in the provider's own format (any other type gets a
+#: generic `projects/<project>/<kind>s/<name>`).
+KNOWN_TYPES: frozenset[str] = frozenset(
+    {*_ID_TEMPLATES, "gcp:secretmanager/secretVersion:SecretVersion"})
 #: Types whose API resource has a compute self link equal to `COMPUTE/<id>`.
 _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
