@@ -9,6 +9,7 @@ docs/COMPONENTS.md.
 
 PACKAGES: dict[str, str] = {
     "forge-aws": "forge_components.aws",
+    "forge-gcp": "forge_components.gcp",
     "forge-kubernetes": "forge_components.kubernetes",
 }
 """Each Pulumi package and the Python package that declares its `COMPONENTS` (and, for a

@@ -36,10 +36,10 @@ def test_registrations_are_routed_by_the_tokens_package() -> None:
     assert vpc_id is not None and vpc_id.startswith("vpc-") and len(vpc_id) == 21
     assert vpc["arn"] == f"arn:aws:ec2:eu-west-1:123456789012:vpc/{vpc_id}"
     assert _new(mocks, "gcp:compute/network:Network", "net", {"name": "forge"}) == (
-        "projects/forge-offline-plan/networks/forge",
+        "projects/forge-offline-plan/global/networks/forge",
         {"name": "forge", "project": "forge-offline-plan",
          "selfLink": "https://www.googleapis.com/compute/v1/projects/forge-offline-plan/"
-                     "networks/forge"})
+                     "global/networks/forge"})
     assert _new(mocks, "azure-native:resources:ResourceGroup", "rg",
                 {"resourceGroupName": "forge-dev", "location": "westeurope"}) == (
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/forge-dev",

@@ -1,24 +1,77 @@
-"""pulumi_gcp (token package `gcp`): project-scoped ids, self links and client config.
+"""pulumi_gcp (token package `gcp`): ids, self links, connection names and private IPs.
 
-Small on purpose until the GCP target exists: ids and `selfLink`s in GCP's format for every
-resource, the resource's `project` and `name`, and the functions a GCP program calls first
-(client config, zones). Everything else echoes its inputs; unknown functions raise.
+Every resource gets the id pulumi-gcp gives it (the resource's REST path, or the provider's own
+composite id where it has one), its `project`, its `name` (the provider auto-names a resource
+whose `name` is unset) and a `selfLink` where the API returns one. The types the GCP components
+use get the outputs later resources consume:
+
+* compute: networks, subnetworks (gateway address), global addresses, routers, Cloud NAT,
+  firewall rules;
+* Service Networking's peering (Private Service Access): its id and peering name; the mocks
+  remember each network's allocated ranges, and a Cloud SQL instance on that network gets its
+  private IP inside them, as Google allocates it;
+* Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
+  databases and users;
+* Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
+* Secret Manager secrets and versions (resource names under the project number);
+* Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
+  key rings and keys, and IAM members (`<resource> <role> <member>` ids).
+
+What they do not prove: that Google accepts the request (quotas, tiers in a region, a range
+already in use), only the format of what it would return. Unknown functions raise.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stable_hex
 
 DEFAULT_PROJECT = "forge-offline-plan"
 """The GCP project id the offline plan deploys to."""
+DEFAULT_PROJECT_NUMBER = "123456789012"
+"""That project's number (Secret Manager names secrets by project number)."""
+COMPUTE = "https://www.googleapis.com/compute/v1"
+SQLADMIN = "https://sqladmin.googleapis.com/sql/v1beta4"
+STORAGE = "https://www.googleapis.com/storage/v1"
+
+#: Where each type's id lives, by token: `{project}`, `{region}` (the resource's own region
+#: or location input, else the stack's), `{name}`, or another input in camelCase.
+_ID_TEMPLATES: dict[str, str] = {
+    "gcp:compute/network:Network": "projects/{project}/global/networks/{name}",
+    "gcp:compute/subnetwork:Subnetwork": "projects/{project}/regions/{region}/subnetworks/{name}",
+    "gcp:compute/globalAddress:GlobalAddress": "projects/{project}/global/addresses/{name}",
+    "gcp:compute/router:Router": "projects/{project}/regions/{region}/routers/{name}",
+    "gcp:compute/routerNat:RouterNat": "{project}/{region}/{router}/{name}",
+    "gcp:compute/firewall:Firewall": "projects/{project}/global/firewalls/{name}",
+    "gcp:sql/databaseInstance:DatabaseInstance": "{name}",
+    "gcp:sql/database:Database": "projects/{project}/instances/{instance}/databases/{name}",
+    "gcp:sql/user:User": "{name}//{instance}",
+    "gcp:secretmanager/secret:Secret": "projects/{project}/secrets/{secretId}",
+    "gcp:storage/bucket:Bucket": "{name}",
+    "gcp:kms/keyRing:KeyRing": "projects/{project}/locations/{location}/keyRings/{name}",
+    "gcp:kms/cryptoKey:CryptoKey": "{keyRing}/cryptoKeys/{name}",
+    "gcp:secretmanager/secretIamMember:SecretIamMember": "{secretId} {role} {member}",
+    "gcp:storage/bucketIAMMember:BucketIAMMember": "b/{bucket} {role} {member}",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
+    "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
+    "gcp:servicenetworking/connection:Connection": "{network}:{service}",
+}
+#: The types whose ids the mocks give in the provider's own format (any other type gets a
+#: generic `projects/<project>/<kind>s/<name>`).
+KNOWN_TYPES: frozenset[str] = frozenset(
+    {*_ID_TEMPLATES, "gcp:secretmanager/secretVersion:SecretVersion"})
+#: Types whose API resource has a compute self link equal to `COMPUTE/<id>`.
+_COMPUTE_SELF_LINKED = frozenset({
+    "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
+    "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/router:Router",
+    "gcp:compute/firewall:Firewall"})
 
 
-def _collection(type_token: str) -> str:
-    """`gcp:compute/network:Network` -> `networks` (the REST collection, roughly)."""
-    kind = type_token.rsplit(":", 1)[-1]
-    return kind[0].lower() + kind[1:] + "s"
+def _network_key(network: object) -> str:
+    """A network reference (id, self link or name) -> its name."""
+    return str(network or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 class GcpMocks(ProviderPackageMocks):
@@ -29,36 +82,187 @@ class GcpMocks(ProviderPackageMocks):
     def __init__(self, context: MockContext, project: str = DEFAULT_PROJECT) -> None:
         super().__init__(context)
         self.project = project
+        self.project_number = DEFAULT_PROJECT_NUMBER
+        #: Private Service Access ranges allocated per network name (GlobalAddress VPC_PEERING).
+        self._peering_ranges: dict[str, list[ipaddress.IPv4Network]] = {}
         self.functions.update({
             "gcp:organizations/getClientConfig:getClientConfig": self._client_config,
             "gcp:compute/getZones:getZones": self._zones,
+            "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+                self._storage_service_agent,
+        })
+        self.resources.update({
+            "gcp:compute/subnetwork:Subnetwork": self._subnetwork,
+            "gcp:compute/globalAddress:GlobalAddress": self._global_address,
+            "gcp:servicenetworking/connection:Connection": self._peering,
+            "gcp:sql/databaseInstance:DatabaseInstance": self._sql_instance,
+            "gcp:sql/database:Database": self._sql_database,
+            "gcp:secretmanager/secret:Secret": self._secret,
+            "gcp:secretmanager/secretVersion:SecretVersion": self._secret_version,
+            "gcp:storage/bucket:Bucket": self._bucket,
+            "gcp:redis/instance:Instance": self._redis_instance,
         })
 
+    # -- names and ids ------------------------------------------------------------------------
+
     def _name(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
+        """The `name` input, or the provider's auto-name: the logical name and 7 hex digits."""
         value = inputs.get("name")
         return value if isinstance(value, str) and value else (
             f"{name}-{stable_hex(type_token, name, length=7)}")
 
+    def _region(self, inputs: dict[str, Any]) -> str:
+        return str(inputs.get("region") or inputs.get("location") or self.context.region)
+
     def resource_id(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
-        """`projects/<project>/<collection>/<name>`, the form GCP's ids take."""
-        project = inputs.get("project") or self.project
+        """The id pulumi-gcp gives the type (its REST path or composite id)."""
+        project = str(inputs.get("project") or self.project)
         own = self._name(type_token, name, inputs)
-        return f"projects/{project}/{_collection(type_token)}/{own}"
+        template = _ID_TEMPLATES.get(type_token)
+        if template is None:
+            kind = type_token.rsplit(":", 1)[-1]
+            return f"projects/{project}/{kind[0].lower() + kind[1:]}s/{own}"
+        if type_token == "gcp:secretmanager/secretVersion:SecretVersion":
+            return str(self._secret_version(name, inputs, "")["name"])
+        values = {key: str(value) for key, value in inputs.items() if isinstance(value, str)}
+        values |= {"project": project, "region": self._region(inputs), "name": own}
+        if type_token == "gcp:secretmanager/secret:Secret":
+            values["secretId"] = str(inputs.get("secretId") or own)
+        return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
                      inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Echo the inputs, with the provider's `project`, `name` and `selfLink`."""
+        """Echo the inputs, with the provider's `project`, `name`, `selfLink` and outputs."""
         resource_id, outputs = super().new_resource(type_token, name, inputs)
         outputs.setdefault("project", self.project)
         outputs.setdefault("name", self._name(type_token, name, inputs))
-        service = type_token.split(":")[1].split("/")[0]
-        outputs.setdefault("selfLink", f"https://www.googleapis.com/{service}/v1/{resource_id}")
+        if type_token in _COMPUTE_SELF_LINKED:
+            outputs.setdefault("selfLink", f"{COMPUTE}/{resource_id}")
         return resource_id, outputs
+
+    # -- compute and Private Service Access ---------------------------------------------------
+
+    def _subnetwork(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        cidr = ipaddress.IPv4Network(str(inputs.get("ipCidrRange") or "10.0.0.0/24"))
+        return {"gatewayAddress": str(cidr.network_address + 1)}
+
+    def _global_address(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        if inputs.get("purpose") == "VPC_PEERING" and inputs.get("address"):
+            network = ipaddress.IPv4Network(
+                f"{inputs['address']}/{int(inputs.get('prefixLength', 16))}")
+            self._peering_ranges.setdefault(_network_key(inputs.get("network")), []).append(
+                network)
+        return {}
+
+    def _peering(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        # The peering Service Networking creates is named after the service.
+        service = str(inputs.get("service") or "servicenetworking.googleapis.com")
+        return {"peering": service.replace(".", "-")}
+
+    def _private_ip(self, network: object, seed: str) -> str:
+        """An address inside the network's Private Service Access range (or 10.x if none)."""
+        ranges = self._peering_ranges.get(_network_key(network)) or [
+            ipaddress.IPv4Network("10.0.0.0/8")]
+        block = ranges[0]
+        offset = 2 + int(stable_hex(seed, length=8), 16) % (block.num_addresses - 4)
+        return str(block.network_address + offset)
+
+    # -- Cloud SQL --------------------------------------------------------------------------
+
+    def _sql_instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        own = self._name("gcp:sql/databaseInstance:DatabaseInstance", name, inputs)
+        region = self._region(inputs)
+        settings = inputs.get("settings") or {}
+        ip_configuration = settings.get("ipConfiguration") or {}
+        addresses: list[dict[str, str]] = []
+        private_ip = ""
+        if ip_configuration.get("privateNetwork"):
+            private_ip = self._private_ip(ip_configuration["privateNetwork"], own)
+            addresses.append({"type": "PRIVATE", "ipAddress": private_ip, "timeToRetire": ""})
+        public_ip = ""
+        if ip_configuration.get("ipv4Enabled", True):
+            public_ip = "34.{}.{}.{}".format(
+                *(int(stable_hex(own, part, length=2), 16) for part in "abc"))
+            addresses.append({"type": "PRIMARY", "ipAddress": public_ip, "timeToRetire": ""})
+        return {
+            "connectionName": f"{self.project}:{region}:{own}",
+            "privateIpAddress": private_ip,
+            "publicIpAddress": public_ip,
+            "ipAddresses": addresses,
+            "firstIpAddress": addresses[0]["ipAddress"] if addresses else "",
+            "selfLink": f"{SQLADMIN}/projects/{self.project}/instances/{own}",
+            "serviceAccountEmailAddress":
+                f"p{self.project_number}-{stable_hex(own, length=6)}"
+                "@gcp-sa-cloud-sql.iam.gserviceaccount.com",
+            "serverCaCerts": [{
+                "cert": "-----BEGIN CERTIFICATE-----offline-----END CERTIFICATE-----",
+                "commonName": "C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA",
+                "sha1Fingerprint": stable_hex(own, "ca", length=40)}],
+            "dnsName": "",
+            "region": region,
+        }
+
+    def _sql_database(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        own = self._name("gcp:sql/database:Database", name, inputs)
+        return {"selfLink": f"{SQLADMIN}/projects/{self.project}/instances/"
+                            f"{inputs.get('instance', '')}/databases/{own}"}
+
+    # -- Memorystore for Redis --------------------------------------------------------------
+
+    def _redis_instance(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """The primary endpoint inside the peered range; AUTH string and CA when enabled.
+
+        The port is the mocks' assumption for a TLS instance (6378; 6379 without TLS): the
+        component always reads the port the instance reports, never a constant.
+        """
+        own = self._name("gcp:redis/instance:Instance", name, inputs)
+        region = self._region(inputs)
+        tls = inputs.get("transitEncryptionMode") == "SERVER_AUTHENTICATION"
+        host = self._private_ip(inputs.get("authorizedNetwork"), f"redis/{own}")
+        block = ipaddress.IPv4Network(f"{host}/29", strict=False)
+        outputs: dict[str, Any] = {
+            "host": host,
+            "port": 6378 if tls else 6379,
+            "reservedIpRange": str(block),
+            "currentLocationId": str(inputs.get("locationId") or f"{region}-b"),
+            "readEndpoint": "",
+            "authString": stable_hex("auth", own, length=36) if inputs.get("authEnabled") else "",
+            "serverCaCerts": [{
+                "cert": "-----BEGIN CERTIFICATE-----offline-----END CERTIFICATE-----",
+                "serialNumber": stable_hex(own, "serial", length=8),
+                "sha1Fingerprint": stable_hex(own, "ca", length=40)}] if tls else [],
+        }
+        return outputs
+
+    # -- Secret Manager, Cloud Storage ------------------------------------------------------
+
+    def _secret(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        secret_id = str(inputs.get("secretId") or name)
+        return {"name": f"projects/{self.project_number}/secrets/{secret_id}"}
+
+    def _secret_version(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        secret = str(inputs.get("secret") or "")
+        secret_id = secret.rsplit("/", 1)[-1]
+        version = f"projects/{self.project_number}/secrets/{secret_id}/versions/1"
+        return {"name": version, "version": "1", "enabled": True}
+
+    def _bucket(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        own = self._name("gcp:storage/bucket:Bucket", name, inputs)
+        return {"url": f"gs://{own}", "selfLink": f"{STORAGE}/b/{own}"}
+
+    # -- functions --------------------------------------------------------------------------
 
     def _client_config(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"project": self.project, "region": self.context.region,
                 "zone": f"{self.context.region}-a", "accessToken": "offline-plan",
                 "id": self.project}
+
+    def _storage_service_agent(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The project's Cloud Storage service agent, in its documented form
+        (https://cloud.google.com/storage/docs/getting-service-agent)."""
+        email = f"service-{self.project_number}@gs-project-accounts.iam.gserviceaccount.com"
+        return {"emailAddress": email, "member": f"serviceAccount:{email}",
+                "project": str(args.get("project") or self.project), "id": email}
 
     def _zones(self, args: dict[str, Any]) -> dict[str, Any]:
         region = str(args.get("region") or self.context.region)

@@ -1,0 +1,43 @@
+"""forge-infra's GCP components (the Pulumi package `forge-gcp`), available as a library.
+
+Importing this package is cheap: it names its components by import path and loads none of
+them (nor pulumi_gcp) until asked, as `forge_components.aws` does.
+
+The `gcp` cloud target (`cloud: gcp` in a stack file) is not registered yet: it comes once a
+component of every kind exists. Until then `KINDS_TO_COME` names the kinds still missing, and
+`tests/components/test_contracts.py` holds the package to the contracts of the kinds it has.
+"""
+
+import importlib
+
+PACKAGE = "forge-gcp"
+"""The Pulumi package the components' type tokens name (`forge-gcp:index:<Class>`)."""
+
+COMPONENTS: tuple[str, ...] = (
+    "forge_components.gcp.networking:Networking",
+    "forge_components.gcp.database:Database",
+    "forge_components.gcp.storage:Storage",
+    "forge_components.gcp.cache:Cache",
+)
+"""Every component of the package, as `module:Class`; the committed schema
+(`forge_components/schemas/forge-gcp.json`) describes them."""
+
+COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "Networking": ("forge_components.gcp.networking:Networking",),
+    "Database": ("forge_components.gcp.database:Database",),
+    "Storage": ("forge_components.gcp.storage:Storage",),
+    "Cache": ("forge_components.gcp.cache:Cache",),
+}
+"""The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
+on GCP, for the kinds that exist so far."""
+
+KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn")
+"""Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
+once this is empty."""
+
+
+def load(path: str) -> type:
+    """The class a `module:Class` path names, importing its module."""
+    module_name, _, class_name = path.partition(":")
+    loaded: type = getattr(importlib.import_module(module_name), class_name)
+    return loaded

@@ -1,0 +1,122 @@
+"""The GCP components' choices and limits, defined once, with their sources.
+
+The components validate their args against these; the `gcp` target's settings model will build
+its constraints from the same names when it exists. This module imports no cloud SDK.
+"""
+
+import re
+
+#: A Compute Engine resource name (networks, subnetworks, routers, firewalls, addresses):
+#: RFC 1035, 1-63 characters, a lower-case letter first, then lower-case letters, digits or
+#: dashes, not ending with a dash. Source: pulumi_gcp 10.2 `compute.Network(name=...)`
+#: docstring (the same rule for every compute resource), from the Compute Engine API reference.
+RESOURCE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+RESOURCE_NAME_MAX = 63
+#: What Pulumi's auto-naming appends to a child's logical name: "-" and seven random
+#: characters (pulumi's default autonaming).
+AUTONAME_SUFFIX = 8
+
+#: VPC flow log aggregation intervals. Source: pulumi_gcp 10.2
+#: `compute.SubnetworkLogConfigArgs.aggregation_interval` ("Possible values are ...").
+FLOW_LOG_INTERVALS: tuple[str, ...] = (
+    "INTERVAL_5_SEC", "INTERVAL_30_SEC", "INTERVAL_1_MIN", "INTERVAL_5_MIN",
+    "INTERVAL_10_MIN", "INTERVAL_15_MIN")
+
+#: The peering service Private Service Access connects to (Cloud SQL, Memorystore for Redis).
+#: Source: pulumi_gcp 10.2 `servicenetworking.Connection(service=...)` docstring, and
+#: https://cloud.google.com/vpc/docs/configure-private-services-access
+SERVICE_NETWORKING = "servicenetworking.googleapis.com"
+
+#: Firewall rule priorities: 0..65535, lower wins, DENY beats ALLOW at equal priority. Source:
+#: pulumi_gcp 10.2 `compute.Firewall(priority=...)` docstring.
+FIREWALL_PRIORITY_RANGE = (0, 65535)
+
+# -- Cloud SQL for PostgreSQL -------------------------------------------------------------
+
+#: The PostgreSQL majors the Database component builds: those in regular (not extended,
+#: billed) support on 2026-12-02, per /work/shared/reference versions.yaml
+#: (gcp-cloudsql-postgresql, from https://cloud.google.com/sql/docs/postgres/db-versions; 14
+#: leaves regular support on 2027-01-31, so the floor is 15 as on AWS) and present in
+#: pulumi_gcp 10.2's `database_version` values (POSTGRES_9_6 .. POSTGRES_18).
+POSTGRES_MAJORS: tuple[int, ...] = (15, 16, 17, 18)
+#: The default major: the newest with an official support date (regular support to
+#: 2030-01-31); 18 is Cloud SQL's console default but its dates are extrapolated in
+#: versions.yaml.
+DEFAULT_POSTGRES_MAJOR = 17
+
+#: Cloud SQL editions. pulumi_gcp 10.2 `sql.DatabaseInstanceSettingsArgs.edition`: "can be
+#: ENTERPRISE or ENTERPRISE_PLUS"; unset, PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which
+#: accepts only the predefined `db-perf-optimized-N-*` tiers, while shared-core and custom
+#: tiers require ENTERPRISE. The component always sets it.
+EDITION_ENTERPRISE = "ENTERPRISE"
+EDITION_ENTERPRISE_PLUS = "ENTERPRISE_PLUS"
+#: The tier names each edition accepts (same docstring): shared-core `db-f1-micro`,
+#: `db-g1-small` and custom `db-custom-<vCPUs>-<MiB>` on ENTERPRISE; `db-perf-optimized-N-<n>`
+#: on ENTERPRISE_PLUS. The API checks the vCPU and memory ranges of a custom tier.
+TIER_PATTERNS: dict[str, re.Pattern[str]] = {
+    EDITION_ENTERPRISE: re.compile(r"db-f1-micro|db-g1-small|db-custom-[1-9][0-9]*-[1-9][0-9]*"),
+    EDITION_ENTERPRISE_PLUS: re.compile(r"db-perf-optimized-N-[1-9][0-9]*"),
+}
+#: Automated backups kept: 1..365, seven by default, one automated backup a day. Source:
+#: "By default, Cloud SQL retains 7 automated backups ... You can configure how many automated
+#: backups to retain (from 1 to 365)", https://cloud.google.com/sql/docs/sqlserver/backup-recovery/backups
+#: (the same Cloud SQL backup service for every engine).
+BACKUP_RETENTION_COUNT = (1, 365)
+#: Days of transaction logs kept for point-in-time recovery, per edition. Source: pulumi_gcp
+#: 10.2 `BackupConfigurationArgs.transaction_log_retention_days`: "from 1-7. For PostgreSQL
+#: Enterprise Plus ... from 1 to 35".
+PITR_LOG_RETENTION_DAYS: dict[str, tuple[int, int]] = {
+    EDITION_ENTERPRISE: (1, 7), EDITION_ENTERPRISE_PLUS: (1, 35)}
+#: Days the final backup taken at instance deletion is kept. Source: pulumi_gcp 10.2
+#: `FinalBackupConfigArgs.retention_days`: "between 1 and 365".
+FINAL_BACKUP_RETENTION_DAYS = (1, 365)
+#: Why `timescaledb` is refused on Cloud SQL, and where it is offered instead: only Cloud
+#: SQL's supported extensions install and "You cannot create your own extensions"
+#: (https://cloud.google.com/sql/docs/postgres/extensions; versions.yaml, timescaledb
+#: managed_offerings: "gcp-cloudsql: not offered").
+TIMESCALEDB_REFUSAL = (
+    "Cloud SQL for PostgreSQL does not offer the timescaledb extension (only Cloud SQL's "
+    "supported extensions can be installed: https://cloud.google.com/sql/docs/postgres/"
+    "extensions). Supported paths: PostgreSQL's native declarative partitioning on Cloud SQL; "
+    "a self-managed PostgreSQL + TimescaleDB on Compute Engine (the shape of AWS's "
+    "timescaledb-ec2 engine; not built for GCP yet); or Azure Database for PostgreSQL "
+    "flexible server, which supports the extension")
+
+# -- Cloud Storage ------------------------------------------------------------------------
+
+#: Minimum storage duration of each storage class a lifecycle rule may move objects to, days
+#: (deleting or moving an object earlier is billed as if it stayed): Standard none, Nearline
+#: 30, Coldline 90, Archive 365; every class but Standard charges retrieval fees. Source:
+#: https://cloud.google.com/storage/docs/storage-classes ("Available storage classes").
+STORAGE_CLASS_MINIMUM_DAYS: dict[str, int] = {
+    "NEARLINE": 30, "COLDLINE": 90, "ARCHIVE": 365}
+#: Bucket names: 3-63 characters of lower-case letters, digits, dashes, underscores and dots,
+#: starting and ending with a letter or digit. The component uses the dash-only subset (no
+#: dots: a dotted name is a domain name that must be verified). Source:
+#: https://cloud.google.com/storage/docs/buckets#naming
+BUCKET_NAME_MAX = 63
+#: Soft-deleted objects are kept 7 days by default and 7..90 days when set. Source: pulumi_gcp
+#: 10.2 `storage.BucketSoftDeletePolicyArgs.retention_duration_seconds` ("Default value is
+#: 604800. The value must be in between 604800(7 days) and 7776000(90 days)").
+SOFT_DELETE_DAYS = (7, 90)
+
+# -- Memorystore for Redis ----------------------------------------------------------------
+
+#: The Redis versions the Cache component builds: those versions.yaml lists as creatable and
+#: in standard support (gcp-memorystore-redis, from
+#: https://cloud.google.com/memorystore/docs/redis/supported-versions), newest first; the
+#: default is Memorystore's own (REDIS_7_2), the version pulumi_gcp 10.2's
+#: `redis.Instance` PRIVATE_SERVICE_ACCESS example uses.
+REDIS_VERSIONS: tuple[str, ...] = ("REDIS_7_2", "REDIS_7_0")
+#: A Memorystore for Redis instance id: lower-case letters, digits and hyphens, a letter
+#: first, a letter or digit last, 1-40 characters. Source: CreateInstanceRequest.instance_id,
+#: https://cloud.google.com/memorystore/docs/redis/reference/rest/v1/projects.locations.instances/create
+REDIS_INSTANCE_ID_MAX = 40
+#: RDB snapshot periods. Source: pulumi_gcp 10.2 `redis.InstancePersistenceConfigArgs.
+#: rdb_snapshot_period`.
+RDB_SNAPSHOT_PERIODS: tuple[str, ...] = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS",
+                                         "TWENTY_FOUR_HOURS")
+#: Maintenance window days. Source: pulumi_gcp 10.2
+#: `redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs.day`.
+WEEKDAYS: tuple[str, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
+                             "SATURDAY", "SUNDAY")
