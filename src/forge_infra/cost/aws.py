@@ -91,6 +91,13 @@ FREE: dict[str, str] = {
                                                             "charge",
     "random:index/randomId:RandomId": "computed locally by Pulumi",
     "random:index/randomPassword:RandomPassword": "computed locally by Pulumi",
+    "tls:index/certRequest:CertRequest": "computed locally by Pulumi (no certificate authority "
+                                         "service)",
+    "tls:index/locallySignedCert:LocallySignedCert": "computed locally by Pulumi (no "
+                                                     "certificate authority service)",
+    "tls:index/privateKey:PrivateKey": "computed locally by Pulumi",
+    "tls:index/selfSignedCert:SelfSignedCert": "computed locally by Pulumi (no certificate "
+                                               "authority service)",
 }
 
 #: Types with a charge this estimator does not compute (reported "not priced" with the reason).
