@@ -216,6 +216,9 @@ def _instance(context: CostContext, r: PlanResource) -> None:
              throughput=_size(root.get("throughput")))
     else:
         context.not_priced(r, "root volume: its size comes from the AMI, not the plan")
+    if r.props.get("monitoring") is True:
+        context.not_priced(r, "detailed monitoring: CloudWatch bills the instance's one-minute "
+                              "metrics per metric-month, not estimated")
 
 
 @_rule("aws:ebs/volume:Volume")
