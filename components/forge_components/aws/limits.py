@@ -154,14 +154,14 @@ _GP = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html"
 
 #: The EC2 types the Redpanda brokers may run on, EBS-backed (the data lives on the broker's own
 #: gp3 volume): x86_64 types boot Canonical's amd64 Ubuntu image, the T4g types (AWS Graviton2,
-#: arm64: "T4g instances are powered by Arm-based AWS Graviton2 processors", gp.html) its arm64
-#: image. Redpanda builds its Linux releases for arm64 as well as amd64 (the "Prebuilt
-#: packages" section of https://github.com/redpanda-data/redpanda/blob/dev/README.md offers
-#: `redpanda-<version>-arm64.tar.gz` next to the amd64 archive, and the same Debian repository
-#: for both); apt installs the host's architecture. That the repository holds the arm64 .debs
-#: of the pinned release was not checked against the repository itself: if it does not, the
-#: boot script's install fails and the broker's BrokerReady alarm fires. Sizes from AWS's
-#: instance type pages (read 2026-12).
+#: arm64, per gp.html, as node_sizing.INSTANCE_SHAPES records them) its arm64 image. Redpanda
+#: builds its Linux releases for arm64 as well as amd64 (the "Prebuilt packages" section of
+#: https://github.com/redpanda-data/redpanda/blob/dev/README.md offers
+#: `redpanda-<version>-arm64.tar.gz` next to the amd64 archive, and one Debian repository setup
+#: script, not one per architecture); apt installs the host's architecture. That the repository
+#: holds the arm64 .debs of the pinned release was not checked against the repository itself:
+#: if it does not, the boot script's install fails and the broker's BrokerReady alarm fires.
+#: Sizes from AWS's instance type pages (read 2026-12).
 REDPANDA_INSTANCE_TYPES: dict[str, InstanceSize] = {
     "t3.small": InstanceSize(2, 2, _T3),
     "t3.medium": InstanceSize(2, 4, _T3),
