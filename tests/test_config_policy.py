@@ -116,7 +116,7 @@ CITED = re.compile(r" \[policy rule ([a-z0-9-]+)\]$")
 
 
 def _cited_ids() -> dict[str, str]:
-    """key -> the rule id its refusal cites, over every bad prod config above (and Redpanda)."""
+    """key -> the rule id its refusal cites, over every bad prod config above."""
     cited: dict[str, str] = {}
     for key, value in PROD_REFUSALS:
         with pytest.raises(ConfigError) as info:
@@ -125,17 +125,6 @@ def _cited_ids() -> dict[str, str]:
             match = CITED.search(line)
             if match:
                 cited[line.split(": ", 1)[0]] = match[1]
-    values = stack_values("prod")
-    streaming = {k: v for k, v in values["forge-infra:streaming"].items()
-                 if k != "kafka_version"}
-    values["forge-infra:streaming"] = {**streaming, "engine": "redpanda",
-                                       "instance_type": "m7i.large"}
-    with pytest.raises(ConfigError) as info:
-        load(values, "prod")
-    for line in info.value.problems:
-        match = CITED.search(line)
-        if match:
-            cited[line.split(": ", 1)[0]] = match[1]
     return cited
 
 
@@ -151,7 +140,6 @@ def test_each_prod_refusal_cites_its_rule_id() -> None:
         "forge-infra:cache.snapshot_retention_days": "aws-elasticache-backup-retention",
         "forge-infra:waf.enabled": "aws-cloudfront-waf-attached",
         "forge-infra:eks.public_access_cidrs": "aws-eks-api-not-public",
-        "forge-infra:streaming.engine": "aws-kafka-tls-in-transit",
     }
 
 

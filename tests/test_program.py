@@ -407,7 +407,7 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
                                         "DATABASE_USER", "DATABASE_AUTH", "REDIS_HOST",
                                         "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS",
                                         "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
-                                        "KAFKA_USERNAME", "APP_ENV")} == {
+                                        "KAFKA_USERNAME", "KAFKA_SSL_CA_PEM", "APP_ENV")} == {
         "DATABASE_HOST": recording.exports["database_host"],
         "DATABASE_PORT": "5432",
         "DATABASE_NAME": "forge",
@@ -417,10 +417,12 @@ def test_data_service_environment_reaches_the_ecs_tasks(recordings) -> None:
         "REDIS_PORT": "6379",
         "REDIS_TLS": "true",
         "KAFKA_BROKERS": recording.exports["kafka_bootstrap_brokers"],
-        # dev's Redpanda: SASL/SCRAM without TLS, and the apps are told so.
-        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        # dev's Redpanda: SASL/SCRAM over TLS, with the private CA the apps must trust.
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
         "KAFKA_USERNAME": "forge",
+        "KAFKA_SSL_CA_PEM": recording.one("tls:index/selfSignedCert:SelfSignedCert").outputs[
+            "certPem"],
         "APP_ENV": "dev",
     }, task.urn
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}

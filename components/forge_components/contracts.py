@@ -146,6 +146,11 @@ class StreamingOutputs:
     security_protocol: pulumi.Output[str]
     """The Kafka `security.protocol` clients must use (`SASL_SSL`, or `SASL_PLAINTEXT` where the
     brokers have no TLS listener); empty when the stack has no broker."""
+    ca_certificate_pem: pulumi.Output[str]
+    """The PEM certificate(s) of the CA the clients must trust to verify the brokers' TLS
+    certificates (a private CA the component runs); empty when the brokers present
+    certificates of a public CA already in the clients' default trust store, or when the stack
+    has no broker. The services receive it as KAFKA_SSL_CA_PEM."""
     sasl_mechanism: pulumi.Output[str]
     """The SASL mechanism of the clients' user (`SCRAM-SHA-512`); empty without a broker."""
     username: pulumi.Output[str]

@@ -100,6 +100,9 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
         environment["KAFKA_SECURITY_PROTOCOL"] = streaming.security_protocol
         environment["KAFKA_SASL_MECHANISM"] = streaming.sasl_mechanism
         environment["KAFKA_USERNAME"] = streaming.username
+        # The CA to verify the brokers with (public, not a secret): "" means the clients'
+        # default trust store (MSK's Amazon certificates).
+        environment["KAFKA_SSL_CA_PEM"] = streaming.ca_certificate_pem
     return environment
 
 

@@ -75,16 +75,17 @@ def aws_stack(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     }
     if engine == "timescaledb-ec2":
         database["timescaledb"] = draw(st.booleans())
-    # prod runs MSK (or no broker): Redpanda has no TLS listener (settings._prod_streaming_rules).
-    streaming_engine = draw(st.sampled_from(["msk", "none"] if prod
-                                            else ["msk", "redpanda", "none"]))
+    # prod runs at least 3 brokers, and Redpanda in production mode only
+    # (settings._prod_streaming_rules).
+    streaming_engine = draw(st.sampled_from(["msk", "redpanda", "none"]))
     streaming: dict[str, Any] = {"engine": streaming_engine}
     if streaming_engine == "msk":
-        streaming["brokers"] = min(az_count, MSK_MAX_AZS) * draw(st.integers(1, 2))
+        subnets = min(az_count, MSK_MAX_AZS)
+        streaming["brokers"] = subnets * draw(st.integers(2 if prod and subnets < 3 else 1, 2))
     else:
-        streaming["brokers"] = draw(st.sampled_from([1, 3, 5]))
+        streaming["brokers"] = draw(st.sampled_from([3, 5] if prod else [1, 3, 5]))
     if streaming_engine == "redpanda":
-        mode = draw(st.sampled_from(list(RedpandaMode)))
+        mode = draw(st.sampled_from([RedpandaMode.PRODUCTION] if prod else list(RedpandaMode)))
         streaming["redpanda_mode"] = mode.value
         streaming["instance_type"] = draw(st.sampled_from(
             [t for t in REDPANDA_INSTANCE_TYPES if redpanda_mode_problem(mode, t) is None]))

@@ -173,19 +173,39 @@ def test_redpanda_mode_with_another_engine_is_refused() -> None:
         "remove the key"]
 
 
-@pytest.mark.parametrize(("mode", "extra"), [
-    ("production", []),
-    ("development", ["forge-infra:streaming.redpanda_mode: development mode bypasses fsync "
-                     "and can lose acknowledged data; prod refuses it"]),
-])
-def test_prod_refuses_redpanda_and_its_development_mode(mode: str, extra: list[str]) -> None:
+@pytest.mark.parametrize("instance_type", ["m7i.large", "t4g.medium"])
+def test_prod_accepts_redpanda_now_that_its_kafka_listener_requires_tls(
+        instance_type: str) -> None:
+    """Redpanda's Kafka API is SASL/SCRAM over TLS (a private CA, one certificate per broker),
+    as MSK's 9096 is: prod runs it, in production mode, on x86 or Graviton."""
+    values = stack_values("prod", engine="redpanda", instance_type=instance_type,
+                          redpanda_mode=None, kafka_version=None)
+    config = config_from_mapping(values, stack="prod", source="Pulumi.prod.yaml")
+    assert isinstance(config.target, AwsSettings)
+    assert config.target.streaming.engine is limits.StreamingEngine.REDPANDA
+    assert config.target.streaming.effective_redpanda_mode() is limits.RedpandaMode.PRODUCTION
+
+
+def test_prod_refuses_redpandas_development_mode() -> None:
     values = stack_values("prod", engine="redpanda", instance_type="m7i.large",
-                          redpanda_mode=mode, kafka_version=None)
+                          redpanda_mode="development", kafka_version=None)
     assert problems_of("prod", values) == [
-        "forge-infra:streaming.engine: prod runs engine msk: forge-infra's Redpanda brokers "
-        "authenticate clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
-        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); use msk "
-        "[policy rule aws-kafka-tls-in-transit]", *extra]
+        "forge-infra:streaming.redpanda_mode: development mode bypasses fsync and can lose "
+        "acknowledged data; prod refuses it"]
+
+
+@pytest.mark.parametrize(("engine", "extra"), [
+    ("redpanda", {"instance_type": "m7i.large", "kafka_version": None}), ("msk", {})])
+def test_prod_runs_at_least_three_brokers(engine: str, extra: dict[str, Any]) -> None:
+    """The issue's 3-node broker: one broker may fail without losing acknowledged writes."""
+    values = stack_values("prod", engine=engine, brokers=1, **extra)
+    found = [p for p in problems_of("prod", values) if p.startswith(
+        "forge-infra:streaming.brokers: prod")]
+    assert found == [
+        "forge-infra:streaming.brokers: prod runs at least 3 brokers (replication factor 3, two "
+        "in sync: one broker may fail); got 1"], problems_of("prod", values)
+    # Outside prod one broker is allowed (dev runs one).
+    assert load(stack_values("dev", brokers=1)).streaming.brokers == 1
 
 
 # -- the database's credentials never reach the services ------------------------------------

@@ -302,7 +302,7 @@ def eks_plans() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("stack", "protocol", "port"), [
-    ("staging", "SASL_PLAINTEXT", 9092), ("prod", "SASL_SSL", 9096)])
+    ("staging", "SASL_SSL", 9092), ("prod", "SASL_SSL", 9096)])
 def test_kafka_settings_and_password_reach_api_and_worker_only(eks_plans, stack: str,
                                                                protocol: str,
                                                                port: int) -> None:
@@ -314,13 +314,18 @@ def test_kafka_settings_and_password_reach_api_and_worker_only(eks_plans, stack:
     brokers = plan.outputs["kafka_bootstrap_brokers"]
     assert brokers and all(b.endswith(f":{port}") for b in brokers.split(",")), brokers
     assert plan.outputs["kafka_credentials_secret_id"] == secret.outputs["arn"]
+    # Staging's Redpanda: the private CA's certificate; prod's MSK: "" (Amazon's public CAs).
+    cas = [r.outputs["certPem"] for r in plan.resources
+           if r.type == "tls:index/selfSignedCert:SelfSignedCert"]
+    ca_pem = cas[0] if stack == "staging" else ""
+    assert len(cas) == (1 if stack == "staging" else 0), cas
     settings, refs = eks_settings(plan), eks_secret_refs(plan)
     for service in ("api", "worker"):
         where, environment, _ = settings[service]
         kafka = {k: v for k, v in environment.items() if k.startswith("KAFKA_")}
         assert kafka == {"KAFKA_BROKERS": brokers, "KAFKA_SECURITY_PROTOCOL": protocol,
                          "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-                         "KAFKA_USERNAME": "forge"}, where
+                         "KAFKA_USERNAME": "forge", "KAFKA_SSL_CA_PEM": ca_pem}, where
         assert refs[service]["KAFKA_PASSWORD"] == (secret.outputs["arn"], "password"), where
     for service in ("gateway", "ui"):
         where, environment, secrets = settings[service]

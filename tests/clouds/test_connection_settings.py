@@ -34,8 +34,9 @@ DATA_CLIENTS = ("api", "worker")
 CONNECTION_VARIABLES = frozenset({
     "DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_AUTH",
     "REDIS_HOST", "REDIS_PORT", "REDIS_TLS", "KAFKA_BROKERS", "KAFKA_SECURITY_PROTOCOL",
-    "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "APP_ENV"})
+    "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "KAFKA_SSL_CA_PEM", "APP_ENV"})
 """The environment contract (docs/ARCHITECTURE.md, "Connection settings")."""
+CA_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 CHART_ONLY = frozenset({"REDIS_ADDR"})
 """What the chart adds from the same values (REDIS_ADDR is REDIS_HOST:REDIS_PORT)."""
 
@@ -186,10 +187,14 @@ def test_known_connection_values(plans, platform, service) -> None:
                 "DATABASE_AUTH": "iam",
                 "DATABASE_NAME": instance.inputs["dbName"],
                 "DATABASE_PORT": "5432", "REDIS_PORT": "6379", "REDIS_TLS": "true",
-                # dev's Redpanda authenticates (SCRAM) without TLS: the apps are told so.
-                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                # dev's Redpanda authenticates (SCRAM) over TLS, like MSK.
+                "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
                 "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge",
+                # The brokers' private CA (the SelfSignedCert of the plan), on both platforms.
+                "KAFKA_SSL_CA_PEM": next(r for r in plan.resources if r.type == CA_CERT).outputs[
+                    "certPem"],
                 "APP_ENV": "dev"}
+    assert expected["KAFKA_SSL_CA_PEM"].startswith("-----BEGIN CERTIFICATE-----\n")
     assert expected["DATABASE_USER"] == "forge_app", invocation.urn
     assert instance.inputs["username"] == "forge_admin", instance.urn
     assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True, instance.urn

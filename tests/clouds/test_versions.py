@@ -351,7 +351,9 @@ def test_the_stacks_plan_with_no_warning_today(plans, stack: str) -> None:
 def test_redpanda_user_data_pins_all_three_packages_to_one_release() -> None:
     script = render_redpanda_user_data(node_id=0, self_ip="10.0.0.10", peer_ips=["10.0.0.10"],
                                        data_volume_id="vol-0123456789abcdef0",
-                                       redpanda_version=versions.default_version("redpanda"))
+                                       redpanda_version=versions.default_version("redpanda"),
+                                       tls_secret_arn="arn:aws:secretsmanager:us-east-1:"
+                                                      "123456789012:secret:b-1-tls-AbCdEf")
     installs = [line for line in script.splitlines() if line.startswith("apt-get install")]
     assert installs[-1] == (
         'apt-get install -y "redpanda=${REDPANDA_VERSION}-*" '

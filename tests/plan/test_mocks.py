@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pulumi
 import pytest
 
@@ -11,6 +13,7 @@ from forge_infra.plan.mocks.azure_native import AzureNativeMocks
 from forge_infra.plan.mocks.gcp import GcpMocks
 from forge_infra.plan.mocks.kubernetes import KubernetesMocks
 from forge_infra.plan.mocks.random import RandomMocks
+from forge_infra.plan.mocks.tls import TlsMocks, mock_pem
 
 
 def _new(mocks: ProviderMocks, token: str, name: str, inputs: dict) -> tuple[str | None, dict]:
@@ -26,8 +29,31 @@ def test_every_package_has_its_own_module() -> None:
     mocks = ProviderMocks(region="eu-west-1")
     classes = {package: type(mocks.provider(package)) for package in PROVIDER_MODULES}
     assert classes == {"aws": AwsMocks, "gcp": GcpMocks, "azure-native": AzureNativeMocks,
-                       "kubernetes": KubernetesMocks, "random": RandomMocks}
+                       "kubernetes": KubernetesMocks, "random": RandomMocks, "tls": TlsMocks}
     assert mocks.provider("acme") is None
+
+
+def test_tls_answers_are_pem_framed_stable_and_never_real_keys() -> None:
+    """pulumi_tls computes locally; offline a key or certificate is a PEM block whose body
+    names the offline plan, stable per resource name, so it is never usable as a real one."""
+    mocks = ProviderMocks()
+    _, key = _new(mocks, "tls:index/privateKey:PrivateKey", "ca-key",
+                  {"algorithm": "RSA", "rsaBits": 2048})
+    assert key["privateKeyPem"].startswith("-----BEGIN PRIVATE KEY-----\n")
+    assert key["privateKeyPem"].endswith("-----END PRIVATE KEY-----\n")
+    assert key["privateKeyPem"] == _new(mocks, "tls:index/privateKey:PrivateKey", "ca-key",
+                                        {"algorithm": "RSA", "rsaBits": 2048})[1][
+                                            "privateKeyPem"]
+    _, other = _new(mocks, "tls:index/privateKey:PrivateKey", "broker-key", {"algorithm": "RSA"})
+    assert other["privateKeyPem"] != key["privateKeyPem"]
+    _, cert = _new(mocks, "tls:index/locallySignedCert:LocallySignedCert", "broker",
+                   {"validityPeriodHours": 43800})
+    assert cert["certPem"] == mock_pem("CERTIFICATE", "broker")
+    assert (cert["validityEndTime"], cert["readyForRenewal"]) == ("2031-01-01T00:00:00Z", False)
+    body = "".join(cert["certPem"].splitlines()[1:-1])
+    assert base64.b64decode(body).decode().startswith("forge-infra offline plan CERTIFICATE: ")
+    _, request = _new(mocks, "tls:index/certRequest:CertRequest", "broker", {})
+    assert request["certRequestPem"].startswith("-----BEGIN CERTIFICATE REQUEST-----\n")
 
 
 def test_registrations_are_routed_by_the_tokens_package() -> None:

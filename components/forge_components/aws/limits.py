@@ -139,25 +139,39 @@ REDPANDA_MEMORY_SOURCE = (
 
 
 class InstanceSize(NamedTuple):
-    """One EC2 instance type's size and where it is published."""
+    """One EC2 instance type's size, its CPU architecture, and where they are published."""
 
     vcpus: int
     memory_gib: float
     source: str
+    architecture: str = "x86_64"
+    """`x86_64` or `arm64`, as EC2's DescribeImages `architecture` filter spells it (the
+    brokers boot Canonical's Ubuntu image of that architecture)."""
 
 
 _T3 = "https://aws.amazon.com/ec2/instance-types/t3/"
 _GP = "https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html"
 
-#: The EC2 types the Redpanda brokers may run on: x86_64 (the brokers boot Canonical's amd64
-#: Ubuntu image), EBS-backed (the data lives on the broker's own gp3 volume). Sizes from AWS's
-#: instance type pages (read 2026-12).
+#: The EC2 types the Redpanda brokers may run on, EBS-backed (the data lives on the broker's own
+#: gp3 volume): x86_64 types boot Canonical's amd64 Ubuntu image, the T4g types (AWS Graviton2,
+#: arm64, per gp.html, as node_sizing.INSTANCE_SHAPES records them) its arm64 image. Redpanda
+#: builds its Linux releases for arm64 as well as amd64 (the "Prebuilt packages" section of
+#: https://github.com/redpanda-data/redpanda/blob/dev/README.md offers
+#: `redpanda-<version>-arm64.tar.gz` next to the amd64 archive, and one Debian repository setup
+#: script, not one per architecture); apt installs the host's architecture. That the repository
+#: holds the arm64 .debs of the pinned release was not checked against the repository itself:
+#: if it does not, the boot script's install fails and the broker's BrokerReady alarm fires.
+#: Sizes from AWS's instance type pages (read 2026-12).
 REDPANDA_INSTANCE_TYPES: dict[str, InstanceSize] = {
     "t3.small": InstanceSize(2, 2, _T3),
     "t3.medium": InstanceSize(2, 4, _T3),
     "t3.large": InstanceSize(2, 8, _T3),
     "t3.xlarge": InstanceSize(4, 16, _T3),
     "t3.2xlarge": InstanceSize(8, 32, _T3),
+    "t4g.medium": InstanceSize(2, 4, _GP, "arm64"),
+    "t4g.large": InstanceSize(2, 8, _GP, "arm64"),
+    "t4g.xlarge": InstanceSize(4, 16, _GP, "arm64"),
+    "t4g.2xlarge": InstanceSize(8, 32, _GP, "arm64"),
     "m6i.large": InstanceSize(2, 8, _GP),
     "m6i.xlarge": InstanceSize(4, 16, _GP),
     "m6i.2xlarge": InstanceSize(8, 32, _GP),

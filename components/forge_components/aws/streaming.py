@@ -7,9 +7,11 @@ only ever see a comma-separated bootstrap list.
 Access model (the same for both engines): clients authenticate with SASL/SCRAM-SHA-512 as one
 user whose credentials the component generates and keeps in Secrets Manager (JSON `username`,
 `password`, encrypted with a customer-managed KMS key), and only the security groups in
-`allowed_security_group_ids` reach the client port (no CIDR rule at all). The outputs
-`security_protocol`, `sasl_mechanism`, `username` and `credentials_secret_id` tell the clients
-exactly how to connect; they differ between the engines only in the protocol.
+`allowed_security_group_ids` reach the client port (no CIDR rule at all), and the client
+connection is TLS on both (Kafka `security.protocol` SASL_SSL). The outputs
+`security_protocol`, `sasl_mechanism`, `username`, `credentials_secret_id` and
+`ca_certificate_pem` tell the clients exactly how to connect; they differ between the engines
+only in the CA the clients trust.
 
 - MSK: SASL/SCRAM over TLS on 9096 (`client_broker = "TLS"`, brokers encrypt in-cluster
   traffic too); unauthenticated, plaintext (9092), TLS-only (9094) and IAM (9098) access are
@@ -17,13 +19,23 @@ exactly how to connect; they differ between the engines only in the protocol.
   requires (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password-tutorial.html;
   ports: https://docs.aws.amazon.com/msk/latest/developerguide/port-info.html). Security
   protocol SASL_SSL. Data at rest is encrypted with a customer-managed KMS key.
+  MSK's brokers present certificates of Amazon's public CAs, so `ca_certificate_pem` is ""
+  (the clients' default trust store).
 - Redpanda: the Kafka API (9092) requires SASL/SCRAM (`enable_sasl`, the user created at boot
-  with rpk as the cluster's superuser) but is not encrypted: no certificates are issued to the
-  brokers, so the protocol is SASL_PLAINTEXT, admitted only from the allowed security groups
-  (accepted for dev and staging, docs/SECURITY.md; prod runs MSK). The HTTP proxy is not
-  started. The internal RPC (33145) and admin API (9644) are open only between the brokers
-  themselves. Root and data volumes are KMS-encrypted, IMDSv2 is required, and operators reach
-  the hosts through SSM Session Manager (no SSH, no key pair).
+  with rpk as the cluster's superuser) over TLS (`kafka_api_tls`, server certificates only,
+  `require_client_auth: false`: SASL_SSL, like MSK's 9096). The component runs a private CA
+  (pulumi_tls: an RSA key and a self-signed CA certificate) and gives each broker its own key
+  and a certificate signed by it whose subject alternative name is the broker's private IP
+  address (the address it advertises and the clients dial; the network interfaces are created
+  first, so it is known). Each broker's key and certificate sit in a Secrets Manager secret of
+  their own, encrypted with the credentials' KMS key, which the broker reads at boot with its
+  instance role (the user data carries only the secret's ARN); `ca_certificate_pem` is the CA
+  certificate the clients verify the brokers with. The internal RPC (33145) and the admin API
+  (9644) stay plaintext and are open only between the brokers themselves (RPC carries the
+  replicated data between brokers; the admin API is what the boot script calls on
+  127.0.0.1); the HTTP proxy is not started. Root and data volumes are KMS-encrypted, IMDSv2
+  is required, and operators reach the hosts through SSM Session Manager (no SSH, no key
+  pair).
 
 Redpanda's boot is observable: at the end of its first boot each broker starts a one-minute
 heartbeat that publishes `BrokerReady` (1 when the broker answers ready, 0 otherwise; the boot
@@ -46,14 +58,16 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+import pulumi_tls as tls
 
-from forge_components.aws.ami import ubuntu_ami
+from forge_components.aws.ami import AmiArchitecture, ubuntu_ami
 from forge_components.aws.iam import managed_policy_arn, partition, service_trust_policy
 from forge_components.aws.kms import kms_key
 from forge_components.aws.limits import (
     LOG_RETENTION_DAYS,
     MSK_MAX_AZS,
     REDPANDA_DEFAULT_INSTANCE_TYPE,
+    REDPANDA_INSTANCE_TYPES,
     RedpandaMode,
     StreamingEngine,
     redpanda_mode_problem,
@@ -78,9 +92,27 @@ REDPANDA_ADMIN_PORT = 9644
 #: SCRAM-SHA-256 and SCRAM-SHA-512
 #: (https://docs.redpanda.com/streaming/current/reference/rpk/rpk-security/rpk-security-user-create/).
 SASL_MECHANISM = "SCRAM-SHA-512"
-#: The Kafka `security.protocol` of each engine: MSK encrypts the SASL listener with TLS;
-#: Redpanda's brokers get no certificate here, so SASL runs in plaintext.
-SECURITY_PROTOCOLS = {StreamingEngine.MSK: "SASL_SSL", StreamingEngine.REDPANDA: "SASL_PLAINTEXT"}
+#: The Kafka `security.protocol` of each engine: both encrypt the SASL listener with TLS (MSK
+#: on 9096; Redpanda's `kafka_api_tls` on 9092 with the component's private CA).
+SECURITY_PROTOCOLS = {StreamingEngine.MSK: "SASL_SSL", StreamingEngine.REDPANDA: "SASL_SSL"}
+
+#: Where the boot script writes each Redpanda broker's TLS files (its key, its certificate, the
+#: CA certificate), the three files Redpanda's `kafka_api_tls` names ("Configure Kafka TLS
+#: Encryption", https://docs.redpanda.com/streaming/current/manage/security/encryption/).
+REDPANDA_CERT_DIR = "/etc/redpanda/certs"
+#: The private CA's and the brokers' keys: RSA 2048, the algorithm every Kafka client and
+#: Redpanda's TLS stack accept (pulumi_tls PrivateKey `algorithm`, `rsa_bits`).
+TLS_KEY_ALGORITHM = "RSA"
+TLS_RSA_BITS = 2048
+#: Certificate lifetimes (pulumi_tls `validity_period_hours`): the CA ten years, each broker's
+#: certificate five. Neither renews by itself (no `early_renewal_hours`); docs/SECURITY.md
+#: ("Kafka") has the renewal drill.
+CA_VALIDITY_HOURS = 10 * 365 * 24
+BROKER_CERT_VALIDITY_HOURS = 5 * 365 * 24
+#: Key usages (pulumi_tls `allowed_uses`): the CA signs certificates only; a broker's
+#: certificate serves TLS (server authentication) with an RSA key.
+CA_ALLOWED_USES = ["cert_signing", "crl_signing"]
+BROKER_ALLOWED_USES = ["digital_signature", "key_encipherment", "server_auth"]
 #: MSK only accepts SCRAM secrets whose name begins with this prefix (msk-password-tutorial).
 MSK_SECRET_PREFIX = "AmazonMSK_"
 #: Generated SCRAM password length: letters and digits only, safe inside a JAAS config string.
@@ -145,9 +177,10 @@ class StreamingArgs(TypedDict):
     """The Redpanda release (major.feature.patch) installed from the apt repository; redpanda,
     redpanda-rpk and redpanda-tuner are all pinned to it. Defaults to "26.2.7"."""
     ami_id: NotRequired[pulumi.Input[str]]
-    """The Redpanda hosts' AMI; unset looks up the latest Canonical Ubuntu 22.04 amd64 image
-    (and then ignores later AMI changes so a new image never replaces a broker). Defaults to
-    unset (looked up)."""
+    """The Redpanda hosts' AMI; unset looks up the latest Canonical Ubuntu 22.04 image of the
+    instance type's architecture (amd64, or arm64 for the Graviton t4g types; see
+    limits.REDPANDA_INSTANCE_TYPES), and then ignores later AMI changes so a new image never
+    replaces a broker. Defaults to unset (looked up)."""
     root_volume_gb: NotRequired[int]
     """Redpanda hosts' root volume size, GiB. Defaults to 20."""
     redpanda_mode: NotRequired[RedpandaMode]
@@ -287,13 +320,16 @@ def _round_robin(subnet_ids: pulumi.Output[list[str]], index: int) -> pulumi.Out
 def _broker_user_data(peer_ips: pulumi.Output[list[str]], volume_id: pulumi.Output[str],
                       index: int, *, redpanda_version: str, mode: RedpandaMode,
                       broker_name: str, credentials_secret_arn: pulumi.Output[str],
+                      tls_secret_arn: pulumi.Output[str],
                       region: pulumi.Output[str]) -> pulumi.Output[str]:
     """The boot script of broker `index`, once every peer address and its volume are known."""
-    return pulumi.Output.all(peer_ips, volume_id, credentials_secret_arn, region).apply(
+    return pulumi.Output.all(peer_ips, volume_id, credentials_secret_arn, tls_secret_arn,
+                             region).apply(
         lambda values: render_redpanda_user_data(
             node_id=index, self_ip=values[0][index], peer_ips=values[0],
             data_volume_id=values[1], redpanda_version=redpanda_version, mode=mode,
-            broker_name=broker_name, credentials_secret_arn=values[2], region=values[3]))
+            broker_name=broker_name, credentials_secret_arn=values[2],
+            tls_secret_arn=values[3], region=values[4]))
 
 
 def msk_server_properties(broker_count: int) -> str:
@@ -314,11 +350,17 @@ def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[
                               mode: RedpandaMode = RedpandaMode.PRODUCTION,
                               broker_name: str = "redpanda-broker",
                               credentials_secret_arn: str = "",
+                              tls_secret_arn: str,
                               region: str = "us-east-1") -> str:
     """The first-boot script of one Redpanda broker (see templates/redpanda-broker.sh): it
-    installs and starts Redpanda in `mode` with SASL/SCRAM required, creates the user of the
-    secret `credentials_secret_arn` as superuser, and starts the `BrokerReady` heartbeat of
+    installs and starts Redpanda in `mode` with SASL/SCRAM over TLS required on the Kafka API
+    (the broker's key and certificate and the CA certificate read from the secret
+    `tls_secret_arn`, `broker_tls_secret_value`), creates the user of the secret
+    `credentials_secret_arn` as superuser, and starts the `BrokerReady` heartbeat of
     `broker_name` in `region`."""
+    if not tls_secret_arn:
+        raise _fail("render_redpanda_user_data: tls_secret_arn is required (the Kafka API "
+                    "listens with TLS only)")
     template = (importlib.resources.files("forge_components.aws").joinpath("templates")
                 .joinpath(_TEMPLATE).read_text(encoding="utf-8"))
     seeds = "\n".join(
@@ -334,6 +376,8 @@ def render_redpanda_user_data(*, node_id: int, self_ip: str, peer_ips: Sequence[
         "__REDPANDA_MODE__": RedpandaMode(mode).value,
         "__BROKER_NAME__": broker_name,
         "__CREDENTIALS_SECRET_ARN__": credentials_secret_arn,
+        "__TLS_SECRET_ARN__": tls_secret_arn,
+        "__CERT_DIR__": REDPANDA_CERT_DIR,
         "__REGION__": region,
         "__SASL_MECHANISM__": SASL_MECHANISM,
         "__METRIC_NAMESPACE__": BOOT_METRIC_NAMESPACE,
@@ -350,18 +394,30 @@ def scram_secret_value(username: str,
     return {"username": username, "password": password}
 
 
+def broker_tls_secret_value(private_key_pem: pulumi.Input[str], certificate_pem: pulumi.Input[str],
+                            ca_certificate_pem: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    """A broker's TLS secret as JSON: `key` (its private key, PEM), `certificate` (its
+    certificate, PEM) and `ca` (the CA certificate, PEM), the three files the boot script
+    writes for `kafka_api_tls`."""
+    return {"key": private_key_pem, "certificate": certificate_pem, "ca": ca_certificate_pem}
+
+
 def broker_policy(secret_arn: pulumi.Input[str], secret_key_arn: pulumi.Input[str] | None,
-                  region: pulumi.Input[str]) -> pulumi.Output[str]:
+                  region: pulumi.Input[str],
+                  tls_secret_arns: Sequence[pulumi.Input[str]] = ()) -> pulumi.Output[str]:
     """The Redpanda brokers' own policy: exactly the AWS calls of their boot script and
-    heartbeat (`aws secretsmanager get-secret-value` of the credentials secret, decrypting it
-    through Secrets Manager only, and `aws cloudwatch put-metric-data` in the boot signal's
-    namespace only:
+    heartbeat (`aws secretsmanager get-secret-value` of the credentials secret and of the
+    brokers' TLS secrets `tls_secret_arns`, decrypting them through Secrets Manager only, and
+    `aws cloudwatch put-metric-data` in the boot signal's namespace only:
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html)."""
     return pulumi.Output.json_dumps({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "ReadKafkaCredentials", "Effect": "Allow",
              "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+            *([{"Sid": "ReadBrokerTls", "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue", "Resource": list(tls_secret_arns)}]
+              if tls_secret_arns else []),
             {"Sid": "DecryptKafkaCredentials", "Effect": "Allow", "Action": "kms:Decrypt",
              "Resource": secret_key_arn,
              "Condition": {"StringEquals": {"kms:ViaService": pulumi.Output.concat(
@@ -380,8 +436,8 @@ class Streaming(pulumi.ComponentResource):
     """Comma-separated `host:port` bootstrap servers (MSK's SASL/SCRAM listener, Redpanda's
     Kafka API); "" for engine none."""
     security_protocol: pulumi.Output[str]
-    """The Kafka `security.protocol` clients must use: "SASL_SSL" (MSK), "SASL_PLAINTEXT"
-    (Redpanda); "" for engine none."""
+    """The Kafka `security.protocol` clients must use: "SASL_SSL" on both engines; "" for
+    engine none."""
     sasl_mechanism: pulumi.Output[str]
     """The SASL mechanism: "SCRAM-SHA-512" on both engines; "" for engine none."""
     username: pulumi.Output[str]
@@ -389,6 +445,10 @@ class Streaming(pulumi.ComponentResource):
     credentials_secret_id: pulumi.Output[str]
     """The Secrets Manager secret (ARN) holding the credentials as JSON (`username`,
     `password`); "" for engine none."""
+    ca_certificate_pem: pulumi.Output[str]
+    """The PEM certificate of the CA the clients must trust to verify the brokers: Redpanda's
+    private CA; "" for MSK (Amazon's public CAs, in every default trust store) and engine
+    none."""
     credentials_kms_key_arn: pulumi.Output[str] | None
     """The KMS key encrypting the credentials secret (readers of the secret need kms:Decrypt on
     it); None for engine none."""
@@ -416,6 +476,7 @@ class Streaming(pulumi.ComponentResource):
         self.sasl_mechanism = pulumi.Output.from_input("")
         self.username = pulumi.Output.from_input("")
         self.credentials_secret_id = pulumi.Output.from_input("")
+        self.ca_certificate_pem = pulumi.Output.from_input("")
         self.credentials_kms_key_arn = None
         self.security_group_id = None
         self.kms_key_arn = None
@@ -450,6 +511,7 @@ class Streaming(pulumi.ComponentResource):
             "sasl_mechanism": self.sasl_mechanism,
             "username": self.username,
             "credentials_secret_id": self.credentials_secret_id,
+            "ca_certificate_pem": self.ca_certificate_pem,
             "credentials_kms_key_arn": self.credentials_kms_key_arn,
             "security_group_id": self.security_group_id,
             "engine": self.engine,
@@ -516,6 +578,63 @@ class Streaming(pulumi.ComponentResource):
         ingress_from_groups(self, f"{self._base_name}-{label}",
                             security_group_id=security_group.id, sources=sources, port=port,
                             description=purpose, tags=self._tags)
+
+    # -- Redpanda TLS -----------------------------------------------------------------------
+
+    def _broker_ca(self) -> tuple[tls.PrivateKey, tls.SelfSignedCert]:
+        """The brokers' private CA: its key (kept in the Pulumi state, as a secret) and its
+        self-signed CA certificate."""
+        name = self._base_name
+        key = tls.PrivateKey(f"{name}-ca-key", algorithm=TLS_KEY_ALGORITHM,
+                             rsa_bits=TLS_RSA_BITS, opts=child_opts(self))
+        cert = tls.SelfSignedCert(
+            f"{name}-ca",
+            private_key_pem=key.private_key_pem,
+            is_ca_certificate=True,
+            subject=tls.SelfSignedCertSubjectArgs(
+                common_name=f"{name} Redpanda CA", organization="forge-infra"),
+            validity_period_hours=CA_VALIDITY_HOURS,
+            allowed_uses=list(CA_ALLOWED_USES),
+            opts=child_opts(self))
+        return key, cert
+
+    def _broker_tls(self, broker: str, interface: aws.ec2.NetworkInterface,
+                    ca_key: tls.PrivateKey, ca_cert: tls.SelfSignedCert,
+                    ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
+        """One broker's key and CA-signed certificate for its private IP address (the address
+        it advertises), in a secret of its own under the credentials' KMS key."""
+        key = tls.PrivateKey(f"{broker}-tls-key", algorithm=TLS_KEY_ALGORITHM,
+                             rsa_bits=TLS_RSA_BITS, opts=child_opts(self))
+        request = tls.CertRequest(
+            f"{broker}-tls-request",
+            private_key_pem=key.private_key_pem,
+            subject=tls.CertRequestSubjectArgs(common_name=broker, organization="forge-infra"),
+            # The clients dial the advertised address, an IP: it is the SAN they verify.
+            ip_addresses=[interface.private_ip],
+            opts=child_opts(self))
+        cert = tls.LocallySignedCert(
+            f"{broker}-tls-cert",
+            cert_request_pem=request.cert_request_pem,
+            ca_private_key_pem=ca_key.private_key_pem,
+            ca_cert_pem=ca_cert.cert_pem,
+            validity_period_hours=BROKER_CERT_VALIDITY_HOURS,
+            allowed_uses=list(BROKER_ALLOWED_USES),
+            opts=child_opts(self))
+        secret = aws.secretsmanager.Secret(
+            f"{broker}-tls",
+            name_prefix=f"{broker}-tls-",
+            description=f"TLS key and certificate of Redpanda broker {broker} (key, "
+                        "certificate, ca; PEM)",
+            kms_key_id=self.credentials_kms_key_arn,
+            tags=self._tags(f"{broker}-tls"),
+            opts=child_opts(self))
+        version = aws.secretsmanager.SecretVersion(
+            f"{broker}-tls",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.json_dumps(broker_tls_secret_value(
+                key.private_key_pem, cert.cert_pem, ca_cert.cert_pem)),
+            opts=child_opts(self))
+        return secret, version
 
     # -- MSK --------------------------------------------------------------------------------
 
@@ -585,7 +704,8 @@ class Streaming(pulumi.ComponentResource):
         name, args = self._base_name, self._spec
         sources = args.allowed_security_group_ids
         self._ingress(security_group, REDPANDA_KAFKA_PORT,
-                      "Kafka API (SASL/SCRAM) from an allowed client", sources, "kafka-from")
+                      "Kafka API (SASL/SCRAM over TLS) from an allowed client", sources,
+                      "kafka-from")
         for port, label in ((REDPANDA_RPC_PORT, "rpc"), (REDPANDA_ADMIN_PORT, "admin")):
             between_members(
                 self, ingress_name=f"{name}-{label}-self-in",
@@ -615,11 +735,6 @@ class Streaming(pulumi.ComponentResource):
             policy_arn=managed_policy_arn(partition(self), "AmazonSSMManagedInstanceCore"),
             opts=child_opts(self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        aws.iam.RolePolicy(
-            f"{name}-broker-boot",
-            role=role.id,
-            policy=broker_policy(secret.arn, self.credentials_kms_key_arn, region),
-            opts=child_opts(self))
         profile = aws.iam.InstanceProfile(
             f"{name}-broker-profile", role=role.name,
             tags=self._tags(f"{name}-broker-profile"), opts=child_opts(self))
@@ -627,7 +742,8 @@ class Streaming(pulumi.ComponentResource):
         ignore_changes = ["userData"]
         ami_id = args.ami_id
         if ami_id is None:
-            ami_id = ubuntu_ami(self)
+            ami_id = ubuntu_ami(self, architecture=AmiArchitecture(
+                REDPANDA_INSTANCE_TYPES[instance_type].architecture))
             ignore_changes.append("ami")
 
         count = args.broker_count
@@ -658,13 +774,26 @@ class Streaming(pulumi.ComponentResource):
                 tags=self._tags(f"{broker}-data"),
                 opts=child_opts(self, protect=args.protect)))
 
+        ca_key, ca_cert = self._broker_ca()
+        self.ca_certificate_pem = ca_cert.cert_pem
+        tls_secrets = [self._broker_tls(f"{name}-broker-{i + 1}", interfaces[i], ca_key, ca_cert)
+                       for i in range(count)]
+        # Written after the TLS secrets exist: the brokers read them, and nothing else.
+        boot_policy = aws.iam.RolePolicy(
+            f"{name}-broker-boot",
+            role=role.id,
+            policy=broker_policy(secret.arn, self.credentials_kms_key_arn, region,
+                                 [tls_secret.arn for tls_secret, _ in tls_secrets]),
+            opts=child_opts(self))
+
         peer_ips = pulumi.Output.all(*[eni.private_ip for eni in interfaces]).apply(list)
         for i in range(count):
             broker = f"{name}-broker-{i + 1}"
+            tls_secret, tls_version = tls_secrets[i]
             user_data = _broker_user_data(
                 peer_ips, volumes[i].id, i, redpanda_version=args.redpanda_version,
                 mode=args.redpanda_mode, broker_name=broker, credentials_secret_arn=secret.arn,
-                region=region)
+                tls_secret_arn=tls_secret.arn, region=region)
             instance = aws.ec2.Instance(
                 broker,
                 ami=ami_id,
@@ -685,8 +814,11 @@ class Streaming(pulumi.ComponentResource):
                 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/manage-detailed-monitoring.html
                 monitoring=True,
                 tags=self._tags(broker),
+                # The boot script reads the TLS secret's value with the role's policy: both
+                # must exist before the instance boots.
                 opts=child_opts(self, delete_before_replace=True,
-                                ignore_changes=list(ignore_changes)))
+                                ignore_changes=list(ignore_changes),
+                                depends_on=[tls_version, boot_policy]))
             aws.ec2.VolumeAttachment(
                 f"{broker}-data-attachment",
                 device_name="/dev/sdf",

@@ -202,6 +202,7 @@ def platform_values(
     kafka_security_protocol: pulumi.Input[str] = "SASL_SSL",
     kafka_sasl_mechanism: pulumi.Input[str] = "SCRAM-SHA-512",
     kafka_username: pulumi.Input[str] = "",
+    kafka_ssl_ca_pem: pulumi.Input[str] = "",
     secrets_mode: SecretsMode = "external",
     secret_store_name: str | None = None,
     secret_store_kind: Literal["ClusterSecretStore", "SecretStore"] = "ClusterSecretStore",
@@ -233,7 +234,9 @@ def platform_values(
     otherwise "iam" or "password"), and how to reach Kafka:
     `kafka_security_protocol` (KAFKA_SECURITY_PROTOCOL: PLAINTEXT, SSL, SASL_PLAINTEXT or
     SASL_SSL), `kafka_sasl_mechanism` (KAFKA_SASL_MECHANISM, "" without SASL) and
-    `kafka_username` (KAFKA_USERNAME, "" leaves it out): passwords and tokens reach the pods
+    `kafka_username` (KAFKA_USERNAME, "" leaves it out) and `kafka_ssl_ca_pem`
+    (KAFKA_SSL_CA_PEM, set whenever brokers are: the CA certificate that verifies the brokers,
+    "" for the clients' default trust store): passwords and tokens reach the pods
     through the specs' SecretReferences (KAFKA_PASSWORD among them). A spec's own
     `environment` wins over these variables.
     `domain` None keeps every service internal (no Ingress); otherwise each `public_host` must
@@ -300,7 +303,8 @@ def platform_values(
             "kafka": {"brokers": kafka_brokers if kafka_brokers is not None else "",
                       "securityProtocol": kafka_security_protocol,
                       "saslMechanism": kafka_sasl_mechanism,
-                      "username": kafka_username},
+                      "username": kafka_username,
+                      "sslCaPem": kafka_ssl_ca_pem},
         },
         "secrets": {"mode": secrets_mode},
         "ingress": {"enabled": domain is not None, "className": ingress_class,

@@ -91,6 +91,13 @@ FREE: dict[str, str] = {
                                                             "charge",
     "random:index/randomId:RandomId": "computed locally by Pulumi",
     "random:index/randomPassword:RandomPassword": "computed locally by Pulumi",
+    "tls:index/certRequest:CertRequest": "computed locally by Pulumi (no certificate authority "
+                                         "service)",
+    "tls:index/locallySignedCert:LocallySignedCert": "computed locally by Pulumi (no "
+                                                     "certificate authority service)",
+    "tls:index/privateKey:PrivateKey": "computed locally by Pulumi",
+    "tls:index/selfSignedCert:SelfSignedCert": "computed locally by Pulumi (no certificate "
+                                               "authority service)",
 }
 
 #: Types with a charge this estimator does not compute (reported "not priced" with the reason).
@@ -209,6 +216,9 @@ def _instance(context: CostContext, r: PlanResource) -> None:
              throughput=_size(root.get("throughput")))
     else:
         context.not_priced(r, "root volume: its size comes from the AMI, not the plan")
+    if r.props.get("monitoring") is True:
+        context.not_priced(r, "detailed monitoring: CloudWatch bills the instance's one-minute "
+                              "metrics per metric-month, not estimated")
 
 
 @_rule("aws:ebs/volume:Volume")

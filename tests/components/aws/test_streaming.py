@@ -20,13 +20,14 @@ from forge_components.aws.streaming import (
     Streaming,
     StreamingArgs,
     StreamingEngine,
+    broker_tls_secret_value,
     msk_server_properties,
     render_redpanda_user_data,
     scram_secret_value,
 )
 from forge_components.contracts import StreamingOutputs
 from forge_infra.plan.mocks import ProviderMocks
-from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording, run_under_mocks
 from tests.components.aws.conftest import assert_component_schema
 from tests.helpers import assert_all_tagged, run_mocked
 
@@ -56,6 +57,11 @@ SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 SCRAM_ASSOCIATION = "aws:msk/scramSecretAssociation:ScramSecretAssociation"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TLS_KEY = "tls:index/privateKey:PrivateKey"
+CA_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+CERT_REQUEST = "tls:index/certRequest:CertRequest"
+BROKER_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+TLS_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:events-broker-1-tls-AbCdEf"
 LOGS_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 
 CIDR_KEYS = ("cidrIpv4", "cidrIpv6", "prefixListId")
@@ -81,6 +87,7 @@ def build(engine: StreamingEngine = StreamingEngine.MSK, **kwargs: Any) -> Recor
         pulumi.export("username", streaming.username)
         pulumi.export("credentials_secret_id", streaming.credentials_secret_id)
         pulumi.export("credentials_kms_key_arn", streaming.credentials_kms_key_arn)
+        pulumi.export("ca_certificate_pem", streaming.ca_certificate_pem)
 
     return run_mocked(program)
 
@@ -407,11 +414,15 @@ def test_redpanda_hosts_get_ssm_core_and_exactly_their_boot_calls() -> None:
     assert "inlinePolicies" not in role.inputs and "managedPolicyArns" not in role.inputs
     policy = recording.one(ROLE_POLICY)
     assert policy.inputs["role"] == role.resource_id, policy.urn
-    secret = recording.one(SECRET)
+    secret = recording.one(SECRET, "events-kafka-credentials")
+    tls_secrets = [recording.one(SECRET, f"events-broker-{i}-tls").outputs["arn"]
+                   for i in (1, 2, 3)]
     credentials_key = recording.one(KEY, "events-credentials-key")
     assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadKafkaCredentials", "Effect": "Allow",
          "Action": "secretsmanager:GetSecretValue", "Resource": secret.outputs["arn"]},
+        {"Sid": "ReadBrokerTls", "Effect": "Allow",
+         "Action": "secretsmanager:GetSecretValue", "Resource": tls_secrets},
         {"Sid": "DecryptKafkaCredentials", "Effect": "Allow", "Action": "kms:Decrypt",
          "Resource": credentials_key.outputs["arn"],
          "Condition": {"StringEquals": {
@@ -434,6 +445,44 @@ def test_redpanda_hosts_get_ssm_core_and_exactly_their_boot_calls() -> None:
     for broker in brokers_of(recording):
         assert broker["instance"].inputs["iamInstanceProfile"] == profile.outputs["name"]
         assert "keyName" not in broker["instance"].inputs, "an SSH key pair is attached"
+
+
+class _AmiCalls(ProviderMocks):
+    """The shared mocks, keeping the arguments of every getAmi call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ami_calls: list[dict[str, Any]] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        if args.token == "aws:ec2/getAmi:getAmi":
+            self.ami_calls.append(dict(args.args))
+        return super().call(args)
+
+
+@pytest.mark.parametrize(("instance_type", "architecture", "name_arch"), [
+    ("t3.medium", "x86_64", "amd64"), ("t4g.medium", "arm64", "arm64"),
+    ("t4g.large", "arm64", "arm64"), ("m7i.large", "x86_64", "amd64")])
+def test_redpanda_boots_the_ubuntu_image_of_its_instance_architecture(
+        instance_type: str, architecture: str, name_arch: str) -> None:
+    """Graviton (t4g) brokers boot Canonical's arm64 Ubuntu, the others its amd64 one."""
+    mocks = _AmiCalls()
+
+    def program() -> None:
+        Streaming("events", StreamingArgs(
+            engine=StreamingEngine.REDPANDA, vpc_id=VPC, subnet_ids=SUBNETS,
+            subnet_count=len(SUBNETS), allowed_security_group_ids=[APP_SG],
+            instance_type=instance_type))
+
+    recording = run_under_mocks(program, project="forge-infra", stack="test", mocks=mocks)
+    assert len(mocks.ami_calls) == 1, mocks.ami_calls
+    call = mocks.ami_calls[0]
+    assert call["owners"] == ["099720109477"], call
+    assert {f["name"]: f["values"] for f in call["filters"]} == {
+        "name": [f"ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-{name_arch}-server-*"],
+        "architecture": [architecture], "virtualization-type": ["hvm"]}, call
+    for instance in recording.of_type(INSTANCE):
+        assert instance.inputs["instanceType"] == instance_type, instance.urn
 
 
 def test_redpanda_uses_a_given_ami_and_instance_type() -> None:
@@ -482,14 +531,14 @@ def test_none_declares_nothing_and_outputs_empty_brokers() -> None:
                                  "engine": "none", "broker_count": 0, "kms_key_arn": None,
                                  "security_protocol": "", "sasl_mechanism": "",
                                  "username": "", "credentials_secret_id": "",
-                                 "credentials_kms_key_arn": None}
+                                 "credentials_kms_key_arn": None, "ca_certificate_pem": ""}
 
 
 def test_schema_and_contract() -> None:
     assert_component_schema(Streaming, StreamingOutputs, {
         "bootstrap_brokers", "security_group_id", "engine", "broker_count", "kms_key_arn",
         "security_protocol", "sasl_mechanism", "username", "credentials_secret_id",
-        "credentials_kms_key_arn"})
+        "credentials_kms_key_arn", "ca_certificate_pem"})
 
 
 @pytest.mark.parametrize("engine", [StreamingEngine.MSK, StreamingEngine.REDPANDA])
@@ -549,6 +598,9 @@ def test_msk_clients_authenticate_with_scram_from_an_amazonmsk_secret() -> None:
     assert recording.exports["username"] == "forge"
     assert recording.exports["credentials_secret_id"] == secret.outputs["arn"]
     assert recording.exports["credentials_kms_key_arn"] == key.outputs["arn"]
+    # Amazon's public CAs sign MSK's certificates: the clients' default trust store suffices.
+    assert recording.exports["ca_certificate_pem"] == ""
+    assert recording.of_type(CA_CERT) == [] and recording.of_type(TLS_KEY) == []
 
 
 def test_a_given_credentials_key_encrypts_the_secret_and_none_is_created() -> None:
@@ -558,14 +610,14 @@ def test_a_given_credentials_key_encrypts_the_secret_and_none_is_created() -> No
     assert recording.exports["username"] == "events-app"
 
 
-def test_redpanda_clients_authenticate_with_scram_without_tls() -> None:
+def test_redpanda_clients_authenticate_with_scram_over_tls() -> None:
     recording = redpanda()
-    secret = recording.one(SECRET)
+    secret = recording.one(SECRET, "events-kafka-credentials")
     assert secret.inputs["namePrefix"] == "events-kafka-", secret.urn
     assert secret.inputs["kmsKeyId"] == recording.one(KEY, "events-credentials-key").outputs[
         "arn"], secret.urn
     assert recording.of_type(SCRAM_ASSOCIATION) == []
-    assert recording.exports["security_protocol"] == "SASL_PLAINTEXT"
+    assert recording.exports["security_protocol"] == "SASL_SSL"
     assert recording.exports["sasl_mechanism"] == "SCRAM-SHA-512"
     assert recording.exports["username"] == "forge"
     assert recording.exports["credentials_secret_id"] == secret.outputs["arn"]
@@ -573,7 +625,7 @@ def test_redpanda_clients_authenticate_with_scram_without_tls() -> None:
 
 def test_redpanda_user_data_requires_sasl_and_creates_the_user() -> None:
     recording = redpanda()
-    secret_arn = recording.one(SECRET).outputs["arn"]
+    secret_arn = recording.one(SECRET, "events-kafka-credentials").outputs["arn"]
     for broker in brokers_of(recording):
         instance = broker["instance"]
         script = instance.inputs["userData"]
@@ -595,11 +647,108 @@ def test_rendered_user_data_is_valid_bash() -> None:
         node_id=0, self_ip="10.0.0.10", peer_ips=["10.0.0.10"], data_volume_id="vol-0abc",
         redpanda_version="26.2.7", mode=RedpandaMode.DEVELOPMENT, broker_name="b-1",
         credentials_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
-        region="eu-west-1")
+        tls_secret_arn=TLS_SECRET_ARN, region="eu-west-1")
     result = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True,
                             check=False)
     assert result.returncode == 0, result.stderr
     assert 'AWS_REGION="eu-west-1"' in script
+
+
+def test_rendered_user_data_refuses_a_broker_without_its_tls_secret() -> None:
+    with pytest.raises(ValueError, match=r"^Streaming: render_redpanda_user_data: "
+                                         r"tls_secret_arn is required"):
+        render_redpanda_user_data(
+            node_id=0, self_ip="10.0.0.10", peer_ips=["10.0.0.10"], data_volume_id="vol-0abc",
+            redpanda_version="26.2.7", tls_secret_arn="")
+
+
+# -- TLS (Redpanda) ----------------------------------------------------------------------------
+
+
+def test_redpanda_kafka_listener_requires_tls_with_the_brokers_own_files() -> None:
+    """The Kafka listener is named in kafka_api_tls (Redpanda's TLS configuration, server
+    certificate only), with the files the boot script writes; rpk trusts the same CA."""
+    recording = redpanda()
+    for broker in brokers_of(recording):
+        instance = broker["instance"]
+        script = instance.inputs["userData"]
+        assert 'CERT_DIR="/etc/redpanda/certs"' in script, instance.urn
+        assert ("  kafka_api_tls:\n"
+                "    - name: internal\n"
+                "      key_file: ${CERT_DIR}/broker.key\n"
+                "      cert_file: ${CERT_DIR}/broker.crt\n"
+                "      truststore_file: ${CERT_DIR}/ca.crt\n"
+                "      enabled: true\n"
+                "      require_client_auth: false\n") in script, instance.urn
+        # The TLS listener is the SASL listener: the same name, the only Kafka listener.
+        assert script.count("    - name: internal\n      address: 0.0.0.0\n") == 1
+        assert ("    tls:\n      truststore_file: ${CERT_DIR}/ca.crt\n") in script, instance.urn
+        # The key file is readable by the redpanda user only.
+        assert 'chmod 0400 "$CERT_DIR/broker.key"' in script, instance.urn
+
+
+def test_redpanda_broker_key_comes_from_its_own_secret_never_the_user_data() -> None:
+    recording = redpanda()
+    credentials_key = recording.one(KEY, "events-credentials-key").outputs["arn"]
+    ca = recording.one(CA_CERT, "events-ca")
+    for i, broker in enumerate(brokers_of(recording)):
+        name = f"events-broker-{i + 1}"
+        secret = recording.one(SECRET, f"{name}-tls")
+        version = recording.one(SECRET_VERSION, f"{name}-tls")
+        key = recording.one(TLS_KEY, f"{name}-tls-key")
+        cert = recording.one(BROKER_CERT, f"{name}-tls-cert")
+        assert secret.inputs["namePrefix"] == f"{name}-tls-", secret.urn
+        assert secret.inputs["kmsKeyId"] == credentials_key, secret.urn
+        assert version.inputs["secretId"] == secret.resource_id, version.urn
+        # The value is a secret (masked), made of this broker's key and certificate and the CA.
+        assert version.inputs["secretString"] == SECRET_MASK, version.urn
+        assert sorted(version.property_dependencies["secretString"]) == sorted(
+            [key.urn, cert.urn, ca.urn]), version.urn
+        instance = broker["instance"]
+        script = instance.inputs["userData"]
+        assert f'TLS_SECRET_ARN="{secret.outputs["arn"]}"' in script, instance.urn
+        assert ('aws secretsmanager get-secret-value --secret-id "$TLS_SECRET_ARN" '
+                '--query SecretString') in script, instance.urn
+        assert "PRIVATE KEY" not in script, f"{instance.urn}: a key in the user data"
+        assert version.urn in instance.dependencies, instance.urn
+        assert recording.one(ROLE_POLICY).urn in instance.dependencies, instance.urn
+    assert broker_tls_secret_value("k", "c", "a") == {"key": "k", "certificate": "c", "ca": "a"}
+
+
+def test_redpanda_certificates_are_signed_by_a_private_ca_for_the_broker_ips() -> None:
+    recording = redpanda()
+    ca_key = recording.one(TLS_KEY, "events-ca-key")
+    ca = recording.one(CA_CERT, "events-ca")
+    assert ca.inputs["isCaCertificate"] is True, ca.urn
+    assert ca.inputs["allowedUses"] == ["cert_signing", "crl_signing"], ca.urn
+    assert ca.inputs["validityPeriodHours"] == 87600, ca.urn
+    assert ca.property_dependencies["privateKeyPem"] == [ca_key.urn], ca.urn
+    for key in recording.of_type(TLS_KEY):
+        assert (key.inputs["algorithm"], key.inputs["rsaBits"]) == ("RSA", 2048), key.urn
+    for i, broker in enumerate(brokers_of(recording)):
+        name = f"events-broker-{i + 1}"
+        request = recording.one(CERT_REQUEST, f"{name}-tls-request")
+        cert = recording.one(BROKER_CERT, f"{name}-tls-cert")
+        # The SAN is the address the broker advertises and the clients dial.
+        assert request.inputs["ipAddresses"] == [broker["eni"].outputs["privateIp"]], request.urn
+        assert "dnsNames" not in request.inputs, request.urn
+        assert request.property_dependencies["privateKeyPem"] == [
+            recording.one(TLS_KEY, f"{name}-tls-key").urn], request.urn
+        assert cert.property_dependencies["caPrivateKeyPem"] == [ca_key.urn], cert.urn
+        assert cert.property_dependencies["caCertPem"] == [ca.urn], cert.urn
+        assert cert.property_dependencies["certRequestPem"] == [request.urn], cert.urn
+        assert cert.inputs["allowedUses"] == [
+            "digital_signature", "key_encipherment", "server_auth"], cert.urn
+        assert cert.inputs["validityPeriodHours"] == 43800, cert.urn
+        assert "isCaCertificate" not in cert.inputs, cert.urn
+
+
+def test_redpanda_clients_receive_the_ca_certificate() -> None:
+    recording = redpanda()
+    ca = recording.one(CA_CERT, "events-ca")
+    pem = recording.exports["ca_certificate_pem"]
+    assert pem == ca.outputs["certPem"], pem
+    assert pem.startswith("-----BEGIN CERTIFICATE-----\n"), pem
 
 
 @pytest.mark.parametrize(("kwargs", "mode", "tuner"), [
@@ -626,8 +775,9 @@ def test_redpanda_user_data_follows_the_mode(kwargs: dict[str, Any], mode: str,
      r"redpanda_mode development \(not in prod\)$"),
     ({"instance_type": "c5.large", "redpanda_mode": RedpandaMode.DEVELOPMENT},
      r"^Streaming: instance_type 'c5\.large' is not an instance type forge-infra runs Redpanda "
-     r"on; allowed: t3\.small, t3\.medium, t3\.large, t3\.xlarge, t3\.2xlarge, m6i\.large, "
-     r"m6i\.xlarge, m6i\.2xlarge, m7i\.large, m7i\.xlarge, m7i\.2xlarge$"),
+     r"on; allowed: t3\.small, t3\.medium, t3\.large, t3\.xlarge, t3\.2xlarge, t4g\.medium, "
+     r"t4g\.large, t4g\.xlarge, t4g\.2xlarge, m6i\.large, m6i\.xlarge, m6i\.2xlarge, "
+     r"m7i\.large, m7i\.xlarge, m7i\.2xlarge$"),
     ({"redpanda_mode": "turbo"},
      r"^Streaming: redpanda_mode 'turbo' is not one of \['production', 'development'\]$"),
     ({"sasl_username": "Admin User"},

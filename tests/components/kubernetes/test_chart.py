@@ -425,7 +425,8 @@ def test_config_carries_the_data_endpoints_only_where_needed():
         "KAFKA_BROKERS": ("b-1.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096,"
                           "b-2.forge-prod.abc123.c2.kafka.us-east-1.amazonaws.com:9096"),
         "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-        "KAFKA_USERNAME": "forge", "LOG_LEVEL": "info", "WORKERS": "4"}
+        "KAFKA_USERNAME": "forge", "KAFKA_SSL_CA_PEM": "", "LOG_LEVEL": "info",
+        "WORKERS": "4"}
     assert named(objects, "ConfigMap", full("gateway"))["data"] == {"LOG_LEVEL": "info"}
     assert named(objects, "ConfigMap", full("ui"))["data"] == {}
     for config in of_kind(objects, "ConfigMap"):
@@ -467,12 +468,14 @@ def test_platform_values_hand_the_database_user_to_the_chart():
 
 @pytest.mark.parametrize(("scenario", "expected"), [
     # The chart's defaults: MSK with SASL/SCRAM over TLS, no user until one is given.
+    # KAFKA_SSL_CA_PEM is always set with brokers: "" means the default trust store (MSK).
     ("defaults-with-brokers", {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-                               "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512"}),
+                               "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SSL_CA_PEM": ""}),
     # values-dev.yaml: an in-cluster Kafka without TLS or SASL (no mechanism, no KAFKA_TLS).
-    ("values-dev", {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT"}),
+    ("values-dev", {"KAFKA_SECURITY_PROTOCOL": "PLAINTEXT", "KAFKA_SSL_CA_PEM": ""}),
     ("values-staging", {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-                        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge"}),
+                        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_USERNAME": "forge",
+                        "KAFKA_SSL_CA_PEM": ""}),
 ])
 def test_kafka_config_states_the_security_protocol(scenario, expected):
     """The data clients learn how to reach Kafka from dataServices.kafka (securityProtocol,
@@ -483,6 +486,22 @@ def test_kafka_config_states_the_security_protocol(scenario, expected):
         data = named(render(values), "ConfigMap", full(component))["data"]
         kafka = {k: v for k, v in data.items() if k.startswith("KAFKA_") and k != "KAFKA_BROKERS"}
         assert kafka == expected, (scenario, component, data)
+
+
+CA_PEM = "-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n"
+
+
+def test_kafka_config_carries_the_brokers_ca_certificate():
+    """A private CA (Redpanda's) reaches the data clients as KAFKA_SSL_CA_PEM, unchanged; the
+    schema takes a PEM certificate or nothing."""
+    values = {"dataServices": {"kafka": {"brokers": "10.0.1.5:9092", "sslCaPem": CA_PEM}}}
+    for component in ("api", "worker"):
+        data = named(render(values), "ConfigMap", full(component))["data"]
+        assert data["KAFKA_SSL_CA_PEM"] == CA_PEM, (component, data)
+    assert "KAFKA_SSL_CA_PEM" not in named(render(values), "ConfigMap", full("gateway"))["data"]
+    kwargs = platform_kwargs("prod")
+    resolved = resolve(lambda: platform_values(**kwargs, kafka_ssl_ca_pem=CA_PEM))
+    assert resolved["dataServices"]["kafka"]["sslCaPem"] == CA_PEM
 
 
 def test_platform_values_refuse_a_mechanism_that_does_not_fit_the_protocol():
@@ -769,6 +788,8 @@ def test_network_policies_can_be_disabled():
      "at '/api/secretEnv/DB_PASSWORD'"),
     ({"dataServices": {"database": {"auth": "trust"}}},
      "at '/dataServices/database/auth': value must be one of '', 'iam', 'password'"),
+    ({"dataServices": {"kafka": {"sslCaPem": "/etc/ssl/ca.pem"}}},
+     "at '/dataServices/kafka/sslCaPem'"),
 ])
 def test_schema_rejects_bad_values_naming_the_key(override, message):
     with pytest.raises(helm_python.HelmValuesError) as caught:

@@ -105,7 +105,7 @@ def test_release_installs_the_packaged_chart_in_a_restricted_namespace():
                      "auth": ""},
         "cache": {"host": CACHE_HOST, "port": 6379, "tls": True},
         "kafka": {"brokers": KAFKA_BROKERS, "securityProtocol": "SASL_SSL",
-                  "saslMechanism": "SCRAM-SHA-512", "username": "forge"}}
+                  "saslMechanism": "SCRAM-SHA-512", "username": "forge", "sslCaPem": ""}}
     assert values["environment"] == "prod"
     assert values["api"]["serviceAccount"]["annotations"] == {
         "eks.amazonaws.com/role-arn": ROLE_ARNS["api"]}

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Redpanda broker __NODE_ID__ bootstrap (rendered by components.aws.streaming; runs once, at first
 # boot, through cloud-init). It installs Redpanda from the official apt repository, mounts the
-# broker's dedicated EBS data volume, writes the node configuration with every peer as a seed
-# server and SASL/SCRAM required on the Kafka API, starts the broker, makes the clients' user
-# (from Secrets Manager) a superuser, and starts the BrokerReady heartbeat the broker's
+# broker's dedicated EBS data volume, writes the broker's TLS key and certificates (from Secrets
+# Manager), writes the node configuration with every peer as a seed server and SASL/SCRAM over
+# TLS required on the Kafka API, starts the broker, makes the clients' user (from Secrets
+# Manager) a superuser, and starts the BrokerReady heartbeat the broker's
 # CloudWatch alarm watches. Re-running it is safe: an existing filesystem is never reformatted
 # and an existing user is kept.
 set -euo pipefail
@@ -16,6 +17,8 @@ REDPANDA_VERSION="__REDPANDA_VERSION__"
 REDPANDA_MODE="__REDPANDA_MODE__"
 BROKER_NAME="__BROKER_NAME__"
 CREDENTIALS_SECRET_ARN="__CREDENTIALS_SECRET_ARN__"
+TLS_SECRET_ARN="__TLS_SECRET_ARN__"
+CERT_DIR="__CERT_DIR__"
 AWS_REGION="__REGION__"
 SASL_MECHANISM="__SASL_MECHANISM__"
 METRIC_NAMESPACE="__METRIC_NAMESPACE__"
@@ -54,6 +57,22 @@ KAFKA_USERNAME="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; pri
 KAFKA_PASSWORD="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; print(json.load(sys.stdin)["password"])')"
 unset SECRET_JSON
 
+# 2b. The broker's TLS files, from its own secret (JSON key, certificate, ca), read with the
+#     instance role: written straight to files only the redpanda user can read, never echoed
+#     (the key never appears in the user data, the log or a command line).
+install -d -m 0750 -o redpanda -g redpanda "$CERT_DIR"
+aws secretsmanager get-secret-value --secret-id "$TLS_SECRET_ARN" --query SecretString \
+  --output text | (umask 077 && python3 -c '
+import json, os, sys
+value = json.load(sys.stdin)
+for field, name in (("key", "broker.key"), ("certificate", "broker.crt"), ("ca", "ca.crt")):
+    with open(os.path.join(sys.argv[1], name), "w", encoding="ascii") as handle:
+        handle.write(value[field])
+' "$CERT_DIR")
+chown redpanda:redpanda "$CERT_DIR/broker.key" "$CERT_DIR/broker.crt" "$CERT_DIR/ca.crt"
+chmod 0400 "$CERT_DIR/broker.key"
+chmod 0444 "$CERT_DIR/broker.crt" "$CERT_DIR/ca.crt"
+
 # 3. Wait for the data volume (attached after boot), format it only if it is blank, mount it.
 VOLUME_SERIAL="${DATA_VOLUME_ID//-/}"
 DEVICE=""
@@ -80,8 +99,10 @@ mountpoint -q "$DATA_DIR" || mount "$DATA_DIR"
 chown -R redpanda:redpanda "$DATA_DIR"
 
 # 4. Node configuration: explicit node id, this broker's address, every broker as a seed, SASL
-#    on the Kafka API. No HTTP proxy: it would need its own client credentials, and no client
-#    uses it.
+#    over TLS on the Kafka API (kafka_api_tls names the listener; server certificate only, the
+#    clients authenticate with SCRAM). The RPC and admin listeners stay plaintext, reachable only
+#    from the other brokers (security group). No HTTP proxy: it would need its own client
+#    credentials, and no client uses it. rpk reaches the Kafka API with the CA as truststore.
 cat > /etc/redpanda/redpanda.yaml <<EOF
 redpanda:
   data_directory: ${DATA_DIR}
@@ -100,6 +121,13 @@ __SEED_SERVERS__
       address: 0.0.0.0
       port: 9092
       authentication_method: sasl
+  kafka_api_tls:
+    - name: internal
+      key_file: ${CERT_DIR}/broker.key
+      cert_file: ${CERT_DIR}/broker.crt
+      truststore_file: ${CERT_DIR}/ca.crt
+      enabled: true
+      require_client_auth: false
   advertised_kafka_api:
     - name: internal
       address: ${SELF_IP}
@@ -111,6 +139,8 @@ rpk:
   kafka_api:
     brokers:
       - ${SELF_IP}:9092
+    tls:
+      truststore_file: ${CERT_DIR}/ca.crt
   admin_api:
     addresses:
       - ${SELF_IP}:9644

@@ -315,12 +315,14 @@ class StreamingSettings(Strict):
     """The Kafka-compatible event stream."""
 
     engine: StreamingEngine = StreamingEngine.MSK
-    """`msk` (Amazon MSK), `redpanda` (Redpanda on EC2; not in prod) or `none`."""
+    """`msk` (Amazon MSK), `redpanda` (Redpanda on EC2, SASL/SCRAM over TLS with a private CA)
+    or `none`."""
     brokers: int = Field(default=3, ge=1, le=30)
-    """Broker count: MSK a multiple of its client subnets, Redpanda odd."""
+    """Broker count: MSK a multiple of its client subnets, Redpanda odd; at least 3 in prod."""
     instance_type: str | None = None
     """Broker size: an MSK Standard broker size of the catalogue (msk_broker_sizes.yaml;
-    `kafka.t3.small` when unset) or an EC2 type for Redpanda (`t3.medium` when unset)."""
+    `kafka.t3.small` when unset) or an EC2 type for Redpanda (`t3.medium` when unset; its t4g
+    types run on Graviton, arm64)."""
     kafka_version: str = Field(default=versions.default_version("msk"),
                                pattern=r"^\d+\.\d+\.(\d+|x)(\.[a-z0-9]+)?$")
     """MSK Kafka version as MSK spells it (`3.8.x` follows MSK's patch releases; Kafka 4 is
@@ -698,16 +700,25 @@ def _streaming_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+#: The fewest brokers prod runs: a replication factor of 3 with two in-sync replicas, so one
+#: broker can fail (or be replaced) without losing acknowledged data or writes.
+PROD_MIN_BROKERS = 3
+
+
 def _prod_streaming_rules(config: StackConfig) -> list[str]:
     stream = _aws(config).streaming
-    if not config.is_prod or stream.engine is not StreamingEngine.REDPANDA:
+    if not config.is_prod or stream.engine is StreamingEngine.NONE:
         return []
-    problems = [problem("streaming.engine",
-                        "prod runs engine msk: forge-infra's Redpanda brokers authenticate "
-                        "clients (SASL/SCRAM) but have no TLS listener, so Kafka traffic and the "
-                        "SCRAM exchange cross the VPC unencrypted (docs/SECURITY.md, Kafka); "
-                        "use msk" + policy_rule("aws-kafka-tls-in-transit"))]
-    if stream.redpanda_mode is RedpandaMode.DEVELOPMENT:
+    problems = []
+    if stream.brokers < PROD_MIN_BROKERS:
+        problems.append(problem("streaming.brokers",
+                                f"prod runs at least {PROD_MIN_BROKERS} brokers (replication "
+                                f"factor 3, two in sync: one broker may fail); got "
+                                f"{stream.brokers}"))
+    # Redpanda is accepted in prod: its Kafka API requires SASL/SCRAM over TLS (a private CA,
+    # one certificate per broker), as MSK's 9096 does (docs/SECURITY.md, Kafka).
+    if (stream.engine is StreamingEngine.REDPANDA
+            and stream.redpanda_mode is RedpandaMode.DEVELOPMENT):
         problems.append(problem("streaming.redpanda_mode",
                                 "development mode bypasses fsync and can lose acknowledged "
                                 "data; prod refuses it"))

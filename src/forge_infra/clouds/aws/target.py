@@ -586,7 +586,8 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     if streaming is not None:
         kafka_client = {"kafka_security_protocol": streaming.security_protocol,
                         "kafka_sasl_mechanism": streaming.sasl_mechanism,
-                        "kafka_username": streaming.username}
+                        "kafka_username": streaming.username,
+                        "kafka_ssl_ca_pem": streaming.ca_certificate_pem}
     values = platform_values(
         environment=config.environment,
         domain=config.app.domain,

@@ -2,9 +2,9 @@
 
 `ProviderMocks` is the one `pulumi.runtime.Mocks` the plan and the tests use. It dispatches each
 registration and function call by its token's package (`aws:ec2/vpc:Vpc` -> `aws`) to that
-provider's module: `aws`, `gcp`, `azure_native` (package `azure-native`), `kubernetes` and
-`random`. A provider module is imported only when a token of its package is first seen, so an
-AWS plan never loads the GCP or Azure mocks.
+provider's module: `aws`, `gcp`, `azure_native` (package `azure-native`), `kubernetes`,
+`random` and `tls`. A provider module is imported only when a token of its package is first
+seen, so an AWS plan never loads the GCP or Azure mocks.
 
 Every answer is derived from the resource's name and inputs with a stable hash, so two runs of
 the same program give the same plan. A resource type no module knows still works: its inputs
@@ -37,6 +37,7 @@ PROVIDER_MODULES: dict[str, str] = {
     "azure-native": "azure_native:AzureNativeMocks",
     "kubernetes": "kubernetes:KubernetesMocks",
     "random": "random:RandomMocks",
+    "tls": "tls:TlsMocks",
 }
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "DEFAULT_REGION", "PROVIDER_MODULES", "MockContext",

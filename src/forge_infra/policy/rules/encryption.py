@@ -10,9 +10,11 @@ Decisions written down here, because a rule cannot explain itself at the point o
 
 - **Kafka in transit** (`aws-kafka-tls-in-transit`, an id fixed in advance): MSK's
   `clientBroker` must be `TLS` (absent means TLS) and `inCluster` true (absent means true).
-  forge-infra's Redpanda brokers speak SASL_PLAINTEXT (docs/SECURITY.md, "Kafka"): they are
-  reported only where prod's rules apply, which is where the configuration refuses
-  `streaming.engine: redpanda` citing this id; dev and staging accept them, as documented.
+  A Redpanda broker passes when its boot script configures a TLS listener for the Kafka API
+  (`kafka_api_tls`), as forge-infra's does (SASL/SCRAM over TLS with a private CA); its
+  internal RPC between brokers stays inside the brokers' security group without TLS
+  (docs/SECURITY.md, "Kafka"), which the rule does not judge. A boot script not known at plan
+  time is not judged either.
 - **S3 default encryption** is advisory: since January 5, 2023 S3 encrypts every new object
   with SSE-S3 when a bucket declares nothing
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html), so a
@@ -301,13 +303,13 @@ def _redpanda_broker(resource: Any) -> bool:
 
 
 def _redpanda_in_transit(resource: Any, context: Context) -> Iterator[str]:
-    if context.environment not in (None, "prod") or not _redpanda_broker(resource):
+    if not _redpanda_broker(resource):
         return
     user_data = resource.props.get("userData")
-    if isinstance(user_data, str) and "kafka_api_tls" in user_data:
-        return  # a TLS listener is configured (forge-infra's boot script configures none)
+    if not isinstance(user_data, str) or not known(user_data) or "kafka_api_tls" in user_data:
+        return  # a TLS listener is configured, or the script is not known at plan time
     yield ("a Redpanda broker whose Kafka API has no TLS listener (kafka_api_tls): clients "
-           "speak SASL_PLAINTEXT, which prod refuses")
+           "would speak SASL_PLAINTEXT")
 
 
 def _msk_at_rest_key(resource: Any, context: Context) -> Iterator[str]:
@@ -695,9 +697,10 @@ RULES: tuple[Rule, ...] = (
         category="encryption",
         rationale="Kafka clients send credentials and events over the network: they must talk "
                   "TLS to the brokers, and the brokers TLS to each other.",
-        remediation="Use forge-infra:streaming.engine msk in prod (Redpanda runs without TLS); "
-                    "on a direct aws.msk.Cluster leave encryption_info.encryption_in_transit at "
-                    "client_broker='TLS', in_cluster=True.",
+        remediation="Use the Streaming component (MSK on 9096, or Redpanda with its TLS "
+                    "listener); on a direct aws.msk.Cluster leave "
+                    "encryption_info.encryption_in_transit at client_broker='TLS', "
+                    "in_cluster=True; a Redpanda broker needs redpanda.kafka_api_tls.",
         checks={MSK_CLUSTER: _msk_in_transit, EC2_INSTANCE: _redpanda_in_transit},
     ),
     Rule(

@@ -112,6 +112,7 @@ DATABASE_AUTH only when dataServices.database.auth is (iam or password).
 {{- if .username }}
 {{- $_ := set $data "KAFKA_USERNAME" .username }}
 {{- end }}
+{{- $_ := set $data "KAFKA_SSL_CA_PEM" (.sslCaPem | default "") }}
 {{- end }}
 {{- end }}
 {{- end }}
