@@ -203,7 +203,8 @@ class StreamingArgs(TypedDict):
     Defaults to [] (the alarms are visible in CloudWatch only)."""
     protect: NotRequired[bool]
     """Set Pulumi's `protect` on the stateful children (the MSK cluster, the Redpanda data
-    volumes, the created KMS keys, the client credentials' secret). Defaults to False."""
+    volumes, the Redpanda CA's key and certificate and the brokers' TLS secrets, the created
+    KMS keys, the client credentials' secret). Defaults to False."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (the provider's default tags come on top). Defaults to
     {}."""
@@ -585,8 +586,10 @@ class Streaming(pulumi.ComponentResource):
         """The brokers' private CA: its key (kept in the Pulumi state, as a secret) and its
         self-signed CA certificate."""
         name = self._base_name
+        # Protected with the data: replacing the CA changes the certificate every client trusts.
         key = tls.PrivateKey(f"{name}-ca-key", algorithm=TLS_KEY_ALGORITHM,
-                             rsa_bits=TLS_RSA_BITS, opts=child_opts(self))
+                             rsa_bits=TLS_RSA_BITS,
+                             opts=child_opts(self, protect=self._spec.protect))
         cert = tls.SelfSignedCert(
             f"{name}-ca",
             private_key_pem=key.private_key_pem,
@@ -595,7 +598,7 @@ class Streaming(pulumi.ComponentResource):
                 common_name=f"{name} Redpanda CA", organization="forge-infra"),
             validity_period_hours=CA_VALIDITY_HOURS,
             allowed_uses=list(CA_ALLOWED_USES),
-            opts=child_opts(self))
+            opts=child_opts(self, protect=self._spec.protect))
         return key, cert
 
     def _broker_tls(self, broker: str, interface: aws.ec2.NetworkInterface,
@@ -627,7 +630,7 @@ class Streaming(pulumi.ComponentResource):
                         "certificate, ca; PEM)",
             kms_key_id=self.credentials_kms_key_arn,
             tags=self._tags(f"{broker}-tls"),
-            opts=child_opts(self))
+            opts=child_opts(self, protect=self._spec.protect))
         version = aws.secretsmanager.SecretVersion(
             f"{broker}-tls",
             secret_id=secret.id,

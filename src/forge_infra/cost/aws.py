@@ -350,9 +350,15 @@ def _cache(context: CostContext, r: PlanResource) -> None:
                  * (1 + _size(r.props.get("replicasPerNodeGroup"), 0)))
     context.add(r, f"{node} {engine} nodes ({nodes:g})", nodes * context.hours,
                 f"elasticache.{engine}.{node}.node")
-    if _size(r.props.get("snapshotRetentionLimit")):
+    days = _size(r.props.get("snapshotRetentionLimit"))
+    if days == 1:
         context.assumptions.append(f"{r.name}: snapshots within the free allowance "
                                    "(one day of backup storage per cluster)")
+    elif days:
+        context.assumptions.append(
+            f"{r.name}: {days:g} days of snapshots; one is free (one day of backup storage "
+            f"per cluster), the other {days - 1:g} are not priced: their size is the data the "
+            "cache holds, unknown offline")
 
 
 @_rule("aws:msk/cluster:Cluster")

@@ -493,11 +493,13 @@ def test_redpanda_uses_a_given_ami_and_instance_type() -> None:
 
 
 @pytest.mark.parametrize("protect", [True, False])
-def test_redpanda_protect_applies_to_data_volumes_keys_and_secret_only(protect: bool) -> None:
+def test_redpanda_protect_applies_to_data_volumes_keys_ca_and_secrets_only(protect: bool) -> None:
     recording = redpanda(protect=protect)
     protected = sorted(r.name for r in recording.resources if r.protect)
-    expected = ["events-broker-1-data", "events-broker-2-data", "events-broker-3-data",
-                "events-credentials-key", "events-kafka-credentials", "events-key"]
+    expected = ["events-broker-1-data", "events-broker-1-tls", "events-broker-2-data",
+                "events-broker-2-tls", "events-broker-3-data", "events-broker-3-tls",
+                "events-ca", "events-ca-key", "events-credentials-key",
+                "events-kafka-credentials", "events-key"]
     assert protected == (expected if protect else []), protected
 
 
