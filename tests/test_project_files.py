@@ -111,7 +111,8 @@ def test_shell_scripts_pass_shellcheck(tmp_path: Path) -> None:
     rendered = tmp_path / "redpanda-rendered.sh"
     rendered.write_text(render_redpanda_user_data(
         node_id=1, self_ip="10.0.1.10", peer_ips=["10.0.1.10", "10.0.2.10", "10.0.3.10"],
-        data_volume_id="vol-0123456789abcdef0", redpanda_version="26.2.7"))
+        data_volume_id="vol-0123456789abcdef0", redpanda_version="26.2.7",
+        tls_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:broker-1-tls-Ab12Cd"))
     scripts = [*sorted((ROOT / "components" / "forge_components" / "aws" / "templates")
                        .glob("*.sh")), ROOT / ".ci" / "run", rendered]
     result = _run(_tool("shellcheck"), "--shell=bash", *map(str, scripts))

@@ -139,12 +139,12 @@ def test_the_policies_forge_infra_ships_are_the_ones_the_rules_accept() -> None:
         assert older not in encryption.ELB_TLS12_POLICIES
 
 
-def test_forge_infras_redpanda_boot_script_configures_no_tls_listener() -> None:
-    """The Redpanda check treats a Streaming broker whose boot script is not known yet as
-    plaintext: true of the only boot script the component renders."""
+def test_forge_infras_redpanda_boot_script_configures_a_tls_listener() -> None:
+    """The Redpanda check passes a broker whose boot script configures kafka_api_tls: true of
+    the boot script the Streaming component renders."""
     script = (ROOT / "components/forge_components/aws/templates/redpanda-broker.sh").read_text()
     assert "kafka_api:" in script
-    assert "kafka_api_tls" not in script
+    assert "kafka_api_tls" in script
 
 
 # -- the shipped stacks ---------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_the_timescaledb_ec2_variant_breaks_no_mandatory_rule() -> None:
 
 
 @pytest.mark.parametrize(("stack", "platform", "expected"), [
-    ("staging", "ecs", {RDS: 1, GROUP: 1, INSTANCE: 3, VOLUME: 3, LOG_GROUP: 9, SECRET: 2,
+    ("staging", "ecs", {RDS: 1, GROUP: 1, INSTANCE: 3, VOLUME: 3, LOG_GROUP: 9, SECRET: 5,
                         BUCKET: 4, SSE: 4, LISTENER: 2, LISTENER_RULE: 2}),
     ("prod", "ecs", {RDS: 1, GROUP: 1, MSK: 1, LOG_GROUP: 10, SECRET: 2, BUCKET: 5, SSE: 5,
                      LISTENER: 2, LISTENER_RULE: 2, DISTRIBUTION: 1}),
@@ -302,18 +302,18 @@ def test_msk_in_transit_unset_is_msks_tls_default() -> None:
 
 
 REDPANDA_PLAINTEXT = ("a Redpanda broker whose Kafka API has no TLS listener (kafka_api_tls): "
-                      "clients speak SASL_PLAINTEXT, which prod refuses")
+                      "clients would speak SASL_PLAINTEXT")
 
 
-def test_redpanda_brokers_are_accepted_in_staging_and_refused_where_prod_rules_apply() -> None:
+def test_redpanda_brokers_pass_by_their_tls_listener_in_every_environment() -> None:
     staging = stack_plan("staging", "ecs")
     assert check("aws-kafka-tls-in-transit", staging) == []
-    plan, urn = mutated(staging, INSTANCE, change(("tags", "environment"), "prod"))
+    plan, urn = mutated(staging, INSTANCE, change(
+        ("userData",), "#!/bin/bash\nredpanda:\n  kafka_api:\n    - port: 9092\n"))
     assert check("aws-kafka-tls-in-transit", plan) == [(urn, REDPANDA_PLAINTEXT)]
-    # Untagged (found by its boot script): the environment the policy is run for decides.
-    plan, urn = mutated(staging, INSTANCE, change(("tags",), ...))
-    assert check("aws-kafka-tls-in-transit", plan, "prod") == [(urn, REDPANDA_PLAINTEXT)]
-    assert check("aws-kafka-tls-in-transit", plan, "staging") == []
+    # A boot script not known at plan time (a real preview) is not judged.
+    plan, _ = mutated(staging, INSTANCE, change(("userData",), "[unknown]"))
+    assert check("aws-kafka-tls-in-transit", plan) == []
 
 
 def test_a_redpanda_broker_declared_directly_is_found_by_its_boot_script() -> None:
