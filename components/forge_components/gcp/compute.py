@@ -11,7 +11,10 @@ service account of its own:
   other service (the api) is `INGRESS_TRAFFIC_INTERNAL_ONLY` with the IAM check on, and only the
   services named in `invokers` (the gateway for the api, by default) get `roles/run.invoker`
   on it. Source of the ingress values: pulumi_gcp 10.2 `cloudrunv2.Service(ingress=...)`;
-  what each admits: https://cloud.google.com/run/docs/securing/ingress.
+  what each admits: https://cloud.google.com/run/docs/securing/ingress, which also says a
+  request from another Cloud Run service counts as internal only when it goes through the VPC
+  (Direct VPC egress, Private Google Access on the subnet): the gateway's ALL_TRAFFIC egress on
+  the `workloads` subnet (Private Google Access on) is that path.
 * the worker (a spec without a `port`: a Kafka consumer that serves no HTTP) is a Cloud Run
   **worker pool** (`cloudrunv2.WorkerPool`): it has no URL, no load-balanced endpoint and no
   ingress at all, and needs no listening port, which a Cloud Run service does (its default
@@ -44,7 +47,10 @@ same check; the worker serves no port, so it has neither.
 Least privilege, without keys: one `serviceaccount.Account` per service (and one for the
 migration job), no `serviceaccount.Key` ever; `roles/secretmanager.secretAccessor` on exactly
 the secrets the service references, one grant per secret; `roles/cloudsql.client` on the
-project for the services in `database_clients` (and the job); `roles/logging.logWriter` and
+project for the services in `database_clients` (and the job: the Cloud SQL connectors and Auth
+Proxy need it, https://cloud.google.com/sql/docs/postgres/connect-run; a plain private-IP
+connection with a password does not, and `database_clients=[]` drops it); `roles/logging.
+logWriter` and
 `roles/monitoring.metricWriter` only for the services in `telemetry_writers` (Cloud Run itself
 collects the containers' stdout and stderr and its own metrics: the roles are for code that
 calls the Logging or Monitoring API). Cloud Run checks at deployment that the service account

@@ -433,3 +433,12 @@ def test_a_name_too_long_for_the_service_account_ids_is_refused():
     with pytest.raises(ValueError, match=r"must be 3 to 22 lower-case"):
         validate_compute_args("f" * 23, _args())
     validate_compute_args("f" * 22, _args())
+
+
+def test_a_secret_read_by_two_variables_is_granted_once():
+    services = [spec("api", port=8000, secrets={
+        "DATABASE_PASSWORD": {"secret_id": DB}, "PGPASSWORD": {"secret_id": DB}})]
+    rec = build(services, migration_command=None, database_clients=[])
+    assert [(m.inputs["secretId"], m.inputs["member"]) for m in rec.of_type(SECRET_MEMBER)] == [
+        (DB, sa("forge-api"))]
+    assert rec.of_type(PROJECT_MEMBER) == []
