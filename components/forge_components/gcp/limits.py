@@ -120,3 +120,64 @@ RDB_SNAPSHOT_PERIODS: tuple[str, ...] = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS"
 #: `redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs.day`.
 WEEKDAYS: tuple[str, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
                              "SATURDAY", "SUNDAY")
+
+# -- Cloud Run (the Compute component) ------------------------------------------------------
+
+#: The vCPU counts a Cloud Run container may have, in millicores, and the memory each allows,
+#: MiB (lowest, highest). Source: "vCPU and memory table",
+#: https://cloud.google.com/run/docs/configuring/services/cpu (1 vCPU up to 4 GiB, 2 up to 8,
+#: 4: 2 to 16 GiB, 6: 4 to 24 GiB, 8: 4 to 32 GiB; "Values greater than 1 must be integer
+#: values"; 8 vCPU at most), with the memory floor of the second generation execution
+#: environment, 512 MiB, and the 32 GiB ceiling from
+#: https://cloud.google.com/run/docs/configuring/services/memory-limits ("Minimum memory": 512
+#: MiB for second generation; "More than 4 GiB: 2 CPUs, more than 8: 4, more than 16: 6, more
+#: than 24: 8"). Jobs and worker pools document the same table
+#: (https://cloud.google.com/run/docs/configuring/jobs/cpu, .../jobs/memory-limits).
+CLOUD_RUN_CPU_MEMORY_MIB: dict[int, tuple[int, int]] = {
+    1000: (512, 4 * 1024),
+    2000: (512, 8 * 1024),
+    4000: (2 * 1024, 16 * 1024),
+    6000: (4 * 1024, 24 * 1024),
+    8000: (4 * 1024, 32 * 1024),
+}
+#: Why forge refuses a fraction of a vCPU on Cloud Run although Cloud Run sells 0.08..1: below
+#: one vCPU "Maximum concurrency must be set to 1", billing must be request-based (CPU only
+#: during requests) and services must use the first generation execution environment
+#: (https://cloud.google.com/run/docs/configuring/services/cpu, "If you use less than 1 vCPU");
+#: jobs below 1 vCPU must deploy sidecars (.../jobs/cpu), and worker pools need "the sum of all
+#: containers ... greater than or equal to 1 vCPU" (.../instances/cpu). forge's services serve
+#: concurrent requests on the second generation, and the worker runs with its CPU always
+#: allocated, so a whole vCPU is the floor.
+CLOUD_RUN_FRACTIONAL_CPU_REFUSAL = (
+    "Cloud Run runs less than 1 vCPU only with a concurrency of 1, request-based billing and "
+    "the first generation execution environment (https://cloud.google.com/run/docs/"
+    "configuring/services/cpu), none of which forge's services use")
+
+
+def cloud_run_size_problem(cpu_millicores: int, memory_mib: int) -> str | None:
+    """Why Cloud Run cannot run a container of this neutral size, or None when it can.
+
+    Pure: the GCP Compute component and the stack configuration call it alike, and the message
+    names the size, the rule and what is allowed (`CLOUD_RUN_CPU_MEMORY_MIB`).
+    """
+    size = f"cpu {cpu_millicores / 1000:g} vCPU ({cpu_millicores} millicores)"
+    allowed = ", ".join(f"{cpu // 1000}" for cpu in CLOUD_RUN_CPU_MEMORY_MIB)
+    if cpu_millicores < 1000:
+        return f"{size}: {CLOUD_RUN_FRACTIONAL_CPU_REFUSAL}; use {allowed} vCPU"
+    if cpu_millicores not in CLOUD_RUN_CPU_MEMORY_MIB:
+        return (f"{size} is not a Cloud Run CPU count: above 1 vCPU Cloud Run takes whole "
+                f"counts up to 8, one of {allowed} vCPU")
+    low, high = CLOUD_RUN_CPU_MEMORY_MIB[cpu_millicores]
+    if not low <= memory_mib <= high:
+        return (f"{size} with memory {memory_mib} MiB: Cloud Run gives {cpu_millicores // 1000} "
+                f"vCPU between {low} and {high} MiB of memory")
+    return None
+
+
+#: A service account id: 6-30 characters, a lower-case letter first, lower-case letters,
+#: digits and dashes, no dash last. Source: pulumi_gcp 10.2 `serviceaccount.Account(account_id=
+#: ...)` docstring ("must be 6-30 characters long ... to comply with RFC1035").
+SERVICE_ACCOUNT_ID = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
+#: Cloud Run job execution tokens: "The sum of job name and token length must be fewer than 63
+#: characters". Source: pulumi_gcp 10.2 `cloudrunv2.Job(run_execution_token=...)` docstring.
+CLOUD_RUN_JOB_NAME_AND_TOKEN_MAX = 62

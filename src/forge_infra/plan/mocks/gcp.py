@@ -57,6 +57,15 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
     "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
     "gcp:servicenetworking/connection:Connection": "{network}:{service}",
+    # Compute (Cloud Run, service accounts, project grants)
+    "gcp:serviceaccount/account:Account": "projects/{project}/serviceAccounts/{email}",
+    "gcp:cloudrunv2/service:Service": "projects/{project}/locations/{region}/services/{name}",
+    "gcp:cloudrunv2/workerPool:WorkerPool":
+        "projects/{project}/locations/{region}/workerPools/{name}",
+    "gcp:cloudrunv2/job:Job": "projects/{project}/locations/{region}/jobs/{name}",
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember":
+        "projects/{project}/locations/{region}/services/{name} {role} {member}",
+    "gcp:projects/iAMMember:IAMMember": "{project} {role} {member}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -101,6 +110,11 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:secretmanager/secretVersion:SecretVersion": self._secret_version,
             "gcp:storage/bucket:Bucket": self._bucket,
             "gcp:redis/instance:Instance": self._redis_instance,
+            # Compute
+            "gcp:serviceaccount/account:Account": self._service_account,
+            "gcp:cloudrunv2/service:Service": self._cloud_run_service,
+            "gcp:cloudrunv2/workerPool:WorkerPool": self._cloud_run_resource,
+            "gcp:cloudrunv2/job:Job": self._cloud_run_resource,
         })
 
     # -- names and ids ------------------------------------------------------------------------
@@ -128,6 +142,8 @@ class GcpMocks(ProviderPackageMocks):
         values |= {"project": project, "region": self._region(inputs), "name": own}
         if type_token == "gcp:secretmanager/secret:Secret":
             values["secretId"] = str(inputs.get("secretId") or own)
+        if type_token == "gcp:serviceaccount/account:Account":
+            values["email"] = self._service_account_email(name, inputs)
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
@@ -233,6 +249,36 @@ class GcpMocks(ProviderPackageMocks):
                 "sha1Fingerprint": stable_hex(own, "ca", length=40)}] if tls else [],
         }
         return outputs
+
+    # -- Compute: service accounts and Cloud Run --------------------------------------------
+
+    def _service_account_email(self, name: str, inputs: dict[str, Any]) -> str:
+        project = str(inputs.get("project") or self.project)
+        return f"{inputs.get('accountId') or name}@{project}.iam.gserviceaccount.com"
+
+    def _service_account(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """The account's email in its documented form, its IAM member and unique id
+        (https://cloud.google.com/iam/docs/service-account-overview)."""
+        email = self._service_account_email(name, inputs)
+        return {"email": email, "member": f"serviceAccount:{email}", "name": _id,
+                "uniqueId": str(int(stable_hex("sa", email, length=15), 16))[:21]}
+
+    def _cloud_run_resource(self, name: str, inputs: dict[str, Any],
+                            resource_id: str) -> dict[str, Any]:
+        """A Cloud Run resource's uid, generation and location."""
+        return {"uid": stable_hex("run", resource_id, length=32), "generation": "1",
+                "location": self._region(inputs), "deletionProtection":
+                    inputs.get("deletionProtection", True)}
+
+    def _cloud_run_service(self, name: str, inputs: dict[str, Any],
+                           resource_id: str) -> dict[str, Any]:
+        """A service's `run.app` URI in the deterministic form
+        `https://<name>-<project number>.<region>.run.app`
+        (https://cloud.google.com/run/docs/triggering/https-request#deterministic)."""
+        own = self._name("gcp:cloudrunv2/service:Service", name, inputs)
+        uri = f"https://{own}-{self.project_number}.{self._region(inputs)}.run.app"
+        return {**self._cloud_run_resource(name, inputs, resource_id), "uri": uri,
+                "urls": [uri], "latestReadyRevision": f"{own}-00001-abc"}
 
     # -- Secret Manager, Cloud Storage ------------------------------------------------------
 
