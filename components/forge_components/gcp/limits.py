@@ -4,6 +4,7 @@ The components validate their args against these; the `gcp` target's settings mo
 its constraints from the same names when it exists. This module imports no cloud SDK.
 """
 
+import enum
 import re
 
 #: A Compute Engine resource name (networks, subnetworks, routers, firewalls, addresses):
@@ -120,3 +121,43 @@ RDB_SNAPSHOT_PERIODS: tuple[str, ...] = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS"
 #: `redis.InstanceMaintenancePolicyWeeklyMaintenanceWindowArgs.day`.
 WEEKDAYS: tuple[str, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
                              "SATURDAY", "SUNDAY")
+
+# -- Streaming: Managed Service for Apache Kafka ------------------------------------------
+
+
+class StreamingEngine(enum.StrEnum):
+    """Which Kafka-compatible broker a GCP stack runs."""
+
+    MANAGED_KAFKA = "managed-kafka"
+    """Google Cloud Managed Service for Apache Kafka (`gcp.managedkafka.Cluster`)."""
+    NONE = "none"
+    """No broker: the component declares no resource and its outputs are empty."""
+
+
+#: Why `redpanda` is not an engine of the GCP Streaming component yet: the Compute Engine
+#: brokers (Shielded VM, encrypted disks, SASL/SCRAM with the password read from Secret
+#: Manager at boot) were not finished to the standard of AWS's, and are not shipped half-done.
+REDPANDA_REFUSAL = (
+    "redpanda on Compute Engine is not built for GCP yet (issue 12); use 'managed-kafka' "
+    "or 'none'")
+#: A cluster's vCPUs: at least 3. Source: pulumi_gcp 10.2
+#: `managedkafka.ClusterCapacityConfigArgs.vcpu_count` ("The minimum is 3."), and
+#: https://cloud.google.com/managed-service-for-apache-kafka/docs/overview (3 zones, at least
+#: one vCPU per broker).
+MANAGED_KAFKA_MIN_VCPUS = 3
+#: A cluster's memory per vCPU, GiB: 1..8. Source: pulumi_gcp 10.2
+#: `managedkafka.ClusterCapacityConfigArgs.memory_bytes` ("between 1 GiB and 8 GiB per vCPU").
+MANAGED_KAFKA_GIB_PER_VCPU = (1, 8)
+#: A cluster id: RFC 1035, 1-63 characters. Source: pulumi_gcp 10.2
+#: `managedkafka.Cluster(cluster_id=...)` docstring.
+MANAGED_KAFKA_CLUSTER_ID_MAX = 63
+#: The SASL listener's port (9192 is mTLS). Source: pulumi_gcp 10.2 `managedkafka.Cluster.
+#: bootstrap_address` ("Use port :9092 for SASL connection and :9192 for mTLS connection").
+MANAGED_KAFKA_SASL_PORT = 9092
+#: The role a client principal needs, granted on the project that holds the cluster (it holds
+#: `managedkafka.clusters.connect`, required for every connection). Source: "Grant the Managed
+#: Kafka client role to the service account",
+#: https://cloud.google.com/managed-service-for-apache-kafka/docs/authentication-kafka
+MANAGED_KAFKA_CLIENT_ROLE = "roles/managedkafka.client"
+#: Rebalancing modes. Source: pulumi_gcp 10.2 `managedkafka.ClusterRebalanceConfigArgs.mode`.
+MANAGED_KAFKA_REBALANCE_MODES: tuple[str, ...] = ("NO_REBALANCE", "AUTO_REBALANCE_ON_SCALE_UP")

@@ -13,6 +13,8 @@ use get the outputs later resources consume:
 * Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
   databases and users;
 * Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
+* Managed Service for Apache Kafka clusters (resource name, SASL bootstrap address) and
+  project IAM members;
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
   key rings and keys, and IAM members (`<resource> <role> <member>` ids).
@@ -57,6 +59,9 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
     "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
     "gcp:servicenetworking/connection:Connection": "{network}:{service}",
+    "gcp:managedkafka/cluster:Cluster":
+        "projects/{project}/locations/{location}/clusters/{clusterId}",
+    "gcp:projects/iAMMember:IAMMember": "{project} {role} {member}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -101,6 +106,7 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:secretmanager/secretVersion:SecretVersion": self._secret_version,
             "gcp:storage/bucket:Bucket": self._bucket,
             "gcp:redis/instance:Instance": self._redis_instance,
+            "gcp:managedkafka/cluster:Cluster": self._kafka_cluster,
         })
 
     # -- names and ids ------------------------------------------------------------------------
@@ -233,6 +239,23 @@ class GcpMocks(ProviderPackageMocks):
                 "sha1Fingerprint": stable_hex(own, "ca", length=40)}] if tls else [],
         }
         return outputs
+
+    # -- Managed Service for Apache Kafka ---------------------------------------------------
+
+    def _kafka_cluster(self, _name: str, inputs: dict[str, Any], resource_id: str,
+                       ) -> dict[str, Any]:
+        """The cluster's resource name and its SASL bootstrap address.
+
+        The address's form (`bootstrap.<cluster>.<region>.managedkafka.<project>.cloud.goog`,
+        port 9092 for SASL) is the mocks' assumption, from Google's client examples; the
+        component reads the address the cluster reports and sets the SASL port itself.
+        """
+        cluster_id = str(inputs.get("clusterId") or "")
+        location = self._region(inputs)
+        project = str(inputs.get("project") or self.project)
+        return {"name": resource_id, "state": "ACTIVE",
+                "bootstrapAddress": f"bootstrap.{cluster_id}.{location}.managedkafka."
+                                    f"{project}.cloud.goog:9092"}
 
     # -- Secret Manager, Cloud Storage ------------------------------------------------------
 
