@@ -130,16 +130,12 @@ class StreamingEngine(enum.StrEnum):
 
     MANAGED_KAFKA = "managed-kafka"
     """Google Cloud Managed Service for Apache Kafka (`gcp.managedkafka.Cluster`)."""
+    REDPANDA = "redpanda"
+    """Redpanda on Compute Engine instances the component manages (AWS parity, cheaper)."""
     NONE = "none"
     """No broker: the component declares no resource and its outputs are empty."""
 
 
-#: Why `redpanda` is not an engine of the GCP Streaming component yet: the Compute Engine
-#: brokers (Shielded VM, encrypted disks, SASL/SCRAM with the password read from Secret
-#: Manager at boot) were not finished to the standard of AWS's, and are not shipped half-done.
-REDPANDA_REFUSAL = (
-    "redpanda on Compute Engine is not built for GCP yet (issue 12); use 'managed-kafka' "
-    "or 'none'")
 #: A cluster's vCPUs: at least 3. Source: pulumi_gcp 10.2
 #: `managedkafka.ClusterCapacityConfigArgs.vcpu_count` ("The minimum is 3."), and
 #: https://cloud.google.com/managed-service-for-apache-kafka/docs/overview (3 zones, at least
@@ -161,3 +157,38 @@ MANAGED_KAFKA_SASL_PORT = 9092
 MANAGED_KAFKA_CLIENT_ROLE = "roles/managedkafka.client"
 #: Rebalancing modes. Source: pulumi_gcp 10.2 `managedkafka.ClusterRebalanceConfigArgs.mode`.
 MANAGED_KAFKA_REBALANCE_MODES: tuple[str, ...] = ("NO_REBALANCE", "AUTO_REBALANCE_ON_SCALE_UP")
+
+
+# -- Streaming: Redpanda on Compute Engine -------------------------------------------------
+
+
+class RedpandaMode(enum.StrEnum):
+    """How the Redpanda brokers run (`rpk redpanda mode`,
+    https://docs.redpanda.com/streaming/current/reference/rpk/rpk-redpanda/rpk-redpanda-mode/)."""
+
+    PRODUCTION = "production"
+    """`developer_mode: false`, the autotuner on; Redpanda enforces its memory floor per core
+    ("Have a minimum of 2 GB memory for each core",
+    https://docs.redpanda.com/current/deploy/deployment-option/self-hosted/manual/sizing)."""
+    DEVELOPMENT = "development"
+    """`developer_mode: true`, tuners off, no memory floor, fsync bypassed (data can be lost on
+    a crash): for a dev stack only."""
+
+
+#: A Redpanda release as its packages are versioned (major.feature.patch); the default is the
+#: newest patch of the newest supported line in versions.yaml (redpanda: v26.2, supported to
+#: 2027-07-28, latest patch seen v26.2.7), as on AWS.
+REDPANDA_RELEASE = re.compile(r"\d+\.\d+\.\d+")
+DEFAULT_REDPANDA_VERSION = "26.2.7"
+#: The brokers' image: Canonical's Ubuntu 22.04 LTS family (the AWS brokers' OS), which
+#: supports Shielded VM (Secure Boot, vTPM, integrity monitoring). Source: "Public OS images"
+#: and "Shielded VM" supported images, https://cloud.google.com/compute/docs/images/os-details
+REDPANDA_IMAGE = "ubuntu-os-cloud/ubuntu-2204-lts"
+#: A service account id: 6-30 characters, RFC 1035. Source: pulumi_gcp 10.2
+#: `serviceaccount.Account(account_id=...)` docstring.
+SERVICE_ACCOUNT_ID_MAX = 30
+#: Persistent Disk types a broker's data disk may use (SSD-backed: balanced and SSD Persistent
+#: Disk; standard HDD is too slow for a broker). Source: "Persistent Disk types",
+#: https://cloud.google.com/compute/docs/disks/persistent-disks#disk-types (`pd-ssd` also in
+#: pulumi_gcp 10.2's `compute.Disk` examples).
+REDPANDA_DISK_TYPES: tuple[str, ...] = ("pd-balanced", "pd-ssd")

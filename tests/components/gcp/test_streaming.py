@@ -31,7 +31,8 @@ CLUSTER = "gcp:managedkafka/cluster:Cluster"
 PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 FIREWALL = "gcp:compute/firewall:Firewall"
 OUTPUT_NAMES = {"bootstrap_brokers", "security_protocol", "sasl_mechanism", "username",
-                "credentials_secret_id", "engine", "cluster_name", "client_role"}
+                "credentials_secret_id", "engine", "cluster_name", "client_role",
+                "broker_service_account", "broker_count"}
 API_SA = "serviceAccount:forge-api@forge-offline-plan.iam.gserviceaccount.com"
 WORKER_SA = "serviceAccount:forge-worker@forge-offline-plan.iam.gserviceaccount.com"
 
@@ -42,7 +43,8 @@ def build(**overrides: Any) -> Recording:
         net = Networking("net", NetworkingArgs(region=REGION))
         args: dict[str, Any] = {
             "region": REGION, "network_id": net.network_id,
-            "subnet_id": net.workloads_subnet_id, "subnet_cidr": net.workloads_subnet_cidr}
+            "workloads_subnet_id": net.workloads_subnet_id,
+            "workloads_subnet_cidr": net.workloads_subnet_cidr}
         streaming = Streaming("ev", StreamingArgs(**(args | overrides)))
         for key in OUTPUT_NAMES:
             pulumi.export(key, getattr(streaming, key))
@@ -147,7 +149,7 @@ def test_engine_none_declares_nothing_and_every_output_is_empty():
     rec = build(engine=StreamingEngine.NONE, client_members=[API_SA])
     assert own(rec) == []
     assert {key: rec.exports[key] for key in OUTPUT_NAMES} == {
-        key: ("none" if key == "engine" else "") for key in OUTPUT_NAMES}
+        key: {"engine": "none", "broker_count": 0}.get(key, "") for key in OUTPUT_NAMES}
 
 
 def test_the_mocks_give_every_resource_an_id_in_the_providers_format():
@@ -170,15 +172,13 @@ def test_the_bootstrap_server_is_always_on_the_sasl_port(address, expected):
 
 def _args(**overrides: Any) -> StreamingArgs:
     return StreamingArgs(**({"region": REGION, "network_id": "projects/p/global/networks/n",
-                             "subnet_id": "projects/p/regions/r/subnetworks/s",
-                             "subnet_cidr": "10.10.0.0/20"} | overrides))
+                             "workloads_subnet_id": "projects/p/regions/r/subnetworks/w",
+                             "workloads_subnet_cidr": "10.10.0.0/20"} | overrides))
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"engine": "redpanda"},
-     "Streaming: engine 'redpanda': redpanda on Compute Engine is not built for GCP yet "
-     "(issue 12); use 'managed-kafka' or 'none'"),
-    ({"engine": "msk"}, "Streaming: engine 'msk' is not one of ['managed-kafka', 'none']"),
+    ({"engine": "msk"},
+     "Streaming: engine 'msk' is not one of ['managed-kafka', 'redpanda', 'none']"),
     ({"vcpu_count": 2, "memory_gib": 2}, "Streaming: vcpu_count must be 3 or more, got 2"),
     ({"memory_gib": 2},
      "Streaming: memory_gib must be 1 to 8 GiB per vCPU, so between 3 and 24 for 3 vCPUs, "
@@ -209,8 +209,8 @@ def test_the_capacity_bounds_are_inclusive():
 
 
 def test_a_name_too_long_for_the_cluster_id_is_refused():
-    with pytest.raises(ValueError, match=r"at most 41 characters"):
-        validate_streaming_args("e" * 42, _args())
-    validate_streaming_args("e" * 41, _args())
+    with pytest.raises(ValueError, match=r"at most 37 characters"):
+        validate_streaming_args("e" * 38, _args())
+    validate_streaming_args("e" * 37, _args())
     # engine none declares nothing, so it checks nothing else
     validate_streaming_args("E" * 80, _args(engine=StreamingEngine.NONE, vcpu_count=0))

@@ -13,8 +13,9 @@ use get the outputs later resources consume:
 * Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
   databases and users;
 * Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
-* Managed Service for Apache Kafka clusters (resource name, SASL bootstrap address) and
-  project IAM members;
+* Managed Service for Apache Kafka clusters (resource name, SASL bootstrap address), project
+  IAM members, service accounts (email, member), internal addresses (inside their subnet's
+  range), disks and instances;
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
   key rings and keys, and IAM members (`<resource> <role> <member>` ids).
@@ -62,6 +63,11 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:managedkafka/cluster:Cluster":
         "projects/{project}/locations/{location}/clusters/{clusterId}",
     "gcp:projects/iAMMember:IAMMember": "{project} {role} {member}",
+    "gcp:compute/address:Address": "projects/{project}/regions/{region}/addresses/{name}",
+    "gcp:compute/disk:Disk": "projects/{project}/zones/{zone}/disks/{name}",
+    "gcp:compute/instance:Instance": "projects/{project}/zones/{zone}/instances/{name}",
+    "gcp:serviceaccount/account:Account":
+        "projects/{project}/serviceAccounts/{accountId}@{project}.iam.gserviceaccount.com",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -71,7 +77,8 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
     "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/router:Router",
-    "gcp:compute/firewall:Firewall"})
+    "gcp:compute/firewall:Firewall", "gcp:compute/address:Address",
+    "gcp:compute/disk:Disk", "gcp:compute/instance:Instance"})
 
 
 def _network_key(network: object) -> str:
@@ -107,7 +114,12 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:storage/bucket:Bucket": self._bucket,
             "gcp:redis/instance:Instance": self._redis_instance,
             "gcp:managedkafka/cluster:Cluster": self._kafka_cluster,
+            "gcp:compute/address:Address": self._address,
+            "gcp:serviceaccount/account:Account": self._service_account,
         })
+        #: Subnet ranges by subnet name, and the internal addresses taken in each.
+        self._subnet_ranges: dict[str, ipaddress.IPv4Network] = {}
+        self._taken: dict[str, set[str]] = {}
 
     # -- names and ids ------------------------------------------------------------------------
 
@@ -148,9 +160,34 @@ class GcpMocks(ProviderPackageMocks):
 
     # -- compute and Private Service Access ---------------------------------------------------
 
-    def _subnetwork(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+    def _subnetwork(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         cidr = ipaddress.IPv4Network(str(inputs.get("ipCidrRange") or "10.0.0.0/24"))
+        own = self._name("gcp:compute/subnetwork:Subnetwork", name, inputs)
+        self._subnet_ranges[own] = cidr
         return {"gatewayAddress": str(cidr.network_address + 1)}
+
+    def _address(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """An INTERNAL address in its subnet's range, as Google reserves one (distinct within
+        the subnet; the first two addresses are the network's and the gateway's)."""
+        if inputs.get("address"):
+            return {}
+        subnet = _network_key(inputs.get("subnetwork"))
+        block = self._subnet_ranges.get(subnet, ipaddress.IPv4Network("10.0.0.0/24"))
+        taken = self._taken.setdefault(subnet, set())
+        offset = 2 + int(stable_hex("address", subnet, name, length=8), 16) % (
+            block.num_addresses - 4)
+        while str(block.network_address + offset) in taken:
+            offset = 2 + (offset - 1) % (block.num_addresses - 4)
+        address = str(block.network_address + offset)
+        taken.add(address)
+        return {"address": address}
+
+    def _service_account(self, _name: str, inputs: dict[str, Any], _id: str,
+                         ) -> dict[str, Any]:
+        project = str(inputs.get("project") or self.project)
+        email = f"{inputs.get('accountId', '')}@{project}.iam.gserviceaccount.com"
+        return {"email": email, "member": f"serviceAccount:{email}",
+                "uniqueId": str(int(stable_hex(email, length=12), 16))}
 
     def _global_address(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         if inputs.get("purpose") == "VPC_PEERING" and inputs.get("address"):
