@@ -40,7 +40,10 @@ apt-get install -y "redpanda=${REDPANDA_VERSION}-*" "redpanda-rpk=${REDPANDA_VER
 apt-mark hold redpanda redpanda-rpk redpanda-tuner || true
 
 # 2. The clients' SASL/SCRAM credentials, read from Secret Manager with an access token of the
-#    instance's service account (metadata server), never written to disk.
+#    instance's service account (metadata server), never written to disk. Sources: the token
+#    endpoint, https://cloud.google.com/compute/docs/access/authenticate-workloads#applications;
+#    GET v1/{name}/versions/latest:access returns payload.data in base64,
+#    https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/access
 TOKEN="$(curl -sf -H 'Metadata-Flavor: Google' "${METADATA}/instance/service-accounts/default/token" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 SECRET_JSON="$(curl -sf -H "Authorization: Bearer ${TOKEN}" \
@@ -51,8 +54,9 @@ KAFKA_USERNAME="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; pri
 KAFKA_PASSWORD="$(printf '%s' "$SECRET_JSON" | python3 -c 'import json, sys; print(json.load(sys.stdin)["password"])')"
 unset SECRET_JSON
 
-# 3. The data disk (attached with the instance, named by its device name), formatted only if
-#    it is blank, mounted by UUID.
+# 3. The data disk (attached with the instance, named by its device name: it appears as
+#    /dev/disk/by-id/google-<device name>, pulumi_gcp's InstanceAttachedDiskArgs.device_name),
+#    formatted only if it is blank, mounted by UUID.
 DEVICE=""
 for _ in $(seq 1 60); do
   candidate="/dev/disk/by-id/google-${DATA_DEVICE_NAME}"
