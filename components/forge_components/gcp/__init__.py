@@ -19,6 +19,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.storage:Storage",
     "forge_components.gcp.cache:Cache",
     "forge_components.gcp.compute:Compute",
+    "forge_components.gcp.streaming:Streaming",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -29,11 +30,12 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Storage": ("forge_components.gcp.storage:Storage",),
     "Cache": ("forge_components.gcp.cache:Cache",),
     "Compute": ("forge_components.gcp.compute:Compute",),
+    "Streaming": ("forge_components.gcp.streaming:Streaming",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Cdn",)
 """Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
 once this is empty."""
 

@@ -4,6 +4,7 @@ The components validate their args against these; the `gcp` target's settings mo
 its constraints from the same names when it exists. This module imports no cloud SDK.
 """
 
+import enum
 import re
 
 #: A Compute Engine resource name (networks, subnetworks, routers, firewalls, addresses):
@@ -181,3 +182,73 @@ SERVICE_ACCOUNT_ID = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
 #: Cloud Run job execution tokens: "The sum of job name and token length must be fewer than 63
 #: characters". Source: pulumi_gcp 10.2 `cloudrunv2.Job(run_execution_token=...)` docstring.
 CLOUD_RUN_JOB_NAME_AND_TOKEN_MAX = 62
+# -- Streaming: Managed Service for Apache Kafka ------------------------------------------
+
+
+class StreamingEngine(enum.StrEnum):
+    """Which Kafka-compatible broker a GCP stack runs."""
+
+    MANAGED_KAFKA = "managed-kafka"
+    """Google Cloud Managed Service for Apache Kafka (`gcp.managedkafka.Cluster`)."""
+    REDPANDA = "redpanda"
+    """Redpanda on Compute Engine instances the component manages (AWS parity, cheaper)."""
+    NONE = "none"
+    """No broker: the component declares no resource and its outputs are empty."""
+
+
+#: A cluster's vCPUs: at least 3. Source: pulumi_gcp 10.2
+#: `managedkafka.ClusterCapacityConfigArgs.vcpu_count` ("The minimum is 3."), and
+#: https://cloud.google.com/managed-service-for-apache-kafka/docs/overview (3 zones, at least
+#: one vCPU per broker).
+MANAGED_KAFKA_MIN_VCPUS = 3
+#: A cluster's memory per vCPU, GiB: 1..8. Source: pulumi_gcp 10.2
+#: `managedkafka.ClusterCapacityConfigArgs.memory_bytes` ("between 1 GiB and 8 GiB per vCPU").
+MANAGED_KAFKA_GIB_PER_VCPU = (1, 8)
+#: A cluster id: RFC 1035, 1-63 characters. Source: pulumi_gcp 10.2
+#: `managedkafka.Cluster(cluster_id=...)` docstring.
+MANAGED_KAFKA_CLUSTER_ID_MAX = 63
+#: The SASL listener's port (9192 is mTLS). Source: pulumi_gcp 10.2 `managedkafka.Cluster.
+#: bootstrap_address` ("Use port :9092 for SASL connection and :9192 for mTLS connection").
+MANAGED_KAFKA_SASL_PORT = 9092
+#: The role a client principal needs, granted on the project that holds the cluster (it holds
+#: `managedkafka.clusters.connect`, required for every connection). Source: "Grant the Managed
+#: Kafka client role to the service account",
+#: https://cloud.google.com/managed-service-for-apache-kafka/docs/authentication-kafka
+MANAGED_KAFKA_CLIENT_ROLE = "roles/managedkafka.client"
+#: Rebalancing modes. Source: pulumi_gcp 10.2 `managedkafka.ClusterRebalanceConfigArgs.mode`.
+MANAGED_KAFKA_REBALANCE_MODES: tuple[str, ...] = ("NO_REBALANCE", "AUTO_REBALANCE_ON_SCALE_UP")
+
+
+# -- Streaming: Redpanda on Compute Engine -------------------------------------------------
+
+
+class RedpandaMode(enum.StrEnum):
+    """How the Redpanda brokers run (`rpk redpanda mode`,
+    https://docs.redpanda.com/streaming/current/reference/rpk/rpk-redpanda/rpk-redpanda-mode/)."""
+
+    PRODUCTION = "production"
+    """`developer_mode: false`, the autotuner on; Redpanda enforces its memory floor per core
+    ("Have a minimum of 2 GB memory for each core",
+    https://docs.redpanda.com/current/deploy/deployment-option/self-hosted/manual/sizing)."""
+    DEVELOPMENT = "development"
+    """`developer_mode: true`, tuners off, no memory floor, fsync bypassed (data can be lost on
+    a crash): for a dev stack only."""
+
+
+#: A Redpanda release as its packages are versioned (major.feature.patch); the default is the
+#: newest patch of the newest supported line in versions.yaml (redpanda: v26.2, supported to
+#: 2027-07-28, latest patch seen v26.2.7), as on AWS.
+REDPANDA_RELEASE = re.compile(r"\d+\.\d+\.\d+")
+DEFAULT_REDPANDA_VERSION = "26.2.7"
+#: The brokers' image: Canonical's Ubuntu 22.04 LTS family (the AWS brokers' OS), which
+#: supports Shielded VM (Secure Boot, vTPM, integrity monitoring). Source: "Public OS images"
+#: and "Shielded VM" supported images, https://cloud.google.com/compute/docs/images/os-details
+REDPANDA_IMAGE = "ubuntu-os-cloud/ubuntu-2204-lts"
+#: A service account id: 6-30 characters, RFC 1035. Source: pulumi_gcp 10.2
+#: `serviceaccount.Account(account_id=...)` docstring.
+SERVICE_ACCOUNT_ID_MAX = 30
+#: Persistent Disk types a broker's data disk may use (SSD-backed: balanced and SSD Persistent
+#: Disk; standard HDD is too slow for a broker). Source: "Persistent Disk types",
+#: https://cloud.google.com/compute/docs/disks/persistent-disks#disk-types (`pd-ssd` also in
+#: pulumi_gcp 10.2's `compute.Disk` examples).
+REDPANDA_DISK_TYPES: tuple[str, ...] = ("pd-balanced", "pd-ssd")

@@ -13,6 +13,9 @@ use get the outputs later resources consume:
 * Cloud SQL instances (connection name `project:region:instance`, private IP, server CA),
   databases and users;
 * Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
+* Managed Service for Apache Kafka clusters (resource name, SASL bootstrap address), project
+  IAM members, service accounts (email, member), internal addresses (inside their subnet's
+  range), disks and instances;
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
   key rings and keys, and IAM members (`<resource> <role> <member>` ids).
@@ -66,6 +69,12 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember":
         "projects/{project}/locations/{region}/services/{name} {role} {member}",
     "gcp:projects/iAMMember:IAMMember": "{project} {role} {member}",
+    # Streaming (Managed Kafka, Redpanda on Compute Engine)
+    "gcp:managedkafka/cluster:Cluster":
+        "projects/{project}/locations/{location}/clusters/{clusterId}",
+    "gcp:compute/address:Address": "projects/{project}/regions/{region}/addresses/{name}",
+    "gcp:compute/disk:Disk": "projects/{project}/zones/{zone}/disks/{name}",
+    "gcp:compute/instance:Instance": "projects/{project}/zones/{zone}/instances/{name}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -75,7 +84,8 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
     "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/router:Router",
-    "gcp:compute/firewall:Firewall"})
+    "gcp:compute/firewall:Firewall", "gcp:compute/address:Address",
+    "gcp:compute/disk:Disk", "gcp:compute/instance:Instance"})
 
 
 def _network_key(network: object) -> str:
@@ -115,7 +125,12 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:cloudrunv2/service:Service": self._cloud_run_service,
             "gcp:cloudrunv2/workerPool:WorkerPool": self._cloud_run_resource,
             "gcp:cloudrunv2/job:Job": self._cloud_run_resource,
+            "gcp:managedkafka/cluster:Cluster": self._kafka_cluster,
+            "gcp:compute/address:Address": self._address,
         })
+        #: Subnet ranges by subnet name, and the internal addresses taken in each.
+        self._subnet_ranges: dict[str, ipaddress.IPv4Network] = {}
+        self._taken: dict[str, set[str]] = {}
 
     # -- names and ids ------------------------------------------------------------------------
 
@@ -158,9 +173,27 @@ class GcpMocks(ProviderPackageMocks):
 
     # -- compute and Private Service Access ---------------------------------------------------
 
-    def _subnetwork(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+    def _subnetwork(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         cidr = ipaddress.IPv4Network(str(inputs.get("ipCidrRange") or "10.0.0.0/24"))
+        own = self._name("gcp:compute/subnetwork:Subnetwork", name, inputs)
+        self._subnet_ranges[own] = cidr
         return {"gatewayAddress": str(cidr.network_address + 1)}
+
+    def _address(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """An INTERNAL address in its subnet's range, as Google reserves one (distinct within
+        the subnet; the first two addresses are the network's and the gateway's)."""
+        if inputs.get("address"):
+            return {}
+        subnet = _network_key(inputs.get("subnetwork"))
+        block = self._subnet_ranges.get(subnet, ipaddress.IPv4Network("10.0.0.0/24"))
+        taken = self._taken.setdefault(subnet, set())
+        offset = 2 + int(stable_hex("address", subnet, name, length=8), 16) % (
+            block.num_addresses - 4)
+        while str(block.network_address + offset) in taken:
+            offset = 2 + (offset - 1) % (block.num_addresses - 4)
+        address = str(block.network_address + offset)
+        taken.add(address)
+        return {"address": address}
 
     def _global_address(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         if inputs.get("purpose") == "VPC_PEERING" and inputs.get("address"):
@@ -279,6 +312,23 @@ class GcpMocks(ProviderPackageMocks):
         uri = f"https://{own}-{self.project_number}.{self._region(inputs)}.run.app"
         return {**self._cloud_run_resource(name, inputs, resource_id), "uri": uri,
                 "urls": [uri], "latestReadyRevision": f"{own}-00001-abc"}
+
+    # -- Managed Service for Apache Kafka ---------------------------------------------------
+
+    def _kafka_cluster(self, _name: str, inputs: dict[str, Any], resource_id: str,
+                       ) -> dict[str, Any]:
+        """The cluster's resource name and its SASL bootstrap address.
+
+        The address's form (`bootstrap.<cluster>.<region>.managedkafka.<project>.cloud.goog`,
+        port 9092 for SASL) is the mocks' assumption, from Google's client examples; the
+        component reads the address the cluster reports and sets the SASL port itself.
+        """
+        cluster_id = str(inputs.get("clusterId") or "")
+        location = self._region(inputs)
+        project = str(inputs.get("project") or self.project)
+        return {"name": resource_id, "state": "ACTIVE",
+                "bootstrapAddress": f"bootstrap.{cluster_id}.{location}.managedkafka."
+                                    f"{project}.cloud.goog:9092"}
 
     # -- Secret Manager, Cloud Storage ------------------------------------------------------
 
