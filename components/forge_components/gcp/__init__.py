@@ -18,6 +18,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.database:Database",
     "forge_components.gcp.storage:Storage",
     "forge_components.gcp.cache:Cache",
+    "forge_components.gcp.cdn:Cdn",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -27,11 +28,12 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Database": ("forge_components.gcp.database:Database",),
     "Storage": ("forge_components.gcp.storage:Storage",),
     "Cache": ("forge_components.gcp.cache:Cache",),
+    "Cdn": ("forge_components.gcp.cdn:Cdn",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute")
 """Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
 once this is empty."""
 

@@ -15,7 +15,11 @@ use get the outputs later resources consume:
 * Memorystore for Redis instances (host in the peered range, port, AUTH string, server CA);
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
-  key rings and keys, and IAM members (`<resource> <role> <member>` ids).
+  key rings and keys, and IAM members (`<resource> <role> <member>` ids);
+* the entry point: a global external address (a 34.x IPv4), serverless NEGs, backend services,
+  URL maps, proxies, SSL and Cloud Armor policies, forwarding rules (compute self links),
+  Certificate Manager certificates, maps, entries and DNS authorizations (with the CNAME
+  record they ask for), Cloud DNS record sets.
 
 What they do not prove: that Google accepts the request (quotas, tiers in a region, a range
 already in use), only the format of what it would return. Unknown functions raise.
@@ -57,6 +61,30 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
     "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
     "gcp:servicenetworking/connection:Connection": "{network}:{service}",
+    # -- the entry point (Cdn) and the budget -------------------------------------------------
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup":
+        "projects/{project}/regions/{region}/networkEndpointGroups/{name}",
+    "gcp:compute/backendService:BackendService": "projects/{project}/global/backendServices/{name}",
+    "gcp:compute/uRLMap:URLMap": "projects/{project}/global/urlMaps/{name}",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy":
+        "projects/{project}/global/targetHttpsProxies/{name}",
+    "gcp:compute/targetHttpProxy:TargetHttpProxy":
+        "projects/{project}/global/targetHttpProxies/{name}",
+    "gcp:compute/sSLPolicy:SSLPolicy": "projects/{project}/global/sslPolicies/{name}",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule":
+        "projects/{project}/global/forwardingRules/{name}",
+    "gcp:compute/securityPolicy:SecurityPolicy":
+        "projects/{project}/global/securityPolicies/{name}",
+    "gcp:certificatemanager/certificate:Certificate":
+        "projects/{project}/locations/{location}/certificates/{name}",
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
+        "projects/{project}/locations/{location}/dnsAuthorizations/{name}",
+    "gcp:certificatemanager/certificateMap:CertificateMap":
+        "projects/{project}/locations/global/certificateMaps/{name}",
+    "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry":
+        "projects/{project}/locations/global/certificateMaps/{map}/certificateMapEntries/{name}",
+    "gcp:dns/recordSet:RecordSet":
+        "projects/{project}/managedZones/{managedZone}/rrsets/{name}/{type}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -66,7 +94,12 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
     "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/router:Router",
-    "gcp:compute/firewall:Firewall"})
+    "gcp:compute/firewall:Firewall",
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+    "gcp:compute/backendService:BackendService", "gcp:compute/uRLMap:URLMap",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy", "gcp:compute/targetHttpProxy:TargetHttpProxy",
+    "gcp:compute/sSLPolicy:SSLPolicy", "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+    "gcp:compute/securityPolicy:SecurityPolicy"})
 
 
 def _network_key(network: object) -> str:
@@ -101,6 +134,7 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:secretmanager/secretVersion:SecretVersion": self._secret_version,
             "gcp:storage/bucket:Bucket": self._bucket,
             "gcp:redis/instance:Instance": self._redis_instance,
+            "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": self._dns_authorization,
         })
 
     # -- names and ids ------------------------------------------------------------------------
@@ -128,6 +162,7 @@ class GcpMocks(ProviderPackageMocks):
         values |= {"project": project, "region": self._region(inputs), "name": own}
         if type_token == "gcp:secretmanager/secret:Secret":
             values["secretId"] = str(inputs.get("secretId") or own)
+        values.setdefault("location", "global")
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
@@ -146,7 +181,11 @@ class GcpMocks(ProviderPackageMocks):
         cidr = ipaddress.IPv4Network(str(inputs.get("ipCidrRange") or "10.0.0.0/24"))
         return {"gatewayAddress": str(cidr.network_address + 1)}
 
-    def _global_address(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+    def _global_address(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        if inputs.get("addressType", "EXTERNAL") == "EXTERNAL" and not inputs.get("purpose"):
+            # A global external IPv4 address, as Google allocates them (34.x or 35.x).
+            return {"address": "34.{}.{}.{}".format(
+                *(int(stable_hex("global-address", name, part, length=2), 16) for part in "abc"))}
         if inputs.get("purpose") == "VPC_PEERING" and inputs.get("address"):
             network = ipaddress.IPv4Network(
                 f"{inputs['address']}/{int(inputs.get('prefixLength', 16))}")
@@ -249,6 +288,16 @@ class GcpMocks(ProviderPackageMocks):
     def _bucket(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         own = self._name("gcp:storage/bucket:Bucket", name, inputs)
         return {"url": f"gs://{own}", "selfLink": f"{STORAGE}/b/{own}"}
+
+    # -- the entry point (Cdn) and the budget -----------------------------------------------
+
+    def _dns_authorization(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """The CNAME Certificate Manager asks for (FIXED_RECORD, the global default)."""
+        domain = str(inputs.get("domain") or "example.com")
+        target = f"{stable_hex('authz', name, length=12)}.9.authorize.certificatemanager.goog."
+        return {"dnsResourceRecords": [{
+            "name": f"_acme-challenge.{domain}.", "type": "CNAME", "data": target}],
+            "type": str(inputs.get("type") or "FIXED_RECORD")}
 
     # -- functions --------------------------------------------------------------------------
 
