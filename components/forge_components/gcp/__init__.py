@@ -19,6 +19,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.storage:Storage",
     "forge_components.gcp.cache:Cache",
     "forge_components.gcp.cdn:Cdn",
+    "forge_components.gcp.budget:Budget",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -29,6 +30,7 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Storage": ("forge_components.gcp.storage:Storage",),
     "Cache": ("forge_components.gcp.cache:Cache",),
     "Cdn": ("forge_components.gcp.cdn:Cdn",),
+    "Budget": ("forge_components.gcp.budget:Budget",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on GCP, for the kinds that exist so far."""

@@ -146,6 +146,12 @@ RATE_LIMIT_COUNT = (1, 1_000_000)
 #: Cloud Armor's default rule: "There must always be a default rule (rule with priority
 #: 2147483647 and match "*")". Source: pulumi_gcp 10.2 `compute.SecurityPolicy(rules=...)`.
 SECURITY_POLICY_DEFAULT_PRIORITY = 2147483647
+
+# -- Billing budget -----------------------------------------------------------------------
+
+#: Notification channels a budget's all-updates rule takes: at most 5. Source: pulumi_gcp 10.2
+#: `billing.BudgetAllUpdatesRuleArgs.monitoring_notification_channels`.
+BUDGET_MAX_NOTIFICATION_CHANNELS = 5
 #: Cloud CDN TTLs, seconds: each at most 31,622,400 (one year); default TTL and client TTL
 #: at most the max TTL; Cloud CDN's own defaults 3600 / 86400 / 3600. Cache mode
 #: CACHE_ALL_STATIC caches successful responses of static content types and any response with

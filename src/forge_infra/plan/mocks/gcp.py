@@ -19,7 +19,9 @@ use get the outputs later resources consume:
 * the entry point: a global external address (a 34.x IPv4), serverless NEGs, backend services,
   URL maps, proxies, SSL and Cloud Armor policies, forwarding rules (compute self links),
   Certificate Manager certificates, maps, entries and DNS authorizations (with the CNAME
-  record they ask for), Cloud DNS record sets.
+  record they ask for), Cloud DNS record sets;
+* billing budgets (`billingAccounts/<account>/budgets/<uuid>`) and Cloud Monitoring
+  notification channels (`projects/<project>/notificationChannels/<number>`).
 
 What they do not prove: that Google accepts the request (quotas, tiers in a region, a range
 already in use), only the format of what it would return. Unknown functions raise.
@@ -85,6 +87,9 @@ _ID_TEMPLATES: dict[str, str] = {
         "projects/{project}/locations/global/certificateMaps/{map}/certificateMapEntries/{name}",
     "gcp:dns/recordSet:RecordSet":
         "projects/{project}/managedZones/{managedZone}/rrsets/{name}/{type}",
+    "gcp:billing/budget:Budget": "billingAccounts/{billingAccount}/budgets/{budgetId}",
+    "gcp:monitoring/notificationChannel:NotificationChannel":
+        "projects/{project}/notificationChannels/{channelId}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -100,6 +105,11 @@ _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/targetHttpsProxy:TargetHttpsProxy", "gcp:compute/targetHttpProxy:TargetHttpProxy",
     "gcp:compute/sSLPolicy:SSLPolicy", "gcp:compute/globalForwardingRule:GlobalForwardingRule",
     "gcp:compute/securityPolicy:SecurityPolicy"})
+
+
+def _uuid(hex32: str) -> str:
+    """32 hex digits in the 8-4-4-4-12 form of a UUID."""
+    return "-".join((hex32[:8], hex32[8:12], hex32[12:16], hex32[16:20], hex32[20:32]))
 
 
 def _network_key(network: object) -> str:
@@ -135,6 +145,8 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:storage/bucket:Bucket": self._bucket,
             "gcp:redis/instance:Instance": self._redis_instance,
             "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": self._dns_authorization,
+            "gcp:billing/budget:Budget": self._budget,
+            "gcp:monitoring/notificationChannel:NotificationChannel": self._notification_channel,
         })
 
     # -- names and ids ------------------------------------------------------------------------
@@ -163,6 +175,9 @@ class GcpMocks(ProviderPackageMocks):
         if type_token == "gcp:secretmanager/secret:Secret":
             values["secretId"] = str(inputs.get("secretId") or own)
         values.setdefault("location", "global")
+        # Server-assigned ids: a budget's UUID, a notification channel's number.
+        values["budgetId"] = _uuid(stable_hex(type_token, name, length=32))
+        values["channelId"] = str(int(stable_hex(type_token, name, length=15), 16))
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
@@ -298,6 +313,13 @@ class GcpMocks(ProviderPackageMocks):
         return {"dnsResourceRecords": [{
             "name": f"_acme-challenge.{domain}.", "type": "CNAME", "data": target}],
             "type": str(inputs.get("type") or "FIXED_RECORD")}
+
+    def _budget(self, name: str, inputs: dict[str, Any], resource_id: str) -> dict[str, Any]:
+        return {"name": resource_id}
+
+    def _notification_channel(self, name: str, inputs: dict[str, Any],
+                              resource_id: str) -> dict[str, Any]:
+        return {"name": resource_id, "verificationStatus": "VERIFIED"}
 
     # -- functions --------------------------------------------------------------------------
 
