@@ -417,10 +417,12 @@ class Cdn(pulumi.ComponentResource):
         when a zone is given, and the certificate map the HTTPS proxy uses."""
         authorizations: list[pulumi.Output[str]] = []
         if s.dns_zone_name is not None:
-            # One authorization covers a domain and its wildcard.
-            for domain in dict.fromkeys(n.removeprefix("*.") for n in names):
+            # One authorization covers a domain and its wildcard. Certificate Manager
+            # resources are auto-named from short logical names (a host name may be long).
+            domains = dict.fromkeys(n.removeprefix("*.") for n in names)
+            for i, domain in enumerate(domains):
                 authorization = gcp.certificatemanager.DnsAuthorization(
-                    f"{name}-{_slug(domain)}-authz",
+                    f"{name}-authz-{i + 1}",
                     domain=domain,
                     location="global",
                     description=f"forge {name}: {domain}",
@@ -448,9 +450,9 @@ class Cdn(pulumi.ComponentResource):
         certificate_map = gcp.certificatemanager.CertificateMap(
             f"{name}-certificates", description=f"forge {name}", labels=labels,
             opts=child_opts(self))
-        for domain in names:
+        for i, domain in enumerate(names):
             gcp.certificatemanager.CertificateMapEntry(
-                f"{name}-{_slug(domain)}",
+                f"{name}-host-{i + 1}",
                 map=certificate_map.name,
                 hostname=domain,
                 certificates=[certificate.id],

@@ -173,8 +173,8 @@ def test_without_a_zone_no_record_and_load_balancer_authorization():
     assert rec.of_type(AUTHZ) == []
     managed = rec.one(CERT).inputs["managed"]
     assert managed == {"domains": ["app.example.com", "www.example.com"]}
-    entries = sorted(e.inputs["hostname"] for e in rec.of_type(CERT_ENTRY))
-    assert entries == ["app.example.com", "www.example.com"]
+    entries = {e.name: e.inputs["hostname"] for e in rec.of_type(CERT_ENTRY)}
+    assert entries == {"edge-host-1": "app.example.com", "edge-host-2": "www.example.com"}
     for entry in rec.of_type(CERT_ENTRY):
         assert entry.inputs["certificates"] == [rec.one(CERT).resource_id], entry.urn
         assert entry.inputs["map"] == rec.one(CERT_MAP).outputs["name"], entry.urn
@@ -191,7 +191,8 @@ def test_with_a_zone_a_records_and_dns_authorization_in_that_zone():
     assert records["edge-app-example-com-a"].inputs["name"] == "app.example.com."
     assert records["edge-app-example-com-a"].inputs["type"] == "A"
     assert records["edge-app-example-com-a"].inputs["rrdatas"] == [ip]
-    authz = rec.one(AUTHZ, "edge-app-example-com-authz")
+    authz = rec.one(AUTHZ, "edge-authz-1")
+    assert authz.inputs["domain"] == "app.example.com"
     cname = records["edge-app-example-com-authz"].inputs
     (wanted,) = authz.outputs["dnsResourceRecords"]
     assert (cname["name"], cname["type"], cname["rrdatas"]) == (
