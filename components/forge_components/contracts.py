@@ -184,6 +184,14 @@ class CdnOutputs:
     """The public URL of the app behind the CDN."""
 
 
+class BudgetOutputs:
+    """What every cloud's Budget component exposes."""
+
+    budget_name: pulumi.Output[str]
+    """The budget's name in the cloud's billing service (AWS Budgets name, GCP
+    `billingAccounts/<account>/budgets/<id>`)."""
+
+
 #: Each component kind's output contract, by kind name.
 OUTPUT_CONTRACTS: dict[str, type] = {
     "Networking": NetworkingOutputs,
@@ -193,4 +201,5 @@ OUTPUT_CONTRACTS: dict[str, type] = {
     "Storage": StorageOutputs,
     "Compute": ComputeOutputs,
     "Cdn": CdnOutputs,
+    "Budget": BudgetOutputs,
 }

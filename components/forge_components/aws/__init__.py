@@ -38,6 +38,7 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Compute": ("forge_components.aws.compute_ecs:EcsCompute",
                 "forge_components.kubernetes.release:PlatformRelease"),
     "Cdn": ("forge_components.aws.cdn:Cdn",),
+    "Budget": ("forge_components.aws.budget:Budget",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on AWS: on ECS the services run in EcsCompute, on EKS in the PlatformRelease installed into

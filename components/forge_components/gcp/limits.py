@@ -252,3 +252,40 @@ SERVICE_ACCOUNT_ID_MAX = 30
 #: https://cloud.google.com/compute/docs/disks/persistent-disks#disk-types (`pd-ssd` also in
 #: pulumi_gcp 10.2's `compute.Disk` examples).
 REDPANDA_DISK_TYPES: tuple[str, ...] = ("pd-balanced", "pd-ssd")
+# -- CDN / entry point (global external Application Load Balancer) ------------------------
+
+#: SSL policy profiles the Cdn accepts: MODERN or RESTRICTED, each with a TLS 1.2 minimum.
+#: Profiles and versions: pulumi_gcp 10.2 `compute.SSLPolicy(profile=..., min_tls_version=...)`
+#: (COMPATIBLE and TLS_1_0 are the defaults, hence always set); "at least TLS 1.2 with the
+#: MODERN profile, or the RESTRICTED profile" is the CIS GCP benchmark's rule, and
+#: https://cloud.google.com/load-balancing/docs/ssl-policies-concepts lists the global external
+#: Application Load Balancer among the load balancers taking global SSL policies.
+SSL_PROFILES: tuple[str, ...] = ("MODERN", "RESTRICTED")
+SSL_MIN_TLS_VERSION = "TLS_1_2"
+#: Cloud Armor preconfigured WAF rule sets (OWASP CRS 3.3), evaluated with
+#: `evaluatePreconfiguredWaf('<rule>', {'sensitivity': N})`, N in 0..4 (0 enables nothing).
+#: Source: https://cloud.google.com/armor/docs/waf-rules (CRS 3.3 table),
+#: https://cloud.google.com/armor/docs/rule-tuning ("Choose a sensitivity level").
+WAF_RULES: tuple[str, ...] = (
+    "sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rfi-v33-stable", "rce-v33-stable",
+    "methodenforcement-v33-stable", "scannerdetection-v33-stable", "protocolattack-v33-stable",
+    "php-v33-stable", "sessionfixation-v33-stable", "java-v33-stable", "nodejs-v33-stable")
+WAF_SENSITIVITY = (1, 4)
+#: A throttle rule's threshold count: 1..1,000,000 requests per interval. Source:
+#: https://cloud.google.com/armor/docs/rate-limiting-overview.
+RATE_LIMIT_COUNT = (1, 1_000_000)
+#: Cloud Armor's default rule: "There must always be a default rule (rule with priority
+#: 2147483647 and match "*")". Source: pulumi_gcp 10.2 `compute.SecurityPolicy(rules=...)`.
+SECURITY_POLICY_DEFAULT_PRIORITY = 2147483647
+
+# -- Billing budget -----------------------------------------------------------------------
+
+#: Notification channels a budget's all-updates rule takes: at most 5. Source: pulumi_gcp 10.2
+#: `billing.BudgetAllUpdatesRuleArgs.monitoring_notification_channels`.
+BUDGET_MAX_NOTIFICATION_CHANNELS = 5
+#: Cloud CDN TTLs, seconds: each at most 31,622,400 (one year); default TTL and client TTL
+#: at most the max TTL; Cloud CDN's own defaults 3600 / 86400 / 3600. Cache mode
+#: CACHE_ALL_STATIC caches successful responses of static content types and any response with
+#: valid caching directives. Sources: https://cloud.google.com/cdn/docs/using-ttl-overrides,
+#: https://cloud.google.com/cdn/docs/using-cache-modes.
+CDN_TTL_MAX_SECONDS = 31_622_400

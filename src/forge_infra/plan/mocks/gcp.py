@@ -18,7 +18,13 @@ use get the outputs later resources consume:
   range), disks and instances;
 * Secret Manager secrets and versions (resource names under the project number);
 * Cloud Storage buckets (`gs://` URL), the project's Cloud Storage service agent, Cloud KMS
-  key rings and keys, and IAM members (`<resource> <role> <member>` ids).
+  key rings and keys, and IAM members (`<resource> <role> <member>` ids);
+* the entry point: a global external address (a 34.x IPv4), serverless NEGs, backend services,
+  URL maps, proxies, SSL and Cloud Armor policies, forwarding rules (compute self links),
+  Certificate Manager certificates, maps, entries and DNS authorizations (with the CNAME
+  record they ask for), Cloud DNS record sets;
+* billing budgets (`billingAccounts/<account>/budgets/<uuid>`) and Cloud Monitoring
+  notification channels (`projects/<project>/notificationChannels/<number>`).
 
 What they do not prove: that Google accepts the request (quotas, tiers in a region, a range
 already in use), only the format of what it would return. Unknown functions raise.
@@ -75,6 +81,33 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:compute/address:Address": "projects/{project}/regions/{region}/addresses/{name}",
     "gcp:compute/disk:Disk": "projects/{project}/zones/{zone}/disks/{name}",
     "gcp:compute/instance:Instance": "projects/{project}/zones/{zone}/instances/{name}",
+    # -- the entry point (Cdn) and the budget -------------------------------------------------
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup":
+        "projects/{project}/regions/{region}/networkEndpointGroups/{name}",
+    "gcp:compute/backendService:BackendService": "projects/{project}/global/backendServices/{name}",
+    "gcp:compute/uRLMap:URLMap": "projects/{project}/global/urlMaps/{name}",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy":
+        "projects/{project}/global/targetHttpsProxies/{name}",
+    "gcp:compute/targetHttpProxy:TargetHttpProxy":
+        "projects/{project}/global/targetHttpProxies/{name}",
+    "gcp:compute/sSLPolicy:SSLPolicy": "projects/{project}/global/sslPolicies/{name}",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule":
+        "projects/{project}/global/forwardingRules/{name}",
+    "gcp:compute/securityPolicy:SecurityPolicy":
+        "projects/{project}/global/securityPolicies/{name}",
+    "gcp:certificatemanager/certificate:Certificate":
+        "projects/{project}/locations/{location}/certificates/{name}",
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization":
+        "projects/{project}/locations/{location}/dnsAuthorizations/{name}",
+    "gcp:certificatemanager/certificateMap:CertificateMap":
+        "projects/{project}/locations/global/certificateMaps/{name}",
+    "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry":
+        "projects/{project}/locations/global/certificateMaps/{map}/certificateMapEntries/{name}",
+    "gcp:dns/recordSet:RecordSet":
+        "projects/{project}/managedZones/{managedZone}/rrsets/{name}/{type}",
+    "gcp:billing/budget:Budget": "billingAccounts/{billingAccount}/budgets/{budgetId}",
+    "gcp:monitoring/notificationChannel:NotificationChannel":
+        "projects/{project}/notificationChannels/{channelId}",
 }
 #: The types whose ids the mocks give in the provider's own format (any other type gets a
 #: generic `projects/<project>/<kind>s/<name>`).
@@ -85,7 +118,17 @@ _COMPUTE_SELF_LINKED = frozenset({
     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork",
     "gcp:compute/globalAddress:GlobalAddress", "gcp:compute/router:Router",
     "gcp:compute/firewall:Firewall", "gcp:compute/address:Address",
-    "gcp:compute/disk:Disk", "gcp:compute/instance:Instance"})
+    "gcp:compute/disk:Disk", "gcp:compute/instance:Instance",
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
+    "gcp:compute/backendService:BackendService", "gcp:compute/uRLMap:URLMap",
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy", "gcp:compute/targetHttpProxy:TargetHttpProxy",
+    "gcp:compute/sSLPolicy:SSLPolicy", "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+    "gcp:compute/securityPolicy:SecurityPolicy"})
+
+
+def _uuid(hex32: str) -> str:
+    """32 hex digits in the 8-4-4-4-12 form of a UUID."""
+    return "-".join((hex32[:8], hex32[8:12], hex32[12:16], hex32[16:20], hex32[20:32]))
 
 
 def _network_key(network: object) -> str:
@@ -127,6 +170,9 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:cloudrunv2/job:Job": self._cloud_run_resource,
             "gcp:managedkafka/cluster:Cluster": self._kafka_cluster,
             "gcp:compute/address:Address": self._address,
+            "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": self._dns_authorization,
+            "gcp:billing/budget:Budget": self._budget,
+            "gcp:monitoring/notificationChannel:NotificationChannel": self._notification_channel,
         })
         #: Subnet ranges by subnet name, and the internal addresses taken in each.
         self._subnet_ranges: dict[str, ipaddress.IPv4Network] = {}
@@ -159,6 +205,10 @@ class GcpMocks(ProviderPackageMocks):
             values["secretId"] = str(inputs.get("secretId") or own)
         if type_token == "gcp:serviceaccount/account:Account":
             values["email"] = self._service_account_email(name, inputs)
+        values.setdefault("location", "global")
+        # Server-assigned ids: a budget's UUID, a notification channel's number.
+        values["budgetId"] = _uuid(stable_hex(type_token, name, length=32))
+        values["channelId"] = str(int(stable_hex(type_token, name, length=15), 16))
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
@@ -195,7 +245,11 @@ class GcpMocks(ProviderPackageMocks):
         taken.add(address)
         return {"address": address}
 
-    def _global_address(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+    def _global_address(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        if inputs.get("addressType", "EXTERNAL") == "EXTERNAL" and not inputs.get("purpose"):
+            # A global external IPv4 address, as Google allocates them (34.x or 35.x).
+            return {"address": "34.{}.{}.{}".format(
+                *(int(stable_hex("global-address", name, part, length=2), 16) for part in "abc"))}
         if inputs.get("purpose") == "VPC_PEERING" and inputs.get("address"):
             network = ipaddress.IPv4Network(
                 f"{inputs['address']}/{int(inputs.get('prefixLength', 16))}")
@@ -345,6 +399,23 @@ class GcpMocks(ProviderPackageMocks):
     def _bucket(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         own = self._name("gcp:storage/bucket:Bucket", name, inputs)
         return {"url": f"gs://{own}", "selfLink": f"{STORAGE}/b/{own}"}
+
+    # -- the entry point (Cdn) and the budget -----------------------------------------------
+
+    def _dns_authorization(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """The CNAME Certificate Manager asks for (FIXED_RECORD, the global default)."""
+        domain = str(inputs.get("domain") or "example.com")
+        target = f"{stable_hex('authz', name, length=12)}.9.authorize.certificatemanager.goog."
+        return {"dnsResourceRecords": [{
+            "name": f"_acme-challenge.{domain}.", "type": "CNAME", "data": target}],
+            "type": str(inputs.get("type") or "FIXED_RECORD")}
+
+    def _budget(self, name: str, inputs: dict[str, Any], resource_id: str) -> dict[str, Any]:
+        return {"name": resource_id}
+
+    def _notification_channel(self, name: str, inputs: dict[str, Any],
+                              resource_id: str) -> dict[str, Any]:
+        return {"name": resource_id, "verificationStatus": "VERIFIED"}
 
     # -- functions --------------------------------------------------------------------------
 
