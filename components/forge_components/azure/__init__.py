@@ -17,6 +17,7 @@ PACKAGE = "forge-azure"
 COMPONENTS: tuple[str, ...] = (
     # cache and storage (branch az-cache-store)
     "forge_components.azure.cache:Cache",
+    "forge_components.azure.storage:Storage",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
@@ -24,12 +25,13 @@ COMPONENTS: tuple[str, ...] = (
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     # cache and storage (branch az-cache-store)
     "Cache": ("forge_components.azure.cache:Cache",),
+    "Storage": ("forge_components.azure.storage:Storage",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
 KINDS_TO_COME: tuple[str, ...] = (
-    "Networking", "Database", "Streaming", "Storage", "Compute", "Cdn")
+    "Networking", "Database", "Streaming", "Compute", "Cdn")
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 

@@ -108,8 +108,10 @@ STORAGE_MINIMUM_TLS: tuple[str, ...] = ("TLS1_2", "TLS1_3")
 #: Redundancy SKUs a StorageV2 account with blob lifecycle tiering can use. Source: SDK
 #: `storage.SkuName`; https://learn.microsoft.com/azure/storage/common/storage-redundancy.
 #: Archive is not supported on ZRS, GZRS or RA-GZRS accounts
-#: (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview): the component
-#: refuses an archive purpose on them.
+#: (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview; the stored copy of
+#: that page was not retrieved here, the same limit is restated by Veeam's "Limitations for
+#: Archive Tier", https://helpcenter.veeam.com/docs/backup/vsphere/limitations_archive_tier.html):
+#: the component refuses an archive purpose on them.
 STORAGE_SKUS: tuple[str, ...] = (
     "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS",
     "Standard_RAGZRS")

@@ -2,7 +2,7 @@
 pulumi_azure_native's own enums, so an SDK upgrade that adds or drops a value fails here rather
 than in a plan."""
 
-from pulumi_azure_native import redisenterprise
+from pulumi_azure_native import redisenterprise, storage
 
 from forge_components.azure import limits
 
@@ -25,3 +25,10 @@ def test_amr_enums_match_the_sdk():
                                                  redisenterprise.EvictionPolicy}
     assert set(limits.AMR_RDB_FREQUENCIES) == {f.value for f in redisenterprise.RdbFrequency}
     assert max(v.value for v in redisenterprise.TlsVersion) == limits.AMR_MINIMUM_TLS
+
+
+def test_storage_values_are_the_sdks():
+    assert set(limits.STORAGE_MINIMUM_TLS) <= {v.value for v in storage.MinimumTlsVersion}
+    assert set(limits.STORAGE_SKUS) <= {v.value for v in storage.SkuName}
+    assert set(limits.STORAGE_SKUS) >= limits.STORAGE_SKUS_WITHOUT_ARCHIVE
+    assert all(limits.CONTAINER_NAME.fullmatch(p) for p in ("reports", "exports", "backups"))

@@ -171,10 +171,18 @@ class AzureNativeMocks(ProviderPackageMocks):
 
     def _storage_account(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
         own = self._name("azure-native:storage:StorageAccount", name, inputs)
-        return {"primaryEndpoints": {
+        outputs: dict[str, Any] = {"primaryEndpoints": {
             service: f"https://{own}.{service}.core.windows.net/"
             for service in ("blob", "dfs", "file", "queue", "table", "web")},
             "provisioningState": "Succeeded"}
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and identity.get("userAssignedIdentities"):
+            # The input lists the identities' ids; the API answers a map id -> identity.
+            outputs["identity"] = {**identity, "userAssignedIdentities": {
+                ident: {"principalId": _uuid("principal", ident),
+                        "clientId": _uuid("client", ident)}
+                for ident in identity["userAssignedIdentities"]}}
+        return outputs
 
     def _database_keys(self, args: dict[str, Any]) -> dict[str, Any]:
         cluster = str(args.get("clusterName"))
