@@ -187,6 +187,10 @@ def validate_storage_args(name: str, args: StorageArgs) -> _Settings:
                     "letters, digits or single hyphens, 3 to 20 characters)")
     if len(set(purposes)) != len(purposes):
         raise _fail(f"containers has duplicates: {purposes}")
+    rules = [rule_name(p) for p in purposes]
+    if len(set(rules)) != len(rules):
+        raise _fail(f"containers {purposes} give the same lifecycle rule name twice (rule "
+                    "names are letters and digits only)")
     for field in ("app_read_purposes", "archive_purposes", "readers", "writers"):
         unknown = sorted(set(getattr(s, field)) - set(purposes))
         if unknown:
@@ -229,6 +233,12 @@ def _tags(tags: dict[str, str], specific: dict[str, str] | None = None) -> dict[
     return {**tags, "component": "forge-azure-storage", **(specific or {})}
 
 
+def rule_name(purpose: str) -> str:
+    """The purpose's lifecycle rule name: letters and digits only ("A rule name can contain
+    any combination of alpha numeric characters", `storage.ManagementPolicyRuleArgs.name`)."""
+    return f"{purpose.replace('-', '')}Lifecycle"
+
+
 def _role_definition(guid: str, subscription_id: str) -> str:
     """A built-in role's definition id in the subscription."""
     return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/" \
@@ -245,7 +255,7 @@ def lifecycle_rule(s: _Settings, purpose: str, container: str) -> storage.Manage
             days_after_modification_greater_than=s.archive_after_days)
             if purpose in s.archive_purposes else None))
     return storage.ManagementPolicyRuleArgs(
-        name=f"{purpose}-lifecycle",
+        name=rule_name(purpose),
         type="Lifecycle",
         enabled=True,
         definition=storage.ManagementPolicyDefinitionArgs(

@@ -118,14 +118,14 @@ def test_versioning_blob_and_container_soft_delete():
 def test_the_apps_containers_go_to_cool_only_and_backups_on_to_archive():
     rec = build()
     by_name = rules(rec)
-    assert sorted(by_name) == ["backups-lifecycle", "exports-lifecycle", "reports-lifecycle"]
+    assert sorted(by_name) == ["backupsLifecycle", "exportsLifecycle", "reportsLifecycle"]
     for purpose in ("reports", "exports"):
-        rule = by_name[f"{purpose}-lifecycle"]
+        rule = by_name[f"{purpose}Lifecycle"]
         assert rule["definition"]["filters"] == {"blobTypes": ["blockBlob"],
                                                  "prefixMatch": [f"{purpose}/"]}
         assert rule["definition"]["actions"]["baseBlob"] == {
             "tierToCool": {"daysAfterModificationGreaterThan": 30}}, purpose
-    backups = by_name["backups-lifecycle"]["definition"]["actions"]
+    backups = by_name["backupsLifecycle"]["definition"]["actions"]
     assert backups["baseBlob"] == {
         "tierToCool": {"daysAfterModificationGreaterThan": 30},
         "tierToArchive": {"daysAfterModificationGreaterThan": 180}}
@@ -143,13 +143,13 @@ def test_no_container_the_apps_read_is_ever_archived():
         actions = rule["definition"]["actions"]
         archived = "tierToArchive" in actions["baseBlob"] or "tierToArchive" in actions.get(
             "version", {})
-        assert archived == (name in ("backups-lifecycle", "audit-lifecycle")), name
+        assert archived == (name in ("backupsLifecycle", "auditLifecycle")), name
 
 
 def test_lifecycle_days_come_from_the_args():
     rec = build(cool_after_days=60, archive_after_days=400,
                 noncurrent_version_expiration_days=30)
-    actions = rules(rec)["backups-lifecycle"]["definition"]["actions"]
+    actions = rules(rec)["backupsLifecycle"]["definition"]["actions"]
     assert actions["baseBlob"]["tierToCool"] == {"daysAfterModificationGreaterThan": 60}
     assert actions["baseBlob"]["tierToArchive"] == {"daysAfterModificationGreaterThan": 400}
     assert actions["version"]["delete"] == {"daysAfterCreationGreaterThan": 30}
@@ -256,6 +256,9 @@ def test_every_resource_id_is_an_arm_id_in_the_resource_group():
      "Storage: containers ['Reports'] are not purposes (a lower-case letter, then lower-case "
      "letters, digits or single hyphens, 3 to 20 characters)"),
     ({"containers": []}, "Storage: containers must name at least one purpose"),
+    ({"containers": ["old-data", "olddata"], "app_read_purposes": [], "archive_purposes": []},
+     "Storage: containers ['old-data', 'olddata'] give the same lifecycle rule name twice "
+     "(rule names are letters and digits only)"),
     ({"writers": {"logs": [API_PRINCIPAL]}},
      "Storage: writers names ['logs'], which are not among containers ['reports', 'exports', "
      "'backups']"),
@@ -272,6 +275,13 @@ def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(overrides, 
     with pytest.raises(ValueError) as error:
         validate_storage_args("files", _args(**overrides))
     assert str(error.value) == message
+
+
+def test_every_lifecycle_rule_name_is_letters_and_digits():
+    rec = build(containers=["reports", "exports", "backups", "cold-data"])
+    assert sorted(rules(rec)) == ["backupsLifecycle", "colddataLifecycle",
+                                  "exportsLifecycle", "reportsLifecycle"]
+    assert all(name.isalnum() for name in rules(rec))
 
 
 def test_zrs_without_archive_purposes_is_accepted():
