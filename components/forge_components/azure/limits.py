@@ -55,9 +55,11 @@ AMR_DEFAULT_SKU = "Balanced_B0"
 #: `cluster_name` docstring.
 AMR_CLUSTER_NAME_MAX = 60
 AMR_CLUSTER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
-#: The one database of a cluster is named "default" (the ARM path
-#: `.../redisEnterprise/<cluster>/databases/default`; the Pulumi registry's
-#: redisenterprise.Database examples, https://www.pulumi.com/registry/packages/azure-native/api-docs/redisenterprise/database/).
+#: The one database of a cluster is named "default" (ARM path `.../redisEnterprise/<cluster>/
+#: databases/default`): Microsoft's Get-AzRedisEnterpriseCacheDatabase example lists it as
+#: `default` (https://learn.microsoft.com/powershell/module/az.redisenterprisecache/get-azredisenterprisecachedatabase),
+#: and Pulumi's database examples create it under that name on port 10000
+#: (https://www.pulumi.com/registry/packages/azure/api-docs/redis/enterprisedatabase/).
 AMR_DATABASE_NAME = "default"
 #: The TLS port AMR serves on (host `<name>.<region>.redis.azure.net`). Source:
 #: https://learn.microsoft.com/azure/redis/architecture ("port 10000"); the SDK's `port` is
