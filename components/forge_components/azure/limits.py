@@ -1,0 +1,149 @@
+"""The Azure components' choices and limits, defined once, with their sources.
+
+The components validate their args against these; the `azure` target's settings model will
+build its constraints from the same names when it exists. This module imports no cloud SDK.
+Where a value comes from pulumi_azure_native, it is the installed 3.29.0 (API versions named
+per block); `tests/components/azure/test_limits_cache_storage.py` checks these tuples against
+the SDK's own enums, so an SDK upgrade that changes them fails a test.
+"""
+
+import re
+
+# -- Azure Managed Redis (Microsoft.Cache/redisEnterprise) ----------------------------------
+#
+# Which service: Azure Managed Redis (AMR), not Azure Cache for Redis. Microsoft retires every
+# Azure Cache for Redis SKU: Enterprise and Enterprise Flash on 2027-03-31, Basic, Standard and
+# Premium on 2028-09-30, and directs customers to Azure Managed Redis, GA since 2025-05
+# (https://learn.microsoft.com/azure/azure-cache-for-redis/retirement-faq, as digested from
+# https://learn.microsoft.com/azure/azure-cache-for-redis/cache-whats-new;
+# /work/shared/reference/gcp-azure-notes.md "Redis"; versions.yaml `azure-redis`).
+# pulumi_azure_native 3.29.0's `redisenterprise` module is on the GA API 2025-07-01.
+
+#: The AMR SKUs the Cache component builds: the Balanced (4:1 memory to vCPU), Memory
+#: Optimized (8:1) and Compute Optimized (2:1) tiers
+#: (https://learn.microsoft.com/azure/redis/plan-tiers-and-capacity), as pulumi_azure_native
+#: 3.29.0 `redisenterprise.SkuName` lists them.
+AMR_SKUS: tuple[str, ...] = (
+    "Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5", "Balanced_B10",
+    "Balanced_B20", "Balanced_B50", "Balanced_B100", "Balanced_B150", "Balanced_B250",
+    "Balanced_B350", "Balanced_B500", "Balanced_B700", "Balanced_B1000",
+    "MemoryOptimized_M10", "MemoryOptimized_M20", "MemoryOptimized_M50",
+    "MemoryOptimized_M100", "MemoryOptimized_M150", "MemoryOptimized_M250",
+    "MemoryOptimized_M350", "MemoryOptimized_M500", "MemoryOptimized_M700",
+    "MemoryOptimized_M1000", "MemoryOptimized_M1500", "MemoryOptimized_M2000",
+    "ComputeOptimized_X3", "ComputeOptimized_X5", "ComputeOptimized_X10",
+    "ComputeOptimized_X20", "ComputeOptimized_X50", "ComputeOptimized_X100",
+    "ComputeOptimized_X150", "ComputeOptimized_X250", "ComputeOptimized_X350",
+    "ComputeOptimized_X500", "ComputeOptimized_X700")
+#: SKU prefixes of the same SDK enum that are refused, and why: the Enterprise and Enterprise
+#: Flash SKUs are Azure Cache for Redis Enterprise, retiring on 2027-03-31 (retirement FAQ
+#: above); Flash Optimized keeps most data on NVMe with fewer modules and features
+#: (https://learn.microsoft.com/azure/redis/plan-tiers-and-capacity) and is not a tier this
+#: component sizes for.
+AMR_REFUSED_SKU_PREFIXES: dict[str, str] = {
+    "Enterprise_": "Azure Cache for Redis Enterprise, retiring on 2027-03-31",
+    "EnterpriseFlash_": "Azure Cache for Redis Enterprise Flash, retiring on 2027-03-31",
+    "FlashOptimized_": "Flash Optimized (NVMe-backed, fewer features): not built here",
+}
+#: The default SKU: Balanced_B0, the smallest AMR SKU, to which Microsoft's migration mapping
+#: takes Azure Cache for Redis Standard C0
+#: (https://learn.microsoft.com/azure/redis/migrate/migrate-basic-standard-premium-overview,
+#: quoted in https://github.com/microsoft/simplechat/pull/1438).
+AMR_DEFAULT_SKU = "Balanced_B0"
+#: A cluster name: 1-60 characters, letters, digits and hyphens, no leading, trailing or
+#: consecutive hyphens. Source: pulumi_azure_native 3.29.0 `redisenterprise.RedisEnterprise`
+#: `cluster_name` docstring.
+AMR_CLUSTER_NAME_MAX = 60
+AMR_CLUSTER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+#: The one database of a cluster is named "default" (ARM path `.../redisEnterprise/<cluster>/
+#: databases/default`): Microsoft's Get-AzRedisEnterpriseCacheDatabase example lists it as
+#: `default` (https://learn.microsoft.com/powershell/module/az.redisenterprisecache/get-azredisenterprisecachedatabase),
+#: and Pulumi's database examples create it under that name on port 10000
+#: (https://www.pulumi.com/registry/packages/azure/api-docs/redis/enterprisedatabase/).
+AMR_DATABASE_NAME = "default"
+#: The TLS port AMR serves on (host `<name>.<region>.redis.azure.net`). Source:
+#: https://learn.microsoft.com/azure/redis/architecture ("port 10000"); the SDK's `port` is
+#: "Specified at create time. Defaults to an available port", so the component sets it.
+AMR_TLS_PORT = 10000
+#: The minimum TLS version: "1.2". pulumi_azure_native 3.29.0 `redisenterprise.TlsVersion`:
+#: "TLS 1.0 and TLS 1.1 are now completely obsolete -- you cannot use them".
+AMR_MINIMUM_TLS = "1.2"
+#: Clustering policies. SDK `redisenterprise.ClusteringPolicy`: OSSCluster "requires all
+#: clients to support redis clustering"; EnterpriseCluster "uses only the classic redis
+#: protocol" (one endpoint, any client); NoCluster for non-clustered instances. Only a
+#: NoCluster policy may be changed later ("If the value is OSSCluster or EnterpriseCluster, it
+#: cannot be updated without deleting the database").
+AMR_CLUSTERING_POLICIES: tuple[str, ...] = ("EnterpriseCluster", "OSSCluster", "NoCluster")
+#: Eviction policies. SDK `redisenterprise.EvictionPolicy` ("default is VolatileLRU").
+AMR_EVICTION_POLICIES: tuple[str, ...] = (
+    "AllKeysLFU", "AllKeysLRU", "AllKeysRandom", "VolatileLRU", "VolatileLFU", "VolatileTTL",
+    "VolatileRandom", "NoEviction")
+#: RDB snapshot frequencies. SDK `redisenterprise.RdbFrequency`.
+AMR_RDB_FREQUENCIES: tuple[str, ...] = ("1h", "6h", "12h")
+#: The only access policy an Entra ID principal can be assigned. SDK
+#: `redisenterprise.AccessPolicyAssignment` `access_policy_name`: 'Only "default" policy is
+#: supported for now.'
+AMR_ACCESS_POLICY = "default"
+#: Private Link: the cluster's sub-resource (group id) and its private DNS zone. Source:
+#: "Azure Private Endpoint private DNS zone values",
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Microsoft.Cache/
+#: redisEnterprise, sub-resource redisEnterprise, zone privatelink.redis.azure.net; not
+#: privatelink.redis.cache.windows.net, which is Azure Cache for Redis).
+AMR_PRIVATE_LINK_GROUP = "redisEnterprise"
+AMR_PRIVATE_DNS_ZONE = "privatelink.redis.azure.net"
+
+# -- Storage accounts (Microsoft.Storage, API 2024-01-01 in pulumi_azure_native 3.29.0) ------
+
+#: A storage account name: 3-24 lower-case letters and digits, unique across Azure. Source:
+#: pulumi_azure_native 3.29.0 `storage.StorageAccount` `account_name` docstring, and
+#: https://learn.microsoft.com/azure/storage/common/storage-account-overview#storage-account-name
+STORAGE_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
+STORAGE_ACCOUNT_NAME_MAX = 24
+#: A container name: 3-63 characters, lower-case letters, digits and single hyphens, a letter
+#: or digit first. Source: `storage.BlobContainer` `container_name` docstring.
+CONTAINER_NAME = re.compile(r"[a-z0-9](-?[a-z0-9]){2,62}")
+#: The minimum TLS version the component sets: TLS1_2 (`storage.MinimumTlsVersion` offers
+#: TLS1_0..TLS1_3). Azure Storage stopped accepting TLS 1.0/1.1 on 2026-02-03
+#: (https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version;
+#: /work/shared/reference/gcp-azure-notes.md "Storage accounts").
+STORAGE_MINIMUM_TLS: tuple[str, ...] = ("TLS1_2", "TLS1_3")
+#: Redundancy SKUs a StorageV2 account with blob lifecycle tiering can use. Source: SDK
+#: `storage.SkuName`; https://learn.microsoft.com/azure/storage/common/storage-redundancy.
+#: Archive is not supported on ZRS, GZRS or RA-GZRS accounts
+#: (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview; the stored copy of
+#: that page was not retrieved here, the same limit is restated by Veeam's "Limitations for
+#: Archive Tier", https://helpcenter.veeam.com/docs/backup/vsphere/limitations_archive_tier.html):
+#: the component refuses an archive purpose on them.
+STORAGE_SKUS: tuple[str, ...] = (
+    "Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Standard_GZRS",
+    "Standard_RAGZRS")
+STORAGE_SKUS_WITHOUT_ARCHIVE: frozenset[str] = frozenset(
+    {"Standard_ZRS", "Standard_GZRS", "Standard_RAGZRS"})
+#: Minimum days a blob is billed in each online-or-offline tier a lifecycle rule may move it
+#: to (moving or deleting it earlier bills the rest): Cool 30, Cold 90, Archive 180; an
+#: archived blob is offline and must be rehydrated (hours) before it can be read. Sources:
+#: `BlockBlobTier` (https://learn.microsoft.com/javascript/api/@azure/storage-blob/blockblobtier),
+#: https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview, and "Rehydrate blob
+#: data from the archive tier" (https://learn.microsoft.com/azure/storage/blobs/archive-rehydrate-overview).
+TIER_MINIMUM_DAYS: dict[str, int] = {"Cool": 30, "Cold": 90, "Archive": 180}
+#: Blob and container soft delete: 1..365 days. Source: SDK `storage.DeleteRetentionPolicyArgs`
+#: `days` ("The minimum specified value can be 1 and the maximum value can be 365").
+SOFT_DELETE_DAYS = (1, 365)
+#: Private Link for the blob service: sub-resource `blob`, zone
+#: privatelink.blob.core.windows.net (https://learn.microsoft.com/azure/private-link/private-endpoint-dns).
+BLOB_PRIVATE_LINK_GROUP = "blob"
+BLOB_PRIVATE_DNS_ZONE = "privatelink.blob.core.windows.net"
+
+# -- Built-in role definitions (Azure RBAC) ---------------------------------------------------
+#
+# Source: "Azure built-in roles",
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage and
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security. A role
+# definition id is `/subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>`.
+
+#: Storage Blob Data Reader: read and list containers and blobs.
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+#: Storage Blob Data Contributor: read, write and delete containers and blobs.
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+#: Key Vault Secrets User: read secret contents (Key Vault in Azure RBAC mode).
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
