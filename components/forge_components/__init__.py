@@ -9,6 +9,7 @@ docs/COMPONENTS.md.
 
 PACKAGES: dict[str, str] = {
     "forge-aws": "forge_components.aws",
+    "forge-azure": "forge_components.azure",
     "forge-gcp": "forge_components.gcp",
     "forge-kubernetes": "forge_components.kubernetes",
 }

@@ -60,7 +60,7 @@ def test_every_cloud_package_plays_every_kind():
     """A package plays every kind, or names the kinds still to come (`KINDS_TO_COME`): then it
     is a library only, and no cloud target may be registered for it yet."""
     packages = cloud_packages()
-    assert {"forge-aws", "forge-gcp"} <= set(packages)
+    assert {"forge-aws", "forge-azure", "forge-gcp"} <= set(packages)
     assert "forge-kubernetes" not in packages  # cloud-neutral: it plays a kind only for a cloud
     registered = set(registered_clouds())
     for package, module in packages.items():

@@ -8,6 +8,8 @@ inputs; unknown functions raise.
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
 from typing import Any
 
 from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stable_hex
@@ -15,6 +17,55 @@ from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stabl
 DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+
+# -- networking and PostgreSQL flexible server (forge_components.azure networking, database) --
+#: Each type's ARM id under its resource group, `{name}` its own name and `{<input>}` the
+#: named inputs (parents' names), and the input key that carries its own name. Source: the
+#: types' resource ids in the Azure REST API reference (https://learn.microsoft.com/rest/api/).
+ARM_PATHS: dict[str, tuple[str, str]] = {
+    "azure-native:network:VirtualNetwork": (
+        "Microsoft.Network/virtualNetworks/{name}", "virtualNetworkName"),
+    "azure-native:network:Subnet": (
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{name}", "subnetName"),
+    "azure-native:network:NetworkSecurityGroup": (
+        "Microsoft.Network/networkSecurityGroups/{name}", "networkSecurityGroupName"),
+    "azure-native:network:NatGateway": (
+        "Microsoft.Network/natGateways/{name}", "natGatewayName"),
+    "azure-native:network:PublicIPAddress": (
+        "Microsoft.Network/publicIPAddresses/{name}", "publicIpAddressName"),
+    "azure-native:network:FlowLog": (
+        "Microsoft.Network/networkWatchers/{networkWatcherName}/flowLogs/{name}", "flowLogName"),
+    "azure-native:network:PrivateEndpoint": (
+        "Microsoft.Network/privateEndpoints/{name}", "privateEndpointName"),
+    "azure-native:network:PrivateDnsZoneGroup": (
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{name}",
+        "privateDnsZoneGroupName"),
+    "azure-native:privatedns:PrivateZone": (
+        "Microsoft.Network/privateDnsZones/{name}", "privateZoneName"),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{name}",
+        "virtualNetworkLinkName"),
+    "azure-native:dbforpostgresql:Server": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{name}", "serverName"),
+    "azure-native:dbforpostgresql:Configuration": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations/{name}",
+        "configurationName"),
+    "azure-native:dbforpostgresql:Database": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases/{name}",
+        "databaseName"),
+    "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/administrators/{name}",
+        "objectId"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/{name}", "vaultName"),
+    "azure-native:keyvault:Secret": (
+        "Microsoft.KeyVault/vaults/{vaultName}/secrets/{name}", "secretName"),
+}
+#: Types whose id hangs under another resource (`scope`, or the resource a lock names).
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+RESOURCE_LOCK = "azure-native:authorization:ManagementLockByScope"
+#: Every type given an id in Azure's own format (the others fall back to a derived one).
+KNOWN_TYPES: frozenset[str] = frozenset({*ARM_PATHS, RESOURCE_GROUP, ROLE_ASSIGNMENT,
+                                         RESOURCE_LOCK})
 
 
 class AzureNativeMocks(ProviderPackageMocks):
@@ -29,7 +80,14 @@ class AzureNativeMocks(ProviderPackageMocks):
         self.functions["azure-native:authorization:getClientConfig"] = self._client_config
 
     def _name(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
-        keys = ("resourceGroupName",) if type_token == RESOURCE_GROUP else ()
+        keys: tuple[str, ...] = ("resourceGroupName",) if type_token == RESOURCE_GROUP else ()
+        if type_token in ARM_PATHS:
+            keys = (ARM_PATHS[type_token][1],)
+        elif type_token in (ROLE_ASSIGNMENT, RESOURCE_LOCK):
+            keys = ("roleAssignmentName" if type_token == ROLE_ASSIGNMENT else "lockName",)
+            value = inputs.get(keys[0])
+            return value if isinstance(value, str) and value else (
+                f"{name}{stable_hex(type_token, name, length=8)}")
         for key in (*keys, "resourceName", "name"):
             value = inputs.get(key)
             if isinstance(value, str) and value:
@@ -42,8 +100,17 @@ class AzureNativeMocks(ProviderPackageMocks):
         base = f"/subscriptions/{self.subscription_id}/resourceGroups"
         if type_token == RESOURCE_GROUP:
             return f"{base}/{own}"
-        module, kind = type_token.split(":")[1:]
         group = inputs.get("resourceGroupName") or "unknown"
+        if type_token in ARM_PATHS:
+            path = ARM_PATHS[type_token][0].format_map(
+                {**{k: v for k, v in inputs.items() if isinstance(v, str)}, "name": own})
+            return f"{base}/{group}/providers/{path}"
+        if type_token == ROLE_ASSIGNMENT:
+            guid = inputs.get("roleAssignmentName") or _guid(name, str(inputs.get("scope")))
+            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{guid}"
+        if type_token == RESOURCE_LOCK:
+            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/locks/{own}"
+        module, kind = type_token.split(":")[1:]
         collection = kind[0].lower() + kind[1:] + "s"
         return f"{base}/{group}/providers/Microsoft.{module.capitalize()}/{collection}/{own}"
 
@@ -53,9 +120,51 @@ class AzureNativeMocks(ProviderPackageMocks):
         resource_id, outputs = super().new_resource(type_token, name, inputs)
         outputs.setdefault("name", self._name(type_token, name, inputs))
         outputs.setdefault("location", inputs.get("location") or self.context.region)
+        outputs.update(self._computed(type_token, resource_id, outputs))
         return resource_id, outputs
+
+    def _computed(self, type_token: str, resource_id: str,
+                  outputs: dict[str, Any]) -> dict[str, Any]:
+        """What Azure computes for the types the components read back: addresses, FQDNs,
+        URIs."""
+        own = outputs["name"]
+        if type_token == "azure-native:network:PublicIPAddress":
+            return {"ipAddress": _address("20.0.0.0/8", resource_id)}
+        if type_token == "azure-native:dbforpostgresql:Server":
+            return {"fullyQualifiedDomainName": f"{own}.postgres.database.azure.com",
+                    "state": "Ready"}
+        if type_token == "azure-native:keyvault:Vault":
+            properties = dict(outputs.get("properties") or {})
+            properties["vaultUri"] = f"https://{own}.vault.azure.net/"
+            return {"properties": properties}
+        if type_token == "azure-native:keyvault:Secret":
+            vault = outputs.get("vaultName")
+            properties = dict(outputs.get("properties") or {})
+            properties.pop("value", None)  # Azure never returns it
+            uri = f"https://{vault}.vault.azure.net/secrets/{own}"
+            properties.update({"secretUri": uri,
+                               "secretUriWithVersion": f"{uri}/{stable_hex(resource_id)}"})
+            return {"properties": properties}
+        if type_token == "azure-native:network:PrivateEndpoint":
+            return {"customDnsConfigs": [], "networkInterfaces": [
+                {"id": f"{resource_id}.nic"}]}
+        if type_token == "azure-native:authorization:RoleAssignment":
+            return {"name": resource_id.rsplit("/", 1)[-1]}
+        return {}
 
     def _client_config(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"clientId": "22222222-2222-2222-2222-222222222222",
                 "objectId": "33333333-3333-3333-3333-333333333333",
                 "subscriptionId": self.subscription_id, "tenantId": DEFAULT_TENANT_ID}
+
+
+def _guid(*parts: str) -> str:
+    """A stable GUID (role assignment names are GUIDs)."""
+    return str(uuid.UUID(stable_hex(*parts, length=32)))
+
+
+def _address(cidr: str, seed: str) -> str:
+    """A stable address inside `cidr`."""
+    network = ipaddress.IPv4Network(cidr)
+    offset = int(stable_hex(seed, length=8), 16) % (network.num_addresses - 2) + 1
+    return str(network.network_address + offset)

@@ -1,0 +1,37 @@
+"""forge-infra's Azure components (the Pulumi package `forge-azure`), available as a library.
+
+Importing this package is cheap: it names its components by import path and loads none of
+them (nor pulumi_azure_native) until asked, as `forge_components.gcp` does.
+
+The `azure` cloud target (`cloud: azure` in a stack file) is not registered yet: it comes once a
+component of every kind exists. Until then `KINDS_TO_COME` names the kinds still missing, and
+`tests/components/test_contracts.py` holds the package to the contracts of the kinds it has.
+"""
+
+import importlib
+
+PACKAGE = "forge-azure"
+"""The Pulumi package the components' type tokens name (`forge-azure:index:<Class>`)."""
+
+COMPONENTS: tuple[str, ...] = (
+    "forge_components.azure.networking:Networking",
+)
+"""Every component of the package, as `module:Class`; the committed schema
+(`forge_components/schemas/forge-azure.json`) describes them."""
+
+COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "Networking": ("forge_components.azure.networking:Networking",),
+}
+"""The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
+on Azure, for the kinds that exist so far."""
+
+KINDS_TO_COME: tuple[str, ...] = ("Database", "Cache", "Streaming", "Storage", "Compute", "Cdn")
+"""Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
+only once this is empty."""
+
+
+def load(path: str) -> type:
+    """The class a `module:Class` path names, importing its module."""
+    module_name, _, class_name = path.partition(":")
+    loaded: type = getattr(importlib.import_module(module_name), class_name)
+    return loaded
