@@ -15,17 +15,19 @@ PACKAGE = "forge-azure"
 
 COMPONENTS: tuple[str, ...] = (
     "forge_components.azure.networking:Networking",
+    "forge_components.azure.database:Database",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.azure.networking:Networking",),
+    "Database": ("forge_components.azure.database:Database",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Database", "Cache", "Streaming", "Storage", "Compute", "Cdn")
+KINDS_TO_COME: tuple[str, ...] = ("Cache", "Streaming", "Storage", "Compute", "Cdn")
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 

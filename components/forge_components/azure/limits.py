@@ -100,10 +100,13 @@ STORAGE_SIZES_GB: tuple[int, ...] = (32, 64, 128, 256, 512, 1024, 2048, 4096, 81
 #: https://learn.microsoft.com/azure/postgresql/extensions/how-to-load-libraries,
 #: https://learn.microsoft.com/azure/postgresql/extensions/concepts-extensions-versions
 TIMESCALEDB = "timescaledb"
-#: The libraries flexible server preloads by default (`shared_preload_libraries`'s default
-#: value; setting the parameter replaces the whole list, so the component keeps these).
-#: Source: the server parameters reference,
-#: https://learn.microsoft.com/azure/postgresql/server-parameters/param-customized-options
+#: The libraries `shared_preload_libraries` keeps beside timescaledb when the component sets it
+#: (setting the parameter replaces the whole list): query statistics and pg_cron, both in the
+#: parameter's allowed values. The parameter's default on a new server could not be confirmed
+#: from stored documentation: check it with `az postgres flexible-server parameter show --name
+#: shared_preload_libraries` and pass the Database's `preload_libraries` to keep it. timescaledb
+#: goes first in the list (extensions hooking the planner load in order). Source:
+#: https://learn.microsoft.com/azure/postgresql/extensions/how-to-load-libraries
 DEFAULT_PRELOAD_LIBRARIES: tuple[str, ...] = ("pg_cron", "pg_stat_statements")
 #: TLS: flexible server accepts TLS 1.2 and later (`ssl_min_protocol_version`) and requires
 #: TLS when `require_secure_transport` is on. Source:
