@@ -81,6 +81,7 @@ _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,62}")
 #: Role names PostgreSQL (`pg_`) and flexible server (`azure_`, its azure_pg_admin and
 #: azuresu roles) keep for themselves. Source:
 #: https://learn.microsoft.com/azure/postgresql/security/security-manage-database-users
+#: (not retrieved: confirm the list before relying on it).
 _RESERVED_ROLE_PREFIXES = ("pg_", "azure")
 _RESERVED_ROLES = ("postgres", "admin", "administrator", "root", "guest", "public")
 _LIBRARY = re.compile(r"[a-z][a-z0-9_]*")

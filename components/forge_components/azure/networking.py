@@ -8,7 +8,9 @@ What it creates, in the stack's region:
   `apps`, delegated to `Microsoft.App/environments` (a Container Apps workload-profiles
   environment; at least a /27, fixed once the environment exists), with the NAT gateway;
   `database`, delegated to `Microsoft.DBforPostgreSQL/flexibleServers` (PostgreSQL flexible
-  server with VNet integration); `private-endpoints`, where the private endpoints of the other
+  server with VNet integration), with the `Microsoft.Storage` service endpoint (the server's
+  backups and WAL reach Azure Storage over the backbone; the delegated subnet of Microsoft's
+  flexible-server samples carries it); `private-endpoints`, where the private endpoints of the other
   data services (Azure Managed Redis, Blob storage, Key Vault) take their addresses, with
   network policies on so that its NSG applies to them;
 * a Standard NAT gateway with one static Standard public IP on `apps` (the workloads'
@@ -70,6 +72,8 @@ POSTGRES_PORT = 5432
 #: The ports of the services behind the private endpoints: HTTPS (Blob storage, Key Vault)
 #: and Azure Managed Redis's TLS port (https://learn.microsoft.com/azure/redis/architecture).
 PRIVATE_ENDPOINT_PORTS = (443, 10000)
+#: The service endpoint of the database subnet (see `Networking`).
+STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
 #: The explicit deny rules sit at the lowest custom priority, so every allow above them wins
 #: and Azure's default rules (65000+, which allow all VNet traffic) never apply.
 DENY_PRIORITY = 4096
@@ -400,6 +404,11 @@ class Networking(pulumi.ComponentResource):
             address_prefix=s.database_subnet_cidr,
             delegations=delegation(POSTGRES_DELEGATION),
             network_security_group=network.NetworkSecurityGroupArgs(id=nsgs["database"].id),
+            # The server reaches Azure Storage (backups, WAL) over the backbone with no
+            # default outbound access: the Storage service endpoint Microsoft's flexible-server
+            # samples put on the delegated subnet.
+            service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(
+                service=STORAGE_SERVICE_ENDPOINT)],
             default_outbound_access=False,
             opts=child_opts(self, depends_on=[apps]))
         endpoints = network.Subnet(

@@ -97,6 +97,8 @@ def test_subnets_are_delegated_as_each_service_needs():
     assert [d["serviceName"] for d in database.inputs["delegations"]] == [
         "Microsoft.DBforPostgreSQL/flexibleServers"], database.urn
     assert "delegations" not in endpoints.inputs, endpoints.urn
+    assert database.inputs["serviceEndpoints"] == [{"service": "Microsoft.Storage"}]
+    assert "serviceEndpoints" not in apps.inputs and "serviceEndpoints" not in endpoints.inputs
     assert endpoints.inputs["privateEndpointNetworkPolicies"] == "Enabled", endpoints.urn
     for s in (apps, database, endpoints):
         assert s.inputs["defaultOutboundAccess"] is False, s.urn
