@@ -213,6 +213,8 @@ def test_the_vault_is_reached_through_a_private_endpoint_in_the_private_zone():
     assert endpoint.inputs["subnet"]["id"] == subnet.resource_id, endpoint.urn
     assert endpoint.inputs["privateLinkServiceConnections"] == [{
         "name": "db-kv", "privateLinkServiceId": vault.resource_id, "groupIds": ["vault"]}]
+    [dns] = endpoint.outputs["customDnsConfigs"]
+    assert dns["ipAddresses"][0].startswith("10."), endpoint.urn  # a private IP (mocked)
     group = rec.one(ZONE_GROUP)
     zone = rec.one("azure-native:privatedns:PrivateZone", "net-vault-zone")
     assert group.inputs["privateEndpointName"] == endpoint.outputs["name"], group.urn

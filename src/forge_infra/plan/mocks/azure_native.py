@@ -146,8 +146,14 @@ class AzureNativeMocks(ProviderPackageMocks):
                                "secretUriWithVersion": f"{uri}/{stable_hex(resource_id)}"})
             return {"properties": properties}
         if type_token == "azure-native:network:PrivateEndpoint":
-            return {"customDnsConfigs": [], "networkInterfaces": [
-                {"id": f"{resource_id}.nic"}]}
+            # A private IP of the VNet (the subnet's range is not known here) per connection's
+            # group, and the endpoint's network interface.
+            groups = [g for c in outputs.get("privateLinkServiceConnections") or []
+                      for g in c.get("groupIds") or []]
+            return {"customDnsConfigs": [
+                        {"ipAddresses": [_address("10.0.0.0/8", f"{resource_id}/{group}")]}
+                        for group in groups],
+                    "networkInterfaces": [{"id": f"{resource_id}.nic"}]}
         if type_token == "azure-native:authorization:RoleAssignment":
             return {"name": resource_id.rsplit("/", 1)[-1]}
         return {}
