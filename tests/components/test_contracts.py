@@ -61,7 +61,7 @@ def test_every_cloud_package_plays_every_kind():
     is a library only, and no cloud target may be registered for it yet. A package that plays
     every kind before its target exists says so (`TARGET_PENDING`)."""
     packages = cloud_packages()
-    assert {"forge-aws", "forge-gcp"} <= set(packages)
+    assert {"forge-aws", "forge-azure", "forge-gcp"} <= set(packages)
     assert "forge-kubernetes" not in packages  # cloud-neutral: it plays a kind only for a cloud
     registered = set(registered_clouds())
     for package, module in packages.items():

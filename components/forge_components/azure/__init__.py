@@ -3,10 +3,9 @@
 Importing this package is cheap: it names its components by import path and loads none of
 them (nor pulumi_azure_native) until asked, as `forge_components.gcp` does.
 
-The `azure` cloud target (`cloud: azure` in a stack file) is not registered yet: it comes once
-a component of every kind exists (issue 13). Until then `KINDS_TO_COME` names the kinds still
-missing, and `tests/components/test_contracts.py` holds the package to the contracts of the
-kinds it has.
+The `azure` cloud target (`cloud: azure` in a stack file) is not registered yet: it comes once a
+component of every kind exists. Until then `KINDS_TO_COME` names the kinds still missing, and
+`tests/components/test_contracts.py` holds the package to the contracts of the kinds it has.
 """
 
 import importlib
@@ -15,7 +14,8 @@ PACKAGE = "forge-azure"
 """The Pulumi package the components' type tokens name (`forge-azure:index:<Class>`)."""
 
 COMPONENTS: tuple[str, ...] = (
-    # cache and storage (branch az-cache-store)
+    "forge_components.azure.networking:Networking",
+    "forge_components.azure.database:Database",
     "forge_components.azure.cache:Cache",
     "forge_components.azure.storage:Storage",
 )
@@ -23,15 +23,15 @@ COMPONENTS: tuple[str, ...] = (
 (`forge_components/schemas/forge-azure.json`) describes them."""
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
-    # cache and storage (branch az-cache-store)
+    "Networking": ("forge_components.azure.networking:Networking",),
+    "Database": ("forge_components.azure.database:Database",),
     "Cache": ("forge_components.azure.cache:Cache",),
     "Storage": ("forge_components.azure.storage:Storage",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = (
-    "Networking", "Database", "Streaming", "Compute", "Cdn", "Budget")
+KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn", "Budget")
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 

@@ -40,8 +40,8 @@ from pulumi_azure_native import authorization, network, storage
 
 from forge_components.azure.limits import (
     BLOB_PRIVATE_LINK_GROUP,
+    BLOB_SOFT_DELETE_DAYS,
     CONTAINER_NAME,
-    SOFT_DELETE_DAYS,
     STORAGE_ACCOUNT_NAME,
     STORAGE_ACCOUNT_NAME_MAX,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
@@ -214,7 +214,7 @@ def validate_storage_args(name: str, args: StorageArgs) -> _Settings:
     if s.noncurrent_version_expiration_days < 1:
         raise _fail("noncurrent_version_expiration_days must be 1 or more, got "
                     f"{s.noncurrent_version_expiration_days}")
-    low, high = SOFT_DELETE_DAYS
+    low, high = BLOB_SOFT_DELETE_DAYS
     for field in ("soft_delete_days", "container_soft_delete_days"):
         days = getattr(s, field)
         if not low <= days <= high:

@@ -5,19 +5,19 @@ id in its resource group (`/subscriptions/<sub>/resourceGroups/<rg>/providers/<n
 <type>/<name>`) and its `name`; the client-config function answers. Everything else echoes its
 inputs; unknown functions raise.
 
-The types the Cache and Storage components use (`_DATA_TYPES`) get the provider's own ARM path
-(child resources under their parent's path, e.g. `.../redisEnterprise/<cluster>/databases/
-default`) and the outputs later resources consume: the AMR cluster's host name
-(`<name>.<region>.redis.azure.net`), the database's port, a private endpoint's private IP,
-a Key Vault secret's URI (never its value), a storage account's blob endpoint, role
-assignments under their scope, and the database's access keys (listDatabaseKeys).
-
-What they do not prove: that Azure accepts the request (quotas, a SKU in a region, a name
-already taken), only the format of what it would return.
+The types the Cache and Storage components use get the provider's own ARM paths too (child
+resources under their parent's path, e.g. `.../redisEnterprise/<cluster>/databases/default`)
+and the outputs later resources consume: the Azure Managed Redis cluster's host name
+(`<name>.<region>.redis.azure.net`), the database's port, a storage account's endpoints and
+identities, and the database's access keys (`listDatabaseKeys`). What the mocks do not prove:
+that Azure accepts the request (quotas, a SKU in a region, a name already taken), only the
+format of what it would return.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import uuid
 from typing import Any
 
 from forge_infra.plan.mocks.base import MockContext, ProviderPackageMocks, stable_hex
@@ -26,51 +26,81 @@ DEFAULT_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 
-# -- Cache and Storage component types (branch az-cache-store) -------------------------------
-#: ARM path under the resource group's `providers/` of each type, by token, and the input that
-#: holds the resource's own name: `{name}` is that name, other fields are inputs (camelCase).
-_DATA_TYPES: dict[str, tuple[str, str]] = {
-    "azure-native:redisenterprise:RedisEnterprise": (
-        "clusterName", "Microsoft.Cache/redisEnterprise/{name}"),
-    "azure-native:redisenterprise:Database": (
-        "databaseName", "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{name}"),
-    "azure-native:redisenterprise:AccessPolicyAssignment": (
-        "accessPolicyAssignmentName",
-        "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{databaseName}/"
-        "accessPolicyAssignments/{name}"),
+# -- networking and PostgreSQL flexible server (forge_components.azure networking, database) --
+#: Each type's ARM id under its resource group, `{name}` its own name and `{<input>}` the
+#: named inputs (parents' names), and the input key that carries its own name. Source: the
+#: types' resource ids in the Azure REST API reference (https://learn.microsoft.com/rest/api/).
+ARM_PATHS: dict[str, tuple[str, str]] = {
+    "azure-native:network:VirtualNetwork": (
+        "Microsoft.Network/virtualNetworks/{name}", "virtualNetworkName"),
+    "azure-native:network:Subnet": (
+        "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets/{name}", "subnetName"),
+    "azure-native:network:NetworkSecurityGroup": (
+        "Microsoft.Network/networkSecurityGroups/{name}", "networkSecurityGroupName"),
+    "azure-native:network:NatGateway": (
+        "Microsoft.Network/natGateways/{name}", "natGatewayName"),
+    "azure-native:network:PublicIPAddress": (
+        "Microsoft.Network/publicIPAddresses/{name}", "publicIpAddressName"),
+    "azure-native:network:FlowLog": (
+        "Microsoft.Network/networkWatchers/{networkWatcherName}/flowLogs/{name}", "flowLogName"),
     "azure-native:network:PrivateEndpoint": (
-        "privateEndpointName", "Microsoft.Network/privateEndpoints/{name}"),
+        "Microsoft.Network/privateEndpoints/{name}", "privateEndpointName"),
     "azure-native:network:PrivateDnsZoneGroup": (
-        "privateDnsZoneGroupName",
-        "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{name}"),
+        "Microsoft.Network/privateEndpoints/{privateEndpointName}/privateDnsZoneGroups/{name}",
+        "privateDnsZoneGroupName"),
+    "azure-native:privatedns:PrivateZone": (
+        "Microsoft.Network/privateDnsZones/{name}", "privateZoneName"),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks/{name}",
+        "virtualNetworkLinkName"),
+    "azure-native:dbforpostgresql:Server": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{name}", "serverName"),
+    "azure-native:dbforpostgresql:Configuration": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations/{name}",
+        "configurationName"),
+    "azure-native:dbforpostgresql:Database": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases/{name}",
+        "databaseName"),
+    "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra": (
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/administrators/{name}",
+        "objectId"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/{name}", "vaultName"),
     "azure-native:keyvault:Secret": (
-        "secretName", "Microsoft.KeyVault/vaults/{vaultName}/secrets/{name}"),
+        "Microsoft.KeyVault/vaults/{vaultName}/secrets/{name}", "secretName"),
+    # -- Azure Managed Redis and Storage (forge_components.azure cache, storage) --
+    "azure-native:redisenterprise:RedisEnterprise": (
+        "Microsoft.Cache/redisEnterprise/{name}", "clusterName"),
+    "azure-native:redisenterprise:Database": (
+        "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{name}", "databaseName"),
+    "azure-native:redisenterprise:AccessPolicyAssignment": (
+        "Microsoft.Cache/redisEnterprise/{clusterName}/databases/{databaseName}/"
+        "accessPolicyAssignments/{name}", "accessPolicyAssignmentName"),
     "azure-native:storage:StorageAccount": (
-        "accountName", "Microsoft.Storage/storageAccounts/{name}"),
+        "Microsoft.Storage/storageAccounts/{name}", "accountName"),
     "azure-native:storage:BlobServiceProperties": (
-        "blobServicesName", "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{name}"),
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{name}",
+        "blobServicesName"),
     "azure-native:storage:BlobContainer": (
-        "containerName",
-        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{name}"),
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{name}",
+        "containerName"),
     "azure-native:storage:ManagementPolicy": (
-        "managementPolicyName",
-        "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies/{name}"),
+        "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies/{name}",
+        "managementPolicyName"),
 }
+#: Types whose id hangs under another resource (`scope`, or the resource a lock names).
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-#: The types whose ids the mocks give in the provider's own format.
-KNOWN_DATA_TYPES: frozenset[str] = frozenset({*_DATA_TYPES, ROLE_ASSIGNMENT})
-
-
-def _uuid(*parts: str) -> str:
-    """A deterministic UUID-shaped string (role assignment names are GUIDs)."""
-    h = stable_hex(*parts, length=32)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def private_ip(*parts: str) -> str:
-    """A deterministic private IP in 10.0.0.0/16, past Azure's reserved first four."""
-    n = int(stable_hex(*parts, length=6), 16) % (65536 - 8) + 4
-    return f"10.0.{n // 256}.{n % 256}"
+RESOURCE_LOCK = "azure-native:authorization:ManagementLockByScope"
+#: Every type given an id in Azure's own format (the others fall back to a derived one).
+KNOWN_TYPES: frozenset[str] = frozenset({*ARM_PATHS, RESOURCE_GROUP, ROLE_ASSIGNMENT,
+                                         RESOURCE_LOCK})
+#: The types the Cache and Storage components use (tests/components/azure).
+KNOWN_DATA_TYPES: frozenset[str] = frozenset({
+    "azure-native:redisenterprise:RedisEnterprise", "azure-native:redisenterprise:Database",
+    "azure-native:redisenterprise:AccessPolicyAssignment",
+    "azure-native:network:PrivateEndpoint", "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:keyvault:Secret", "azure-native:storage:StorageAccount",
+    "azure-native:storage:BlobServiceProperties", "azure-native:storage:BlobContainer",
+    "azure-native:storage:ManagementPolicy", ROLE_ASSIGNMENT})
 
 
 class AzureNativeMocks(ProviderPackageMocks):
@@ -83,14 +113,17 @@ class AzureNativeMocks(ProviderPackageMocks):
         super().__init__(context)
         self.subscription_id = subscription_id
         self.functions["azure-native:authorization:getClientConfig"] = self._client_config
-        self._add_data_types()
+        self.functions["azure-native:redisenterprise:listDatabaseKeys"] = self._database_keys
 
     def _name(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
         keys: tuple[str, ...] = ("resourceGroupName",) if type_token == RESOURCE_GROUP else ()
-        if type_token in _DATA_TYPES:
-            keys = (_DATA_TYPES[type_token][0],)
-        elif type_token == ROLE_ASSIGNMENT:
-            return str(inputs.get("roleAssignmentName") or _uuid(type_token, name))
+        if type_token in ARM_PATHS:
+            keys = (ARM_PATHS[type_token][1],)
+        elif type_token in (ROLE_ASSIGNMENT, RESOURCE_LOCK):
+            keys = ("roleAssignmentName" if type_token == ROLE_ASSIGNMENT else "lockName",)
+            value = inputs.get(keys[0])
+            return value if isinstance(value, str) and value else (
+                f"{name}{stable_hex(type_token, name, length=8)}")
         for key in (*keys, "resourceName", "name"):
             value = inputs.get(key)
             if isinstance(value, str) and value:
@@ -103,16 +136,17 @@ class AzureNativeMocks(ProviderPackageMocks):
         base = f"/subscriptions/{self.subscription_id}/resourceGroups"
         if type_token == RESOURCE_GROUP:
             return f"{base}/{own}"
-        if type_token == ROLE_ASSIGNMENT:
-            scope = str(inputs.get("scope") or f"/subscriptions/{self.subscription_id}")
-            return f"{scope}/providers/Microsoft.Authorization/roleAssignments/{own}"
-        if type_token in _DATA_TYPES:
-            values = {k: str(v) for k, v in inputs.items() if isinstance(v, str)}
-            path = _DATA_TYPES[type_token][1].format_map({**values, "name": own})
-            group = inputs.get("resourceGroupName") or "unknown"
-            return f"{base}/{group}/providers/{path}"
-        module, kind = type_token.split(":")[1:]
         group = inputs.get("resourceGroupName") or "unknown"
+        if type_token in ARM_PATHS:
+            path = ARM_PATHS[type_token][0].format_map(
+                {**{k: v for k, v in inputs.items() if isinstance(v, str)}, "name": own})
+            return f"{base}/{group}/providers/{path}"
+        if type_token == ROLE_ASSIGNMENT:
+            guid = inputs.get("roleAssignmentName") or _guid(name, str(inputs.get("scope")))
+            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{guid}"
+        if type_token == RESOURCE_LOCK:
+            return f"{inputs.get('scope')}/providers/Microsoft.Authorization/locks/{own}"
+        module, kind = type_token.split(":")[1:]
         collection = kind[0].lower() + kind[1:] + "s"
         return f"{base}/{group}/providers/Microsoft.{module.capitalize()}/{collection}/{own}"
 
@@ -122,69 +156,84 @@ class AzureNativeMocks(ProviderPackageMocks):
         resource_id, outputs = super().new_resource(type_token, name, inputs)
         outputs.setdefault("name", self._name(type_token, name, inputs))
         outputs.setdefault("location", inputs.get("location") or self.context.region)
+        outputs.update(self._computed(type_token, resource_id, outputs))
         return resource_id, outputs
+
+    def _computed(self, type_token: str, resource_id: str,
+                  outputs: dict[str, Any]) -> dict[str, Any]:
+        """What Azure computes for the types the components read back: addresses, FQDNs,
+        URIs."""
+        own = outputs["name"]
+        if type_token == "azure-native:network:PublicIPAddress":
+            return {"ipAddress": _address("20.0.0.0/8", resource_id)}
+        if type_token == "azure-native:dbforpostgresql:Server":
+            return {"fullyQualifiedDomainName": f"{own}.postgres.database.azure.com",
+                    "state": "Ready"}
+        if type_token == "azure-native:keyvault:Vault":
+            properties = dict(outputs.get("properties") or {})
+            properties["vaultUri"] = f"https://{own}.vault.azure.net/"
+            return {"properties": properties}
+        if type_token == "azure-native:keyvault:Secret":
+            vault = outputs.get("vaultName")
+            properties = dict(outputs.get("properties") or {})
+            properties.pop("value", None)  # Azure never returns it
+            uri = f"https://{vault}.vault.azure.net/secrets/{own}"
+            properties.update({"secretUri": uri,
+                               "secretUriWithVersion": f"{uri}/{stable_hex(resource_id)}"})
+            return {"properties": properties}
+        if type_token == "azure-native:network:PrivateEndpoint":
+            # A private IP of the VNet (the subnet's range is not known here) per connection's
+            # group, and the endpoint's network interface.
+            groups = [g for c in outputs.get("privateLinkServiceConnections") or []
+                      for g in c.get("groupIds") or []]
+            return {"customDnsConfigs": [
+                        {"ipAddresses": [_address("10.0.0.0/8", f"{resource_id}/{group}")]}
+                        for group in groups],
+                    "networkInterfaces": [{"id": f"{resource_id}.nic"}]}
+        if type_token == "azure-native:authorization:RoleAssignment":
+            return {"name": resource_id.rsplit("/", 1)[-1]}
+        if type_token == "azure-native:redisenterprise:RedisEnterprise":
+            return {"hostName": f"{own}.{outputs['location']}.redis.azure.net",
+                    "provisioningState": "Succeeded", "resourceState": "Running"}
+        if type_token == "azure-native:redisenterprise:Database":
+            return {"port": outputs.get("port") or 10000, "provisioningState": "Succeeded"}
+        if type_token == "azure-native:storage:StorageAccount":
+            return self._storage_account(own, outputs)
+        return {}
+
+    def _storage_account(self, own: str, outputs: dict[str, Any]) -> dict[str, Any]:
+        """A storage account's endpoints, and its user-assigned identities as the API answers
+        them (a map id -> principal and client ids; the input lists the ids)."""
+        computed: dict[str, Any] = {"primaryEndpoints": {
+            service: f"https://{own}.{service}.core.windows.net/"
+            for service in ("blob", "dfs", "file", "queue", "table", "web")},
+            "provisioningState": "Succeeded"}
+        identity = outputs.get("identity")
+        if isinstance(identity, dict) and identity.get("userAssignedIdentities"):
+            computed["identity"] = {**identity, "userAssignedIdentities": {
+                ident: {"principalId": _guid("principal", ident),
+                        "clientId": _guid("client", ident)}
+                for ident in identity["userAssignedIdentities"]}}
+        return computed
+
+    def _database_keys(self, args: dict[str, Any]) -> dict[str, Any]:
+        cluster = str(args.get("clusterName"))
+        return {"primaryKey": stable_hex("primary", cluster, length=44),
+                "secondaryKey": stable_hex("secondary", cluster, length=44)}
 
     def _client_config(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"clientId": "22222222-2222-2222-2222-222222222222",
                 "objectId": "33333333-3333-3333-3333-333333333333",
                 "subscriptionId": self.subscription_id, "tenantId": DEFAULT_TENANT_ID}
 
-    # -- Cache and Storage component types (branch az-cache-store) ---------------------------
 
-    def _add_data_types(self) -> None:
-        self.functions["azure-native:redisenterprise:listDatabaseKeys"] = self._database_keys
-        self.resources.update({
-            "azure-native:redisenterprise:RedisEnterprise": self._redis_cluster,
-            "azure-native:redisenterprise:Database": self._redis_database,
-            "azure-native:network:PrivateEndpoint": self._private_endpoint,
-            "azure-native:keyvault:Secret": self._key_vault_secret,
-            "azure-native:storage:StorageAccount": self._storage_account,
-        })
+def _guid(*parts: str) -> str:
+    """A stable GUID (role assignment names are GUIDs)."""
+    return str(uuid.UUID(stable_hex(*parts, length=32)))
 
-    def _location(self, inputs: dict[str, Any]) -> str:
-        return str(inputs.get("location") or self.context.region)
 
-    def _redis_cluster(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        own = self._name("azure-native:redisenterprise:RedisEnterprise", name, inputs)
-        return {"hostName": f"{own}.{self._location(inputs)}.redis.azure.net",
-                "provisioningState": "Succeeded", "resourceState": "Running"}
-
-    def _redis_database(self, _name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        return {"port": inputs.get("port") or 10000, "provisioningState": "Succeeded"}
-
-    def _private_endpoint(self, name: str, inputs: dict[str, Any],
-                          resource_id: str) -> dict[str, Any]:
-        own = self._name("azure-native:network:PrivateEndpoint", name, inputs)
-        group = resource_id.split("/providers/")[0]
-        nic = f"{group}/providers/Microsoft.Network/networkInterfaces/{own}.nic"
-        return {"customDnsConfigs": [{"ipAddresses": [private_ip(resource_id)]}],
-                "networkInterfaces": [{"id": nic}], "provisioningState": "Succeeded"}
-
-    def _key_vault_secret(self, name: str, inputs: dict[str, Any],
-                          _id: str) -> dict[str, Any]:
-        own = self._name("azure-native:keyvault:Secret", name, inputs)
-        uri = f"https://{inputs.get('vaultName')}.vault.azure.net/secrets/{own}"
-        properties = {k: v for k, v in dict(inputs.get("properties") or {}).items()
-                      if k != "value"}  # the API never returns a secret's value
-        return {"properties": {**properties, "secretUri": uri,
-                               "secretUriWithVersion": f"{uri}/{stable_hex(uri, length=32)}"}}
-
-    def _storage_account(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
-        own = self._name("azure-native:storage:StorageAccount", name, inputs)
-        outputs: dict[str, Any] = {"primaryEndpoints": {
-            service: f"https://{own}.{service}.core.windows.net/"
-            for service in ("blob", "dfs", "file", "queue", "table", "web")},
-            "provisioningState": "Succeeded"}
-        identity = inputs.get("identity")
-        if isinstance(identity, dict) and identity.get("userAssignedIdentities"):
-            # The input lists the identities' ids; the API answers a map id -> identity.
-            outputs["identity"] = {**identity, "userAssignedIdentities": {
-                ident: {"principalId": _uuid("principal", ident),
-                        "clientId": _uuid("client", ident)}
-                for ident in identity["userAssignedIdentities"]}}
-        return outputs
-
-    def _database_keys(self, args: dict[str, Any]) -> dict[str, Any]:
-        cluster = str(args.get("clusterName"))
-        return {"primaryKey": stable_hex("primary", cluster, length=44),
-                "secondaryKey": stable_hex("secondary", cluster, length=44)}
+def _address(cidr: str, seed: str) -> str:
+    """A stable address inside `cidr`."""
+    network = ipaddress.IPv4Network(cidr)
+    offset = int(stable_hex(seed, length=8), 16) % (network.num_addresses - 2) + 1
+    return str(network.network_address + offset)
