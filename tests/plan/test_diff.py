@@ -496,3 +496,18 @@ def test_only_keeps_the_other_types_of_the_data_file(tmp_path: Path) -> None:
     assert types["aws:rds/instance:Instance"] == kept
     assert types[SUBNET]["properties"] == ["cidrBlock"]
     assert list(types) == sorted(types)
+
+
+def test_a_change_to_a_type_outside_the_replace_data_says_replacement_is_not_known() -> None:
+    """An uncovered type's input change is not silently called an update in place."""
+    table = PREFIX + "forge-aws:index:Networking$aws:ec2/routeTable:RouteTable::forge-dev-rt"
+    assert "aws:ec2/routeTable:RouteTable" not in replace_on_change()
+    old = base_plan()
+    old.resources.append(resource(table, {"vpcId": "vpc-1"}))
+    new = copy.deepcopy(old)
+    next(r for r in new.resources if r.urn == table).props["vpcId"] = "vpc-2"
+    assert (f"~ {table}  (update, or replace: aws:ec2/routeTable:RouteTable is not in the "
+            "replace-on-change data; pulumi preview tells)") in render(old, new)
+    # A covered type says update plainly.
+    nodes = changed(nodes=lambda r: r.props["scalingConfig"].update(maxSize=9))
+    assert f"~ {NODES}  (update)\n" in render(base_plan(), nodes)

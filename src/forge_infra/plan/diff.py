@@ -64,6 +64,13 @@ class ResourceChange:
         """`replace` when a changed property forces it, else `update`."""
         return "replace" if self.replace_because else "update"
 
+    @property
+    def replacement_known(self) -> bool:
+        """Whether the replace-on-change data covers this type: when it does not, an input
+        change shown as an update may in fact replace the resource."""
+        return self.type in replace_on_change() or not any(
+            not c.path.startswith("(") for c in self.changes)
+
 
 @dataclasses.dataclass(frozen=True)
 class PlanDiff:
@@ -332,8 +339,12 @@ def render_diff(diff: PlanDiff, stream: IO[str] | None = None, *,
             reasons = ", ".join(change.replace_because)
             console.print(f"[magenta]-/+ {escape(change.urn)}[/]  [dim](replace: "
                           f"{escape(reasons)} forces replacement)[/dim]")
-        else:
+        elif change.replacement_known:
             console.print(f"[yellow]~ {escape(change.urn)}[/]  [dim](update)[/dim]")
+        else:
+            console.print(f"[yellow]~ {escape(change.urn)}[/]  [dim](update, or replace: "
+                          f"{escape(change.type)} is not in the replace-on-change data; "
+                          "pulumi preview tells)[/dim]")
         for item in change.changes:
             mark = "  [magenta]# forces replacement[/]" if item.forces_replacement else ""
             console.print(f"    ~ {escape(item.path)}{mark}")
