@@ -51,3 +51,22 @@ def test_each_advisory_finding_left_is_explained() -> None:
     assert missing == [], f"explain these under 'Advisory findings accepted': {missing}"
     if not reference.left_rule_ids():
         assert "None at present: no committed stack has an advisory finding." in hand_written
+
+
+#: A stack-config key path a remediation names (with or without the `forge-infra:` prefix).
+CONFIG_KEY = re.compile(r"(?:forge-infra:)?(?<![\w.])((?:services|database|cache|streaming|storage|"
+                        r"network|eks|ecs|waf|cdn|budget|usage|policy|app|logs)\.[A-Za-z_<>.]*"
+                        r"[A-Za-z_>])")
+
+
+def test_every_config_key_a_remediation_names_exists() -> None:
+    """A remediation that points at a stack key points at one the model has (the generated key
+    reference of docs/CONFIGURATION.md); `<name>` stands for a service."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "CONFIGURATION.md").read_text()
+    keys = {re.sub(r"^services\.(gateway|api|worker|ui)\.", "services.<name>.", k)
+            for k in re.findall(r"`forge-infra:([A-Za-z0-9_.]+)`", doc)}
+    named = {(rule.id, key) for rule in RULES for key in CONFIG_KEY.findall(rule.remediation)}
+    assert named, "no remediation names a config key: the pattern is wrong"
+    assert sorted((rule, key) for rule, key in named if key not in keys) == []

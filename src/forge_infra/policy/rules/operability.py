@@ -154,8 +154,9 @@ RULES: tuple[Rule, ...] = (
         severity="mandatory",
         category="operability",
         rationale="Logs kept forever grow cost without bound and outlive their purpose.",
-        remediation="Set retention_in_days on the log group (forge-infra:logs.retention_days "
-                    "for the platform's own).",
+        remediation="Set retention_in_days on the log group (the components' "
+                    "log_retention_days argument; forge-infra:network.flow_logs_retention_days "
+                    "for the flow logs).",
         checks={"aws:cloudwatch/logGroup:LogGroup": _log_group_retention},
     ),
     Rule(

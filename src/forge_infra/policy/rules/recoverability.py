@@ -344,8 +344,8 @@ RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="Two or more replicas keep a service up through a failed task, node or AZ "
                   "and through a deployment.",
-        remediation="Set services.<name>.replicas (and autoscaling.min_replicas) to 2 or more "
-                    "in the prod stack.",
+        remediation="Set services.<name>.replicas (and services.<name>.autoscaling.min) to 2 "
+                    "or more in the prod stack.",
         checks={ECS_SERVICE: _ecs_desired_count, SCALING_TARGET: _scaling_min_capacity,
                 K8S_DEPLOYMENT: _deployment_replicas,
                 **dict.fromkeys(K8S_HPAS, _hpa_min_replicas)},
