@@ -1,13 +1,12 @@
 """Fixtures for the AWS component tests: the platform's four services and network ids."""
 
-import inspect
 from typing import Any
 
 import pulumi
 import pytest
-from pulumi.provider.experimental.analyzer import Analyzer
 
 from forge_components.contracts import SecretReference, ServiceSpec
+from tests.components import schema_check
 
 DOMAIN = "app.example.com"
 GATEWAY_HOST = f"gateway.{DOMAIN}"
@@ -71,25 +70,5 @@ def worker_statements() -> list[dict[str, object]]:
 
 def assert_component_schema(component: type[pulumi.ComponentResource], contract: type | None,
                             outputs: set[str]) -> Any:
-    """Pulumi's analyzer infers a schema from `component`; its outputs are exactly `outputs`,
-    each declared with a docstring, and every output of `contract` is declared with the same
-    type. Every input has a docstring; an optional one says what it defaults to. Returns the
-    analyzer's component definition."""
-    result = Analyzer("forge-aws").analyze([component])
-    definition = result["component_definitions"][component.__name__]
-    assert set(definition.outputs_mapping.values()) == outputs, (
-        f"{component.__name__} outputs {sorted(definition.outputs_mapping.values())}")
-    for schema_name, prop in definition.outputs.items():
-        assert prop.description, f"{component.__name__}.{schema_name} has no docstring"
-    for schema_name, prop in definition.inputs.items():
-        where = f"{component.__name__} args {schema_name}"
-        assert prop.description, f"{where} has no docstring"
-        if prop.optional:
-            assert "Defaults to " in " ".join(prop.description.split()), (
-                f"{where}: {prop.description!r}")
-    if contract is not None:
-        declared = inspect.get_annotations(component)
-        for name, typ in inspect.get_annotations(contract).items():
-            assert declared.get(name) == typ, (
-                f"{component.__name__}.{name} is {declared.get(name)}, the contract says {typ}")
-    return definition
+    """The shared schema check (tests/components/schema_check.py) for `forge-aws`."""
+    return schema_check.assert_component_schema("forge-aws", component, contract, outputs)
