@@ -43,6 +43,7 @@ from forge_components.gcp.limits import (
     RESOURCE_NAME,
     WEEKDAYS,
 )
+from forge_components.gcp.networking import network_after_peering
 
 COMPONENT = "forge-gcp:index:Cache"
 SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
@@ -184,10 +185,7 @@ class Cache(pulumi.ComponentResource):
         labels = resource_labels(COMPONENT, s.labels)
         tier = "STANDARD_HA" if s.high_availability else "BASIC"
 
-        # The peering must exist first (pulumi_gcp's PRIVATE_SERVICE_ACCESS example makes the
-        # instance depend on the connection): the network input carries it.
-        network = pulumi.Output.all(
-            s.network_id, s.private_service_access_connection_id).apply(lambda v: str(v[0]))
+        network = network_after_peering(s.network_id, s.private_service_access_connection_id)
         persistence = (
             gcp.redis.InstancePersistenceConfigArgs(persistence_mode="DISABLED")
             if s.rdb_snapshot_period is None else

@@ -50,6 +50,7 @@ from forge_components.gcp.limits import (
     TIER_PATTERNS,
     TIMESCALEDB_REFUSAL,
 )
+from forge_components.gcp.networking import network_after_peering
 
 COMPONENT = "forge-gcp:index:Database"
 POSTGRES_PORT = 5432
@@ -328,11 +329,8 @@ class Database(pulumi.ComponentResource):
         labels = resource_labels(COMPONENT, s.labels)
         availability = "REGIONAL" if s.high_availability else "ZONAL"
 
-        # The peering must exist before the instance asks for a private IP: the network input
-        # carries the connection as a dependency (pulumi_gcp's DatabaseInstance docs: the
-        # dependency on the Service Networking connection is not inferred).
-        private_network = pulumi.Output.all(
-            s.network_id, s.private_service_access_connection_id).apply(lambda v: str(v[0]))
+        private_network = network_after_peering(s.network_id,
+                                                s.private_service_access_connection_id)
 
         instance = gcp.sql.DatabaseInstance(
             f"{name}-instance",

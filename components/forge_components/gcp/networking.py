@@ -172,6 +172,15 @@ def validate_networking_args(name: str, args: NetworkingArgs) -> _Settings:
     return s
 
 
+def network_after_peering(network_id: pulumi.Input[str],
+                          connection_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """`network_id`, carrying the Private Service Access connection as a dependency: a Cloud
+    SQL or Memorystore instance that asks for a private IP in the peered range must be created
+    after the peering, and the dependency is not inferred (pulumi_gcp's DatabaseInstance docs;
+    its PRIVATE_SERVICE_ACCESS Redis example)."""
+    return pulumi.Output.all(network_id, connection_id).apply(lambda v: str(v[0]))
+
+
 class Networking(pulumi.ComponentResource):
     """A custom-mode VPC with regional subnets, Private Service Access, Cloud NAT and
     least-privilege firewall rules."""
