@@ -14,7 +14,7 @@ import forge_components
 from forge_infra.plan.helm import HELM_RELEASE
 from forge_infra.plan.model import Plan, PlanResource
 from forge_infra.policy.engine import plan_stack_view, run_rules
-from forge_infra.policy.pack import engine_scope, resource_validation, stack_validation
+from forge_infra.policy.pack import resource_validation, stack_validation
 from forge_infra.policy.rule import Context, Rule, stack_environment
 
 COMPONENTS_ROOT = Path(forge_components.__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def engine(rule: Rule, plan: Plan, environment: str | None = None) -> list[Viola
         reported.append((urn, message))
 
     config = {"environment": environment} if environment else {}
-    if engine_scope(rule) == "resource":
+    if rule.scope == "resource":
         validate = resource_validation(rule)
         for resource in plan.resources:
             args = pulumi_policy.ResourceValidationArgs(

@@ -93,14 +93,23 @@ def test_a_kubernetes_rule_checks_a_directly_declared_object_on_both_paths() -> 
 
 
 def test_the_pack_checks_kubernetes_kinds_in_a_stack_validation() -> None:
-    from forge_infra.policy.pack import engine_scope
+    """A rule on Kubernetes kinds must be a stack rule (the pack renders a release's objects
+    only in its stack validation), and every registered one is registered as such."""
+    from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+    from forge_infra.policy.pack import policies
 
     def check(resource: object, context: object) -> Iterator[str]:
         return iter(())
 
+    with pytest.raises(ValueError, match="a rule on Kubernetes objects is a stack rule"):
+        Rule(id="k8s-test-rule", severity="advisory", category="kubernetes", rationale="r",
+             remediation="r", checks={"kubernetes:apps/v1:Deployment": check})
     on_objects = Rule(id="k8s-test-rule", severity="advisory", category="kubernetes",
                       rationale="r", remediation="r",
-                      checks={"kubernetes:apps/v1:Deployment": check})
+                      checks={"kubernetes:apps/v1:Deployment": check}, scope="stack")
     on_resources = Rule(id="aws-test-rule", severity="advisory", category="encryption",
                         rationale="r", remediation="r", checks={RDS: check})
-    assert (engine_scope(on_objects), engine_scope(on_resources)) == ("stack", "resource")
+    stack_policy, resource_policy = policies([on_objects, on_resources])
+    assert isinstance(stack_policy, StackValidationPolicy)
+    assert isinstance(resource_policy, ResourceValidationPolicy)

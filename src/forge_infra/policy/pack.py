@@ -208,16 +208,6 @@ def render_releases(resources: Sequence[Any], project_dir: Path | None = None
     return objects
 
 
-def engine_scope(rule: Rule) -> str:
-    """How the pack registers `rule`: a resource validation sees one resource as the engine
-    sends it, so a rule that checks Kubernetes object kinds (which a Helm release's rendered
-    objects only become inside a stack validation) runs as a stack validation whatever its
-    declared scope; otherwise the rule's own scope."""
-    if any(t.startswith("kubernetes:") and t != HELM_RELEASE for t in rule.checks):
-        return "stack"
-    return rule.scope
-
-
 def policies(rules: Iterable[Rule] | None = None) -> list[Any]:
     """Every rule as a pulumi-policy policy (needs the `pulumi-policy` package)."""
     from pulumi_policy import (
@@ -237,7 +227,7 @@ def policies(rules: Iterable[Rule] | None = None) -> list[Any]:
             "name": rule.id, "description": rule.rationale, "enforcement_level": level,
             "config_schema": PolicyConfigSchema(dict(CONFIG_PROPERTIES)),
             "remediation_steps": rule.remediation, "tags": [rule.category, *rule.clouds]}
-        if engine_scope(rule) == "resource":
+        if rule.scope == "resource":
             result.append(ResourceValidationPolicy(validate=resource_validation(rule),
                                                    **common))
         else:

@@ -22,7 +22,9 @@ pack registers it as a stack validation.
 Kubernetes objects a Helm release installs are checked like resources: the stack view expands
 each rendered object into a `KubernetesObject` whose `resource_type` is the token
 pulumi-kubernetes gives that kind (`kubernetes:apps/v1:Deployment`), so a rule on Deployments
-covers both a chart's Deployments and ones declared directly with pulumi-kubernetes.
+covers both a chart's Deployments and ones declared directly with pulumi-kubernetes. The
+expansion exists only over a whole stack, so a rule on Kubernetes kinds is a stack rule (`Rule`
+refuses one declared `scope="resource"`).
 """
 
 from __future__ import annotations
@@ -198,6 +200,12 @@ class Rule:
             raise ValueError(f"rule {self.id}: category {self.category!r}")
         if not self.checks:
             raise ValueError(f"rule {self.id}: no resource type to check")
+        if self.scope == "resource" and any(
+                t.startswith("kubernetes:") and t != HELM_RELEASE for t in self.checks):
+            # A Helm release's objects exist only in a stack validation (the pack renders them
+            # there): a resource validation would see the release, never its Deployments.
+            raise ValueError(f"rule {self.id}: a rule on Kubernetes objects is a stack rule "
+                             "(scope='stack')")
         for text, what in ((self.rationale, "rationale"), (self.remediation, "remediation")):
             if not text.strip() or "\n" in text.strip():
                 raise ValueError(f"rule {self.id}: the {what} must be one line")
