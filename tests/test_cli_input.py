@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 import forge_infra.cli as cli
-from forge_infra.cli import color_choice, find_project, main
+import forge_infra.cli_support as cli_support
+from forge_infra.cli import color_choice, main
+from forge_infra.cli_support import find_project
 from forge_infra.plan.model import Plan
 from tests.conftest import ROOT
 
@@ -83,7 +85,7 @@ def test_a_read_only_location_is_refused_before_planning(
     def read_only(*args: Any, **kwargs: Any) -> tuple[int, str]:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(cli.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(cli_support.tempfile, "mkstemp", read_only)
     result = invoke("plan", "-s", "dev", "-C", str(ROOT), "--json", str(tmp_path / "p.json"))
     assert result.exit_code == 2
     assert "'--json': " in result.output and "cannot write there: Read-only file system" \

@@ -14,17 +14,23 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 import click
 
+from forge_infra.cli_support import (
+    EXIT_INTERRUPTED,
+    STDOUT,
+    check_stacks,
+    check_writable,
+    fail,
+    interrupted,
+    resolve_project,
+)
 from forge_infra.config import ConfigError
 from forge_infra.cost.cli import budget_problems, cost_command, plan_section
 from forge_infra.cost.report import EXIT_OVER_BUDGET
@@ -41,11 +47,6 @@ from forge_infra.policy.cli import (
 )
 
 GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".gv": to_dot}
-#: A stack name as Pulumi takes it (a file name part: no folder separators).
-STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-#: `--json -` writes the plan to standard output.
-STDOUT = "-"
-EXIT_INTERRUPTED = 130
 EXIT_CHANGES = 2
 DETAILED_FLAG = "--detailed-exitcode"
 
@@ -72,12 +73,6 @@ class ForgeGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def interrupted() -> NoReturn:
-    """Ctrl-C: one line, exit 130 (128 + SIGINT, as shells report it)."""
-    click.echo("forge-infra: interrupted", err=True)
-    sys.exit(EXIT_INTERRUPTED)
-
-
 @click.group(cls=ForgeGroup,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="forge-infra")
@@ -93,15 +88,6 @@ def color_choice(flag: bool | None, environ: Mapping[str, str]) -> bool | None:
     return False if environ.get("NO_COLOR") else None
 
 
-def find_project(start: Path) -> Path | None:
-    """The nearest folder from `start` upwards holding `Pulumi.yaml` (as pulumi and git do)."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "Pulumi.yaml").is_file():
-            return folder
-    return None
-
-
 main.add_command(cost_command)
 main.add_command(check_command)
 
@@ -114,68 +100,11 @@ def _target(template: str | None, stack: str, many: bool) -> Path | None:
     return Path(template.replace("{stack}", stack))
 
 
-def check_writable(flag: str, path: Path) -> None:
-    """Refuse, before planning, an output path that cannot be written: a folder, a missing
-    folder, or a place this process may not write (a read-only filesystem included)."""
-    def bad(message: str) -> NoReturn:
-        raise click.BadParameter(f"{path}: {message}", param_hint=f"'{flag}'")
-
-    if path.is_dir():
-        bad(f"is a folder; name a file in it, e.g. {path / ('plan' + (path.suffix or '.json'))}")
-    folder = path.parent
-    if not folder.exists():
-        bad(f"the folder {folder} does not exist; create it first")
-    if not folder.is_dir():
-        bad(f"{folder} is not a folder")
-    try:
-        if path.exists():
-            with path.open("r+b"):
-                pass
-        else:
-            handle, probe = tempfile.mkstemp(dir=folder, prefix=".forge-infra-write-check-")
-            os.close(handle)
-            os.unlink(probe)
-    except OSError as exc:
-        bad(f"cannot write there: {exc.strerror or exc}")
-
-
-def _fail(message: str, exc: BaseException, debug: bool) -> NoReturn:
-    if debug:
-        traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
 def _write(path: Path, text: str, flag: str, debug: bool) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"{flag} {path}: cannot write: {exc.strerror or exc}", exc, debug)
-
-
-def _resolve_project(project_dir: Path | None) -> Path:
-    found = find_project(project_dir if project_dir is not None else Path.cwd())
-    if found is None:
-        where = (project_dir or Path.cwd()).resolve()
-        click.echo(f"error: no Pulumi.yaml in {where} or any folder above it; run forge-infra "
-                   "inside the project, or name its folder with -C DIR", err=True)
-        sys.exit(1)
-    return found
-
-
-def _check_stacks(names: list[str], project_dir: Path) -> None:
-    for name in names:
-        if not STACK_NAME.fullmatch(name):
-            raise click.BadParameter(
-                f"{name!r} is not a stack name (letters, digits, '_', '.', '-'; the file is "
-                "Pulumi.NAME.yaml)", param_hint="'--stack'")
-    existing = list_stacks(project_dir)
-    for name in names:
-        if name not in existing:
-            here = ", ".join(existing) if existing else "none"
-            click.echo(f"error: no stack {name!r} in {project_dir}: there is no Pulumi.{name}"
-                       f".yaml (no such stack file); the stacks here are: {here}", err=True)
-            sys.exit(1)
+        fail(f"{flag} {path}: cannot write: {exc.strerror or exc}", exc, debug)
 
 
 @main.command()
@@ -221,7 +150,7 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
     except (click.ClickException, click.Abort):
         raise
     except Exception as exc:  # a defect of forge-infra itself: still no traceback by default
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
               "traceback, and report it)", exc, debug)
     if detailed_exitcode and changed:
         sys.exit(EXIT_CHANGES)
@@ -243,7 +172,7 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
                                "add --diff")
     if force and diff_path is None:
         raise click.UsageError("--force only applies to --diff")
-    root = _resolve_project(project_dir)
+    root = resolve_project(project_dir)
     names = list_stacks(root) if all_stacks else list(stacks)
     if not names:
         click.echo(f"error: no Pulumi.<stack>.yaml in {root}", err=True)
@@ -254,7 +183,7 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         raise click.UsageError("--json - writes one plan to standard output; plan one stack")
     if diff_path is not None and many:
         raise click.UsageError("--diff compares one stack; name a single --stack")
-    _check_stacks(names, root)
+    check_stacks(names, root)
     for name in names:
         for flag, template in (("--json", json_path), ("--graph", graph_path)):
             target = _target(template, name, many)
@@ -265,13 +194,13 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         try:
             old_plan = read_plan(diff_path)
         except PlanReadError as exc:
-            _fail(f"--diff {diff_path}: {exc}", exc, debug)
+            fail(f"--diff {diff_path}: {exc}", exc, debug)
         try:
             project = project_name(root)
         except ConfigError as exc:
-            _fail(str(exc), exc, debug)
+            fail(str(exc), exc, debug)
         if (old_plan.project, old_plan.stack) != (project, names[0]) and not force:
-            _fail(f"--diff {diff_path} is a plan of project {old_plan.project!r}, stack "
+            fail(f"--diff {diff_path} is a plan of project {old_plan.project!r}, stack "
                   f"{old_plan.stack!r}, not of project {project!r}, stack {names[0]!r}: its "
                   "resources have other URNs, so the diff would delete and create everything. "
                   "Pass --force to compare anyway",
@@ -288,9 +217,9 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         try:
             result = run_plan(stack, root)
         except ConfigError as exc:
-            _fail(str(exc), exc, debug)
+            fail(str(exc), exc, debug)
         except ProgramError as exc:
-            _fail(str(exc), exc.__cause__ or exc, debug)
+            fail(str(exc), exc.__cause__ or exc, debug)
         elapsed = time.perf_counter() - started
         planned.append(result)
         if quiet:

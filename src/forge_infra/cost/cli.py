@@ -8,12 +8,15 @@ forge_infra.cli).
 from __future__ import annotations
 
 import json
-import sys
-import traceback
 from pathlib import Path
 
 import click
 
+from forge_infra.cli_support import (
+    check_stacks,
+    fail,
+    resolve_project,
+)
 from forge_infra.config import ConfigError
 from forge_infra.cost.engine import cents
 from forge_infra.cost.report import (
@@ -29,20 +32,13 @@ from forge_infra.plan.engine import ProgramError, run_plan
 from forge_infra.plan.model import CostEstimate, Plan
 
 
-def _fail(message: str, exc: BaseException, debug: bool) -> None:
-    if debug:
-        traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
 def _plan(stack: str, project_dir: Path, debug: bool) -> Plan:
     try:
         return run_plan(stack, project_dir)
     except ConfigError as exc:
-        _fail(str(exc), exc, debug)
+        fail(str(exc), exc, debug)
     except ProgramError as exc:
-        _fail(str(exc), exc.__cause__ or exc, debug)
+        fail(str(exc), exc.__cause__ or exc, debug)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -52,7 +48,7 @@ def _other(other: str, project_dir: Path, debug: bool) -> tuple[str, CostEstimat
         try:
             earlier = Plan.read_json(other)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            _fail(f"cannot read {other} as a plan: {exc}", exc, debug)
+            fail(f"cannot read {other} as a plan: {exc}", exc, debug)
         if earlier.cost is None:
             raise click.UsageError(f"--compare {other}: the plan has no cost estimate")
         return other, earlier.cost
@@ -84,12 +80,10 @@ def cost_command(stack: str, fmt: str, other: str | None, project_dir: Path | No
     One line per priced quantity, grouped by component with subtotals; usage-based lines (from
     the stack's `usage` profile) apart from fixed ones; free and not-priced resources listed.
     """
-    from forge_infra.cli import _check_stacks, _resolve_project
-
-    root = _resolve_project(project_dir)
-    _check_stacks([stack], root)
+    root = resolve_project(project_dir)
+    check_stacks([stack], root)
     if other is not None and not (other.endswith(".json") or Path(other).is_file()):
-        _check_stacks([other], root)
+        check_stacks([other], root)
     estimate = _cost(_plan(stack, root, debug))
     if other is not None:
         name, before = _other(other, root, debug)

@@ -16,13 +16,19 @@ refused whatever it costs (both errors are printed).
 from __future__ import annotations
 
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
+from forge_infra.cli_support import (
+    STDOUT,
+    check_stacks,
+    check_writable,
+    fail,
+    interrupted,
+    resolve_project,
+)
 from forge_infra.config import ConfigError, load_stack_file
 from forge_infra.plan.engine import ProgramError, list_stacks, run_plan
 from forge_infra.plan.model import Plan
@@ -57,33 +63,22 @@ def policy_problems(plans: Sequence[Plan]) -> list[str]:
             f"{f.message}" for p in plans for f in mandatory(p.findings)]
 
 
-def _fail(message: str, exc: BaseException, debug: bool) -> NoReturn:
-    if debug:
-        traceback.print_exception(exc, file=sys.stderr)
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
 def _stacks(stacks: tuple[str, ...], all_stacks: bool, project_dir: Path | None) -> tuple[
         Path, list[str]]:
-    from forge_infra.cli import _check_stacks, _resolve_project
-
     if all_stacks and stacks:
         raise click.UsageError("use either --stack or --all, not both")
     if not (all_stacks or stacks):
         raise click.UsageError("name a stack with --stack NAME (or use --all)")
-    root = _resolve_project(project_dir)
+    root = resolve_project(project_dir)
     names = list_stacks(root) if all_stacks else list(stacks)
     if not names:
         click.echo(f"error: no Pulumi.<stack>.yaml in {root}", err=True)
         sys.exit(1)
-    _check_stacks(names, root)
+    check_stacks(names, root)
     return root, names
 
 
 def _output(template: str | None, stack: str, many: bool) -> Path | None:
-    from forge_infra.cli import STDOUT
-
     if template is None or template == STDOUT:
         return None
     return Path(template.replace("{stack}", stack)) if many else Path(template)
@@ -116,8 +111,6 @@ def check_command(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: s
     Plans each stack as `forge-infra plan` does and prints only its policy findings. Exits 4
     when any stack has a mandatory finding no waiver covers.
     """
-    from forge_infra.cli import interrupted
-
     try:
         problems = _check(stacks, all_stacks, fmt, output, project_dir, debug)
     except KeyboardInterrupt:
@@ -125,7 +118,7 @@ def check_command(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: s
     except (click.ClickException, click.Abort):
         raise
     except Exception as exc:  # a defect of forge-infra itself: still no traceback by default
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
               "traceback, and report it)", exc, debug)
     if problems:
         for line in problems:
@@ -136,8 +129,6 @@ def check_command(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: s
 def _check(stacks: tuple[str, ...], all_stacks: bool, fmt: str, output: str | None,
            project_dir: Path | None, debug: bool) -> list[str]:
     """The `check` command's work; returns the mandatory findings' error lines."""
-    from forge_infra.cli import check_writable
-
     root, names = _stacks(stacks, all_stacks, project_dir)
     many = len(names) > 1
     if fmt == "policy-config" and many and (output is None or "{stack}" not in output):
@@ -172,9 +163,9 @@ def _plan(stack: str, root: Path, index: int, total: int, debug: bool) -> Plan:
     try:
         return run_plan(stack, root)
     except ConfigError as exc:
-        _fail(str(exc), exc, debug)
+        fail(str(exc), exc, debug)
     except ProgramError as exc:
-        _fail(str(exc), exc.__cause__ or exc, debug)
+        fail(str(exc), exc.__cause__ or exc, debug)
 
 
 def _policy_configs(names: list[str], root: Path, targets: dict[str, Path | None],
@@ -183,7 +174,7 @@ def _policy_configs(names: list[str], root: Path, targets: dict[str, Path | None
         try:
             config = load_stack_file(name, root)
         except ConfigError as exc:
-            _fail(str(exc), exc, debug)
+            fail(str(exc), exc, debug)
         text = dumps(policy_config(config.environment, config_waivers(config.policy.waivers)))
         target = targets[name]
         if target is None:
@@ -196,6 +187,6 @@ def _write(path: Path, text: str, debug: bool) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"--output {path}: cannot write: {exc.strerror or exc}", exc, debug)
+        fail(f"--output {path}: cannot write: {exc.strerror or exc}", exc, debug)
     click.echo(f"wrote {path}", err=True)
 
