@@ -40,7 +40,7 @@ import re
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault, network, redisenterprise
+from pulumi_azure_native import authorization, keyvault, redisenterprise
 
 from forge_components.azure.limits import (
     AMR_ACCESS_POLICY,
@@ -57,6 +57,7 @@ from forge_components.azure.limits import (
     AMR_TLS_PORT,
     KEY_VAULT_SECRETS_USER,
 )
+from forge_components.azure.networking import private_endpoint
 from forge_components.common import child_opts
 
 COMPONENT = "forge-azure:index:Cache"
@@ -250,25 +251,11 @@ class Cache(pulumi.ComponentResource):
                 "Enabled" if s.auth_mode == "access-key" else "Disabled"),
             opts=child_opts(self, protect=s.protect))
 
-        endpoint = network.PrivateEndpoint(
-            f"{name}-pe",
-            resource_group_name=s.resource_group_name,
-            location=s.location,
-            subnet=network.SubnetArgs(id=s.private_endpoint_subnet_id),
-            private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(
-                name=f"{name}-redis",
-                private_link_service_id=cluster.id,
-                group_ids=[AMR_PRIVATE_LINK_GROUP])],
-            tags=tags,
-            opts=child_opts(self))
-        network.PrivateDnsZoneGroup(
-            f"{name}-pe-dns",
-            resource_group_name=s.resource_group_name,
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(
-                name="redis", private_dns_zone_id=s.private_dns_zone_id)],
-            opts=child_opts(self))
+        endpoint = private_endpoint(
+            self, f"{name}-pe", resource_group_name=s.resource_group_name, location=s.location,
+            subnet_id=s.private_endpoint_subnet_id, target_id=cluster.id,
+            group_id=AMR_PRIVATE_LINK_GROUP, connection_name=f"{name}-redis",
+            dns_zone_id=s.private_dns_zone_id, dns_config_name="redis", tags=tags)
 
         secret_id: pulumi.Output[str] = pulumi.Output.from_input("")
         if s.auth_mode == "access-key":

@@ -50,7 +50,7 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, dbforpostgresql, keyvault, network
+from pulumi_azure_native import authorization, dbforpostgresql, keyvault
 
 from forge_components.azure.limits import (
     BACKUP_RETENTION_DAYS,
@@ -66,6 +66,7 @@ from forge_components.azure.limits import (
     TIMESCALEDB,
     TLS_MIN_PROTOCOL_VERSIONS,
 )
+from forge_components.azure.networking import private_endpoint
 from forge_components.azure.tags import resource_tags
 from forge_components.common import child_opts
 
@@ -443,23 +444,11 @@ class Database(pulumi.ComponentResource):
             ),
             tags=tags,
             opts=child_opts(self, protect=s.protect))
-        endpoint = network.PrivateEndpoint(
-            f"{name}-kv-endpoint",
-            resource_group_name=s.resource_group_name,
-            location=s.location,
-            subnet=network.SubnetArgs(id=s.private_endpoints_subnet_id),
-            private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(
-                name=f"{name}-kv", private_link_service_id=vault.id, group_ids=["vault"])],
-            tags=tags,
-            opts=child_opts(self))
-        network.PrivateDnsZoneGroup(
-            f"{name}-kv-endpoint-dns",
-            resource_group_name=s.resource_group_name,
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_group_name="default",
-            private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(
-                name="vault", private_dns_zone_id=s.key_vault_private_dns_zone_id)],
-            opts=child_opts(self))
+        private_endpoint(
+            self, f"{name}-kv-endpoint", resource_group_name=s.resource_group_name,
+            location=s.location, subnet_id=s.private_endpoints_subnet_id, target_id=vault.id,
+            group_id="vault", connection_name=f"{name}-kv",
+            dns_zone_id=s.key_vault_private_dns_zone_id, tags=tags)
 
         host = server.fully_qualified_domain_name.apply(lambda fqdn: fqdn or "")
         secret = keyvault.Secret(

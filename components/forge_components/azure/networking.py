@@ -288,6 +288,37 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
             "private-endpoints": endpoint_rules}
 
 
+def private_endpoint(parent: pulumi.Resource, resource_name: str, *,
+                     resource_group_name: pulumi.Input[str], location: pulumi.Input[str],
+                     subnet_id: pulumi.Input[str], target_id: pulumi.Input[str],
+                     group_id: str, connection_name: str, dns_zone_id: pulumi.Input[str],
+                     dns_config_name: str | None = None,
+                     tags: pulumi.Input[dict[str, str]] | None = None) -> network.PrivateEndpoint:
+    """A private endpoint in `subnet_id` to the `group_id` sub-resource of `target_id`, with
+    the DNS zone group (`default`, one config, `dns_config_name` or the group's name) that
+    registers its private
+    IP in the private DNS zone `dns_zone_id` (https://learn.microsoft.com/azure/private-link/
+    private-endpoint-dns). The zone group is `<resource_name>-dns`."""
+    endpoint = network.PrivateEndpoint(
+        resource_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        subnet=network.SubnetArgs(id=subnet_id),
+        private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(
+            name=connection_name, private_link_service_id=target_id, group_ids=[group_id])],
+        tags=tags,
+        opts=child_opts(parent))
+    network.PrivateDnsZoneGroup(
+        f"{resource_name}-dns",
+        resource_group_name=resource_group_name,
+        private_endpoint_name=endpoint.name,
+        private_dns_zone_group_name="default",
+        private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(
+            name=dns_config_name or group_id, private_dns_zone_id=dns_zone_id)],
+        opts=child_opts(parent))
+    return endpoint
+
+
 class Networking(pulumi.ComponentResource):
     """A resource group and VNet with delegated subnets, a NAT gateway, least-privilege NSGs,
     private DNS zones for the data services and VNet flow logs."""

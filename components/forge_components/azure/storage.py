@@ -36,7 +36,7 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, network, storage
+from pulumi_azure_native import authorization, storage
 
 from forge_components.azure.limits import (
     BLOB_PRIVATE_LINK_GROUP,
@@ -51,6 +51,7 @@ from forge_components.azure.limits import (
     STORAGE_SKUS_WITHOUT_ARCHIVE,
     TIER_MINIMUM_DAYS,
 )
+from forge_components.azure.networking import private_endpoint
 from forge_components.common import child_opts
 
 COMPONENT = "forge-azure:index:Storage"
@@ -391,26 +392,14 @@ class Storage(pulumi.ComponentResource):
                             opts=child_opts(self))
 
         endpoint_id: pulumi.Output[str] = pulumi.Output.from_input("")
-        if s.private_endpoint_subnet_id is not None:
-            endpoint = network.PrivateEndpoint(
-                f"{name}-blob-pe",
-                resource_group_name=s.resource_group_name,
-                location=s.location,
-                subnet=network.SubnetArgs(id=s.private_endpoint_subnet_id),
-                private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(
-                    name=f"{name}-blob",
-                    private_link_service_id=account.id,
-                    group_ids=[BLOB_PRIVATE_LINK_GROUP])],
-                tags=_tags(s.tags),
-                opts=child_opts(self))
-            network.PrivateDnsZoneGroup(
-                f"{name}-blob-pe-dns",
-                resource_group_name=s.resource_group_name,
-                private_endpoint_name=endpoint.name,
-                private_dns_zone_group_name="default",
-                private_dns_zone_configs=[network.PrivateDnsZoneConfigArgs(
-                    name="blob", private_dns_zone_id=s.blob_private_dns_zone_id)],
-                opts=child_opts(self))
+        # Both or neither (validate_storage_args).
+        if s.private_endpoint_subnet_id is not None and s.blob_private_dns_zone_id is not None:
+            endpoint = private_endpoint(
+                self, f"{name}-blob-pe", resource_group_name=s.resource_group_name,
+                location=s.location, subnet_id=s.private_endpoint_subnet_id,
+                target_id=account.id, group_id=BLOB_PRIVATE_LINK_GROUP,
+                connection_name=f"{name}-blob", dns_zone_id=s.blob_private_dns_zone_id,
+                tags=_tags(s.tags))
             endpoint_id = endpoint.id
 
         self.bucket_names = pulumi.Output.all(
