@@ -44,6 +44,7 @@ from forge_components.gcp.limits import (
     WEEKDAYS,
 )
 from forge_components.gcp.networking import network_after_peering
+from forge_components.gcp.secrets import regional_replication
 
 COMPONENT = "forge-gcp:index:Cache"
 SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor"
@@ -221,10 +222,7 @@ class Cache(pulumi.ComponentResource):
         secret = gcp.secretmanager.Secret(
             f"{name}-auth",
             secret_id=f"{name}-auth",
-            replication=gcp.secretmanager.SecretReplicationArgs(
-                user_managed=gcp.secretmanager.SecretReplicationUserManagedArgs(
-                    replicas=[gcp.secretmanager.SecretReplicationUserManagedReplicaArgs(
-                        location=s.region)])),
+            replication=regional_replication(s.region),
             labels=labels,
             annotations={"description": f"forge {name}: the Redis AUTH string"},
             opts=child_opts(self))

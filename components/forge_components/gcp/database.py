@@ -51,6 +51,7 @@ from forge_components.gcp.limits import (
     TIMESCALEDB_REFUSAL,
 )
 from forge_components.gcp.networking import network_after_peering
+from forge_components.gcp.secrets import regional_replication
 
 COMPONENT = "forge-gcp:index:Database"
 POSTGRES_PORT = 5432
@@ -404,10 +405,7 @@ class Database(pulumi.ComponentResource):
             secret = gcp.secretmanager.Secret(
                 f"{name}-{role}-credentials",
                 secret_id=f"{name}-{role}-credentials",
-                replication=gcp.secretmanager.SecretReplicationArgs(
-                    user_managed=gcp.secretmanager.SecretReplicationUserManagedArgs(
-                        replicas=[gcp.secretmanager.SecretReplicationUserManagedReplicaArgs(
-                            location=s.region)])),
+                replication=regional_replication(s.region),
                 labels={**labels, "role": role},
                 annotations={"description": description},
                 opts=child_opts(self))

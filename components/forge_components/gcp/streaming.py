@@ -102,6 +102,7 @@ from forge_components.gcp.limits import (
     RedpandaMode,
     StreamingEngine,
 )
+from forge_components.gcp.secrets import regional_replication
 
 COMPONENT = "forge-gcp:index:Streaming"
 #: What the clients of each engine use: Managed Kafka is TLS only and takes an OAuth token of
@@ -557,10 +558,7 @@ class Streaming(pulumi.ComponentResource):
             f"{name}-kafka-credentials",
             secret_id=f"{name}-kafka-credentials",
             project=s.project,
-            replication=gcp.secretmanager.SecretReplicationArgs(
-                user_managed=gcp.secretmanager.SecretReplicationUserManagedArgs(
-                    replicas=[gcp.secretmanager.SecretReplicationUserManagedReplicaArgs(
-                        location=s.region)])),
+            replication=regional_replication(s.region),
             labels=labels,
             annotations={"description": f"forge {name}: the Kafka clients' SASL/SCRAM "
                                         "credentials (username, password)"},
