@@ -109,15 +109,13 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
 def data_secrets(foundation: Foundation) -> dict[str, SecretReference]:
     """The data services' credentials the program hands the data clients by reference:
     DATABASE_PASSWORD (the service role's own password) where the database authenticates them
-    by password (none with IAM), and KAFKA_PASSWORD (the streaming contract's credentials
-    secret, key `password`) when the stack has a broker."""
+    by password (none with IAM), and KAFKA_PASSWORD where the broker takes a password (the
+    target's `streaming_password`; none without a broker or with identity-based login)."""
     secrets: dict[str, SecretReference] = {}
     if foundation.database_password is not None:
         secrets["DATABASE_PASSWORD"] = foundation.database_password
-    streaming = foundation.streaming
-    if streaming is not None:
-        secrets["KAFKA_PASSWORD"] = SecretReference(
-            secret_id=streaming.credentials_secret_id, key="password")
+    if foundation.streaming_password is not None:
+        secrets["KAFKA_PASSWORD"] = foundation.streaming_password
     return secrets
 
 

@@ -51,6 +51,12 @@ class Foundation:
     database_password: SecretReference | None = None
     """The services' database password, by reference, where the database authenticates them
     by password (`database.auth_method` "password"); None where they need none (IAM)."""
+    streaming_password: SecretReference | None = None
+    """The Kafka clients' password (KAFKA_PASSWORD), by reference, where the broker
+    authenticates them with a password (SASL/SCRAM, SASL/PLAIN); None where there is no broker
+    or the clients log in with their cloud identity (OAUTHBEARER on GCP's managed Kafka). Each
+    target says where the password lives: a field of a JSON secret on AWS, a whole secret
+    value on GCP and Azure, whose runtimes read secrets whole."""
     exports: Mapping[str, Any] = field(default_factory=dict)
     """Cloud-specific exports beyond the neutral ones (e.g. AWS's database_subnet_ids)."""
 

@@ -319,6 +319,10 @@ class AwsTarget:
             cache=cast(CacheOutputs, cache),
             streaming=(cast(StreamingOutputs, streaming)
                        if stream.engine is not StreamingEngine.NONE else None),
+            # SASL/SCRAM on MSK and Redpanda: the password is a field of the JSON secret.
+            streaming_password=(
+                SecretReference(secret_id=streaming.credentials_secret_id, key="password")
+                if stream.engine is not StreamingEngine.NONE else None),
             storage=cast(StorageOutputs, storage),
             app_secret_ids=app_secret_ids,
             exports={"database_subnet_ids": network.database_subnet_ids,
