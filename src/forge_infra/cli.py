@@ -38,6 +38,7 @@ from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_d
 from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
 from forge_infra.plan.model import Plan
 from forge_infra.plan.render import render_plan, summary_line, to_dot, to_mermaid
+from forge_infra.plan.timeline import forecast, render_timeline, timeline_summary
 from forge_infra.policy.cli import (
     EXIT_POLICY,
     check_command,
@@ -116,6 +117,10 @@ def _write(path: Path, text: str, flag: str, debug: bool) -> None:
                    "it to standard output, and everything else to standard error.")
 @click.option("--graph", "graph_path", metavar="FILE",
               help="Write the resource graph: .mmd (Mermaid) or .dot (Graphviz).")
+@click.option("--timeline", is_flag=True,
+              help="Forecast the provisioning time: the critical path of creating the stack "
+                   "and of deploying a new image, against the 30 and 5 minute targets (also "
+                   "written as `timeline` in the plan JSON).")
 @click.option("--diff", "diff_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="OLD.json", help="Show what would change against an earlier plan JSON "
                                        "of the same project and stack, like pulumi preview.")
@@ -134,7 +139,8 @@ def _write(path: Path, text: str, flag: str, debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
-         graph_path: str | None, diff_path: Path | None, force: bool, detailed_exitcode: bool,
+         graph_path: str | None, timeline: bool, diff_path: Path | None, force: bool,
+         detailed_exitcode: bool,
          project_dir: Path | None, color: bool | None, quiet: bool, debug: bool) -> None:
     """Plan stacks offline: no cloud account, no Pulumi CLI, no network.
 
@@ -143,7 +149,7 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
     (exit 4 on a mandatory one no waiver covers; exit 3 over budget).
     """
     try:
-        changed = _plan(stacks, all_stacks, json_path, graph_path, diff_path, force,
+        changed = _plan(stacks, all_stacks, json_path, graph_path, timeline, diff_path, force,
                         project_dir, color_choice(color, os.environ), quiet, debug)
     except KeyboardInterrupt:
         interrupted()
@@ -157,7 +163,7 @@ def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
 
 
 def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
-          graph_path: str | None, diff_path: Path | None, force: bool,
+          graph_path: str | None, timeline: bool, diff_path: Path | None, force: bool,
           project_dir: Path | None, color: bool | None, quiet: bool, debug: bool) -> bool:
     """The `plan` command's work; returns whether the diff found changes."""
     ctx = click.get_current_context()
@@ -221,13 +227,20 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
         except ProgramError as exc:
             fail(str(exc), exc.__cause__ or exc, debug)
         elapsed = time.perf_counter() - started
+        forecast_result = forecast(result) if timeline else None
+        if forecast_result is not None:
+            result.timeline = forecast_result.to_dict()
         planned.append(result)
         if quiet:
             click.echo(summary_line(result), file=out)
             click.echo(policy_summary(result), file=out)
+            if forecast_result is not None:
+                click.echo(timeline_summary(forecast_result, result.stack), file=out)
         else:
-            render_plan(result, out, color=color,
-                        section=f"{plan_section(result)}\n{policy_section(result)}",
+            sections = [plan_section(result), policy_section(result)]
+            if forecast_result is not None:
+                sections.append(render_timeline(forecast_result, result.stack))
+            render_plan(result, out, color=color, section="\n".join(sections),
                         footer=policy_summary(result))
         if many:
             click.echo(f"[{index}/{len(names)}] {stack}: {len(result.custom_resources())} "

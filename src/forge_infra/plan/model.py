@@ -322,6 +322,9 @@ class Plan:
     cost: CostEstimate | None = None
     findings: list[Finding] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    timeline: dict[str, Any] | None = None
+    """The provisioning-time forecast (`forge_infra.plan.timeline.Timeline.to_dict()`), when
+    `plan --timeline` computed one; not written otherwise."""
     source_schema: str = dataclasses.field(default=SCHEMA_ID, compare=False)
     """The schema of the document this plan was read from (plan@1 documents lack the options
     other than `protect`); not written: `to_dict` always writes the current schema."""
@@ -365,6 +368,7 @@ class Plan:
             "cost": dataclasses.asdict(self.cost) if self.cost is not None else None,
             "findings": [dataclasses.asdict(f) for f in self.findings],
             "warnings": self.warnings,
+            **({"timeline": self.timeline} if self.timeline is not None else {}),
         }
 
     def to_json(self) -> str:
@@ -389,7 +393,8 @@ class Plan:
             outputs=document.get("outputs", {}),
             cost=CostEstimate.from_dict(cost) if cost else None,
             findings=[Finding(**{"remediation": "", **f}) for f in document.get("findings") or []],
-            warnings=document.get("warnings", []), source_schema=document["schema"])
+            warnings=document.get("warnings", []), timeline=document.get("timeline"),
+            source_schema=document["schema"])
 
     @classmethod
     def read_json(cls, path: Path | str) -> Plan:
