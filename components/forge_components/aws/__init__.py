@@ -25,6 +25,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.aws.eks_addons:EksAddons",
     "forge_components.aws.cdn:Cdn",
     "forge_components.aws.waf:Waf",
+    "forge_components.aws.backup:CrossRegionBackup",
 )
 """Every component of the package, as `module:Class`; the component provider host serves
 these and the committed schema (`forge_components/schemas/forge-aws.json`) describes them."""

@@ -498,6 +498,9 @@ class Database(pulumi.ComponentResource):
     """The engine: "rds-postgres" or "timescaledb-ec2"."""
     kms_key_arn: pulumi.Output[str]
     """The KMS key encrypting storage, backups and the credentials secret."""
+    backup_resource_arns: pulumi.Output[list[str]]
+    """What AWS Backup protects of the database: the RDS instance's ARN (rds-postgres); empty
+    on timescaledb-ec2, whose base backups and WAL archive live in the backups bucket."""
 
     def __init__(self, name: str, args: DatabaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -535,6 +538,10 @@ class Database(pulumi.ComponentResource):
         # environment) waits until the role exists.
         self.app_username = self._invocation.id.apply(lambda _: settings.app_username)
         self.security_group_id = self._security_group.id
+        primary = self._primary
+        self.backup_resource_arns = (
+            primary.arn.apply(lambda arn: [arn]) if isinstance(primary, aws.rds.Instance)
+            else pulumi.Output.from_input([]))
         self.register_outputs({
             "host": self.host,
             "port": self.port,
@@ -549,6 +556,7 @@ class Database(pulumi.ComponentResource):
             "reader_hosts": self.reader_hosts,
             "engine": self.engine,
             "kms_key_arn": self.kms_key_arn,
+            "backup_resource_arns": self.backup_resource_arns,
         })
 
     # -- shared -----------------------------------------------------------------------------

@@ -40,6 +40,9 @@ NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
         "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
     "dlm.amazonaws.com":
         "https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html",
+    # AWS Backup's default service role trusts backup.amazonaws.com with no condition.
+    "backup.amazonaws.com":
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html",
 }
 
 

@@ -75,14 +75,22 @@ def key_policy(account: pulumi.Input[str], partition_name: pulumi.Input[str],
 
 def kms_key(parent: pulumi.Resource, child_name: str, *, description: str,
             tags: dict[str, str], alias: str | None = None, protect: bool = False,
-            extra_statements: list[dict[str, Any]] | None = None) -> aws.kms.Key:
+            extra_statements: list[dict[str, Any]] | None = None,
+            provider: aws.Provider | None = None) -> aws.kms.Key:
     """A symmetric customer-managed key named `child_name`, child of `parent`.
 
     Rotation is on, deletion waits `DELETION_WINDOW_DAYS`, the policy is `key_policy(...)` for
     the account `parent`'s provider resolves to. With `alias` (without the `alias/` prefix) an
     `aws.kms.Alias` named `<child_name>-alias` points at the key. `protect` protects the key
-    (never the alias, which can be recreated).
+    (never the alias, which can be recreated). `provider` creates both with another provider
+    than `parent`'s (a key in another region).
     """
+    opts = child_opts(parent, protect=protect)
+    alias_opts = child_opts(parent)
+    if provider is not None:
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=provider))
+        alias_opts = pulumi.ResourceOptions.merge(alias_opts,
+                                                  pulumi.ResourceOptions(provider=provider))
     key = aws.kms.Key(
         child_name,
         description=description,
@@ -90,11 +98,11 @@ def kms_key(parent: pulumi.Resource, child_name: str, *, description: str,
         deletion_window_in_days=DELETION_WINDOW_DAYS,
         policy=key_policy(account_id(parent), partition(parent), extra_statements),
         tags=tags,
-        opts=child_opts(parent, protect=protect))
+        opts=opts)
     if alias is not None:
         aws.kms.Alias(
             f"{child_name}-alias",
             name=f"alias/{alias}",
             target_key_id=key.key_id,
-            opts=child_opts(parent))
+            opts=alias_opts)
     return key

@@ -152,6 +152,8 @@ class Timeline:
 
     provision: Path
     deploy: Path
+    recovery: dict[str, Any] | None = None
+    """The recovery forecast (`forge_infra.plan.recovery.Recovery.to_dict()`), when computed."""
 
     def to_dict(self) -> dict[str, Any]:
         """The forecast as the plan JSON's `timeline` object."""
@@ -162,7 +164,10 @@ class Timeline:
                     "resources": p.resources,
                     "chain": [{**dataclasses.asdict(s), "start": round(s.start, 2),
                                "finish": round(s.finish, 2)} for s in p.chain]}
-        return {"provision": path(self.provision), "deploy": path(self.deploy)}
+        document = {"provision": path(self.provision), "deploy": path(self.deploy)}
+        if self.recovery is not None:
+            document["recovery"] = self.recovery
+        return document
 
 
 def dependency_map(plan: Plan) -> dict[str, list[str]]:

@@ -307,6 +307,10 @@ class AwsTarget:
             ), opts)
             app_secret_ids = {key: _pick(app_secrets.secret_arns, key) for key in config.secrets}
 
+        dr_exports = _disaster_recovery(
+            config, settings, prefix=prefix, tags=tags, provider_settings=provider_settings,
+            opts=opts, network_args=network_args, database=database, storage=storage)
+
         # The components declare their contract's outputs (tests/components check each one
         # against forge_components.contracts); the contracts are plain classes, hence the casts.
         return AwsFoundation(
@@ -328,7 +332,8 @@ class AwsTarget:
             exports={"database_subnet_ids": network.database_subnet_ids,
                      **({"service_security_group_ids": network.service_security_group_ids}
                         if ecs else {"app_security_group_id": network.app_security_group_id}),
-                     "access_log_bucket_name": storage.access_log_bucket_name},
+                     "access_log_bucket_name": storage.access_log_bucket_name,
+                     **dr_exports},
             prefix=prefix,
             opts=opts,
             tags=tags,
@@ -674,3 +679,75 @@ def _build_cdn(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
 
 #: The registered instance (see forge_infra.model.target).
 TARGET = AwsTarget()
+
+
+#: The buckets AWS Backup protects in the `backup` and `pilot_light` DR modes: what the app
+#: cannot rebuild (its reports and exports) and the database's own backups (TimescaleDB's base
+#: backups and WAL archive). The access-log bucket is left out.
+DR_BUCKETS = ("reports", "exports", "backups")
+
+
+def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: str,
+                       tags: dict[str, str], provider_settings: Mapping[str, Any],
+                       opts: pulumi.ResourceOptions, network_args: Any, database: Any,
+                       storage: Any) -> dict[str, Any]:
+    """The `forge-infra:dr` resources: AWS Backup copies to the recovery region (`backup`),
+    plus the recovery region's network (`pilot_light`); returns their exports."""
+    import pulumi_aws as aws
+
+    from forge_components.aws.backup import CrossRegionBackup, CrossRegionBackupArgs
+    from forge_components.aws.log_key import LogKey, LogKeyArgs
+    from forge_components.aws.networking import Networking
+
+    from forge_infra.clouds.aws.settings import DrMode
+
+    dr = settings.dr
+    if dr.mode is DrMode.NONE or dr.region is None:
+        return {}
+    buckets = storage.bucket_arns.apply(
+        lambda arns: [arns[purpose] for purpose in DR_BUCKETS if purpose in arns])
+    resource_arns = pulumi.Output.all(database.backup_resource_arns, buckets).apply(
+        lambda both: [*both[0], *both[1]])
+    backup = CrossRegionBackup(f"{prefix}-dr", CrossRegionBackupArgs(
+        dr_region=dr.region,
+        resource_arns=resource_arns,
+        schedule=dr.schedule(),
+        retention_days=dr.retention_days,
+        dr_retention_days=dr.dr_retention_days,
+        provider_settings=dict(provider_settings),
+        default_tags=dict(tags),
+        protect=config.protect,
+        tags=dict(tags),
+    ), opts)
+    exports: dict[str, Any] = {"dr_region": backup.dr_region,
+                               "dr_backup_vault_arn": backup.dr_vault_arn,
+                               # What `plan --timeline` checks its recovery forecast against.
+                               "dr_rto_target_hours": dr.rto_target_hours,
+                               "dr_rpo_target_hours": dr.rpo_target_hours,
+                               "dr_declaration_minutes": dr.declaration_minutes}
+    if dr.mode is DrMode.PILOT_LIGHT:
+        dr_provider = aws.Provider(f"{prefix}-aws-{dr.region}", region=dr.region,
+                                   default_tags=aws.ProviderDefaultTagsArgs(tags=tags),
+                                   **provider_settings)
+        dr_opts = pulumi.ResourceOptions(providers=[dr_provider])
+        dr_log_key = LogKey(f"{prefix}-dr-logs", LogKeyArgs(
+            region=dr.region, protect=config.protect, tags=tags), dr_opts)
+        # The same addressing as the stack's network, so a restore needs no re-planning, in
+        # the recovery region's first zones (the catalogue's, which the config checked).
+        dr_network_args = dict(network_args)
+        dr_network_args["availability_zones"] = list(
+            _catalog_zone_names(dr.region)[:settings.network.az_count])
+        dr_network_args["log_kms_key_arn"] = dr_log_key.key_arn
+        dr_network = Networking(f"{prefix}-dr-network", dr_network_args, dr_opts)
+        exports |= {"dr_network_id": dr_network.network_id,
+                    "dr_private_subnet_ids": dr_network.private_subnet_ids,
+                    "dr_database_subnet_ids": dr_network.database_subnet_ids}
+    return exports
+
+
+def _catalog_zone_names(region: str) -> tuple[str, ...]:
+    """The zone names of a catalogue region (the config refused regions outside it)."""
+    from forge_components.aws import catalog
+
+    entry = catalog.region(region)
+    return entry.zone_names if entry is not None else ()

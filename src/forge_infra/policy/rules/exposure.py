@@ -511,6 +511,10 @@ TRUST_CONDITION_EXEMPT: dict[str, str] = {
     # Data Lifecycle Manager's default role trusts dlm.amazonaws.com with no condition.
     "dlm.amazonaws.com":
         "https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html",
+    # AWS Backup's default service role (AWSBackupDefaultServiceRole) trusts
+    # backup.amazonaws.com with no condition.
+    "backup.amazonaws.com":
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html",
 }
 
 SOURCE_KEYS = ("aws:sourceaccount", "aws:sourcearn")

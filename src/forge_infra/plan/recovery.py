@@ -1,0 +1,198 @@
+"""Recovery point and recovery time per data service, computed from the plan.
+
+Two failures are forecast (`forge-infra plan --timeline`):
+
+* **within the region** (a lost instance, a bad migration, a deleted object): each data
+  service's own restore path, from `recovery.yaml` (RDS point-in-time restore, an ElastiCache
+  snapshot, S3 versions, ...);
+* **losing the region**: what the recovery region holds. With `forge-infra:dr` in `backup` or
+  `pilot_light` mode the plan holds an AWS Backup plan whose rule copies each recovery point to
+  the recovery region: the recovery point objective is the rule's interval plus the copy's
+  time, and the recovery time is the time to declare the disaster plus the provisioning
+  forecast of the stack (the timeline's critical path: re-creating the stack in the recovery
+  region, its database restored from the copy). In `pilot_light` mode the network already
+  exists there, so the network's resources weigh nothing. A data service with no copy outside
+  the region has no recovery point there: it misses any target.
+
+The figures are checked against the stack's targets: the `dr_rto_target_hours` and
+`dr_rpo_target_hours` the target exports, else the design plan's RTO of 4 hours and an RPO of a
+day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from forge_infra.plan.model import Plan
+from forge_infra.plan.timeline import critical_path, dependency_map, load_durations
+
+#: The design plan's recovery time objective (< 4 hours), and the recovery point objective
+#: assumed without a stack's own (a day: one backup a day).
+DEFAULT_RTO_HOURS = 4.0
+DEFAULT_RPO_HOURS = 24.0
+#: Minutes to notice a regional outage and decide to fail over, without a stack's own figure.
+DEFAULT_DECLARATION_MINUTES = 30.0
+BACKUP_PLAN = "aws:backup/plan:Plan"
+NETWORKING_COMPONENT = "forge-aws:index:Networking"
+_EVERY_N_HOURS = re.compile(r"^cron\(0 \*/(\d+) \* \* \? \*\)$")
+_DAILY = re.compile(r"^cron\(\d+ \d+ \* \* \? \*\)$")
+
+
+@functools.cache
+def load_assumptions() -> dict[str, Any]:
+    """The packaged recovery assumptions (`forge_infra/plan/recovery.yaml`)."""
+    text = resources.files("forge_infra.plan").joinpath("recovery.yaml").read_text()
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def interval_hours(schedule: str) -> float | None:
+    """The hours between runs of an AWS Backup cron expression forge-infra writes (every N
+    hours, or once a day); None for any other expression."""
+    match = _EVERY_N_HOURS.match(schedule)
+    if match:
+        return float(match.group(1))
+    return 24.0 if _DAILY.match(schedule) else None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRecovery:
+    """One data service's recovery figures for one failure (minutes; None: not recoverable)."""
+
+    service: str
+    type: str
+    rpo_minutes: float | None
+    rto_low_minutes: float | None
+    rto_high_minutes: float | None
+    path: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Recovery:
+    """The recovery forecast of one plan."""
+
+    in_region: list[ServiceRecovery]
+    region_loss: list[ServiceRecovery]
+    dr_region: str | None
+    mode: str
+    rto_target_hours: float
+    rpo_target_hours: float
+
+    @property
+    def meets_targets(self) -> bool:
+        """Whether every data service recovers from losing the region within both targets."""
+        return bool(self.region_loss) and all(
+            s.rpo_minutes is not None and s.rto_high_minutes is not None
+            and s.rpo_minutes <= self.rpo_target_hours * 60
+            and s.rto_high_minutes <= self.rto_target_hours * 60
+            for s in self.region_loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The forecast as the plan JSON's `timeline.recovery` object."""
+        def rows(items: list[ServiceRecovery]) -> list[dict[str, Any]]:
+            return [{k: (round(v, 1) if isinstance(v, float) else v)
+                     for k, v in dataclasses.asdict(s).items()} for s in items]
+        return {"mode": self.mode, "dr_region": self.dr_region,
+                "rto_target_hours": self.rto_target_hours,
+                "rpo_target_hours": self.rpo_target_hours,
+                "meets_targets": self.meets_targets,
+                "in_region": rows(self.in_region), "region_loss": rows(self.region_loss)}
+
+
+def _number(outputs: dict[str, Any], key: str, default: float) -> float:
+    value = outputs.get(key)
+    return float(value) if isinstance(value, int | float) else default
+
+
+def forecast_recovery(plan: Plan) -> Recovery:
+    """The recovery figures of `plan` (see the module docstring)."""
+    data = load_assumptions()
+    present = {r.type for r in plan.custom_resources()}
+    in_region = [
+        ServiceRecovery(service=entry["service"], type=type_token,
+                        rpo_minutes=(float(entry["rpo_minutes"])
+                                     if entry["rpo_minutes"] is not None else None),
+                        rto_low_minutes=float(entry["rto_minutes"][0]),
+                        rto_high_minutes=float(entry["rto_minutes"][1]),
+                        path=entry["path"], source=entry["source"])
+        for type_token, entry in data["in_region"].items() if type_token in present]
+
+    outputs = plan.outputs
+    rto_target = _number(outputs, "dr_rto_target_hours", DEFAULT_RTO_HOURS)
+    rpo_target = _number(outputs, "dr_rpo_target_hours", DEFAULT_RPO_HOURS)
+    declaration = _number(outputs, "dr_declaration_minutes", DEFAULT_DECLARATION_MINUTES)
+    dr_region = outputs.get("dr_region") if isinstance(outputs.get("dr_region"), str) else None
+    pilot_light = "dr_network_id" in outputs
+    mode = "pilot_light" if pilot_light else ("backup" if dr_region else "none")
+
+    loss = data["region_loss"]
+    copies = [r for r in plan.custom_resources() if r.type == BACKUP_PLAN]
+    interval = None
+    for backup_plan in copies:
+        for rule in backup_plan.props.get("rules") or []:
+            if rule.get("copyActions"):
+                hours = interval_hours(str(rule.get("schedule", "")))
+                if hours is not None:
+                    interval = hours if interval is None else min(interval, hours)
+
+    table = load_durations()
+    weights = {r.urn: (table.create(r).low, table.create(r).high)
+               for r in plan.custom_resources()
+               if not (pilot_light and r.component == NETWORKING_COMPONENT)}
+    low, high, _ = critical_path(weights, dependency_map(plan))
+    copy_low, copy_high = (float(v) for v in loss["copy_minutes"])
+    region_loss: list[ServiceRecovery] = []
+    for item in in_region:
+        protected = interval is not None and item.type in loss["protected_types"]
+        if protected:
+            assert interval is not None
+            region_loss.append(ServiceRecovery(
+                service=item.service, type=item.type,
+                rpo_minutes=interval * 60 + copy_high,
+                rto_low_minutes=declaration + low, rto_high_minutes=declaration + high,
+                path=(f"restore the latest copy in {dr_region} (recovery points every "
+                      f"{interval:g} h, copied in {copy_low:g}-{copy_high:g} min) into the "
+                      f"stack re-created there{' on its standing network' if pilot_light else ''}"),
+                source=f"{loss['copy_source']}; {loss['restore_source']}"))
+        else:
+            region_loss.append(ServiceRecovery(
+                service=item.service, type=item.type, rpo_minutes=None,
+                rto_low_minutes=None, rto_high_minutes=None,
+                path=("no copy outside the region: set forge-infra:dr (docs/DISASTER_RECOVERY.md)"
+                      if item.type in loss["protected_types"]
+                      else "not copied across regions by forge-infra"),
+                source="forge-infra:dr"))
+    return Recovery(in_region=in_region, region_loss=region_loss, dr_region=dr_region,
+                    mode=mode, rto_target_hours=rto_target, rpo_target_hours=rpo_target)
+
+
+def _span(minutes: float | None) -> str:
+    if minutes is None:
+        return "none"
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def render_recovery(recovery: Recovery) -> str:
+    """The recovery lines of `plan --timeline`."""
+    where = (f"dr {recovery.mode} to {recovery.dr_region}" if recovery.dr_region
+             else "no dr: nothing is copied outside the region")
+    verdict = "within" if recovery.meets_targets else "MISSES"
+    lines = [f"  recover from losing the region ({where}): {verdict} the targets "
+             f"(RTO {recovery.rto_target_hours:g} h, RPO {recovery.rpo_target_hours:g} h)"]
+    for item in recovery.region_loss:
+        lines.append(f"    {item.service}: RPO {_span(item.rpo_minutes)}, RTO "
+                     f"{_span(item.rto_low_minutes)} to {_span(item.rto_high_minutes)}; "
+                     f"{item.path}")
+    lines.append("  recover within the region:")
+    for item in recovery.in_region:
+        rpo = "what producers replay" if item.rpo_minutes is None else _span(item.rpo_minutes)
+        lines.append(f"    {item.service}: RPO {rpo}, RTO {_span(item.rto_low_minutes)} to "
+                     f"{_span(item.rto_high_minutes)}; {item.path}")
+    return "\n".join(lines)
