@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, cast
+from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from forge_components.common import standard_tag_keys
 from forge_components.gcp.limits import (
@@ -248,13 +248,23 @@ class BillingSettings(Strict):
         return value
 
 
+def _project_id(value: str) -> str:
+    # A top-level field is validated on its own (validate_sections): its check is part of the
+    # annotation, not a model validator.
+    if not PROJECT_ID.fullmatch(value):
+        raise ValueError("not a project id: 6 to 30 lower-case letters, digits and hyphens, "
+                         "a letter first, no hyphen last (the id, not the project's name or "
+                         "number)")
+    return value
+
+
 class GcpSettings(CloudSettings):
     """Everything a GCP stack sets besides the neutral keys (`cloud: gcp`)."""
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "project", "region"})
 
     cloud: Literal["gcp"]
-    project: str
+    project: Annotated[str, AfterValidator(_project_id)]
     """`gcp:project`: the project id every resource is created in (6-30 lower-case letters,
     digits and hyphens, a letter first)."""
     region: str
@@ -277,15 +287,6 @@ class GcpSettings(CloudSettings):
     dns_zone: str | None = Field(default=None, pattern=DNS_ZONE_NAME.pattern.join("^$"))
     """The Cloud DNS managed zone (its name) holding app.domain: the certificate is then
     DNS-authorized and A records point at the load balancer; unset writes no record."""
-
-    @field_validator("project")
-    @classmethod
-    def _project(cls, value: str) -> str:
-        if not PROJECT_ID.fullmatch(value):
-            raise ValueError("not a project id: 6 to 30 lower-case letters, digits and hyphens, "
-                             "a letter first, no hyphen last (the id, not the project's name "
-                             "or number)")
-        return value
 
     def region_name(self) -> str:
         """The stack's GCP region."""
