@@ -283,3 +283,15 @@ def test_the_same_settings_pass_outside_prod() -> None:
     for section, key, value, _ in PROD_RULES:
         config[f"forge-infra:{section}"][key] = value
     assert load(config, "gcp-prod").environment == "staging"
+
+
+def test_a_prefix_too_long_for_memorystores_instance_id_is_refused() -> None:
+    config = values("gcp-dev")
+    config["forge-infra:app"]["name"] = "forgeplatform"
+    assert problems(config) == [
+        "forge-infra:app.name: 'forgeplatform' with the stack name 'gcp-dev' makes the prefix "
+        "'forgeplatform-gcp-dev' of 21 characters; GCP allows 20 (the Memorystore instance id "
+        "forgeplatform-gcp-dev-cache-cache-xxxxxxx within 40): shorten app.name or the stack "
+        "name by 1"]
+    config["forge-infra:app"]["name"] = "forgeplatfor"
+    assert load(config).app.name == "forgeplatfor"

@@ -9,14 +9,16 @@ the worker pool's availability), only what the program asks for.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
 import pytest
+import yaml
 
-from forge_infra.config import load_stack_file
+from forge_infra.config import config_from_mapping, load_stack_file
 from forge_infra.model.config import StackConfig
-from forge_infra.plan.recorder import RecordedResource, Recording
+from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
 from forge_infra.program import build
 from tests.conftest import ROOT
 from tests.helpers import run_mocked
@@ -304,3 +306,24 @@ def test_the_budget_has_the_stacks_amount_thresholds_and_channels(stack: str) ->
     assert budget.inputs["allUpdatesRule"]["monitoringNotificationChannels"] == [
         c.resource_id for c in channels]
     assert budget.inputs["budgetFilter"]["projects"] == ["projects/123456789012"]
+
+
+def test_an_app_secret_is_a_regional_secret_referenced_and_granted_to_its_service_only() -> None:
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.gcp-dev.yaml").read_text())["config"])
+    values["forge-infra:secrets"] = {"jwt_key": {"secure": "v1:ciphertext"}}
+    values["forge-infra:services"]["gateway"]["secrets"] = {"JWT_SIGNING_KEY": "app:jwt_key"}
+    config = config_from_mapping(values, stack="gcp-dev", source="Pulumi.gcp-dev.yaml")
+    rec = run_mocked(lambda: build(config), stack="gcp-dev", region=config.region)
+    stored = rec.one("gcp:secretmanager/secret:Secret", "forge-gcp-dev-secrets-jwt_key")
+    assert stored.inputs["secretId"] == "forge-gcp-dev-jwt-key", stored.urn
+    assert stored.inputs["replication"] == {
+        "userManaged": {"replicas": [{"location": config.region}]}}, stored.urn
+    version = rec.one("gcp:secretmanager/secretVersion:SecretVersion",
+                      "forge-gcp-dev-secrets-jwt_key")
+    assert version.inputs["secretData"] == SECRET_MASK, version.urn
+    gateway = envs(rec.one(SERVICE, "forge-gcp-dev-gateway"))
+    assert gateway["JWT_SIGNING_KEY"] == {"secretKeyRef": {
+        "secret": secret("gcp-dev", "jwt-key"), "version": "latest"}}
+    readers = [g for g in grants(rec) if g[3] == secret("gcp-dev", "jwt-key")]
+    assert readers == [("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor",
+                        sa("gcp-dev", "gateway"), secret("gcp-dev", "jwt-key"))]

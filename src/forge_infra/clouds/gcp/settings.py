@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from forge_components.common import standard_tag_keys
 from forge_components.gcp.limits import (
+    AUTONAME_SUFFIX,
     BACKUP_RETENTION_COUNT,
     BILLING_ACCOUNT_ID,
     BUDGET_MAX_NOTIFICATION_CHANNELS,
@@ -34,8 +35,10 @@ from forge_components.gcp.limits import (
     POSTGRES_MAJORS,
     PROJECT_ID,
     RDB_SNAPSHOT_PERIODS,
+    REDIS_INSTANCE_ID_MAX,
     REDIS_VERSIONS,
     REDPANDA_DISK_TYPES,
+    RESOURCE_NAME,
     SECRET_ID,
     SOFT_DELETE_DAYS,
     SSL_PROFILES,
@@ -496,6 +499,28 @@ def _domain_rules(config: StackConfig) -> list[str]:
     return []
 
 
+#: The longest `<app.name>-<stack>` prefix the GCP components' names allow: the Memorystore
+#: instance id `<prefix>-cache-cache-<7 random characters>` within Memorystore's 40 characters
+#: (the tightest; the Cloud Run service accounts `<prefix>-gateway` allow 22 of 30).
+PREFIX_MAX = REDIS_INSTANCE_ID_MAX - AUTONAME_SUFFIX - 2 * len("-cache")
+
+
+def _name_rules(config: StackConfig) -> list[str]:
+    prefix = f"{config.app.name}-{config.stack}"
+    if not RESOURCE_NAME.fullmatch(prefix):
+        return [problem("app.name", f"{config.app.name!r} with the stack name "
+                        f"{config.stack!r} makes the prefix {prefix!r}, which GCP resource "
+                        "names refuse: lower-case letters, digits and hyphens, a letter first; "
+                        "rename the stack")]
+    if len(prefix) > PREFIX_MAX:
+        return [problem("app.name", f"{config.app.name!r} with the stack name {config.stack!r} "
+                        f"makes the prefix {prefix!r} of {len(prefix)} characters; GCP allows "
+                        f"{PREFIX_MAX} (the Memorystore instance id {prefix}-cache-cache-xxxxxxx "
+                        f"within {REDIS_INSTANCE_ID_MAX}): shorten app.name or the stack name by "
+                        f"{len(prefix) - PREFIX_MAX}")]
+    return []
+
+
 def _budget_rules(config: StackConfig) -> list[str]:
     budget = config.budget
     problems = []
@@ -622,6 +647,7 @@ GCP_RULES: tuple[Rule, ...] = (
     Rule(("services",), _service_rules),
     Rule(("services",), _secret_reference_rules),
     Rule(("app",), _domain_rules),
+    Rule(("app",), _name_rules),
     Rule(("budget",), _budget_rules),
     Rule(("tags",), _label_rules),
     Rule(("cdn", "app"), _dns_rules),
