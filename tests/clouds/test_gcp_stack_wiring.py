@@ -18,6 +18,7 @@ import yaml
 
 from forge_infra.config import config_from_mapping, load_stack_file
 from forge_infra.model.config import StackConfig
+from forge_infra.plan.mocks.gcp import KNOWN_TYPES
 from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
 from forge_infra.program import build
 from tests.conftest import ROOT
@@ -327,3 +328,23 @@ def test_an_app_secret_is_a_regional_secret_referenced_and_granted_to_its_servic
     readers = [g for g in grants(rec) if g[3] == secret("gcp-dev", "jwt-key")]
     assert readers == [("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor",
                         sa("gcp-dev", "gateway"), secret("gcp-dev", "jwt-key"))]
+
+
+def test_cmek_from_the_config_reaches_the_buckets_the_instance_and_the_cache() -> None:
+    key = f"projects/{PROJECT}/locations/europe-west1/keyRings/forge/cryptoKeys/data"
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.gcp-dev.yaml").read_text())["config"])
+    for section in ("storage", "database", "cache"):
+        values[f"forge-infra:{section}"]["kms_key_name"] = key
+    config = config_from_mapping(values, stack="gcp-dev", source="Pulumi.gcp-dev.yaml")
+    rec = run_mocked(lambda: build(config), stack="gcp-dev", region=config.region)
+    for bucket in rec.of_type(BUCKET):
+        assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}, bucket.urn
+    assert rec.one(SQL).inputs["encryptionKeyName"] == key
+    assert rec.one(REDIS).inputs["customerManagedKey"] == key
+    assert "encryption" not in planned("gcp-dev").of_type(BUCKET)[0].inputs
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_the_mocks_know_every_gcp_type_the_stacks_use(stack: str) -> None:
+    used = {r.type for r in planned(stack).resources if r.custom and r.type.startswith("gcp:")}
+    assert used - KNOWN_TYPES == set()

@@ -74,6 +74,13 @@ GCP_CREDENTIAL_KEYS = {
 #: (`projects/<project id or number>/secrets/<secret id>`): read whole (Cloud Run takes no
 #: JSON field).
 SECRET_NAME_PREFIX = "projects/"
+#: A Cloud KMS key's resource name, as CMEK settings take it. Source: pulumi_gcp 10.2
+#: `storage.BucketEncryptionArgs.default_kms_key_name` and "Resource names" of Cloud KMS,
+#: https://cloud.google.com/kms/docs/resource-hierarchy (checked 2026-12-02).
+KMS_KEY_NAME = (r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/"
+                r"[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$")
+_KMS_HELP = {"pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/"
+                             "<ring>/cryptoKeys/<key>"}
 #: The highest PostgreSQL major the stack accepts (limits.POSTGRES_MAJORS, regular support).
 MAX_POSTGRES_MAJOR = max(POSTGRES_MAJORS)
 
@@ -141,6 +148,10 @@ class GcpDatabaseSettings(Strict):
     timescaledb: bool = False
     """TimescaleDB hypertables: Cloud SQL does not offer the extension, so `true` is refused
     with the supported paths."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for the instance's disk and backups; its service agent must be allowed
+    to use it. Unset: Google-managed encryption."""
     flags: dict[str, str] = {}
     """Further Cloud SQL database flags (name -> value) besides the logging flags forge-infra
     sets."""
@@ -166,6 +177,10 @@ class GcpCacheSettings(Strict):
     rdb_snapshot_period: Literal[RDB_SNAPSHOT_PERIODS] | None = (  # type: ignore[valid-type]
         "TWELVE_HOURS")
     """RDB persistence snapshot period; null turns persistence off."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for the data at rest; its service agent must be allowed
+    to use it. Unset: Google-managed encryption."""
 
 
 class GcpStreamingSettings(Strict):
@@ -206,6 +221,10 @@ class GcpStorageSettings(Strict):
     """Days deleted objects stay recoverable (soft delete)."""
     versioning: bool = True
     """Object versioning (required in prod)."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for every bucket (the project's Cloud Storage
+    service agent is granted encrypt/decrypt on it). Unset: Google-managed encryption."""
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (dev only; prod buckets are protected)."""
 
@@ -422,6 +441,21 @@ def _streaming_rules(config: StackConfig) -> list[str]:
     if stream.engine is not StreamingEngine.REDPANDA and stream.redpanda_mode is not None:
         problems.append(problem("streaming.redpanda_mode", f"applies to engine redpanda only; "
                                 f"engine is {stream.engine.value}: remove the key"))
+    return problems
+
+
+def _kms_rules(config: StackConfig) -> list[str]:
+    """A CMEK key must be in the stack's region: regional Cloud SQL, Memorystore and buckets
+    take a key of their own location only."""
+    gcp = _gcp(config)
+    problems = []
+    for section in ("database", "cache", "storage"):
+        key = getattr(gcp, section).kms_key_name
+        if key is not None and key.split("/")[3] != gcp.region:
+            problems.append(problem(f"{section}.kms_key_name",
+                                    f"the key is in {key.split('/')[3]}; it must be in "
+                                    f"gcp:region {gcp.region}, the location of what it "
+                                    "encrypts"))
     return problems
 
 
@@ -644,6 +678,7 @@ GCP_RULES: tuple[Rule, ...] = (
     Rule(("database",), _database_rules),
     Rule(("streaming",), _streaming_rules),
     Rule(("storage",), _storage_rules),
+    Rule(("region", "database", "cache", "storage"), _kms_rules),
     Rule(("services",), _service_rules),
     Rule(("services",), _secret_reference_rules),
     Rule(("app",), _domain_rules),

@@ -138,7 +138,7 @@ class GcpTarget:
         for client, purposes in sorted(BUCKET_ACCESS.items()):
             for purpose in purposes:
                 grants.setdefault(purpose, []).append(members[client])
-        storage = Storage(f"{prefix}-storage", StorageArgs(
+        storage_args = StorageArgs(
             location=region,
             nearline_after_days=store.nearline_after_days,
             archive_after_days=store.archive_after_days,
@@ -150,10 +150,13 @@ class GcpTarget:
             force_destroy=store.force_destroy,
             protect=protect,
             labels=labels,
-        ), opts)
+        )
+        if store.kms_key_name is not None:
+            storage_args["kms_key_name"] = store.kms_key_name
+        storage = Storage(f"{prefix}-storage", storage_args, opts)
 
         db = settings.database
-        database = Database(f"{prefix}-db", DatabaseArgs(
+        database_args = DatabaseArgs(
             region=region,
             network_id=network.network_id,
             private_service_access_connection_id=network.private_service_access_connection_id,
@@ -173,10 +176,13 @@ class GcpTarget:
             app_username=db.app_username,
             database_flags=dict(db.flags),
             labels=labels,
-        ), opts)
+        )
+        if db.kms_key_name is not None:
+            database_args["kms_key_name"] = db.kms_key_name
+        database = Database(f"{prefix}-db", database_args, opts)
 
         cache_settings = settings.cache
-        cache = Cache(f"{prefix}-cache", CacheArgs(
+        cache_args = CacheArgs(
             region=region,
             network_id=network.network_id,
             private_service_access_connection_id=network.private_service_access_connection_id,
@@ -187,7 +193,10 @@ class GcpTarget:
             deletion_protection=protect,
             protect=protect,
             labels=labels,
-        ), opts)
+        )
+        if cache_settings.kms_key_name is not None:
+            cache_args["kms_key_name"] = cache_settings.kms_key_name
+        cache = Cache(f"{prefix}-cache", cache_args, opts)
 
         stream = settings.streaming
         streaming_args = StreamingArgs(
