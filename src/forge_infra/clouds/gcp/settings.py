@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import AfterValidator, Field, field_validator
+from pydantic.config import JsonDict
 
 from forge_components.common import standard_tag_keys
 from forge_components.gcp.limits import (
@@ -79,7 +80,7 @@ SECRET_NAME_PREFIX = "projects/"
 #: https://cloud.google.com/kms/docs/resource-hierarchy (checked 2026-12-02).
 KMS_KEY_NAME = (r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/"
                 r"[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$")
-_KMS_HELP = {"pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/"
+_KMS_HELP: JsonDict = {"pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/"
                              "<ring>/cryptoKeys/<key>"}
 #: The highest PostgreSQL major the stack accepts (limits.POSTGRES_MAJORS, regular support).
 MAX_POSTGRES_MAJOR = max(POSTGRES_MAJORS)
@@ -150,8 +151,8 @@ class GcpDatabaseSettings(Strict):
     with the supported paths."""
     kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
                                      json_schema_extra=_KMS_HELP)
-    """A Cloud KMS key (CMEK) in gcp:region for the instance's disk and backups; its service agent must be allowed
-    to use it. Unset: Google-managed encryption."""
+    """A Cloud KMS key (CMEK) in gcp:region for the instance's disk and backups; its service
+    agent must be allowed to use it. Unset: Google-managed encryption."""
     flags: dict[str, str] = {}
     """Further Cloud SQL database flags (name -> value) besides the logging flags forge-infra
     sets."""
