@@ -80,8 +80,9 @@ SECRET_NAME_PREFIX = "projects/"
 #: https://cloud.google.com/kms/docs/resource-hierarchy (checked 2026-12-02).
 KMS_KEY_NAME = (r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/"
                 r"[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$")
-_KMS_HELP: JsonDict = {"pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/"
-                             "<ring>/cryptoKeys/<key>"}
+_KMS_HELP: JsonDict = {
+    "pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/<ring>/"
+                    "cryptoKeys/<key>"}
 #: The highest PostgreSQL major the stack accepts (limits.POSTGRES_MAJORS, regular support).
 MAX_POSTGRES_MAJOR = max(POSTGRES_MAJORS)
 
