@@ -219,7 +219,7 @@ class GcpTarget:
             # Compute grants the clients the password secret they reference (KAFKA_PASSWORD);
             # a second grant of the same binding here would be removed with the first.
             streaming_args["instances_subnet_id"] = network.instances_subnet_id
-            streaming_args["zones"] = zones_of(gcp, region)
+            streaming_args["zones"] = zones_of(gcp, region, provider)
             streaming_args["broker_count"] = stream.brokers
             streaming_args["machine_type"] = stream.machine_type
             streaming_args["redpanda_version"] = stream.version
@@ -336,11 +336,14 @@ class GcpTarget:
         }
 
 
-def zones_of(gcp: Any, region: str) -> list[str]:
+def zones_of(gcp: Any, region: str, provider: pulumi.ProviderResource) -> list[str]:
     """The zones of `region` that are up, sorted: the Redpanda brokers spread over them
     round-robin and need their names at declaration time, so the lookup is a direct call
-    (`compute.get_zones`; zone letters differ by region: europe-west1 has b, c and d)."""
-    return sorted(gcp.compute.get_zones(region=region, status="UP").names)
+    through the stack's provider (`compute.get_zones`; zone letters differ by region:
+    europe-west1 has b, c and d)."""
+    result = gcp.compute.get_zones(region=region, status="UP",
+                                   opts=pulumi.InvokeOptions(provider=provider))
+    return sorted(result.names)
 
 
 #: The registered instance (see forge_infra.model.target).
