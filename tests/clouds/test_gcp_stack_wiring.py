@@ -348,3 +348,47 @@ def test_cmek_from_the_config_reaches_the_buckets_the_instance_and_the_cache() -
 def test_the_mocks_know_every_gcp_type_the_stacks_use(stack: str) -> None:
     used = {r.type for r in planned(stack).resources if r.custom and r.type.startswith("gcp:")}
     assert used - KNOWN_TYPES == set()
+
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "no broker": {"forge-infra:streaming": {"engine": "none"}},
+    "managed kafka in dev": {"forge-infra:streaming": {"engine": "managed-kafka",
+                                                       "vcpu_count": 3, "memory_gib": 24}},
+    "three production redpanda brokers": {"forge-infra:streaming": {
+        "engine": "redpanda", "brokers": 3, "machine_type": "e2-standard-4",
+        "data_disk_type": "pd-ssd"}},
+    "enterprise plus": {"forge-infra:database": {
+        "edition": "ENTERPRISE_PLUS", "tier": "db-perf-optimized-N-2",
+        "point_in_time_recovery_days": 35, "version": 18, "flags": {"max_connections": "200"}}},
+    "no dns zone, an alias, bigger services": {
+        "forge-infra:dns_zone": None,
+        "forge-infra:cdn": {"aliases": ["www.dev.forge.example.com"], "ssl_profile": "RESTRICTED"},
+        "forge-infra:services": {"api": {"cpu": 2, "memory": 8192},
+                                 "gateway": {"cpu": 4, "memory": 2048}}},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_what_the_configuration_accepts_the_components_build(variant: str) -> None:
+    """A value the config lets through never fails inside a component (no traceback)."""
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.gcp-dev.yaml").read_text())["config"])
+    for key, change in VARIANTS[variant].items():
+        # A streaming variant states its whole section (another engine takes other keys).
+        if key != "forge-infra:streaming" and isinstance(change, dict):
+            for name, value in change.items():
+                if isinstance(value, dict) and isinstance(values[key].get(name), dict):
+                    values[key][name] = {**values[key][name], **value}
+                else:
+                    values[key][name] = value
+        elif change is None:
+            values.pop(key, None)
+        else:
+            values[key] = change
+    config = config_from_mapping(values, stack="gcp-dev", source="Pulumi.gcp-dev.yaml")
+    rec = run_mocked(lambda: build(config), stack="gcp-dev", region=config.region)
+    assert len(rec.of_type(SERVICE)) == 3 and len(rec.of_type(POOL)) == 1
+    engine = config.target.streaming.engine.value  # type: ignore[attr-defined]
+    brokers = rec.exports["kafka_bootstrap_brokers"]
+    assert (brokers == "") is (engine == "none"), brokers
+    records = rec.of_type("gcp:dns/recordSet:RecordSet")
+    assert bool(records) is (config.target.dns_zone is not None)  # type: ignore[attr-defined]
