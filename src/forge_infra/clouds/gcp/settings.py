@@ -37,6 +37,7 @@ from forge_components.gcp.limits import (
     PROJECT_ID,
     RDB_SNAPSHOT_PERIODS,
     REDIS_INSTANCE_ID_MAX,
+    REDIS_MEMORY_GB,
     REDIS_VERSIONS,
     REDPANDA_DISK_TYPES,
     RESOURCE_NAME,
@@ -71,10 +72,6 @@ GCP_CREDENTIAL_KEYS = {
     "credentials": "a service account key file or JSON",
     "accessToken": "an OAuth access token",
 }
-#: A Secret Manager secret's resource name, as a service's secret reference
-#: (`projects/<project id or number>/secrets/<secret id>`): read whole (Cloud Run takes no
-#: JSON field).
-SECRET_NAME_PREFIX = "projects/"
 #: A Cloud KMS key's resource name, as CMEK settings take it. Source: pulumi_gcp 10.2
 #: `storage.BucketEncryptionArgs.default_kms_key_name` and "Resource names" of Cloud KMS,
 #: https://cloud.google.com/kms/docs/resource-hierarchy (checked 2026-12-02).
@@ -83,6 +80,9 @@ KMS_KEY_NAME = (r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[a-z0-9-]+/ke
 _KMS_HELP: JsonDict = {
     "pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/<ring>/"
                     "cryptoKeys/<key>"}
+#: forge-infra's own upper bounds on sizes (disks, Kafka capacity): sanity limits against a
+#: typo, not provider limits; Google refuses what it cannot create at `pulumi preview`.
+SIZE_SANITY_MAX_GB = 65536
 #: The highest PostgreSQL major the stack accepts (limits.POSTGRES_MAJORS, regular support).
 MAX_POSTGRES_MAJOR = max(POSTGRES_MAJORS)
 
@@ -135,9 +135,9 @@ class GcpDatabaseSettings(Strict):
     high_availability: bool = False
     """REGIONAL availability: a standby in a second zone with automatic failover (required
     in prod)."""
-    disk_size_gb: int = Field(default=20, ge=10, le=65536)
+    disk_size_gb: int = Field(default=20, ge=10, le=SIZE_SANITY_MAX_GB)
     """Initial PD-SSD size, GB; it grows automatically up to `disk_autoresize_limit_gb`."""
-    disk_autoresize_limit_gb: int = Field(default=200, ge=10, le=65536)
+    disk_autoresize_limit_gb: int = Field(default=200, ge=10, le=SIZE_SANITY_MAX_GB)
     """The ceiling of automatic storage growth, GB."""
     backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_COUNT[0],
                                        le=BACKUP_RETENTION_COUNT[1])
@@ -170,7 +170,7 @@ class GcpDatabaseSettings(Strict):
 class GcpCacheSettings(Strict):
     """Memorystore for Redis: private, TLS, AUTH."""
 
-    memory_size_gb: int = Field(default=1, ge=1, le=300)
+    memory_size_gb: int = Field(default=1, ge=REDIS_MEMORY_GB[0], le=REDIS_MEMORY_GB[1])
     """Redis memory, GiB."""
     high_availability: bool = False
     """STANDARD_HA: a replica in a second zone with automatic failover (required in prod)."""
@@ -204,7 +204,7 @@ class GcpStreamingSettings(Strict):
     redpanda_mode: RedpandaMode | None = None
     """redpanda: `production` (the default) or `development` (fsync bypassed; refused in
     prod)."""
-    data_disk_gb: int = Field(default=100, ge=10, le=65536)
+    data_disk_gb: int = Field(default=100, ge=10, le=SIZE_SANITY_MAX_GB)
     """redpanda: each broker's data disk, GB."""
     data_disk_type: Literal[REDPANDA_DISK_TYPES] = "pd-balanced"  # type: ignore[valid-type]
     """redpanda: the data disk type."""
