@@ -28,6 +28,7 @@ import pulumi
 
 from forge_components.common import standard_tags
 from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
@@ -43,9 +44,9 @@ from forge_infra.model.target import Foundation, Workload
 if TYPE_CHECKING:
     from forge_components.gcp.networking import Networking
 
-#: The bucket access of each data client: (purpose, role kind) pairs, as on AWS (the api
-#: writes reports; the worker writes reports and exports). Readers get
-#: roles/storage.objectViewer, writers roles/storage.objectCreator (both: read and create).
+#: The buckets each data client (contracts.DATA_SERVICE_CLIENTS) reads and writes, as on AWS
+#: (the api reports; the worker reports and exports): roles/storage.objectViewer and
+#: roles/storage.objectCreator on each.
 BUCKET_ACCESS: dict[str, tuple[str, ...]] = {
     "api": ("reports",),
     "worker": ("reports", "exports"),
@@ -116,7 +117,7 @@ class GcpTarget:
         # The data clients' IAM members, known once Compute creates their accounts.
         members: dict[str, pulumi.Output[str]] = {}
         resolvers: dict[str, Callable[[pulumi.Output[str]], None]] = {}
-        for client in sorted(BUCKET_ACCESS):
+        for client in sorted(DATA_SERVICE_CLIENTS):
             member: pulumi.Output[str]
             resolve: Callable[[pulumi.Output[str]], None]
             member, resolve = pulumi.deferred_output()
@@ -214,7 +215,8 @@ class GcpTarget:
             # roles/managedkafka.client is its only grant for Kafka.
             streaming_args["vcpu_count"] = stream.vcpu_count
             streaming_args["memory_gib"] = stream.memory_gib
-            streaming_args["client_members"] = [members[c] for c in sorted(BUCKET_ACCESS)]
+            streaming_args["client_members"] = [members[c]
+                                                for c in sorted(DATA_SERVICE_CLIENTS)]
         elif stream.engine is StreamingEngine.REDPANDA:
             # Compute grants the clients the password secret they reference (KAFKA_PASSWORD);
             # a second grant of the same binding here would be removed with the first.
