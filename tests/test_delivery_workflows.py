@@ -27,8 +27,8 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 NAMES = ("ci.yml", "preview.yml", "deploy.yml", "state-backup.yml")
 
 #: action -> (commit, release): each commit read from the release tag in a snapshot of the
-#: action's repository (git rev-parse <tag>^{commit}), or, for the pins ci.yml already had,
-#: kept as they were.
+#: action's repository (`git rev-parse <tag>^{commit}`, 2026-12-02); codeql-action's pin is
+#: the one ci.yml already had (its repository was not fetched).
 PINS = {
     "actions/checkout": ("11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
     "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
