@@ -140,6 +140,7 @@ def test_ci_plans_checks_and_comments() -> None:
     steps = ci["plan"]["steps"]
     runs = "\n".join(step.get("run", "") for step in steps)
     assert "forge-infra check --all --format sarif --output forge-infra.sarif" in runs
+    assert 'exit "$CHECK_STATUS"' in runs
     assert "forge-infra plan --all" in runs and "$GITHUB_STEP_SUMMARY" in runs
     assert "--diff \"$RUNNER_TEMP/base-$stack.json\"" in runs
     assert "--compare \"$RUNNER_TEMP/base-$stack.json\"" in runs
