@@ -36,6 +36,7 @@ from forge_infra.cost.cli import budget_problems, cost_command, plan_section
 from forge_infra.cost.report import EXIT_OVER_BUDGET
 from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_diff
 from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
+from forge_infra.plan.graph import to_component_dot, to_component_mermaid
 from forge_infra.plan.model import Plan
 from forge_infra.plan.render import render_plan, summary_line, to_dot, to_mermaid
 from forge_infra.plan.timeline import forecast, render_timeline, timeline_summary
@@ -48,6 +49,9 @@ from forge_infra.policy.cli import (
 )
 
 GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".gv": to_dot}
+#: `--graph-level component`: one node per top-level component (forge_infra.plan.graph).
+COMPONENT_GRAPH_FORMATS = {".mmd": to_component_mermaid, ".mermaid": to_component_mermaid,
+                           ".dot": to_component_dot, ".gv": to_component_dot}
 EXIT_CHANGES = 2
 DETAILED_FLAG = "--detailed-exitcode"
 
@@ -121,6 +125,9 @@ def _write(path: Path, text: str, flag: str, debug: bool) -> None:
               help="Forecast the provisioning time: the critical path of creating the stack "
                    "and of deploying a new image, against the 30 and 5 minute targets (also "
                    "written as `timeline` in the plan JSON).")
+@click.option("--graph-level", type=click.Choice(["resource", "component"]), default="resource",
+              show_default=True, help="What --graph draws: every resource, or one node per "
+                                      "top-level component with the dependencies between them.")
 @click.option("--diff", "diff_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="OLD.json", help="Show what would change against an earlier plan JSON "
                                        "of the same project and stack, like pulumi preview.")
@@ -139,9 +146,9 @@ def _write(path: Path, text: str, flag: str, debug: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
-         graph_path: str | None, timeline: bool, diff_path: Path | None, force: bool,
-         detailed_exitcode: bool,
-         project_dir: Path | None, color: bool | None, quiet: bool, debug: bool) -> None:
+         graph_path: str | None, graph_level: str, timeline: bool, diff_path: Path | None,
+         force: bool, detailed_exitcode: bool, project_dir: Path | None, color: bool | None,
+         quiet: bool, debug: bool) -> None:
     """Plan stacks offline: no cloud account, no Pulumi CLI, no network.
 
     Runs the real program under provider-like mocks and shows every resource it would
@@ -178,6 +185,10 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
                                "add --diff")
     if force and diff_path is None:
         raise click.UsageError("--force only applies to --diff")
+    graph_formats = (COMPONENT_GRAPH_FORMATS if ctx.params["graph_level"] == "component"
+                     else GRAPH_FORMATS)
+    if ctx.params["graph_level"] != "resource" and not graph_path:
+        raise click.UsageError("--graph-level applies to --graph FILE; add --graph")
     root = resolve_project(project_dir)
     names = list_stacks(root) if all_stacks else list(stacks)
     if not names:
@@ -251,7 +262,7 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
             _write(json_target, result.to_json(), "--json", debug)
             click.echo(f"wrote {json_target}", err=True)
         if graph_target is not None:
-            _write(graph_target, GRAPH_FORMATS[graph_target.suffix](result), "--graph", debug)
+            _write(graph_target, graph_formats[graph_target.suffix](result), "--graph", debug)
             click.echo(f"wrote {graph_target}", err=True)
         if old_plan is not None:
             click.echo(file=out)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 
+from forge_components import environment as environment_contract
 from forge_components.contracts import (
     DATA_SERVICE_CLIENTS,
     SERVICE_NAMES,
@@ -79,7 +80,11 @@ def secret_reference(ref: str, foundation: Foundation) -> SecretReference:
 
 
 def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, pulumi.Input[str]]:
-    """The data services' endpoints as environment variables (credentials go by reference)."""
+    """The data services' endpoints as environment variables (credentials go by reference).
+
+    The names are the environment contract's (`forge_components.environment`, the one
+    definition docker/.env.example is generated from): a name missing here or not in the
+    contract fails the plan and the deployment, not a service at run time."""
     database, cache = foundation.database, foundation.cache
     environment: dict[str, pulumi.Input[str]] = {
         "DATABASE_HOST": database.host,
@@ -103,6 +108,7 @@ def data_environment(config: StackConfig, foundation: Foundation) -> dict[str, p
         # The CA to verify the brokers with (public, not a secret): "" means the clients'
         # default trust store (MSK's Amazon certificates).
         environment["KAFKA_SSL_CA_PEM"] = streaming.ca_certificate_pem
+    environment_contract.check_names(environment, broker=streaming is not None)
     return environment
 
 
