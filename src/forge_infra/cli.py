@@ -12,6 +12,7 @@ still take precedence over 2).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import sys
@@ -38,6 +39,7 @@ from forge_infra.plan.diff import PlanReadError, diff_plans, read_plan, render_d
 from forge_infra.plan.engine import ProgramError, list_stacks, project_name, run_plan
 from forge_infra.plan.graph import to_component_dot, to_component_mermaid
 from forge_infra.plan.model import Plan
+from forge_infra.plan.recovery import forecast_recovery, render_recovery
 from forge_infra.plan.render import render_plan, summary_line, to_dot, to_mermaid
 from forge_infra.plan.timeline import forecast, render_timeline, timeline_summary
 from forge_infra.policy.cli import (
@@ -239,7 +241,9 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
             fail(str(exc), exc.__cause__ or exc, debug)
         elapsed = time.perf_counter() - started
         forecast_result = forecast(result) if timeline else None
-        if forecast_result is not None:
+        recovery = forecast_recovery(result) if timeline else None
+        if forecast_result is not None and recovery is not None:
+            forecast_result = dataclasses.replace(forecast_result, recovery=recovery.to_dict())
             result.timeline = forecast_result.to_dict()
         planned.append(result)
         if quiet:
@@ -249,8 +253,9 @@ def _plan(stacks: tuple[str, ...], all_stacks: bool, json_path: str | None,
                 click.echo(timeline_summary(forecast_result, result.stack), file=out)
         else:
             sections = [plan_section(result), policy_section(result)]
-            if forecast_result is not None:
-                sections.append(render_timeline(forecast_result, result.stack))
+            if forecast_result is not None and recovery is not None:
+                sections.append(render_timeline(forecast_result, result.stack) + "\n"
+                                + render_recovery(recovery))
             render_plan(result, out, color=color, section="\n".join(sections),
                         footer=policy_summary(result))
         if many:

@@ -91,7 +91,7 @@ def _settings(args: CrossRegionBackupArgs) -> _Settings:
     if unknown:
         raise ValueError(f"CrossRegionBackup: unknown args {unknown}; allowed: "
                          f"{sorted(CrossRegionBackupArgs.__annotations__)}")
-    settings = _Settings(**args)  # type: ignore[arg-type]
+    settings = _Settings(**args)
     for field in ("retention_days", "dr_retention_days"):
         value = getattr(settings, field)
         if not RETENTION_DAYS[0] <= value <= RETENTION_DAYS[1]:
@@ -138,10 +138,12 @@ class CrossRegionBackup(pulumi.ComponentResource):
                          tags=tags(f"{name}-dr-vault-key"), protect=s.protect,
                          provider=dr_provider)
         vault = aws.backup.Vault(
-            f"{name}-vault", name=physical_name(name, "vault", NAME_MAX), kms_key_arn=key.arn,
+            f"{name}-vault", name=physical_name(name, "vault", NAME_MAX),
+            kms_key_arn=key.arn,
             tags=tags(f"{name}-vault"), opts=child_opts(self, protect=s.protect))
         dr_vault = aws.backup.Vault(
-            f"{name}-dr-vault", name=physical_name(name, "dr-vault", NAME_MAX), kms_key_arn=dr_key.arn,
+            f"{name}-dr-vault", name=physical_name(name, "dr-vault", NAME_MAX),
+            kms_key_arn=dr_key.arn,
             tags=tags(f"{name}-dr-vault"),
             opts=pulumi.ResourceOptions.merge(child_opts(self, protect=s.protect), in_dr))
 

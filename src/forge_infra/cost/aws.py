@@ -36,6 +36,8 @@ FREE: dict[str, str] = {
     "aws:appautoscaling/policy:Policy": "no charge (the tasks it adds are priced as the "
                                         "service's ceiling)",
     "aws:appautoscaling/target:Target": "no charge (its minimum and maximum price the service)",
+    "aws:backup/plan:Plan": "no charge (the recovery points are priced on their vault)",
+    "aws:backup/selection:Selection": "no charge",
     "aws:budgets/budget:Budget": "the first two budgets of an account are free (one per stack)",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "no charge",
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": "Cost Anomaly Detection is free",
@@ -104,7 +106,13 @@ FREE: dict[str, str] = {
 #: Empty today: every type the stacks create is priced or free; parts of a priced resource that
 #: are not computed (a root volume sized by its AMI, NLB capacity units) are reported per
 #: resource.
-NOT_PRICED: dict[str, str] = {}
+NOT_PRICED: dict[str, str] = {
+    "aws:backup/vault:Vault": (
+        "a vault is free; its recovery points are billed per GB-month of backup storage and "
+        "their cross-region copies per GB transferred "
+        "(https://aws.amazon.com/backup/pricing/), which depend on the data's size and "
+        "change rate, not on the plan"),
+}
 
 Rule = Callable[[CostContext, PlanResource], None]
 PRICED: dict[str, Rule] = {}

@@ -12,7 +12,8 @@ Two failures are forecast (`forge-infra plan --timeline`):
   forecast of the stack (the timeline's critical path: re-creating the stack in the recovery
   region, its database restored from the copy). In `pilot_light` mode the network already
   exists there, so the network's resources weigh nothing. A data service with no copy outside
-  the region has no recovery point there: it misses any target.
+  the region has no recovery point there: it misses any target. A cache and the event stream
+  are re-created empty by design (`rebuilt_types`): they count in the recovery time only.
 
 The figures are checked against the stack's targets: the `dr_rto_target_hours` and
 `dr_rpo_target_hours` the target exports, else the design plan's RTO of 4 hours and an RPO of a
@@ -88,10 +89,11 @@ class Recovery:
     @property
     def meets_targets(self) -> bool:
         """Whether every data service recovers from losing the region within both targets."""
+        protected = load_assumptions()["region_loss"]["protected_types"]
         return bool(self.region_loss) and all(
-            s.rpo_minutes is not None and s.rto_high_minutes is not None
-            and s.rpo_minutes <= self.rpo_target_hours * 60
-            and s.rto_high_minutes <= self.rto_target_hours * 60
+            s.rto_high_minutes is not None and s.rto_high_minutes <= self.rto_target_hours * 60
+            and (s.type not in protected or (
+                s.rpo_minutes is not None and s.rpo_minutes <= self.rpo_target_hours * 60))
             for s in self.region_loss)
 
     def to_dict(self) -> dict[str, Any]:
@@ -161,6 +163,11 @@ def forecast_recovery(plan: Plan) -> Recovery:
                       f"{interval:g} h, copied in {copy_low:g}-{copy_high:g} min) into the "
                       f"stack re-created there{' on its standing network' if pilot_light else ''}"),
                 source=f"{loss['copy_source']}; {loss['restore_source']}"))
+        elif interval is not None and item.type in loss["rebuilt_types"]:
+            region_loss.append(ServiceRecovery(
+                service=item.service, type=item.type, rpo_minutes=None,
+                rto_low_minutes=declaration + low, rto_high_minutes=declaration + high,
+                path=loss["rebuilt_types"][item.type], source=loss["restore_source"]))
         else:
             region_loss.append(ServiceRecovery(
                 service=item.service, type=item.type, rpo_minutes=None,
@@ -187,9 +194,12 @@ def render_recovery(recovery: Recovery) -> str:
     lines = [f"  recover from losing the region ({where}): {verdict} the targets "
              f"(RTO {recovery.rto_target_hours:g} h, RPO {recovery.rpo_target_hours:g} h)"]
     for item in recovery.region_loss:
-        lines.append(f"    {item.service}: RPO {_span(item.rpo_minutes)}, RTO "
-                     f"{_span(item.rto_low_minutes)} to {_span(item.rto_high_minutes)}; "
-                     f"{item.path}")
+        if item.rto_high_minutes is None:
+            lines.append(f"    {item.service}: not recoverable; {item.path}")
+            continue
+        rpo = "rebuilt empty" if item.rpo_minutes is None else _span(item.rpo_minutes)
+        lines.append(f"    {item.service}: RPO {rpo}, RTO {_span(item.rto_low_minutes)} to "
+                     f"{_span(item.rto_high_minutes)}; {item.path}")
     lines.append("  recover within the region:")
     for item in recovery.in_region:
         rpo = "what producers replay" if item.rpo_minutes is None else _span(item.rpo_minutes)

@@ -46,7 +46,8 @@ VOLUME = "aws:ebs/volume:Volume"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
                 "app_username", "auth_method", "app_credentials_secret_id", "iam_connect_arn",
-                "security_group_id", "reader_hosts", "engine", "kms_key_arn"}
+                "security_group_id", "reader_hosts", "engine", "kms_key_arn",
+                "backup_resource_arns"}
 FUNCTION = "aws:lambda/function:Function"
 INVOCATION = "aws:lambda/invocation:Invocation"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"

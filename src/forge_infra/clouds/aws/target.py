@@ -697,8 +697,7 @@ def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: st
 
     from forge_components.aws.backup import CrossRegionBackup, CrossRegionBackupArgs
     from forge_components.aws.log_key import LogKey, LogKeyArgs
-    from forge_components.aws.networking import Networking
-
+    from forge_components.aws.networking import Networking, NetworkingArgs
     from forge_infra.clouds.aws.settings import DrMode
 
     dr = settings.dr
@@ -734,9 +733,10 @@ def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: st
             region=dr.region, protect=config.protect, tags=tags), dr_opts)
         # The same addressing as the stack's network, so a restore needs no re-planning, in
         # the recovery region's first zones (the catalogue's, which the config checked).
-        dr_network_args = dict(network_args)
-        dr_network_args["availability_zones"] = list(
-            _catalog_zone_names(dr.region)[:settings.network.az_count])
+        dr_network_args = cast(NetworkingArgs, {
+            **network_args,
+            "availability_zones": list(
+                _catalog_zone_names(dr.region)[:settings.network.az_count])})
         dr_network_args["log_kms_key_arn"] = dr_log_key.key_arn
         dr_network = Networking(f"{prefix}-dr-network", dr_network_args, dr_opts)
         exports |= {"dr_network_id": dr_network.network_id,
