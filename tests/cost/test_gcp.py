@@ -150,12 +150,29 @@ def test_usage_profile_drives_the_usage_lines() -> None:
     assert lines(estimate(plan), "log ingestion") == []  # 10 GB: within the free 50 GiB
 
 
-def test_another_region_is_not_priced_at_us_central1_rates() -> None:
-    cost = estimate(gcp_plan("prod", "managed"), region="europe-west1")
+def test_a_region_without_its_own_entries_is_not_priced_at_us_central1_rates() -> None:
+    cost = estimate(gcp_plan("prod", "managed"), region="asia-northeast1")
     regional = [c for c in cost.coverage if "covers us-central1 only" in c.reason]
     assert regional, "regional lines were priced outside the table's region"
     assert {line.price.split(".")[0] for line in cost.lines} <= {"lb", "cdn", "armor",
                                                                  "secretmanager"}
+
+
+def test_europe_west1_takes_its_own_entries() -> None:
+    """The GCP stacks run in europe-west1: its entries (`KEY@europe-west1`) price it, and a
+    line priced that way is not labelled as a factor of us-central1's price."""
+    plan = gcp_plan("prod", "managed")
+    cost = estimate(plan, region="europe-west1")
+    assert [c.reason for c in cost.coverage if "covers us-central1 only" in c.reason] == []
+    assert lines(cost, "db-custom-2-7680 regional (HA): 2 vCPU") == [
+        pytest.approx(2 * 730 * 0.0908, abs=0.01)]
+    assert not [line.item for line in cost.lines if "price x" in line.item]
+    table = load_table("gcp")
+    for key, price in table.prices.items():
+        base, _, region = key.partition("@")
+        assert region == ("" if price.region in ("us-central1", "global") else price.region), key
+        if region:
+            assert base in table.prices and table.prices[base].unit == price.unit, key
 
 
 def test_the_gcp_pricer_imports_no_cloud_sdk() -> None:

@@ -95,7 +95,7 @@ class CostContext:
         except UnpricedRegion as exc:
             self.not_priced(resource, f"{item}: {exc}")
             return
-        if price.region != GLOBAL_REGION and self.region != self.table.region:
+        if price.region not in (GLOBAL_REGION, self.region):
             # priced through a documented regional factor: the line names it
             item = (f"{item} ({self.region}: {self.table.region} price x "
                     f"{self.table.factor(self.region):g})")
