@@ -246,3 +246,54 @@ def test_planning_aws_imports_no_other_cloud_sdk() -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, check=True, timeout=120)
     assert result.stdout.strip() == "[]"
+
+
+GCP_STACKS = ("gcp-dev", "gcp-prod")
+
+
+@pytest.fixture(scope="module")
+def gcp_plans() -> dict[str, Plan]:
+    return {stack: run_plan(stack, ROOT) for stack in GCP_STACKS}
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gcp_plan_urns_match_the_snapshot(gcp_plans, stack) -> None:
+    """As for the AWS stacks: regenerate with FORGE_UPDATE_SNAPSHOTS=1 after an intended
+    change and review the diff."""
+    urns = "\n".join(sorted(r.urn for r in gcp_plans[stack].resources)) + "\n"
+    path = SNAPSHOTS / f"{stack}.urns.txt"
+    if os.environ.get("FORGE_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(urns)
+    assert path.is_file(), f"missing snapshot {path}; run with FORGE_UPDATE_SNAPSHOTS=1"
+    assert urns == path.read_text()
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_gcp_plan_is_clean_valid_and_has_provider_format_ids(gcp_plans, stack, tmp_path) -> None:
+    plan = gcp_plans[stack]
+    assert plan.warnings == []
+    target = tmp_path / "plan.json"
+    plan.write_json(target)
+    document = json.loads(target.read_text())
+    jsonschema.Draft202012Validator(json_schema()).validate(document)
+    assert document["stack"] == stack
+    for resource in plan.custom_resources():
+        assert resource.id, resource.urn
+    networks = [r for r in plan.resources if r.type == "gcp:compute/network:Network"]
+    assert len(networks) == 1
+    assert re.fullmatch(r"projects/forge-offline-plan/global/networks/forge-" + stack
+                        + r"-network-vpc-[0-9a-f]{7}", networks[0].id)
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_planning_gcp_imports_no_other_cloud_sdk(stack) -> None:
+    """A plan of a GCP stack loads neither the AWS nor the Azure SDK, nor their mocks."""
+    script = ("import sys; from forge_infra.plan import run_plan; "
+              f"run_plan({stack!r}); "
+              "print(sorted(m for m in sys.modules if m.startswith(('pulumi_aws', "
+              "'pulumi_azure_native', 'pulumi_azure', 'forge_infra.plan.mocks.aws', "
+              "'forge_infra.plan.mocks.azure_native', 'forge_components.aws', "
+              "'forge_components.azure', 'forge_infra.clouds.aws'))))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=180)
+    assert result.stdout.strip() == "[]"

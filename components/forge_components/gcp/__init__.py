@@ -3,9 +3,8 @@
 Importing this package is cheap: it names its components by import path and loads none of
 them (nor pulumi_gcp) until asked, as `forge_components.aws` does.
 
-The `gcp` cloud target (`cloud: gcp` in a stack file) is not registered yet: it comes once a
-component of every kind exists. Until then `KINDS_TO_COME` names the kinds still missing, and
-`tests/components/test_contracts.py` holds the package to the contracts of the kinds it has.
+The `gcp` cloud target (`cloud: gcp` in a stack file, `forge_infra.clouds.gcp`) wires these
+components; `tests/components/test_contracts.py` holds the package to the contracts.
 """
 
 import importlib
@@ -22,6 +21,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.streaming:Streaming",
     "forge_components.gcp.cdn:Cdn",
     "forge_components.gcp.budget:Budget",
+    "forge_components.gcp.secrets:AppSecrets",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
@@ -40,13 +40,7 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
 on GCP, for the kinds that exist so far."""
 
 KINDS_TO_COME: tuple[str, ...] = ()
-"""Contract kinds with no GCP component yet (issue 12). The `gcp` target may be registered only
-once this is empty."""
-
-TARGET_PENDING = ("every kind has a GCP component; the gcp cloud target (its settings, the "
-                  "target that wires the components, the gcp stacks: issue 12) is still to "
-                  "come, so `forge-infra:cloud: gcp` is not accepted yet")
-"""Why no cloud target uses the package yet (tests/components/test_contracts.py)."""
+"""Contract kinds with no GCP component yet: none (the `gcp` target is registered)."""
 
 
 def load(path: str) -> type:

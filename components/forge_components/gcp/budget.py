@@ -28,10 +28,13 @@ import pulumi_gcp as gcp
 
 from forge_components.common import child_opts
 from forge_components.gcp.labels import resource_labels
-from forge_components.gcp.limits import BUDGET_MAX_NOTIFICATION_CHANNELS, RESOURCE_NAME
+from forge_components.gcp.limits import (
+    BILLING_ACCOUNT_ID,
+    BUDGET_MAX_NOTIFICATION_CHANNELS,
+    RESOURCE_NAME,
+)
 
 COMPONENT = "forge-gcp:index:Budget"
-_BILLING_ACCOUNT = re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -86,7 +89,7 @@ def validate_budget_args(name: str, args: BudgetArgs) -> _Settings:
     s = _Settings(**args)
     if not RESOURCE_NAME.fullmatch(name):
         raise _fail(f"name {name!r} must be lower-case letters, digits and dashes")
-    if not _BILLING_ACCOUNT.fullmatch(s.billing_account):
+    if not BILLING_ACCOUNT_ID.fullmatch(s.billing_account):
         raise _fail(f"billing_account {s.billing_account!r} is not a billing account id "
                     "(XXXXXX-XXXXXX-XXXXXX)")
     if isinstance(s.project_number, str) and not s.project_number.isdigit():

@@ -13,7 +13,11 @@ region only:
 * the administrator (`username`, `credentials_secret_id`): operators and migrations tooling;
 * the services' user (`app_username`, `app_credentials_secret_id`, `auth_method`
   "password"): the identities named in `app_secret_accessors` get
-  `roles/secretmanager.secretAccessor` on that one secret, nothing else.
+  `roles/secretmanager.secretAccessor` on that secret and on `app_password_secret_id`, nothing
+  else. That second secret holds the same password as its whole value: Cloud Run (and
+  Container Apps) hand a secret to a container whole, with no JSON field to pick
+  (`value_source.secret_key_ref` names a secret and a version only), so DATABASE_PASSWORD
+  references it.
 
 Both are Cloud SQL built-in users created through the Cloud SQL API: "All users you create
 using Cloud SQL are created as part of the cloudsqlsuperuser role" with CREATEROLE, CREATEDB
@@ -145,8 +149,8 @@ class DatabaseArgs(TypedDict):
     """The services' user name (never the administrator). Defaults to "forge_app"."""
     app_secret_accessors: NotRequired[list[pulumi.Input[str]]]
     """IAM members (e.g. "serviceAccount:api@p.iam.gserviceaccount.com") granted
-    `roles/secretmanager.secretAccessor` on the services' credentials secret only. Defaults
-    to [] (none)."""
+    `roles/secretmanager.secretAccessor` on the services' two secrets only (the JSON
+    credentials and the whole-value password). Defaults to [] (none)."""
     log_min_duration_statement_ms: NotRequired[int]
     """Statements slower than this are logged (ms; -1 turns it off). Defaults to 1000."""
     database_flags: NotRequired[dict[str, str]]
@@ -314,6 +318,9 @@ class Database(pulumi.ComponentResource):
     app_credentials_secret_id: pulumi.Output[str]
     """The Secret Manager secret holding the services' credentials as JSON (`username`,
     `password`, `host`, `port`, `dbname`)."""
+    app_password_secret_id: pulumi.Output[str]
+    """The Secret Manager secret holding the services' password as its whole value (what a
+    Cloud Run secret variable such as DATABASE_PASSWORD references)."""
     instance_name: pulumi.Output[str]
     """The Cloud SQL instance's name."""
     connection_name: pulumi.Output[str]
@@ -391,8 +398,9 @@ class Database(pulumi.ComponentResource):
 
         host = instance.private_ip_address
 
-        def user_with_secret(role: str, username: str,
-                             description: str) -> tuple[gcp.sql.User, gcp.secretmanager.Secret]:
+        def user_with_secret(role: str, username: str, description: str,
+                             ) -> tuple[gcp.sql.User, gcp.secretmanager.Secret,
+                                        random.RandomPassword]:
             password = random.RandomPassword(
                 f"{name}-{role}-password", length=40, special=False, opts=child_opts(self))
             user = gcp.sql.User(
@@ -420,19 +428,35 @@ class Database(pulumi.ComponentResource):
                     "dbname": database.name,
                 }),
                 opts=child_opts(self))
-            return user, secret
+            return user, secret, password
 
-        admin, admin_secret = user_with_secret(
+        admin, admin_secret, _ = user_with_secret(
             "admin", s.admin_username, f"forge {name}: the PostgreSQL administrator")
-        app, app_secret = user_with_secret(
+        app, app_secret, app_password = user_with_secret(
             "app", s.app_username, f"forge {name}: the services' PostgreSQL user")
+        # The same password as a whole secret value: Cloud Run reads a secret whole.
+        password_secret = gcp.secretmanager.Secret(
+            f"{name}-app-password",
+            secret_id=f"{name}-app-password",
+            replication=regional_replication(s.region),
+            labels={**labels, "role": "app"},
+            annotations={"description": f"forge {name}: the services' PostgreSQL password "
+                                        "(the whole value)"},
+            opts=child_opts(self))
+        gcp.secretmanager.SecretVersion(
+            f"{name}-app-password",
+            secret=password_secret.id,
+            secret_data=app_password.result,
+            opts=child_opts(self))
         for i, member in enumerate(s.app_secret_accessors):
-            gcp.secretmanager.SecretIamMember(
-                f"{name}-app-credentials-accessor-{i + 1}",
-                secret_id=app_secret.id,
-                role=SECRET_ACCESSOR_ROLE,
-                member=member,
-                opts=child_opts(self))
+            for secret_name, secret in (("credentials", app_secret),
+                                        ("password", password_secret)):
+                gcp.secretmanager.SecretIamMember(
+                    f"{name}-app-{secret_name}-accessor-{i + 1}",
+                    secret_id=secret.id,
+                    role=SECRET_ACCESSOR_ROLE,
+                    member=member,
+                    opts=child_opts(self))
 
         self.host = host
         self.port = pulumi.Output.from_input(POSTGRES_PORT)
@@ -442,6 +466,7 @@ class Database(pulumi.ComponentResource):
         self.app_username = app.name
         self.auth_method = pulumi.Output.from_input(AUTH_PASSWORD)
         self.app_credentials_secret_id = app_secret.id
+        self.app_password_secret_id = password_secret.id
         self.instance_name = instance.name
         self.connection_name = instance.connection_name
         self.server_ca_cert = instance.server_ca_certs.apply(_first_cert)
@@ -455,6 +480,7 @@ class Database(pulumi.ComponentResource):
             "app_username": self.app_username,
             "auth_method": self.auth_method,
             "app_credentials_secret_id": self.app_credentials_secret_id,
+            "app_password_secret_id": self.app_password_secret_id,
             "instance_name": self.instance_name,
             "connection_name": self.connection_name,
             "server_ca_cert": self.server_ca_cert,

@@ -289,3 +289,48 @@ BUDGET_MAX_NOTIFICATION_CHANNELS = 5
 #: valid caching directives. Sources: https://cloud.google.com/cdn/docs/using-ttl-overrides,
 #: https://cloud.google.com/cdn/docs/using-cache-modes.
 CDN_TTL_MAX_SECONDS = 31_622_400
+
+# -- Regions ----------------------------------------------------------------------------------
+
+#: The regions a GCP stack may deploy to: those where Cloud Run services and jobs run (every
+#: stack runs its services there), Tier 1 then Tier 2 pricing. Source: "Cloud Run locations",
+#: https://cloud.google.com/run/docs/locations (checked 2026-12-02). A region listed here may
+#: still lack another product a stack asks for (Managed Service for Apache Kafka, a Cloud SQL
+#: tier): `pulumi preview` against the project is the check for that.
+CLOUD_RUN_REGIONS: tuple[str, ...] = (
+    # Tier 1
+    "asia-east1", "asia-northeast1", "asia-northeast2", "europe-north1", "europe-southwest1",
+    "europe-west1", "europe-west4", "europe-west8", "europe-west9", "me-west1", "us-central1",
+    "us-east1", "us-east4", "us-east5", "us-south1", "us-west1",
+    # Tier 2
+    "africa-south1", "asia-east2", "asia-northeast3", "asia-southeast1", "asia-southeast2",
+    "asia-south1", "asia-south2", "australia-southeast1", "australia-southeast2",
+    "europe-central2", "europe-west10", "europe-west12", "europe-west2", "europe-west3",
+    "europe-west6", "me-central1", "me-central2", "northamerica-northeast1",
+    "northamerica-northeast2", "southamerica-east1", "southamerica-west1", "us-west2",
+    "us-west3", "us-west4")
+
+#: A project id: 6 to 30 characters, lower-case letters, digits and hyphens, a letter first,
+#: no hyphen last. Source: "Creating and managing projects", project ID requirements,
+#: https://cloud.google.com/resource-manager/docs/creating-managing-projects (checked
+#: 2026-12-02).
+PROJECT_ID = re.compile(r"[a-z][-a-z0-9]{4,28}[a-z0-9]")
+#: A Cloud DNS managed zone name: 1-63 characters, a letter first, lower-case letters, digits
+#: and dashes. Source: pulumi_gcp 10.2 `dns.ManagedZone(name=...)` docstring ("User assigned
+#: name for this resource. Must be unique within the project.") and
+#: https://cloud.google.com/dns/docs/zones ("zone name ... up to 63 characters ... lowercase
+#: letters, numbers, and dashes ... start with a letter").
+DNS_ZONE_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+#: A billing account id: three groups of six upper-case hex digits (`012345-567890-ABCDEF`).
+#: Source: "Find your Cloud Billing account ID",
+#: https://cloud.google.com/billing/docs/how-to/find-billing-account-id (checked 2026-12-02);
+#: the Budget component checks the same pattern.
+BILLING_ACCOUNT_ID = re.compile(r"[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}")
+#: A Secret Manager secret id: 1-255 letters, digits, `_` and `-`. Source: pulumi_gcp 10.2
+#: `secretmanager.Secret(secret_id=...)` docstring ("must be unique ... [a-zA-Z0-9_-]").
+SECRET_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+#: Cloud Run's instance autoscaling keeps CPU utilisation near 60% and has no setting for it:
+#: "Cloud Run ... scales ... to keep CPU utilization at 60%". Source: "About instance
+#: autoscaling in Cloud Run services", https://cloud.google.com/run/docs/about-instance-autoscaling
+#: (checked 2026-12-02).
+CLOUD_RUN_TARGET_CPU_PERCENT = 60

@@ -3,7 +3,7 @@
 Every bucket has uniform bucket-level access (IAM only, no object ACLs) and public access
 prevention "enforced" (set explicitly: the provider's default "inherited" enforces only under
 the organisation policy; pulumi_gcp 10.2 `storage.Bucket(public_access_prevention=...)`),
-object versioning, soft delete, and a lifecycle:
+object versioning (unless `versioning` is off), soft delete, and a lifecycle:
 
 * current objects move to Nearline after `nearline_after_days` (at least Nearline's 30-day
   minimum storage duration);
@@ -86,6 +86,10 @@ class StorageArgs(TypedDict):
     """IAM members granted `roles/storage.objectViewer`, per purpose. Defaults to {}."""
     writers: NotRequired[dict[str, list[pulumi.Input[str]]]]
     """IAM members granted `roles/storage.objectCreator`, per purpose. Defaults to {}."""
+    versioning: NotRequired[bool]
+    """Object versioning: an overwritten or deleted object stays recoverable as a noncurrent
+    version until the lifecycle deletes it (`noncurrent_version_expiration_days`). Turn it off
+    only where nothing needs recovering (a dev stack). Defaults to True."""
     force_destroy: NotRequired[bool]
     """Let `pulumi destroy` delete buckets that still hold objects. Defaults to False."""
     protect: NotRequired[bool]
@@ -111,6 +115,7 @@ class _Settings:
     kms_key_name: pulumi.Input[str] | None = None
     readers: dict[str, list[pulumi.Input[str]]] = dataclasses.field(default_factory=dict)
     writers: dict[str, list[pulumi.Input[str]]] = dataclasses.field(default_factory=dict)
+    versioning: bool = True
     force_destroy: bool = False
     protect: bool = False
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -173,7 +178,8 @@ def validate_storage_args(name: str, args: StorageArgs) -> _Settings:
 
 
 def lifecycle_rules(s: _Settings, purpose: str) -> list[gcp.storage.BucketLifecycleRuleArgs]:
-    """The purpose's lifecycle: Nearline, Archive for archive purposes, old versions deleted."""
+    """The purpose's lifecycle: Nearline, Archive for archive purposes, old versions deleted
+    (with versioning on: without it there are none)."""
     rules = [gcp.storage.BucketLifecycleRuleArgs(
         action=gcp.storage.BucketLifecycleRuleActionArgs(
             type="SetStorageClass", storage_class="NEARLINE"),
@@ -187,6 +193,8 @@ def lifecycle_rules(s: _Settings, purpose: str) -> list[gcp.storage.BucketLifecy
             condition=gcp.storage.BucketLifecycleRuleConditionArgs(
                 age=s.archive_after_days, matches_storage_classes=["NEARLINE"],
                 with_state="LIVE")))
+    if not s.versioning:
+        return rules
     rules.append(gcp.storage.BucketLifecycleRuleArgs(
         action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
         condition=gcp.storage.BucketLifecycleRuleConditionArgs(
@@ -235,7 +243,7 @@ class Storage(pulumi.ComponentResource):
                 storage_class="STANDARD",
                 uniform_bucket_level_access=True,
                 public_access_prevention="enforced",
-                versioning=gcp.storage.BucketVersioningArgs(enabled=True),
+                versioning=gcp.storage.BucketVersioningArgs(enabled=s.versioning),
                 soft_delete_policy=gcp.storage.BucketSoftDeletePolicyArgs(
                     retention_duration_seconds=s.soft_delete_days * 86400),
                 lifecycle_rules=lifecycle_rules(s, purpose),

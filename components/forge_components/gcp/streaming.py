@@ -59,7 +59,8 @@ for small stacks): `broker_count` instances in the `instances` subnet, each with
 The Kafka API has no TLS listener (no certificates are issued to the brokers), so the
 protocol is `SASL_PLAINTEXT`, admitted only from `workloads_subnet_cidr` (Cloud Run cannot be
 selected by network tag in ingress rules) as on AWS, where it is accepted for dev and
-staging. The members in `client_members` may read the credentials secret (KAFKA_PASSWORD).
+staging. The members in `client_members` may read the credentials secret and the
+whole-value password secret (`password_secret_id`, what KAFKA_PASSWORD references).
 Firewall rules: the Kafka port from the clients' range; RPC (33145) and the Admin API (9644)
 between the brokers only; the brokers' HTTP/HTTPS out (Ubuntu mirrors, Redpanda's repository,
 Secret Manager through Private Google Access); the clients' egress to the brokers' addresses.
@@ -422,6 +423,10 @@ class Streaming(pulumi.ComponentResource):
     credentials_secret_id: pulumi.Output[str]
     """The Secret Manager secret holding the SCRAM credentials as JSON (`username`,
     `password`) for redpanda; "" for managed-kafka (no password exists) and none."""
+    password_secret_id: pulumi.Output[str]
+    """The Secret Manager secret holding the SCRAM password alone, as its whole value (what a
+    Cloud Run secret variable such as KAFKA_PASSWORD references: Cloud Run reads a secret
+    whole) for redpanda; "" for managed-kafka and none."""
     engine: pulumi.Output[str]
     """The engine: "managed-kafka", "redpanda" or "none"."""
     cluster_name: pulumi.Output[str]
@@ -447,6 +452,7 @@ class Streaming(pulumi.ComponentResource):
         self.ca_certificate_pem = empty
         self.username = empty
         self.credentials_secret_id = empty
+        self.password_secret_id = empty
         self.cluster_name = empty
         self.client_role = empty
         self.broker_service_account = empty
@@ -465,6 +471,7 @@ class Streaming(pulumi.ComponentResource):
             "ca_certificate_pem": self.ca_certificate_pem,
             "username": self.username,
             "credentials_secret_id": self.credentials_secret_id,
+            "password_secret_id": self.password_secret_id,
             "engine": self.engine,
             "cluster_name": self.cluster_name,
             "client_role": self.client_role,
@@ -570,6 +577,23 @@ class Streaming(pulumi.ComponentResource):
                 {"username": s.sasl_username, "password": password.result}),
             opts=child_opts(self))
 
+        # The password alone, as a whole value: Cloud Run hands a secret to a container
+        # whole, with no JSON field to pick. The brokers never read it.
+        password_secret = gcp.secretmanager.Secret(
+            f"{name}-kafka-password",
+            secret_id=f"{name}-kafka-password",
+            project=s.project,
+            replication=regional_replication(s.region),
+            labels=labels,
+            annotations={"description": f"forge {name}: the Kafka clients' SASL/SCRAM "
+                                        "password (the whole value)"},
+            opts=child_opts(self, protect=s.protect))
+        gcp.secretmanager.SecretVersion(
+            f"{name}-kafka-password",
+            secret=password_secret.id,
+            secret_data=password.result,
+            opts=child_opts(self))
+
         # The brokers' identity: one grant, reading that secret.
         account = gcp.serviceaccount.Account(
             f"{name}-broker",
@@ -589,6 +613,13 @@ class Streaming(pulumi.ComponentResource):
             gcp.secretmanager.SecretIamMember(
                 f"{name}-kafka-client-{i + 1}",
                 secret_id=secret.id,
+                role=SECRET_ACCESSOR_ROLE,
+                member=member,
+                project=s.project,
+                opts=child_opts(self))
+            gcp.secretmanager.SecretIamMember(
+                f"{name}-kafka-client-{i + 1}-password",
+                secret_id=password_secret.id,
                 role=SECRET_ACCESSOR_ROLE,
                 member=member,
                 project=s.project,
@@ -693,6 +724,7 @@ class Streaming(pulumi.ComponentResource):
             lambda ips: ",".join(f"{ip}:{REDPANDA_KAFKA_PORT}" for ip in ips))
         self.username = pulumi.Output.from_input(s.sasl_username)
         self.credentials_secret_id = secret.id
+        self.password_secret_id = password_secret.id
         self.client_role = pulumi.Output.from_input(SECRET_ACCESSOR_ROLE)
         self.broker_service_account = account.email
         self.broker_count = pulumi.Output.from_input(s.broker_count)

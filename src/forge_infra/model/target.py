@@ -167,3 +167,6 @@ def target_namespaces() -> frozenset[str]:
 register_target("aws", namespaces={"aws"},
                 settings="forge_infra.clouds.aws.settings:AwsSettings",
                 target="forge_infra.clouds.aws.target:TARGET")
+register_target("gcp", namespaces={"gcp"},
+                settings="forge_infra.clouds.gcp.settings:GcpSettings",
+                target="forge_infra.clouds.gcp.target:TARGET")

@@ -29,7 +29,8 @@ PEERING = "gcp:servicenetworking/connection:Connection"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
                 "app_username", "auth_method", "app_credentials_secret_id", "instance_name",
-                "connection_name", "server_ca_cert", "availability_type"}
+                "connection_name", "server_ca_cert", "availability_type",
+                "app_password_secret_id"}
 API_SA = "serviceAccount:forge-api@forge-offline-plan.iam.gserviceaccount.com"
 WORKER_SA = "serviceAccount:forge-worker@forge-offline-plan.iam.gserviceaccount.com"
 
@@ -185,7 +186,7 @@ def test_the_application_database_and_two_built_in_users_with_generated_password
 def test_each_users_credentials_are_a_regional_secret_with_a_json_version():
     rec = build()
     secrets = {s.name: s for s in rec.of_type(SECRET)}
-    assert sorted(secrets) == ["db-admin-credentials", "db-app-credentials"]
+    assert sorted(secrets) == ["db-admin-credentials", "db-app-credentials", "db-app-password"]
     for role in ("admin", "app"):
         secret = secrets[f"db-{role}-credentials"]
         assert secret.inputs["secretId"] == f"db-{role}-credentials", secret.urn
@@ -202,6 +203,21 @@ def test_each_users_credentials_are_a_regional_secret_with_a_json_version():
         f"projects/{PROJECT}/secrets/db-admin-credentials")
     assert rec.exports["app_credentials_secret_id"] == (
         f"projects/{PROJECT}/secrets/db-app-credentials")
+
+
+def test_the_services_password_is_also_a_whole_value_secret():
+    """Cloud Run reads a secret whole: DATABASE_PASSWORD needs the password alone."""
+    rec = build()
+    secret = rec.one(SECRET, "db-app-password")
+    assert secret.inputs["secretId"] == "db-app-password", secret.urn
+    assert secret.inputs["replication"] == {
+        "userManaged": {"replicas": [{"location": REGION}]}}, secret.urn
+    version = rec.one(VERSION, "db-app-password")
+    assert version.inputs["secret"] == secret.resource_id, version.urn
+    assert version.inputs["secretData"] == SECRET_MASK, version.urn
+    password = rec.one(PASSWORD, "db-app-password")
+    assert version.property_dependencies["secretData"] == [password.urn], version.urn
+    assert rec.exports["app_password_secret_id"] == f"projects/{PROJECT}/secrets/db-app-password"
 
 
 def test_outputs_resolve_to_the_private_ip_the_admin_and_the_server_ca():
@@ -226,10 +242,13 @@ def test_only_the_named_members_may_read_the_services_secret_and_nothing_else():
     rec = build(app_secret_accessors=[API_SA, WORKER_SA])
     members = rec.of_type(IAM_MEMBER)
     app_secret = rec.one(SECRET, "db-app-credentials")
+    password = rec.one(SECRET, "db-app-password")
     assert sorted((m.inputs["secretId"], m.inputs["role"], m.inputs["member"])
-                  for m in members) == [
+                  for m in members) == sorted([
         (app_secret.resource_id, "roles/secretmanager.secretAccessor", API_SA),
-        (app_secret.resource_id, "roles/secretmanager.secretAccessor", WORKER_SA)]
+        (app_secret.resource_id, "roles/secretmanager.secretAccessor", WORKER_SA),
+        (password.resource_id, "roles/secretmanager.secretAccessor", API_SA),
+        (password.resource_id, "roles/secretmanager.secretAccessor", WORKER_SA)])
 
 
 def test_no_accessor_by_default_and_no_service_account_key():

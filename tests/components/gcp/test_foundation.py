@@ -55,6 +55,7 @@ def test_no_service_account_key_and_no_public_member_anywhere():
     assert granted == [
         ("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor", API),
         ("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor", API),
+        ("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor", API),
         ("storage/bucketIAMMember", "roles/storage.objectCreator", API),
         ("storage/bucketIAMMember", "roles/storage.objectViewer", API)]
 
@@ -93,7 +94,8 @@ def test_the_data_services_have_private_addresses_in_the_peered_range_only():
 def test_every_secret_stays_in_the_region():
     secrets = build().of_type("gcp:secretmanager/secret:Secret")
     assert sorted(s.name for s in secrets) == [
-        "analytics-db-admin-credentials", "analytics-db-app-credentials", "analytics-kv-auth"]
+        "analytics-db-admin-credentials", "analytics-db-app-credentials",
+        "analytics-db-app-password", "analytics-kv-auth"]
     for secret in secrets:
         assert secret.inputs["replication"] == {
             "userManaged": {"replicas": [{"location": REGION}]}}, secret.urn

@@ -79,6 +79,16 @@ def test_the_apps_buckets_go_to_nearline_only_and_backups_on_to_archive():
     assert rules[2]["condition"] == {"daysSinceNoncurrentTime": 90, "withState": "ARCHIVED"}
 
 
+def test_without_versioning_no_bucket_versions_and_no_noncurrent_rule_remains():
+    rec = build(versioning=False)
+    for resource in rec.of_type(BUCKET):
+        assert resource.inputs["versioning"] == {"enabled": False}, resource.urn
+        assert "Delete" not in storage_classes(resource), resource.urn
+        assert resource.inputs["publicAccessPrevention"] == "enforced", resource.urn
+    assert storage_classes(bucket(rec, "backups")) == ["NEARLINE", "ARCHIVE"]
+    assert storage_classes(bucket(build(), "backups")) == ["NEARLINE", "ARCHIVE", "Delete"]
+
+
 def test_no_bucket_the_apps_read_ever_reaches_archive():
     rec = build(buckets=["reports", "exports", "backups", "audit"],
                 archive_purposes=["backups", "audit"])

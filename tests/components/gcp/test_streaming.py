@@ -32,7 +32,8 @@ PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 FIREWALL = "gcp:compute/firewall:Firewall"
 OUTPUT_NAMES = {"bootstrap_brokers", "security_protocol", "sasl_mechanism", "username",
                 "credentials_secret_id", "engine", "cluster_name", "client_role",
-                "broker_service_account", "broker_count", "ca_certificate_pem"}
+                "broker_service_account", "broker_count", "ca_certificate_pem",
+                "password_secret_id"}
 API_SA = "serviceAccount:forge-api@forge-offline-plan.iam.gserviceaccount.com"
 WORKER_SA = "serviceAccount:forge-worker@forge-offline-plan.iam.gserviceaccount.com"
 

@@ -45,7 +45,7 @@ BROKER_SA = f"ev-redpanda@{PROJECT}.iam.gserviceaccount.com"
 KEY = f"projects/{PROJECT}/locations/{REGION}/keyRings/forge/cryptoKeys/redpanda"
 OUTPUTS = ("bootstrap_brokers", "security_protocol", "sasl_mechanism", "username",
            "credentials_secret_id", "engine", "cluster_name", "client_role",
-           "broker_service_account", "broker_count")
+           "broker_service_account", "broker_count", "password_secret_id")
 
 
 def build(**overrides: Any) -> Recording:
@@ -82,7 +82,8 @@ def test_the_contract_outputs_tell_clients_to_use_scram_from_the_secret():
         "username": "forge", "credentials_secret_id": secret.resource_id,
         "engine": "redpanda", "cluster_name": "",
         "client_role": "roles/secretmanager.secretAccessor",
-        "broker_service_account": BROKER_SA, "broker_count": 3}
+        "broker_service_account": BROKER_SA, "broker_count": 3,
+        "password_secret_id": f"projects/{PROJECT}/secrets/ev-kafka-password"}
     assert secret.resource_id == f"projects/{PROJECT}/secrets/ev-kafka-credentials"
 
 
@@ -150,14 +151,34 @@ def test_the_password_is_in_secret_manager_only_never_in_metadata():
         assert version.urn in vm.dependencies, vm.urn
 
 
+def test_the_password_alone_is_a_whole_value_secret_for_cloud_run():
+    """KAFKA_PASSWORD on Cloud Run references a secret read whole: the password alone, from
+    the same generated value, in the region, protected like the JSON secret."""
+    rec = build(protect=True)
+    secret = rec.one(SECRET, "ev-kafka-password")
+    assert secret.inputs["secretId"] == "ev-kafka-password", secret.urn
+    assert secret.inputs["replication"] == {
+        "userManaged": {"replicas": [{"location": REGION}]}}, secret.urn
+    assert secret.protect is True, secret.urn
+    version = rec.one(VERSION, "ev-kafka-password")
+    generated = rec.one("random:index/randomPassword:RandomPassword")
+    assert version.inputs["secret"] == secret.resource_id, version.urn
+    assert version.inputs["secretData"] == SECRET_MASK, version.urn
+    assert version.property_dependencies["secretData"] == [generated.urn], version.urn
+    assert rec.exports["password_secret_id"] == secret.resource_id
+
+
 def test_exact_iam_grants_and_no_service_account_key():
     rec = build(client_members=[API_SA])
     secret = rec.one(SECRET, "ev-kafka-credentials")
+    password = rec.one(SECRET, "ev-kafka-password")
     grants = sorted((m.inputs["secretId"], m.inputs["role"], m.inputs["member"])
                     for m in rec.of_type(SECRET_MEMBER))
+    # The brokers read the JSON credentials only; the client may read both secrets.
     assert grants == sorted([
         (secret.resource_id, "roles/secretmanager.secretAccessor", f"serviceAccount:{BROKER_SA}"),
-        (secret.resource_id, "roles/secretmanager.secretAccessor", API_SA)])
+        (secret.resource_id, "roles/secretmanager.secretAccessor", API_SA),
+        (password.resource_id, "roles/secretmanager.secretAccessor", API_SA)])
     assert rec.of_type("gcp:projects/iAMMember:IAMMember") == []
     assert [r.urn for r in rec.resources if r.type == "gcp:serviceaccount/key:Key"] == []
     account = rec.one(ACCOUNT)

@@ -149,6 +149,7 @@ class GcpMocks(ProviderPackageMocks):
         self._peering_ranges: dict[str, list[ipaddress.IPv4Network]] = {}
         self.functions.update({
             "gcp:organizations/getClientConfig:getClientConfig": self._client_config,
+            "gcp:organizations/getProject:getProject": self._project,
             "gcp:compute/getZones:getZones": self._zones,
             "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
                 self._storage_service_agent,
@@ -423,6 +424,13 @@ class GcpMocks(ProviderPackageMocks):
         return {"project": self.project, "region": self.context.region,
                 "zone": f"{self.context.region}-a", "accessToken": "offline-plan",
                 "id": self.project}
+
+    def _project(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The project a `get_project` names (the mocks' own when unnamed): its id, its number
+        (digits, as Resource Manager returns it) and its name."""
+        project = str(args.get("projectId") or self.project)
+        return {"projectId": project, "number": self.project_number, "name": project,
+                "id": f"projects/{project}", "labels": {}, "effectiveLabels": {}}
 
     def _storage_service_agent(self, args: dict[str, Any]) -> dict[str, Any]:
         """The project's Cloud Storage service agent, in its documented form

@@ -1,0 +1,1 @@
+"""The GCP cloud target: its settings (`settings`) and its builder (`target`)."""
