@@ -107,12 +107,13 @@ def test_images_are_tag_pinned_and_the_digest_rule_advises() -> None:
         "forge-api", "forge-api-migrate", "forge-gateway", "forge-ui", "forge-worker"]
 
 
-def test_the_components_leave_three_secrets_unprotected_in_prod() -> None:
+def test_the_components_leave_four_secrets_unprotected_in_prod() -> None:
     """Reported to the components' owner: Database's and Cache's `protect` does not reach
     their Secret Manager secrets (Streaming's does)."""
     found = both(rule_by_id("any-stateful-protect"), gcp_plan("prod", "managed"))
     assert sorted(str(urn).rsplit("::", 1)[-1] for urn, _ in found) == [
-        "forge-db-admin-credentials", "forge-db-app-credentials", "forge-kv-auth"]
+        "forge-db-admin-credentials", "forge-db-app-credentials", "forge-db-app-password",
+        "forge-kv-auth"]
 
 
 # -- recoverability --------------------------------------------------------------------------

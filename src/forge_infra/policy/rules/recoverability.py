@@ -521,9 +521,11 @@ GCP_RULES: tuple[Rule, ...] = (
         severity="mandatory",
         category="recoverability",
         rationale="Versioning keeps every overwritten or deleted object recoverable.",
-        remediation="Keep versioning on for the bucket (the GCP Storage component always "
-                    "enables it).",
+        remediation="Keep versioning on in the prod stack (the GCP Storage component's "
+                    "versioning argument, on by default).",
         checks={GCP_BUCKET: _gcs_versioning},
+        # As the GCP config's own refusal: prod keeps versions; dev turns them off on purpose.
+        environments=("prod",),
     ),
     Rule(
         id="gcp-gcs-no-force-destroy",
