@@ -143,6 +143,24 @@ def test_sql_backups_and_pitr(key: str, what: str) -> None:
         (urn, f"settings.backupConfiguration.{key} is False: {what}")]
 
 
+def test_sql_backup_retention_in_prod() -> None:
+    rule = rule_by_id("gcp-sql-backup-retention")
+
+    def shorten(props: dict[str, Any]) -> None:
+        backups = props["settings"]["backupConfiguration"]
+        backups["backupRetentionSettings"]["retainedBackups"] = 3
+        backups["transactionLogRetentionDays"] = 2
+
+    plan, urn = mutated(prod(), SQL, shorten)
+    assert both(rule, plan) == sorted([
+        (urn, "settings.backupConfiguration.backupRetentionSettings.retainedBackups is 3: "
+              "keep at least 7 daily backups"),
+        (urn, "settings.backupConfiguration.transactionLogRetentionDays is 2: keep at least 7 "
+              "days of point-in-time recovery")])
+    dev, _ = mutated(gcp_plan("dev", "redpanda"), SQL, shorten)
+    assert both(rule, dev, environment="dev") == []
+
+
 def test_sql_deletion_protection_both_guards_and_pulumi_protect() -> None:
     def unguard(props: dict[str, Any]) -> None:
         props["deletionProtection"] = False
@@ -238,13 +256,13 @@ def test_sql_private_ip_only() -> None:
     plan, urn = mutated(prod(), SQL,
                         lambda p: p["settings"]["ipConfiguration"].update(ipv4Enabled=True))
     assert both(rule, plan) == [
-        (urn, "settings.ipConfiguration.ipv4Enabled is True: the instance has a public IPv4 "
-              "address (none set means true)")]
+        (urn, "settings.ipConfiguration.ipv4Enabled is True: the instance may get a public "
+              "IPv4 address (set it false)")]
     plan, urn = mutated(prod(), SQL, lambda p: p["settings"]["ipConfiguration"].pop(
         "ipv4Enabled"))
     assert [m for _, m in both(rule, plan)] == [
-        "settings.ipConfiguration.ipv4Enabled is True: the instance has a public IPv4 address "
-        "(none set means true)"]
+        "settings.ipConfiguration.ipv4Enabled is None: the instance may get a public IPv4 "
+        "address (set it false)"]
 
 
 def test_cloud_run_ingress_never_all() -> None:
@@ -252,11 +270,11 @@ def test_cloud_run_ingress_never_all() -> None:
     plan, urn = mutated(prod(), SERVICE, lambda p: p.update(ingress="INGRESS_TRAFFIC_ALL"))
     assert both(rule, plan) == [
         (urn, "ingress is 'INGRESS_TRAFFIC_ALL': the service's own URL takes requests from "
-              "anywhere, around the load balancer and Cloud Armor (none set means all)")]
+              "anywhere, around the load balancer and Cloud Armor (none set counts as all)")]
     plan, urn = mutated(prod(), SERVICE, lambda p: p.pop("ingress"))
     assert both(rule, plan) == [
         (urn, "ingress is None: the service's own URL takes requests from anywhere, around "
-              "the load balancer and Cloud Armor (none set means all)")]
+              "the load balancer and Cloud Armor (none set counts as all)")]
 
 
 def test_gcs_public_access_prevention_and_uniform_access() -> None:
@@ -338,11 +356,11 @@ def test_sql_ssl_enforced() -> None:
         sslMode="ALLOW_UNENCRYPTED_AND_ENCRYPTED"))
     assert both(rule, plan) == [
         (urn, "settings.ipConfiguration.sslMode is 'ALLOW_UNENCRYPTED_AND_ENCRYPTED': the "
-              "instance accepts unencrypted connections (none set means it does)")]
+              "instance may accept unencrypted connections (set ENCRYPTED_ONLY)")]
     plan, urn = mutated(prod(), SQL, lambda p: p["settings"]["ipConfiguration"].pop("sslMode"))
     assert both(rule, plan) == [
-        (urn, "settings.ipConfiguration.sslMode is None: the instance accepts unencrypted "
-              "connections (none set means it does)")]
+        (urn, "settings.ipConfiguration.sslMode is None: the instance may accept unencrypted "
+              "connections (set ENCRYPTED_ONLY)")]
 
 
 def test_memorystore_transit_encryption() -> None:
@@ -364,8 +382,8 @@ def test_https_proxy_has_a_tls_1_2_policy() -> None:
               "means TLS_1_0)")]
     plan, urn = mutated(prod(), HTTPS_PROXY, lambda p: p.pop("sslPolicy"))
     assert both(rule, plan) == [
-        (urn, "no sslPolicy: the proxy uses Google's default SSL policy, which admits TLS 1.0 "
-              "and 1.1")]
+        (urn, "no sslPolicy: the proxy has no SSL policy, so nothing holds its clients to TLS "
+              "1.2 or later")]
 
 
 # -- operability -----------------------------------------------------------------------------

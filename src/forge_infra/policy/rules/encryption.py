@@ -657,12 +657,13 @@ def _cloudfront_origin_tls(resource: Any, context: Context) -> Iterator[str]:
 
 # -- GCP -------------------------------------------------------------------------------------
 # Property names and defaults from pulumi-gcp 10.2 (`pulumi_gcp/<module>`): a Cloud SQL
-# instance's `settings.ipConfiguration.sslMode` (`ALLOW_UNENCRYPTED_AND_ENCRYPTED` by default,
-# `ENCRYPTED_ONLY`, `TRUSTED_CLIENT_CERTIFICATE_REQUIRED`; `sql/database_instance.py`); a
+# instance's `settings.ipConfiguration.sslMode` (`ALLOW_UNENCRYPTED_AND_ENCRYPTED`,
+# `ENCRYPTED_ONLY`, `TRUSTED_CLIENT_CERTIFICATE_REQUIRED`; `sql/_inputs.py`); a
 # Memorystore instance's `transitEncryptionMode` (`DISABLED` by default or
 # `SERVER_AUTHENTICATION`, `redis/instance.py`); an SSL policy's `minTlsVersion` ("Default value
-# is `TLS_1_0`", `compute/ssl_policy.py`) and a target HTTPS proxy's `sslPolicy` (none: Google's
-# default policy, which admits TLS 1.0, `compute/target_https_proxy.py`).
+# is `TLS_1_0`", `compute/ssl_policy.py`) and a target HTTPS proxy's `sslPolicy` ("If not set,
+# the TargetHttpsProxy resource will not have any SSL policy configured",
+# `compute/target_https_proxy.py`).
 
 GCP_SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
 GCP_REDIS = "gcp:redis/instance:Instance"
@@ -681,8 +682,8 @@ def _sql_ssl_enforced(resource: Any, context: Context) -> Iterator[str]:
     mode = (ip if isinstance(ip, Mapping) else {}).get("sslMode")
     if not known(mode) or mode in SQL_ENCRYPTED_MODES:
         return
-    yield (f"settings.ipConfiguration.sslMode is {mode!r}: the instance accepts unencrypted "
-           "connections (none set means it does)")
+    yield (f"settings.ipConfiguration.sslMode is {mode!r}: the instance may accept "
+           "unencrypted connections (set ENCRYPTED_ONLY)")
 
 
 def _memorystore_transit(resource: Any, context: Context) -> Iterator[str]:
@@ -702,8 +703,8 @@ def _ssl_policy_version(resource: Any, context: Context) -> Iterator[str]:
 def _https_proxy_policy(resource: Any, context: Context) -> Iterator[str]:
     policy = resource.props.get("sslPolicy")
     if known(policy) and not policy:
-        yield ("no sslPolicy: the proxy uses Google's default SSL policy, which admits TLS 1.0 "
-               "and 1.1")
+        yield ("no sslPolicy: the proxy has no SSL policy, so nothing holds its clients to TLS "
+               "1.2 or later")
 
 
 

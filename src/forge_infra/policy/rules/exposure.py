@@ -612,9 +612,9 @@ def _ingress_web_acl(resource: Any, context: Context) -> Iterator[str]:
 # Property names and defaults from pulumi-gcp 10.2 (`pulumi_gcp/<module>`): a backend service's
 # `securityPolicy` (none by default) and `loadBalancingScheme` (default `EXTERNAL`,
 # `compute/backend_service.py`); a Cloud SQL instance's `settings.ipConfiguration.ipv4Enabled`
-# (a public IPv4 address, on by default, `sql/database_instance.py`); a Cloud Run v2 service's
-# `ingress` (`INGRESS_TRAFFIC_ALL`, `INGRESS_TRAFFIC_INTERNAL_ONLY`,
-# `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`; the API defaults to all, `cloudrunv2/service.py`);
+# (whether it gets a public IPv4 address, `sql/_inputs.py`); a Cloud Run v2 service's `ingress`
+# (`INGRESS_TRAFFIC_ALL`, `INGRESS_TRAFFIC_INTERNAL_ONLY`, `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`,
+# `cloudrunv2/service.py`; an unset one is counted as all);
 # a bucket's `publicAccessPrevention` (`inherited` unless `enforced`) and
 # `uniformBucketLevelAccess` (`storage/bucket.py`); a Memorystore instance's `authEnabled`
 # (default false, `redis/instance.py`); an instance's `networkInterfaces[].accessConfigs` (an
@@ -670,10 +670,10 @@ def _sql_private_ip(resource: Any, context: Context) -> Iterator[str]:
     ip = prop(resource.props, "settings", "ipConfiguration")
     if not known(ip):
         return
-    enabled = (ip if isinstance(ip, Mapping) else {}).get("ipv4Enabled", True)
+    enabled = (ip if isinstance(ip, Mapping) else {}).get("ipv4Enabled")
     if known(enabled) and enabled is not False:
-        yield (f"settings.ipConfiguration.ipv4Enabled is {enabled!r}: the instance has a "
-               "public IPv4 address (none set means true)")
+        yield (f"settings.ipConfiguration.ipv4Enabled is {enabled!r}: the instance may get a "
+               "public IPv4 address (set it false)")
 
 
 def _cloud_run_ingress(resource: Any, context: Context) -> Iterator[str]:
@@ -681,7 +681,7 @@ def _cloud_run_ingress(resource: Any, context: Context) -> Iterator[str]:
     value = CLOUD_RUN_INGRESS_ALL if ingress is None else ingress
     if known(value) and value == CLOUD_RUN_INGRESS_ALL:
         yield (f"ingress is {ingress!r}: the service's own URL takes requests from anywhere, "
-               "around the load balancer and Cloud Armor (none set means all)")
+               "around the load balancer and Cloud Armor (none set counts as all)")
 
 
 def _gcs_public_access_prevention(resource: Any, context: Context) -> Iterator[str]:

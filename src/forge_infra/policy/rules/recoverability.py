@@ -11,15 +11,15 @@ ECS service's `desiredCount` defaults to 0 (`ecs/service.py`). Kubernetes: a Dep
 (Kubernetes API reference, `DeploymentSpec`, `HorizontalPodAutoscalerSpec`).
 
 GCP (pulumi-gcp 10.2's docstrings, `pulumi_gcp/<module>`): a Cloud SQL instance's
-`settings.availabilityType` defaults to `ZONAL` (`REGIONAL` keeps a standby in another zone),
-`settings.backupConfiguration.enabled` and `pointInTimeRecoveryEnabled` default to off, and
-`deletionProtection` (Pulumi's own guard) differs from `settings.deletionProtectionEnabled`
-(the API's) (`sql/database_instance.py`); a Memorystore for Redis instance's `tier` is `BASIC`
-(no replica) unless `STANDARD_HA` (`redis/instance.py`); a Cloud Storage bucket keeps no
-noncurrent versions unless `versioning.enabled` (`storage/bucket.py`); a Cloud Run v2
-service's `template.scaling.minInstanceCount` defaults to 0, and a worker pool's manual
-scaling runs `scaling.manualInstanceCount` instances (`cloudrunv2/service.py`,
-`cloudrunv2/worker_pool.py`).
+`settings.availabilityType` is `REGIONAL` (high availability) or `ZONAL` (single zone), and
+`pointInTimeRecoveryEnabled` is on by default only on Enterprise Plus (`sql/_inputs.py`); its
+`deletionProtection` only stops Pulumi ("Defaults to `true`"), `settings.deletionProtectionEnabled`
+protects it on every surface (`sql/database_instance.py`); `transactionLogRetentionDays` holds
+1 to 7 days of point-in-time recovery on Enterprise (`sql/_inputs.py`); a Memorystore for
+Redis instance's `tier` is `BASIC` ("standalone instance", the default) or `STANDARD_HA`
+(`redis/instance.py`). The rules treat an absent availability type, backup flag, bucket
+versioning, minimum instance count or API deletion protection as the unsafe value: each must
+be set explicitly.
 """
 
 from __future__ import annotations
@@ -278,8 +278,26 @@ def _sql_backups_pitr(resource: Any, context: Context) -> Iterator[str]:
             yield f"settings.backupConfiguration.{key} is {value!r}: {what}"
 
 
+def _sql_backup_retention(resource: Any, context: Context) -> Iterator[str]:
+    backups = _sql_settings(resource).get("backupConfiguration")
+    if not known(backups):
+        return
+    backups = backups if isinstance(backups, Mapping) else {}
+    # Either value absent leaves Cloud SQL's own default, which this rule does not judge.
+    retained = prop(backups, "backupRetentionSettings", "retainedBackups")
+    if known(retained) and retained is not None and (not isinstance(retained, int)
+                                                     or retained < MIN_BACKUP_DAYS):
+        yield (f"settings.backupConfiguration.backupRetentionSettings.retainedBackups is "
+               f"{retained!r}: keep at least {MIN_BACKUP_DAYS} daily backups")
+    days = backups.get("transactionLogRetentionDays")
+    if known(days) and days is not None and (not isinstance(days, int)
+                                             or days < MIN_BACKUP_DAYS):
+        yield (f"settings.backupConfiguration.transactionLogRetentionDays is {days!r}: keep "
+               f"at least {MIN_BACKUP_DAYS} days of point-in-time recovery")
+
+
 def _sql_deletion_protection(resource: Any, context: Context) -> Iterator[str]:
-    value = resource.props.get("deletionProtection")
+    value = resource.props.get("deletionProtection", True)  # the provider's default
     if known(value) and value is not True:
         yield f"deletionProtection is {value!r}: Pulumi may delete the instance"
     enabled = _sql_settings(resource).get("deletionProtectionEnabled")
@@ -493,6 +511,17 @@ GCP_RULES: tuple[Rule, ...] = (
         remediation="Keep backups and point-in-time recovery on in the GCP Database (its "
                     "backup_retention_days and point_in_time_recovery_days arguments).",
         checks={GCP_SQL_INSTANCE: _sql_backups_pitr},
+    ),
+    Rule(
+        id="gcp-sql-backup-retention",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A week of daily backups and of transaction logs lets a bad migration or "
+                  "deletion found days later still be undone.",
+        remediation="Set backup_retention_days and point_in_time_recovery_days to 7 or more on "
+                    "the GCP Database in the prod stack.",
+        checks={GCP_SQL_INSTANCE: _sql_backup_retention},
+        environments=("prod",),
     ),
     Rule(
         id="gcp-sql-deletion-protection",
