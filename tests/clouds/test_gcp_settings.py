@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from forge_components.gcp import limits
-from forge_infra.clouds.gcp.settings import GcpSettings
+from forge_infra.clouds.gcp.settings import KMS_KEY_NAME, GcpSettings
 from forge_infra.config import ConfigError, config_from_mapping
 from forge_infra.model.config import StackConfig
 from tests.conftest import ROOT
@@ -114,8 +114,8 @@ def test_an_unknown_key_names_what_the_section_allows() -> None:
     assert problems(config) == [
         "forge-infra:database.instance_class: unknown key; allowed here: app_username, "
         "backup_retention_days, deletion_protection, disk_autoresize_limit_gb, disk_size_gb, "
-        "edition, flags, high_availability, name, point_in_time_recovery_days, tier, "
-        "timescaledb, username, version"]
+        "edition, flags, high_availability, kms_key_name, name, point_in_time_recovery_days, "
+        "tier, timescaledb, username, version"]
 
 
 GCP_KEYS = ("app, billing, budget, cache, cdn, cloud, database, dns_zone, environment, network, "
@@ -295,3 +295,20 @@ def test_a_prefix_too_long_for_memorystores_instance_id_is_refused() -> None:
         "name by 1"]
     config["forge-infra:app"]["name"] = "forgeplatfor"
     assert load(config).app.name == "forgeplatfor"
+
+
+KEY = "projects/forge-gcp-dev-000000/locations/{}/keyRings/forge/cryptoKeys/data"
+
+
+def test_cmek_keys_must_be_kms_keys_in_the_stacks_region() -> None:
+    config = values("gcp-dev")
+    config["forge-infra:storage"]["kms_key_name"] = KEY.format("europe-west1")
+    config["forge-infra:database"]["kms_key_name"] = KEY.format("us-east1")
+    assert problems(config) == [
+        "forge-infra:database.kms_key_name: the key is in us-east1; it must be in gcp:region "
+        "europe-west1, the location of what it encrypts"]
+    config["forge-infra:cache"]["kms_key_name"] = "my-key"
+    assert problems(config) == [
+        "forge-infra:cache.kms_key_name: got 'my-key'; allowed: a Cloud KMS key: "
+        "projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key> (the pattern "
+        f"{KMS_KEY_NAME})"]

@@ -18,6 +18,7 @@ import yaml
 
 from forge_infra.config import config_from_mapping, load_stack_file
 from forge_infra.model.config import StackConfig
+from forge_infra.plan.mocks.gcp import KNOWN_TYPES
 from forge_infra.plan.recorder import SECRET_MASK, RecordedResource, Recording
 from forge_infra.program import build
 from tests.conftest import ROOT
@@ -327,3 +328,67 @@ def test_an_app_secret_is_a_regional_secret_referenced_and_granted_to_its_servic
     readers = [g for g in grants(rec) if g[3] == secret("gcp-dev", "jwt-key")]
     assert readers == [("secretmanager/secretIamMember", "roles/secretmanager.secretAccessor",
                         sa("gcp-dev", "gateway"), secret("gcp-dev", "jwt-key"))]
+
+
+def test_cmek_from_the_config_reaches_the_buckets_the_instance_and_the_cache() -> None:
+    key = f"projects/{PROJECT}/locations/europe-west1/keyRings/forge/cryptoKeys/data"
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.gcp-dev.yaml").read_text())["config"])
+    for section in ("storage", "database", "cache"):
+        values[f"forge-infra:{section}"]["kms_key_name"] = key
+    config = config_from_mapping(values, stack="gcp-dev", source="Pulumi.gcp-dev.yaml")
+    rec = run_mocked(lambda: build(config), stack="gcp-dev", region=config.region)
+    for bucket in rec.of_type(BUCKET):
+        assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}, bucket.urn
+    assert rec.one(SQL).inputs["encryptionKeyName"] == key
+    assert rec.one(REDIS).inputs["customerManagedKey"] == key
+    assert "encryption" not in planned("gcp-dev").of_type(BUCKET)[0].inputs
+
+
+@pytest.mark.parametrize("stack", GCP_STACKS)
+def test_the_mocks_know_every_gcp_type_the_stacks_use(stack: str) -> None:
+    used = {r.type for r in planned(stack).resources if r.custom and r.type.startswith("gcp:")}
+    assert used - KNOWN_TYPES == set()
+
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "no broker": {"forge-infra:streaming": {"engine": "none"}},
+    "managed kafka in dev": {"forge-infra:streaming": {"engine": "managed-kafka",
+                                                       "vcpu_count": 3, "memory_gib": 24}},
+    "three production redpanda brokers": {"forge-infra:streaming": {
+        "engine": "redpanda", "brokers": 3, "machine_type": "e2-standard-4",
+        "data_disk_type": "pd-ssd"}},
+    "enterprise plus": {"forge-infra:database": {
+        "edition": "ENTERPRISE_PLUS", "tier": "db-perf-optimized-N-2",
+        "point_in_time_recovery_days": 35, "version": 18, "flags": {"max_connections": "200"}}},
+    "no dns zone, an alias, bigger services": {
+        "forge-infra:dns_zone": None,
+        "forge-infra:cdn": {"aliases": ["www.dev.forge.example.com"], "ssl_profile": "RESTRICTED"},
+        "forge-infra:services": {"api": {"cpu": 2, "memory": 8192},
+                                 "gateway": {"cpu": 4, "memory": 2048}}},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_what_the_configuration_accepts_the_components_build(variant: str) -> None:
+    """A value the config lets through never fails inside a component (no traceback)."""
+    values = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.gcp-dev.yaml").read_text())["config"])
+    for key, change in VARIANTS[variant].items():
+        # A streaming variant states its whole section (another engine takes other keys).
+        if key != "forge-infra:streaming" and isinstance(change, dict):
+            for name, value in change.items():
+                if isinstance(value, dict) and isinstance(values[key].get(name), dict):
+                    values[key][name] = {**values[key][name], **value}
+                else:
+                    values[key][name] = value
+        elif change is None:
+            values.pop(key, None)
+        else:
+            values[key] = change
+    config = config_from_mapping(values, stack="gcp-dev", source="Pulumi.gcp-dev.yaml")
+    rec = run_mocked(lambda: build(config), stack="gcp-dev", region=config.region)
+    assert len(rec.of_type(SERVICE)) == 3 and len(rec.of_type(POOL)) == 1
+    engine = config.target.streaming.engine.value  # type: ignore[attr-defined]
+    brokers = rec.exports["kafka_bootstrap_brokers"]
+    assert (brokers == "") is (engine == "none"), brokers
+    records = rec.of_type("gcp:dns/recordSet:RecordSet")
+    assert bool(records) is (config.target.dns_zone is not None)  # type: ignore[attr-defined]

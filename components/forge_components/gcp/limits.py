@@ -113,6 +113,12 @@ REDIS_VERSIONS: tuple[str, ...] = ("REDIS_7_2", "REDIS_7_0")
 #: first, a letter or digit last, 1-40 characters. Source: CreateInstanceRequest.instance_id,
 #: https://cloud.google.com/memorystore/docs/redis/reference/rest/v1/projects.locations.instances/create
 REDIS_INSTANCE_ID_MAX = 40
+#: An instance's memory, GiB: 1 (the Cache component's floor) up to 300, the largest instance
+#: Memorystore for Redis sizes (its quotas page's example provisions "three instances ...
+#: with 300 GB each", https://cloud.google.com/memorystore/docs/redis/quotas, checked
+#: 2026-12-02; pulumi_gcp 10.2 `redis.Instance(memory_size_gb=...)`: "Redis memory size in
+#: GiB").
+REDIS_MEMORY_GB = (1, 300)
 #: RDB snapshot periods. Source: pulumi_gcp 10.2 `redis.InstancePersistenceConfigArgs.
 #: rdb_snapshot_period`.
 RDB_SNAPSHOT_PERIODS: tuple[str, ...] = ("ONE_HOUR", "SIX_HOURS", "TWELVE_HOURS",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import AfterValidator, Field, field_validator
+from pydantic.config import JsonDict
 
 from forge_components.common import standard_tag_keys
 from forge_components.gcp.limits import (
@@ -36,6 +37,7 @@ from forge_components.gcp.limits import (
     PROJECT_ID,
     RDB_SNAPSHOT_PERIODS,
     REDIS_INSTANCE_ID_MAX,
+    REDIS_MEMORY_GB,
     REDIS_VERSIONS,
     REDPANDA_DISK_TYPES,
     RESOURCE_NAME,
@@ -70,10 +72,17 @@ GCP_CREDENTIAL_KEYS = {
     "credentials": "a service account key file or JSON",
     "accessToken": "an OAuth access token",
 }
-#: A Secret Manager secret's resource name, as a service's secret reference
-#: (`projects/<project id or number>/secrets/<secret id>`): read whole (Cloud Run takes no
-#: JSON field).
-SECRET_NAME_PREFIX = "projects/"
+#: A Cloud KMS key's resource name, as CMEK settings take it. Source: pulumi_gcp 10.2
+#: `storage.BucketEncryptionArgs.default_kms_key_name` and "Resource names" of Cloud KMS,
+#: https://cloud.google.com/kms/docs/resource-hierarchy (checked 2026-12-02).
+KMS_KEY_NAME = (r"^projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/locations/[a-z0-9-]+/keyRings/"
+                r"[A-Za-z0-9_-]{1,63}/cryptoKeys/[A-Za-z0-9_-]{1,63}$")
+_KMS_HELP: JsonDict = {
+    "pattern_help": "a Cloud KMS key: projects/<project>/locations/<region>/keyRings/<ring>/"
+                    "cryptoKeys/<key>"}
+#: forge-infra's own upper bounds on sizes (disks, Kafka capacity): sanity limits against a
+#: typo, not provider limits; Google refuses what it cannot create at `pulumi preview`.
+SIZE_SANITY_MAX_GB = 65536
 #: The highest PostgreSQL major the stack accepts (limits.POSTGRES_MAJORS, regular support).
 MAX_POSTGRES_MAJOR = max(POSTGRES_MAJORS)
 
@@ -126,9 +135,9 @@ class GcpDatabaseSettings(Strict):
     high_availability: bool = False
     """REGIONAL availability: a standby in a second zone with automatic failover (required
     in prod)."""
-    disk_size_gb: int = Field(default=20, ge=10, le=65536)
+    disk_size_gb: int = Field(default=20, ge=10, le=SIZE_SANITY_MAX_GB)
     """Initial PD-SSD size, GB; it grows automatically up to `disk_autoresize_limit_gb`."""
-    disk_autoresize_limit_gb: int = Field(default=200, ge=10, le=65536)
+    disk_autoresize_limit_gb: int = Field(default=200, ge=10, le=SIZE_SANITY_MAX_GB)
     """The ceiling of automatic storage growth, GB."""
     backup_retention_days: int = Field(default=7, ge=BACKUP_RETENTION_COUNT[0],
                                        le=BACKUP_RETENTION_COUNT[1])
@@ -141,6 +150,10 @@ class GcpDatabaseSettings(Strict):
     timescaledb: bool = False
     """TimescaleDB hypertables: Cloud SQL does not offer the extension, so `true` is refused
     with the supported paths."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for the instance's disk and backups; its service
+    agent must be allowed to use it. Unset: Google-managed encryption."""
     flags: dict[str, str] = {}
     """Further Cloud SQL database flags (name -> value) besides the logging flags forge-infra
     sets."""
@@ -157,7 +170,7 @@ class GcpDatabaseSettings(Strict):
 class GcpCacheSettings(Strict):
     """Memorystore for Redis: private, TLS, AUTH."""
 
-    memory_size_gb: int = Field(default=1, ge=1, le=300)
+    memory_size_gb: int = Field(default=1, ge=REDIS_MEMORY_GB[0], le=REDIS_MEMORY_GB[1])
     """Redis memory, GiB."""
     high_availability: bool = False
     """STANDARD_HA: a replica in a second zone with automatic failover (required in prod)."""
@@ -166,6 +179,10 @@ class GcpCacheSettings(Strict):
     rdb_snapshot_period: Literal[RDB_SNAPSHOT_PERIODS] | None = (  # type: ignore[valid-type]
         "TWELVE_HOURS")
     """RDB persistence snapshot period; null turns persistence off."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for the data at rest; its service agent must be allowed
+    to use it. Unset: Google-managed encryption."""
 
 
 class GcpStreamingSettings(Strict):
@@ -187,7 +204,7 @@ class GcpStreamingSettings(Strict):
     redpanda_mode: RedpandaMode | None = None
     """redpanda: `production` (the default) or `development` (fsync bypassed; refused in
     prod)."""
-    data_disk_gb: int = Field(default=100, ge=10, le=65536)
+    data_disk_gb: int = Field(default=100, ge=10, le=SIZE_SANITY_MAX_GB)
     """redpanda: each broker's data disk, GB."""
     data_disk_type: Literal[REDPANDA_DISK_TYPES] = "pd-balanced"  # type: ignore[valid-type]
     """redpanda: the data disk type."""
@@ -206,6 +223,10 @@ class GcpStorageSettings(Strict):
     """Days deleted objects stay recoverable (soft delete)."""
     versioning: bool = True
     """Object versioning (required in prod)."""
+    kms_key_name: str | None = Field(default=None, pattern=KMS_KEY_NAME,
+                                     json_schema_extra=_KMS_HELP)
+    """A Cloud KMS key (CMEK) in gcp:region for every bucket (the project's Cloud Storage
+    service agent is granted encrypt/decrypt on it). Unset: Google-managed encryption."""
     force_destroy: bool = False
     """Let `pulumi destroy` delete non-empty buckets (dev only; prod buckets are protected)."""
 
@@ -422,6 +443,21 @@ def _streaming_rules(config: StackConfig) -> list[str]:
     if stream.engine is not StreamingEngine.REDPANDA and stream.redpanda_mode is not None:
         problems.append(problem("streaming.redpanda_mode", f"applies to engine redpanda only; "
                                 f"engine is {stream.engine.value}: remove the key"))
+    return problems
+
+
+def _kms_rules(config: StackConfig) -> list[str]:
+    """A CMEK key must be in the stack's region: regional Cloud SQL, Memorystore and buckets
+    take a key of their own location only."""
+    gcp = _gcp(config)
+    problems = []
+    for section in ("database", "cache", "storage"):
+        key = getattr(gcp, section).kms_key_name
+        if key is not None and key.split("/")[3] != gcp.region:
+            problems.append(problem(f"{section}.kms_key_name",
+                                    f"the key is in {key.split('/')[3]}; it must be in "
+                                    f"gcp:region {gcp.region}, the location of what it "
+                                    "encrypts"))
     return problems
 
 
@@ -644,6 +680,7 @@ GCP_RULES: tuple[Rule, ...] = (
     Rule(("database",), _database_rules),
     Rule(("streaming",), _streaming_rules),
     Rule(("storage",), _storage_rules),
+    Rule(("region", "database", "cache", "storage"), _kms_rules),
     Rule(("services",), _service_rules),
     Rule(("services",), _secret_reference_rules),
     Rule(("app",), _domain_rules),

@@ -28,6 +28,7 @@ import pulumi
 
 from forge_components.common import standard_tags
 from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
@@ -43,9 +44,9 @@ from forge_infra.model.target import Foundation, Workload
 if TYPE_CHECKING:
     from forge_components.gcp.networking import Networking
 
-#: The bucket access of each data client: (purpose, role kind) pairs, as on AWS (the api
-#: writes reports; the worker writes reports and exports). Readers get
-#: roles/storage.objectViewer, writers roles/storage.objectCreator (both: read and create).
+#: The buckets each data client (contracts.DATA_SERVICE_CLIENTS) reads and writes, as on AWS
+#: (the api reports; the worker reports and exports): roles/storage.objectViewer and
+#: roles/storage.objectCreator on each.
 BUCKET_ACCESS: dict[str, tuple[str, ...]] = {
     "api": ("reports",),
     "worker": ("reports", "exports"),
@@ -116,7 +117,7 @@ class GcpTarget:
         # The data clients' IAM members, known once Compute creates their accounts.
         members: dict[str, pulumi.Output[str]] = {}
         resolvers: dict[str, Callable[[pulumi.Output[str]], None]] = {}
-        for client in sorted(BUCKET_ACCESS):
+        for client in sorted(DATA_SERVICE_CLIENTS):
             member: pulumi.Output[str]
             resolve: Callable[[pulumi.Output[str]], None]
             member, resolve = pulumi.deferred_output()
@@ -138,7 +139,7 @@ class GcpTarget:
         for client, purposes in sorted(BUCKET_ACCESS.items()):
             for purpose in purposes:
                 grants.setdefault(purpose, []).append(members[client])
-        storage = Storage(f"{prefix}-storage", StorageArgs(
+        storage_args = StorageArgs(
             location=region,
             nearline_after_days=store.nearline_after_days,
             archive_after_days=store.archive_after_days,
@@ -150,10 +151,13 @@ class GcpTarget:
             force_destroy=store.force_destroy,
             protect=protect,
             labels=labels,
-        ), opts)
+        )
+        if store.kms_key_name is not None:
+            storage_args["kms_key_name"] = store.kms_key_name
+        storage = Storage(f"{prefix}-storage", storage_args, opts)
 
         db = settings.database
-        database = Database(f"{prefix}-db", DatabaseArgs(
+        database_args = DatabaseArgs(
             region=region,
             network_id=network.network_id,
             private_service_access_connection_id=network.private_service_access_connection_id,
@@ -173,10 +177,13 @@ class GcpTarget:
             app_username=db.app_username,
             database_flags=dict(db.flags),
             labels=labels,
-        ), opts)
+        )
+        if db.kms_key_name is not None:
+            database_args["kms_key_name"] = db.kms_key_name
+        database = Database(f"{prefix}-db", database_args, opts)
 
         cache_settings = settings.cache
-        cache = Cache(f"{prefix}-cache", CacheArgs(
+        cache_args = CacheArgs(
             region=region,
             network_id=network.network_id,
             private_service_access_connection_id=network.private_service_access_connection_id,
@@ -187,7 +194,10 @@ class GcpTarget:
             deletion_protection=protect,
             protect=protect,
             labels=labels,
-        ), opts)
+        )
+        if cache_settings.kms_key_name is not None:
+            cache_args["kms_key_name"] = cache_settings.kms_key_name
+        cache = Cache(f"{prefix}-cache", cache_args, opts)
 
         stream = settings.streaming
         streaming_args = StreamingArgs(
@@ -205,12 +215,13 @@ class GcpTarget:
             # roles/managedkafka.client is its only grant for Kafka.
             streaming_args["vcpu_count"] = stream.vcpu_count
             streaming_args["memory_gib"] = stream.memory_gib
-            streaming_args["client_members"] = [members[c] for c in sorted(BUCKET_ACCESS)]
+            streaming_args["client_members"] = [members[c]
+                                                for c in sorted(DATA_SERVICE_CLIENTS)]
         elif stream.engine is StreamingEngine.REDPANDA:
             # Compute grants the clients the password secret they reference (KAFKA_PASSWORD);
             # a second grant of the same binding here would be removed with the first.
             streaming_args["instances_subnet_id"] = network.instances_subnet_id
-            streaming_args["zones"] = zones_of(gcp, region)
+            streaming_args["zones"] = zones_of(gcp, region, provider)
             streaming_args["broker_count"] = stream.brokers
             streaming_args["machine_type"] = stream.machine_type
             streaming_args["redpanda_version"] = stream.version
@@ -327,11 +338,14 @@ class GcpTarget:
         }
 
 
-def zones_of(gcp: Any, region: str) -> list[str]:
+def zones_of(gcp: Any, region: str, provider: pulumi.ProviderResource) -> list[str]:
     """The zones of `region` that are up, sorted: the Redpanda brokers spread over them
     round-robin and need their names at declaration time, so the lookup is a direct call
-    (`compute.get_zones`; zone letters differ by region: europe-west1 has b, c and d)."""
-    return sorted(gcp.compute.get_zones(region=region, status="UP").names)
+    through the stack's provider (`compute.get_zones`; zone letters differ by region:
+    europe-west1 has b, c and d)."""
+    result = gcp.compute.get_zones(region=region, status="UP",
+                                   opts=pulumi.InvokeOptions(provider=provider))
+    return sorted(result.names)
 
 
 #: The registered instance (see forge_infra.model.target).
