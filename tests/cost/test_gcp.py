@@ -167,6 +167,8 @@ def test_europe_west1_takes_its_own_entries() -> None:
     assert lines(cost, "db-custom-2-7680 regional (HA): 2 vCPU") == [
         pytest.approx(2 * 730 * 0.0908, abs=0.01)]
     assert not [line.item for line in cost.lines if "price x" in line.item]
+    assert cost.price_table == ("gcp us-central1 list prices as of 2026-12-02, priced for "
+                                "europe-west1")
     table = load_table("gcp")
     for key, price in table.prices.items():
         base, _, region = key.partition("@")

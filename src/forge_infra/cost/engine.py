@@ -151,6 +151,8 @@ def estimate(plan: Plan, *, usage: UsageSettings | None = None, budget: float | 
     return CostEstimate(
         currency=table.currency, monthly_total=cents(fixed + variable), lines=lines,
         fixed_total=fixed, usage_total=variable, ceiling_total=ceiling,
-        region=context.region, price_table=table.label,
+        region=context.region,
+        price_table=(table.label if context.region == table.region
+                     else f"{table.label}, priced for {context.region}"),
         coverage=sorted(context.coverage.values(), key=lambda c: (c.status, c.type, c.urn)),
         assumptions=context.assumptions, budget=budget)
