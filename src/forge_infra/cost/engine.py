@@ -95,7 +95,7 @@ class CostContext:
         except UnpricedRegion as exc:
             self.not_priced(resource, f"{item}: {exc}")
             return
-        if price.region != GLOBAL_REGION and self.region != self.table.region:
+        if price.region not in (GLOBAL_REGION, self.region):
             # priced through a documented regional factor: the line names it
             item = (f"{item} ({self.region}: {self.table.region} price x "
                     f"{self.table.factor(self.region):g})")
@@ -151,6 +151,8 @@ def estimate(plan: Plan, *, usage: UsageSettings | None = None, budget: float | 
     return CostEstimate(
         currency=table.currency, monthly_total=cents(fixed + variable), lines=lines,
         fixed_total=fixed, usage_total=variable, ceiling_total=ceiling,
-        region=context.region, price_table=table.label,
+        region=context.region,
+        price_table=(table.label if context.region == table.region
+                     else f"{table.label}, priced for {context.region}"),
         coverage=sorted(context.coverage.values(), key=lambda c: (c.status, c.type, c.urn)),
         assumptions=context.assumptions, budget=budget)

@@ -1,9 +1,10 @@
 """Price tables: one data file per cloud under `forge_infra/cost/prices/`, read as `PriceTable`.
 
 Code holds no prices. Each entry carries its unit, region, source, basis and date; a table
-covers one region (plus `global` entries, priced the same everywhere) and may document factors
-for other regions. A region with no factor is not priced: `PriceTable.lookup` says so instead of
-silently returning the home region's price.
+covers one region (plus `global` entries, priced the same everywhere) and may hold entries read
+for another region (`key@region`) or document factors for other regions. A region with neither
+is not priced: `PriceTable.lookup` says so instead of silently returning the home region's
+price.
 """
 
 from __future__ import annotations
@@ -72,9 +73,14 @@ class PriceTable:
     def lookup(self, key: str, region: str) -> tuple[Price, float]:
         """The entry `key` and the USD per unit that applies in `region`.
 
-        Raises `KeyError` when the table has no such entry and `UnpricedRegion` when the entry
-        is regional and `region` is neither the table's nor one with a documented factor.
+        An entry `key@region` (a price read for that region itself, as GCP publishes one per
+        region) takes precedence over the table region's `key`. Raises `KeyError` when the
+        table has no such entry and `UnpricedRegion` when the entry is regional and `region` is
+        neither the table's, nor one with its own entry, nor one with a documented factor.
         """
+        own = self.prices.get(f"{key}@{region}")
+        if own is not None and own.region == region:
+            return own, own.usd
         price = self.prices[key]
         if price.region == GLOBAL_REGION:
             return price, price.usd

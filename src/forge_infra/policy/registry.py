@@ -15,7 +15,10 @@ from forge_infra.policy.rules import (
 
 RULES: tuple[Rule, ...] = (*encryption.RULES, *exposure.RULES, *recoverability.RULES,
                            *operability.RULES, *images.RULES, *kubernetes.RULES,
-                           *secrets.RULES)
+                           *secrets.RULES,
+                           # GCP (issue 12)
+                           *encryption.GCP_RULES, *exposure.GCP_RULES, *recoverability.GCP_RULES,
+                           *operability.GCP_RULES, *secrets.GCP_RULES)
 
 _BY_ID = {rule.id: rule for rule in RULES}
 if len(_BY_ID) != len(RULES):  # pragma: no cover - a programming error, caught at import

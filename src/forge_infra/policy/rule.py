@@ -240,10 +240,12 @@ class Rule:
 
 
 def resource_environment(resource: Any) -> str | None:
-    """The environment a resource is tagged (labelled) with, if any."""
+    """The environment a resource is tagged (labelled) with, if any: its `tags` (AWS),
+    `labels` (GCP, Azure), or a Cloud SQL instance's `settings.userLabels` (GCP)."""
     props = resource.props if isinstance(getattr(resource, "props", None), Mapping) else {}
-    for key in ("tags", "labels"):
-        tags = props.get(key)
+    settings = props.get("settings")
+    user_labels = settings.get("userLabels") if isinstance(settings, Mapping) else None
+    for tags in (props.get("tags"), props.get("labels"), user_labels):
         if isinstance(tags, Mapping):
             value = tags.get(ENVIRONMENT_TAG)
             if isinstance(value, str) and value in ENVIRONMENTS:

@@ -655,6 +655,59 @@ def _cloudfront_origin_tls(resource: Any, context: Context) -> Iterator[str]:
                        "CloudFront may reach the origin with a protocol older than TLS 1.2")
 
 
+# -- GCP -------------------------------------------------------------------------------------
+# Property names and defaults from pulumi-gcp 10.2 (`pulumi_gcp/<module>`): a Cloud SQL
+# instance's `settings.ipConfiguration.sslMode` (`ALLOW_UNENCRYPTED_AND_ENCRYPTED`,
+# `ENCRYPTED_ONLY`, `TRUSTED_CLIENT_CERTIFICATE_REQUIRED`; `sql/_inputs.py`); a
+# Memorystore instance's `transitEncryptionMode` (`DISABLED` by default or
+# `SERVER_AUTHENTICATION`, `redis/instance.py`); an SSL policy's `minTlsVersion` ("Default value
+# is `TLS_1_0`", `compute/ssl_policy.py`) and a target HTTPS proxy's `sslPolicy` ("If not set,
+# the TargetHttpsProxy resource will not have any SSL policy configured",
+# `compute/target_https_proxy.py`).
+
+GCP_SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+GCP_REDIS = "gcp:redis/instance:Instance"
+GCP_SSL_POLICY = "gcp:compute/sSLPolicy:SSLPolicy"
+GCP_HTTPS_PROXY = "gcp:compute/targetHttpsProxy:TargetHttpsProxy"
+#: Cloud SQL SSL modes that refuse unencrypted connections.
+SQL_ENCRYPTED_MODES = ("ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
+#: The SSL policy minimum versions at or above TLS 1.2.
+GCP_MODERN_TLS = ("TLS_1_2", "TLS_1_3")
+
+
+def _sql_ssl_enforced(resource: Any, context: Context) -> Iterator[str]:
+    ip = prop(resource.props, "settings", "ipConfiguration")
+    if not known(ip):
+        return
+    mode = (ip if isinstance(ip, Mapping) else {}).get("sslMode")
+    if not known(mode) or mode in SQL_ENCRYPTED_MODES:
+        return
+    yield (f"settings.ipConfiguration.sslMode is {mode!r}: the instance may accept "
+           "unencrypted connections (set ENCRYPTED_ONLY)")
+
+
+def _memorystore_transit(resource: Any, context: Context) -> Iterator[str]:
+    mode = resource.props.get("transitEncryptionMode")
+    if known(mode) and mode != "SERVER_AUTHENTICATION":
+        yield (f"transitEncryptionMode is {mode!r}: clients talk to the cache in plaintext "
+               "(none set means DISABLED)")
+
+
+def _ssl_policy_version(resource: Any, context: Context) -> Iterator[str]:
+    version = resource.props.get("minTlsVersion")
+    if known(version) and version not in GCP_MODERN_TLS:
+        yield (f"minTlsVersion is {version!r}: clients may connect with TLS older than 1.2 "
+               "(none set means TLS_1_0)")
+
+
+def _https_proxy_policy(resource: Any, context: Context) -> Iterator[str]:
+    policy = resource.props.get("sslPolicy")
+    if known(policy) and not policy:
+        yield ("no sslPolicy: the proxy has no SSL policy, so nothing holds its clients to TLS "
+               "1.2 or later")
+
+
+
 # -- the rules --------------------------------------------------------------------------------
 
 RULES: tuple[Rule, ...] = (
@@ -805,5 +858,39 @@ RULES: tuple[Rule, ...] = (
                     "(credentials_kms_key_arn to Streaming), or set kms_key_id on a direct "
                     "aws.secretsmanager.Secret.",
         checks={SECRET: _secret_key},
+    ),
+)
+
+#: The GCP rules of this category (`forge_infra.policy.registry` gathers them with `RULES`).
+GCP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gcp-sql-ssl-enforced",
+        severity="mandatory",
+        category="encryption",
+        rationale="A database that accepts plaintext connections lets a client send its "
+                  "credentials and data unencrypted.",
+        remediation="Set ssl_mode ENCRYPTED_ONLY in the instance's ip_configuration (the GCP "
+                    "Database component always does).",
+        checks={GCP_SQL_INSTANCE: _sql_ssl_enforced},
+    ),
+    Rule(
+        id="gcp-memorystore-transit-encryption",
+        severity="mandatory",
+        category="encryption",
+        rationale="In-transit encryption keeps the cache's data and AUTH string off the wire "
+                  "in plaintext.",
+        remediation="Set transit_encryption_mode SERVER_AUTHENTICATION on the Memorystore "
+                    "instance (the GCP Cache component always does).",
+        checks={GCP_REDIS: _memorystore_transit},
+    ),
+    Rule(
+        id="gcp-lb-tls-policy",
+        severity="mandatory",
+        category="encryption",
+        rationale="TLS 1.0 and 1.1 are deprecated (RFC 8996); the load balancer must refuse "
+                  "them.",
+        remediation="Give the target HTTPS proxy an SSL policy with min_tls_version TLS_1_2 or "
+                    "later (the GCP Cdn component's ssl_profile does).",
+        checks={GCP_SSL_POLICY: _ssl_policy_version, GCP_HTTPS_PROXY: _https_proxy_policy},
     ),
 )

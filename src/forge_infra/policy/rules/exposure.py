@@ -611,6 +611,161 @@ def _ingress_web_acl(resource: Any, context: Context) -> Iterator[str]:
            f"({', '.join(sorted(hosts)) or 'none'})")
 
 
+
+# -- GCP -------------------------------------------------------------------------------------
+# Property names and defaults from pulumi-gcp 10.2 (`pulumi_gcp/<module>`): a backend service's
+# `securityPolicy` (none by default) and `loadBalancingScheme` (default `EXTERNAL`,
+# `compute/backend_service.py`); a Cloud SQL instance's `settings.ipConfiguration.ipv4Enabled`
+# (whether it gets a public IPv4 address, `sql/_inputs.py`); a Cloud Run v2 service's `ingress`
+# (`INGRESS_TRAFFIC_ALL`, `INGRESS_TRAFFIC_INTERNAL_ONLY`, `INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER`,
+# `cloudrunv2/service.py`; an unset one is counted as all);
+# a bucket's `publicAccessPrevention` (`inherited` unless `enforced`) and
+# `uniformBucketLevelAccess` (`storage/bucket.py`); a Memorystore instance's `authEnabled`
+# (default false, `redis/instance.py`); an instance's `networkInterfaces[].accessConfigs` (an
+# external address each) and `shieldedInstanceConfig` (`compute/instance.py`).
+
+GCP_BACKEND_SERVICE = "gcp:compute/backendService:BackendService"
+GCP_SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+GCP_CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
+GCP_BUCKET = "gcp:storage/bucket:Bucket"
+GCP_REDIS = "gcp:redis/instance:Instance"
+GCP_INSTANCE = "gcp:compute/instance:Instance"
+GCP_SERVICE_ACCOUNT_KEY = "gcp:serviceaccount/key:Key"
+#: IAM grants of one member (`role`, `member`) and of one role to several (`role`, `members`).
+GCP_IAM_MEMBERS = (
+    "gcp:projects/iAMMember:IAMMember", "gcp:organizations/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMMember:IAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember",
+    "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+    "gcp:kms/keyRingIAMMember:KeyRingIAMMember",
+    "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    "gcp:cloudrunv2/jobIamMember:JobIamMember",
+    "gcp:cloudrunv2/workerPoolIamMember:WorkerPoolIamMember")
+GCP_IAM_BINDINGS = (
+    "gcp:projects/iAMBinding:IAMBinding", "gcp:organizations/iAMBinding:IAMBinding",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    "gcp:secretmanager/secretIamBinding:SecretIamBinding",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding",
+    "gcp:kms/keyRingIAMBinding:KeyRingIAMBinding",
+    "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+    "gcp:cloudrunv2/jobIamBinding:JobIamBinding",
+    "gcp:cloudrunv2/workerPoolIamBinding:WorkerPoolIamBinding")
+#: Whole IAM policies (`policyData`, a JSON document with `bindings`).
+GCP_IAM_POLICIES = ("gcp:projects/iAMPolicy:IAMPolicy", "gcp:organizations/iAMPolicy:IAMPolicy")
+#: The basic (primitive) roles: each grants nearly everything in the project
+#: (https://cloud.google.com/iam/docs/roles-overview#basic).
+PRIMITIVE_ROLES = ("roles/owner", "roles/editor")
+#: Principals that stand for anyone (https://cloud.google.com/iam/docs/principal-identifiers).
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+CLOUD_RUN_INGRESS_ALL = "INGRESS_TRAFFIC_ALL"
+
+
+def _armor_attached(resource: Any, context: Context) -> Iterator[str]:
+    scheme = resource.props.get("loadBalancingScheme", "EXTERNAL")
+    if not known(scheme) or not str(scheme).startswith("EXTERNAL"):
+        return  # an internal backend service takes no internet traffic
+    policy = resource.props.get("securityPolicy")
+    if known(policy) and not policy:
+        yield (f"securityPolicy is {policy!r}: the {scheme} backend service takes internet "
+               "traffic with no Cloud Armor policy in front of it")
+
+
+def _sql_private_ip(resource: Any, context: Context) -> Iterator[str]:
+    ip = prop(resource.props, "settings", "ipConfiguration")
+    if not known(ip):
+        return
+    enabled = (ip if isinstance(ip, Mapping) else {}).get("ipv4Enabled")
+    if known(enabled) and enabled is not False:
+        yield (f"settings.ipConfiguration.ipv4Enabled is {enabled!r}: the instance may get a "
+               "public IPv4 address (set it false)")
+
+
+def _cloud_run_ingress(resource: Any, context: Context) -> Iterator[str]:
+    ingress = resource.props.get("ingress")
+    value = CLOUD_RUN_INGRESS_ALL if ingress is None else ingress
+    if known(value) and value == CLOUD_RUN_INGRESS_ALL:
+        yield (f"ingress is {ingress!r}: the service's own URL takes requests from anywhere, "
+               "around the load balancer and Cloud Armor (none set counts as all)")
+
+
+def _gcs_public_access_prevention(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("publicAccessPrevention")
+    if known(value) and value != "enforced":
+        yield (f"publicAccessPrevention is {value!r}: an IAM grant to allUsers could make the "
+               "bucket public")
+
+
+def _gcs_uniform_access(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("uniformBucketLevelAccess")
+    if known(value) and value is not True:
+        yield (f"uniformBucketLevelAccess is {value!r}: object ACLs can grant access that "
+               "the bucket's IAM policy does not show")
+
+
+def _memorystore_auth(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("authEnabled")
+    if known(value) and value is not True:
+        yield (f"authEnabled is {value!r}: any client on the network can read and write the "
+               "cache without a password")
+
+
+def _gcp_instance_no_public_ip(resource: Any, context: Context) -> Iterator[str]:
+    interfaces = resource.props.get("networkInterfaces")
+    for i, interface in enumerate(interfaces if isinstance(interfaces, list) else []):
+        configs = interface.get("accessConfigs") if isinstance(interface, Mapping) else None
+        if known(configs) and configs:
+            yield (f"networkInterfaces[{i}].accessConfigs is set: the instance has an "
+                   "external IP address")
+
+
+def _shielded_vm(resource: Any, context: Context) -> Iterator[str]:
+    config = resource.props.get("shieldedInstanceConfig")
+    if not known(config):
+        return
+    config = config if isinstance(config, Mapping) else {}
+    # Secure Boot is off unless asked; vTPM and integrity monitoring are on unless turned off.
+    for key, default in (("enableSecureBoot", False), ("enableVtpm", True),
+                         ("enableIntegrityMonitoring", True)):
+        value = config.get(key, default)
+        if known(value) and value is not True:
+            yield (f"shieldedInstanceConfig.{key} is {config.get(key)!r}: the boot chain is "
+                   "not verified or not measured")
+
+
+def _service_account_key(resource: Any, context: Context) -> Iterator[str]:
+    yield ("a service account key is a long-lived credential that leaves Google Cloud; use "
+           "the attached service account or workload identity federation")
+
+
+def _iam_grants(resource: Any) -> Iterator[tuple[Any, Any]]:
+    """(role, member) of each grant of an IAM member, binding or whole policy resource."""
+    props = resource.props
+    if resource.resource_type in GCP_IAM_POLICIES:
+        document = _document(props.get("policyData"))
+        for binding in as_list((document or {}).get("bindings")):
+            if isinstance(binding, Mapping):
+                for member in as_list(binding.get("members")):
+                    yield binding.get("role"), member
+    elif resource.resource_type in GCP_IAM_BINDINGS:
+        for member in as_list(props.get("members")):
+            yield props.get("role"), member
+    else:
+        yield props.get("role"), props.get("member")
+
+
+def _primitive_roles(resource: Any, context: Context) -> Iterator[str]:
+    for role, member in _iam_grants(resource):
+        if known(role) and role in PRIMITIVE_ROLES:
+            yield (f"{member} is granted the basic role {role}: it can change nearly "
+                   "everything in its scope; grant a predefined role instead")
+
+
+def _public_members(resource: Any, context: Context) -> Iterator[str]:
+    for role, member in _iam_grants(resource):
+        if known(member) and member in PUBLIC_MEMBERS:
+            yield f"{role} is granted to {member}: anyone may use it"
+
+
 # -- the rules -----------------------------------------------------------------------------
 
 RULES: tuple[Rule, ...] = (
@@ -791,5 +946,124 @@ RULES: tuple[Rule, ...] = (
                 INGRESS: _ingress_web_acl},
         scope="stack",
         environments=("prod",),
+    ),
+)
+
+#: The GCP rules of this category (`forge_infra.policy.registry` gathers them with `RULES`).
+GCP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gcp-cloud-armor-attached",
+        severity="mandatory",
+        category="exposure",
+        rationale="Cloud Armor filters attacks and rate-limits clients before a request "
+                  "reaches the services behind the external load balancer.",
+        remediation="Turn on cloud_armor for the GCP Cdn component (every backend service then "
+                    "names its security policy).",
+        checks={GCP_BACKEND_SERVICE: _armor_attached},
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-sql-private-ip-only",
+        severity="mandatory",
+        category="exposure",
+        rationale="A Cloud SQL instance reachable on a public address is exposed to password "
+                  "guessing and the database's vulnerabilities from the internet.",
+        remediation="Keep ipv4_enabled False in the instance's ip_configuration (the GCP "
+                    "Database component always does; clients use its private IP).",
+        checks={GCP_SQL_INSTANCE: _sql_private_ip},
+    ),
+    Rule(
+        id="gcp-cloudrun-ingress-restricted",
+        severity="mandatory",
+        category="exposure",
+        rationale="A Cloud Run service open to all ingress can be called on its run.app URL, "
+                  "around the load balancer, its TLS policy and Cloud Armor.",
+        remediation="Set ingress to INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER (public services) or "
+                    "INGRESS_TRAFFIC_INTERNAL_ONLY (the GCP Compute component does).",
+        checks={GCP_CLOUD_RUN_SERVICE: _cloud_run_ingress},
+    ),
+    Rule(
+        id="gcp-gcs-public-access-prevention",
+        severity="mandatory",
+        category="exposure",
+        rationale="Enforced public access prevention refuses any grant that would make the "
+                  "bucket or its objects public.",
+        remediation="Set public_access_prevention to enforced on the bucket (the GCP Storage "
+                    "component always does).",
+        checks={GCP_BUCKET: _gcs_public_access_prevention},
+    ),
+    Rule(
+        id="gcp-gcs-uniform-access",
+        severity="mandatory",
+        category="exposure",
+        rationale="Uniform bucket-level access turns object ACLs off, so the bucket's IAM "
+                  "policy is the whole of who can read it.",
+        remediation="Set uniform_bucket_level_access True on the bucket (the GCP Storage "
+                    "component always does).",
+        checks={GCP_BUCKET: _gcs_uniform_access},
+    ),
+    Rule(
+        id="gcp-memorystore-auth",
+        severity="mandatory",
+        category="exposure",
+        rationale="AUTH makes every client of the cache present the instance's password, not "
+                  "only reach its address.",
+        remediation="Keep auth_enabled True on the Memorystore instance (the GCP Cache "
+                    "component always does and shares the string through Secret Manager).",
+        checks={GCP_REDIS: _memorystore_auth},
+    ),
+    Rule(
+        id="gcp-compute-no-public-ip",
+        severity="mandatory",
+        category="exposure",
+        rationale="A VM with an external address is reachable from the internet on every port "
+                  "a firewall rule opens, and bypasses Cloud NAT's egress path.",
+        remediation="Declare the instance's network interface without access_configs (the "
+                    "GCP Streaming component's Redpanda brokers have none).",
+        checks={GCP_INSTANCE: _gcp_instance_no_public_ip},
+    ),
+    Rule(
+        id="gcp-compute-shielded-vm",
+        severity="mandatory",
+        category="exposure",
+        rationale="Shielded VM's Secure Boot, vTPM and integrity monitoring refuse or reveal a "
+                  "tampered boot chain (rootkits, bootkits).",
+        remediation="Set shielded_instance_config with enable_secure_boot, enable_vtpm and "
+                    "enable_integrity_monitoring True (the Redpanda brokers do).",
+        checks={GCP_INSTANCE: _shielded_vm},
+    ),
+    Rule(
+        id="gcp-iam-no-service-account-keys",
+        severity="mandatory",
+        category="exposure",
+        rationale="A service account key is a long-lived secret that works from anywhere "
+                  "until someone deletes it.",
+        remediation="Remove the gcp.serviceaccount.Key; run as the attached service account, "
+                    "or use workload identity federation from outside Google Cloud.",
+        checks={GCP_SERVICE_ACCOUNT_KEY: _service_account_key},
+    ),
+    Rule(
+        id="gcp-iam-no-primitive-roles",
+        severity="mandatory",
+        category="exposure",
+        rationale="The basic roles owner and editor grant nearly every permission in their "
+                  "scope, far beyond what any service of the platform needs.",
+        remediation="Grant the predefined role the member needs (the GCP components grant "
+                    "e.g. roles/secretmanager.secretAccessor on one secret).",
+        checks={**dict.fromkeys(GCP_IAM_MEMBERS, _primitive_roles),
+                **dict.fromkeys(GCP_IAM_BINDINGS, _primitive_roles),
+                **dict.fromkeys(GCP_IAM_POLICIES, _primitive_roles)},
+    ),
+    Rule(
+        id="gcp-iam-no-public-members",
+        severity="mandatory",
+        category="exposure",
+        rationale="A grant to allUsers or allAuthenticatedUsers lets anyone on the internet "
+                  "(or with any Google account) use the resource.",
+        remediation="Grant the role to the service accounts that need it; public traffic "
+                    "reaches Cloud Run through the load balancer, not an IAM grant.",
+        checks={**dict.fromkeys(GCP_IAM_MEMBERS, _public_members),
+                **dict.fromkeys(GCP_IAM_BINDINGS, _public_members),
+                **dict.fromkeys(GCP_IAM_POLICIES, _public_members)},
     ),
 )

@@ -1,5 +1,6 @@
 """Image pinning, for every platform: ECS task definitions, Kubernetes workloads (the objects a
-chart renders and pulumi-kubernetes resources), Lambda functions packaged as images.
+chart renders and pulumi-kubernetes resources), Lambda functions packaged as images, Cloud Run
+services, worker pools and jobs.
 
 An image reference is read with the OCI distribution reference grammar
 (https://github.com/distribution/reference/blob/main/reference.go, the grammar in its doc
@@ -25,6 +26,7 @@ from typing import Any
 from forge_infra.model.config import OCI_TAG, image_repository_problem
 from forge_infra.policy.rule import Context, Rule, known
 from forge_infra.policy.rules.kubernetes import POD_SPEC_PATHS, named_containers
+from forge_infra.policy.rules.secrets import CLOUD_RUN_CONTAINERS, cloud_run_containers
 
 ECS_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
@@ -86,6 +88,9 @@ def _images(resource: Any) -> Iterator[tuple[str, Any]]:
         for definition in definitions if isinstance(definitions, list) else []:
             if isinstance(definition, dict):
                 yield f"container {definition.get('name', '?')}", definition.get("image")
+    elif resource.resource_type in CLOUD_RUN_CONTAINERS:
+        for container in cloud_run_containers(resource):
+            yield f"container {container.get('name', '?')}", container.get("image")
     elif resource.resource_type == LAMBDA_FUNCTION:
         if resource.props.get("packageType") == "Image" or resource.props.get("imageUri"):
             yield "imageUri", resource.props.get("imageUri")
@@ -129,7 +134,7 @@ def _pinned_digest(resource: Any, context: Context) -> Iterator[str]:
             yield f"{label}: image {image} is not pinned by digest (name@sha256:...)"
 
 
-CHECKED_TYPES = (ECS_TASK_DEFINITION, LAMBDA_FUNCTION, *POD_SPEC_PATHS)
+CHECKED_TYPES = (ECS_TASK_DEFINITION, LAMBDA_FUNCTION, *POD_SPEC_PATHS, *CLOUD_RUN_CONTAINERS)
 
 RULES: tuple[Rule, ...] = (
     Rule(

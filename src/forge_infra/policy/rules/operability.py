@@ -148,6 +148,59 @@ def _cloudfront_access_logs(resource: Any, context: Context) -> Iterator[str]:
                "are not logged")
 
 
+# -- GCP -------------------------------------------------------------------------------------
+
+GCP_SUBNETWORK = "gcp:compute/subnetwork:Subnetwork"
+GCP_SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+#: The GCP types of the components that take resource `labels` (pulumi-gcp 10.2's resources
+#: with a `labels` input; a Cloud SQL instance takes `settings.userLabels` instead).
+GCP_LABELLED_TYPES: tuple[str, ...] = (
+    "gcp:certificatemanager/certificate:Certificate",
+    "gcp:certificatemanager/certificateMap:CertificateMap",
+    "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry",
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization",
+    "gcp:cloudrunv2/job:Job", "gcp:cloudrunv2/service:Service",
+    "gcp:cloudrunv2/workerPool:WorkerPool",
+    "gcp:compute/address:Address", "gcp:compute/disk:Disk",
+    "gcp:compute/globalAddress:GlobalAddress",
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule",
+    "gcp:compute/instance:Instance", "gcp:compute/securityPolicy:SecurityPolicy",
+    "gcp:kms/cryptoKey:CryptoKey", "gcp:managedkafka/cluster:Cluster",
+    "gcp:redis/instance:Instance", "gcp:secretmanager/secret:Secret",
+    "gcp:storage/bucket:Bucket",
+)
+#: The labels every GCP resource of the stack carries: who it belongs to and the environment
+#: whose rules apply (`forge_infra.policy.rule.resource_environment` reads `environment`).
+GCP_STANDARD_LABELS = ("app", "environment")
+
+
+def _subnet_flow_logs(resource: Any, context: Context) -> Iterator[str]:
+    purpose = resource.props.get("purpose", "PRIVATE")
+    if known(purpose) and purpose not in ("PRIVATE", "PRIVATE_RFC_1918"):
+        return  # proxy-only and other special-purpose subnets have no VM flow logs
+    config = resource.props.get("logConfig")
+    if known(config) and not config:
+        yield ("no logConfig: VPC flow logs are off, so the subnet's connections leave no "
+               "record for an investigation")
+
+
+def _labels_of(resource: Any) -> Any:
+    if resource.resource_type == GCP_SQL_INSTANCE:
+        return prop(resource.props, "settings", "userLabels")
+    return resource.props.get("labels")
+
+
+def _standard_labels(resource: Any, context: Context) -> Iterator[str]:
+    labels = _labels_of(resource)
+    if not known(labels):
+        return
+    labels = labels if isinstance(labels, Mapping) else {}
+    missing = [k for k in GCP_STANDARD_LABELS if not labels.get(k)]
+    if missing:
+        yield (f"missing standard labels {', '.join(missing)} (labels: "
+               f"{', '.join(sorted(labels)) or 'none'})")
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="aws-logs-retention-set",
@@ -207,5 +260,30 @@ RULES: tuple[Rule, ...] = (
         checks={CLOUDFRONT: _cloudfront_access_logs},
         scope="stack",
         environments=("prod",),
+    ),
+)
+
+#: The GCP rules of this category (`forge_infra.policy.registry` gathers them with `RULES`).
+GCP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gcp-subnet-flow-logs",
+        severity="mandatory",
+        category="operability",
+        rationale="VPC flow logs record who talked to what in the subnet, the record an "
+                  "incident investigation starts from.",
+        remediation="Give the subnetwork a log_config (the GCP Networking component does, "
+                    "with its flow_logs_sampling and flow_logs_interval arguments).",
+        checks={GCP_SUBNETWORK: _subnet_flow_logs},
+    ),
+    Rule(
+        id="gcp-resource-standard-labels",
+        severity="mandatory",
+        category="operability",
+        rationale="The app and environment labels attribute every resource's cost and owner, "
+                  "and tell the policies which environment's rules apply.",
+        remediation="Pass the stack's labels (app, environment) to every GCP component's "
+                    "labels argument.",
+        checks={**dict.fromkeys(GCP_LABELLED_TYPES, _standard_labels),
+                GCP_SQL_INSTANCE: _standard_labels},
     ),
 )

@@ -9,6 +9,17 @@ multiple of the number of specified client subnets" (`msk/cluster.py`), one subn
 ECS service's `desiredCount` defaults to 0 (`ecs/service.py`). Kubernetes: a Deployment's
 `spec.replicas` defaults to 1, and a HorizontalPodAutoscaler's `spec.minReplicas` too
 (Kubernetes API reference, `DeploymentSpec`, `HorizontalPodAutoscalerSpec`).
+
+GCP (pulumi-gcp 10.2's docstrings, `pulumi_gcp/<module>`): a Cloud SQL instance's
+`settings.availabilityType` is `REGIONAL` (high availability) or `ZONAL` (single zone), and
+`pointInTimeRecoveryEnabled` is on by default only on Enterprise Plus (`sql/_inputs.py`); its
+`deletionProtection` only stops Pulumi ("Defaults to `true`"), `settings.deletionProtectionEnabled`
+protects it on every surface (`sql/database_instance.py`); `transactionLogRetentionDays` holds
+1 to 7 days of point-in-time recovery on Enterprise (`sql/_inputs.py`); a Memorystore for
+Redis instance's `tier` is `BASIC` ("standalone instance", the default) or `STANDARD_HA`
+(`redis/instance.py`). The rules treat an absent availability type, backup flag, bucket
+versioning, minimum instance count or API deletion protection as the unsafe value: each must
+be set explicitly.
 """
 
 from __future__ import annotations
@@ -35,6 +46,16 @@ K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 K8S_HPAS = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
             "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
 
+GCP_SQL_INSTANCE = "gcp:sql/databaseInstance:DatabaseInstance"
+GCP_REDIS = "gcp:redis/instance:Instance"
+GCP_KAFKA = "gcp:managedkafka/cluster:Cluster"
+GCP_BUCKET = "gcp:storage/bucket:Bucket"
+GCP_DISK = "gcp:compute/disk:Disk"
+GCP_SECRET = "gcp:secretmanager/secret:Secret"
+GCP_CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey"
+CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
+CLOUD_RUN_WORKER_POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
+
 #: The stateful resource types `protect` must guard in prod: each holds data (or the only key
 #: to data) that a `pulumi destroy` or an accidental replacement would lose for good. The
 #: database (RDS instance or Aurora cluster), the cache (its snapshots and AUTH token), the
@@ -45,6 +66,11 @@ K8S_HPAS = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 STATEFUL_TYPES: tuple[str, ...] = (
     RDS_INSTANCE, RDS_CLUSTER, ELASTICACHE_GROUP, MSK_CLUSTER, *S3_BUCKETS,
     "aws:ebs/volume:Volume", "aws:kms/key:Key", "aws:secretsmanager/secret:Secret",
+)
+#: The GCP types in the same roles: Cloud SQL, Memorystore, Managed Kafka, buckets, the
+#: Redpanda brokers' data disks, Cloud KMS keys, Secret Manager secrets.
+GCP_STATEFUL_TYPES: tuple[str, ...] = (
+    GCP_SQL_INSTANCE, GCP_REDIS, GCP_KAFKA, GCP_BUCKET, GCP_DISK, GCP_CRYPTO_KEY, GCP_SECRET,
 )
 
 
@@ -224,6 +250,103 @@ def _ecs_circuit_breaker(resource: Any, context: Context) -> Iterator[str]:
                    "start healthy tasks is not stopped and rolled back")
 
 
+# -- GCP -----------------------------------------------------------------------------------
+
+
+def _sql_settings(resource: Any) -> Mapping[str, Any]:
+    settings = resource.props.get("settings")
+    return settings if isinstance(settings, Mapping) else {}
+
+
+def _sql_regional(resource: Any, context: Context) -> Iterator[str]:
+    value = _sql_settings(resource).get("availabilityType", "ZONAL")
+    if known(value) and value != "REGIONAL":
+        yield (f"settings.availabilityType is {value!r}: the instance has no standby in another "
+               "zone to fail over to")
+
+
+def _sql_backups_pitr(resource: Any, context: Context) -> Iterator[str]:
+    backups = _sql_settings(resource).get("backupConfiguration")
+    if not known(backups):
+        return
+    backups = backups if isinstance(backups, Mapping) else {}
+    for key, what in (("enabled", "no automated backups are taken"),
+                      ("pointInTimeRecoveryEnabled", "the database cannot be restored to a "
+                                                     "point in time")):
+        value = backups.get(key)
+        if known(value) and value is not True:
+            yield f"settings.backupConfiguration.{key} is {value!r}: {what}"
+
+
+def _sql_backup_retention(resource: Any, context: Context) -> Iterator[str]:
+    backups = _sql_settings(resource).get("backupConfiguration")
+    if not known(backups):
+        return
+    backups = backups if isinstance(backups, Mapping) else {}
+    # Either value absent leaves Cloud SQL's own default, which this rule does not judge.
+    retained = prop(backups, "backupRetentionSettings", "retainedBackups")
+    if known(retained) and retained is not None and (not isinstance(retained, int)
+                                                     or retained < MIN_BACKUP_DAYS):
+        yield (f"settings.backupConfiguration.backupRetentionSettings.retainedBackups is "
+               f"{retained!r}: keep at least {MIN_BACKUP_DAYS} daily backups")
+    days = backups.get("transactionLogRetentionDays")
+    if known(days) and days is not None and (not isinstance(days, int)
+                                             or days < MIN_BACKUP_DAYS):
+        yield (f"settings.backupConfiguration.transactionLogRetentionDays is {days!r}: keep "
+               f"at least {MIN_BACKUP_DAYS} days of point-in-time recovery")
+
+
+def _sql_deletion_protection(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("deletionProtection", True)  # the provider's default
+    if known(value) and value is not True:
+        yield f"deletionProtection is {value!r}: Pulumi may delete the instance"
+    enabled = _sql_settings(resource).get("deletionProtectionEnabled")
+    if known(enabled) and enabled is not True:
+        yield (f"settings.deletionProtectionEnabled is {enabled!r}: the instance can be deleted "
+               "by one API call")
+    yield from _protected(resource, context)
+
+
+def _memorystore_ha(resource: Any, context: Context) -> Iterator[str]:
+    tier = resource.props.get("tier", "BASIC")
+    if known(tier) and tier != "STANDARD_HA":
+        yield (f"tier is {tier!r}: a BASIC instance has no replica, so a failed node loses the "
+               "cache")
+        return
+    replicas = resource.props.get("replicaCount")
+    if known(replicas) and isinstance(replicas, int) and replicas < 1:
+        yield f"replicaCount is {replicas}: no replica to fail over to"
+
+
+def _gcs_versioning(resource: Any, context: Context) -> Iterator[str]:
+    enabled = prop(resource.props, "versioning", "enabled")
+    if known(enabled) and enabled is not True:
+        yield (f"versioning.enabled is {enabled!r}: an overwritten or deleted object is lost "
+               "once soft delete expires")
+
+
+def _cloud_run_min_instances(resource: Any, context: Context) -> Iterator[str]:
+    count = prop(resource.props, "template", "scaling", "minInstanceCount")
+    value = 0 if count is None else count
+    if known(value) and (not isinstance(value, int) or value < MIN_REPLICAS):
+        yield (f"template.scaling.minInstanceCount is {count!r}: keep at least {MIN_REPLICAS} "
+               "instances warm (none set means 0)")
+
+
+def _worker_pool_instances(resource: Any, context: Context) -> Iterator[str]:
+    scaling = resource.props.get("scaling")
+    if not known(scaling):
+        return
+    scaling = scaling if isinstance(scaling, Mapping) else {}
+    key = ("manualInstanceCount" if scaling.get("scalingMode", "AUTOMATIC") == "MANUAL"
+           else "minInstanceCount")
+    count = scaling.get(key)
+    value = 0 if count is None else count
+    if known(value) and (not isinstance(value, int) or value < MIN_REPLICAS):
+        yield (f"scaling.{key} is {count!r}: run at least {MIN_REPLICAS} instances so one "
+               "failing instance does not stop the worker")
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="aws-rds-backup-retention",
@@ -285,7 +408,7 @@ RULES: tuple[Rule, ...] = (
                   "that holds data, or the key to it.",
         remediation="Set forge-infra:protect: true in the prod stack (the components pass it "
                     "to every stateful child).",
-        checks=dict.fromkeys(STATEFUL_TYPES, _protected),
+        checks=dict.fromkeys((*STATEFUL_TYPES, *GCP_STATEFUL_TYPES), _protected),
         environments=("prod",),
     ),
     Rule(
@@ -348,7 +471,9 @@ RULES: tuple[Rule, ...] = (
                     "or more in the prod stack.",
         checks={ECS_SERVICE: _ecs_desired_count, SCALING_TARGET: _scaling_min_capacity,
                 K8S_DEPLOYMENT: _deployment_replicas,
-                **dict.fromkeys(K8S_HPAS, _hpa_min_replicas)},
+                **dict.fromkeys(K8S_HPAS, _hpa_min_replicas),
+                CLOUD_RUN_SERVICE: _cloud_run_min_instances,
+                CLOUD_RUN_WORKER_POOL: _worker_pool_instances},
         scope="stack",
         environments=("prod",),
     ),
@@ -361,5 +486,83 @@ RULES: tuple[Rule, ...] = (
         remediation="Set deployment_circuit_breaker enable=True, rollback=True on the service "
                     "(the EcsCompute component always does).",
         checks={ECS_SERVICE: _ecs_circuit_breaker},
+    ),
+)
+
+#: The GCP rules of this category (`forge_infra.policy.registry` gathers them with `RULES`).
+GCP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gcp-sql-regional",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A regional Cloud SQL instance keeps a standby in another zone that takes "
+                  "over when the primary's zone fails.",
+        remediation="Turn on high availability for the GCP Database (its high_availability "
+                    "argument: availability_type REGIONAL).",
+        checks={GCP_SQL_INSTANCE: _sql_regional},
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-sql-backups-pitr",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Automated backups with point-in-time recovery let a bad migration or "
+                  "deletion be undone to the minute.",
+        remediation="Keep backups and point-in-time recovery on in the GCP Database (its "
+                    "backup_retention_days and point_in_time_recovery_days arguments).",
+        checks={GCP_SQL_INSTANCE: _sql_backups_pitr},
+    ),
+    Rule(
+        id="gcp-sql-backup-retention",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A week of daily backups and of transaction logs lets a bad migration or "
+                  "deletion found days later still be undone.",
+        remediation="Set backup_retention_days and point_in_time_recovery_days to 7 or more on "
+                    "the GCP Database in the prod stack.",
+        checks={GCP_SQL_INSTANCE: _sql_backup_retention},
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-sql-deletion-protection",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Deletion protection (Pulumi's and Cloud SQL's) and Pulumi protect make "
+                  "deleting the production database a deliberate act.",
+        remediation="Pass deletion_protection=True and protect=True to the GCP Database "
+                    "(forge-infra:protect: true in the prod stack).",
+        checks={GCP_SQL_INSTANCE: _sql_deletion_protection},
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-memorystore-ha",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A STANDARD_HA Memorystore instance fails over to its replica in another "
+                  "zone when the primary fails.",
+        remediation="Turn on high availability for the GCP Cache (its high_availability "
+                    "argument: tier STANDARD_HA).",
+        checks={GCP_REDIS: _memorystore_ha},
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-gcs-versioning",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Versioning keeps every overwritten or deleted object recoverable.",
+        remediation="Keep versioning on in the prod stack (the GCP Storage component's "
+                    "versioning argument, on by default).",
+        checks={GCP_BUCKET: _gcs_versioning},
+        # As the GCP config's own refusal: prod keeps versions; dev turns them off on purpose.
+        environments=("prod",),
+    ),
+    Rule(
+        id="gcp-gcs-no-force-destroy",
+        severity="mandatory",
+        category="recoverability",
+        rationale="force_destroy lets deleting a bucket silently delete every object in it.",
+        remediation="Leave force_destroy False on the GCP Storage component in prod.",
+        checks={GCP_BUCKET: _no_force_destroy},
+        environments=("prod",),
     ),
 )

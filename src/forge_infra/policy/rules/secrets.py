@@ -204,6 +204,35 @@ def _configmap_data(resource: Any, context: Context) -> Iterator[str]:
             yield (f"data key {key} looks like a secret: a ConfigMap is stored and shown in "
                    "plaintext")
 
+# -- GCP -------------------------------------------------------------------------------------
+
+#: Where a Cloud Run v2 resource keeps its containers (pulumi-gcp 10.2, `cloudrunv2`): a
+#: service's and a worker pool's `template.containers`, a job's `template.template.containers`;
+#: each container's `envs` holds `{name, value}` or `{name, valueSource.secretKeyRef}`.
+CLOUD_RUN_CONTAINERS: dict[str, tuple[str, ...]] = {
+    "gcp:cloudrunv2/service:Service": ("template", "containers"),
+    "gcp:cloudrunv2/workerPool:WorkerPool": ("template", "containers"),
+    "gcp:cloudrunv2/job:Job": ("template", "template", "containers"),
+}
+
+
+def cloud_run_containers(resource: Any) -> list[Mapping[str, Any]]:
+    """The containers of a Cloud Run v2 service, worker pool or job."""
+    containers = prop(resource.props, *CLOUD_RUN_CONTAINERS[resource.resource_type])
+    return [c for c in containers if isinstance(c, Mapping)] if isinstance(
+        containers, list) else []
+
+
+def _cloud_run_env(resource: Any, context: Context) -> Iterator[str]:
+    for container in cloud_run_containers(resource):
+        for variable in container.get("envs") or []:
+            if not isinstance(variable, Mapping):
+                continue
+            name = str(variable.get("name", ""))
+            if looks_like_secret(name) and is_plaintext(variable.get("value")):
+                yield (f"container {container.get('name', '?')}: env {name} looks like a "
+                       "secret and holds a plaintext value (use valueSource.secretKeyRef)")
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -277,5 +306,19 @@ RULES: tuple[Rule, ...] = (
         remediation="Move the key to a Secret (the chart's secretEnv, from Secrets Manager).",
         checks={"kubernetes:core/v1:ConfigMap": _configmap_data},
         scope="stack",
+    ),
+)
+
+#: The GCP rules of this category (`forge_infra.policy.registry` gathers them with `RULES`).
+GCP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="gcp-cloudrun-no-plaintext-secrets",
+        severity="mandatory",
+        category="secrets",
+        rationale="A Cloud Run revision's environment is readable by anyone who can view the "
+                  "service; secrets belong in Secret Manager.",
+        remediation="Move the value to forge-infra:secrets (pulumi config set --secret) and "
+                    "reference it from services.<name>.secrets (a secretKeyRef in Cloud Run).",
+        checks=dict.fromkeys(CLOUD_RUN_CONTAINERS, _cloud_run_env),
     ),
 )
