@@ -177,12 +177,15 @@ POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
 #: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (gcp-azure-notes.md)
 POSTGRES_VNET_ZONE_SUFFIX = ".postgres.database.azure.com"
 #: Private-endpoint DNS zones of the data services the stack reaches through private
-#: endpoints (Azure Managed Redis, Blob storage, Key Vault). Source: "Azure Private Endpoint
-#: private DNS zone values", https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+#: endpoints (Azure Managed Redis, Blob storage, Key Vault, an Event Hubs namespace). Source:
+#: "Azure Private Endpoint private DNS zone values",
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Event Hubs:
+#: Microsoft.EventHub/namespaces, sub-resource namespace, privatelink.servicebus.windows.net)
 PRIVATELINK_ZONES: dict[str, str] = {
     "redis": "privatelink.redis.azure.net",
     "blob": "privatelink.blob.core.windows.net",
     "vault": "privatelink.vaultcore.azure.net",
+    "servicebus": "privatelink.servicebus.windows.net",
 }
 #: The only NAT gateway SKU of the network API pulumi_azure_native 3.29 uses (2024-05-01:
 #: `network.NatGatewaySkuName` has `Standard` only; StandardV2 needs a newer API) with its
@@ -218,6 +221,37 @@ REGION_NAME = re.compile(r"[a-z][a-z0-9]{2,30}")
 #: (not retrieved).
 RESOURCE_GROUP_NAME = re.compile(r"[-\w.()]{0,89}[-\w()]")
 
+# -- regions (the `azure` target's `azure-native:location`) ----------------------------------
+#
+# Source: "Azure regions list", https://learn.microsoft.com/azure/reliability/regions-list
+# (programmatic names and the "Availability zones" column, read 2026-12-02 through stored
+# copies of that page and of https://learn.microsoft.com/azure/reliability/availability-zones-service-support).
+# Only regions of the public cloud (AzureCloud) open to every subscription are listed; the
+# access-restricted regions (e.g. germanynorth, norwaywest, switzerlandwest, francesouth) and
+# the sovereign clouds (Azure Government, Azure operated by 21Vianet) are not, since a stack
+# there needs an access request or another cloud environment this project does not configure.
+# A region Microsoft opens later is refused until it is added here with its source.
+
+#: Public regions with three availability zones: zone-redundant PostgreSQL HA, zone-redundant
+#: Managed Redis and Container Apps zone redundancy are possible there.
+REGIONS_WITH_ZONES: frozenset[str] = frozenset({
+    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral",
+    "centralindia", "centralus", "chilecentral", "eastasia", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth",
+    "japaneast", "japanwest", "koreacentral", "malaysiawest", "mexicocentral",
+    "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+    "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral",
+    "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus2", "westus3",
+})
+#: Public regions without availability zones: a stack may run there, but nothing in it can
+#: be zone-redundant.
+REGIONS_WITHOUT_ZONES: frozenset[str] = frozenset({
+    "australiasoutheast", "canadaeast", "koreasouth", "northcentralus", "southindia",
+    "ukwest", "westcentralus", "westindia", "westus",
+})
+#: Every region the target deploys to.
+REGIONS: frozenset[str] = REGIONS_WITH_ZONES | REGIONS_WITHOUT_ZONES
+
 # -- PostgreSQL flexible server -------------------------------------------------------------
 
 #: The PostgreSQL majors the Database component builds: in standard support on 2026-12-02 and
@@ -242,6 +276,16 @@ SKU_TIERS: dict[str, re.Pattern[str]] = {
 #: created. Source: https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore
 #: (not retrieved; the creation-only rule is also in gcp-azure-notes.md).
 BACKUP_RETENTION_DAYS = (7, 35)
+#: End of standard support of each PostgreSQL major `POSTGRES_MAJORS` lists (the date after
+#: which Azure bills extended support and a new server on that major is no longer a default
+#: to ship). Source: https://learn.microsoft.com/azure/postgresql/configure-maintain/concepts-version-policy
+#: as recorded in /work/shared/reference versions.yaml `azure-postgresql-flexible`
+#: (source_as_of 2026-08; read 2026-12-02). 18 is left out: its GA is not confirmed there.
+POSTGRES_END_OF_STANDARD_SUPPORT: dict[str, str] = {
+    "15": "2027-11-11",
+    "16": "2028-11-09",
+    "17": "2029-11-08",
+}
 #: Premium SSD storage sizes a server can have, GiB. Source:
 #: https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-storage (not retrieved).
 STORAGE_SIZES_GB: tuple[int, ...] = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,

@@ -24,7 +24,8 @@ What it creates, in the stack's region:
 * private DNS zones linked to the VNet (no auto-registration): the flexible server's
   VNet-integration zone (`<name>.private.postgres.database.azure.com`, which must end with
   `.postgres.database.azure.com`) and the private-endpoint zones `privatelink.redis.azure.net`,
-  `privatelink.blob.core.windows.net` and `privatelink.vaultcore.azure.net`
+  `privatelink.blob.core.windows.net`, `privatelink.vaultcore.azure.net` and
+  `privatelink.servicebus.windows.net` (Event Hubs)
   (https://learn.microsoft.com/azure/private-link/private-endpoint-dns);
 * a virtual network flow log (JSON version 2) on the region's Network Watcher when a storage
   account for the logs is given. NSG flow logs are not used: none can be created since
@@ -69,9 +70,11 @@ from forge_components.common import child_opts
 
 COMPONENT = "forge-azure:index:Networking"
 POSTGRES_PORT = 5432
-#: The ports of the services behind the private endpoints: HTTPS (Blob storage, Key Vault)
-#: and Azure Managed Redis's TLS port (https://learn.microsoft.com/azure/redis/architecture).
-PRIVATE_ENDPOINT_PORTS = (443, 10000)
+#: The ports of the services behind the private endpoints: HTTPS (Blob storage, Key Vault,
+#: Event Hubs' management and AMQP over WebSockets), Azure Managed Redis's TLS port
+#: (https://learn.microsoft.com/azure/redis/architecture) and Event Hubs' Kafka endpoint
+#: (9093, https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-apache-kafka-overview).
+PRIVATE_ENDPOINT_PORTS = (443, 9093, 10000)
 #: The service endpoint of the database subnet (see `Networking`).
 STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
 #: The explicit deny rules sit at the lowest custom priority, so every allow above them wins
@@ -259,7 +262,8 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
               ports=[str(POSTGRES_PORT)], description="forge: PostgreSQL"),
         _rule("allow-private-endpoints-outbound", 120, "Outbound", "Allow", source=apps,
               destination=pe, ports=pe_ports,
-              description="forge: Key Vault, Blob storage (443), Managed Redis (10000)"),
+              description="forge: Key Vault, Blob storage (443), Event Hubs Kafka (9093), "
+                          "Managed Redis (10000)"),
         deny_in, deny_vnet_out,
     ]
     if s.apps_ingress_from_internet:
@@ -355,7 +359,8 @@ class Networking(pulumi.ComponentResource):
     postgres_private_dns_zone_id: pulumi.Output[str]
     """The flexible server's VNet-integration private DNS zone id."""
     private_dns_zone_ids: pulumi.Output[dict[str, str]]
-    """The private-endpoint DNS zones' ids by service: "redis", "blob", "vault"."""
+    """The private-endpoint DNS zones' ids by service: "redis", "blob", "vault",
+    "servicebus"."""
     flow_log_id: pulumi.Output[str]
     """The VNet flow log's id; "" when flow logs are skipped."""
 
