@@ -105,8 +105,8 @@ class NetworkingArgs(TypedDict):
     private_endpoints_subnet_cidr: NotRequired[str]
     """The private endpoints' subnet. Defaults to "10.30.3.0/26"."""
     zones: NotRequired[list[str]]
-    """The region's availability zones the services may use (zone-redundant HA). Defaults to
-    ["1", "2", "3"]."""
+    """The region's availability zones the services may use (zone-redundant HA); [] in a
+    region without availability zones. Defaults to ["1", "2", "3"]."""
     nat_gateway: NotRequired[bool]
     """A NAT gateway with a static public IP gives `apps` outbound internet access. Without it
     the apps have none (no subnet has default outbound access). Defaults to True."""
@@ -197,10 +197,10 @@ def validate_networking_args(name: str, args: NetworkingArgs) -> _Settings:
         raise _fail(f"apps_subnet_cidr {s.apps_subnet_cidr} is smaller than the /"
                     f"{CONTAINER_APPS_MIN_PREFIX} a Container Apps workload-profiles environment "
                     "needs")
-    if not s.zones or any(zone not in ("1", "2", "3") for zone in s.zones) or len(
+    if any(zone not in ("1", "2", "3") for zone in s.zones) or len(
             set(s.zones)) != len(s.zones):
-        raise _fail(f"zones must list distinct availability zones among '1', '2', '3', got "
-                    f"{s.zones}")
+        raise _fail(f"zones must list distinct availability zones among '1', '2', '3' (none "
+                    f"in a region without zones), got {s.zones}")
     low, high = NAT_IDLE_TIMEOUT_MINUTES
     if not low <= s.nat_idle_timeout_minutes <= high:
         raise _fail(f"nat_idle_timeout_minutes must be between {low} and {high}, got "
