@@ -285,3 +285,74 @@ KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 #: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
 #: (not retrieved).
 POSTGRES_SERVER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+
+# -- Event Hubs with the Kafka endpoint (Microsoft.EventHub, API 2024-01-01 in
+#    pulumi_azure_native 3.29.0 `eventhub`) ------------------------------------------------
+
+#: The namespace SKUs the Streaming component builds: the Kafka endpoint exists on Standard,
+#: Premium and Dedicated, not Basic (https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview;
+#: /work/shared/reference/gcp-azure-notes.md "Event Hubs as the Kafka endpoint"); Dedicated is
+#: a cluster (`eventhub.Cluster`), not a namespace SKU. SDK `eventhub.SkuName`: Basic, Standard,
+#: Premium. Private endpoints are not supported on Basic either
+#: (https://learn.microsoft.com/azure/event-hubs/private-link-service, "Important points").
+EVENTHUB_SKUS: tuple[str, ...] = ("Standard", "Premium")
+EVENTHUB_REFUSED_SKUS: dict[str, str] = {
+    "Basic": "Event Hubs Basic has no Kafka endpoint and no private endpoints",
+}
+#: Capacity a namespace may be created with: throughput units on Standard (SDK
+#: `eventhub.SkuArgs.capacity`: "0 to 20 throughput units" for Basic or Standard) and
+#: processing units on Premium (the SDK says "0 to 10 premium units"; Microsoft's Premium page
+#: sells 1, 2, 4, 8 and 16 PUs, https://learn.microsoft.com/azure/event-hubs/event-hubs-premium-overview,
+#: not retrieved: the component accepts the values both sources allow).
+EVENTHUB_CAPACITIES: dict[str, tuple[int, ...]] = {
+    "Standard": tuple(range(1, 21)),
+    "Premium": (1, 2, 4, 8),
+}
+#: Retention of an event hub, days: at most 7 on Standard, 90 on Premium and Dedicated. Source:
+#: "What is the maximum retention period for events?",
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-faq
+EVENTHUB_MAX_RETENTION_DAYS: dict[str, int] = {"Standard": 7, "Premium": 90}
+#: Partitions per event hub: 1..32 on Standard (SDK `eventhub.EventHub.partition_count`:
+#: "allowed values are from 1 to 32"), 1..100 on Premium
+#: (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas, not retrieved).
+EVENTHUB_MAX_PARTITIONS: dict[str, int] = {"Standard": 32, "Premium": 100}
+#: Event hubs per namespace: 10 on Standard, 100 per processing unit on Premium. Source:
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas (not retrieved; a stored
+#: third-party copy says 100 for Standard, so the stricter value is kept).
+EVENTHUB_MAX_HUBS: dict[str, int] = {"Standard": 10, "Premium": 100}
+#: A namespace name: 6-50 letters, digits and hyphens, a letter first, a letter or digit last;
+#: it is the host name `<name>.servicebus.windows.net`, unique across Azure. Source:
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+#: (Microsoft.EventHub, not retrieved).
+EVENTHUB_NAMESPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]")
+EVENTHUB_NAMESPACE_NAME_MAX = 50
+#: An event hub (Kafka topic) name: 1-256 letters, digits, periods, hyphens and underscores,
+#: starting and ending with a letter or digit (same source, not retrieved).
+EVENTHUB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?")
+#: The Kafka endpoint: `<namespace>.servicebus.windows.net:9093`, SASL_SSL only; SAS clients
+#: log in with SASL PLAIN as `$ConnectionString` with the connection string as the password;
+#: Entra ID clients use OAUTHBEARER with a token for `https://<namespace>.servicebus.windows.net`.
+#: Sources: https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview
+#: ("Shared Access Signature (SAS)", "OAuth 2.0"), the Kafka client settings quoted in
+#: https://secure.jadeworld.com/developer-centre/JADE2022/OnlineDocumentation/content/resources/eventstreaming/chapter3/sectionazurekafkasender.htm,
+#: and https://learn.microsoft.com/azure/event-hubs/authorize-access-azure-active-directory
+#: (the token resource for Kafka clients). The brokers present certificates of public CAs.
+EVENTHUB_KAFKA_PORT = 9093
+EVENTHUB_KAFKA_SAS_USERNAME = "$ConnectionString"
+#: The minimum TLS version the component sets. SDK `eventhub.TlsVersion`: "1.0", "1.1", "1.2".
+EVENTHUB_MINIMUM_TLS = "1.2"
+#: The SAS rights the clients' shared access rule holds: send and receive, never Manage.
+#: SDK `eventhub.AccessRights`: Manage, Send, Listen.
+EVENTHUB_CLIENT_RIGHTS: tuple[str, ...] = ("Listen", "Send")
+#: Private Link: the namespace's sub-resource and zone. Source:
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Microsoft.EventHub/
+#: namespaces, sub-resource `namespace`, zone privatelink.servicebus.windows.net;
+#: gcp-azure-notes.md "Private DNS zones").
+EVENTHUB_PRIVATE_LINK_GROUP = "namespace"
+EVENTHUB_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
+#: Built-in roles for Entra ID clients. Source: "Azure built-in roles",
+#: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (Analytics:
+#: Azure Event Hubs Data Receiver, Azure Event Hubs Data Sender), read in the MicrosoftDocs
+#: built-in-roles tables on 2026-12-02.
+EVENTHUBS_DATA_SENDER = "2b629674-e913-4c01-ae53-ef4638d8f975"
+EVENTHUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
