@@ -19,6 +19,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.azure.cache:Cache",
     "forge_components.azure.storage:Storage",
     "forge_components.azure.streaming:Streaming",
+    "forge_components.azure.cdn:Cdn",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
@@ -29,11 +30,12 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Cache": ("forge_components.azure.cache:Cache",),
     "Storage": ("forge_components.azure.storage:Storage",),
     "Streaming": ("forge_components.azure.streaming:Streaming",),
+    "Cdn": ("forge_components.azure.cdn:Cdn",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Compute", "Cdn", "Budget")
+KINDS_TO_COME: tuple[str, ...] = ("Compute", "Budget")
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 

@@ -242,12 +242,16 @@ class AzureNativeMocks(ProviderPackageMocks):
         return self._edge(type_token, resource_id, own)
 
     def _edge(self, type_token: str, resource_id: str, own: str) -> dict[str, Any]:
-        """What Azure computes for the Event Hubs and Front Door types: the namespace's
-        endpoint, the Front Door endpoint's host name (`<endpoint>-<hash>.z01.azurefd.net`),
-        a custom domain's DNS TXT validation token."""
+        """What Azure computes for the Event Hubs, Front Door and DNS types: the namespace's
+        endpoint, the profile's Front Door id (X-Azure-FDID), the endpoint's host name
+        (`<endpoint>-<hash>.z01.azurefd.net`), a custom domain's DNS TXT validation token, a
+        record set's FQDN."""
         if type_token == "azure-native:eventhub:Namespace":
             return {"serviceBusEndpoint": f"https://{own}.servicebus.windows.net:443/",
                     "status": "Active", "provisioningState": "Succeeded"}
+        if type_token == "azure-native:cdn:Profile":
+            return {"frontDoorId": _guid("front-door", resource_id),
+                    "provisioningState": "Succeeded", "resourceState": "Active"}
         if type_token == "azure-native:cdn:AFDEndpoint":
             return {"hostName": f"{own}-{stable_hex(resource_id, length=16)}.z01.azurefd.net",
                     "provisioningState": "Succeeded", "deploymentStatus": "Succeeded"}
