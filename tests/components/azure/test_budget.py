@@ -13,6 +13,7 @@ import pytest
 
 from forge_components.azure.budget import Budget, BudgetArgs, validate_budget_args
 from forge_components.contracts import BudgetOutputs
+from forge_infra.plan.mocks.azure_native import KNOWN_TYPES
 from forge_infra.plan.recorder import Recording
 from tests.components.azure.cache_storage_support import (
     RG,
@@ -122,3 +123,12 @@ def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(
 def test_names_are_refused_with_the_rule(name: str) -> None:
     with pytest.raises(ValueError, match=r"^Budget: name "):
         validate_budget_args(name, _args())
+
+
+def test_the_offline_mocks_answer_every_type_with_an_arm_id() -> None:
+    rec = build()
+    used = {r.type for r in rec.resources if r.custom}
+    assert used <= KNOWN_TYPES, sorted(used - KNOWN_TYPES)
+    for resource in rec.resources:
+        if resource.custom:
+            assert str(resource.resource_id).startswith("/subscriptions/"), resource.urn

@@ -14,6 +14,7 @@ import pytest
 
 from forge_components.azure.cdn import Cdn, CdnArgs, validate_cdn_args, waf_policy_name
 from forge_components.contracts import CdnOutputs
+from forge_infra.plan.mocks.azure_native import KNOWN_TYPES
 from forge_infra.plan.recorder import Recording
 from tests.components.azure.cache_storage_support import (
     ARM_ID_PREFIX,
@@ -237,3 +238,13 @@ def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(
 def test_names_are_refused_with_the_rule(name: str) -> None:
     with pytest.raises(ValueError, match=r"^Cdn: name "):
         validate_cdn_args(name, _args())
+
+
+def test_the_offline_mocks_answer_every_type_with_an_arm_id() -> None:
+    rec = build(sku_name="Premium_AzureFrontDoor", custom_domains=["app.example.com"],
+                dns_zone_name=ZONE, dns_zone_resource_group_name=DNS_RG)
+    used = {r.type for r in rec.resources if r.custom}
+    assert used <= KNOWN_TYPES, sorted(used - KNOWN_TYPES)
+    for resource in rec.resources:
+        if resource.custom:
+            assert str(resource.resource_id).startswith("/subscriptions/"), resource.urn

@@ -24,6 +24,7 @@ from forge_components.azure.streaming import (
     validate_streaming_args,
 )
 from forge_components.contracts import StreamingOutputs
+from forge_infra.plan.mocks.azure_native import KNOWN_TYPES
 from forge_infra.plan.recorder import SECRET_MASK, Recording
 from tests.components.azure.cache_storage_support import (
     API_PRINCIPAL,
@@ -246,3 +247,13 @@ def test_names_azure_would_refuse_are_refused(name: str) -> None:
 def test_the_longest_name_fits_the_namespace_limit() -> None:
     validate_streaming_args("e" * 36, _args())
     assert len("e" * 36 + "-kafka" + "-abcdefg") <= 50
+
+
+def test_the_offline_mocks_answer_every_type_with_an_arm_id() -> None:
+    rec = build(auth_mode="sas", key_vault_name=VAULT, client_principal_ids=[API_PRINCIPAL],
+                deletion_protection=True, topics=[{"name": "orders"}])
+    used = {r.type for r in rec.resources if r.custom}
+    assert used <= KNOWN_TYPES, sorted(used - KNOWN_TYPES)
+    for resource in rec.resources:
+        if resource.custom:
+            assert str(resource.resource_id).startswith("/subscriptions/"), resource.urn
