@@ -18,6 +18,9 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.azure.database:Database",
     "forge_components.azure.cache:Cache",
     "forge_components.azure.storage:Storage",
+    "forge_components.azure.streaming:Streaming",
+    "forge_components.azure.cdn:Cdn",
+    "forge_components.azure.budget:Budget",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
@@ -27,11 +30,14 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Database": ("forge_components.azure.database:Database",),
     "Cache": ("forge_components.azure.cache:Cache",),
     "Storage": ("forge_components.azure.storage:Storage",),
+    "Streaming": ("forge_components.azure.streaming:Streaming",),
+    "Cdn": ("forge_components.azure.cdn:Cdn",),
+    "Budget": ("forge_components.azure.budget:Budget",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn", "Budget")
+KINDS_TO_COME: tuple[str, ...] = ("Compute",)
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 

@@ -329,3 +329,148 @@ KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 #: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
 #: (not retrieved).
 POSTGRES_SERVER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+
+# -- Event Hubs with the Kafka endpoint (Microsoft.EventHub, API 2024-01-01 in
+#    pulumi_azure_native 3.29.0 `eventhub`) ------------------------------------------------
+
+#: The namespace SKUs the Streaming component builds: the Kafka endpoint exists on Standard,
+#: Premium and Dedicated, not Basic (https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview;
+#: /work/shared/reference/gcp-azure-notes.md "Event Hubs as the Kafka endpoint"); Dedicated is
+#: a cluster (`eventhub.Cluster`), not a namespace SKU. SDK `eventhub.SkuName`: Basic, Standard,
+#: Premium. Private endpoints are not supported on Basic either
+#: (https://learn.microsoft.com/azure/event-hubs/private-link-service, "Important points").
+EVENTHUB_SKUS: tuple[str, ...] = ("Standard", "Premium")
+EVENTHUB_REFUSED_SKUS: dict[str, str] = {
+    "Basic": "Event Hubs Basic has no Kafka endpoint and no private endpoints",
+}
+#: Capacity a namespace may be created with: throughput units on Standard (SDK
+#: `eventhub.SkuArgs.capacity`: "0 to 20 throughput units" for Basic or Standard) and
+#: processing units on Premium (the SDK says "0 to 10 premium units"; Microsoft's Premium page
+#: sells 1, 2, 4, 8 and 16 PUs, https://learn.microsoft.com/azure/event-hubs/event-hubs-premium-overview,
+#: not retrieved: the component accepts the values both sources allow).
+EVENTHUB_CAPACITIES: dict[str, tuple[int, ...]] = {
+    "Standard": tuple(range(1, 21)),
+    "Premium": (1, 2, 4, 8),
+}
+#: Retention of an event hub, days: at most 7 on Standard, 90 on Premium and Dedicated. Source:
+#: "What is the maximum retention period for events?",
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-faq
+EVENTHUB_MAX_RETENTION_DAYS: dict[str, int] = {"Standard": 7, "Premium": 90}
+#: Partitions per event hub: 1..32 on Standard (SDK `eventhub.EventHub.partition_count`:
+#: "allowed values are from 1 to 32"), 1..100 on Premium
+#: (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas, not retrieved).
+EVENTHUB_MAX_PARTITIONS: dict[str, int] = {"Standard": 32, "Premium": 100}
+#: Event hubs per namespace: 10 on Standard, 100 per processing unit on Premium. Source:
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas (not retrieved; a stored
+#: third-party copy says 100 for Standard, so the stricter value is kept).
+EVENTHUB_MAX_HUBS: dict[str, int] = {"Standard": 10, "Premium": 100}
+#: A namespace name: 6-50 letters, digits and hyphens, a letter first, a letter or digit last;
+#: it is the host name `<name>.servicebus.windows.net`, unique across Azure. Source:
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+#: (Microsoft.EventHub, not retrieved).
+EVENTHUB_NAMESPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]")
+EVENTHUB_NAMESPACE_NAME_MAX = 50
+#: An event hub (Kafka topic) name: 1-256 letters, digits, periods, hyphens and underscores,
+#: starting and ending with a letter or digit (same source, not retrieved).
+EVENTHUB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?")
+#: The Kafka endpoint: `<namespace>.servicebus.windows.net:9093`, SASL_SSL only; SAS clients
+#: log in with SASL PLAIN as `$ConnectionString` with the connection string as the password;
+#: Entra ID clients use OAUTHBEARER with a token for `https://<namespace>.servicebus.windows.net`.
+#: Sources: https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview
+#: ("Shared Access Signature (SAS)", "OAuth 2.0"), the Kafka client settings quoted in
+#: https://secure.jadeworld.com/developer-centre/JADE2022/OnlineDocumentation/content/resources/eventstreaming/chapter3/sectionazurekafkasender.htm,
+#: and https://learn.microsoft.com/azure/event-hubs/authorize-access-azure-active-directory
+#: (the token resource for Kafka clients). The brokers present certificates of public CAs.
+EVENTHUB_KAFKA_PORT = 9093
+EVENTHUB_KAFKA_SAS_USERNAME = "$ConnectionString"
+#: The minimum TLS version the component sets. SDK `eventhub.TlsVersion`: "1.0", "1.1", "1.2".
+EVENTHUB_MINIMUM_TLS = "1.2"
+#: The SAS rights the clients' shared access rule holds: send and receive, never Manage.
+#: SDK `eventhub.AccessRights`: Manage, Send, Listen.
+EVENTHUB_CLIENT_RIGHTS: tuple[str, ...] = ("Listen", "Send")
+#: Private Link: the namespace's sub-resource and zone. Source:
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Microsoft.EventHub/
+#: namespaces, sub-resource `namespace`, zone privatelink.servicebus.windows.net;
+#: gcp-azure-notes.md "Private DNS zones").
+EVENTHUB_PRIVATE_LINK_GROUP = "namespace"
+EVENTHUB_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
+#: Built-in roles for Entra ID clients. Source: "Azure built-in roles",
+#: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (Analytics:
+#: Azure Event Hubs Data Receiver, Azure Event Hubs Data Sender), read in the MicrosoftDocs
+#: built-in-roles tables on 2026-12-02.
+EVENTHUBS_DATA_SENDER = "2b629674-e913-4c01-ae53-ef4638d8f975"
+EVENTHUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
+
+# -- Azure Front Door Standard/Premium (Microsoft.Cdn AFD*, API 2025-06-01, and the Front Door
+#    WAF policy Microsoft.Network/FrontDoorWebApplicationFirewallPolicies, API 2025-11-01, in
+#    pulumi_azure_native 3.29.0 `cdn` and `frontdoor`) ---------------------------------------
+#
+# Which service: Front Door Standard/Premium, never Front Door (classic) (`network:FrontDoor`
+# / `frontdoor.FrontDoor`: no new domains or managed certificates since 2025-08-15, retired on
+# 2027-03-31) nor Azure CDN Standard from Microsoft (classic) (`cdn.Endpoint`, `cdn.Origin`:
+# no new instances since 2025-10-01, retired on 2027-09-30). Sources:
+# https://learn.microsoft.com/azure/frontdoor/classic-overview,
+# https://learn.microsoft.com/azure/cdn/cdn-pop-list-api (gcp-azure-notes.md "Azure Front
+# Door Standard/Premium"). `cdn.Policy` is the classic CDN's WAF policy, not Front Door's.
+
+#: The profile SKUs (SDK `cdn.SkuName` and `frontdoor.SkuName`; the WAF policy's SKU must be
+#: the profile's). Managed WAF rule sets (Default Rule Set, Bot Manager) need Premium; Standard
+#: takes custom rules only. Source: "Managed rules are supported only by Azure Front Door
+#: Premium", https://learn.microsoft.com/azure/frontdoor/web-application-firewall, and
+#: https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules-powershell
+FRONT_DOOR_SKUS: tuple[str, ...] = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
+FRONT_DOOR_PREMIUM = "Premium_AzureFrontDoor"
+#: The managed rule sets the Premium WAF policy runs, with their versions: the Default Rule
+#: Set 2.1 (https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs,
+#: "DRS 2.1"; not retrieved, the version is the one Microsoft's DRS rule-group page and the
+#: stored AzureWAF-Learning module describe) and the Bot Manager rule set 1.1 (Microsoft's
+#: PowerShell example shows 1.0 and advises the most recent version,
+#: https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-policy-configure-bot-protection;
+#: 1.1 was read in published Premium WAF configurations, not in a retrieved Microsoft page:
+#: confirm with `az network front-door waf-policy managed-rule-definition list`). The rule
+#: set's action is Block: with anomaly scoring (DRS 2.x) a request is blocked once its score
+#: reaches the threshold.
+FRONT_DOOR_WAF_RULE_SETS: dict[str, str] = {
+    "Microsoft_DefaultRuleSet": "2.1",
+    "Microsoft_BotManagerRuleSet": "1.1",
+}
+#: WAF policy modes (SDK `frontdoor.PolicyMode`). Prevention blocks; Detection only logs.
+FRONT_DOOR_WAF_MODES: tuple[str, ...] = ("Prevention", "Detection")
+#: A Front Door WAF policy name: letters and digits only, a letter first, at most 128
+#: characters (azure-native's auto-name would add a dash). Source:
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+#: (Microsoft.Network/frontDoorWebApplicationFirewallPolicies; not retrieved).
+FRONT_DOOR_WAF_POLICY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}")
+#: Custom domains: HTTPS with a Front Door managed certificate and the predefined TLS policy
+#: TLS12_2023 (minimum TLS 1.2, only GCM ciphers); TLS 1.0/1.1 minimums are refused since
+#: 2025-03-01. Source: https://learn.microsoft.com/azure/frontdoor/standard-premium/tls-policy;
+#: SDK `cdn.AfdCertificateType`, `cdn.AfdCipherSuiteSetType`, `cdn.AfdMinimumTlsVersion`.
+FRONT_DOOR_CERTIFICATE_TYPE = "ManagedCertificate"
+FRONT_DOOR_TLS_POLICY = "TLS12_2023"
+FRONT_DOOR_MINIMUM_TLS = "TLS12"
+#: Domain validation: a TXT record `_dnsauth.<subdomain>` holding the custom domain's
+#: validation token, then a CNAME from the domain to the endpoint's host name. An apex domain
+#: cannot carry a CNAME (it needs an Azure DNS alias record): the component refuses it. Source:
+#: https://learn.microsoft.com/azure/frontdoor/standard-premium/how-to-add-custom-domain and
+#: https://learn.microsoft.com/azure/frontdoor/apex-domain (gcp-azure-notes.md).
+FRONT_DOOR_VALIDATION_PREFIX = "_dnsauth"
+#: An endpoint's host name: `<endpoint>-<hash>.z01.azurefd.net` (the hash from the label
+#: reuse scope, SDK `cdn.AutoGeneratedDomainNameLabelScope`; TenantReuse keeps the same
+#: host name when the endpoint is recreated in the tenant). Source:
+#: https://learn.microsoft.com/azure/frontdoor/endpoint (not retrieved).
+FRONT_DOOR_LABEL_SCOPE = "TenantReuse"
+
+# -- Consumption budgets (Microsoft.Consumption/budgets, API 2024-08-01 in
+#    pulumi_azure_native 3.29.0 `consumption`) ------------------------------------------------
+
+#: A budget has at most five notifications; each threshold is a percentage of the amount,
+#: 0..1000, Actual or Forecasted (SDK `consumption.ThresholdType`), with the operator
+#: GreaterThan or GreaterThanOrEqualTo for a cost budget. The start date is the first of a
+#: month: not in a past time-grain period and at most twelve months ahead. At subscription or
+#: resource-group scope a notification needs a contact e-mail or a contact group. Source:
+#: pulumi_azure_native 3.29.0 `consumption.Budget` (`notifications`, `time_period`) and
+#: `consumption.NotificationArgs` docstrings. `costmanagement.Budget` is the same ARM type
+#: under another module: use one, never both (gcp-azure-notes.md "Consumption budgets").
+BUDGET_MAX_NOTIFICATIONS = 5
+BUDGET_THRESHOLD_PERCENT = (0, 1000)
+BUDGET_TIME_GRAINS: tuple[str, ...] = ("Monthly", "Quarterly", "Annually")

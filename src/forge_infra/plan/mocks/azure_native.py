@@ -86,13 +86,47 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
     "azure-native:storage:ManagementPolicy": (
         "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies/{name}",
         "managementPolicyName"),
+    # -- eventhub, cdn (Front Door), dns, consumption (forge_components.azure streaming, cdn,
+    #    budget). Sources: the REST API reference of each type (https://learn.microsoft.com/
+    #    rest/api/eventhub/, /rest/api/frontdoor/, /rest/api/dns/, /rest/api/consumption/).
+    "azure-native:eventhub:Namespace": (
+        "Microsoft.EventHub/namespaces/{name}", "namespaceName"),
+    "azure-native:eventhub:EventHub": (
+        "Microsoft.EventHub/namespaces/{namespaceName}/eventhubs/{name}", "eventHubName"),
+    "azure-native:eventhub:NamespaceAuthorizationRule": (
+        "Microsoft.EventHub/namespaces/{namespaceName}/authorizationRules/{name}",
+        "authorizationRuleName"),
+    "azure-native:cdn:Profile": ("Microsoft.Cdn/profiles/{name}", "profileName"),
+    "azure-native:cdn:AFDEndpoint": (
+        "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{name}", "endpointName"),
+    "azure-native:cdn:AFDOriginGroup": (
+        "Microsoft.Cdn/profiles/{profileName}/originGroups/{name}", "originGroupName"),
+    "azure-native:cdn:AFDOrigin": (
+        "Microsoft.Cdn/profiles/{profileName}/originGroups/{originGroupName}/origins/{name}",
+        "originName"),
+    "azure-native:cdn:Route": (
+        "Microsoft.Cdn/profiles/{profileName}/afdEndpoints/{endpointName}/routes/{name}",
+        "routeName"),
+    "azure-native:cdn:AFDCustomDomain": (
+        "Microsoft.Cdn/profiles/{profileName}/customDomains/{name}", "customDomainName"),
+    "azure-native:cdn:SecurityPolicy": (
+        "Microsoft.Cdn/profiles/{profileName}/securityPolicies/{name}", "securityPolicyName"),
+    "azure-native:frontdoor:Policy": (
+        "Microsoft.Network/frontDoorWebApplicationFirewallPolicies/{name}", "policyName"),
+    "azure-native:dns:RecordSet": (
+        "Microsoft.Network/dnsZones/{zoneName}/{recordType}/{name}", "relativeRecordSetName"),
+}
+#: Types whose id hangs under the `scope` they are created at (a subscription or a resource
+#: group), with their path under it and the input that carries their own name.
+SCOPED_PATHS: dict[str, tuple[str, str]] = {
+    "azure-native:consumption:Budget": ("Microsoft.Consumption/budgets/{name}", "budgetName"),
 }
 #: Types whose id hangs under another resource (`scope`, or the resource a lock names).
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 RESOURCE_LOCK = "azure-native:authorization:ManagementLockByScope"
 #: Every type given an id in Azure's own format (the others fall back to a derived one).
-KNOWN_TYPES: frozenset[str] = frozenset({*ARM_PATHS, RESOURCE_GROUP, ROLE_ASSIGNMENT,
-                                         RESOURCE_LOCK})
+KNOWN_TYPES: frozenset[str] = frozenset({*ARM_PATHS, *SCOPED_PATHS, RESOURCE_GROUP,
+                                         ROLE_ASSIGNMENT, RESOURCE_LOCK})
 #: The types the Cache and Storage components use (tests/components/azure).
 KNOWN_DATA_TYPES: frozenset[str] = frozenset({
     "azure-native:redisenterprise:RedisEnterprise", "azure-native:redisenterprise:Database",
@@ -114,11 +148,14 @@ class AzureNativeMocks(ProviderPackageMocks):
         self.subscription_id = subscription_id
         self.functions["azure-native:authorization:getClientConfig"] = self._client_config
         self.functions["azure-native:redisenterprise:listDatabaseKeys"] = self._database_keys
+        self.functions["azure-native:eventhub:listNamespaceKeys"] = self._namespace_keys
 
     def _name(self, type_token: str, name: str, inputs: dict[str, Any]) -> str:
         keys: tuple[str, ...] = ("resourceGroupName",) if type_token == RESOURCE_GROUP else ()
         if type_token in ARM_PATHS:
             keys = (ARM_PATHS[type_token][1],)
+        elif type_token in SCOPED_PATHS:
+            keys = (SCOPED_PATHS[type_token][1],)
         elif type_token in (ROLE_ASSIGNMENT, RESOURCE_LOCK):
             keys = ("roleAssignmentName" if type_token == ROLE_ASSIGNMENT else "lockName",)
             value = inputs.get(keys[0])
@@ -141,6 +178,9 @@ class AzureNativeMocks(ProviderPackageMocks):
             path = ARM_PATHS[type_token][0].format_map(
                 {**{k: v for k, v in inputs.items() if isinstance(v, str)}, "name": own})
             return f"{base}/{group}/providers/{path}"
+        if type_token in SCOPED_PATHS:
+            path = SCOPED_PATHS[type_token][0].format(name=own)
+            return f"{inputs.get('scope')}/providers/{path}"
         if type_token == ROLE_ASSIGNMENT:
             guid = inputs.get("roleAssignmentName") or _guid(name, str(inputs.get("scope")))
             return f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{guid}"
@@ -199,6 +239,29 @@ class AzureNativeMocks(ProviderPackageMocks):
             return {"port": outputs.get("port") or 10000, "provisioningState": "Succeeded"}
         if type_token == "azure-native:storage:StorageAccount":
             return self._storage_account(own, outputs)
+        return self._edge(type_token, resource_id, own)
+
+    def _edge(self, type_token: str, resource_id: str, own: str) -> dict[str, Any]:
+        """What Azure computes for the Event Hubs, Front Door and DNS types: the namespace's
+        endpoint, the profile's Front Door id (X-Azure-FDID), the endpoint's host name
+        (`<endpoint>-<hash>.z01.azurefd.net`), a custom domain's DNS TXT validation token, a
+        record set's FQDN."""
+        if type_token == "azure-native:eventhub:Namespace":
+            return {"serviceBusEndpoint": f"https://{own}.servicebus.windows.net:443/",
+                    "status": "Active", "provisioningState": "Succeeded"}
+        if type_token == "azure-native:cdn:Profile":
+            return {"frontDoorId": _guid("front-door", resource_id),
+                    "provisioningState": "Succeeded", "resourceState": "Active"}
+        if type_token == "azure-native:cdn:AFDEndpoint":
+            return {"hostName": f"{own}-{stable_hex(resource_id, length=16)}.z01.azurefd.net",
+                    "provisioningState": "Succeeded", "deploymentStatus": "Succeeded"}
+        if type_token == "azure-native:cdn:AFDCustomDomain":
+            return {"validationProperties": {
+                        "validationToken": stable_hex("validation", resource_id, length=32),
+                        "expirationDate": "2027-01-01T00:00:00+00:00"},
+                    "domainValidationState": "Pending", "provisioningState": "Succeeded"}
+        if type_token == "azure-native:dns:RecordSet":
+            return {"fqdn": f"{own}.{resource_id.split('/dnsZones/')[1].split('/')[0]}."}
         return {}
 
     def _storage_account(self, own: str, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -220,6 +283,15 @@ class AzureNativeMocks(ProviderPackageMocks):
         cluster = str(args.get("clusterName"))
         return {"primaryKey": stable_hex("primary", cluster, length=44),
                 "secondaryKey": stable_hex("secondary", cluster, length=44)}
+
+    def _namespace_keys(self, args: dict[str, Any]) -> dict[str, Any]:
+        namespace, rule = str(args.get("namespaceName")), str(args.get("authorizationRuleName"))
+        endpoint = f"Endpoint=sb://{namespace}.servicebus.windows.net/;SharedAccessKeyName={rule}"
+        primary = stable_hex("primary", namespace, rule, length=44)
+        secondary = stable_hex("secondary", namespace, rule, length=44)
+        return {"keyName": rule, "primaryKey": primary, "secondaryKey": secondary,
+                "primaryConnectionString": f"{endpoint};SharedAccessKey={primary}",
+                "secondaryConnectionString": f"{endpoint};SharedAccessKey={secondary}"}
 
     def _client_config(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"clientId": "22222222-2222-2222-2222-222222222222",
