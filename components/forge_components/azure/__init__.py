@@ -18,6 +18,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.azure.database:Database",
     "forge_components.azure.cache:Cache",
     "forge_components.azure.storage:Storage",
+    "forge_components.azure.compute:Compute",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
@@ -27,11 +28,12 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Database": ("forge_components.azure.database:Database",),
     "Cache": ("forge_components.azure.cache:Cache",),
     "Storage": ("forge_components.azure.storage:Storage",),
+    "Compute": ("forge_components.azure.compute:Compute",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
 on Azure, for the kinds that exist so far."""
 
-KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn", "Budget")
+KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Cdn", "Budget")
 """Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
 only once this is empty."""
 
