@@ -31,7 +31,8 @@ What it creates, in the given resource group and region:
     only as Key Vault references (`keyVaultUrl` and the identity's id) read through `secretRef`,
     so no secret value reaches the program, the plan or the app's configuration;
   - scale: `min_replicas`..`max_replicas` with a CPU rule at `target_cpu_percent` (KEDA's CPU
-    scaler, which cannot scale to zero: `min_replicas` must be at least 1);
+    scaler, which cannot scale to zero: `min_replicas` must be at least 1). A spec's
+    `replicas` is not used: Container Apps has no desired count, only these bounds;
   - probes for a service with a port: startup, readiness and liveness, HTTP GET on
     `health_path` (TCP on the port without one); the worker serves no port and has none;
 * the api's migration as a Container Apps job (`app.Job`, manual trigger, one replica, the
@@ -87,10 +88,13 @@ INGRESS_NONE = "none"
 REVISIONS_MODES: tuple[str, ...] = ("Single", "Multiple")
 """Revision modes this component builds (SDK `app.ActiveRevisionsMode`; Labels needs labelled
 traffic the component does not manage)."""
-#: The variable the Azure SDKs' managed identity credential reads the client id of a
-#: user-assigned identity from (DefaultAzureCredential, ManagedIdentityCredential):
-#: https://learn.microsoft.com/azure/developer/python/sdk/authentication/local-development-service-principal
-#: and https://learn.microsoft.com/azure/container-apps/managed-identity (not retrieved).
+#: The variable the Azure SDKs' DefaultAzureCredential reads the client id of the
+#: user-assigned identity to use from; unset, it asks for a system-assigned identity, which
+#: the apps do not have. Sources (read 2026-12-02): `DefaultAzureCredentialOptions.
+#: ManagedIdentityClientId` ("Defaults to the value of environment variable AZURE_CLIENT_ID"),
+#: https://learn.microsoft.com/dotnet/api/azure.identity.defaultazurecredentialoptions.managedidentityclientid;
+#: the JavaScript and Java libraries say the same
+#: (https://learn.microsoft.com/azure/developer/java/sdk/identity-azure-hosted-auth).
 CLIENT_ID_VARIABLE = "AZURE_CLIENT_ID"
 #: Probe timings (SDK bounds in `limits`): the startup probe allows 5 + 10 x 10 s before the
 #: replica is restarted; readiness takes a replica out of the load balancer after 3 failures
