@@ -474,3 +474,121 @@ FRONT_DOOR_LABEL_SCOPE = "TenantReuse"
 BUDGET_MAX_NOTIFICATIONS = 5
 BUDGET_THRESHOLD_PERCENT = (0, 1000)
 BUDGET_TIME_GRAINS: tuple[str, ...] = ("Monthly", "Quarterly", "Annually")
+
+# -- Container Apps (Microsoft.App, pulumi_azure_native 3.29.0 `app`: API 2025-02-02-preview) --
+
+#: The CPU/memory combinations a container app (or job) may request on the Consumption
+#: workload profile of a workload-profiles environment: the total of its containers must be
+#: one row, 0.25 to 4 vCPU in steps of 0.25 with twice as many GiB of memory. As neutral sizes:
+#: millicores -> MiB (1 GiB = 1024 MiB). Source: "Containers in Azure Container Apps",
+#: section "Allocations", https://learn.microsoft.com/azure/container-apps/containers#allocations
+#: (MicrosoftDocs/azure-docs articles/container-apps/containers.md, read 2026-12-02: the
+#: "Consumption workload profile" column lists 0.25/0.5Gi .. 4.0/8.0Gi; the Consumption-only
+#: (legacy) environment stops at 2.0/4.0Gi and is not built here).
+CONTAINER_APPS_CPU_MEMORY_MIB: dict[int, int] = {
+    millicores: millicores * 2 * 1024 // 1000 for millicores in range(250, 4001, 250)}
+#: The workload profile every app and job runs on: the Consumption profile every
+#: workload-profiles environment has, by the name and type Microsoft's examples give it
+#: (`New-AzContainerAppWorkloadProfileObject -Name "Consumption" -Type "Consumption"`,
+#: https://learn.microsoft.com/powershell/module/az.app/new-azcontainerappworkloadprofileobject;
+#: "Workload profiles in Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/workload-profiles-overview).
+CONTAINER_APPS_WORKLOAD_PROFILE = "Consumption"
+#: A container app or job name: lower-case letters, digits and hyphens, a letter first, a
+#: letter or digit last, no "--", at most 32 characters. Source: the Container Apps API's own
+#: validation message, "Invalid Container App name ... A name must consist of lower case
+#: alphanumeric characters or '-', start with an alphabetic character, and end with an
+#: alphanumeric character and cannot have '--'. The length must not be more than 32
+#: characters." (quoted in https://github.com/MicrosoftDocs/azure-docs/issues/95762).
+CONTAINER_APP_NAME = re.compile(r"[a-z](?!.*--)([a-z0-9-]{0,30}[a-z0-9])?")
+CONTAINER_APP_NAME_MAX = 32
+#: A Container Apps secret name (`configuration.secrets[].name`, what `secretRef` names).
+#: The API accepts lower-case letters, digits, "-" and ".", a letter or digit first and last
+#: ("ContainerAppInvalidSecretName ... A value must consist of lower case alphanumeric
+#: characters, '-' or '.', and must start and end with an alphanumeric character. The length
+#: must not be more than 63 characters.", quoted in
+#: https://github.com/microsoft/azure-container-apps/issues/495; a later message says 253,
+#: https://github.com/Azure/container-apps-deploy-action/issues/116). The component derives
+#: names of letters, digits and "-" within the stricter 63.
+CONTAINER_APPS_SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+#: Replicas per revision: min 0.., max 1..1000 ("Maximum replicas configurable are 300 in
+#: Azure portal and 1000 in Azure CLI"). Source: "Quotas for Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/quotas (docs.azure.cn copy read 2026-12-02).
+CONTAINER_APPS_MAX_REPLICAS = 1000
+#: The CPU scale rule: a custom rule of KEDA's `cpu` scaler, metadata `type: Utilization` and
+#: `value` (the target average utilisation, percent). KEDA's CPU scaler cannot scale to zero
+#: without another, non-CPU scaler, so an app scaled on CPU keeps at least one replica.
+#: Sources: "Set scaling rules in Azure Container Apps", section "Custom" (any ScaledObject
+#: KEDA scaler), https://learn.microsoft.com/azure/container-apps/scale-app; KEDA's CPU scaler,
+#: https://keda.sh/docs/2.15/scalers/cpu/ (trigger `type: cpu`, metadata `type: Utilization`,
+#: `value`; "can scale to 0 only when user defines at least one additional scaler which is not
+#: CPU or Memory").
+CONTAINER_APPS_CPU_SCALER = "cpu"
+CONTAINER_APPS_CPU_METRIC = "Utilization"
+#: Probe bounds of `app.ContainerAppProbeArgs` (pulumi_azure_native 3.29.0 docstrings):
+#: failure_threshold 1..10, period_seconds 1..240, timeout_seconds 1..240,
+#: initial_delay_seconds 1..60.
+PROBE_FAILURE_THRESHOLD_MAX = 10
+PROBE_PERIOD_SECONDS_MAX = 240
+PROBE_INITIAL_DELAY_SECONDS = (1, 60)
+#: The environment's application logs go to Azure Monitor (`appLogsConfiguration.destination`
+#: "azure-monitor"), which routes them through a diagnostic setting, instead of
+#: "log-analytics", which needs the workspace's shared key in the environment's configuration.
+#: Source: pulumi_azure_native 3.29.0 `app.AppLogsConfigurationArgs` ("Logs destination, can be
+#: 'log-analytics', 'azure-monitor' or 'none'"; `LogAnalyticsConfigurationArgs.shared_key`);
+#: "Log storage and monitoring options in Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/log-options
+CONTAINER_APPS_LOG_DESTINATION = "azure-monitor"
+#: The environment's resource log categories (console and system logs). Source: "Supported
+#: logs for Microsoft.App/managedEnvironments",
+#: https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-app-managedenvironments-logs
+#: (read 2026-12-02; the Spring and session-pool categories are for features not used here).
+CONTAINER_APPS_LOG_CATEGORIES: tuple[str, ...] = (
+    "ContainerAppConsoleLogs", "ContainerAppSystemLogs")
+#: Log Analytics workspace: the pay-as-you-go SKU `PerGB2018` (pulumi_azure_native 3.29.0
+#: `operationalinsights.WorkspaceSkuNameEnum`) and its interactive retention, 30 days (the
+#: default, included in the ingestion price) to 730 (two years). Source: "Manage data
+#: retention in a Log Analytics workspace",
+#: https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure (docs.azure.cn
+#: copy read 2026-12-02).
+LOG_ANALYTICS_SKU = "PerGB2018"
+LOG_RETENTION_DAYS = (30, 730)
+#: A Key Vault secret's identifier as Container Apps references it (`keyVaultUrl`):
+#: `https://<vault>.vault.azure.net/secrets/<name>` (the latest version, picked up within 30
+#: minutes of a change) or `.../secrets/<name>/<version>`. Sources: "Manage secrets in Azure
+#: Container Apps", section "Key Vault secret URI and secret rotation",
+#: https://learn.microsoft.com/azure/container-apps/manage-secrets (read 2026-12-02); the
+#: vault DNS suffixes of the sovereign clouds and the name rules (vault 3-24 characters,
+#: secret 1-127 letters, digits and dashes, version 32 hex digits):
+#: https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates
+#: (not retrieved).
+KEY_VAULT_SECRET_URI = re.compile(
+    r"https://(?P<vault>[A-Za-z0-9-]{3,24})\.(?:vault\.azure\.net|vault\.azure\.cn|"
+    r"vault\.usgovcloudapi\.net)(?::443)?/secrets/(?P<name>[A-Za-z0-9-]{1,127})"
+    r"(?:/(?P<version>[0-9a-fA-F]{32}))?/?")
+#: AcrPull: pull images from a container registry (given to each app's identity only when a
+#: registry is given). Source: "Azure built-in roles for Containers",
+#: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
+#: (not retrieved).
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+
+
+def container_apps_size_problem(cpu_millicores: int, memory_mib: int) -> str | None:
+    """Why a Container Apps Consumption workload profile cannot run a container of this
+    neutral size, or None when it can.
+
+    Pure: the Azure Compute component and the stack configuration call it alike; the message
+    names the size and the allowed combinations (`CONTAINER_APPS_CPU_MEMORY_MIB`).
+    """
+    allowed = ", ".join(f"{cpu / 1000:g} vCPU with {mib} MiB"
+                        for cpu, mib in CONTAINER_APPS_CPU_MEMORY_MIB.items())
+    size = f"cpu {cpu_millicores / 1000:g} vCPU ({cpu_millicores} millicores)"
+    if cpu_millicores not in CONTAINER_APPS_CPU_MEMORY_MIB:
+        return (f"{size} is not a Container Apps CPU allocation (0.25 to 4 vCPU in steps of "
+                f"0.25); allowed: {allowed}")
+    expected = CONTAINER_APPS_CPU_MEMORY_MIB[cpu_millicores]
+    if memory_mib != expected:
+        return (f"{size} with memory {memory_mib} MiB: Container Apps gives "
+                f"{cpu_millicores / 1000:g} vCPU exactly {expected} MiB "
+                f"({expected / 1024:g} GiB); allowed: {allowed}")
+    return None

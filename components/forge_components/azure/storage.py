@@ -12,8 +12,9 @@ down explicitly rather than by the API's defaults:
   cross-tenant object replication, no local users or SFTP;
 * public network access disabled and a deny-all network rule set with no trusted-service
   bypass (a flow-log account, `trusted_services_access`, admits trusted Azure services through
-  that rule set and nothing else); with `private_endpoint_subnet_id`, a private endpoint for the `blob` sub-resource
-  and its DNS zone group in the given `privatelink.blob.core.windows.net` zone;
+  that rule set and nothing else); with `private_endpoint_subnet_id`, a private endpoint for
+  the `blob` sub-resource and its DNS zone group in the given
+  `privatelink.blob.core.windows.net` zone;
 * blob versioning, blob soft delete and container soft delete (`soft_delete_days`,
   `container_soft_delete_days`, 1..365);
 * a lifecycle management policy with one rule per purpose (prefix `<container>/`, block
