@@ -25,8 +25,22 @@ from forge_components.azure.limits import (
     AMR_SKUS,
     BACKUP_RETENTION_DAYS,
     BLOB_SOFT_DELETE_DAYS,
+    BUDGET_MAX_NOTIFICATIONS,
+    BUDGET_THRESHOLD_PERCENT,
+    CONTAINER_APP_NAME,
+    CONTAINER_APP_NAME_MAX,
+    CONTAINER_APPS_MAX_REPLICAS,
     CONTAINER_APPS_MIN_PREFIX,
     DEFAULT_POSTGRES_MAJOR,
+    EVENTHUB_CAPACITIES,
+    EVENTHUB_MAX_HUBS,
+    EVENTHUB_MAX_PARTITIONS,
+    EVENTHUB_MAX_RETENTION_DAYS,
+    EVENTHUB_NAME,
+    EVENTHUB_REFUSED_SKUS,
+    EVENTHUB_SKUS,
+    FRONT_DOOR_SKUS,
+    KEY_VAULT_NAME,
     NAT_IDLE_TIMEOUT_MINUTES,
     POSTGRES_END_OF_STANDARD_SUPPORT,
     POSTGRES_MAJORS,
@@ -38,6 +52,7 @@ from forge_components.azure.limits import (
     STORAGE_SKUS,
     STORAGE_SKUS_WITHOUT_ARCHIVE,
     TIER_MINIMUM_DAYS,
+    container_apps_size_problem,
 )
 from forge_components.common import standard_tag_keys
 from forge_infra.model.config import (
@@ -73,15 +88,6 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 KEY_VAULT_SECRET_URI = re.compile(
     r"^https://[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]\.vault\.azure\.net/secrets/"
     r"[0-9a-zA-Z-]{1,127}$")
-#: Event Hubs namespaces with the Kafka endpoint: Standard and Premium (Basic has none;
-#: Dedicated clusters are not built here). Source:
-#: https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview (the Kafka
-#: endpoint "in all tiers except Basic"), and pulumi_azure_native 3.x `eventhub.SkuName`.
-EVENTHUBS_KAFKA_SKUS = ("Standard", "Premium")
-#: Front Door tiers (`cdn.SkuName` Standard_AzureFrontDoor / Premium_AzureFrontDoor in
-#: pulumi_azure_native 3.x); the managed WAF rule sets need Premium. Source:
-#: https://learn.microsoft.com/azure/frontdoor/standard-premium/tier-comparison
-FRONT_DOOR_TIERS = ("Standard", "Premium")
 #: The days of blob and container soft delete prod keeps at least: a week to notice a
 #: deletion (the storage default).
 PROD_MIN_SOFT_DELETE_DAYS = 7
@@ -89,6 +95,11 @@ PROD_MIN_SOFT_DELETE_DAYS = 7
 DNS_ZONE_NAME = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 #: A placeholder GUID: all zeros (the shipped stack files' Entra administrator).
 PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def front_door_sku(tier: str) -> str:
+    """The Front Door SKU of a tier (`Premium` -> `Premium_AzureFrontDoor`)."""
+    return f"{tier}_AzureFrontDoor"
 
 
 def _private_cidr(value: str) -> str:
@@ -183,6 +194,18 @@ class DatabaseSettings(Strict):
     entra_admin: EntraAdminSettings
     """The server's Microsoft Entra administrator: `object_id`, `principal_name`,
     `principal_type` (required)."""
+    key_vault_name: str | None = None
+    """The Key Vault of the database's administrator credentials, the cache's access key and
+    the app's secrets: 3-24 letters, digits and dashes, unique across Azure. Unset:
+    `<app>-<stack>-kv` (shortened to 24 characters)."""
+
+    @field_validator("key_vault_name")
+    @classmethod
+    def _vault_name(cls, value: str | None) -> str | None:
+        if value is not None and not KEY_VAULT_NAME.fullmatch(value):
+            raise ValueError("a Key Vault name is 3-24 letters, digits and dashes, a letter "
+                             "first, no '--', not ending with a dash")
+        return value
 
     @field_validator("storage_gb")
     @classmethod
@@ -228,31 +251,37 @@ class StreamingSettings(Strict):
     """The Kafka-compatible event stream: an Event Hubs namespace's Kafka endpoint, or none."""
 
     engine: Literal["eventhubs", "none"] = "eventhubs"
-    """`eventhubs` (an Event Hubs namespace, Kafka endpoint on 9093) or `none`."""
+    """`eventhubs` (an Event Hubs namespace, Kafka endpoint on 9093, the services log in with
+    their managed identities) or `none`."""
     sku: str = "Standard"
     """The namespace's tier: Standard or Premium (Basic has no Kafka endpoint)."""
-    capacity: int = Field(default=1, ge=1, le=40)
-    """Throughput units (Standard, 1..40) or processing units (Premium: 1, 2, 4, 8 or 16)."""
+    capacity: int = Field(default=1, ge=1)
+    """Throughput units (Standard, 1..20) or processing units (Premium: 1, 2, 4 or 8)."""
     topics: tuple[str, ...] = ("events",)
-    """The event hubs (Kafka topics) to create."""
-    partitions: int = Field(default=2, ge=1, le=100)
-    """Partitions per topic (Standard allows up to 32)."""
+    """The event hubs (Kafka topics) to create (Standard: 10 at most)."""
+    partitions: int = Field(default=2, ge=1)
+    """Partitions per topic (Standard 32 at most, Premium 100); fixed once created on
+    Standard."""
+    retention_days: int = Field(default=1, ge=1)
+    """Days an event is kept (Standard 7 at most, Premium 90)."""
 
     @field_validator("sku")
     @classmethod
     def _kafka_tier(cls, value: str) -> str:
-        if value not in EVENTHUBS_KAFKA_SKUS:
-            raise ValueError(f"allowed: {', '.join(EVENTHUBS_KAFKA_SKUS)} (Basic has no Kafka "
-                             "endpoint)")
+        if value in EVENTHUB_REFUSED_SKUS:
+            raise ValueError(f"{EVENTHUB_REFUSED_SKUS[value]}; allowed: "
+                             f"{', '.join(EVENTHUB_SKUS)}")
+        if value not in EVENTHUB_SKUS:
+            raise ValueError(f"allowed: {', '.join(EVENTHUB_SKUS)}")
         return value
 
     @field_validator("topics")
     @classmethod
     def _topic_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [t for t in value if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,255}", t)]
+        bad = [t for t in value if not EVENTHUB_NAME.fullmatch(t)]
         if bad:
             raise ValueError(f"{bad}: an event hub name is 1-256 letters, digits, '.', '_' or "
-                             "'-', starting with a letter or digit")
+                             "'-', a letter or digit first and last")
         repeated = sorted({t for t in value if value.count(t) > 1})
         if repeated:
             raise ValueError(f"repeats {repeated}")
@@ -307,8 +336,9 @@ class CdnSettings(Strict):
     @field_validator("tier")
     @classmethod
     def _tier(cls, value: str) -> str:
-        if value not in FRONT_DOOR_TIERS:
-            raise ValueError(f"allowed: {', '.join(FRONT_DOOR_TIERS)}")
+        if front_door_sku(value) not in FRONT_DOOR_SKUS:
+            raise ValueError("allowed: " + ", ".join(
+                sku.removesuffix("_AzureFrontDoor") for sku in FRONT_DOOR_SKUS))
         return value
 
     @field_validator("dns_zone")
@@ -407,6 +437,16 @@ def _azure(config: StackConfig) -> AzureSettings:
     return cast(AzureSettings, config.target)
 
 
+def key_vault_name(config: StackConfig) -> str:
+    """The stack's Key Vault name: `database.key_vault_name`, or `<app>-<stack>-kv` cut to
+    the 24 characters a vault name may have (without a trailing dash)."""
+    given = _azure(config).database.key_vault_name
+    if given is not None:
+        return given
+    prefix = f"{config.app.name}-{config.stack}"[:21].rstrip("-")
+    return f"{prefix}-kv"
+
+
 # -- rules across keys ----------------------------------------------------------------------
 
 
@@ -499,15 +539,25 @@ def _streaming_rules(config: StackConfig) -> list[str]:
     problems: list[str] = []
     if stream.engine == "none":
         return problems
-    if stream.sku == "Premium" and stream.capacity not in (1, 2, 4, 8, 16):
-        problems.append(problem("streaming.capacity", f"got {stream.capacity}; a Premium "
-                                "namespace has 1, 2, 4, 8 or 16 processing units"))
-    if stream.sku == "Standard" and stream.partitions > 32:
-        problems.append(problem("streaming.partitions", f"got {stream.partitions}; a Standard "
-                                "namespace allows at most 32 partitions per event hub"))
+    sku = stream.sku
+    capacities = EVENTHUB_CAPACITIES[sku]
+    if stream.capacity not in capacities:
+        problems.append(problem("streaming.capacity", f"got {stream.capacity}; a {sku} "
+                                f"namespace takes {capacities[0]}..{capacities[-1]} units"
+                                if sku == "Standard" else
+                                f"got {stream.capacity}; a {sku} namespace takes "
+                                f"{', '.join(map(str, capacities))} processing units"))
+    for key, limit in (("partitions", EVENTHUB_MAX_PARTITIONS[sku]),
+                       ("retention_days", EVENTHUB_MAX_RETENTION_DAYS[sku])):
+        if getattr(stream, key) > limit:
+            problems.append(problem(f"streaming.{key}", f"got {getattr(stream, key)}; a {sku} "
+                                    f"namespace allows at most {limit}"))
     if not stream.topics:
         problems.append(problem("streaming.topics", "is empty; list at least one topic (or "
                                 "set streaming.engine: none)"))
+    elif len(stream.topics) > EVENTHUB_MAX_HUBS[sku]:
+        problems.append(problem("streaming.topics", f"lists {len(stream.topics)}; a {sku} "
+                                f"namespace holds at most {EVENTHUB_MAX_HUBS[sku]} event hubs"))
     return problems
 
 
@@ -544,6 +594,46 @@ def _cdn_rules(config: StackConfig) -> list[str]:
             domain == cdn.dns_zone or domain.endswith(f".{cdn.dns_zone}")):
         problems.append(problem("cdn.dns_zone", f"{cdn.dns_zone} does not hold app.domain "
                                 f"{domain}"))
+    if cdn.dns_zone is not None and domain == cdn.dns_zone:
+        problems.append(problem("cdn.dns_zone", f"app.domain {domain} is the zone's apex, "
+                                "which cannot carry Front Door's CNAME; use the parent zone "
+                                "or serve a subdomain"))
+    return problems
+
+
+def _service_size_rules(config: StackConfig) -> list[str]:
+    problems = []
+    for name, svc in config.services.items():
+        refusal = container_apps_size_problem(svc.cpu_millicores, svc.memory)
+        if refusal:
+            problems.append(problem(f"services.{name}.cpu", refusal))
+        scaling = svc.autoscaling
+        if scaling is not None and scaling.max > CONTAINER_APPS_MAX_REPLICAS:
+            problems.append(problem(f"services.{name}.autoscaling.max", f"got {scaling.max}; "
+                                    f"a container app scales to {CONTAINER_APPS_MAX_REPLICAS} "
+                                    "replicas at most"))
+    return problems
+
+
+def _derived_name_rules(config: StackConfig) -> list[str]:
+    """The container apps and the migration job are named `<app>-<stack>-<service>` and
+    `<app>-<stack>-migrate`: each a Container Apps name."""
+    prefix = f"{config.app.name}-{config.stack}"
+    problems = []
+    for suffix in (*(n for n, _ in config.services.items()), "migrate"):
+        name = f"{prefix}-{suffix}"
+        if len(name) > CONTAINER_APP_NAME_MAX or not CONTAINER_APP_NAME.fullmatch(name):
+            problems.append(problem("app.name", f"{config.app.name!r} with the stack name "
+                                    f"{config.stack!r} makes the container app name {name!r}; "
+                                    f"Container Apps allows at most {CONTAINER_APP_NAME_MAX} "
+                                    "lower-case letters, digits and single hyphens: shorten "
+                                    "the stack name or app.name"))
+            break
+    vault = key_vault_name(config)
+    if not KEY_VAULT_NAME.fullmatch(vault):
+        problems.append(problem("database.key_vault_name", f"the derived Key Vault name "
+                                f"{vault!r} is not a Key Vault name (3-24 letters, digits and "
+                                "dashes, a letter first, no '--'); set one"))
     return problems
 
 
@@ -583,6 +673,46 @@ def _budget_recipient_rules(config: StackConfig) -> list[str]:
         return [problem("budget.alert_emails", "is empty, so the budget's alerts would notify "
                         "nobody; list at least one e-mail address")]
     return []
+
+
+#: The forecast notifications the Budget component sends besides the actual-cost ones (its
+#: default: 100% of the limit, forecast).
+FORECAST_THRESHOLDS_PERCENT = (100,)
+
+
+def budget_thresholds_percent(config: StackConfig) -> list[int]:
+    """The actual-cost thresholds of the Consumption budget: `budget.alert_thresholds_percent`
+    plus each of `budget.alert_amounts_usd` as a whole percentage of the monthly limit
+    (Consumption budgets take percentages only), sorted, without repeats."""
+    budget = config.budget
+    amounts = [round(amount / budget.monthly_limit_usd * 100)
+               for amount in budget.alert_amounts_usd]
+    return sorted({*budget.alert_thresholds_percent, *amounts})
+
+
+def _budget_rules(config: StackConfig) -> list[str]:
+    budget = config.budget
+    problems = []
+    low, high = BUDGET_THRESHOLD_PERCENT
+    for amount in budget.alert_amounts_usd:
+        percent = round(amount / budget.monthly_limit_usd * 100)
+        if not low < percent <= high:
+            problems.append(problem("budget.alert_amounts_usd", f"{amount:g} USD is {percent}% "
+                                    f"of budget.monthly_limit_usd {budget.monthly_limit_usd:g}; "
+                                    f"an Azure budget alerts at {low + 1}..{high}% of its "
+                                    "amount"))
+    most = BUDGET_MAX_NOTIFICATIONS - len(FORECAST_THRESHOLDS_PERCENT)
+    thresholds = budget_thresholds_percent(config)
+    if len(thresholds) > most:
+        problems.append(problem("budget.alert_thresholds_percent", f"with "
+                                "budget.alert_amounts_usd as percentages of the limit makes "
+                                f"{len(thresholds)} thresholds ({thresholds}); an Azure budget "
+                                f"takes {BUDGET_MAX_NOTIFICATIONS} notifications, so at most "
+                                f"{most} next to the forecast alert"))
+    if "anomaly_threshold_usd" in budget.model_fields_set:
+        problems.append(problem("budget.anomaly_threshold_usd", "AWS Cost Anomaly Detection "
+                                "only; an Azure stack has no anomaly alert: remove the key"))
+    return problems
 
 
 # -- prod rules (each also a policy rule over the plan) ---------------------------------------
@@ -646,8 +776,11 @@ AZURE_RULES: tuple[Rule, ...] = (
     Rule(("storage",), _storage_rules),
     Rule(("cdn", "app"), _cdn_rules),
     Rule(("services",), _secret_reference_rules),
+    Rule(("services",), _service_size_rules),
+    Rule(("app", "database"), _derived_name_rules),
     Rule(("tags",), _tag_rules),
     Rule(("budget",), _budget_recipient_rules),
+    Rule(("budget",), _budget_rules),
     Rule(("environment", "database"), _prod_database_rules),
     Rule(("environment", "cache"), _prod_cache_rules),
     Rule(("environment", "cdn"), _prod_cdn_rules),
