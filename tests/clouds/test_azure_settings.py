@@ -255,12 +255,6 @@ def test_a_zone_redundant_storage_sku_is_refused_for_the_archived_backups() -> N
                            "moves to Archive")
 
 
-def test_the_waf_needs_premium() -> None:
-    [line] = problems_of("azure-dev", with_keys("azure-dev", "cdn", waf=True))
-    assert line == ("forge-infra:cdn.waf: Front Door's managed WAF rule sets need the Premium "
-                    "tier; set cdn.tier: Premium")
-
-
 def test_the_dns_zone_must_hold_the_domain_below_its_apex() -> None:
     values = with_keys("azure-prod", "cdn", dns_zone="forge.example.com",
                        dns_zone_resource_group="dns")
@@ -310,10 +304,10 @@ PROD_RULES = [
     ("cache", {"high_availability": False},
      "forge-infra:cache.high_availability: prod requires a replicated Managed Redis (set true) "
      "[policy rule azure-redis-ha]"),
-    ("cdn", {"tier": "Standard", "waf": False},
-     "forge-infra:cdn.waf: prod requires Front Door Premium with its WAF in front of the app "
-     "(set cdn.enabled: true, cdn.tier: Premium, cdn.waf: true; got enabled true, tier "
-     "Standard, waf false) [policy rule azure-frontdoor-waf]"),
+    ("cdn", {"tier": "Standard"},
+     "forge-infra:cdn.tier: prod requires Front Door Premium, whose WAF (managed rule sets, "
+     "Prevention) guards the app (set cdn.enabled: true and cdn.tier: Premium; got enabled "
+     "true, tier Standard) [policy rule azure-frontdoor-waf]"),
     ("storage", {"soft_delete_days": 3},
      "forge-infra:storage.soft_delete_days: prod keeps deleted blobs and containers "
      "recoverable at least 7 days; got 3 [policy rule azure-storage-soft-delete]"),

@@ -116,7 +116,8 @@ class NetworkSettings(Strict):
     """The resource group, the VNet and its subnets."""
 
     resource_group: str | None = None
-    """An existing resource group to deploy into; unset creates `<app>-<stack>-network-rg`."""
+    """An existing resource group to deploy into; unset creates one named
+    `<app>-<stack>-network-rg` plus a random suffix."""
     address_space: str = "10.30.0.0/16"
     """The VNet's address space (private, RFC 1918)."""
     apps_subnet: str = "10.30.0.0/23"
@@ -322,11 +323,8 @@ class CdnSettings(Strict):
     enabled: bool = False
     """Put Front Door in front of the app's public services (required in prod)."""
     tier: str = "Standard"
-    """`Standard`, or `Premium` (managed WAF rule sets, Private Link origins; required in
-    prod)."""
-    waf: bool = False
-    """A WAF policy with Microsoft's managed rule sets on the Front Door endpoint (Premium
-    only; required in prod)."""
+    """`Standard`, or `Premium`, which always puts a WAF policy with Microsoft's managed rule
+    sets (Prevention mode) on the endpoint and every custom domain (required in prod)."""
     dns_zone: str | None = None
     """The Azure DNS zone that holds `app.domain`: Front Door's validation TXT and CNAME
     records are written there. Unset: create them by hand where the domain's DNS lives."""
@@ -580,9 +578,6 @@ def _storage_rules(config: StackConfig) -> list[str]:
 def _cdn_rules(config: StackConfig) -> list[str]:
     cdn = _azure(config).cdn
     problems = []
-    if cdn.waf and cdn.tier != "Premium":
-        problems.append(problem("cdn.waf", "Front Door's managed WAF rule sets need the "
-                                "Premium tier; set cdn.tier: Premium"))
     if cdn.enabled and not config.app.domain:
         problems.append(problem("cdn.enabled", "Front Door serves app.domain as its custom "
                                 "domain (managed certificate): set app.domain"))
@@ -746,11 +741,11 @@ def _prod_cache_rules(config: StackConfig) -> list[str]:
 
 def _prod_cdn_rules(config: StackConfig) -> list[str]:
     cdn = _azure(config).cdn
-    if config.is_prod and not (cdn.enabled and cdn.tier == "Premium" and cdn.waf):
-        return [problem("cdn.waf", "prod requires Front Door Premium with its WAF in front of "
-                        f"the app (set cdn.enabled: true, cdn.tier: Premium, cdn.waf: true; got "
-                        f"enabled {str(cdn.enabled).lower()}, tier {cdn.tier}, waf "
-                        f"{str(cdn.waf).lower()})" + policy_rule("azure-frontdoor-waf"))]
+    if config.is_prod and not (cdn.enabled and cdn.tier == "Premium"):
+        return [problem("cdn.tier", "prod requires Front Door Premium, whose WAF (managed rule "
+                        "sets, Prevention) guards the app (set cdn.enabled: true and cdn.tier: "
+                        f"Premium; got enabled {str(cdn.enabled).lower()}, tier {cdn.tier})"
+                        + policy_rule("azure-frontdoor-waf"))]
     return []
 
 
