@@ -115,10 +115,42 @@ def test_every_custom_resource_has_an_arm_id(plans: dict[str, Plan], stack: str)
             assert resource.type.startswith("random:"), resource.urn
 
 
+PLACEHOLDER_DOMAIN = ("forge-infra:app.domain: {domain} is a reserved example name (RFC "
+                      "2606); replace it with the DNS name the app will serve")
+PLACEHOLDER_ZONE = ("forge-infra:cdn.dns_zone: example.com is a reserved example name (RFC "
+                    "2606); replace it with the Azure DNS zone that holds app.domain (az "
+                    "network dns zone list -o table)")
+PLACEHOLDER_EMAIL = ("forge-infra:budget.alert_emails: {email} is at a reserved example domain "
+                     "(RFC 2606); replace with the mailboxes that must receive the budget "
+                     "alerts")
+STACK_WARNINGS = {
+    "azure-dev": [PLACEHOLDER_ADMIN.format(group="forge-dev-dba"),
+                  PLACEHOLDER_DOMAIN.format(domain="dev.forge.example.com"),
+                  PLACEHOLDER_EMAIL.format(email="platform-dev@example.com")],
+    "azure-prod": [PLACEHOLDER_ADMIN.format(group="forge-prod-dba"),
+                   PLACEHOLDER_DOMAIN.format(domain="forge.example.com"), PLACEHOLDER_ZONE,
+                   PLACEHOLDER_EMAIL.format(email="platform-oncall@example.com")],
+}
+
+
 @pytest.mark.parametrize("stack", AZURE_STACKS)
 def test_no_engine_warning_only_the_placeholders(plans: dict[str, Plan], stack: str) -> None:
-    group = {"azure-dev": "forge-dev-dba", "azure-prod": "forge-prod-dba"}[stack]
-    assert plans[stack].warnings == [PLACEHOLDER_ADMIN.format(group=group)]
+    assert plans[stack].warnings == STACK_WARNINGS[stack]
+
+
+def test_a_stack_with_real_values_has_no_placeholder_warning() -> None:
+    import yaml
+
+    from forge_infra.config import config_from_mapping
+
+    values = yaml.safe_load((ROOT / "Pulumi.azure-prod.yaml").read_text())["config"]
+    values["forge-infra:database"]["entra_admin"]["object_id"] = (
+        "6f1d2c3b-4a59-4e8f-9a1b-2c3d4e5f6a7b")
+    values["forge-infra:app"]["domain"] = "app.forge.io"
+    values["forge-infra:cdn"]["dns_zone"] = "forge.io"
+    values["forge-infra:budget"]["alert_emails"] = ["oncall@forge.io"]
+    config = config_from_mapping(values, stack="azure-prod", source="Pulumi.azure-prod.yaml")
+    assert config.target.warnings(config) == []
 
 
 @pytest.mark.parametrize("stack", AZURE_STACKS)

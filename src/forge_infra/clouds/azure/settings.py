@@ -786,14 +786,46 @@ AZURE_RULES: tuple[Rule, ...] = (
 # -- placeholders (plan warnings) -----------------------------------------------------------
 
 
+#: Second-level domains reserved for documentation by RFC 2606 section 3
+#: (https://www.rfc-editor.org/rfc/rfc2606#section-3), and the reserved top-level domains of
+#: its section 2: the example values of the shipped stack files.
+RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+
+
+def is_placeholder_domain(name: str) -> bool:
+    """Whether `name` is an RFC 2606 reserved name (example.com/.net/.org or below, or under
+    .test, .example, .invalid, .localhost)."""
+    name = name.lower().rstrip(".")
+    return (any(name == d or name.endswith(f".{d}") for d in RESERVED_EXAMPLE_DOMAINS)
+            or name.rsplit(".", 1)[-1] in RESERVED_TLDS)
+
+
 def placeholder_warnings(config: StackConfig) -> list[str]:
     """A warning per key that still holds an example value: the Entra administrator's
-    all-zero object id."""
+    all-zero object id, an RFC 2606 app.domain, Azure DNS zone or alert e-mail address."""
+    azure = _azure(config)
     found = []
-    admin = _azure(config).database.entra_admin
+    admin = azure.database.entra_admin
     if admin.object_id == PLACEHOLDER_GUID:
         found.append(problem("database.entra_admin.object_id", f"{admin.object_id} is a "
                              "placeholder; replace it with the object id of the Entra group "
                              "that administers the database (az ad group show --group "
                              f"{admin.principal_name} --query id -o tsv)"))
+    domain = config.app.domain
+    if domain is not None and is_placeholder_domain(domain):
+        found.append(problem("app.domain", f"{domain} is a reserved example name (RFC 2606); "
+                             "replace it with the DNS name the app will serve"))
+    zone = azure.cdn.dns_zone
+    if zone is not None and is_placeholder_domain(zone):
+        found.append(problem("cdn.dns_zone", f"{zone} is a reserved example name (RFC 2606); "
+                             "replace it with the Azure DNS zone that holds app.domain (az "
+                             "network dns zone list -o table)"))
+    emails = [e for e in config.budget.alert_emails
+              if is_placeholder_domain(e.rpartition("@")[2])]
+    if emails:
+        found.append(problem("budget.alert_emails", f"{', '.join(emails)} "
+                             f"{'is' if len(emails) == 1 else 'are'} at a reserved example "
+                             "domain (RFC 2606); replace with the mailboxes that must receive "
+                             "the budget alerts"))
     return found
