@@ -255,6 +255,16 @@ def test_a_zone_redundant_storage_sku_is_refused_for_the_archived_backups() -> N
                            "moves to Archive")
 
 
+def test_a_domain_without_front_door_is_refused_and_front_door_needs_one() -> None:
+    assert problems_of("azure-dev", with_keys("azure-dev", "cdn", enabled=False)) == [
+        "forge-infra:app.domain: dev.forge.example.com would be served by nothing: on Azure "
+        "the app's domain is Front Door's custom domain (the container apps answer on their "
+        "own azurecontainerapps.io names); set cdn.enabled: true or remove app.domain"]
+    assert problems_of("azure-dev", with_keys("azure-dev", "app", domain=None)) == [
+        "forge-infra:cdn.enabled: Front Door serves app.domain as its custom domain (managed "
+        "certificate): set app.domain"]
+
+
 def test_the_dns_zone_must_hold_the_domain_below_its_apex() -> None:
     values = with_keys("azure-prod", "cdn", dns_zone="forge.example.com",
                        dns_zone_resource_group="dns")

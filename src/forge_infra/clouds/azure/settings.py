@@ -581,6 +581,11 @@ def _cdn_rules(config: StackConfig) -> list[str]:
     if cdn.enabled and not config.app.domain:
         problems.append(problem("cdn.enabled", "Front Door serves app.domain as its custom "
                                 "domain (managed certificate): set app.domain"))
+    if config.app.domain and not cdn.enabled:
+        problems.append(problem("app.domain", f"{config.app.domain} would be served by nothing: "
+                                "on Azure the app's domain is Front Door's custom domain (the "
+                                "container apps answer on their own azurecontainerapps.io "
+                                "names); set cdn.enabled: true or remove app.domain"))
     if (cdn.dns_zone is None) != (cdn.dns_zone_resource_group is None):
         problems.append(problem("cdn.dns_zone_resource_group", "cdn.dns_zone and "
                                 "cdn.dns_zone_resource_group go together"))
