@@ -371,3 +371,33 @@ def _with(stack: str, key: str, **changes: Any) -> Any:
     values[key] = {**values[key], **changes}
     return config_from_mapping(values, stack=stack, source=f"Pulumi.{stack}.yaml")
 
+
+
+def _environment(app: PlanResource) -> dict[str, str]:
+    """An app's container environment: plain values, and `secret:<name>` for references."""
+    return {e["name"]: e["value"] if "value" in e else f"secret:{e['secretRef']}"
+            for e in app.props["template"]["containers"][0]["env"]}
+
+
+def test_the_data_clients_get_the_connection_settings_and_the_others_do_not(
+        plans: dict[str, Plan]) -> None:
+    """Entra ID for PostgreSQL and Event Hubs (no password variable), the cache's key by
+    Key Vault reference under the app's own identity; gateway and ui get APP_ENV only."""
+    plan = plans["azure-dev"]
+    apps = {r.name.removeprefix("forge-azure-dev-"): r for r in of_type(plan, CONTAINER_APP)}
+    api = _environment(apps["api"])
+    assert {k: api[k] for k in ("DATABASE_AUTH", "DATABASE_USER", "DATABASE_PORT",
+                                "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
+                                "KAFKA_USERNAME", "REDIS_PORT", "REDIS_TLS",
+                                "REDIS_AUTH_TOKEN")} == {
+        "DATABASE_AUTH": "iam", "DATABASE_USER": "forge_app", "DATABASE_PORT": "5432",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "OAUTHBEARER",
+        "KAFKA_USERNAME": "", "REDIS_PORT": "10000", "REDIS_TLS": "true",
+        "REDIS_AUTH_TOKEN": "secret:redis-auth-token"}
+    assert api["KAFKA_BROKERS"].endswith(".servicebus.windows.net:9093")
+    assert "DATABASE_PASSWORD" not in api and "KAFKA_PASSWORD" not in api
+    identity = one(plan, IDENTITY, "forge-azure-dev-api-id").id
+    assert [s["identity"] for s in apps["api"].props["configuration"]["secrets"]] == [identity]
+    assert set(_environment(apps["worker"])) == set(api) - {"LOG_LEVEL", "REDIS_AUTH_TOKEN"}
+    for name in ("gateway", "ui"):
+        assert set(_environment(apps[name])) == {"APP_ENV", "AZURE_CLIENT_ID"}, name
