@@ -383,3 +383,26 @@ def test_the_data_clients_get_the_connection_settings_and_the_others_do_not(
     assert set(_environment(apps["worker"])) == set(api) - {"LOG_LEVEL", "REDIS_AUTH_TOKEN"}
     for name in ("gateway", "ui"):
         assert set(_environment(apps[name])) == {"APP_ENV", "AZURE_CLIENT_ID"}, name
+
+
+def test_an_app_secret_is_kept_in_the_stack_vault_and_read_by_reference() -> None:
+    import yaml
+
+    from forge_infra.config import config_from_mapping
+
+    values = yaml.safe_load((ROOT / "Pulumi.azure-dev.yaml").read_text())["config"]
+    values["forge-infra:secrets"] = {"session_key": {"secure": "v1:c2Vzc2lvbg=="}}
+    values["forge-infra:services"]["api"]["secrets"]["SESSION_KEY"] = "app:session_key"
+    config = config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    secret = recording.one(SECRET, "forge-azure-dev-secret-session_key")
+    assert secret.inputs["vaultName"] == "forge-azure-dev-kv", secret.urn
+    assert secret.inputs["secretName"] == "forge-azure-dev-app-session-key", secret.urn
+    uri = "https://forge-azure-dev-kv.vault.azure.net/secrets/forge-azure-dev-app-session-key"
+    api = next(r for r in recording.of_type(CONTAINER_APP) if r.name.endswith("-api"))
+    assert uri in {s["keyVaultUrl"] for s in api.inputs["configuration"]["secrets"]}, api.urn
+    readers = [r for r in recording.of_type(ROLE_ASSIGNMENT)
+               if r.inputs["scope"] == secret.resource_id]
+    assert sorted(r.name for r in readers) == [
+        "forge-azure-dev-api-migrate-secret-session-key", "forge-azure-dev-api-secret-session-key"]
+    assert {r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in readers} == {SECRETS_USER}
