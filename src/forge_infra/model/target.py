@@ -170,3 +170,6 @@ register_target("aws", namespaces={"aws"},
 register_target("gcp", namespaces={"gcp"},
                 settings="forge_infra.clouds.gcp.settings:GcpSettings",
                 target="forge_infra.clouds.gcp.target:TARGET")
+register_target("azure", namespaces={"azure-native"},
+                settings="forge_infra.clouds.azure.settings:AzureSettings",
+                target="forge_infra.clouds.azure.target:TARGET")
