@@ -55,14 +55,35 @@ SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
         "Cache": {"vpc_id": "vpc-0a1b2c3d4e5f60718",
                   "subnet_ids": ["subnet-0db0000000000001", "subnet-0db0000000000002"],
                   "allowed_security_group_ids": ["sg-0app00000000000001"]},
+        "PrivateBucket": {"versioning": True, "expiration_days": 90},
+        "Database": {"vpc_id": "vpc-0a1b2c3d4e5f60718",
+                     "subnet_ids": ["subnet-0db0000000000001", "subnet-0db0000000000002"],
+                     "bootstrap_subnet_ids": ["subnet-0pv0000000000001",
+                                              "subnet-0pv0000000000002"],
+                     "allowed_security_group_ids": ["sg-0app00000000000001"],
+                     "database_name": "shop"},
     },
     "forge-gcp": {
         "Networking": {"region": "europe-west1"},
         "Storage": {"location": "europe-west1"},
+        "Database": {"region": "europe-west1",
+                     "network_id": "projects/p/global/networks/forge",
+                     "private_service_access_connection_id": "forge-psa"},
+        "Cache": {"region": "europe-west1", "network_id": "projects/p/global/networks/forge",
+                  "private_service_access_connection_id": "forge-psa"},
     },
     "forge-azure": {
         "Networking": {"location": "westeurope"},
         "Storage": {"location": "westeurope", "resource_group_name": "rg-forge"},
+        "Cache": {"location": "westeurope", "resource_group_name": "rg-forge",
+                  "private_endpoint_subnet_id": (
+                      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
+                      "rg-forge/providers/Microsoft.Network/virtualNetworks/forge/subnets/pe"),
+                  "private_dns_zone_id": (
+                      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
+                      "rg-forge/providers/Microsoft.Network/privateDnsZones/"
+                      "privatelink.redis.azure.net"),
+                  "key_vault_name": "kv-forge-test"},
     },
 }
 """Args (Python names) of the components constructed both ways."""
