@@ -13,6 +13,7 @@ import json
 import re
 from collections import Counter
 
+import jsonschema
 import pytest
 import yaml
 
@@ -67,6 +68,14 @@ def test_each_example_is_a_python_pulumi_project_requiring_its_cloud_extra(name)
     imported = set(re.findall(r"^(?:from|import) (\S+)", source, flags=re.M))
     assert not {m for m in imported if m.startswith(("forge_infra", "tests"))}, imported
     assert {m for m in imported if m.startswith("forge_components.")}, imported
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_pulumi_yaml_validates_against_pulumis_project_schema(name):
+    schema = json.loads((ROOT / "tests" / "data" / "pulumi-project.schema.json").read_text())
+    project = yaml.safe_load((EXAMPLES / name / "Pulumi.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(project)
+    assert project["runtime"]["options"] == {"toolchain": "pip", "virtualenv": "venv"}
 
 
 def test_the_config_of_an_example_comes_from_its_pulumi_yaml():
