@@ -23,6 +23,7 @@ import typing
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 import pulumi
 import pytest
 from google.protobuf import struct_pb2
@@ -351,3 +352,19 @@ def test_integers_sent_as_floats_reach_the_components_as_ints():
         type=PropertyType.OBJECT, additional_properties=integer))
     assert mapped == {"public": 24} and type(mapped["public"]) is int
     assert _integers(2.0, PropertyDefinition(type=PropertyType.NUMBER)) == 2.0
+
+
+def test_a_wrong_type_through_the_provider_fails_with_the_components_message(engine, plugins):
+    """Another language's program sending a number for a string gets the same message as a
+    Python program (forge_components.validation), as the Construct call's error."""
+    engine.monitor.reset(REGIONS["forge-aws"])
+    inputs = struct_pb2.Struct()
+    inputs.update({"cidrBlock": 42, "azCount": 2})
+    with pytest.raises(grpc.RpcError) as raised:
+        plugins["forge-aws"].stub.Construct(provider_pb2.ConstructRequest(
+            project=PROJECT, stack=STACK, organization="organization",
+            monitorEndpoint=engine.address, type="forge-aws:index:Networking", name="bad",
+            inputs=inputs, config={"aws:region": REGIONS["forge-aws"]}))
+    assert "Networking: field 'cidr_block' must be str, got float 42.0" in (
+        raised.value.details() or "")
+    assert engine.monitor.monitor.recorded == []
