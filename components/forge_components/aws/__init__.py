@@ -7,6 +7,8 @@ package serves without the cloud SDK.
 
 import importlib
 
+from forge_components.validation import guard
+
 PACKAGE = "forge-aws"
 """The Pulumi package the components' type tokens name (`forge-aws:index:<Class>`)."""
 
@@ -29,6 +31,8 @@ COMPONENTS: tuple[str, ...] = (
 )
 """Every component of the package, as `module:Class`; the component provider host serves
 these and the committed schema (`forge_components/schemas/forge-aws.json`) describes them."""
+
+guard(COMPONENTS)  # each component checks its args' fields and types (forge_components.validation)
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.aws.networking:Networking",),

@@ -10,6 +10,8 @@ stack file, `forge_infra.clouds.azure`) builds a stack from them;
 
 import importlib
 
+from forge_components.validation import guard
+
 PACKAGE = "forge-azure"
 """The Pulumi package the components' type tokens name (`forge-azure:index:<Class>`)."""
 
@@ -25,6 +27,8 @@ COMPONENTS: tuple[str, ...] = (
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
+
+guard(COMPONENTS)  # each component checks its args' fields and types (forge_components.validation)
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.azure.networking:Networking",),

@@ -9,6 +9,8 @@ components; `tests/components/test_contracts.py` holds the package to the contra
 
 import importlib
 
+from forge_components.validation import guard
+
 PACKAGE = "forge-gcp"
 """The Pulumi package the components' type tokens name (`forge-gcp:index:<Class>`)."""
 
@@ -25,6 +27,8 @@ COMPONENTS: tuple[str, ...] = (
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""
+
+guard(COMPONENTS)  # each component checks its args' fields and types (forge_components.validation)
 
 COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Networking": ("forge_components.gcp.networking:Networking",),

@@ -20,12 +20,15 @@ from forge_components.kubernetes.values import (
     platform_values,
     service_account_name,
 )
+from forge_components.validation import guard
 
 PACKAGE = "forge-kubernetes"
 """The Pulumi package the components' type tokens name (`forge-kubernetes:index:<Class>`)."""
 
 COMPONENTS: tuple[str, ...] = ("forge_components.kubernetes.release:PlatformRelease",)
 """Every component of the package, as `module:Class` (see `forge_components.aws.COMPONENTS`)."""
+
+guard(COMPONENTS)  # each component checks its args' fields and types (forge_components.validation)
 
 __all__ = [
     "COMPONENTS",
