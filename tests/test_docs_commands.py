@@ -72,6 +72,10 @@ GCLOUD_GROUPS = {
     "managed-kafka", "memorystore", "monitoring", "organizations", "projects", "pubsub",
     "redis", "resource-manager", "run", "secrets", "services", "sql", "storage", "version",
 }
+#: Top-level commands of aws, gcloud and az that take no subcommand (`az login`,
+#: `gcloud version`, `aws configure` without one).
+STANDALONE = {"aws": {"configure"}, "gcloud": {"info", "init", "version"},
+              "az": {"login", "logout", "version"}}
 #: az command groups (https://learn.microsoft.com/cli/azure/reference-index).
 AZ_GROUPS = {
     "account", "acr", "ad", "aks", "cache", "containerapp", "deployment", "eventhubs",
@@ -174,8 +178,23 @@ def _split(text: str) -> Iterator[list[str]]:
         yield current
 
 
+#: Shell keywords of compound commands: `for x in ...` and `case` are no command of their own
+#: (their words are data), `while`/`until`/`if`/`elif` run the command after them,
+#: `do`/`then`/`else` prefix the command they run, `done`/`fi`/`esac` close.
+PREFIX_KEYWORDS = ("do", "then", "else")
+CLOSING_KEYWORDS = ("done", "fi", "esac")
+
+
 def _strip(words: list[str]) -> list[str]:
-    """Drop leading variable assignments, `sudo` and its `-u USER`."""
+    """Drop shell keywords, leading variable assignments, `sudo` and its `-u USER`."""
+    if words and words[0] in CLOSING_KEYWORDS:
+        return []
+    if words and words[0] in ("for", "case"):
+        return []
+    if words and words[0] in ("while", "until", "if", "elif"):
+        words = words[1:]
+    while words and words[0] in PREFIX_KEYWORDS:
+        words = words[1:]
     while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
         words = words[1:]
     if words and words[0] == "sudo":
@@ -235,6 +254,15 @@ def test_the_collector_finds_the_runbooks_commands() -> None:
     assert any(c.document == "PLAN.md" and _program(c.words[0]) == "forge-infra" for c in ALL)
 
 
+def test_the_collector_reads_shell_loops(tmp_path: Path) -> None:
+    doc = tmp_path / "LOOP.md"
+    doc.write_text("```bash\nfor role in a b; do\n  gcloud projects add-iam-policy-binding p "
+                   "--role $role\ndone\nif pulumi whoami; then pulumi up; fi\n```\n")
+    assert [c.words[:3] for c in collect(doc)] == [
+        ("gcloud", "projects", "add-iam-policy-binding"), ("pulumi", "whoami"),
+        ("pulumi", "up")]
+
+
 def test_the_collector_splits_and_joins(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text("```bash\nA=1 sudo -u postgres pgbackrest --stanza=main \\\n  info  # x\n"
@@ -280,6 +308,8 @@ def check_real(words: tuple[str, ...]) -> str | None:
         groups = {"aws": AWS_SERVICES, "gcloud": GCLOUD_GROUPS, "az": AZ_GROUPS}[program]
         if not rest or rest[0] not in groups:
             return f"{program} has no service or group {rest[:1]}"
+        if rest[0] in STANDALONE[program] and (len(rest) < 2 or rest[1].startswith("-")):
+            return None
         if len(rest) < 2 or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rest[1]):
             return f"{program} {rest[0]} needs a subcommand, not {rest[1:2]}"
         return None

@@ -107,13 +107,10 @@ def test_images_are_tag_pinned_and_the_digest_rule_advises() -> None:
         "forge-api", "forge-api-migrate", "forge-gateway", "forge-ui", "forge-worker"]
 
 
-def test_the_components_leave_four_secrets_unprotected_in_prod() -> None:
-    """Reported to the components' owner: Database's and Cache's `protect` does not reach
-    their Secret Manager secrets (Streaming's does)."""
-    found = both(rule_by_id("any-stateful-protect"), gcp_plan("prod", "managed"))
-    assert sorted(str(urn).rsplit("::", 1)[-1] for urn, _ in found) == [
-        "forge-db-admin-credentials", "forge-db-app-credentials", "forge-db-app-password",
-        "forge-kv-auth"]
+def test_prod_protects_every_stateful_resource_including_the_secrets() -> None:
+    """Database's and Cache's `protect` reaches their Secret Manager secrets (the only copy of
+    a generated password), as Streaming's does."""
+    assert both(rule_by_id("any-stateful-protect"), gcp_plan("prod", "managed")) == []
 
 
 # -- recoverability --------------------------------------------------------------------------

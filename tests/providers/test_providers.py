@@ -95,9 +95,14 @@ SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
                       "oidc_issuer_url": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123",
                       "oidc_provider_arn": ("arn:aws:iam::123456789012:oidc-provider/"
                                             "oidc.eks.us-east-1.amazonaws.com/id/ABC123")},
+        "CrossRegionBackup": {"dr_region": "us-west-2", "schedule": "cron(0 */4 * * ? *)",
+                              "resource_arns": [
+                                  "arn:aws:rds:us-east-1:123456789012:db:shop",
+                                  "arn:aws:s3:::shop-backups"]},
     },
     "forge-gcp": {
         "Networking": {"region": "europe-west1"},
+        "AppSecrets": {"region": "europe-west1", "values": {"api_key": "not-a-real-key"}},
         "Storage": {"location": "europe-west1"},
         "Database": {"region": "europe-west1",
                      "network_id": "projects/p/global/networks/forge",
@@ -124,6 +129,22 @@ SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
     },
     "forge-azure": {
         "Networking": {"location": "westeurope"},
+        "Budget": {"amount": 500, "start_date": "2026-12-01",
+                   "alert_emails": ["ops@example.com"]},
+        "Cdn": {"resource_group_name": "rg-forge",
+                "origins": [{"name": "ui", "host_name": "ui.example.azurecontainerapps.io"}]},
+        "Streaming": {"resource_group_name": "rg-forge", "location": "westeurope",
+                      "private_endpoint_subnet_id": f"{ARM}Microsoft.Network/virtualNetworks/"
+                                                    "forge/subnets/pe",
+                      "private_dns_zone_id": f"{ARM}Microsoft.Network/privateDnsZones/"
+                                             "privatelink.servicebus.windows.net"},
+        "Compute": {"resource_group_name": "rg-forge", "location": "westeurope",
+                    "apps_subnet_id": f"{ARM}Microsoft.Network/virtualNetworks/forge/subnets/apps",
+                    "services": [{
+                        "name": "api", "image_repository": "shop.azurecr.io/shop/api",
+                        "image_tag": "1.0.0", "port": 8000, "health_path": "/health",
+                        "cpu_millicores": 500, "memory_mib": 1024, "replicas": 1,
+                        "min_replicas": 1, "max_replicas": 3, "target_cpu_percent": 70}]},
         "Storage": {"location": "westeurope", "resource_group_name": "rg-forge"},
         "Cache": {"location": "westeurope", "resource_group_name": "rg-forge",
                   "private_endpoint_subnet_id": (

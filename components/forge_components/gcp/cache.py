@@ -94,7 +94,7 @@ class CacheArgs(TypedDict):
     deletion_protection: NotRequired[bool]
     """The provider's deletion protection on the instance. Defaults to False."""
     protect: NotRequired[bool]
-    """Pulumi `protect` on the instance. Defaults to False."""
+    """Pulumi `protect` on the instance and its AUTH string's secret. Defaults to False."""
     labels: NotRequired[dict[str, str]]
     """Labels on the instance and the secret. Defaults to {}."""
 
@@ -225,7 +225,7 @@ class Cache(pulumi.ComponentResource):
             replication=regional_replication(s.region),
             labels=labels,
             annotations={"description": f"forge {name}: the Redis AUTH string"},
-            opts=child_opts(self))
+            opts=child_opts(self, protect=s.protect))
         gcp.secretmanager.SecretVersion(
             f"{name}-auth",
             secret=secret.id,

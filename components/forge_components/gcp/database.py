@@ -140,7 +140,9 @@ class DatabaseArgs(TypedDict):
     """Cloud SQL's own deletion protection (every surface: API, gcloud, console, Pulumi) and
     the provider's `deletion_protection`. Defaults to False."""
     protect: NotRequired[bool]
-    """Pulumi `protect` on the instance and the application database. Defaults to False."""
+    """Pulumi `protect` on the instance, the application database and the credentials'
+    secrets (losing a secret loses the only copy of a generated password). Defaults to
+    False."""
     database_name: NotRequired[str]
     """The application database. Defaults to "forge"."""
     admin_username: NotRequired[str]
@@ -416,7 +418,7 @@ class Database(pulumi.ComponentResource):
                 replication=regional_replication(s.region),
                 labels={**labels, "role": role},
                 annotations={"description": description},
-                opts=child_opts(self))
+                opts=child_opts(self, protect=s.protect))
             gcp.secretmanager.SecretVersion(
                 f"{name}-{role}-credentials",
                 secret=secret.id,
@@ -442,7 +444,7 @@ class Database(pulumi.ComponentResource):
             labels={**labels, "role": "app"},
             annotations={"description": f"forge {name}: the services' PostgreSQL password "
                                         "(the whole value)"},
-            opts=child_opts(self))
+            opts=child_opts(self, protect=s.protect))
         gcp.secretmanager.SecretVersion(
             f"{name}-app-password",
             secret=password_secret.id,

@@ -132,7 +132,10 @@ def test_prod_like_args_turn_on_both_deletion_protections_and_protect():
     assert db.inputs["deletionProtection"] is True, db.urn
     assert settings(rec)["deletionProtectionEnabled"] is True, db.urn
     protected = sorted((r.type, r.name) for r in rec.resources if r.protect)
-    assert protected == [(SQL_DATABASE, "db-database"), (INSTANCE, "db-instance")]
+    secret = "gcp:secretmanager/secret:Secret"
+    assert protected == [(secret, "db-admin-credentials"), (secret, "db-app-credentials"),
+                         (secret, "db-app-password"), (SQL_DATABASE, "db-database"),
+                         (INSTANCE, "db-instance")]
 
 
 def test_defaults_leave_protection_off():
