@@ -511,6 +511,10 @@ TRUST_CONDITION_EXEMPT: dict[str, str] = {
     # Data Lifecycle Manager's default role trusts dlm.amazonaws.com with no condition.
     "dlm.amazonaws.com":
         "https://docs.aws.amazon.com/ebs/latest/userguide/service-role.html",
+    # ECS's infrastructure role for load balancers (blue/green, linear and canary releases)
+    # trusts ecs.amazonaws.com with no condition (read 2026-12-02).
+    "ecs.amazonaws.com":
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
 }
 
 SOURCE_KEYS = ("aws:sourceaccount", "aws:sourcearn")
