@@ -31,8 +31,13 @@ follow), and a role ECS assumes to shift the rule's weights (AWS managed policy
 AmazonECSInfrastructureRolePolicyForLoadBalancers). Four CloudWatch alarms per such service
 (the 5xx rate and the unhealthy targets of each of its two target groups) are the service's
 deployment alarms with rollback: a breach during a step or the bake stops the release and ECS
-returns the traffic to the previous revision. The circuit breaker stays on. A service with no
-load balancer (the worker) keeps ROLLING: ECS shifts traffic only through one.
+returns the traffic to the previous revision (AWS ECS developer guide, "Amazon ECS deployment
+failure detection", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html:
+alarms and the circuit breaker roll back rolling and blue/green deployments; the AWS Containers
+blog's "progressive deployments with linear and canary strategies in Amazon ECS" says the same
+of alarms for linear and canary; read 2026-12-02). The circuit breaker stays on; that page does
+not name linear and canary for it, so the alarms, not the breaker, are what guards those. A
+service with no load balancer (the worker) keeps ROLLING: ECS shifts traffic only through one.
 
 Containers have no container-level health check: images need not ship curl or wget, and the
 ALB's target health check on `health_path` is what ECS acts on (with a grace period). A service
