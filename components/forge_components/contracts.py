@@ -81,6 +81,36 @@ class ServiceSpec(TypedDict):
     """The path prefix routed to the service on `public_host`. Defaults to "/"."""
 
 
+class RolloutSpec(TypedDict):
+    """How a release reaches a platform's services, cloud-neutral.
+
+    `strategy` is "rolling" (in place), "canary" (traffic in `steps`) or "blue_green" (all
+    traffic at once after the bake). Each cloud's compute component maps it onto its own
+    mechanism (ECS deployment strategies, Argo Rollouts, Cloud Run traffic) and the stack
+    configuration refuses the shapes a platform cannot run.
+    """
+
+    strategy: str
+    """"rolling", "canary" or "blue_green"."""
+    steps: list[int]
+    """Traffic percentages of the new revision, strictly increasing, ending at 100 ([100] for
+    blue_green, [] for rolling)."""
+    bake_minutes: int
+    """Minutes each step holds before the next (and after 100% before the old revision goes)."""
+    http_5xx_percent: float
+    """The 5xx share of the new revision's responses (percent) that stops and rolls back."""
+    evaluation_minutes: int
+    """Consecutive one-minute periods a signal must breach to stop the release."""
+    unhealthy_targets: int
+    """Targets failing their health check at once that stop the release."""
+
+
+#: The rollout of a stack that sets none: replace in place.
+ROLLING: RolloutSpec = RolloutSpec(strategy="rolling", steps=[], bake_minutes=0,
+                                   http_5xx_percent=5.0, evaluation_minutes=3,
+                                   unhealthy_targets=1)
+
+
 # -- output contracts -----------------------------------------------------------------------
 #
 # Each class lists the outputs a component kind declares at class level in every cloud. A

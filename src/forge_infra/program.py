@@ -20,6 +20,7 @@ from forge_components import environment as environment_contract
 from forge_components.contracts import (
     DATA_SERVICE_CLIENTS,
     SERVICE_NAMES,
+    RolloutSpec,
     SecretReference,
     ServiceSpec,
 )
@@ -161,6 +162,20 @@ def service_specs(config: StackConfig, foundation: Foundation,
     return specs
 
 
+def rollout_spec(config: StackConfig) -> RolloutSpec:
+    """The stack's `forge-infra:rollout` as the neutral spec the runtimes read."""
+    rollout = config.rollout
+    alarms = rollout.alarms
+    return RolloutSpec(
+        strategy=rollout.strategy,
+        steps=list(rollout.canary_steps()),
+        bake_minutes=rollout.bake_minutes if rollout.strategy != "rolling" else 0,
+        http_5xx_percent=alarms.http_5xx_percent,
+        evaluation_minutes=alarms.evaluation_minutes,
+        unhealthy_targets=alarms.unhealthy_targets,
+    )
+
+
 def compose_workload(config: StackConfig, foundation: Foundation) -> Workload:
     """The neutral workload handed to the cloud's runtime."""
     environment = data_environment(config, foundation)
@@ -168,6 +183,7 @@ def compose_workload(config: StackConfig, foundation: Foundation) -> Workload:
         routes=public_routes(config),
         services=service_specs(config, foundation, environment),
         data_environment=environment,
+        rollout=rollout_spec(config),
     )
 
 

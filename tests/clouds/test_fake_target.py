@@ -205,8 +205,8 @@ def test_an_aws_key_in_another_clouds_stack_is_an_unknown_key(fake_cloud) -> Non
                             "fakecloud:zone": "a"})
     with pytest.raises(ConfigError) as info:
         config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
-    allowed = ("app, budget, cloud, environment, policy, protect, secrets, services, size, tags, "
-               "usage")
+    allowed = ("app, budget, cloud, environment, policy, protect, rollout, secrets, services, "
+               "size, tags, usage")
     assert info.value.problems == [
         f"forge-infra:database: unknown key; allowed for cloud fakecloud: {allowed}",
         "aws:region: unknown key; a stack of cloud fakecloud takes provider settings under "

@@ -119,7 +119,7 @@ def test_an_unknown_key_names_what_the_section_allows() -> None:
 
 
 GCP_KEYS = ("app, billing, budget, cache, cdn, cloud, database, dns_zone, environment, network, "
-            "policy, protect, secrets, services, storage, streaming, tags, usage")
+            "policy, protect, rollout, secrets, services, storage, streaming, tags, usage")
 
 
 def test_a_key_of_another_cloud_is_an_unknown_key() -> None:

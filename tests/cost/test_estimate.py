@@ -247,3 +247,17 @@ def test_provisioned_iops_on_rds_are_reported_not_priced() -> None:
     assert [(c.status, c.reason) for c in result.coverage] == [
         ("not_priced", "provisioned IOPS and throughput above the gp3 baseline are not "
                        "estimated")]
+
+
+def test_an_alarm_is_priced_per_metric_it_evaluates() -> None:
+    """A plain alarm is one alarm metric ($0.10); the 5xx-rate alarm's metric math over
+    HTTPCode_Target_5XX_Count and RequestCount is two ($0.20)."""
+    plain = _resource("aws:cloudwatch/metricAlarm:MetricAlarm", "unhealthy", {
+        "metricName": "UnHealthyHostCount", "namespace": "AWS/ApplicationELB"})
+    rate = _resource("aws:cloudwatch/metricAlarm:MetricAlarm", "rate", {"metricQueries": [
+        {"id": "m1", "metric": {"metricName": "HTTPCode_Target_5XX_Count"}},
+        {"id": "m2", "metric": {"metricName": "RequestCount"}},
+        {"id": "rate", "expression": "100 * m1 / m2", "returnData": True}]})
+    result = estimate(_plan(plain, rate), usage=NO_USAGE, today=DAY)
+    assert sorted((line.item, line.monthly) for line in result.lines) == [
+        ("metric alarm", 0.10), ("metric alarm (2 metrics)", 0.20)]

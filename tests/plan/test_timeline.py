@@ -91,6 +91,26 @@ def test_a_refinement_by_inputs_replaces_the_range() -> None:
     assert table.create(_resource("r", "aws:ec2/route:Route")) == table.default
 
 
+@pytest.mark.parametrize(("deployment", "held"), [
+    ({"strategy": "CANARY", "bakeTimeInMinutes": "10",
+      "canaryConfiguration": {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": "10"}}, 20.0),
+    ({"strategy": "LINEAR", "bakeTimeInMinutes": "5",
+      "linearConfiguration": {"stepPercent": 25.0, "stepBakeTimeInMinutes": "4"}}, 5.0 + 3 * 4),
+    ({"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "15"}, 15.0),
+    (None, 0.0),
+])
+def test_a_progressive_release_adds_its_bakes_to_the_update(deployment, held) -> None:
+    """A canary 5 -> 100 baking 10 minutes holds 10 at 5% and 10 after 100%; a linear 25%
+    release bakes between its 4 steps (3 times) and once at the end."""
+    table = load_durations()
+    props = {"deploymentConfiguration": deployment} if deployment else {}
+    update = table.update(_resource("svc", "aws:ecs/service:Service", props))
+    assert update is not None
+    assert (update.low, update.high) == (2.0 + held, 4.0 + held)
+    for hold in table.types["aws:ecs/service:Service"]["holds"]:
+        assert set(hold) <= {"path", "per_step_of"}, hold
+
+
 def test_patterns_match_and_the_longest_wins() -> None:
     table = DurationTable(
         default=Duration(0.1, 0.1, "estimate", "x"),

@@ -22,6 +22,23 @@ by reference (`valueFrom`, JSON keys as `<arn>:<key>::`) and whose root filesyst
 (with a writable task-scoped `/tmp`), a service with the deployment circuit breaker and
 rollback, and CPU target-tracking autoscaling between the spec's bounds.
 
+Progressive delivery (`rollout`, a neutral `RolloutSpec`): with strategy "canary" or
+"blue_green", every service behind the ALB gets ECS's native deployment strategy (CANARY for
+steps [p, 100], LINEAR for equal steps, BLUE_GREEN for [100]; `limits.ecs_traffic_shape`), a
+second ("green") target group, its own listener rule (the ALB's default action is then a fixed
+404, since ECS swaps the production target group at each release and a default action cannot
+follow), and a role ECS assumes to shift the rule's weights (AWS managed policy
+AmazonECSInfrastructureRolePolicyForLoadBalancers). Four CloudWatch alarms per such service
+(the 5xx rate and the unhealthy targets of each of its two target groups) are the service's
+deployment alarms with rollback: a breach during a step or the bake stops the release and ECS
+returns the traffic to the previous revision (AWS ECS developer guide, "Amazon ECS deployment
+failure detection", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html:
+alarms and the circuit breaker roll back rolling and blue/green deployments; the AWS Containers
+blog's "progressive deployments with linear and canary strategies in Amazon ECS" says the same
+of alarms for linear and canary; read 2026-12-02). The circuit breaker stays on; that page does
+not name linear and canary for it, so the alarms, not the breaker, are what guards those. A
+service with no load balancer (the worker) keeps ROLLING: ECS shifts traffic only through one.
+
 Containers have no container-level health check: images need not ship curl or wget, and the
 ALB's target health check on `health_path` is what ECS acts on (with a grace period). A service
 with no `public_host` gets no target group and no ingress from the ALB.
@@ -41,19 +58,37 @@ from forge_components.aws.iam import service_trust_policy
 from forge_components.aws.limits import (
     ALB_TLS_POLICY,
     ECS_AUTONAME_LIMIT,
+    ECS_BAKE_MINUTES_RANGE,
     FARGATE_SIZES,
     CpuArchitecture,
+    EcsTrafficShape,
+    ecs_traffic_shape,
     fargate_cpu_units,
 )
 from forge_components.aws.tags import resource_tags
 from forge_components.common import child_opts
-from forge_components.contracts import SecretReference, ServiceSpec
+from forge_components.contracts import ROLLING, RolloutSpec, SecretReference, ServiceSpec
 
 COMPONENT = "forge-aws:index:EcsCompute"
 
 TLS_POLICY = ALB_TLS_POLICY
 """The HTTPS listener's policy: `limits.ALB_TLS_POLICY` (TLS 1.3 and 1.2 only), the same as
 the EKS load balancer controller's."""
+
+#: The AWS managed policy that lets ECS move a blue/green, linear or canary release's traffic
+#: between the two target groups of an ALB listener rule (AWS ECS developer guide, "Amazon ECS
+#: infrastructure IAM role for load balancers",
+#: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html,
+#: read 2026-12-02; its ARN, arn:aws:iam::aws:policy/<name> with no path, from the AWS Managed
+#: Policy reference, https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html).
+LOAD_BALANCER_ROLE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
+#: Period of the deployment alarms, seconds: ALB target group metrics are published every
+#: minute (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html,
+#: read 2026-12-02).
+ALARM_PERIOD_SECONDS = 60
+#: The 5xx rate of one target group, percent (m1: HTTPCode_Target_5XX_Count, m2: RequestCount,
+#: both Sum; a minute with no request or no error publishes no datapoint, hence FILL).
+FIVE_XX_RATE_EXPRESSION = "IF(FILL(m2, 0) > 0, 100 * FILL(m1, 0) / FILL(m2, 0), 0)"
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
 ANYWHERE_IPV6 = "::/0"
@@ -125,6 +160,11 @@ class EcsComputeArgs(TypedDict):
     """Seconds ECS ignores failing ALB health checks after a task starts. Defaults to 60."""
     region: NotRequired[pulumi.Input[str] | None]
     """The region, for the awslogs driver; unset asks the provider. Defaults to unset."""
+    rollout: NotRequired[RolloutSpec]
+    """How a release reaches the services behind the ALB: "rolling", or "canary" / "blue_green"
+    with ECS's native strategy, a second target group, bake times and CloudWatch alarms (5xx
+    rate, unhealthy targets) that stop and roll back a bad release. Canary steps must be
+    [p, 100] (CANARY) or equal steps [s, 2s, ..., 100] (LINEAR). Defaults to rolling."""
     tags: NotRequired[dict[str, str]]
     """Tags added to every taggable child (services propagate them to tasks). Defaults to
     {}."""
@@ -201,7 +241,15 @@ class _Settings:
     create_dns_records: bool = True
     health_check_grace_period_seconds: int = 60
     region: pulumi.Input[str] | None = None
+    rollout: RolloutSpec = dataclasses.field(default_factory=lambda: RolloutSpec(**ROLLING))
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def traffic_shape(self) -> EcsTrafficShape | None:
+        """The native strategy of the services behind the ALB; None when rolling."""
+        if self.rollout["strategy"] == "rolling":
+            return None
+        return ecs_traffic_shape(self.rollout["steps"])
 
     @classmethod
     def from_args(cls, args: EcsComputeArgs) -> "_Settings":
@@ -241,6 +289,7 @@ class _Settings:
         if unknown:
             raise ValueError(f"EcsComputeArgs: task_role_statements names unknown services "
                              f"{unknown}; services are {names}")
+        self._validate_rollout()
         routes: dict[tuple[str, str], str] = {}
         for spec in self.services:
             if not 1 <= spec.min_replicas <= spec.replicas <= spec.max_replicas:
@@ -256,6 +305,34 @@ class _Settings:
                     raise ValueError(f"EcsComputeArgs: services {routes[route]!r} and "
                                      f"{spec.name!r} share the route {route}")
                 routes[route] = spec.name
+
+
+    def _validate_rollout(self) -> None:
+        """Reject a rollout ECS cannot run natively, naming the shapes it can."""
+        rollout = self.rollout
+        strategy = rollout["strategy"]
+        if strategy not in ("rolling", "canary", "blue_green"):
+            raise ValueError(f"EcsComputeArgs: rollout.strategy {strategy!r}; allowed: "
+                             "rolling, canary, blue_green")
+        if strategy == "rolling":
+            return
+        low, high = ECS_BAKE_MINUTES_RANGE
+        if not low <= rollout["bake_minutes"] <= high:
+            raise ValueError(f"EcsComputeArgs: rollout.bake_minutes {rollout['bake_minutes']} "
+                             f"outside ECS's {low}..{high}")
+        steps = list(rollout["steps"])
+        shape = ecs_traffic_shape(steps)
+        if shape is None or (strategy == "blue_green") != (shape.strategy == "BLUE_GREEN"):
+            raise ValueError(
+                f"EcsComputeArgs: rollout {strategy} with steps {steps} has no native ECS "
+                "strategy; ECS runs blue_green as [100], and canary as [p, 100] (CANARY) or "
+                "equal steps [s, 2s, ..., 100] with s >= 3 (LINEAR)")
+        if not 0 < rollout["http_5xx_percent"] <= 100:
+            raise ValueError(f"EcsComputeArgs: rollout.http_5xx_percent "
+                             f"{rollout['http_5xx_percent']} outside (0, 100]")
+        if rollout["evaluation_minutes"] < 1 or rollout["unhealthy_targets"] < 1:
+            raise ValueError("EcsComputeArgs: rollout.evaluation_minutes and "
+                             "rollout.unhealthy_targets must be at least 1")
 
 
 #: Arguments of earlier versions, with what replaced them (named in the unknown-field error).
@@ -337,6 +414,9 @@ class EcsCompute(pulumi.ComponentResource):
     """The ECS service names, in the order of `services`."""
     target_group_arns: pulumi.Output[dict[str, str]]
     """Target group ARNs, by service name (publicly routed services only)."""
+    green_target_group_arns: pulumi.Output[dict[str, str]]
+    """The second target group of each routed service with a canary or blue/green rollout (ECS
+    alternates production between the two); empty when rolling."""
     certificate_arn: pulumi.Output[str]
     """The certificate on the HTTPS listener."""
     url: pulumi.Output[str]
@@ -471,10 +551,41 @@ class EcsCompute(pulumi.ComponentResource):
                     interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3),
                 tags=tagged(tg_name), opts=child_opts(self))
 
+        # -- progressive delivery: the green target groups, ECS's role, the alarms -----------
+        shape = cfg.traffic_shape
+        green_groups: dict[str, aws.lb.TargetGroup] = {}
+        lb_role: aws.iam.Role | None = None
+        if shape is not None:
+            for spec in routed:
+                green_name = f"{name}-{spec.name}-green"
+                # The green group shares the blue one's settings (AWS ECS developer guide,
+                # "Application Load Balancer resources for blue/green deployments"); its AWS
+                # name comes from a short prefix, since "<name>-<service>-green" with Pulumi's
+                # suffix would pass the 32-character limit.
+                green_groups[spec.name] = aws.lb.TargetGroup(
+                    green_name, name_prefix=f"{spec.name[:4]}-", vpc_id=cfg.vpc_id,
+                    target_type="ip", protocol="HTTP", port=spec.port, deregistration_delay=30,
+                    health_check=aws.lb.TargetGroupHealthCheckArgs(
+                        enabled=True, protocol="HTTP", port="traffic-port",
+                        path=spec.health_path or "/", matcher="200-399",
+                        interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3),
+                    tags=tagged(green_name), opts=child_opts(self))
+            lb_role_name = f"{name}-ecs-lb"
+            lb_role = aws.iam.Role(
+                lb_role_name,
+                assume_role_policy=service_trust_policy("ecs.amazonaws.com"),
+                description=f"ECS shifts {name}'s release traffic between target groups",
+                tags=tagged(lb_role_name), opts=child_opts(self))
+            aws.iam.RolePolicyAttachment(
+                f"{lb_role_name}-policy", role=lb_role.name,
+                policy_arn=pulumi.Output.concat(
+                    "arn:", partition, ":iam::aws:policy/", LOAD_BALANCER_ROLE_POLICY),
+                opts=child_opts(self))
+
         # -- listeners and routing -------------------------------------------------------------
         default_spec = next((s for s in routed if s.public_host == cfg.domain_name
                              and route_path(s.public_path) == ""), None)
-        if default_spec is not None:
+        if default_spec is not None and shape is None:
             default_action = aws.lb.ListenerDefaultActionArgs(
                 type="forward", target_group_arn=target_groups[default_spec.name].arn)
         else:
@@ -497,7 +608,9 @@ class EcsCompute(pulumi.ComponentResource):
             tags=tagged(http_name), opts=child_opts(self))
 
         # Longest paths first so a prefix never shadows a longer one; ties by name.
-        ruled = sorted((s for s in routed if s is not default_spec),
+        # With a progressive rollout every routed service has a rule ECS can shift (the default
+        # action cannot be a production listener rule).
+        ruled = sorted((s for s in routed if s is not default_spec or shape is not None),
                        key=lambda s: (-len(route_path(s.public_path)), s.name))
         rules: dict[str, aws.lb.ListenerRule] = {}
         for i, spec in enumerate(ruled):
@@ -509,12 +622,25 @@ class EcsCompute(pulumi.ComponentResource):
                 conditions.append(aws.lb.ListenerRuleConditionArgs(
                     path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=patterns)))
             rule_name = f"{name}-{spec.name}-rule"
+            if spec.name in green_groups:
+                # ECS rewrites the weights at every release (and leaves production on
+                # whichever group won): the declared action is the starting point only.
+                action = aws.lb.ListenerRuleActionArgs(
+                    type="forward", forward=aws.lb.ListenerRuleActionForwardArgs(
+                        target_groups=[
+                            aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                                arn=target_groups[spec.name].arn, weight=100),
+                            aws.lb.ListenerRuleActionForwardTargetGroupArgs(
+                                arn=green_groups[spec.name].arn, weight=0)]))
+                rule_opts = child_opts(self, ignore_changes=["actions"])
+            else:
+                action = aws.lb.ListenerRuleActionArgs(
+                    type="forward", target_group_arn=target_groups[spec.name].arn)
+                rule_opts = child_opts(self)
             rules[spec.name] = aws.lb.ListenerRule(
                 rule_name, listener_arn=https.arn, priority=100 + 10 * i,
-                actions=[aws.lb.ListenerRuleActionArgs(
-                    type="forward", target_group_arn=target_groups[spec.name].arn)],
-                conditions=conditions,
-                tags=tagged(rule_name), opts=child_opts(self))
+                actions=[action], conditions=conditions,
+                tags=tagged(rule_name), opts=rule_opts)
 
         # -- per-service resources -------------------------------------------------------------
         task_trust = service_trust_policy(
@@ -622,6 +748,31 @@ class EcsCompute(pulumi.ComponentResource):
                 tags=tagged(task_def_name), opts=child_opts(self))
 
             served = spec.name in target_groups
+            progressive = spec.name in green_groups
+            load_balancer: aws.ecs.ServiceLoadBalancerArgs | None = None
+            deployment: aws.ecs.ServiceDeploymentConfigurationArgs | None = None
+            alarms: aws.ecs.ServiceAlarmsArgs | None = None
+            if served and spec.port is not None:
+                advanced = None
+                if progressive and lb_role is not None:
+                    advanced = aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                        alternate_target_group_arn=green_groups[spec.name].arn,
+                        production_listener_rule=rules[spec.name].arn,
+                        role_arn=lb_role.arn)
+                load_balancer = aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_groups[spec.name].arn,
+                    container_name=spec.name, container_port=spec.port,
+                    advanced_configuration=advanced)
+            if progressive and shape is not None:
+                deployment = _deployment_configuration(shape, cfg.rollout["bake_minutes"])
+                alarm_names = [
+                    alarm.name for alarm in _deployment_alarms(
+                        self, svc, cfg.rollout, alb.arn_suffix,
+                        {"blue": target_groups[spec.name].arn_suffix,
+                         "green": green_groups[spec.name].arn_suffix},
+                        tagged)]
+                alarms = aws.ecs.ServiceAlarmsArgs(
+                    alarm_names=alarm_names, enable=True, rollback=True)
             service = aws.ecs.Service(
                 svc,
                 cluster=cluster.arn,
@@ -637,10 +788,9 @@ class EcsCompute(pulumi.ComponentResource):
                     enable=True, rollback=True),
                 deployment_minimum_healthy_percent=100,
                 deployment_maximum_percent=200,
-                load_balancers=([aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target_groups[spec.name].arn,
-                    container_name=spec.name, container_port=spec.port)]
-                    if served and spec.port is not None else None),
+                deployment_configuration=deployment,
+                alarms=alarms,
+                load_balancers=[load_balancer] if load_balancer is not None else None,
                 health_check_grace_period_seconds=(
                     cfg.health_check_grace_period_seconds if served else None),
                 propagate_tags="SERVICE",
@@ -676,6 +826,8 @@ class EcsCompute(pulumi.ComponentResource):
                 opts=child_opts(self))
 
         self.service_names = pulumi.Output.all(*service_names).apply(list)
+        self.green_target_group_arns = pulumi.Output.all(
+            **{n: tg.arn for n, tg in green_groups.items()}).apply(dict)
         self.target_group_arns = pulumi.Output.all(
             **{n: tg.arn for n, tg in target_groups.items()}).apply(dict)
         self.cluster_name = cluster.name
@@ -697,7 +849,85 @@ class EcsCompute(pulumi.ComponentResource):
             "https_listener_arn": self.https_listener_arn,
             "service_names": self.service_names,
             "target_group_arns": self.target_group_arns,
+            "green_target_group_arns": self.green_target_group_arns,
             "certificate_arn": self.certificate_arn,
             "url": self.url,
         })
 
+
+
+def _deployment_configuration(shape: EcsTrafficShape, bake_minutes: int,
+                              ) -> aws.ecs.ServiceDeploymentConfigurationArgs:
+    """ECS's native strategy for `shape`: each step (and the end, before the old revision is
+    stopped) bakes `bake_minutes` while the deployment alarms watch."""
+    bake = str(bake_minutes)
+    if shape.strategy == "CANARY":
+        return aws.ecs.ServiceDeploymentConfigurationArgs(
+            strategy="CANARY", bake_time_in_minutes=bake,
+            canary_configuration=aws.ecs.ServiceDeploymentConfigurationCanaryConfigurationArgs(
+                canary_percent=shape.percent, canary_bake_time_in_minutes=bake))
+    if shape.strategy == "LINEAR":
+        return aws.ecs.ServiceDeploymentConfigurationArgs(
+            strategy="LINEAR", bake_time_in_minutes=bake,
+            linear_configuration=aws.ecs.ServiceDeploymentConfigurationLinearConfigurationArgs(
+                step_percent=shape.percent, step_bake_time_in_minutes=bake))
+    return aws.ecs.ServiceDeploymentConfigurationArgs(
+        strategy="BLUE_GREEN", bake_time_in_minutes=bake)
+
+
+def _deployment_alarms(parent: pulumi.Resource, svc: str, rollout: RolloutSpec,
+                       alb_suffix: pulumi.Input[str],
+                       groups: dict[str, pulumi.Input[str]],
+                       tagged: Any) -> list[aws.cloudwatch.MetricAlarm]:
+    """The alarms that stop and roll back a release of `svc`: per target group (`groups`:
+    color -> ARN suffix), its 5xx rate (metric math over HTTPCode_Target_5XX_Count and
+    RequestCount) and its UnHealthyHostCount. ALB metrics and dimensions: AWS ELB user guide,
+    "CloudWatch metrics for your Application Load Balancer" (read 2026-12-02)."""
+    periods = rollout["evaluation_minutes"]
+    alarms: list[aws.cloudwatch.MetricAlarm] = []
+    for color, group in groups.items():
+        dimensions = {"TargetGroup": group, "LoadBalancer": alb_suffix}
+
+        def metric(query_id: str, metric_name: str, stat: str,
+                   dims: dict[str, pulumi.Input[str]] = dimensions,
+                   ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=query_id, return_data=False,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ApplicationELB", metric_name=metric_name,
+                    dimensions=dims, period=ALARM_PERIOD_SECONDS, stat=stat))
+
+        rate_name = f"{svc}-{color}-5xx"
+        alarms.append(aws.cloudwatch.MetricAlarm(
+            rate_name,
+            alarm_description=(
+                f"{svc} ({color} target group): more than {rollout['http_5xx_percent']:g}% of "
+                f"responses are 5xx for {periods} minute(s); during a release ECS stops it and "
+                "rolls back (docs/DEPLOYMENT.md, \"Progressive delivery\")"),
+            metric_queries=[
+                metric("m1", "HTTPCode_Target_5XX_Count", "Sum"),
+                metric("m2", "RequestCount", "Sum"),
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="rate", expression=FIVE_XX_RATE_EXPRESSION,
+                    label="5xx rate (percent)", return_data=True),
+            ],
+            comparison_operator="GreaterThanThreshold",
+            threshold=float(rollout["http_5xx_percent"]),
+            evaluation_periods=periods, datapoints_to_alarm=periods,
+            treat_missing_data="notBreaching",
+            tags=tagged(rate_name), opts=child_opts(parent)))
+        unhealthy_name = f"{svc}-{color}-unhealthy"
+        alarms.append(aws.cloudwatch.MetricAlarm(
+            unhealthy_name,
+            alarm_description=(
+                f"{svc} ({color} target group): at least {rollout['unhealthy_targets']} "
+                f"target(s) fail the health check for {periods} minute(s); during a release "
+                "ECS stops it and rolls back"),
+            namespace="AWS/ApplicationELB", metric_name="UnHealthyHostCount",
+            dimensions=dimensions, statistic="Maximum", period=ALARM_PERIOD_SECONDS,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=float(rollout["unhealthy_targets"]),
+            evaluation_periods=periods, datapoints_to_alarm=periods,
+            treat_missing_data="notBreaching",
+            tags=tagged(unhealthy_name), opts=child_opts(parent)))
+    return alarms

@@ -34,7 +34,7 @@ SOURCE_ACCOUNT_SERVICES: dict[str, str] = {
 }
 
 #: Service principals whose role documentation shows a trust policy without those keys: EC2
-#: instance profiles and the Data Lifecycle Manager default role.
+#: instance profiles, the Data Lifecycle Manager default role and ECS's infrastructure role.
 NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
     "ec2.amazonaws.com":
         "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
@@ -43,6 +43,10 @@ NO_SOURCE_CONDITION_SERVICES: dict[str, str] = {
     # AWS Backup's default service role trusts backup.amazonaws.com with no condition.
     "backup.amazonaws.com":
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html",
+    # The ECS infrastructure role for load balancers (blue/green, linear, canary): its trust
+    # policy has no condition (read 2026-12-02).
+    "ecs.amazonaws.com":
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
 }
 
 

@@ -495,3 +495,51 @@ def derived_name_problems(prefix: str) -> list[tuple[str, str, NameLimit]]:
                 limit.pattern is not None and not re.fullmatch(limit.pattern, name)):
             found.append((type_token, name, limit))
     return found
+
+# -- ECS deployments ------------------------------------------------------------------------
+
+#: ECS deployment strategies (pulumi_aws 7.x `aws.ecs.ServiceDeploymentConfigurationArgs
+#: .strategy`: ROLLING, BLUE_GREEN, LINEAR, CANARY; AWS ECS API reference,
+#: DeploymentConfiguration, https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html,
+#: read 2026-12-02).
+ECS_STRATEGIES: tuple[str, ...] = ("ROLLING", "BLUE_GREEN", "LINEAR", "CANARY")
+#: `canaryConfiguration.canaryPercent`: 0.1..100.0 (same SDK class, `canary_percent`).
+ECS_CANARY_PERCENT_RANGE: tuple[float, float] = (0.1, 100.0)
+#: `linearConfiguration.stepPercent`: 3.0..100.0 (`ServiceDeploymentConfigurationLinear
+#: ConfigurationArgs.step_percent`).
+ECS_LINEAR_STEP_PERCENT_RANGE: tuple[float, float] = (3.0, 100.0)
+#: `bakeTimeInMinutes`, `canaryBakeTimeInMinutes`, `stepBakeTimeInMinutes`: 0..1440.
+ECS_BAKE_MINUTES_RANGE: tuple[int, int] = (0, 1440)
+
+
+class EcsTrafficShape(NamedTuple):
+    """How ECS runs a release's traffic steps: a native strategy and its one percentage."""
+
+    strategy: str
+    """CANARY (one step, then all), LINEAR (equal steps) or BLUE_GREEN (all at once)."""
+    percent: float | None
+    """CANARY's `canaryPercent` or LINEAR's `stepPercent`; None for BLUE_GREEN."""
+
+
+def ecs_traffic_shape(steps: Sequence[int]) -> EcsTrafficShape | None:
+    """The native ECS strategy that shifts traffic through `steps` (percentages ending at 100),
+    or None when ECS has none.
+
+    ECS's CANARY shifts `canaryPercent` of the traffic, bakes, then shifts the rest: steps
+    `[p, 100]`. LINEAR shifts `stepPercent` each step, baking between: steps `[s, 2s, ..., 100]`
+    with s >= 3. `[100]` is BLUE_GREEN. Any other shape (e.g. `[5, 50, 100]`) has no native
+    strategy (AWS ECS developer guide, "Amazon ECS canary deployments" and "Amazon ECS linear
+    deployments", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-canary.html,
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-linear.html,
+    read 2026-12-02).
+    """
+    steps = list(steps)
+    if steps == [100]:
+        return EcsTrafficShape("BLUE_GREEN", None)
+    if len(steps) == 2 and steps[-1] == 100 and 0 < steps[0] < 100:
+        return EcsTrafficShape("CANARY", float(steps[0]))
+    first = steps[0] if steps else 0
+    if (first >= ECS_LINEAR_STEP_PERCENT_RANGE[0] and steps[-1] == 100
+            and steps == [first * (i + 1) for i in range(len(steps))]):
+        return EcsTrafficShape("LINEAR", float(first))
+    return None

@@ -434,7 +434,12 @@ def _secret(context: CostContext, r: PlanResource) -> None:
 
 @_rule("aws:cloudwatch/metricAlarm:MetricAlarm")
 def _alarm(context: CostContext, r: PlanResource) -> None:
-    context.add(r, "metric alarm", 1, "cloudwatch.alarm.standard")
+    # CloudWatch prices an alarm per metric it evaluates: a metric-math alarm over two
+    # metrics is two alarm metrics (https://aws.amazon.com/cloudwatch/pricing/, "Alarms").
+    queries = r.props.get("metricQueries") or []
+    metrics = sum(1 for q in queries if isinstance(q, dict) and q.get("metric"))
+    context.add(r, "metric alarm" if metrics <= 1 else f"metric alarm ({metrics} metrics)",
+                max(metrics, 1), "cloudwatch.alarm.standard")
 
 
 @_rule("aws:cloudwatch/logGroup:LogGroup")

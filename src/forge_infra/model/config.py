@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -476,6 +477,71 @@ class PolicySettings(Strict):
     and one that matches nothing an advisory one."""
 
 
+ROLLOUT_STRATEGIES = ("rolling", "canary", "blue_green")
+#: The longest bake any platform takes: ECS's `bakeTimeInMinutes` and canary/linear step bakes
+#: are 0..1440 minutes (pulumi_aws 7.x `ServiceDeploymentConfigurationArgs`; AWS ECS API
+#: reference, DeploymentConfiguration, read 2026-12-02). Argo Rollouts' pause has no bound.
+MAX_BAKE_MINUTES = 1440
+#: The steps a canary takes when the stack names none (the issue's 5 -> 50 -> 100).
+DEFAULT_CANARY_STEPS: tuple[int, ...] = (5, 50, 100)
+
+
+class RolloutAlarmSettings(Strict):
+    """The signals that stop a release and roll it back (on every platform that has them)."""
+
+    http_5xx_percent: float = Field(default=5.0, gt=0, le=100)
+    """The share of the new revision's responses that may be 5xx (target errors over
+    requests, percent) before the release is stopped and rolled back."""
+    evaluation_minutes: int = Field(default=3, ge=1, le=60)
+    """How many consecutive one-minute periods a signal must breach before it stops the
+    release."""
+    unhealthy_targets: int = Field(default=1, ge=1, le=1000)
+    """Load balancer targets failing their health check (at once) that stop the release."""
+
+
+class RolloutSettings(Strict):
+    """How a release reaches the services: all at once (rolling) or step by step with an
+    automatic rollback (canary, blue_green). Each platform refuses shapes it cannot run."""
+
+    strategy: Literal["rolling", "canary", "blue_green"] = "rolling"
+    """`rolling` replaces tasks/pods in place (the circuit breaker or the readiness probes
+    stop a release that never becomes healthy); `canary` shifts the traffic in `steps`;
+    `blue_green` starts the new revision beside the old and shifts all traffic at once."""
+    steps: tuple[int, ...] | None = None
+    """The canary's traffic percentages, strictly increasing and ending at 100 (e.g. [5, 50,
+    100]); only for `canary` (unset: [5, 50, 100])."""
+    bake_minutes: int = Field(default=10, ge=0, le=MAX_BAKE_MINUTES)
+    """Minutes each step holds its traffic while the alarms watch, before the next step (and
+    after 100% before the old revision is gone): 0..1440."""
+    alarms: RolloutAlarmSettings = RolloutAlarmSettings()
+    """The signals that stop and roll back a canary or blue/green release."""
+
+    @field_validator("steps")
+    @classmethod
+    def _increasing_to_100(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("give percentages ending at 100, e.g. [5, 50, 100]")
+        outside = [step for step in value if not 1 <= step <= 100]
+        if outside:
+            raise ValueError(f"{list(outside)} outside 1..100; steps are traffic percentages")
+        if any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError("not strictly increasing; give each percentage once, in order")
+        if value[-1] != 100:
+            raise ValueError(f"ends at {value[-1]}; the last step is 100 (all traffic)")
+        return value
+
+    def canary_steps(self) -> tuple[int, ...]:
+        """The traffic steps of a release: the canary's (default [5, 50, 100]), [100] for
+        blue_green, () for rolling."""
+        if self.strategy == "canary":
+            return self.steps or DEFAULT_CANARY_STEPS
+        if self.strategy == "blue_green":
+            return (100,)
+        return ()
+
+
 # -- the cloud branch -----------------------------------------------------------------------
 
 
@@ -587,6 +653,9 @@ class StackConfig(Strict):
     """The traffic the cost estimate assumes."""
     policy: PolicySettings = PolicySettings()
     """Waivers of policy rules for this stack (docs/SECURITY.md)."""
+    rollout: RolloutSettings = RolloutSettings()
+    """How a release reaches the services (rolling, canary with steps, blue/green) and what
+    rolls it back; each platform says which shapes it runs (docs/DEPLOYMENT.md)."""
     protect: bool = False
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}
@@ -725,7 +794,20 @@ def _policy_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _rollout_rules(config: StackConfig) -> list[str]:
+    """`steps` belong to a canary: refused with rolling and blue_green."""
+    rollout = config.rollout
+    if rollout.steps is not None and rollout.strategy != "canary":
+        what = ("replaces tasks in place, without traffic steps" if rollout.strategy == "rolling"
+                else "shifts all traffic at once, after the bake")
+        return [problem("rollout.steps",
+                        f"{list(rollout.steps)} is set, but strategy {rollout.strategy} {what}; "
+                        "remove steps or set strategy: canary")]
+    return []
+
+
 NEUTRAL_RULES: tuple[Rule, ...] = (
+    Rule(("rollout",), _rollout_rules),
     Rule(("services",), _service_rules),
     Rule(("services",), _environment_variable_rules),
     Rule(("services", "secrets"), _app_secret_rules),

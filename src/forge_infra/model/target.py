@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import pulumi
 
 from forge_components.contracts import (
+    ROLLING,
     CacheOutputs,
     DatabaseOutputs,
     NetworkingOutputs,
+    RolloutSpec,
     SecretReference,
     ServiceSpec,
     StorageOutputs,
@@ -73,6 +75,8 @@ class Workload:
     own `env`."""
     data_environment: Mapping[str, pulumi.Input[str]]
     """The data-service environment variables alone."""
+    rollout: RolloutSpec = field(default_factory=lambda: RolloutSpec(**ROLLING))
+    """How a release reaches the services (`forge-infra:rollout`)."""
 
 
 @runtime_checkable

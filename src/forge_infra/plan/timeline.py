@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -85,7 +86,29 @@ class DurationTable:
         if entry is None or "update" not in entry:
             return None
         low, high = entry["update"]
-        return Duration(float(low), float(high), entry["basis"], entry["source"])
+        held = _held_minutes(resource.props, entry.get("holds", ()))
+        return Duration(float(low) + held, float(high) + held, entry["basis"], entry["source"])
+
+
+def _held_minutes(props: Mapping[str, Any], holds: Any) -> float:
+    """The minutes a progressive release holds traffic on top of its update (the bakes its
+    props set): each `holds` entry's `path` (a number, or a number as a string), times the
+    steps it bakes between when `per_step_of` names a step percentage (100 / percent, rounded
+    up, minus the last step)."""
+    total = 0.0
+    for hold in holds:
+        value = _prop(props, hold["path"])
+        if value is None:
+            continue
+        minutes = float(value)
+        step_path = hold.get("per_step_of")
+        if step_path is not None:
+            percent = _prop(props, step_path)
+            if not percent:
+                continue
+            minutes *= max(math.ceil(100 / float(percent)) - 1, 0)
+        total += minutes
+    return total
 
 
 def _prop(props: Mapping[str, Any], path: str) -> Any:

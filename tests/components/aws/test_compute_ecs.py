@@ -731,7 +731,8 @@ def test_the_analyzer_infers_the_interface():
     definition = assert_component_schema(EcsCompute, ComputeOutputs, {
         "cluster_name", "cluster_arn", "load_balancer_arn", "load_balancer_dns_name",
         "load_balancer_zone_id", "alb_security_group_id", "https_listener_arn",
-        "service_names", "target_group_arns", "certificate_arn", "url"})
+        "service_names", "target_group_arns", "green_target_group_arns", "certificate_arn",
+        "url"})
     assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
         "domainName", "privateSubnetIds", "publicSubnetIds", "serviceSecurityGroupIds",
         "services", "vpcId"]

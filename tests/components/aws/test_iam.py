@@ -62,7 +62,8 @@ def test_the_tables_are_disjoint_and_sourced() -> None:
     assert set(SOURCE_ACCOUNT_SERVICES) == {
         "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
         "eks.amazonaws.com", "lambda.amazonaws.com"}
-    assert set(NO_SOURCE_CONDITION_SERVICES) == {"ec2.amazonaws.com", "dlm.amazonaws.com"}
+    assert set(NO_SOURCE_CONDITION_SERVICES) == {
+        "ec2.amazonaws.com", "dlm.amazonaws.com", "ecs.amazonaws.com"}
     for url in [*SOURCE_ACCOUNT_SERVICES.values(), *NO_SOURCE_CONDITION_SERVICES.values()]:
         assert url.startswith("https://docs.aws.amazon.com/"), url
 

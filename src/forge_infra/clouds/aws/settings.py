@@ -48,6 +48,7 @@ from forge_components.aws.limits import (
     RedpandaMode,
     StreamingEngine,
     derived_name_problems,
+    ecs_traffic_shape,
     fargate_cpu_units,
     min_max_allocated_storage_gb,
     redpanda_mode_problem,
@@ -851,6 +852,37 @@ def _ecs_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _ecs_rollout_rules(config: StackConfig) -> list[str]:
+    """ECS runs a canary natively as CANARY ([p, 100]) or LINEAR ([s, 2s, ..., 100], s >= 3)
+    behind the load balancer (`limits.ecs_traffic_shape`); other steps are refused, not
+    approximated."""
+    rollout = config.rollout
+    if _aws(config).platform is not Platform.ECS or rollout.strategy != "canary":
+        return _eks_rollout_problems(config)
+    steps = rollout.canary_steps()
+    if ecs_traffic_shape(steps) is not None:
+        return []
+    return [problem("rollout.steps", (
+        f"{list(steps)} cannot run on platform ecs: its native canary (CANARY) shifts one "
+        "percentage, bakes, then shifts the rest ([p, 100], e.g. [5, 100]) and its linear "
+        "deployment (LINEAR) shifts equal steps ([s, 2s, ..., 100] with s >= 3 dividing 100, "
+        "e.g. [10, 20, ..., 100] or [25, 50, 75, 100]); give one of those shapes "
+        "(docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+
+
+def _eks_rollout_problems(config: StackConfig) -> list[str]:
+    """EKS releases with the Deployments' rolling update until the chart carries Argo Rollouts
+    (a canary or blue/green rollout there is refused, not silently run as rolling)."""
+    strategy = config.rollout.strategy
+    if _aws(config).platform is not Platform.EKS or strategy == "rolling":
+        return []
+    return [problem("rollout.strategy", (
+        f"got {strategy}; platform eks releases by the Deployments' rolling update only in "
+        "this version (the platform chart has no Argo Rollouts canary yet); set rolling, or "
+        "use platform ecs for a canary with automatic rollback (docs/DEPLOYMENT.md, "
+        "\"Progressive delivery\")"))]
+
+
 def _ecs_architecture_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
     if aws.platform is Platform.EKS and aws.ecs.cpu_architecture is not CpuArchitecture.X86_64:
@@ -1427,6 +1459,7 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("services",), _secret_reference_rules),
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("platform", "ecs"), _ecs_architecture_rules),
+    Rule(("platform", "rollout"), _ecs_rollout_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
     Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),

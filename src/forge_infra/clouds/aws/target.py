@@ -479,6 +479,7 @@ def _build_ecs(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         task_role_statements=task_statements,
         cpu_architecture=settings.ecs.cpu_architecture,
         region=settings.region,
+        rollout=workload.rollout,
         tags=dict(foundation.tags),
     )
     if foundation.log_kms_key_arn is not None:

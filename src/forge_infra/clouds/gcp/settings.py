@@ -674,7 +674,27 @@ def _prod_streaming_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _rollout_rules(config: StackConfig) -> list[str]:
+    """Cloud Run releases replace the serving revision (rolling) only.
+
+    A Pulumi `up` can pin a declarative traffic split between two named revisions, but it
+    cannot advance it step by step while it watches error rates, nor roll back on an alarm:
+    that takes Cloud Deploy's canary strategy for Cloud Run
+    (https://cloud.google.com/deploy/docs/deployment-strategies/canary, read 2026-12-02),
+    which forge-infra does not declare. A canary or blue/green rollout is refused rather than
+    run as a rolling release under another name.
+    """
+    strategy = config.rollout.strategy
+    if strategy == "rolling":
+        return []
+    return [problem("rollout.strategy", (
+        f"got {strategy}; cloud gcp (Cloud Run) runs rolling only: forge-infra does not drive "
+        "Cloud Run traffic steps with an automatic rollback (that is Cloud Deploy's canary, "
+        "not declared here); set rolling (docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+
+
 GCP_RULES: tuple[Rule, ...] = (
+    Rule(("rollout",), _rollout_rules),
     Rule(("region",), _region_rules),
     Rule(("network",), _network_rules),
     Rule(("database",), _database_rules),

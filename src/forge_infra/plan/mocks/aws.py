@@ -109,6 +109,7 @@ class AwsMocks(ProviderPackageMocks):
                 "latestRevision": 1},
             "aws:eks/cluster:Cluster": self._eks_cluster,
             "aws:lb/loadBalancer:LoadBalancer": self._load_balancer,
+            "aws:lb/targetGroup:TargetGroup": self._target_group,
             "aws:cloudfront/distribution:Distribution": self._distribution,
             "aws:acm/certificate:Certificate": self._certificate,
             "aws:route53/zone:Zone": self._zone,
@@ -381,6 +382,17 @@ class AwsMocks(ProviderPackageMocks):
             "arnSuffix": suffix,
             "arn": f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:"
                    "loadbalancer/"
+                   f"{suffix}",
+        }
+
+    def _target_group(self, name: str, inputs: dict[str, Any], _id: str) -> dict[str, Any]:
+        """A target group's ARN and `arnSuffix` (`targetgroup/<name>/<16 hex>`, the
+        TargetGroup dimension of its CloudWatch metrics)."""
+        tg_name = self._physical_name("aws:lb/targetGroup:TargetGroup", name, inputs)
+        suffix = f"targetgroup/{tg_name}/{stable_hex('tg', name, length=16)}"
+        return {
+            "arnSuffix": suffix,
+            "arn": f"arn:{self.partition}:elasticloadbalancing:{self.region}:{self.account_id}:"
                    f"{suffix}",
         }
 

@@ -515,6 +515,10 @@ TRUST_CONDITION_EXEMPT: dict[str, str] = {
     # backup.amazonaws.com with no condition.
     "backup.amazonaws.com":
         "https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html",
+    # ECS's infrastructure role for load balancers (blue/green, linear and canary releases)
+    # trusts ecs.amazonaws.com with no condition (read 2026-12-02).
+    "ecs.amazonaws.com":
+        "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
 }
 
 SOURCE_KEYS = ("aws:sourceaccount", "aws:sourcearn")
