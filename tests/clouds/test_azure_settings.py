@@ -351,3 +351,14 @@ def test_the_dev_stack_passes_the_prod_rules_only_in_dev() -> None:
     assert rules == ["any-service-min-replicas"] * 4 + [
         "azure-frontdoor-waf", "azure-postgres-geo-backup", "azure-postgres-zone-redundant-ha",
         "azure-redis-ha", "azure-resource-lock"]
+
+
+@pytest.mark.parametrize("strategy", ["canary", "blue_green"])
+def test_a_progressive_rollout_is_refused_on_container_apps(strategy: str) -> None:
+    """Container Apps runs rolling releases only here: a canary or blue/green is refused, not
+    run as a rolling release under another name."""
+    values = values_of("azure-prod")
+    values["forge-infra:rollout"] = {"strategy": strategy}
+    problems = problems_of("azure-prod", values)
+    assert any(p.startswith("forge-infra:rollout.strategy: got " + strategy)
+               and "runs rolling only" in p for p in problems), problems

@@ -768,7 +768,26 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
     return problems
 
 
+def _rollout_rules(config: StackConfig) -> list[str]:
+    """Container Apps releases replace the active revision (rolling) only.
+
+    In multiple-revision mode a Pulumi `up` can set fixed traffic weights between named
+    revisions (https://learn.microsoft.com/azure/container-apps/revisions, "traffic
+    splitting", read 2026-12-02), but nothing declared here advances them step by step while
+    it watches error rates, nor rolls back on an alarm. A canary or blue/green rollout is
+    refused rather than run as a rolling release under another name.
+    """
+    strategy = config.rollout.strategy
+    if strategy == "rolling":
+        return []
+    return [problem("rollout.strategy", (
+        f"got {strategy}; cloud azure (Container Apps) runs rolling only: forge-infra does not "
+        "drive revision traffic weights with an automatic rollback; set rolling "
+        "(docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+
+
 AZURE_RULES: tuple[Rule, ...] = (
+    Rule(("rollout",), _rollout_rules),
     Rule(("location",), _location_rules),
     Rule(("network",), _network_rules),
     Rule(("database", "location"), _database_rules),
