@@ -101,6 +101,8 @@ FREE: dict[str, str] = {
     "azure-native:dns:RecordSet": "no per-record charge (the DNS zone is not created by the "
                                   "stack)",
     "azure-native:consumption:Budget": "Cost Management budgets are free",
+    "azure-native:monitor:DiagnosticSetting": "no charge of its own (the logs it sends are "
+                                              "priced as the workspace's ingestion)",
     "random:index/randomPassword:RandomPassword": "computed locally by Pulumi",
     "random:index/randomString:RandomString": "computed locally by Pulumi",
     "random:index/randomId:RandomId": "computed locally by Pulumi",
