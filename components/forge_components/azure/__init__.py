@@ -3,9 +3,9 @@
 Importing this package is cheap: it names its components by import path and loads none of
 them (nor pulumi_azure_native) until asked, as `forge_components.gcp` does.
 
-The `azure` cloud target (`cloud: azure` in a stack file) is not registered yet: it comes once a
-component of every kind exists. Until then `KINDS_TO_COME` names the kinds still missing, and
-`tests/components/test_contracts.py` holds the package to the contracts of the kinds it has.
+The package plays every contract kind, and the `azure` cloud target (`cloud: azure` in a
+stack file, `forge_infra.clouds.azure`) builds a stack from them;
+`tests/components/test_contracts.py` holds each component to its kind's contract.
 """
 
 import importlib
@@ -18,6 +18,10 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.azure.database:Database",
     "forge_components.azure.cache:Cache",
     "forge_components.azure.storage:Storage",
+    "forge_components.azure.streaming:Streaming",
+    "forge_components.azure.cdn:Cdn",
+    "forge_components.azure.budget:Budget",
+    "forge_components.azure.compute:Compute",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-azure.json`) describes them."""
@@ -27,13 +31,13 @@ COMPONENTS_BY_KIND: dict[str, tuple[str, ...]] = {
     "Database": ("forge_components.azure.database:Database",),
     "Cache": ("forge_components.azure.cache:Cache",),
     "Storage": ("forge_components.azure.storage:Storage",),
+    "Streaming": ("forge_components.azure.streaming:Streaming",),
+    "Cdn": ("forge_components.azure.cdn:Cdn",),
+    "Budget": ("forge_components.azure.budget:Budget",),
+    "Compute": ("forge_components.azure.compute:Compute",),
 }
 """The components that play each contract kind (`forge_components.contracts.OUTPUT_CONTRACTS`)
-on Azure, for the kinds that exist so far."""
-
-KINDS_TO_COME: tuple[str, ...] = ("Streaming", "Compute", "Cdn", "Budget")
-"""Contract kinds with no Azure component yet (issue 13). The `azure` target may be registered
-only once this is empty."""
+on Azure."""
 
 
 def load(path: str) -> type:

@@ -338,6 +338,9 @@ class Database(pulumi.ComponentResource):
     """The Key Vault's resource id."""
     key_vault_uri: pulumi.Output[str]
     """The Key Vault's URI."""
+    key_vault_name: pulumi.Output[str]
+    """The Key Vault's name (the stack's other secrets may be kept there: the cache's access
+    key, the app's secrets)."""
     credentials_secret_resource_id: pulumi.Output[str]
     """The admin credentials secret's resource id (the scope of its role assignments)."""
     high_availability_mode: pulumi.Output[str]
@@ -505,6 +508,7 @@ class Database(pulumi.ComponentResource):
         self.server_name = server.name
         self.key_vault_id = vault.id
         self.key_vault_uri = vault.properties.apply(lambda p: p.vault_uri or "")
+        self.key_vault_name = vault.name
         self.credentials_secret_resource_id = secret.id
         self.high_availability_mode = pulumi.Output.from_input(ha_mode)
         self.register_outputs({
@@ -520,6 +524,7 @@ class Database(pulumi.ComponentResource):
             "server_name": self.server_name,
             "key_vault_id": self.key_vault_id,
             "key_vault_uri": self.key_vault_uri,
+            "key_vault_name": self.key_vault_name,
             "credentials_secret_resource_id": self.credentials_secret_resource_id,
             "high_availability_mode": self.high_availability_mode,
         })

@@ -177,12 +177,15 @@ POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
 #: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (gcp-azure-notes.md)
 POSTGRES_VNET_ZONE_SUFFIX = ".postgres.database.azure.com"
 #: Private-endpoint DNS zones of the data services the stack reaches through private
-#: endpoints (Azure Managed Redis, Blob storage, Key Vault). Source: "Azure Private Endpoint
-#: private DNS zone values", https://learn.microsoft.com/azure/private-link/private-endpoint-dns
+#: endpoints (Azure Managed Redis, Blob storage, Key Vault, an Event Hubs namespace). Source:
+#: "Azure Private Endpoint private DNS zone values",
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Event Hubs:
+#: Microsoft.EventHub/namespaces, sub-resource namespace, privatelink.servicebus.windows.net)
 PRIVATELINK_ZONES: dict[str, str] = {
     "redis": "privatelink.redis.azure.net",
     "blob": "privatelink.blob.core.windows.net",
     "vault": "privatelink.vaultcore.azure.net",
+    "servicebus": "privatelink.servicebus.windows.net",
 }
 #: The only NAT gateway SKU of the network API pulumi_azure_native 3.29 uses (2024-05-01:
 #: `network.NatGatewaySkuName` has `Standard` only; StandardV2 needs a newer API) with its
@@ -218,6 +221,37 @@ REGION_NAME = re.compile(r"[a-z][a-z0-9]{2,30}")
 #: (not retrieved).
 RESOURCE_GROUP_NAME = re.compile(r"[-\w.()]{0,89}[-\w()]")
 
+# -- regions (the `azure` target's `azure-native:location`) ----------------------------------
+#
+# Source: "Azure regions list", https://learn.microsoft.com/azure/reliability/regions-list
+# (programmatic names and the "Availability zones" column, read 2026-12-02 through stored
+# copies of that page and of https://learn.microsoft.com/azure/reliability/availability-zones-service-support).
+# Only regions of the public cloud (AzureCloud) open to every subscription are listed; the
+# access-restricted regions (e.g. germanynorth, norwaywest, switzerlandwest, francesouth) and
+# the sovereign clouds (Azure Government, Azure operated by 21Vianet) are not, since a stack
+# there needs an access request or another cloud environment this project does not configure.
+# A region Microsoft opens later is refused until it is added here with its source.
+
+#: Public regions with three availability zones: zone-redundant PostgreSQL HA, zone-redundant
+#: Managed Redis and Container Apps zone redundancy are possible there.
+REGIONS_WITH_ZONES: frozenset[str] = frozenset({
+    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral",
+    "centralindia", "centralus", "chilecentral", "eastasia", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth",
+    "japaneast", "japanwest", "koreacentral", "malaysiawest", "mexicocentral",
+    "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+    "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral",
+    "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus2", "westus3",
+})
+#: Public regions without availability zones: a stack may run there, but nothing in it can
+#: be zone-redundant.
+REGIONS_WITHOUT_ZONES: frozenset[str] = frozenset({
+    "australiasoutheast", "canadaeast", "koreasouth", "northcentralus", "southindia",
+    "ukwest", "westcentralus", "westindia", "westus",
+})
+#: Every region the target deploys to.
+REGIONS: frozenset[str] = REGIONS_WITH_ZONES | REGIONS_WITHOUT_ZONES
+
 # -- PostgreSQL flexible server -------------------------------------------------------------
 
 #: The PostgreSQL majors the Database component builds: in standard support on 2026-12-02 and
@@ -242,6 +276,16 @@ SKU_TIERS: dict[str, re.Pattern[str]] = {
 #: created. Source: https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore
 #: (not retrieved; the creation-only rule is also in gcp-azure-notes.md).
 BACKUP_RETENTION_DAYS = (7, 35)
+#: End of standard support of each PostgreSQL major `POSTGRES_MAJORS` lists (the date after
+#: which Azure bills extended support and a new server on that major is no longer a default
+#: to ship). Source: https://learn.microsoft.com/azure/postgresql/configure-maintain/concepts-version-policy
+#: as recorded in /work/shared/reference versions.yaml `azure-postgresql-flexible`
+#: (source_as_of 2026-08; read 2026-12-02). 18 is left out: its GA is not confirmed there.
+POSTGRES_END_OF_STANDARD_SUPPORT: dict[str, str] = {
+    "15": "2027-11-11",
+    "16": "2028-11-09",
+    "17": "2029-11-08",
+}
 #: Premium SSD storage sizes a server can have, GiB. Source:
 #: https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-storage (not retrieved).
 STORAGE_SIZES_GB: tuple[int, ...] = (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
@@ -285,3 +329,266 @@ KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
 #: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
 #: (not retrieved).
 POSTGRES_SERVER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+
+# -- Event Hubs with the Kafka endpoint (Microsoft.EventHub, API 2024-01-01 in
+#    pulumi_azure_native 3.29.0 `eventhub`) ------------------------------------------------
+
+#: The namespace SKUs the Streaming component builds: the Kafka endpoint exists on Standard,
+#: Premium and Dedicated, not Basic (https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview;
+#: /work/shared/reference/gcp-azure-notes.md "Event Hubs as the Kafka endpoint"); Dedicated is
+#: a cluster (`eventhub.Cluster`), not a namespace SKU. SDK `eventhub.SkuName`: Basic, Standard,
+#: Premium. Private endpoints are not supported on Basic either
+#: (https://learn.microsoft.com/azure/event-hubs/private-link-service, "Important points").
+EVENTHUB_SKUS: tuple[str, ...] = ("Standard", "Premium")
+EVENTHUB_REFUSED_SKUS: dict[str, str] = {
+    "Basic": "Event Hubs Basic has no Kafka endpoint and no private endpoints",
+}
+#: Capacity a namespace may be created with: throughput units on Standard (SDK
+#: `eventhub.SkuArgs.capacity`: "0 to 20 throughput units" for Basic or Standard) and
+#: processing units on Premium (the SDK says "0 to 10 premium units"; Microsoft's Premium page
+#: sells 1, 2, 4, 8 and 16 PUs, https://learn.microsoft.com/azure/event-hubs/event-hubs-premium-overview,
+#: not retrieved: the component accepts the values both sources allow).
+EVENTHUB_CAPACITIES: dict[str, tuple[int, ...]] = {
+    "Standard": tuple(range(1, 21)),
+    "Premium": (1, 2, 4, 8),
+}
+#: Retention of an event hub, days: at most 7 on Standard, 90 on Premium and Dedicated. Source:
+#: "What is the maximum retention period for events?",
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-faq
+EVENTHUB_MAX_RETENTION_DAYS: dict[str, int] = {"Standard": 7, "Premium": 90}
+#: Partitions per event hub: 1..32 on Standard (SDK `eventhub.EventHub.partition_count`:
+#: "allowed values are from 1 to 32"), 1..100 on Premium
+#: (https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas, not retrieved).
+EVENTHUB_MAX_PARTITIONS: dict[str, int] = {"Standard": 32, "Premium": 100}
+#: Event hubs per namespace: 10 on Standard, 100 per processing unit on Premium. Source:
+#: https://learn.microsoft.com/azure/event-hubs/event-hubs-quotas (not retrieved; a stored
+#: third-party copy says 100 for Standard, so the stricter value is kept).
+EVENTHUB_MAX_HUBS: dict[str, int] = {"Standard": 10, "Premium": 100}
+#: A namespace name: 6-50 letters, digits and hyphens, a letter first, a letter or digit last;
+#: it is the host name `<name>.servicebus.windows.net`, unique across Azure. Source:
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+#: (Microsoft.EventHub, not retrieved).
+EVENTHUB_NAMESPACE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{4,48}[A-Za-z0-9]")
+EVENTHUB_NAMESPACE_NAME_MAX = 50
+#: An event hub (Kafka topic) name: 1-256 letters, digits, periods, hyphens and underscores,
+#: starting and ending with a letter or digit (same source, not retrieved).
+EVENTHUB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,254}[A-Za-z0-9])?")
+#: The Kafka endpoint: `<namespace>.servicebus.windows.net:9093`, SASL_SSL only; SAS clients
+#: log in with SASL PLAIN as `$ConnectionString` with the connection string as the password;
+#: Entra ID clients use OAUTHBEARER with a token for `https://<namespace>.servicebus.windows.net`.
+#: Sources: https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-kafka-overview
+#: ("Shared Access Signature (SAS)", "OAuth 2.0"), the Kafka client settings quoted in
+#: https://secure.jadeworld.com/developer-centre/JADE2022/OnlineDocumentation/content/resources/eventstreaming/chapter3/sectionazurekafkasender.htm,
+#: and https://learn.microsoft.com/azure/event-hubs/authorize-access-azure-active-directory
+#: (the token resource for Kafka clients). The brokers present certificates of public CAs.
+EVENTHUB_KAFKA_PORT = 9093
+EVENTHUB_KAFKA_SAS_USERNAME = "$ConnectionString"
+#: The minimum TLS version the component sets. SDK `eventhub.TlsVersion`: "1.0", "1.1", "1.2".
+EVENTHUB_MINIMUM_TLS = "1.2"
+#: The SAS rights the clients' shared access rule holds: send and receive, never Manage.
+#: SDK `eventhub.AccessRights`: Manage, Send, Listen.
+EVENTHUB_CLIENT_RIGHTS: tuple[str, ...] = ("Listen", "Send")
+#: Private Link: the namespace's sub-resource and zone. Source:
+#: https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Microsoft.EventHub/
+#: namespaces, sub-resource `namespace`, zone privatelink.servicebus.windows.net;
+#: gcp-azure-notes.md "Private DNS zones").
+EVENTHUB_PRIVATE_LINK_GROUP = "namespace"
+EVENTHUB_PRIVATE_DNS_ZONE = "privatelink.servicebus.windows.net"
+#: Built-in roles for Entra ID clients. Source: "Azure built-in roles",
+#: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (Analytics:
+#: Azure Event Hubs Data Receiver, Azure Event Hubs Data Sender), read in the MicrosoftDocs
+#: built-in-roles tables on 2026-12-02.
+EVENTHUBS_DATA_SENDER = "2b629674-e913-4c01-ae53-ef4638d8f975"
+EVENTHUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
+
+# -- Azure Front Door Standard/Premium (Microsoft.Cdn AFD*, API 2025-06-01, and the Front Door
+#    WAF policy Microsoft.Network/FrontDoorWebApplicationFirewallPolicies, API 2025-11-01, in
+#    pulumi_azure_native 3.29.0 `cdn` and `frontdoor`) ---------------------------------------
+#
+# Which service: Front Door Standard/Premium, never Front Door (classic) (`network:FrontDoor`
+# / `frontdoor.FrontDoor`: no new domains or managed certificates since 2025-08-15, retired on
+# 2027-03-31) nor Azure CDN Standard from Microsoft (classic) (`cdn.Endpoint`, `cdn.Origin`:
+# no new instances since 2025-10-01, retired on 2027-09-30). Sources:
+# https://learn.microsoft.com/azure/frontdoor/classic-overview,
+# https://learn.microsoft.com/azure/cdn/cdn-pop-list-api (gcp-azure-notes.md "Azure Front
+# Door Standard/Premium"). `cdn.Policy` is the classic CDN's WAF policy, not Front Door's.
+
+#: The profile SKUs (SDK `cdn.SkuName` and `frontdoor.SkuName`; the WAF policy's SKU must be
+#: the profile's). Managed WAF rule sets (Default Rule Set, Bot Manager) need Premium; Standard
+#: takes custom rules only. Source: "Managed rules are supported only by Azure Front Door
+#: Premium", https://learn.microsoft.com/azure/frontdoor/web-application-firewall, and
+#: https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules-powershell
+FRONT_DOOR_SKUS: tuple[str, ...] = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
+FRONT_DOOR_PREMIUM = "Premium_AzureFrontDoor"
+#: The managed rule sets the Premium WAF policy runs, with their versions: the Default Rule
+#: Set 2.1 (https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs,
+#: "DRS 2.1"; not retrieved, the version is the one Microsoft's DRS rule-group page and the
+#: stored AzureWAF-Learning module describe) and the Bot Manager rule set 1.1 (Microsoft's
+#: PowerShell example shows 1.0 and advises the most recent version,
+#: https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-policy-configure-bot-protection;
+#: 1.1 was read in published Premium WAF configurations, not in a retrieved Microsoft page:
+#: confirm with `az network front-door waf-policy managed-rule-definition list`). The rule
+#: set's action is Block: with anomaly scoring (DRS 2.x) a request is blocked once its score
+#: reaches the threshold.
+FRONT_DOOR_WAF_RULE_SETS: dict[str, str] = {
+    "Microsoft_DefaultRuleSet": "2.1",
+    "Microsoft_BotManagerRuleSet": "1.1",
+}
+#: WAF policy modes (SDK `frontdoor.PolicyMode`). Prevention blocks; Detection only logs.
+FRONT_DOOR_WAF_MODES: tuple[str, ...] = ("Prevention", "Detection")
+#: A Front Door WAF policy name: letters and digits only, a letter first, at most 128
+#: characters (azure-native's auto-name would add a dash). Source:
+#: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+#: (Microsoft.Network/frontDoorWebApplicationFirewallPolicies; not retrieved).
+FRONT_DOOR_WAF_POLICY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}")
+#: Custom domains: HTTPS with a Front Door managed certificate and the predefined TLS policy
+#: TLS12_2023 (minimum TLS 1.2, only GCM ciphers); TLS 1.0/1.1 minimums are refused since
+#: 2025-03-01. Source: https://learn.microsoft.com/azure/frontdoor/standard-premium/tls-policy;
+#: SDK `cdn.AfdCertificateType`, `cdn.AfdCipherSuiteSetType`, `cdn.AfdMinimumTlsVersion`.
+FRONT_DOOR_CERTIFICATE_TYPE = "ManagedCertificate"
+FRONT_DOOR_TLS_POLICY = "TLS12_2023"
+FRONT_DOOR_MINIMUM_TLS = "TLS12"
+#: Domain validation: a TXT record `_dnsauth.<subdomain>` holding the custom domain's
+#: validation token, then a CNAME from the domain to the endpoint's host name. An apex domain
+#: cannot carry a CNAME (it needs an Azure DNS alias record): the component refuses it. Source:
+#: https://learn.microsoft.com/azure/frontdoor/standard-premium/how-to-add-custom-domain and
+#: https://learn.microsoft.com/azure/frontdoor/apex-domain (gcp-azure-notes.md).
+FRONT_DOOR_VALIDATION_PREFIX = "_dnsauth"
+#: An endpoint's host name: `<endpoint>-<hash>.z01.azurefd.net` (the hash from the label
+#: reuse scope, SDK `cdn.AutoGeneratedDomainNameLabelScope`; TenantReuse keeps the same
+#: host name when the endpoint is recreated in the tenant). Source:
+#: https://learn.microsoft.com/azure/frontdoor/endpoint (not retrieved).
+FRONT_DOOR_LABEL_SCOPE = "TenantReuse"
+
+# -- Consumption budgets (Microsoft.Consumption/budgets, API 2024-08-01 in
+#    pulumi_azure_native 3.29.0 `consumption`) ------------------------------------------------
+
+#: A budget has at most five notifications; each threshold is a percentage of the amount,
+#: 0..1000, Actual or Forecasted (SDK `consumption.ThresholdType`), with the operator
+#: GreaterThan or GreaterThanOrEqualTo for a cost budget. The start date is the first of a
+#: month: not in a past time-grain period and at most twelve months ahead. At subscription or
+#: resource-group scope a notification needs a contact e-mail or a contact group. Source:
+#: pulumi_azure_native 3.29.0 `consumption.Budget` (`notifications`, `time_period`) and
+#: `consumption.NotificationArgs` docstrings. `costmanagement.Budget` is the same ARM type
+#: under another module: use one, never both (gcp-azure-notes.md "Consumption budgets").
+BUDGET_MAX_NOTIFICATIONS = 5
+BUDGET_THRESHOLD_PERCENT = (0, 1000)
+BUDGET_TIME_GRAINS: tuple[str, ...] = ("Monthly", "Quarterly", "Annually")
+
+# -- Container Apps (Microsoft.App, pulumi_azure_native 3.29.0 `app`: API 2025-02-02-preview) --
+
+#: The CPU/memory combinations a container app (or job) may request on the Consumption
+#: workload profile of a workload-profiles environment: the total of its containers must be
+#: one row, 0.25 to 4 vCPU in steps of 0.25 with twice as many GiB of memory. As neutral sizes:
+#: millicores -> MiB (1 GiB = 1024 MiB). Source: "Containers in Azure Container Apps",
+#: section "Allocations", https://learn.microsoft.com/azure/container-apps/containers#allocations
+#: (MicrosoftDocs/azure-docs articles/container-apps/containers.md, read 2026-12-02: the
+#: "Consumption workload profile" column lists 0.25/0.5Gi .. 4.0/8.0Gi; the Consumption-only
+#: (legacy) environment stops at 2.0/4.0Gi and is not built here).
+CONTAINER_APPS_CPU_MEMORY_MIB: dict[int, int] = {
+    millicores: millicores * 2 * 1024 // 1000 for millicores in range(250, 4001, 250)}
+#: The workload profile every app and job runs on: the Consumption profile every
+#: workload-profiles environment has, by the name and type Microsoft's examples give it
+#: (`New-AzContainerAppWorkloadProfileObject -Name "Consumption" -Type "Consumption"`,
+#: https://learn.microsoft.com/powershell/module/az.app/new-azcontainerappworkloadprofileobject;
+#: "Workload profiles in Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/workload-profiles-overview).
+CONTAINER_APPS_WORKLOAD_PROFILE = "Consumption"
+#: A container app or job name: lower-case letters, digits and hyphens, a letter first, a
+#: letter or digit last, no "--", at most 32 characters. Source: the Container Apps API's own
+#: validation message, "Invalid Container App name ... A name must consist of lower case
+#: alphanumeric characters or '-', start with an alphabetic character, and end with an
+#: alphanumeric character and cannot have '--'. The length must not be more than 32
+#: characters." (quoted in https://github.com/MicrosoftDocs/azure-docs/issues/95762).
+CONTAINER_APP_NAME = re.compile(r"[a-z](?!.*--)([a-z0-9-]{0,30}[a-z0-9])?")
+CONTAINER_APP_NAME_MAX = 32
+#: A Container Apps secret name (`configuration.secrets[].name`, what `secretRef` names).
+#: The API accepts lower-case letters, digits, "-" and ".", a letter or digit first and last
+#: ("ContainerAppInvalidSecretName ... A value must consist of lower case alphanumeric
+#: characters, '-' or '.', and must start and end with an alphanumeric character. The length
+#: must not be more than 63 characters.", quoted in
+#: https://github.com/microsoft/azure-container-apps/issues/495; a later message says 253,
+#: https://github.com/Azure/container-apps-deploy-action/issues/116). The component derives
+#: names of letters, digits and "-" within the stricter 63.
+CONTAINER_APPS_SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+#: Replicas per revision: min 0.., max 1..1000 ("Maximum replicas configurable are 300 in
+#: Azure portal and 1000 in Azure CLI"). Source: "Quotas for Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/quotas (docs.azure.cn copy read 2026-12-02).
+CONTAINER_APPS_MAX_REPLICAS = 1000
+#: The CPU scale rule: a custom rule of KEDA's `cpu` scaler, metadata `type: Utilization` and
+#: `value` (the target average utilisation, percent). KEDA's CPU scaler cannot scale to zero
+#: without another, non-CPU scaler, so an app scaled on CPU keeps at least one replica.
+#: Sources: "Set scaling rules in Azure Container Apps", section "Custom" (any ScaledObject
+#: KEDA scaler), https://learn.microsoft.com/azure/container-apps/scale-app; KEDA's CPU scaler,
+#: https://keda.sh/docs/2.15/scalers/cpu/ (trigger `type: cpu`, metadata `type: Utilization`,
+#: `value`; "can scale to 0 only when user defines at least one additional scaler which is not
+#: CPU or Memory").
+CONTAINER_APPS_CPU_SCALER = "cpu"
+CONTAINER_APPS_CPU_METRIC = "Utilization"
+#: Probe bounds of `app.ContainerAppProbeArgs` (pulumi_azure_native 3.29.0 docstrings):
+#: failure_threshold 1..10, period_seconds 1..240, timeout_seconds 1..240,
+#: initial_delay_seconds 1..60.
+PROBE_FAILURE_THRESHOLD_MAX = 10
+PROBE_PERIOD_SECONDS_MAX = 240
+PROBE_INITIAL_DELAY_SECONDS = (1, 60)
+#: The environment's application logs go to Azure Monitor (`appLogsConfiguration.destination`
+#: "azure-monitor"), which routes them through a diagnostic setting, instead of
+#: "log-analytics", which needs the workspace's shared key in the environment's configuration.
+#: Source: pulumi_azure_native 3.29.0 `app.AppLogsConfigurationArgs` ("Logs destination, can be
+#: 'log-analytics', 'azure-monitor' or 'none'"; `LogAnalyticsConfigurationArgs.shared_key`);
+#: "Log storage and monitoring options in Azure Container Apps",
+#: https://learn.microsoft.com/azure/container-apps/log-options
+CONTAINER_APPS_LOG_DESTINATION = "azure-monitor"
+#: The environment's resource log categories (console and system logs). Source: "Supported
+#: logs for Microsoft.App/managedEnvironments",
+#: https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-app-managedenvironments-logs
+#: (read 2026-12-02; the Spring and session-pool categories are for features not used here).
+CONTAINER_APPS_LOG_CATEGORIES: tuple[str, ...] = (
+    "ContainerAppConsoleLogs", "ContainerAppSystemLogs")
+#: Log Analytics workspace: the pay-as-you-go SKU `PerGB2018` (pulumi_azure_native 3.29.0
+#: `operationalinsights.WorkspaceSkuNameEnum`) and its interactive retention, 30 days (the
+#: default, included in the ingestion price) to 730 (two years). Source: "Manage data
+#: retention in a Log Analytics workspace",
+#: https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure (docs.azure.cn
+#: copy read 2026-12-02).
+LOG_ANALYTICS_SKU = "PerGB2018"
+LOG_RETENTION_DAYS = (30, 730)
+#: A Key Vault secret's identifier as Container Apps references it (`keyVaultUrl`):
+#: `https://<vault>.vault.azure.net/secrets/<name>` (the latest version, picked up within 30
+#: minutes of a change) or `.../secrets/<name>/<version>`. Sources: "Manage secrets in Azure
+#: Container Apps", section "Key Vault secret URI and secret rotation",
+#: https://learn.microsoft.com/azure/container-apps/manage-secrets (read 2026-12-02); the
+#: vault DNS suffixes of the sovereign clouds and the name rules (vault 3-24 characters,
+#: secret 1-127 letters, digits and dashes, version 32 hex digits):
+#: https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates
+#: (not retrieved).
+KEY_VAULT_SECRET_URI = re.compile(
+    r"https://(?P<vault>[A-Za-z0-9-]{3,24})\.(?:vault\.azure\.net|vault\.azure\.cn|"
+    r"vault\.usgovcloudapi\.net)(?::443)?/secrets/(?P<name>[A-Za-z0-9-]{1,127})"
+    r"(?:/(?P<version>[0-9a-fA-F]{32}))?/?")
+#: AcrPull: pull images from a container registry (given to each app's identity only when a
+#: registry is given). Source: "Azure built-in roles for Containers",
+#: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers
+#: (not retrieved).
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+
+
+def container_apps_size_problem(cpu_millicores: int, memory_mib: int) -> str | None:
+    """Why a Container Apps Consumption workload profile cannot run a container of this
+    neutral size, or None when it can.
+
+    Pure: the Azure Compute component and the stack configuration call it alike; the message
+    names the size and the allowed combinations (`CONTAINER_APPS_CPU_MEMORY_MIB`).
+    """
+    allowed = ", ".join(f"{cpu / 1000:g} vCPU with {mib} MiB"
+                        for cpu, mib in CONTAINER_APPS_CPU_MEMORY_MIB.items())
+    size = f"cpu {cpu_millicores / 1000:g} vCPU ({cpu_millicores} millicores)"
+    if cpu_millicores not in CONTAINER_APPS_CPU_MEMORY_MIB:
+        return (f"{size} is not a Container Apps CPU allocation (0.25 to 4 vCPU in steps of "
+                f"0.25); allowed: {allowed}")
+    expected = CONTAINER_APPS_CPU_MEMORY_MIB[cpu_millicores]
+    if memory_mib != expected:
+        return (f"{size} with memory {memory_mib} MiB: Container Apps gives "
+                f"{cpu_millicores / 1000:g} vCPU exactly {expected} MiB "
+                f"({expected / 1024:g} GiB); allowed: {allowed}")
+    return None

@@ -24,7 +24,8 @@ What it creates, in the stack's region:
 * private DNS zones linked to the VNet (no auto-registration): the flexible server's
   VNet-integration zone (`<name>.private.postgres.database.azure.com`, which must end with
   `.postgres.database.azure.com`) and the private-endpoint zones `privatelink.redis.azure.net`,
-  `privatelink.blob.core.windows.net` and `privatelink.vaultcore.azure.net`
+  `privatelink.blob.core.windows.net`, `privatelink.vaultcore.azure.net` and
+  `privatelink.servicebus.windows.net` (Event Hubs)
   (https://learn.microsoft.com/azure/private-link/private-endpoint-dns);
 * a virtual network flow log (JSON version 2) on the region's Network Watcher when a storage
   account for the logs is given. NSG flow logs are not used: none can be created since
@@ -69,9 +70,11 @@ from forge_components.common import child_opts
 
 COMPONENT = "forge-azure:index:Networking"
 POSTGRES_PORT = 5432
-#: The ports of the services behind the private endpoints: HTTPS (Blob storage, Key Vault)
-#: and Azure Managed Redis's TLS port (https://learn.microsoft.com/azure/redis/architecture).
-PRIVATE_ENDPOINT_PORTS = (443, 10000)
+#: The ports of the services behind the private endpoints: HTTPS (Blob storage, Key Vault,
+#: Event Hubs' management and AMQP over WebSockets), Azure Managed Redis's TLS port
+#: (https://learn.microsoft.com/azure/redis/architecture) and Event Hubs' Kafka endpoint
+#: (9093, https://learn.microsoft.com/azure/event-hubs/azure-event-hubs-apache-kafka-overview).
+PRIVATE_ENDPOINT_PORTS = (443, 9093, 10000)
 #: The service endpoint of the database subnet (see `Networking`).
 STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
 #: The explicit deny rules sit at the lowest custom priority, so every allow above them wins
@@ -102,8 +105,8 @@ class NetworkingArgs(TypedDict):
     private_endpoints_subnet_cidr: NotRequired[str]
     """The private endpoints' subnet. Defaults to "10.30.3.0/26"."""
     zones: NotRequired[list[str]]
-    """The region's availability zones the services may use (zone-redundant HA). Defaults to
-    ["1", "2", "3"]."""
+    """The region's availability zones the services may use (zone-redundant HA); [] in a
+    region without availability zones. Defaults to ["1", "2", "3"]."""
     nat_gateway: NotRequired[bool]
     """A NAT gateway with a static public IP gives `apps` outbound internet access. Without it
     the apps have none (no subnet has default outbound access). Defaults to True."""
@@ -194,10 +197,10 @@ def validate_networking_args(name: str, args: NetworkingArgs) -> _Settings:
         raise _fail(f"apps_subnet_cidr {s.apps_subnet_cidr} is smaller than the /"
                     f"{CONTAINER_APPS_MIN_PREFIX} a Container Apps workload-profiles environment "
                     "needs")
-    if not s.zones or any(zone not in ("1", "2", "3") for zone in s.zones) or len(
+    if any(zone not in ("1", "2", "3") for zone in s.zones) or len(
             set(s.zones)) != len(s.zones):
-        raise _fail(f"zones must list distinct availability zones among '1', '2', '3', got "
-                    f"{s.zones}")
+        raise _fail(f"zones must list distinct availability zones among '1', '2', '3' (none "
+                    f"in a region without zones), got {s.zones}")
     low, high = NAT_IDLE_TIMEOUT_MINUTES
     if not low <= s.nat_idle_timeout_minutes <= high:
         raise _fail(f"nat_idle_timeout_minutes must be between {low} and {high}, got "
@@ -259,7 +262,8 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
               ports=[str(POSTGRES_PORT)], description="forge: PostgreSQL"),
         _rule("allow-private-endpoints-outbound", 120, "Outbound", "Allow", source=apps,
               destination=pe, ports=pe_ports,
-              description="forge: Key Vault, Blob storage (443), Managed Redis (10000)"),
+              description="forge: Key Vault, Blob storage (443), Event Hubs Kafka (9093), "
+                          "Managed Redis (10000)"),
         deny_in, deny_vnet_out,
     ]
     if s.apps_ingress_from_internet:
@@ -355,7 +359,8 @@ class Networking(pulumi.ComponentResource):
     postgres_private_dns_zone_id: pulumi.Output[str]
     """The flexible server's VNet-integration private DNS zone id."""
     private_dns_zone_ids: pulumi.Output[dict[str, str]]
-    """The private-endpoint DNS zones' ids by service: "redis", "blob", "vault"."""
+    """The private-endpoint DNS zones' ids by service: "redis", "blob", "vault",
+    "servicebus"."""
     flow_log_id: pulumi.Output[str]
     """The VNet flow log's id; "" when flow logs are skipped."""
 

@@ -11,8 +11,10 @@ down explicitly rather than by the API's defaults:
   (https://learn.microsoft.com/azure/storage/common/shared-key-authorization-prevent), no
   cross-tenant object replication, no local users or SFTP;
 * public network access disabled and a deny-all network rule set with no trusted-service
-  bypass; with `private_endpoint_subnet_id`, a private endpoint for the `blob` sub-resource
-  and its DNS zone group in the given `privatelink.blob.core.windows.net` zone;
+  bypass (a flow-log account, `trusted_services_access`, admits trusted Azure services through
+  that rule set and nothing else); with `private_endpoint_subnet_id`, a private endpoint for
+  the `blob` sub-resource and its DNS zone group in the given
+  `privatelink.blob.core.windows.net` zone;
 * blob versioning, blob soft delete and container soft delete (`soft_delete_days`,
   `container_soft_delete_days`, 1..365);
 * a lifecycle management policy with one rule per purpose (prefix `<container>/`, block
@@ -122,6 +124,12 @@ class StorageArgs(TypedDict):
     writers: NotRequired[dict[str, list[pulumi.Input[str]]]]
     """Principal (object) ids granted Storage Blob Data Contributor, per purpose, on that
     container only. Defaults to {}."""
+    trusted_services_access: NotRequired[bool]
+    """Admit trusted Azure services (Network Watcher writing VNet flow logs) through the
+    account's firewall: public network access "Enabled" with a deny-all rule set whose only
+    exception is the `AzureServices` bypass; no IP range or network is admitted. For a
+    flow-log account only: the services that write there reach no private endpoint.
+    Defaults to False (public network access disabled, no bypass)."""
     protect: NotRequired[bool]
     """Pulumi `protect` on the account and every container (prod). Defaults to False."""
     tags: NotRequired[dict[str, str]]
@@ -154,6 +162,7 @@ class _Settings:
     cmk_identity_id: pulumi.Input[str] | None = None
     readers: dict[str, list[pulumi.Input[str]]] = dataclasses.field(default_factory=dict)
     writers: dict[str, list[pulumi.Input[str]]] = dataclasses.field(default_factory=dict)
+    trusted_services_access: bool = False
     protect: bool = False
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -331,9 +340,14 @@ class Storage(pulumi.ComponentResource):
             is_local_user_enabled=False,
             is_sftp_enabled=False,
             is_hns_enabled=False,
-            public_network_access="Disabled",
+            # Network Watcher writes flow logs as a trusted Microsoft service, admitted only by
+            # the AzureServices bypass of an account whose public network access is enabled
+            # (https://learn.microsoft.com/azure/storage/common/storage-network-security-trusted-azure-services;
+            # not retrieved here: confirm before relying on it).
+            public_network_access="Enabled" if s.trusted_services_access else "Disabled",
             network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=storage.DefaultAction.DENY, bypass="None"),
+                default_action=storage.DefaultAction.DENY,
+                bypass="AzureServices" if s.trusted_services_access else "None"),
             encryption=encryption,
             identity=(storage.IdentityArgs(type="UserAssigned",
                                            user_assigned_identities=[s.cmk_identity_id])

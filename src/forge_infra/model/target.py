@@ -167,3 +167,6 @@ def target_namespaces() -> frozenset[str]:
 register_target("aws", namespaces={"aws"},
                 settings="forge_infra.clouds.aws.settings:AwsSettings",
                 target="forge_infra.clouds.aws.target:TARGET")
+register_target("azure", namespaces={"azure-native"},
+                settings="forge_infra.clouds.azure.settings:AzureSettings",
+                target="forge_infra.clouds.azure.target:TARGET")

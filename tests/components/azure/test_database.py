@@ -38,7 +38,7 @@ LOCK = "azure-native:authorization:ManagementLockByScope"
 PASSWORD = "random:index/randomPassword:RandomPassword"
 OUTPUT_NAMES = {"host", "port", "database_name", "username", "credentials_secret_id",
                 "app_username", "auth_method", "app_credentials_secret_id", "server_id",
-                "server_name", "key_vault_id", "key_vault_uri",
+                "server_name", "key_vault_id", "key_vault_uri", "key_vault_name",
                 "credentials_secret_resource_id", "high_availability_mode"}
 OPERATORS = "44444444-4444-4444-4444-444444444444"
 BOOTSTRAP = "55555555-5555-5555-5555-555555555555"

@@ -158,7 +158,7 @@ def test_the_private_endpoints_admit_only_their_ports_from_the_apps():
     allow = r["allow-data-ports-from-apps"]
     assert (allow["sourceAddressPrefix"], allow["destinationAddressPrefix"],
             allow["destinationPortRanges"]) == ("10.30.0.0/23", "10.30.3.0/26",
-                                                ["443", "10000"])
+                                                ["443", "9093", "10000"])
 
 
 def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
@@ -176,7 +176,7 @@ def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
     assert outbound == {
         "allow-apps-subnet-outbound": ("10.30.0.0/23", "*", None, "Allow"),
         "allow-postgres-outbound": ("10.30.2.0/26", "5432", None, "Allow"),
-        "allow-private-endpoints-outbound": ("10.30.3.0/26", None, ["443", "10000"], "Allow"),
+        "allow-private-endpoints-outbound": ("10.30.3.0/26", None, ["443", "9093", "10000"], "Allow"),
         "deny-vnet-outbound": ("VirtualNetwork", "*", None, "Deny"),
     }
 
@@ -189,6 +189,7 @@ def test_private_dns_zones_for_every_data_service_linked_without_registration():
         "net-redis-zone": "privatelink.redis.azure.net",
         "net-blob-zone": "privatelink.blob.core.windows.net",
         "net-vault-zone": "privatelink.vaultcore.azure.net",
+        "net-servicebus-zone": "privatelink.servicebus.windows.net",
     }
     vnet = rec.one(VNET)
     links = rec.of_type(LINK)
@@ -200,7 +201,7 @@ def test_private_dns_zones_for_every_data_service_linked_without_registration():
         assert link.inputs["privateZoneName"] == zone.outputs["name"], link.urn
     assert rec.exports["postgres_private_dns_zone_id"].endswith(
         "/providers/Microsoft.Network/privateDnsZones/net.private.postgres.database.azure.com")
-    assert sorted(rec.exports["private_dns_zone_ids"]) == ["blob", "redis", "vault"]
+    assert sorted(rec.exports["private_dns_zone_ids"]) == ["blob", "redis", "servicebus", "vault"]
 
 
 def test_vnet_flow_logs_on_the_regions_network_watcher_when_given_a_storage_account():

@@ -197,6 +197,19 @@ def test_no_endpoint_without_a_subnet_and_public_access_stays_disabled():
     assert rec.one(ACCOUNT).inputs["publicNetworkAccess"] == "Disabled"
 
 
+def test_a_flow_log_account_admits_trusted_services_and_nothing_else():
+    account = build(trusted_services_access=True).one(ACCOUNT)
+    assert account.inputs["publicNetworkAccess"] == "Enabled", account.urn
+    assert account.inputs["networkRuleSet"] == {"defaultAction": "Deny",
+                                                "bypass": "AzureServices"}, account.urn
+    assert account.inputs["allowSharedKeyAccess"] is False, account.urn
+
+
+def test_without_trusted_services_the_rule_set_has_no_bypass():
+    assert build().one(ACCOUNT).inputs["networkRuleSet"] == {"defaultAction": "Deny",
+                                                             "bypass": "None"}
+
+
 def test_infrastructure_encryption_and_a_customer_managed_key_when_asked():
     vault = "https://forge-kv.vault.azure.net/"
     rec = build(infrastructure_encryption=True, cmk_key_vault_uri=vault,

@@ -1,0 +1,1 @@
+"""The Azure target (`cloud: azure`): its settings model and its builder."""
