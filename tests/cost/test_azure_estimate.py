@@ -7,11 +7,12 @@ tests do not prove is that the list prices are current (docs/COST.md, "Azure").
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
 
-from forge_infra.cost import estimate, load_table
+from forge_infra.cost import Price, estimate, load_table
 from forge_infra.cost.azure import FREE, NOT_PRICED, PRICED, memory_gib
 from forge_infra.model.config import UsageSettings
 from forge_infra.plan.mocks.azure_native import KNOWN_DATA_TYPES, KNOWN_TYPES
@@ -40,64 +41,86 @@ def _lines(plan: Plan, usage: UsageSettings = NO_USAGE) -> dict[str, float]:
     return {line.item: line.monthly for line in result.lines}
 
 
-def test_flexible_server_zone_redundant_bills_the_standby_too() -> None:
-    """GP D2ds_v5 with ZoneRedundant HA: 2 x 730 x $0.178 = $259.88; 2 x 128 GB x $0.115 =
-    $29.44 (primary and standby)."""
-    server = _resource("azure-native:dbforpostgresql:Server", "db", {
-        "sku": {"tier": "GeneralPurpose", "name": "Standard_D2ds_v5"},
-        "highAvailability": {"mode": "ZoneRedundant"}, "storage": {"storageSizeGB": 128},
-        "backup": {"geoRedundantBackup": "Enabled", "backupRetentionDays": 14}})
+def _with_prices(monkeypatch: pytest.MonkeyPatch, **usd: float) -> None:
+    """The shipped table plus made-up prices (for arithmetic only: the table has no sourced
+    West Europe price for these keys)."""
+    from forge_infra.cost import engine
+
+    table = load_table("azure")
+    extra = {key.replace("__", "."): Price(key=key.replace("__", "."), usd=value, unit="x",
+                                           region="westeurope", source="https://example.test",
+                                           basis="test", date="2026-12-02")
+             for key, value in usd.items()}
+    replaced = dataclasses.replace(table, prices={**table.prices, **extra})
+    monkeypatch.setattr(engine, "load_table", lambda cloud: replaced)
+
+
+SERVER_PROPS: dict[str, object] = {
+    "sku": {"tier": "GeneralPurpose", "name": "Standard_D2ds_v5"},
+    "highAvailability": {"mode": "ZoneRedundant"}, "storage": {"storageSizeGB": 128},
+    "backup": {"geoRedundantBackup": "Enabled", "backupRetentionDays": 14}}
+
+
+def test_flexible_server_zone_redundant_bills_the_standby_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With made-up prices of $0.10/h and $0.10/GB-month: 2 x 730 x $0.10 = $146.00 and
+    2 x 128 GB x $0.10 = $25.60 (primary and standby)."""
+    _with_prices(monkeypatch, postgres_flexible__GP_Standard_D2ds_v5__compute=0.10,
+                 postgres_flexible__storage=0.10)
+    server = _resource("azure-native:dbforpostgresql:Server", "db", SERVER_PROPS)
     assert _lines(_plan(server)) == {
-        "GP_Standard_D2ds_v5 compute x 2 (ZoneRedundant HA: primary and standby)": 259.88,
-        "storage, 128 GB x 2 (ZoneRedundant HA: primary and standby)": 29.44}
+        "GP_Standard_D2ds_v5 compute x 2 (ZoneRedundant HA: primary and standby)": 146.00,
+        "storage, 128 GB x 2 (ZoneRedundant HA: primary and standby)": 25.60}
 
 
-def test_burstable_server_without_ha() -> None:
-    """B1ms: 730 x $0.017 = $12.41; 32 GB x $0.115 = $3.68."""
+def test_burstable_server_without_ha(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made-up $0.02/h and $0.10/GB-month: 730 x $0.02 = $14.60; 32 GB x $0.10 = $3.20."""
+    _with_prices(monkeypatch, postgres_flexible__B_Standard_B1ms__compute=0.02,
+                 postgres_flexible__storage=0.10)
     server = _resource("azure-native:dbforpostgresql:Server", "db", {
         "sku": {"tier": "Burstable", "name": "Standard_B1ms"},
         "highAvailability": {"mode": "Disabled"}, "storage": {"storageSizeGB": 32}})
-    assert _lines(_plan(server)) == {"B_Standard_B1ms compute": 12.41,
-                                      "storage, 32 GB": 3.68}
+    assert _lines(_plan(server)) == {"B_Standard_B1ms compute": 14.60, "storage, 32 GB": 3.20}
 
 
 def test_a_sku_without_a_sourced_price_is_reported_never_zero() -> None:
-    server = _resource("azure-native:dbforpostgresql:Server", "db", {
-        "sku": {"tier": "GeneralPurpose", "name": "Standard_D8ds_v5"},
-        "highAvailability": {"mode": "Disabled"}, "storage": {"storageSizeGB": 32}})
+    """The shipped table has no West Europe price for the database, the cache or Event Hubs:
+    each is listed not priced, naming the SKU and the price it lacks."""
+    server = _resource("azure-native:dbforpostgresql:Server", "db", SERVER_PROPS)
     redis = _resource("azure-native:redisenterprise:RedisEnterprise", "cache", {
-        "sku": {"name": "Balanced_B0"}, "highAvailability": "Enabled"})
-    result = estimate(_plan(server, redis), usage=NO_USAGE, today=DAY)
-    assert [line.item for line in result.lines] == ["storage, 32 GB"]
+        "sku": {"name": "Balanced_B1"}, "highAvailability": "Enabled"})
+    events = _resource("azure-native:eventhub:Namespace", "events", {
+        "sku": {"name": "Standard", "tier": "Standard", "capacity": 2}})
+    result = estimate(_plan(server, redis, events), usage=NO_USAGE, today=DAY)
+    assert result.lines == []
     assert sorted((c.urn.rsplit("::", 1)[-1], c.reason) for c in result.coverage) == [
-        ("cache", "Azure Managed Redis Balanced_B0: no sourced price in the azure table "
-                  "('managed_redis.Balanced_B0.ha.cluster')"),
-        ("db", "compute GP_Standard_D8ds_v5: no sourced price in the azure table "
-               "('postgres_flexible.GP_Standard_D8ds_v5.compute')")]
+        ("cache", "Azure Managed Redis Balanced_B1: no sourced price in the azure table "
+                  "('managed_redis.Balanced_B1.ha.cluster')"),
+        ("db", "compute GP_Standard_D2ds_v5: no sourced price in the azure table "
+               "('postgres_flexible.GP_Standard_D2ds_v5.compute'); storage: no sourced price "
+               "in the azure table ('postgres_flexible.storage')"),
+        ("events", "Event Hubs Standard: no sourced price in the azure table "
+                   "('event_hubs.standard.throughput_unit'); Event Hubs Standard events: no "
+                   "sourced price in the azure table ('event_hubs.standard.ingress_events')")]
 
 
-def test_event_hubs_standard_units_and_ingress_events() -> None:
-    """2 TUs: 1,460 x $0.03 = $43.80; 3M events (100k calls x 30 days) x $0.028 per 1M =
-    $0.08 (0.084)."""
+def test_event_hubs_units_and_ingress_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made-up $0.03 per TU-hour and $0.03 per 1M events: 2 TUs x 730 h = $43.80; 3M events
+    (100k calls x 30 days) = $0.09."""
+    _with_prices(monkeypatch, event_hubs__standard__throughput_unit=0.03,
+                 event_hubs__standard__ingress_events=0.03)
     namespace = _resource("azure-native:eventhub:Namespace", "events", {
         "sku": {"name": "Standard", "tier": "Standard", "capacity": 2}})
     result = estimate(_plan(namespace), today=DAY,
                       usage=NO_USAGE.model_copy(update={"calls_per_day": 100_000}))
-    assert [(line.item, line.monthly, line.usage) for line in result.lines] == [
+    assert {(line.item, line.monthly, line.usage) for line in result.lines} == {
         ("Event Hubs Standard, 2 throughput unit(s)", 43.80, False),
-        ("Event Hubs ingress events (usage profile: one event per call), per 1M", 0.08, True)]
-
-
-def test_event_hubs_premium_processing_units() -> None:
-    """1 PU: 730 x $1.027 = $749.71 (the golden fixture's monthly figure)."""
-    namespace = _resource("azure-native:eventhub:Namespace", "events", {
-        "sku": {"name": "Premium", "tier": "Premium", "capacity": 1}})
-    assert _lines(_plan(namespace)) == {"Event Hubs Premium, 1 processing unit(s)": 749.71}
+        ("Event Hubs ingress events (usage profile: one event per call), per 1M", 0.09, True)}
 
 
 def test_container_app_priced_at_min_replicas_with_the_maximum_as_ceiling() -> None:
     """0.5 vCPU / 1 GiB, 2 replicas (max 4), 2,628,000 s a month: 2,628,000 vCPU-s x
-    $0.000024 = $63.07 (max $126.14); 5,256,000 GiB-s x $0.000003 = $15.77 (max $31.54)."""
+    $0.000034 = $89.35 (max $178.70); 5,256,000 GiB-s x $0.000004 = $21.02 (max $42.05)."""
     app = _resource("azure-native:app:ContainerApp", "api", {
         "configuration": {"ingress": {"external": False}},
         "template": {"containers": [{"name": "api", "image": "x:1",
@@ -105,13 +128,13 @@ def test_container_app_priced_at_min_replicas_with_the_maximum_as_ceiling() -> N
                      "scale": {"minReplicas": 2, "maxReplicas": 4}}})
     result = estimate(_plan(app), usage=NO_USAGE, today=DAY)
     assert {(line.item, line.monthly, line.ceiling) for line in result.lines} == {
-        ("Container Apps vCPU, 0.5 x 2 replicas (autoscaling 2..4), active rate", 63.07,
-         126.14),
-        ("Container Apps memory, 1 GiB x 2 replicas (autoscaling 2..4)", 15.77, 31.54)}
+        ("Container Apps vCPU, 0.5 x 2 replicas (autoscaling 2..4), active rate", 89.35,
+         178.70),
+        ("Container Apps memory, 1 GiB x 2 replicas (autoscaling 2..4)", 21.02, 42.05)}
 
 
 def test_only_external_apps_carry_the_requests() -> None:
-    """3M requests x $0.40 per 1M = $1.20, on the gateway (the api's ingress is internal)."""
+    """3M requests x $0.56 per 1M = $1.68, on the gateway (the api's ingress is internal)."""
     apps = [_resource("azure-native:app:ContainerApp", service, {
         "configuration": {"ingress": {"external": service == "gateway"}},
         "template": {"containers": [{"name": service, "resources": {"cpu": 0.25,
@@ -122,7 +145,7 @@ def test_only_external_apps_carry_the_requests() -> None:
                       usage=NO_USAGE.model_copy(update={"calls_per_day": 100_000}))
     requests = [(line.urn.rsplit("::", 1)[-1], line.monthly) for line in result.lines
                 if "requests" in line.item]
-    assert requests == [("gateway", 1.20)]
+    assert requests == [("gateway", 1.68)]
 
 
 def test_a_dedicated_workload_profile_is_not_priced() -> None:
@@ -173,41 +196,47 @@ def test_nat_public_ip_private_endpoints_and_zones() -> None:
     assert (result.fixed_total, result.usage_total) == (44.30, 9.00)
 
 
-def test_storage_logs_from_the_usage_profile() -> None:
-    """100 GB Hot ZRS x $0.0225 = $2.25; 10 GB of logs x $2.30 = $23.00."""
+def test_logs_from_the_usage_profile_and_storage_not_priced() -> None:
+    """10 GB of logs x $2.99 = $29.90; Blob storage has no sourced West Europe price."""
     account = _resource("azure-native:storage:StorageAccount", "st", {
-        "sku": {"name": "Standard_ZRS"}, "accessTier": "Hot"})
+        "sku": {"name": "Standard_GRS"}, "accessTier": "Hot"})
     workspace = _resource("azure-native:operationalinsights:Workspace", "logs", {
         "retentionInDays": 30})
-    assert _lines(_plan(account, workspace), NO_USAGE.model_copy(update={
-        "object_storage_gb": 100, "log_gb_per_month": 10})) == {
-        "Blob storage, Hot ZRS (usage profile, shared across accounts)": 2.25,
-        "Log Analytics ingestion (usage profile, shared across workspaces)": 23.00}
+    result = estimate(_plan(account, workspace), today=DAY, usage=NO_USAGE.model_copy(
+        update={"object_storage_gb": 100, "log_gb_per_month": 10}))
+    assert {line.item: line.monthly for line in result.lines} == {
+        "Log Analytics ingestion (usage profile, shared across workspaces)": 29.90}
+    assert [c.reason for c in result.coverage] == [
+        "Blob storage Standard_GRS Hot: no sourced price in the azure table "
+        "('blob.hot.grs.storage')"]
 
 
 def test_the_components_plan_every_resource_priced_free_or_not_priced() -> None:
-    """The Azure components on main, planned in eastus: every resource is accounted for, and
-    the figures are the table's (D2ds_v5 zone-redundant, 32 GB x 2, one NAT gateway and its
-    IP, three private endpoints, four private zones)."""
+    """The Azure components, priced in westeurope: every resource is accounted for, and the
+    fixed figures are the table's (one NAT gateway and its IP, three private endpoints, five
+    private zones; the database and the cache not priced)."""
     plan = azure_component_plan("prod")
-    result = estimate(plan, usage=NO_USAGE, region="eastus", today=DAY)
+    result = estimate(plan, usage=NO_USAGE, region="westeurope", today=DAY)
     accounted = {line.urn for line in result.lines} | {c.urn for c in result.coverage}
     assert [r.urn for r in plan.custom_resources() if r.urn not in accounted] == []
     assert not [c for c in result.coverage if "has no pricing rule" in c.reason]
-    # 259.88 + 7.36 + 32.85 + 3.65 + 3 x 7.30 + 4 x 0.50
-    assert result.fixed_total == 327.64
+    # 32.85 + 3.65 + 3 x 7.30 + 5 x 0.50
+    assert result.fixed_total == 60.90
+    unpriced = {c.type for c in result.coverage if c.status == "not_priced"}
+    assert {"azure-native:dbforpostgresql:Server",
+            "azure-native:redisenterprise:RedisEnterprise"} <= unpriced
 
 
-def test_a_stack_outside_eastus_is_not_priced_except_the_global_lines() -> None:
+def test_a_stack_outside_westeurope_is_not_priced_except_the_global_lines() -> None:
     nat = _resource("azure-native:network:NatGateway", "nat", {})
     profile = _resource("azure-native:cdn:Profile", "cdn", {
         "sku": {"name": "Standard_AzureFrontDoor"}})
-    result = estimate(_plan(nat, profile), usage=NO_USAGE, region="westeurope", today=DAY)
+    result = estimate(_plan(nat, profile), usage=NO_USAGE, region="eastus", today=DAY)
     assert {line.price for line in result.lines} == {
         "front_door.standard.base", "front_door.standard.requests",
         "front_door.egress.north_america_europe.first_10tb"}
     [unpriced] = [c for c in result.coverage if c.status == "not_priced"]
-    assert "covers eastus only (no documented factor for westeurope)" in unpriced.reason
+    assert "covers westeurope only (no documented factor for eastus)" in unpriced.reason
 
 
 def test_every_azure_type_is_classified_exactly_once() -> None:
@@ -224,10 +253,10 @@ def test_every_azure_type_is_classified_exactly_once() -> None:
 
 def test_every_price_entry_has_unit_region_source_and_date() -> None:
     table = load_table("azure")
-    assert (table.cloud, table.region, table.hours_per_month) == ("azure", "eastus", 730)
+    assert (table.cloud, table.region, table.hours_per_month) == ("azure", "westeurope", 730)
     for price in table.prices.values():
         assert price.unit and price.source.startswith("https://"), price.key
-        assert price.region in ("eastus", "global"), price.key
+        assert price.region in ("westeurope", "global"), price.key
         assert datetime.date.fromisoformat(price.date), price.key
         if "memory" in price.basis:
             assert not price.verified, f"{price.key}: a memory figure must say it is unverified"

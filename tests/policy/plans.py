@@ -172,16 +172,12 @@ AZURE_EXTRA: tuple[tuple[str, str, dict[str, Any]], ...] = (
 @cache
 def azure_policy_plan() -> Plan:
     """The prod Azure component plan plus `AZURE_EXTRA`: every Azure rule's passing fixture
-    (cached: treat it as read-only). The Database component does not `protect` its admin
-    credentials secret (reported to its owner): the fixture protects it as the rule asks."""
+    (cached: treat it as read-only)."""
     import copy
 
     from forge_infra.plan.model import PlanResource
 
     plan = copy.deepcopy(azure_component_plan("prod"))
-    for resource in plan.resources:
-        if resource.type == "azure-native:keyvault:Secret":
-            resource.opts.protect = True
     for type_, name, props in AZURE_EXTRA:
         plan.resources.append(PlanResource(
             urn=f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}", type=type_,

@@ -56,8 +56,6 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 POSTGRES_TIER_PREFIX = {"Burstable": "B", "GeneralPurpose": "GP", "MemoryOptimized": "MO"}
 #: Front Door Standard/Premium profile SKUs -> the table's tier.
 FRONT_DOOR_TIERS = {"Standard_AzureFrontDoor": "standard", "Premium_AzureFrontDoor": "premium"}
-#: Storage account SKUs -> the redundancy the table prices.
-STORAGE_REDUNDANCY = {"Standard_LRS": "lrs", "Standard_ZRS": "zrs"}
 
 _NO_CHARGE = "no charge"
 FREE: dict[str, str] = {
@@ -195,7 +193,8 @@ def _postgres(context: CostContext, r: PlanResource) -> None:
         _add_if_priced(context, r, f"{sku} compute{label}", copies * context.hours,
                        f"postgres_flexible.{sku}.compute", f"compute {sku}")
     size = _number(_props(r, "storage", "storageSizeGB"))
-    context.add(r, f"storage, {size:g} GB{label}", copies * size, "postgres_flexible.storage")
+    _add_if_priced(context, r, f"storage, {size:g} GB{label}", copies * size,
+                   "postgres_flexible.storage", "storage")
     geo = _props(r, "backup", "geoRedundantBackup") == "Enabled"
     context.assumptions.append(
         f"{r.name}: backup storage within the free allowance (100% of the provisioned "
@@ -217,30 +216,29 @@ def _event_hubs(context: CostContext, r: PlanResource) -> None:
     tier = str(_props(r, "sku", "name") or "Standard")
     units = _number(_props(r, "sku", "capacity"), 1) or 1
     if tier == "Premium":
-        context.add(r, f"Event Hubs Premium, {units:g} processing unit(s)",
-                    units * context.hours, "event_hubs.premium.processing_unit")
+        _add_if_priced(context, r, f"Event Hubs Premium, {units:g} processing unit(s)",
+                       units * context.hours, "event_hubs.premium.processing_unit",
+                       "Event Hubs Premium")
         return
-    if tier not in ("Basic", "Standard"):
-        context.not_priced(r, f"Event Hubs tier {tier!r} is not in the table")
-        return
-    context.add(r, f"Event Hubs {tier}, {units:g} throughput unit(s)", units * context.hours,
-                f"event_hubs.{tier.lower()}.throughput_unit")
-    context.add(r, "Event Hubs ingress events (usage profile: one event per call), per 1M",
-                requests_per_month(context) / 1e6, "event_hubs.standard.ingress_events",
-                usage=True)
+    _add_if_priced(context, r, f"Event Hubs {tier}, {units:g} throughput unit(s)",
+                   units * context.hours, f"event_hubs.{tier.lower()}.throughput_unit",
+                   f"Event Hubs {tier}")
+    _add_if_priced(context, r, "Event Hubs ingress events (usage profile: one event per call), "
+                               "per 1M", requests_per_month(context) / 1e6,
+                   f"event_hubs.{tier.lower()}.ingress_events", f"Event Hubs {tier} events",
+                   usage=True)
 
 
 @_rule(STORAGE_ACCOUNT)
 def _storage_account(context: CostContext, r: PlanResource) -> None:
-    sku = str(_props(r, "sku", "name") or "")
+    sku = str(_props(r, "sku", "name") or "Standard_LRS")
     tier = str(r.props.get("accessTier") or "Hot")
-    redundancy = STORAGE_REDUNDANCY.get(sku)
-    if redundancy is None or tier != "Hot":
-        context.not_priced(r, f"storage: SKU {sku!r} / access tier {tier!r} is not in the table")
-        return
+    redundancy = sku.removeprefix("Standard_").lower()
     share = context.usage.object_storage_gb / max(_count(context, r.type), 1)
-    context.add(r, f"Blob storage, Hot {redundancy.upper()} (usage profile, shared across "
-                   "accounts)", share, f"blob.hot.{redundancy}.storage", usage=True)
+    _add_if_priced(context, r, f"Blob storage, {tier} {redundancy.upper()} (usage profile, "
+                               "shared across accounts)", share,
+                   f"blob.{tier.lower()}.{redundancy}.storage", f"Blob storage {sku} {tier}",
+                   usage=True)
 
 
 # -- compute -----------------------------------------------------------------------------------

@@ -1025,8 +1025,8 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="exposure",
         rationale="Front Door Premium's WAF in Prevention mode blocks attacks (OWASP rules, "
                   "bots) at the edge before they reach the services.",
-        remediation="Use the Premium_AzureFrontDoor SKU with a WAF security policy in "
-                    "Prevention mode (forge-infra:cdn settings of the prod stack).",
+        remediation="Set forge-infra:cdn.tier: Premium and forge-infra:cdn.waf: true (the Cdn "
+                    "component attaches the managed WAF in Prevention mode).",
         checks={AZURE_FRONT_DOOR_PROFILE: _azure_front_door_waf},
         scope="stack",
         environments=("prod",),

@@ -385,11 +385,16 @@ AZURE_KEY_VAULT = "azure-native:keyvault:Vault"
 AZURE_CONTAINER_APP = "azure-native:app:ContainerApp"
 
 #: The Azure resources `protect` must guard in prod, for the same reason as the AWS ones: the
-#: database, the cache, the Event Hubs namespace (its retained events), storage accounts, Key
-#: Vaults and their secrets (the credentials, and the only copy of generated ones).
+#: database, the cache, the Event Hubs namespace (its retained events), storage accounts and Key
+#: Vaults (the credentials in them). Not a Key Vault's secrets (`keyvault:Secret`): the
+#: management API pulumi-azure-native uses for them has create, get, list and update, and no
+#: delete ("This API is intended for internal use in ARM deployments. Users should use the
+#: data-plane REST service", https://learn.microsoft.com/javascript/api/@azure/arm-keyvault/
+#: secretsoperations), so a destroy or a replacement cannot delete one: the secret lives as
+#: long as its vault, which is protected (and purge-protected, `azure-keyvault-purge-protection`).
 AZURE_STATEFUL_TYPES: tuple[str, ...] = (
     AZURE_POSTGRES, AZURE_REDIS, "azure-native:eventhub:Namespace", AZURE_STORAGE_ACCOUNT,
-    AZURE_KEY_VAULT, "azure-native:keyvault:Secret",
+    AZURE_KEY_VAULT,
 )
 #: Management lock levels that stop a delete (`ReadOnly` stops it too, and every write).
 AZURE_DELETE_LOCKS = ("CanNotDelete", "ReadOnly")
@@ -484,8 +489,8 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="A zone-redundant standby takes over when the primary's availability zone "
                   "or host fails.",
-        remediation="Set high_availability on the Azure Database component (it then asks for "
-                    "ZoneRedundant HA), through the prod stack's database settings.",
+        remediation="Set forge-infra:database.high_availability: true (a GeneralPurpose or "
+                    "MemoryOptimized SKU in a region with zones; ZoneRedundant HA).",
         checks={AZURE_POSTGRES: _azure_postgres_zone_redundant},
         environments=("prod",),
     ),
@@ -495,9 +500,8 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="Geo-redundant backups let the database be restored in the paired region "
                   "when its own region is lost.",
-        remediation="Set geo_redundant_backup on the Azure Database component, through the "
-                    "prod stack's database settings (Azure sets it only when the server is "
-                    "created).",
+        remediation="Set forge-infra:database.geo_redundant_backup: true (Azure sets it only "
+                    "when the server is created).",
         checks={AZURE_POSTGRES: _azure_postgres_geo_backup},
         environments=("prod",),
     ),
@@ -516,8 +520,8 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="A CanNotDelete management lock makes deleting the production database (or "
                   "its resource group) a deliberate two-step act.",
-        remediation="Set forge-infra:database.deletion_protection: true (the Database "
-                    "component then locks the server).",
+        remediation="Set forge-infra:database.delete_lock: true (the Database component then "
+                    "puts a CanNotDelete lock on the server).",
         checks={AZURE_POSTGRES: _azure_locked},
         scope="stack",
         environments=("prod",),
@@ -528,8 +532,7 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="recoverability",
         rationale="A replicated Managed Redis cluster keeps its data and serves on when a node "
                   "fails.",
-        remediation="Set high_availability on the Azure Cache component, through the prod "
-                    "stack's cache settings.",
+        remediation="Set forge-infra:cache.high_availability: true.",
         checks={AZURE_REDIS: _azure_redis_ha},
         environments=("prod",),
     ),
