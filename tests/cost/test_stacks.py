@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from forge_infra.cli import main
 from forge_infra.config import load_stack_file
-from forge_infra.cost.aws import FREE, NOT_PRICED, PRICED
+from forge_infra.cost import aws, azure
 from forge_infra.cost.report import EXIT_OVER_BUDGET
 from forge_infra.plan import Plan, run_plan
 from forge_infra.policy import mandatory
@@ -34,8 +34,9 @@ def plans() -> dict[str, Plan]:
 def test_every_type_the_stacks_create_is_priced_free_or_explicitly_not_priced(
         plans: dict[str, Plan]) -> None:
     """A new resource type with no rule, no "free" and no "not priced" entry fails here."""
-    classified = set(PRICED) | set(FREE) | set(NOT_PRICED)
     for stack, plan in plans.items():
+        pricer = {"aws": aws, "azure": azure}[plan.cloud]
+        classified = set(pricer.PRICED) | set(pricer.FREE) | set(pricer.NOT_PRICED)
         unclassified = sorted(set(plan.type_counts()) - classified)
         assert not unclassified, f"{stack}: no cost classification for {unclassified}"
         assert plan.cost is not None
