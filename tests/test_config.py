@@ -181,7 +181,7 @@ BAD_INPUTS = [
     ("dev", lambda v: mutate(v, "forge-infra:app.zone", "Z1"),
      "forge-infra:app.zone", "unknown key; allowed here: domain, name"),
     ("dev", lambda v: remove(v, "forge-infra:cloud"),
-     "forge-infra:cloud", "required, but not set; registered cloud targets: aws"),
+     "forge-infra:cloud", "required, but not set; registered cloud targets: aws, azure"),
     ("dev", lambda v: mutate(v, "gcp:project", "forge"),
      "gcp:project", "unknown key; a stack of cloud aws takes provider settings under aws:"),
     ("dev", lambda v: mutate(v, "forge-infra:services.api.secrets", {"X": "app:missing"}),
@@ -195,7 +195,7 @@ BAD_INPUTS = [
     ("dev", lambda v: mutate(v, "forge-infra:database.password", {"secure": "v1:abc"}),
      "forge-infra:database.password", "only forge-infra:secrets holds secrets"),
     ("dev", lambda v: mutate(v, "forge-infra:cloud", "gcp"),
-     "forge-infra:cloud", "got 'gcp'; registered cloud targets: aws"),
+     "forge-infra:cloud", "got 'gcp'; registered cloud targets: aws, azure"),
     ("dev", lambda v: mutate(v, "vault:token", "x"), "vault:token", "unknown namespace"),
     ("dev", lambda v: mutate(v, "forge-infra:hosted_zone_id", None),
      "forge-infra:app.domain", "platform ecs serves HTTPS"),
@@ -408,7 +408,7 @@ def test_a_missing_cloud_is_reported_once_and_a_bad_app_name_in_words() -> None:
                             source="Pulumi.qa.yaml")
     problems = caught.value.problems
     assert [p for p in problems if p.startswith("forge-infra:cloud:")] == [
-        "forge-infra:cloud: required, but not set; registered cloud targets: aws"]
+        "forge-infra:cloud: required, but not set; registered cloud targets: aws, azure"]
     assert ("forge-infra:app.name: got 'x'; allowed: 3 to 20 characters: lower-case letters, "
             "digits and hyphens, starting with a letter and ending with a letter or digit (the "
             "pattern ^[a-z][a-z0-9-]{1,18}[a-z0-9]$)") in problems

@@ -168,7 +168,7 @@ def fake_cloud() -> Iterator[None]:
 
 
 def test_a_registered_cloud_validates_and_plans(fake_cloud) -> None:
-    assert registered_clouds() == ["aws", CLOUD]
+    assert registered_clouds() == ["aws", "azure", CLOUD]
     config = config_from_mapping(fake_values(), stack="dev", source="Pulumi.dev.yaml")
     assert (config.cloud, config.region, config.platform) == (CLOUD, "moon-1", None)
     assert isinstance(config.target, FakeSettings) and config.target.size.shards == 2
@@ -232,4 +232,4 @@ def test_an_unregistered_cloud_is_refused_with_the_registered_ones() -> None:
     with pytest.raises(ConfigError) as info:
         config_from_mapping(fake_values(), stack="dev", source="Pulumi.dev.yaml")
     assert info.value.problems == [
-        "forge-infra:cloud: got 'fakecloud'; registered cloud targets: aws"]
+        "forge-infra:cloud: got 'fakecloud'; registered cloud targets: aws, azure"]

@@ -237,6 +237,20 @@ def test_the_platform_release_records_its_chart_relative_to_its_package(plans) -
         expected, expected, expected), release.urn
 
 
+@pytest.mark.parametrize("stack", ["azure-dev", "azure-prod"])
+def test_planning_azure_imports_no_other_cloud_sdk(stack: str) -> None:
+    """Neither the AWS nor the GCP SDK, nor their offline mocks, targets or components."""
+    script = ("import sys; from forge_infra.plan import run_plan; "
+              f"run_plan({stack!r}); "
+              "print(sorted(m for m in sys.modules if m.startswith(('pulumi_aws', "
+              "'pulumi_gcp', 'forge_infra.plan.mocks.aws', 'forge_infra.plan.mocks.gcp', "
+              "'forge_infra.clouds.aws', 'forge_infra.clouds.gcp', 'forge_components.aws', "
+              "'forge_components.gcp'))))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=300)
+    assert result.stdout.strip() == "[]"
+
+
 def test_planning_aws_imports_no_other_cloud_sdk() -> None:
     """Neither the other clouds' SDKs nor their offline mocks are loaded."""
     script = ("import sys; from forge_infra.plan import run_plan; run_plan('dev'); "

@@ -176,7 +176,8 @@ def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
     assert outbound == {
         "allow-apps-subnet-outbound": ("10.30.0.0/23", "*", None, "Allow"),
         "allow-postgres-outbound": ("10.30.2.0/26", "5432", None, "Allow"),
-        "allow-private-endpoints-outbound": ("10.30.3.0/26", None, ["443", "9093", "10000"], "Allow"),
+        "allow-private-endpoints-outbound": ("10.30.3.0/26", None, ["443", "9093", "10000"],
+                                             "Allow"),
         "deny-vnet-outbound": ("VirtualNetwork", "*", None, "Deny"),
     }
 

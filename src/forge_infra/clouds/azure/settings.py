@@ -116,7 +116,8 @@ class NetworkSettings(Strict):
     """The resource group, the VNet and its subnets."""
 
     resource_group: str | None = None
-    """An existing resource group to deploy into; unset creates `<app>-<stack>-network-rg`."""
+    """An existing resource group to deploy into; unset creates one named
+    `<app>-<stack>-network-rg` plus a random suffix."""
     address_space: str = "10.30.0.0/16"
     """The VNet's address space (private, RFC 1918)."""
     apps_subnet: str = "10.30.0.0/23"
@@ -322,11 +323,8 @@ class CdnSettings(Strict):
     enabled: bool = False
     """Put Front Door in front of the app's public services (required in prod)."""
     tier: str = "Standard"
-    """`Standard`, or `Premium` (managed WAF rule sets, Private Link origins; required in
-    prod)."""
-    waf: bool = False
-    """A WAF policy with Microsoft's managed rule sets on the Front Door endpoint (Premium
-    only; required in prod)."""
+    """`Standard`, or `Premium`, which always puts a WAF policy with Microsoft's managed rule
+    sets (Prevention mode) on the endpoint and every custom domain (required in prod)."""
     dns_zone: str | None = None
     """The Azure DNS zone that holds `app.domain`: Front Door's validation TXT and CNAME
     records are written there. Unset: create them by hand where the domain's DNS lives."""
@@ -580,12 +578,14 @@ def _storage_rules(config: StackConfig) -> list[str]:
 def _cdn_rules(config: StackConfig) -> list[str]:
     cdn = _azure(config).cdn
     problems = []
-    if cdn.waf and cdn.tier != "Premium":
-        problems.append(problem("cdn.waf", "Front Door's managed WAF rule sets need the "
-                                "Premium tier; set cdn.tier: Premium"))
     if cdn.enabled and not config.app.domain:
         problems.append(problem("cdn.enabled", "Front Door serves app.domain as its custom "
                                 "domain (managed certificate): set app.domain"))
+    if config.app.domain and not cdn.enabled:
+        problems.append(problem("app.domain", f"{config.app.domain} would be served by nothing: "
+                                "on Azure the app's domain is Front Door's custom domain (the "
+                                "container apps answer on their own azurecontainerapps.io "
+                                "names); set cdn.enabled: true or remove app.domain"))
     if (cdn.dns_zone is None) != (cdn.dns_zone_resource_group is None):
         problems.append(problem("cdn.dns_zone_resource_group", "cdn.dns_zone and "
                                 "cdn.dns_zone_resource_group go together"))
@@ -746,11 +746,11 @@ def _prod_cache_rules(config: StackConfig) -> list[str]:
 
 def _prod_cdn_rules(config: StackConfig) -> list[str]:
     cdn = _azure(config).cdn
-    if config.is_prod and not (cdn.enabled and cdn.tier == "Premium" and cdn.waf):
-        return [problem("cdn.waf", "prod requires Front Door Premium with its WAF in front of "
-                        f"the app (set cdn.enabled: true, cdn.tier: Premium, cdn.waf: true; got "
-                        f"enabled {str(cdn.enabled).lower()}, tier {cdn.tier}, waf "
-                        f"{str(cdn.waf).lower()})" + policy_rule("azure-frontdoor-waf"))]
+    if config.is_prod and not (cdn.enabled and cdn.tier == "Premium"):
+        return [problem("cdn.tier", "prod requires Front Door Premium, whose WAF (managed rule "
+                        "sets, Prevention) guards the app (set cdn.enabled: true and cdn.tier: "
+                        f"Premium; got enabled {str(cdn.enabled).lower()}, tier {cdn.tier})"
+                        + policy_rule("azure-frontdoor-waf"))]
     return []
 
 
@@ -791,14 +791,46 @@ AZURE_RULES: tuple[Rule, ...] = (
 # -- placeholders (plan warnings) -----------------------------------------------------------
 
 
+#: Second-level domains reserved for documentation by RFC 2606 section 3
+#: (https://www.rfc-editor.org/rfc/rfc2606#section-3), and the reserved top-level domains of
+#: its section 2: the example values of the shipped stack files.
+RESERVED_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = ("test", "example", "invalid", "localhost")
+
+
+def is_placeholder_domain(name: str) -> bool:
+    """Whether `name` is an RFC 2606 reserved name (example.com/.net/.org or below, or under
+    .test, .example, .invalid, .localhost)."""
+    name = name.lower().rstrip(".")
+    return (any(name == d or name.endswith(f".{d}") for d in RESERVED_EXAMPLE_DOMAINS)
+            or name.rsplit(".", 1)[-1] in RESERVED_TLDS)
+
+
 def placeholder_warnings(config: StackConfig) -> list[str]:
     """A warning per key that still holds an example value: the Entra administrator's
-    all-zero object id."""
+    all-zero object id, an RFC 2606 app.domain, Azure DNS zone or alert e-mail address."""
+    azure = _azure(config)
     found = []
-    admin = _azure(config).database.entra_admin
+    admin = azure.database.entra_admin
     if admin.object_id == PLACEHOLDER_GUID:
         found.append(problem("database.entra_admin.object_id", f"{admin.object_id} is a "
                              "placeholder; replace it with the object id of the Entra group "
                              "that administers the database (az ad group show --group "
                              f"{admin.principal_name} --query id -o tsv)"))
+    domain = config.app.domain
+    if domain is not None and is_placeholder_domain(domain):
+        found.append(problem("app.domain", f"{domain} is a reserved example name (RFC 2606); "
+                             "replace it with the DNS name the app will serve"))
+    zone = azure.cdn.dns_zone
+    if zone is not None and is_placeholder_domain(zone):
+        found.append(problem("cdn.dns_zone", f"{zone} is a reserved example name (RFC 2606); "
+                             "replace it with the Azure DNS zone that holds app.domain (az "
+                             "network dns zone list -o table)"))
+    emails = [e for e in config.budget.alert_emails
+              if is_placeholder_domain(e.rpartition("@")[2])]
+    if emails:
+        found.append(problem("budget.alert_emails", f"{', '.join(emails)} "
+                             f"{'is' if len(emails) == 1 else 'are'} at a reserved example "
+                             "domain (RFC 2606); replace with the mailboxes that must receive "
+                             "the budget alerts"))
     return found
