@@ -1025,8 +1025,8 @@ AZURE_RULES: tuple[Rule, ...] = (
         category="exposure",
         rationale="Front Door Premium's WAF in Prevention mode blocks attacks (OWASP rules, "
                   "bots) at the edge before they reach the services.",
-        remediation="Set forge-infra:cdn.tier: Premium and forge-infra:cdn.waf: true (the Cdn "
-                    "component attaches the managed WAF in Prevention mode).",
+        remediation="Set forge-infra:cdn.tier: Premium (the Cdn component then attaches the "
+                    "managed WAF rule sets in Prevention mode).",
         checks={AZURE_FRONT_DOOR_PROFILE: _azure_front_door_waf},
         scope="stack",
         environments=("prod",),
