@@ -235,7 +235,7 @@ def test_the_price_tables_ship_as_package_data() -> None:
     patterns = pyproject["tool"]["setuptools"]["package-data"]["forge_infra"]
     assert "cost/prices/*.yaml" in patterns
     shipped = sorted(p.name for p in (ROOT / "src" / "forge_infra").glob("cost/prices/*.yaml"))
-    assert {"aws.yaml", "gcp.yaml"} <= set(shipped)
+    assert {"aws.yaml", "azure.yaml", "gcp.yaml"} <= set(shipped)
 
 
 def test_provisioned_iops_on_rds_are_reported_not_priced() -> None:

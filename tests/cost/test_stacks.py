@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from forge_infra.cli import main
 from forge_infra.config import load_stack_file
-from forge_infra.cost import aws, gcp
+from forge_infra.cost import aws, azure, gcp
 from forge_infra.cost.report import EXIT_OVER_BUDGET
 from forge_infra.plan import Plan, run_plan
 from forge_infra.policy import mandatory
@@ -35,7 +35,7 @@ def test_every_type_the_stacks_create_is_priced_free_or_explicitly_not_priced(
         plans: dict[str, Plan]) -> None:
     """A new resource type with no rule, no "free" and no "not priced" entry fails here."""
     for stack, plan in plans.items():
-        lists = {"aws": aws, "gcp": gcp}[plan.cloud]
+        lists = {"aws": aws, "azure": azure, "gcp": gcp}[plan.cloud]
         classified = set(lists.PRICED) | set(lists.FREE) | set(lists.NOT_PRICED)
         unclassified = sorted(set(plan.type_counts()) - classified)
         assert not unclassified, f"{stack}: no cost classification for {unclassified}"

@@ -138,3 +138,147 @@ def gcp_plan(environment: str = "prod", streaming: str = "managed") -> Plan:
     recording = run_mocked(program, stack=f"gcp-{environment}", region=GCP_REGION)
     config = types.SimpleNamespace(cloud="gcp", platform="cloudrun")
     return plan_from_recording(recording, config, project_dir=ROOT)  # type: ignore[arg-type]
+
+# -- Azure -------------------------------------------------------------------------------------
+
+#: The Entra group the Azure component plan grants (an object id).
+AZURE_OPERATORS = "44444444-4444-4444-4444-444444444444"
+#: Where the Azure component plan's flow logs go (a storage account the stack does not own).
+AZURE_FLOW_LOGS = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/logs/"
+                   "providers/Microsoft.Storage/storageAccounts/forgelogs")
+
+
+def _azure_components(environment: str) -> None:
+    """The Azure data components as a prod stack wires them: network, HA geo-backed database
+    with its lock, HA Managed Redis with Entra ID, storage with its private endpoint."""
+    from forge_components.azure.cache import Cache, CacheArgs
+    from forge_components.azure.database import Database, DatabaseArgs
+    from forge_components.azure.networking import Networking, NetworkingArgs
+    from forge_components.azure.storage import Storage, StorageArgs
+
+    prod = environment == "prod"
+    location = "eastus"
+    tags = {"app": "forge", "environment": environment, "managed-by": "forge-infra"}
+    network = Networking("forge", NetworkingArgs(
+        location=location, flow_logs_storage_account_id=AZURE_FLOW_LOGS, tags=tags))
+    Database("forge-db", DatabaseArgs(
+        location=location, resource_group_name=network.resource_group_name,
+        delegated_subnet_id=network.database_subnet_id,
+        private_dns_zone_id=network.postgres_private_dns_zone_id,
+        private_endpoints_subnet_id=network.private_endpoints_subnet_id,
+        key_vault_private_dns_zone_id=network.private_dns_zone_ids["vault"],
+        entra_admin_object_id=AZURE_OPERATORS, entra_admin_principal_name="forge-db-admins",
+        high_availability=prod, geo_redundant_backup=prod, backup_retention_days=14,
+        admin_secret_readers=[AZURE_OPERATORS], deletion_protection=prod, protect=prod,
+        tags=tags))
+    Cache("forge-cache", CacheArgs(
+        resource_group_name=network.resource_group_name, location=location,
+        private_endpoint_subnet_id=network.private_endpoints_subnet_id,
+        private_dns_zone_id=network.private_dns_zone_ids["redis"], high_availability=prod,
+        auth_mode="entra-id", client_principal_ids=[AZURE_OPERATORS], protect=prod, tags=tags))
+    Storage("forge-storage", StorageArgs(
+        resource_group_name=network.resource_group_name, location=location,
+        private_endpoint_subnet_id=network.private_endpoints_subnet_id,
+        blob_private_dns_zone_id=network.private_dns_zone_ids["blob"], protect=prod, tags=tags))
+
+
+@cache
+def azure_component_plan(environment: str = "prod") -> Plan:
+    """A plan of the Azure components on main (network, database, cache, storage), built under
+    the offline mocks in eastus as an Azure stack of `environment` would wire them (cached:
+    treat the result as read-only). What it does not prove: that the Azure target wires them
+    this way (tests/policy/test_azure_stacks.py plans the real stacks)."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from forge_infra.model.config import StackConfig
+    from forge_infra.plan.engine import plan_from_recording
+    from forge_infra.plan.mocks import ProviderMocks
+    from forge_infra.plan.recorder import run_under_mocks
+
+    recording = run_under_mocks(lambda: _azure_components(environment), project="forge-infra",
+                                stack=environment, mocks=ProviderMocks(region="eastus"))
+    assert not recording.warnings, recording.warnings
+    config = cast(StackConfig, SimpleNamespace(cloud="azure", platform=None))
+    return plan_from_recording(recording, config, project_dir=ROOT)
+
+
+AZURE_TAGS = {"app": "forge", "environment": "prod", "managed-by": "forge-infra"}
+AZURE_RG_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/forge-rg"
+AZURE_VAULT_URL = "https://forge-kv.vault.azure.net/secrets"
+#: The Front Door WAF policy's name (`frontdoor.Policy` names allow letters and digits only).
+AZURE_WAF_NAME = "forgeprodwaf"
+
+
+def _container_app(service: str, *, external: bool, image: str) -> dict[str, Any]:
+    """A Container App as the Compute component declares one (inputs in camelCase)."""
+    ingress = {"external": external, "targetPort": 8080, "allowInsecure": False}
+    return {
+        "tags": {**AZURE_TAGS, "service": service},
+        "managedEnvironmentId": f"{AZURE_RG_ID}/providers/Microsoft.App/managedEnvironments/env",
+        "workloadProfileName": "Consumption",
+        "configuration": {
+            "ingress": ingress,
+            "secrets": [{"name": "database-password",
+                         "keyVaultUrl": f"{AZURE_VAULT_URL}/database-password",
+                         "identity": f"{AZURE_RG_ID}/providers/Microsoft.ManagedIdentity/"
+                                     f"userAssignedIdentities/{service}"}]},
+        "template": {
+            "containers": [{"name": service, "image": image,
+                            "resources": {"cpu": 0.5, "memory": "1Gi"},
+                            "env": [{"name": "APP_ENV", "value": "prod"},
+                                    {"name": "DATABASE_PASSWORD",
+                                     "secretRef": "database-password"}]}],
+            "scale": {"minReplicas": 2, "maxReplicas": 4}},
+    }
+
+
+#: Resources of the Azure branches still to be merged (compute, streaming, edge), with the
+#: inputs their components set, so each rule has a passing fixture before the stacks exist.
+AZURE_EXTRA: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("azure-native:app:ContainerApp", "forge-prod-gateway",
+     _container_app("gateway", external=True,
+                    image="ghcr.io/forge/gateway@sha256:" + "a" * 64)),
+    ("azure-native:app:ContainerApp", "forge-prod-api",
+     _container_app("api", external=False, image="ghcr.io/forge/api@sha256:" + "b" * 64)),
+    ("azure-native:eventhub:Namespace", "forge-prod-events", {
+        "tags": AZURE_TAGS, "sku": {"name": "Standard", "tier": "Standard", "capacity": 1},
+        "minimumTlsVersion": "1.2", "publicNetworkAccess": "Disabled",
+        "disableLocalAuth": True}),
+    ("azure-native:cdn:Profile", "forge-prod-cdn", {
+        "tags": AZURE_TAGS, "profileName": "forge-prod-cdn", "location": "Global",
+        "sku": {"name": "Premium_AzureFrontDoor"}}),
+    ("azure-native:frontdoor:Policy", "forge-prod-waf", {
+        "tags": AZURE_TAGS, "policyName": AZURE_WAF_NAME,
+        "sku": {"name": "Premium_AzureFrontDoor"},
+        "policySettings": {"enabledState": "Enabled", "mode": "Prevention"},
+        "managedRules": {"managedRuleSets": [{"ruleSetType": "Microsoft_DefaultRuleSet",
+                                              "ruleSetVersion": "2.1",
+                                              "ruleSetAction": "Block"}]}}),
+    ("azure-native:cdn:SecurityPolicy", "forge-prod-waf-policy", {
+        "profileName": "forge-prod-cdn", "parameters": {
+            "type": "WebApplicationFirewall",
+            "wafPolicy": {"id": f"{AZURE_RG_ID}/providers/Microsoft.Network/"
+                                f"frontdoorWebApplicationFirewallPolicies/{AZURE_WAF_NAME}"},
+            "associations": [{"domains": [{"id": "endpoint"}], "patternsToMatch": ["/*"]}]}}),
+)
+
+
+@cache
+def azure_policy_plan() -> Plan:
+    """The prod Azure component plan plus `AZURE_EXTRA`: every Azure rule's passing fixture
+    (cached: treat it as read-only)."""
+    import copy
+
+    from forge_infra.plan.model import PlanResource
+
+    plan = copy.deepcopy(azure_component_plan("prod"))
+    for type_, name, props in AZURE_EXTRA:
+        plan.resources.append(PlanResource(
+            urn=f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}", type=type_,
+            name=name, custom=True, component=None, parent=None, dependencies=[],
+            property_dependencies={}, props=copy.deepcopy(props),
+            opts=plan.resources[0].opts.__class__(protect=type_ == "azure-native:eventhub:"
+                                                                   "Namespace"),
+            outputs={}))
+    return plan

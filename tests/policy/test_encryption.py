@@ -105,7 +105,7 @@ def without(plan: Plan, urn: str) -> Plan:
 
 
 def test_the_encryption_rules_and_their_severities() -> None:
-    assert {r.id: (r.severity, r.scope) for r in RULES} == {
+    assert {r.id: (r.severity, r.scope) for r in RULES if r.id.startswith("aws-")} == {
         "aws-rds-storage-encrypted": ("mandatory", "resource"),
         "aws-elasticache-encrypted-at-rest": ("mandatory", "resource"),
         "aws-elasticache-tls-in-transit": ("mandatory", "resource"),

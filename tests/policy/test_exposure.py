@@ -117,6 +117,8 @@ def test_every_rule_checks_something_in_the_real_stacks() -> None:
     present = {r.type for s in STACKS for p in PLATFORMS for r in stack_plan(s, p).resources}
     present.add(K8S_INGRESS)  # rendered by the EKS platform release
     for rule in RULES:
+        if not any(t.startswith(("aws:", "kubernetes:")) for t in rule.checks):
+            continue  # another cloud's rule: its own stacks' tests check it
         assert present & set(rule.checks), rule.id
 
 

@@ -293,3 +293,24 @@ UNKNOWN = "[unknown]"
 def known(value: Any) -> bool:
     """Whether a value is known at plan time (not the plan's `[unknown]` placeholder)."""
     return value != UNKNOWN
+
+
+def extend_checks(rules: Sequence[Rule], extra: Mapping[str, Mapping[str, Check]]
+                  ) -> tuple[Rule, ...]:
+    """`rules` with the checks in `extra` (rule id -> resource type -> check) added to the
+    rules they name: how a cloud maps its own types onto a rule declared for another
+    (`any-stateful-protect`, `any-image-pinned-tag`, ...), in a block of its own. Raises
+    `ValueError` naming an unknown rule id or a type the rule already checks."""
+    by_id = {rule.id: rule for rule in rules}
+    unknown = sorted(set(extra) - set(by_id))
+    if unknown:
+        raise ValueError(f"no rule {', '.join(unknown)} to add checks to")
+    extended = []
+    for rule in rules:
+        more = extra.get(rule.id, {})
+        clash = sorted(set(more) & set(rule.checks))
+        if clash:
+            raise ValueError(f"rule {rule.id} already checks {', '.join(clash)}")
+        extended.append(dataclasses.replace(rule, checks={**rule.checks, **more})
+                        if more else rule)
+    return tuple(extended)

@@ -894,3 +894,84 @@ GCP_RULES: tuple[Rule, ...] = (
         checks={GCP_SSL_POLICY: _ssl_policy_version, GCP_HTTPS_PROXY: _https_proxy_policy},
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# pulumi-azure-native 3.x, camelCase inputs; defaults quoted from the SDK's docstrings: a storage
+# account's `enableHttpsTrafficOnly` "default value is true since API version 2019-04-01" and
+# `minimumTlsVersion` "default interpretation is TLS 1.0" (`storage/storage_account.py`); an
+# Azure Managed Redis database's `clientProtocol` "Default is TLS-encrypted"
+# (`redisenterprise/database.py`) and a cluster's `minimumTlsVersion` "TLS 1.0 and TLS 1.1 are
+# now completely obsolete -- you cannot use them" (`redisenterprise/redis_enterprise.py`); an
+# Event Hubs namespace's `minimumTlsVersion` is one of `1.0`, `1.1`, `1.2`
+# (`eventhub/_enums.py`, `TlsVersion`), with no documented default, so the rule asks for it.
+
+AZURE_STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+AZURE_REDIS = "azure-native:redisenterprise:RedisEnterprise"
+AZURE_REDIS_DATABASE = "azure-native:redisenterprise:Database"
+AZURE_EVENTHUB_NAMESPACE = "azure-native:eventhub:Namespace"
+
+#: TLS versions at or above 1.2, as each API spells them.
+AZURE_STORAGE_TLS = ("TLS1_2", "TLS1_3")
+AZURE_TLS = ("1.2", "1.3")
+
+
+def _azure_storage_https(resource: Any, context: Context) -> Iterator[str]:
+    https = resource.props.get("enableHttpsTrafficOnly")
+    if known(https) and https is False:
+        yield "enableHttpsTrafficOnly is False: the account accepts plain HTTP"
+    tls = resource.props.get("minimumTlsVersion")
+    if known(tls) and tls not in AZURE_STORAGE_TLS:
+        yield (f"minimumTlsVersion is {tls!r}: clients may use TLS 1.0 or 1.1 (none set means "
+               "TLS 1.0)")
+
+
+def _azure_redis_tls(resource: Any, context: Context) -> Iterator[str]:
+    tls = resource.props.get("minimumTlsVersion")
+    if known(tls) and tls is not None and tls not in AZURE_TLS:
+        yield f"minimumTlsVersion is {tls!r}: use 1.2 or later"
+
+
+def _azure_redis_database_tls(resource: Any, context: Context) -> Iterator[str]:
+    protocol = resource.props.get("clientProtocol")
+    if known(protocol) and protocol not in (None, "Encrypted"):
+        yield (f"clientProtocol is {protocol!r}: clients connect without TLS, passwords and "
+               "data in the clear")
+
+
+def _azure_eventhub_tls(resource: Any, context: Context) -> Iterator[str]:
+    tls = resource.props.get("minimumTlsVersion")
+    if known(tls) and tls not in AZURE_TLS:
+        yield f"minimumTlsVersion is {tls!r}: set 1.2 so clients cannot use TLS 1.0 or 1.1"
+
+
+AZURE_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="azure-storage-https-tls12",
+        severity="mandatory",
+        category="encryption",
+        rationale="Blob traffic is HTTPS only, with TLS 1.2 or later.",
+        remediation="Set enableHttpsTrafficOnly: true and minimumTlsVersion: TLS1_2 on the "
+                    "storage account (the Storage component always does).",
+        checks={AZURE_STORAGE_ACCOUNT: _azure_storage_https},
+    ),
+    Rule(
+        id="azure-redis-tls-only",
+        severity="mandatory",
+        category="encryption",
+        rationale="Redis clients connect over TLS 1.2 or later only; no plaintext port.",
+        remediation="Leave clientProtocol Encrypted on the database and minimumTlsVersion 1.2 on "
+                    "the cluster (the Cache component always does).",
+        checks={AZURE_REDIS: _azure_redis_tls, AZURE_REDIS_DATABASE: _azure_redis_database_tls},
+    ),
+    Rule(
+        id="azure-eventhub-tls12",
+        severity="mandatory",
+        category="encryption",
+        rationale="Kafka clients reach Event Hubs over TLS 1.2 or later only.",
+        remediation="Set minimumTlsVersion: '1.2' on the Event Hubs namespace.",
+        checks={AZURE_EVENTHUB_NAMESPACE: _azure_eventhub_tls},
+    ),
+)
+
+RULES = (*RULES, *AZURE_RULES)

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from forge_infra.policy.rule import Context, Rule, StackView, as_list, known, prop
+from forge_infra.policy.rule import Check, Context, Rule, StackView, as_list, known, prop
 
 # -- resource types ------------------------------------------------------------------------
 
@@ -1071,3 +1071,248 @@ GCP_RULES: tuple[Rule, ...] = (
                 **dict.fromkeys(GCP_IAM_POLICIES, _public_members)},
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# pulumi-azure-native 3.x, camelCase inputs; defaults quoted from the SDK's docstrings: a storage
+# account's `allowBlobPublicAccess` "default interpretation is false" and `allowSharedKeyAccess`
+# "default value is null, which is equivalent to true" (`storage/storage_account.py`); an Event
+# Hubs namespace's `publicNetworkAccess` "By default it is enabled" (`eventhub/namespace.py`);
+# a Container App's `configuration.ingress.external` "Bool indicating if app exposes an
+# external http endpoint" (default false) and `allowInsecure` "Bool indicating if HTTP
+# connections to is allowed. If set to false HTTP connections are automatically redirected to
+# HTTPS connections" (`app/_inputs.py`).
+
+AZURE_POSTGRES = "azure-native:dbforpostgresql:Server"
+AZURE_REDIS = "azure-native:redisenterprise:RedisEnterprise"
+AZURE_STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+AZURE_EVENTHUB_NAMESPACE = "azure-native:eventhub:Namespace"
+AZURE_KEY_VAULT = "azure-native:keyvault:Vault"
+AZURE_CONTAINER_APP = "azure-native:app:ContainerApp"
+AZURE_FRONT_DOOR_PROFILE = "azure-native:cdn:Profile"
+AZURE_SECURITY_POLICY = "azure-native:cdn:SecurityPolicy"
+#: The Front Door WAF policy (`azure_native.frontdoor.Policy`; `network:Policy` is its alias).
+AZURE_WAF_POLICIES = ("azure-native:frontdoor:Policy", "azure-native:network:Policy")
+
+#: The services whose Container Apps never take traffic from the internet: the data services'
+#: clients (`forge_components.contracts.DATA_SERVICE_CLIENTS`), reached through the gateway.
+AZURE_INTERNAL_SERVICES = ("api", "worker")
+#: The tag forge-infra's components put on a service's resources
+#: (`forge_components.common.standard_tags` plus `service`).
+SERVICE_TAG = "service"
+
+
+def _azure_disabled(key: str, what: str, default_enabled: bool) -> Check:
+    def check(resource: Any, context: Context) -> Iterator[str]:
+        value = prop(resource.props, *key.split("."))
+        if not known(value) or value == "Disabled":
+            return
+        if value is None and not default_enabled:
+            return
+        shown = f"{value!r}" if value is not None else "not set (Enabled)"
+        yield f"{key} is {shown}: {what} is reachable from the internet"
+    return check
+
+
+def _azure_postgres_private(resource: Any, context: Context) -> Iterator[str]:
+    value = prop(resource.props, "network", "publicNetworkAccess")
+    subnet = prop(resource.props, "network", "delegatedSubnetResourceId")
+    if not known(value) or value == "Disabled":
+        return
+    if value is None and subnet:
+        return  # VNet integration: the server has no public endpoint at all
+    yield (f"network.publicNetworkAccess is {value!r}: the server accepts connections from "
+           "the internet (firewall rules permitting)")
+
+
+def _azure_storage_blob_public(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("allowBlobPublicAccess")
+    if known(value) and value is True:
+        yield "allowBlobPublicAccess is True: a container can be made readable by anyone"
+
+
+def _azure_storage_shared_key(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("allowSharedKeyAccess")
+    if known(value) and value is not False:
+        yield (f"allowSharedKeyAccess is {value!r}: the account keys (and SAS signed with "
+               "them) open every blob, bypassing Entra ID and RBAC (none set means true)")
+
+
+def _azure_key_vault_rbac(resource: Any, context: Context) -> Iterator[str]:
+    props = resource.props.get("properties")
+    if not isinstance(props, Mapping):
+        return
+    rbac = props.get("enableRbacAuthorization")
+    if known(rbac) and rbac is not True:
+        yield (f"properties.enableRbacAuthorization is {rbac!r}: access policies grant a "
+               "principal every secret of the vault, where RBAC grants one secret")
+    public = props.get("publicNetworkAccess")
+    if known(public) and public != "Disabled":
+        yield (f"properties.publicNetworkAccess is {public!r}: the vault is reachable from the "
+               "internet (none set means Enabled)")
+
+
+def _azure_service(resource: Any) -> str | None:
+    tags = resource.props.get("tags")
+    service = tags.get(SERVICE_TAG) if isinstance(tags, Mapping) else None
+    return service if isinstance(service, str) else None
+
+
+def _azure_internal_ingress(resource: Any, context: Context) -> Iterator[str]:
+    service = _azure_service(resource)
+    if service not in AZURE_INTERNAL_SERVICES:
+        return
+    external = prop(resource.props, "configuration", "ingress", "external")
+    if known(external) and external is True:
+        yield (f"configuration.ingress.external is True on the {service}: it takes traffic "
+               "from the internet, not only through the gateway")
+
+
+def _azure_insecure_ingress(resource: Any, context: Context) -> Iterator[str]:
+    value = prop(resource.props, "configuration", "ingress", "allowInsecure")
+    if known(value) and value is True:
+        yield ("configuration.ingress.allowInsecure is True: plain HTTP is served instead of "
+               "redirected to HTTPS")
+
+
+def _azure_waf_policies(profile: Any, context: Context) -> list[tuple[Any, Any]]:
+    """(security policy, the WAF policy it names) for every WAF security policy of
+    `profile`, each followed by dependency or by the known id/name it names."""
+    assert context.stack is not None
+    name = profile.props.get("profileName")
+    pairs: list[tuple[Any, Any]] = []
+    for security in context.stack.of_type(AZURE_SECURITY_POLICY):
+        if not (profile in context.stack.dependencies(security)
+                or (known(name) and name and security.props.get("profileName") == name)):
+            continue
+        parameters = security.props.get("parameters") or {}
+        if parameters.get("type") != "WebApplicationFirewall":
+            continue
+        waf_id = prop(parameters, "wafPolicy", "id")
+        wafs = [w for w in context.stack.of_type(*AZURE_WAF_POLICIES)
+                if w in context.stack.dependencies(security)
+                or (known(waf_id) and isinstance(waf_id, str)
+                    and isinstance(w.props.get("policyName"), str)
+                    and waf_id.endswith(f"/{w.props['policyName']}"))]
+        pairs.extend((security, w) for w in wafs or [None])
+    return pairs
+
+
+def _azure_front_door_waf(resource: Any, context: Context) -> Iterator[str]:
+    sku = prop(resource.props, "sku", "name")
+    if not known(sku):
+        return
+    if sku != "Premium_AzureFrontDoor":
+        yield (f"sku.name is {sku!r}: only Front Door Premium runs the managed WAF rule sets "
+               "(OWASP, bot protection)")
+        return
+    pairs = _azure_waf_policies(resource, context)
+    if not pairs:
+        yield "no WAF security policy is attached to the profile: requests reach the origins " \
+              "unfiltered"
+        return
+    for _, waf in pairs:
+        if waf is None:
+            continue
+        mode = prop(waf.props, "policySettings", "mode")
+        state = prop(waf.props, "policySettings", "enabledState")
+        if known(state) and state not in (None, "Enabled"):
+            yield f"the WAF policy's policySettings.enabledState is {state!r}: it inspects nothing"
+        if known(mode) and mode != "Prevention":
+            yield (f"the WAF policy's policySettings.mode is {mode!r}: it logs attacks instead "
+                   "of blocking them (Prevention blocks; none set means Detection)")
+
+
+AZURE_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="azure-postgres-no-public-access",
+        severity="mandatory",
+        category="exposure",
+        rationale="The database is reachable only from the VNet, never from the internet.",
+        remediation="Give the server a delegated subnet with publicNetworkAccess Disabled (the "
+                    "Database component always does).",
+        checks={AZURE_POSTGRES: _azure_postgres_private},
+    ),
+    Rule(
+        id="azure-redis-no-public-access",
+        severity="mandatory",
+        category="exposure",
+        rationale="The cache is reachable only through its private endpoint.",
+        remediation="Set publicNetworkAccess: Disabled on the Managed Redis cluster (the Cache "
+                    "component always does).",
+        checks={AZURE_REDIS: _azure_disabled("publicNetworkAccess", "the cache", False)},
+    ),
+    Rule(
+        id="azure-eventhub-no-public-access",
+        severity="mandatory",
+        category="exposure",
+        rationale="The Kafka endpoint of Event Hubs is reachable only through its private "
+                  "endpoint.",
+        remediation="Set publicNetworkAccess: Disabled on the namespace (with a private "
+                    "endpoint in the private-endpoints subnet).",
+        checks={AZURE_EVENTHUB_NAMESPACE: _azure_disabled("publicNetworkAccess",
+                                                          "the namespace", True)},
+    ),
+    Rule(
+        id="azure-storage-no-public-blob-access",
+        severity="mandatory",
+        category="exposure",
+        rationale="No container of the account can be opened to anonymous readers.",
+        remediation="Set allowBlobPublicAccess: false on the storage account (the Storage "
+                    "component always does).",
+        checks={AZURE_STORAGE_ACCOUNT: _azure_storage_blob_public},
+    ),
+    Rule(
+        id="azure-storage-shared-key-disabled",
+        severity="mandatory",
+        category="exposure",
+        rationale="Without Shared Key every request is authorized by Entra ID and RBAC, per "
+                  "container, never by an account-wide key.",
+        remediation="Set allowSharedKeyAccess: false on the storage account (the Storage "
+                    "component always does).",
+        checks={AZURE_STORAGE_ACCOUNT: _azure_storage_shared_key},
+    ),
+    Rule(
+        id="azure-keyvault-rbac-private",
+        severity="mandatory",
+        category="exposure",
+        rationale="RBAC grants each reader one secret, and a vault without a public endpoint is "
+                  "reached through its private endpoint only.",
+        remediation="Set properties.enableRbacAuthorization: true and publicNetworkAccess: "
+                    "Disabled on the vault (the components' vaults always do).",
+        checks={AZURE_KEY_VAULT: _azure_key_vault_rbac},
+    ),
+    Rule(
+        id="azure-containerapp-internal-ingress",
+        severity="mandatory",
+        category="exposure",
+        rationale="The api and the worker hold the data services' credentials; only the "
+                  "gateway (and the ui) take traffic from the internet.",
+        remediation="Keep the api's and the worker's ingress internal (external: false) and "
+                    "route public traffic through the gateway.",
+        checks={AZURE_CONTAINER_APP: _azure_internal_ingress},
+    ),
+    Rule(
+        id="azure-containerapp-no-insecure-ingress",
+        severity="mandatory",
+        category="exposure",
+        rationale="Plain HTTP to a Container App is redirected to HTTPS, never served.",
+        remediation="Leave configuration.ingress.allowInsecure unset or false (the Compute "
+                    "component always does).",
+        checks={AZURE_CONTAINER_APP: _azure_insecure_ingress},
+    ),
+    Rule(
+        id="azure-frontdoor-waf",
+        severity="mandatory",
+        category="exposure",
+        rationale="Front Door Premium's WAF in Prevention mode blocks attacks (OWASP rules, "
+                  "bots) at the edge before they reach the services.",
+        remediation="Set forge-infra:cdn.tier: Premium (the Cdn component then attaches the "
+                    "managed WAF rule sets in Prevention mode).",
+        checks={AZURE_FRONT_DOOR_PROFILE: _azure_front_door_waf},
+        scope="stack",
+        environments=("prod",),
+    ),
+)
+
+RULES = (*RULES, *AZURE_RULES)

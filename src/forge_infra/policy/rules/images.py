@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from forge_infra.model.config import OCI_TAG, image_repository_problem
-from forge_infra.policy.rule import Context, Rule, known
+from forge_infra.policy.rule import Context, Rule, extend_checks, known
 from forge_infra.policy.rules.kubernetes import POD_SPEC_PATHS, named_containers
 from forge_infra.policy.rules.secrets import CLOUD_RUN_CONTAINERS, cloud_run_containers
 
@@ -162,3 +162,58 @@ RULES: tuple[Rule, ...] = (
         environments=("staging", "prod"),
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# A Container App's and a Container Apps Job's images are `template.containers[].image` and
+# `template.initContainers[].image` (`app/_inputs.py`, `TemplateArgs`, `JobTemplateArgs`).
+
+AZURE_CONTAINER_APPS = ("azure-native:app:ContainerApp", "azure-native:app:Job")
+
+
+def _azure_references(resource: Any) -> Iterator[tuple[str, str, ImageReference | str]]:
+    """(label, image, its parsed reference or why it is none) of each container image."""
+    template = resource.props.get("template")
+    if not isinstance(template, dict):
+        return
+    for key in ("initContainers", "containers"):
+        for container in template.get(key) or []:
+            if not isinstance(container, dict):
+                continue
+            label, image = f"container {container.get('name', '?')}", container.get("image")
+            if not known(image):
+                continue
+            if not isinstance(image, str) or not image:
+                yield label, "", "no image is set"
+                continue
+            try:
+                yield label, image, parse_image_reference(image)
+            except ValueError as error:
+                yield label, image, f"image {image!r} is not an image reference ({error})"
+
+
+def _azure_pinned_tag(resource: Any, context: Context) -> Iterator[str]:
+    for label, image, reference in _azure_references(resource):
+        yield from _tag_problems(label, image, reference)
+
+
+def _azure_pinned_digest(resource: Any, context: Context) -> Iterator[str]:
+    for label, image, reference in _azure_references(resource):
+        if isinstance(reference, ImageReference) and reference.digest is None:
+            yield f"{label}: image {image} is not pinned by digest (name@sha256:...)"
+
+
+def _tag_problems(label: str, image: str, reference: ImageReference | str) -> Iterator[str]:
+    """What `any-image-pinned-tag` says of one image (as `_pinned_tag` does)."""
+    if isinstance(reference, str):
+        yield f"{label}: {reference}"
+    elif reference.digest is None and reference.tag is None:
+        yield f"{label}: image {image} has no tag, so it pulls {LATEST}"
+    elif reference.digest is None and reference.tag == LATEST:
+        yield f"{label}: image {image} uses the tag {LATEST}, which moves with every push"
+
+
+RULES = extend_checks(RULES, {
+    "any-image-pinned-tag": dict.fromkeys(AZURE_CONTAINER_APPS, _azure_pinned_tag),
+    "any-image-pinned-digest": dict.fromkeys(AZURE_CONTAINER_APPS, _azure_pinned_digest),
+})

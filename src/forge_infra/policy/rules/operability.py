@@ -287,3 +287,66 @@ GCP_RULES: tuple[Rule, ...] = (
                 GCP_SQL_INSTANCE: _standard_labels},
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# The azure-native provider has no default tags: every resource carries its own. Which types
+# take `tags` is read from pulumi-azure-native 3.x (the resource classes whose constructor takes
+# `tags`); tests/policy/test_azure_operability.py holds this list equal to the SDK for every
+# Azure type the components and stacks create. Child resources (subnets, databases, containers,
+# record sets, locks, role assignments, budgets) take none.
+
+AZURE_TAGGABLE_TYPES: tuple[str, ...] = (
+    "azure-native:resources:ResourceGroup",
+    "azure-native:network:VirtualNetwork",
+    "azure-native:network:NetworkSecurityGroup",
+    "azure-native:network:NatGateway",
+    "azure-native:network:PublicIPAddress",
+    "azure-native:network:PrivateEndpoint",
+    "azure-native:network:FlowLog",
+    "azure-native:privatedns:PrivateZone",
+    "azure-native:privatedns:VirtualNetworkLink",
+    "azure-native:dbforpostgresql:Server",
+    "azure-native:keyvault:Vault",
+    "azure-native:keyvault:Secret",
+    "azure-native:redisenterprise:RedisEnterprise",
+    "azure-native:storage:StorageAccount",
+    "azure-native:app:ManagedEnvironment",
+    "azure-native:app:ContainerApp",
+    "azure-native:app:Job",
+    "azure-native:operationalinsights:Workspace",
+    "azure-native:managedidentity:UserAssignedIdentity",
+    "azure-native:eventhub:Namespace",
+    "azure-native:cdn:Profile",
+    "azure-native:cdn:AFDEndpoint",
+    "azure-native:frontdoor:Policy",
+)
+
+
+def _azure_standard_tags(resource: Any, context: Context) -> Iterator[str]:
+    tags = resource.props.get("tags")
+    if not known(tags):
+        return
+    tags = tags if isinstance(tags, Mapping) else {}
+    missing = [k for k in STANDARD_TAGS if k not in tags
+               or (known(tags[k]) and not (isinstance(tags[k], str) and tags[k]))]
+    if missing:
+        yield (f"missing standard tags {', '.join(missing)} (tags: "
+               f"{', '.join(sorted(tags)) or 'none'}; the azure-native provider has no default "
+               "tags)")
+
+
+AZURE_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="azure-resource-standard-tags",
+        severity="mandatory",
+        category="operability",
+        rationale="The app, environment and managed-by tags attribute every Azure resource's "
+                  "cost and owner, and tell the policy which environment's rules apply.",
+        remediation="Pass the stack's tags to every component (forge_components.common."
+                    "standard_tags); the Azure components add them to every taggable child.",
+        checks=dict.fromkeys(AZURE_TAGGABLE_TYPES, _azure_standard_tags),
+    ),
+)
+
+RULES = (*RULES, *AZURE_RULES)

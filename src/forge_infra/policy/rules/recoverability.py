@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from forge_infra.policy.rule import Context, Rule, known, prop
+from forge_infra.policy.rule import Check, Context, Rule, extend_checks, known, prop
 
 MIN_BACKUP_DAYS = 7
 MIN_REPLICAS = 2
@@ -566,3 +566,206 @@ GCP_RULES: tuple[Rule, ...] = (
         environments=("prod",),
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# pulumi-azure-native 3.x, camelCase inputs. Facts from the SDK's own docstrings: a flexible
+# server's `highAvailability.mode` is `Disabled`, `SameZone` or `ZoneRedundant`, and
+# `backup.geoRedundantBackup` `Enabled` or `Disabled` (`dbforpostgresql/_inputs.py`); an Azure
+# Managed Redis cluster's `highAvailability` is "Enabled by default. If highAvailability is
+# disabled, the data set is not replicated" (`redisenterprise/redis_enterprise.py`); a
+# management lock's `level` is `CanNotDelete` or `ReadOnly`, and it applies to its `scope` and
+# everything under it (`authorization/management_lock_by_scope.py`); a Container App's
+# `template.scale.minReplicas` is optional, and Container Apps scale a revision to zero replicas
+# when it is not set (https://learn.microsoft.com/azure/container-apps/scale-app).
+
+AZURE_POSTGRES = "azure-native:dbforpostgresql:Server"
+AZURE_REDIS = "azure-native:redisenterprise:RedisEnterprise"
+AZURE_STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+AZURE_BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
+AZURE_LOCK = "azure-native:authorization:ManagementLockByScope"
+AZURE_KEY_VAULT = "azure-native:keyvault:Vault"
+AZURE_CONTAINER_APP = "azure-native:app:ContainerApp"
+
+#: The Azure resources `protect` must guard in prod, for the same reason as the AWS ones: the
+#: database, the cache, the Event Hubs namespace (its retained events), storage accounts and Key
+#: Vaults (the credentials in them). Not a Key Vault's secrets (`keyvault:Secret`): the
+#: management API pulumi-azure-native uses for them has create, get, list and update, and no
+#: delete ("This API is intended for internal use in ARM deployments. Users should use the
+#: data-plane REST service", https://learn.microsoft.com/javascript/api/@azure/arm-keyvault/
+#: secretsoperations), so a destroy or a replacement cannot delete one: the secret lives as
+#: long as its vault, which is protected (and purge-protected, `azure-keyvault-purge-protection`).
+AZURE_STATEFUL_TYPES: tuple[str, ...] = (
+    AZURE_POSTGRES, AZURE_REDIS, "azure-native:eventhub:Namespace", AZURE_STORAGE_ACCOUNT,
+    AZURE_KEY_VAULT,
+)
+#: Management lock levels that stop a delete (`ReadOnly` stops it too, and every write).
+AZURE_DELETE_LOCKS = ("CanNotDelete", "ReadOnly")
+
+
+def _azure_postgres_zone_redundant(resource: Any, context: Context) -> Iterator[str]:
+    mode = prop(resource.props, "highAvailability", "mode")
+    if known(mode) and mode != "ZoneRedundant":
+        yield (f"highAvailability.mode is {mode!r}: no standby in another availability zone "
+               "takes over when the primary's zone fails")
+
+
+def _azure_postgres_geo_backup(resource: Any, context: Context) -> Iterator[str]:
+    geo = prop(resource.props, "backup", "geoRedundantBackup")
+    if known(geo) and geo != "Enabled":
+        yield (f"backup.geoRedundantBackup is {geo!r}: the backups stay in the server's region "
+               "and are lost with it")
+
+
+def _azure_postgres_backup_retention(resource: Any, context: Context) -> Iterator[str]:
+    days = prop(resource.props, "backup", "backupRetentionDays")
+    shown = 7 if days is None else days  # the service's default retention is 7 days
+    if known(shown) and (not isinstance(shown, int) or shown < MIN_BACKUP_DAYS):
+        yield (f"backup.backupRetentionDays is {days!r}: keep at least {MIN_BACKUP_DAYS} days "
+               "of automated backups")
+
+
+def _azure_locked(resource: Any, context: Context) -> Iterator[str]:
+    assert context.stack is not None
+    name = resource.props.get("serverName")
+    locks = [lock for lock in context.stack.of_type(AZURE_LOCK)
+             if resource in context.stack.dependencies(lock)
+             or (known(name) and isinstance(name, str) and name
+                 and str(lock.props.get("scope", "")).endswith(f"/flexibleServers/{name}"))]
+    levels = [lock.props.get("level") for lock in locks]
+    if not any(level in AZURE_DELETE_LOCKS or not known(level) for level in levels):
+        yield (f"no CanNotDelete management lock is scoped to the server (locks: "
+               f"{levels or 'none'}): one API call or a deleted resource group deletes it")
+
+
+def _azure_redis_ha(resource: Any, context: Context) -> Iterator[str]:
+    value = resource.props.get("highAvailability")
+    if known(value) and value == "Disabled":
+        yield ("highAvailability is 'Disabled': the data set is not replicated, so a failed "
+               "node loses it and the cache is down until it is replaced")
+
+
+def _azure_blob_services(account: Any, context: Context) -> list[Any]:
+    assert context.stack is not None
+    name = account.props.get("accountName")
+    return [s for s in context.stack.of_type(AZURE_BLOB_SERVICE)
+            if account in context.stack.dependencies(s)
+            or (known(name) and isinstance(name, str) and name
+                and s.props.get("accountName") == name)]
+
+
+def _azure_storage_soft_delete(resource: Any, context: Context) -> Iterator[str]:
+    services = _azure_blob_services(resource, context)
+    if not services:
+        yield ("no BlobServiceProperties for the account: blob soft delete and versioning are "
+               "off, so a deleted or overwritten blob is lost")
+        return
+    service = services[0]
+    deleted = prop(service.props, "deleteRetentionPolicy", "enabled")
+    if known(deleted) and deleted is not True:
+        yield (f"deleteRetentionPolicy.enabled is {deleted!r}: a deleted blob cannot be "
+               "restored")
+    versioning = service.props.get("isVersioningEnabled")
+    if known(versioning) and versioning is not True:
+        yield (f"isVersioningEnabled is {versioning!r}: an overwritten blob's previous content "
+               "is lost")
+
+
+def _azure_key_vault_purge_protection(resource: Any, context: Context) -> Iterator[str]:
+    value = prop(resource.props, "properties", "enablePurgeProtection")
+    if known(value) and value is not True:
+        yield (f"properties.enablePurgeProtection is {value!r}: a deleted vault or secret can "
+               "be purged before its retention period ends")
+
+
+def _azure_container_app_min_replicas(resource: Any, context: Context) -> Iterator[str]:
+    minimum = prop(resource.props, "template", "scale", "minReplicas")
+    if known(minimum) and (not isinstance(minimum, int) or minimum < MIN_REPLICAS):
+        yield (f"template.scale.minReplicas is {minimum!r}: the app may scale in below "
+               f"{MIN_REPLICAS} replicas (none set means it scales to zero)")
+
+
+AZURE_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="azure-postgres-zone-redundant-ha",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A zone-redundant standby takes over when the primary's availability zone "
+                  "or host fails.",
+        remediation="Set forge-infra:database.high_availability: true (a GeneralPurpose or "
+                    "MemoryOptimized SKU in a region with zones; ZoneRedundant HA).",
+        checks={AZURE_POSTGRES: _azure_postgres_zone_redundant},
+        environments=("prod",),
+    ),
+    Rule(
+        id="azure-postgres-geo-backup",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Geo-redundant backups let the database be restored in the paired region "
+                  "when its own region is lost.",
+        remediation="Set forge-infra:database.geo_redundant_backup: true (Azure sets it only "
+                    "when the server is created).",
+        checks={AZURE_POSTGRES: _azure_postgres_geo_backup},
+        environments=("prod",),
+    ),
+    Rule(
+        id="azure-postgres-backup-retention",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A week of point-in-time backups lets a bad migration or deletion be undone.",
+        remediation="Set forge-infra:database.backup_retention_days to 7 or more.",
+        checks={AZURE_POSTGRES: _azure_postgres_backup_retention},
+        environments=("prod",),
+    ),
+    Rule(
+        id="azure-resource-lock",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A CanNotDelete management lock makes deleting the production database (or "
+                  "its resource group) a deliberate two-step act.",
+        remediation="Set forge-infra:database.delete_lock: true (the Database component then "
+                    "puts a CanNotDelete lock on the server).",
+        checks={AZURE_POSTGRES: _azure_locked},
+        scope="stack",
+        environments=("prod",),
+    ),
+    Rule(
+        id="azure-redis-ha",
+        severity="mandatory",
+        category="recoverability",
+        rationale="A replicated Managed Redis cluster keeps its data and serves on when a node "
+                  "fails.",
+        remediation="Set forge-infra:cache.high_availability: true.",
+        checks={AZURE_REDIS: _azure_redis_ha},
+        environments=("prod",),
+    ),
+    Rule(
+        id="azure-storage-soft-delete",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Blob soft delete and versioning keep every deleted or overwritten blob "
+                  "recoverable.",
+        remediation="Create the account's BlobServiceProperties with deleteRetentionPolicy "
+                    "enabled and isVersioningEnabled (the Storage component always does).",
+        checks={AZURE_STORAGE_ACCOUNT: _azure_storage_soft_delete},
+        scope="stack",
+    ),
+    Rule(
+        id="azure-keyvault-purge-protection",
+        severity="mandatory",
+        category="recoverability",
+        rationale="Purge protection keeps a deleted vault and its secrets recoverable for "
+                  "their whole retention period.",
+        remediation="Set properties.enablePurgeProtection: true on the vault (the Database and "
+                    "Streaming components always do).",
+        checks={AZURE_KEY_VAULT: _azure_key_vault_purge_protection},
+    ),
+)
+
+#: Azure types mapped onto the rules above (`any-...`).
+AZURE_CHECKS: dict[str, dict[str, Check]] = {
+    "any-stateful-protect": dict.fromkeys(AZURE_STATEFUL_TYPES, _protected),
+    "any-service-min-replicas": {AZURE_CONTAINER_APP: _azure_container_app_min_replicas},
+}
+
+RULES = (*extend_checks(RULES, AZURE_CHECKS), *AZURE_RULES)

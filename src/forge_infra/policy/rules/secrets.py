@@ -322,3 +322,46 @@ GCP_RULES: tuple[Rule, ...] = (
         checks=dict.fromkeys(CLOUD_RUN_CONTAINERS, _cloud_run_env),
     ),
 )
+
+
+# -- Azure -------------------------------------------------------------------------------------
+# A Container App (or Job) declares its secrets in `configuration.secrets` (`{name, value}` or
+# `{name, keyVaultUrl, identity}`: "URL pointing to the Azure Key Vault secret that holds the
+# value"), and a container reads one through an env var's `secretRef`; an env var may also carry
+# a literal `value` (`app/_inputs.py`, `SecretArgs`, `EnvironmentVarArgs`). A `value` is kept in
+# the app's configuration, readable by anyone who may read the app, and never rotates.
+
+AZURE_CONTAINER_APPS = ("azure-native:app:ContainerApp", "azure-native:app:Job")
+
+
+def _azure_container_app_secrets(resource: Any, context: Context) -> Iterator[str]:
+    for secret in prop(resource.props, "configuration", "secrets") or []:
+        if not isinstance(secret, Mapping):
+            continue
+        if not secret.get("keyVaultUrl") and secret.get("value") not in (None, "[unknown]"):
+            yield (f"secret {secret.get('name')} holds its value in the app's configuration: "
+                   "reference a Key Vault secret (keyVaultUrl) instead")
+    for container in prop(resource.props, "template", "containers") or []:
+        if not isinstance(container, Mapping):
+            continue
+        for variable in container.get("env") or []:
+            name = str(variable.get("name", "")) if isinstance(variable, Mapping) else ""
+            if name and looks_like_secret(name) and is_plaintext(variable.get("value")):
+                yield (f"container {container.get('name')}: environment variable {name} looks "
+                       "like a secret and holds a plaintext value (use secretRef)")
+
+
+AZURE_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="azure-containerapp-keyvault-secrets",
+        severity="mandatory",
+        category="secrets",
+        rationale="A Container App's secrets are Key Vault references read with its managed "
+                  "identity, never values kept in the app's configuration.",
+        remediation="Declare each secret with keyVaultUrl and identity, and read it through an "
+                    "env var's secretRef (the Compute component always does).",
+        checks=dict.fromkeys(AZURE_CONTAINER_APPS, _azure_container_app_secrets),
+    ),
+)
+
+RULES = (*RULES, *AZURE_RULES)
