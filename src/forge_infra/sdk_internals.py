@@ -136,6 +136,24 @@ CONFIG_SECRET_KEYS: ContextVar[set[str]] = resolve("pulumi.runtime.config:_SECRE
 """The config keys the engine passed as secret to an in-process run (`_SECRET_KEYS`)."""
 
 
+def describe_rpc(rpc: Any) -> str:
+    """A pending RPC of `SETTINGS.rpc_manager.rpcs` as `"<type> '<name>'"`, for error messages.
+
+    Each RPC is a task running the SDK's `register_resource.<locals>.do_register` (or the
+    read/get/outputs counterpart), whose closure holds the resource's `ty` and `name`; read from
+    the live coroutine frame. Best effort: when an SDK upgrade renames them, the coroutine's
+    qualified name is given instead (`tests/plan/test_program_failures.py` checks the names).
+    """
+    get_coro = getattr(rpc, "get_coro", None)
+    coro = get_coro() if get_coro is not None else rpc
+    frame = getattr(coro, "cr_frame", None)
+    local_names = frame.f_locals if frame is not None else {}
+    type_token, name = local_names.get("ty"), local_names.get("name")
+    if isinstance(type_token, str) and isinstance(name, str):
+        return f"{type_token} {name!r}"
+    return str(getattr(coro, "__qualname__", None) or repr(rpc))
+
+
 # -- helm-python-sdk --------------------------------------------------------------------------
 
 
