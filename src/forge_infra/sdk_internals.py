@@ -47,8 +47,13 @@ PRIVATE_NAMES: tuple[str, ...] = (
 #: Attributes a `MockMonitor` instance must carry (set in its constructor, so not on the class).
 MOCK_MONITOR_INSTANCE_ATTRIBUTES: tuple[str, ...] = ("mocks", "resources")
 
-#: Attributes of `pulumi.runtime.settings.SETTINGS` the plan resets before each run.
-SETTINGS_ATTRIBUTES: tuple[str, ...] = ("rpc_manager", "outputs")
+#: Attributes of `pulumi.runtime.settings.SETTINGS` the plan resets before each run (and whose
+#: lock it takes to read the pending outputs).
+SETTINGS_ATTRIBUTES: tuple[str, ...] = ("rpc_manager", "outputs", "lock")
+
+#: Attributes of `SETTINGS.rpc_manager` the plan's wait for the program's RPCs reads.
+RPC_MANAGER_ATTRIBUTES: tuple[str, ...] = ("rpcs", "unhandled_exception",
+                                           "exception_traceback")
 
 
 class SdkInternalsError(ImportError):
@@ -86,6 +91,9 @@ def missing_names() -> list[str]:
                 for name in MOCK_MONITOR_INSTANCE_ATTRIBUTES if not hasattr(monitor, name)]
     missing += [f"pulumi.runtime.settings:SETTINGS.{name}"
                 for name in SETTINGS_ATTRIBUTES if not hasattr(_settings.SETTINGS, name)]
+    manager = getattr(_settings.SETTINGS, "rpc_manager", None)
+    missing += [f"pulumi.runtime.settings:SETTINGS.rpc_manager.{name}"
+                for name in RPC_MANAGER_ATTRIBUTES if not hasattr(manager, name)]
     return missing
 
 
