@@ -127,6 +127,37 @@ def test_the_installed_command_exits_1_on_bad_config(broken_project: Path) -> No
     assert "Traceback" not in result.stderr
 
 
+FAILING_HELPER = """
+import sys
+import forge_infra.clouds.aws.target as target
+from forge_infra.cli import run
+
+def disaster_recovery(*args, **kwargs):
+    # As observed: an unimported name, in a helper called near the end of foundation(), while
+    # the access-log bucket's policy still waits on the CDN assets bucket's ARN (a deferred
+    # output runtime() would have resolved).
+    return aws.backup.Vault("late")
+
+target._disaster_recovery = disaster_recovery
+sys.argv = ["forge-infra", "plan", "--stack", "prod", *sys.argv[1:]]
+run()
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_a_name_error_late_in_foundation_exits_1_with_the_error(debug: bool) -> None:
+    result = subprocess.run([sys.executable, "-c", FAILING_HELPER, *(["--debug"] * debug)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 1, result.stderr
+    message = ("error: the program failed while planning stack 'prod': NameError: "
+               "name 'aws' is not defined")
+    if debug:
+        assert message in result.stderr.splitlines(), result.stderr
+        assert "in disaster_recovery" in result.stderr, result.stderr
+    else:
+        assert result.stderr.splitlines() == [message], result.stderr
+
+
 def test_plan_all_plans_every_stack_with_progress(runner: CliRunner, tmp_path: Path) -> None:
     pattern = str(tmp_path / "plan-{stack}.json")
     result = runner.invoke(main, ["plan", "--all", "-q", "-C", str(ROOT), "--json", pattern])

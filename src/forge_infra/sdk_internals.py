@@ -47,8 +47,13 @@ PRIVATE_NAMES: tuple[str, ...] = (
 #: Attributes a `MockMonitor` instance must carry (set in its constructor, so not on the class).
 MOCK_MONITOR_INSTANCE_ATTRIBUTES: tuple[str, ...] = ("mocks", "resources")
 
-#: Attributes of `pulumi.runtime.settings.SETTINGS` the plan resets before each run.
-SETTINGS_ATTRIBUTES: tuple[str, ...] = ("rpc_manager", "outputs")
+#: Attributes of `pulumi.runtime.settings.SETTINGS` the plan resets before each run (and whose
+#: lock it takes to read the pending outputs).
+SETTINGS_ATTRIBUTES: tuple[str, ...] = ("rpc_manager", "outputs", "lock")
+
+#: Attributes of `SETTINGS.rpc_manager` the plan's wait for the program's RPCs reads.
+RPC_MANAGER_ATTRIBUTES: tuple[str, ...] = ("rpcs", "unhandled_exception",
+                                           "exception_traceback")
 
 
 class SdkInternalsError(ImportError):
@@ -86,6 +91,9 @@ def missing_names() -> list[str]:
                 for name in MOCK_MONITOR_INSTANCE_ATTRIBUTES if not hasattr(monitor, name)]
     missing += [f"pulumi.runtime.settings:SETTINGS.{name}"
                 for name in SETTINGS_ATTRIBUTES if not hasattr(_settings.SETTINGS, name)]
+    manager = getattr(_settings.SETTINGS, "rpc_manager", None)
+    missing += [f"pulumi.runtime.settings:SETTINGS.rpc_manager.{name}"
+                for name in RPC_MANAGER_ATTRIBUTES if not hasattr(manager, name)]
     return missing
 
 
@@ -134,6 +142,24 @@ MockResourceRegistration: Any = resolve("pulumi.runtime.mocks:MockMonitor.Resour
 """The record `MockMonitor` keeps per URN (for `Invoke` of resource reads)."""
 CONFIG_SECRET_KEYS: ContextVar[set[str]] = resolve("pulumi.runtime.config:_SECRET_KEYS")
 """The config keys the engine passed as secret to an in-process run (`_SECRET_KEYS`)."""
+
+
+def describe_rpc(rpc: Any) -> str:
+    """A pending RPC of `SETTINGS.rpc_manager.rpcs` as `"<type> '<name>'"`, for error messages.
+
+    Each RPC is a task running the SDK's `register_resource.<locals>.do_register` (or the
+    read/get/outputs counterpart), whose closure holds the resource's `ty` and `name`; read from
+    the live coroutine frame. Best effort: when an SDK upgrade renames them, the coroutine's
+    qualified name is given instead (`tests/plan/test_program_failures.py` checks the names).
+    """
+    get_coro = getattr(rpc, "get_coro", None)
+    coro = get_coro() if get_coro is not None else rpc
+    frame = getattr(coro, "cr_frame", None)
+    local_names = frame.f_locals if frame is not None else {}
+    type_token, name = local_names.get("ty"), local_names.get("name")
+    if isinstance(type_token, str) and isinstance(name, str):
+        return f"{type_token} {name!r}"
+    return str(getattr(coro, "__qualname__", None) or repr(rpc))
 
 
 # -- helm-python-sdk --------------------------------------------------------------------------

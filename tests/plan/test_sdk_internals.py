@@ -74,3 +74,11 @@ def test_no_other_module_reaches_into_the_sdks_private_names() -> None:
             continue
         offenders += _private_sdk_uses(path)
     assert offenders == [], "import these from forge_infra.sdk_internals instead"
+
+
+def test_a_removed_rpc_manager_attribute_is_reported_by_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi.runtime.settings import SETTINGS
+
+    monkeypatch.delattr(SETTINGS.rpc_manager, "unhandled_exception")
+    assert missing_names() == ["pulumi.runtime.settings:SETTINGS.rpc_manager.unhandled_exception"]

@@ -17,7 +17,12 @@ from forge_infra.model.stack_yaml import YamlError, load_yaml
 from forge_infra.plan.helm import HELM_RELEASE, portable_chart_path, render_releases
 from forge_infra.plan.mocks import ProviderMocks
 from forge_infra.plan.model import CustomTimeouts, Plan, PlanResource, ResourceOptions
-from forge_infra.plan.recorder import RecordedResource, Recording, run_under_mocks
+from forge_infra.plan.recorder import (
+    ProgramStalled,
+    RecordedResource,
+    Recording,
+    run_under_mocks,
+)
 
 
 class ProgramError(Exception):
@@ -154,7 +159,7 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
     policy rule's (`forge_infra.policy.evaluate`), the stack's `policy.waivers` applied.
     Raises `ConfigError` for bad
     config (before any resource is declared) and `ProgramError` when the program fails while
-    running.
+    running, or stops making progress (`forge_infra.plan.recorder.ProgramStalled`).
     """
     project = project_name(project_dir)
     config = config if config is not None else load_stack_file(stack, project_dir)
@@ -162,6 +167,9 @@ def run_plan(stack: str, project_dir: Path | str = ".", *,
         recording = record_program(config, project=project)
     except ConfigError:
         raise
+    except ProgramStalled as exc:  # a defect of forge-infra's own, not the stack's
+        raise ProgramError(f"the program did not finish while planning stack {stack!r}: "
+                           f"{exc.detail}") from exc
     except Exception as exc:  # the program's own failure, reported as such
         raise ProgramError(f"the program failed while planning stack {stack!r}: "
                            f"{type(exc).__name__}: {exc}") from exc

@@ -11,9 +11,12 @@ serialized inputs with their secret markers. Nothing here re-describes the infra
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
+from inspect import isawaitable
 from typing import Any
 
 import pulumi
@@ -28,6 +31,7 @@ from forge_infra.sdk_internals import (
     UNKNOWN,
     MockMonitor,
     MockResourceRegistration,
+    describe_rpc,
     deserialize_properties,
     ensure_event_loop,
     get_root_resource,
@@ -36,6 +40,18 @@ from forge_infra.sdk_internals import (
     sync_await,
     wrap_rpc_secret,
 )
+
+STALL_SECONDS = 120.0
+"""How long the run may make no progress at all (no RPC started or finished, no output
+resolved) before it is declared stuck. The slowest stack plans whole in 5-20 s on a 2-core
+machine, and a single step (one registration, one `apply`) takes well under a second, so only a
+run that can never finish reaches this."""
+_POLL_SECONDS = 0.1
+"""How often the wait for the program's RPCs checks for a failure or a stall."""
+_ABANDON_ROUNDS = 5
+"""How many times a failed run's leftover tasks are cancelled (a cancelled task may wake others)."""
+_MAX_NAMED = 10
+"""How many pending registrations a stall message names."""
 
 SECRET_MASK = "[secret]"
 UNKNOWN_MARK = "[unknown]"
@@ -290,6 +306,184 @@ class _EngineLog(logging.Handler):
         self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
 
 
+class ProgramStalled(Exception):
+    """The program's RPCs stopped making progress: something waits on a value never resolved."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"the program did not finish: {detail}")
+        self.detail = detail
+
+
+class _TrackedRpcs(list[Any]):
+    """`RPCManager.rpcs` that also keeps every RPC ever started, in order.
+
+    The SDK's `wait_for_rpcs` pops each RPC off the list before awaiting it, so the list alone
+    does not say which RPC a stuck wait is waiting on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[asyncio.Future[Any]] = []
+
+    def append(self, rpc: Any) -> None:
+        """Start tracking `rpc` too."""
+        self.started.append(rpc)
+        super().append(rpc)
+
+    def pending(self) -> list[asyncio.Future[Any]]:
+        """The RPCs started and not finished, in start order."""
+        return [rpc for rpc in self.started if not rpc.done()]
+
+
+def _pending_outputs() -> list[asyncio.Future[Any]]:
+    """The SDK's tracked outputs (`SETTINGS.outputs`) not resolved yet."""
+    with RUNTIME_SETTINGS.lock:
+        return [f for f in RUNTIME_SETTINGS.outputs if not f.done()]
+
+
+def _failed_output() -> BaseException | None:
+    """The error of a tracked output whose computation (an `apply` callback) failed, if any."""
+    with RUNTIME_SETTINGS.lock:
+        futures = list(RUNTIME_SETTINGS.outputs)
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is not None:
+            return future.exception()
+    return None
+
+
+_ABANDONED = "_forge_infra_abandoned_run"
+"""Set on the error that ended a run: its other futures' copies are not worth reporting."""
+
+
+class _QuietAbandoned:
+    """An event loop exception handler that drops asyncio's "exception was never retrieved"
+    for the error of a run that was abandoned (the error was raised once, to the caller; the
+    run's other futures holding it are dropped unread), and passes everything else on."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """Drop the abandoned run's unread copies of its error; report anything else."""
+        error = context.get("exception")
+        if getattr(error, _ABANDONED, False) and "never retrieved" in context.get("message", ""):
+            return
+        if self.previous is not None:
+            self.previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+
+async def _abandon(run: _Run, *also: asyncio.Future[Any],
+                   error: BaseException | None = None) -> None:
+    """Cancel whatever the failed run left waiting (registrations, outputs), let the
+    cancellations run, and forget it all, so nothing is left on the event loop.
+
+    Every task on the loop that did not exist before the run is the run's: a registration's
+    RPC task starts only when the loop first runs it, so one the program created just before
+    failing is not in `rpc_manager.rpcs` yet (cancelled before it starts, it never starts).
+    """
+    if error is not None:
+        setattr(error, _ABANDONED, True)
+        loop = asyncio.get_running_loop()
+        if not isinstance(loop.get_exception_handler(), _QuietAbandoned):
+            loop.set_exception_handler(_QuietAbandoned(loop.get_exception_handler()))
+    current = asyncio.current_task()
+    for _ in range(_ABANDON_ROUNDS):
+        pending = [*(t for t in asyncio.all_tasks() if t is not current and t not in run.before),
+                   *_pending_outputs(),
+                   *(f for f in also if not f.done())]
+        if not pending:
+            break
+        for future in pending:
+            future.cancel()
+        await asyncio.wait(pending, timeout=1.0)
+    for future in list(RUNTIME_SETTINGS.outputs):
+        if future.done() and not future.cancelled():
+            future.exception()  # the run's error is raised once, by the caller
+    RUNTIME_SETTINGS.rpc_manager.clear()
+    RUNTIME_SETTINGS.outputs.clear()
+
+
+def _nothing() -> None:
+    """The empty program: `run_pulumi_func(_nothing)` only waits for the RPCs and shuts down."""
+
+
+async def _settle(run: _Run) -> None:
+    """Wait, as `pulumi up` does (`run_pulumi_func`), until every RPC and output has settled.
+
+    Unlike the SDK's wait, this one ends as soon as an RPC has failed (the SDK reports that
+    only once every other RPC has finished, and one may wait forever on a value only the
+    failed part would have provided), and raises `ProgramStalled` when nothing has progressed
+    for `run.stall_seconds`.
+    """
+    rpcs, stall_seconds = run.rpcs, run.stall_seconds
+    settle = asyncio.ensure_future(run_pulumi_func(_nothing))
+    progress: tuple[int, int, int] | None = None
+    idle_since = time.monotonic()
+    while True:
+        done, _ = await asyncio.wait({settle}, timeout=_POLL_SECONDS)
+        if done:
+            settle.result()
+            return
+        manager = RUNTIME_SETTINGS.rpc_manager
+        if manager.unhandled_exception is not None:
+            error = manager.unhandled_exception.with_traceback(manager.exception_traceback)
+            await _abandon(run, settle, error=error)
+            raise error
+        pending = rpcs.pending()
+        now = time.monotonic()
+        current = (len(rpcs.started), len(pending), len(RUNTIME_SETTINGS.outputs))
+        if current != progress:
+            progress, idle_since = current, now
+            continue
+        if now - idle_since < stall_seconds:
+            continue
+        failed = _failed_output()
+        names = [describe_rpc(rpc) for rpc in pending]
+        outputs = len(_pending_outputs())
+        await _abandon(run, settle, error=failed)
+        if failed is not None:  # an apply failed and what waits on it never started
+            raise failed
+        shown = ", ".join(names[:_MAX_NAMED]) + (
+            f" and {len(names) - _MAX_NAMED} more" if len(names) > _MAX_NAMED else "")
+        raise ProgramStalled(
+            f"{len(names)} registration{'' if len(names) == 1 else 's'} pending"
+            f"{f' ({shown})' if shown else ''} and {outputs} output"
+            f"{'' if outputs == 1 else 's'} unresolved, with no progress for "
+            f"{stall_seconds:g} s (an output nothing resolves, e.g. a "
+            "pulumi.deferred_output(); a forge-infra defect; run with --debug)")
+
+
+@dataclasses.dataclass
+class _Run:
+    """One run's bookkeeping: its RPCs, its stall bound, the tasks that are not its own."""
+
+    rpcs: _TrackedRpcs
+    stall_seconds: float
+    before: set[asyncio.Task[Any]] = dataclasses.field(default_factory=set)
+
+
+async def _run_program(program: Callable[[], Any], run: _Run) -> None:
+    """Run `program`, then wait for its RPCs; on its error, report that error at once.
+
+    The SDK's `run_pulumi_func` (pulumi/runtime/stack.py) catches the program's exception and
+    first awaits every outstanding RPC (`wait_for_rpcs`) before re-raising it. A registration
+    whose input is an output the failed program would have resolved later (a
+    `pulumi.deferred_output()`, resolved in the target's `runtime()`) never completes, so that
+    wait, and the plan, never ends. The recording of a failed run is discarded, so here the
+    pending work is cancelled and the program's error raised straight away.
+    """
+    try:
+        result = program()
+        if isawaitable(result):
+            await result
+    except Exception as error:
+        await _abandon(run, error=error)
+        raise
+    await _settle(run)
+
+
 def run_under_mocks(
     program: Callable[[], Any],
     *,
@@ -297,11 +491,15 @@ def run_under_mocks(
     stack: str,
     mocks: pulumi.runtime.Mocks,
     record: bool = True,
+    stall_seconds: float | None = None,
 ) -> Recording:
     """Run `program` in-process under `mocks` until every registration has completed.
 
     Exceptions raised by the program, by an `apply` callback or by the mocks propagate to the
-    caller. With `record=False` the stock monitor is used (for benchmarks of a bare run).
+    caller, as soon as they happen (not after every other registration has finished, which may
+    be never). `ProgramStalled` is raised when the run makes no progress for `stall_seconds`
+    (default `STALL_SECONDS`).
+    With `record=False` the stock monitor is used (for benchmarks of a bare run).
     """
     ROOT_RESOURCE.set(None)
     monitor = (RecordingMonitor(mocks, project=project, stack=stack) if record
@@ -315,12 +513,19 @@ def run_under_mocks(
                              monitor=monitor, logger=logger)
     RUNTIME_SETTINGS.rpc_manager.clear()
     RUNTIME_SETTINGS.outputs.clear()  # as pulumi.runtime.test does: no leftovers of a failed run
+    rpcs = _TrackedRpcs()
+    RUNTIME_SETTINGS.rpc_manager.rpcs = rpcs
+    # Any task already on the loop is not this run's (the root stack's registration is).
+    before = asyncio.all_tasks(ensure_event_loop())
     root = get_root_resource()
-    sync_await(run_pulumi_func(program))
-    exports = _resolve_exports(root) if record else {}
+    try:
+        sync_await(_run_program(program, _Run(
+            rpcs, STALL_SECONDS if stall_seconds is None else stall_seconds, before)))
+        exports = _resolve_exports(root) if record else {}
+    finally:
+        logger.removeHandler(engine_log)
     recorded = monitor.recorded if isinstance(monitor, RecordingMonitor) else []
     stack_urn = (monitor.stack_urn if isinstance(monitor, RecordingMonitor) else None) or (
         f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}")
-    logger.removeHandler(engine_log)
     return Recording(project=project, stack=stack, stack_urn=stack_urn,
                      resources=list(recorded), exports=exports, warnings=engine_log.messages)
