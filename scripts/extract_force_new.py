@@ -107,7 +107,13 @@ _STATELESS = ("not extracted yet; holds settings only, no data, so a replacement
               "shows as an update re-creates it from the same inputs")
 _S3_SETTING = ("not extracted yet; a setting of a bucket (bucket ForceNew), holding no "
                "objects itself")
+#: The reason of the AWS Backup types the `dr` section added (issue 16).
+_DR = ("not extracted yet; added with forge-infra:dr (issue 16) after the last extraction "
+       "from terraform-provider-aws")
 NOT_EXTRACTED: dict[str, str] = {
+    "aws:backup/plan:Plan": _DR,
+    "aws:backup/selection:Selection": _DR,
+    "aws:backup/vault:Vault": _DR,
     "aws:acm/certificateValidation:CertificateValidation": (
         "not extracted yet; a waiter with no AWS object of its own"),
     "aws:appautoscaling/policy:Policy": _STATELESS,
