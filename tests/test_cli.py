@@ -164,12 +164,13 @@ def test_plan_all_plans_every_stack_with_progress(runner: CliRunner, tmp_path: P
     assert result.exit_code == 0, result.output
     summaries = [line for line in result.output.splitlines() if line.startswith("Plan ")]
     assert [line.split(":")[0] for line in summaries] == [
-        "Plan dev", "Plan staging", "Plan prod", "Plan gcp-dev", "Plan gcp-prod",
-        "Plan small-ecs", "Plan small-eks"]
-    assert "[7/7] planning small-eks ..." in result.output
+        "Plan dev", "Plan staging", "Plan prod", "Plan azure-dev", "Plan azure-prod",
+        "Plan gcp-dev", "Plan gcp-prod", "Plan small-ecs", "Plan small-eks"]
+    assert "[9/9] planning small-eks ..." in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "plan-dev.json", "plan-gcp-dev.json", "plan-gcp-prod.json", "plan-prod.json",
-        "plan-small-ecs.json", "plan-small-eks.json", "plan-staging.json"]
+        "plan-azure-dev.json", "plan-azure-prod.json", "plan-dev.json", "plan-gcp-dev.json",
+        "plan-gcp-prod.json", "plan-prod.json", "plan-small-ecs.json", "plan-small-eks.json",
+        "plan-staging.json"]
 
 
 def test_the_readme_shows_the_real_dev_plan(runner: CliRunner) -> None:
