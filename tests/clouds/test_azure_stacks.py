@@ -375,6 +375,20 @@ def test_without_front_door_no_app_gets_a_front_door_id() -> None:
         assert "FRONT_DOOR_ID" not in names, app.urn
 
 
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_every_public_host_is_a_service_front_door_fronts(stack: str) -> None:
+    """The neutral routes give the gateway `gateway.<domain>`; on Azure only Front Door
+    serves public hosts (Compute refuses a public_host it does not front), so each service
+    with one must be among the Azure target's fronted services."""
+    from forge_infra.clouds.azure.target import EXTERNAL_SERVICES
+    from forge_infra.program import public_routes
+
+    config = load_stack_file(stack, ROOT)
+    hosts = {name for name, (host, _) in public_routes(config).items() if host}
+    assert hosts == {"gateway"}
+    assert hosts <= set(EXTERNAL_SERVICES)
+
+
 def test_event_hubs_sku_capacity_and_zones_follow_the_stack(plans: dict[str, Plan]) -> None:
     dev, prod = one(plans["azure-dev"], NAMESPACE), one(plans["azure-prod"], NAMESPACE)
     assert dev.props["sku"] == {"name": "Standard", "tier": "Standard", "capacity": 1}, dev.urn

@@ -48,6 +48,14 @@ check Container Apps leaves to the app: its IP restrictions take CIDRs, not the
 `public_network_access` off the environment answers only its private endpoints, such as a
 Front Door Premium Private Link origin: the apps' public names stop answering at the network.
 
+A spec's `public_host` is served only through Front Door: it must name a service in
+`fronted_services`, and is refused otherwise. Container Apps custom domains are not managed
+here: a managed certificate is issued only after the host's DNS points at the app and is bound
+in a second step (https://learn.microsoft.com/azure/container-apps/custom-domains-managed-certificates),
+the Azure settings refuse `app.domain` without Front Door, and a custom domain on the app would
+be a second way in around Front Door's WAF (and answer nothing with public network access
+off).
+
 Least privilege, without keys: each identity gets Key Vault Secrets User on exactly each
 secret its service references (scope `<vault id>/secrets/<name>`, the vault taken from
 `key_vault_ids` by the name in the secret's URI; Key Vault in Azure RBAC mode), and AcrPull on
@@ -289,6 +297,12 @@ def validate_compute_args(name: str, args: ComputeArgs) -> _Settings:
         raise _fail("fronted_services and front_door_id go together: the fronted apps check "
                     f"the X-Azure-FDID header against {FRONT_DOOR_ID_VARIABLE}")
     for spec in s.services:
+        host = spec.get("public_host")
+        if host and spec["name"] not in s.fronted_services:
+            raise _fail(f"service {spec['name']!r} has public_host {host!r} but Front Door "
+                        "does not front it (fronted_services): Compute binds no custom domain "
+                        "to a container app, so the host would be served by nothing; route it "
+                        "through Front Door or drop public_host")
         if FRONT_DOOR_ID_VARIABLE in (spec.get("environment") or {}) or (
                 FRONT_DOOR_ID_VARIABLE in (spec.get("secrets") or {})):
             raise _fail(f"service {spec['name']!r} sets {FRONT_DOOR_ID_VARIABLE}, which the "

@@ -180,6 +180,13 @@ def test_only_the_fronted_services_get_the_front_door_id(rec: Recording) -> None
         assert "FRONT_DOOR_ID" not in plain, service
 
 
+def test_a_public_host_is_accepted_when_front_door_fronts_the_service() -> None:
+    services = [spec("gateway", 8080, public_host="gateway.example.com"), spec("ui", 3000)]
+    settings = validate_compute_args("forge", plain_args(
+        services=services, fronted_services=["gateway"], front_door_id=FRONT_DOOR_ID))
+    assert settings.fronted_services == ["gateway"]
+
+
 def test_logs_go_through_azure_monitor_to_a_keyless_workspace(rec: Recording) -> None:
     environment = rec.one(ENVIRONMENT)
     assert environment.inputs["appLogsConfiguration"] == {"destination": "azure-monitor"}
@@ -505,6 +512,13 @@ def test_a_size_container_apps_cannot_run_is_refused_with_the_allowed_values(
     ({"front_door_id": FRONT_DOOR_ID}, "fronted_services and front_door_id go together"),
     ({"services": [spec("ui", 3000, environment={"FRONT_DOOR_ID": "x"})]},
      "service 'ui' sets FRONT_DOOR_ID, which the component sets"),
+    ({"services": [spec("gateway", 8080, public_host="gateway.example.com")]},
+     "service 'gateway' has public_host 'gateway.example.com' but Front Door does not front "
+     "it (fronted_services): Compute binds no custom domain to a container app"),
+    ({"services": [spec("gateway", 8080, public_host="gateway.example.com"), spec("ui", 3000)],
+      "fronted_services": ["ui"], "front_door_id": FRONT_DOOR_ID},
+     "service 'gateway' has public_host 'gateway.example.com' but Front Door does not front "
+     "it"),
 ])
 def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(
         overrides: dict[str, Any], message: str) -> None:
