@@ -38,7 +38,12 @@ What it creates, in the given resource group and region:
 * the api's migration as a Container Apps job (`app.Job`, manual trigger, one replica, the
   api's image, variables and secrets, `migration_command`), under an identity of its own
   (`<name>-migrate`) with the api's secret grants. A manual job runs only when started
-  (`az containerapp job start`); nothing here starts it or orders the api after it.
+  (`az containerapp job start`); nothing here starts it or orders the api after it: starting
+  is an ARM action (`jobs/start`), not a resource, and pulumi_azure_native 3.29.0's `app`
+  module has no start function or execution resource (`Job`, `get_job`, `list_job_secrets`
+  only). A deployment script (`resources.AzureCliScript`) could call it, but needs a storage
+  account reached by its access key; docs/DEPLOYMENT.md (Azure, "The migration") has the
+  deploy step instead.
 
 Behind Front Door (`fronted_services`, `front_door_id`, `public_network_access`; sources in
 `limits.FRONT_DOOR_PRIVATE_LINK_GROUP`): each fronted app gets its Front Door id as

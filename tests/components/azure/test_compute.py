@@ -539,3 +539,15 @@ def test_secret_scope_maps_a_uri_to_its_secret_in_its_vault() -> None:
         f"{OTHER_VAULT_ID}/secrets/app-token")
     assert secret_scope("https://FORGE-KV.vault.azure.net/secrets/x/", [VAULT_ID]) == (
         f"{VAULT_ID}/secrets/x")
+
+
+def test_the_sdk_still_offers_no_way_to_start_the_migration_job() -> None:
+    """The migration stays a deploy step because pulumi_azure_native's `app` module can
+    neither start a job nor model its execution (docs/DEPLOYMENT.md, Azure, "The
+    migration"). When an SDK upgrade adds either, this fails: run the job from the program
+    then, as the GCP Compute does, and order the api after it."""
+    import pulumi_azure_native.app as app_module
+
+    names = [n for n in dir(app_module)
+             if "start" in n.lower() or "execution" in n.lower()]
+    assert names == [], names
