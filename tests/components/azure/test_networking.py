@@ -184,7 +184,7 @@ def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
     }
 
 
-def test_an_internal_environment_admits_https_from_the_vnet_on_the_documented_ports():
+def test_an_internal_environment_admits_https_from_the_vnet_on_the_documented_ports() -> None:
     """Microsoft's inbound rule for a workload-profiles environment reached through the VNet:
     client IPs to the apps subnet on 443 and the edge proxy's 31443. Removing it leaves an
     internal environment with no way in (the deny at 4096 overrides AllowVnetInBound)."""
@@ -203,7 +203,7 @@ def test_an_internal_environment_admits_https_from_the_vnet_on_the_documented_po
 
 
 @pytest.mark.parametrize("tier", ["apps", "database", "private-endpoints"])
-def test_the_azure_platform_address_is_allowed_out_above_the_vnet_deny(tier):
+def test_the_azure_platform_address_is_allowed_out_above_the_vnet_deny(tier: str) -> None:
     """168.63.129.16 (Azure DNS, probes, the VM agent) is in the VirtualNetwork tag the deny
     names; an explicit allow with a smaller priority number must win over it."""
     r = rules(build(), tier)
