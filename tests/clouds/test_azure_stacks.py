@@ -315,6 +315,80 @@ def test_front_door_tier_and_waf_follow_the_stack(plans: dict[str, Plan]) -> Non
     assert policy.props["policySettings"]["mode"] == "Prevention", policy.urn
 
 
+ORIGIN = "azure-native:cdn:AFDOrigin"
+ENVIRONMENT = "azure-native:app:ManagedEnvironment"
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_the_fronted_apps_get_the_front_door_id_and_the_others_do_not(
+        plans: dict[str, Plan], stack: str) -> None:
+    plan = plans[stack]
+    front_door_id = one(plan, PROFILE).outputs["frontDoorId"]
+    assert front_door_id
+    apps = {r.name.removeprefix(f"forge-{stack}-"): r for r in of_type(plan, CONTAINER_APP)}
+    for name, app in apps.items():
+        expected = front_door_id if name in ("gateway", "ui") else None
+        assert _environment(app).get("FRONT_DOOR_ID") == expected, app.urn
+
+
+def test_premium_reaches_the_apps_by_private_link_only(plans: dict[str, Plan]) -> None:
+    """Prod (Premium): the environment refuses public traffic and every Front Door origin is
+    a Private Link origin to it; a public origin or a public environment fails this test."""
+    plan = plans["azure-prod"]
+    environment = one(plan, ENVIRONMENT)
+    assert environment.props["publicNetworkAccess"] == "Disabled", environment.urn
+    origins = of_type(plan, ORIGIN)
+    assert len(origins) == 2
+    for origin in origins:
+        assert origin.props["sharedPrivateLinkResource"] == {
+            "groupId": "managedEnvironments",
+            "privateLink": {"id": environment.id},
+            "privateLinkLocation": "westeurope",
+            "requestMessage": "forge forge-azure-prod-cdn: Front Door origin"}, origin.urn
+
+
+def test_standard_has_no_private_link_and_stays_public(plans: dict[str, Plan]) -> None:
+    """Dev (Standard): Front Door Standard has no Private Link origins, so the environment
+    must stay public (the apps check X-Azure-FDID instead)."""
+    plan = plans["azure-dev"]
+    environment = one(plan, ENVIRONMENT)
+    assert environment.props["publicNetworkAccess"] == "Enabled", environment.urn
+    for origin in of_type(plan, ORIGIN):
+        assert "sharedPrivateLinkResource" not in origin.props, origin.urn
+
+
+def test_without_front_door_no_app_gets_a_front_door_id() -> None:
+    import yaml
+
+    from forge_infra.config import config_from_mapping
+
+    values = yaml.safe_load((ROOT / "Pulumi.azure-dev.yaml").read_text())["config"]
+    values["forge-infra:cdn"] = {**values["forge-infra:cdn"], "enabled": False}
+    values["forge-infra:app"] = {k: v for k, v in values["forge-infra:app"].items()
+                                 if k != "domain"}
+    config = config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    environment = recording.one(ENVIRONMENT)
+    assert environment.inputs["publicNetworkAccess"] == "Enabled", environment.urn
+    for app in recording.of_type(CONTAINER_APP):
+        names = {e["name"] for e in app.inputs["template"]["containers"][0]["env"]}
+        assert "FRONT_DOOR_ID" not in names, app.urn
+
+
+@pytest.mark.parametrize("stack", AZURE_STACKS)
+def test_every_public_host_is_a_service_front_door_fronts(stack: str) -> None:
+    """The neutral routes give the gateway `gateway.<domain>`; on Azure only Front Door
+    serves public hosts (Compute refuses a public_host it does not front), so each service
+    with one must be among the Azure target's fronted services."""
+    from forge_infra.clouds.azure.target import EXTERNAL_SERVICES
+    from forge_infra.program import public_routes
+
+    config = load_stack_file(stack, ROOT)
+    hosts = {name for name, (host, _) in public_routes(config).items() if host}
+    assert hosts == {"gateway"}
+    assert hosts <= set(EXTERNAL_SERVICES)
+
+
 def test_event_hubs_sku_capacity_and_zones_follow_the_stack(plans: dict[str, Plan]) -> None:
     dev, prod = one(plans["azure-dev"], NAMESPACE), one(plans["azure-prod"], NAMESPACE)
     assert dev.props["sku"] == {"name": "Standard", "tier": "Standard", "capacity": 1}, dev.urn
@@ -382,7 +456,8 @@ def test_the_data_clients_get_the_connection_settings_and_the_others_do_not(
     assert [s["identity"] for s in apps["api"].props["configuration"]["secrets"]] == [identity]
     assert set(_environment(apps["worker"])) == set(api) - {"LOG_LEVEL", "REDIS_AUTH_TOKEN"}
     for name in ("gateway", "ui"):
-        assert set(_environment(apps[name])) == {"APP_ENV", "AZURE_CLIENT_ID"}, name
+        assert set(_environment(apps[name])) == {"APP_ENV", "AZURE_CLIENT_ID",
+                                                 "FRONT_DOOR_ID"}, name
 
 
 def test_an_app_secret_is_kept_in_the_stack_vault_and_read_by_reference() -> None:

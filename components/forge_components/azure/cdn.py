@@ -27,10 +27,19 @@ What it creates:
   Standard takes no managed rules (custom rules only), so no WAF policy is made there: use
   Premium wherever a WAF is required (prod).
 
-`front_door_id` is the profile's Front Door id: the origins should admit only requests whose
-`X-Azure-FDID` header carries it (and the AzureFrontDoor.Backend service tag), or Front Door
-and its WAF can be bypassed by calling the apps' FQDNs directly; the compute component owns
-that check.
+Keeping the origins behind Front Door (or Front Door and its WAF are bypassed by calling the
+apps' `*.azurecontainerapps.io` names directly), `limits.FRONT_DOOR_PRIVATE_LINK_GROUP` has the
+sources:
+
+* Premium: with `private_link_resource_id` (the Container Apps environment's id) and
+  `private_link_location`, every origin is a Private Link origin to that environment
+  (sub-resource `managedEnvironments`); Front Door's private endpoint connection then waits
+  for approval on the environment, and the environment's public network access is disabled
+  (Compute's `public_network_access`), so the apps answer Front Door only. Refused on
+  Standard, which has no Private Link origins.
+* Standard: no network-level restriction exists for Container Apps (IP restrictions take
+  CIDRs, no service tag); `front_door_id` is the profile's Front Door id, which the apps must
+  compare with the `X-Azure-FDID` header of every request (Compute passes it to them).
 
 What a plan under mocks does not prove: that the domains validate (the TXT record must be
 published and the CNAME point at the endpoint), that the origins answer on the health paths,
@@ -49,12 +58,14 @@ from forge_components.azure.limits import (
     FRONT_DOOR_LABEL_SCOPE,
     FRONT_DOOR_MINIMUM_TLS,
     FRONT_DOOR_PREMIUM,
+    FRONT_DOOR_PRIVATE_LINK_GROUP,
     FRONT_DOOR_SKUS,
     FRONT_DOOR_TLS_POLICY,
     FRONT_DOOR_VALIDATION_PREFIX,
     FRONT_DOOR_WAF_MODES,
     FRONT_DOOR_WAF_POLICY_NAME,
     FRONT_DOOR_WAF_RULE_SETS,
+    REGION_NAME,
     RESOURCE_GROUP_NAME,
 )
 from forge_components.azure.tags import resource_tags
@@ -112,6 +123,13 @@ class CdnArgs(TypedDict):
     are created there. Defaults to unset (publish `validation_tokens` yourself)."""
     dns_zone_resource_group_name: NotRequired[pulumi.Input[str]]
     """The DNS zone's resource group; required with `dns_zone_name`. Defaults to unset."""
+    private_link_resource_id: NotRequired[pulumi.Input[str]]
+    """The Container Apps environment every origin is reached through by Private Link
+    (Premium only; the environment's owner approves Front Door's connection). Defaults to
+    unset (origins over the public internet)."""
+    private_link_location: NotRequired[str]
+    """That environment's region, e.g. "westeurope"; required with
+    `private_link_resource_id`. Defaults to unset."""
     tags: NotRequired[dict[str, str]]
     """Tags on every child that takes tags (plus `component`). Defaults to {}."""
 
@@ -135,6 +153,8 @@ class _Settings:
     custom_domains: list[str] = dataclasses.field(default_factory=list)
     dns_zone_name: str | None = None
     dns_zone_resource_group_name: pulumi.Input[str] | None = None
+    private_link_resource_id: pulumi.Input[str] | None = None
+    private_link_location: str | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def origin_settings(self) -> list[_Origin]:
@@ -209,6 +229,16 @@ def validate_cdn_args(name: str, args: CdnArgs) -> _Settings:
                             "carry a CNAME; use a subdomain (e.g. 'www.' or 'app.')")
             if not domain.endswith(f".{zone}"):
                 raise _fail(f"custom domain {domain!r} is not in dns_zone_name {zone!r}")
+    if (s.private_link_resource_id is None) != (s.private_link_location is None):
+        raise _fail("private_link_resource_id and private_link_location go together: give "
+                    "both or neither")
+    if s.private_link_resource_id is not None and not s.premium:
+        raise _fail(f"private_link_resource_id needs sku_name {FRONT_DOOR_PREMIUM!r}: "
+                    f"{s.sku_name} has no Private Link origins")
+    if s.private_link_location is not None and not REGION_NAME.fullmatch(
+            s.private_link_location):
+        raise _fail(f"private_link_location {s.private_link_location!r} is not an Azure "
+                    "region name such as 'westeurope'")
     resource_tags(COMPONENT, s.tags)
     return s
 
@@ -294,6 +324,13 @@ class Cdn(pulumi.ComponentResource):
             opts=child_opts(self)) for domain in s.custom_domains}
 
         domain_refs = [cdn.ActivatedResourceReferenceArgs(id=d.id) for d in domains.values()]
+        private_link: cdn.SharedPrivateLinkResourcePropertiesArgs | None = None
+        if s.private_link_resource_id is not None:
+            private_link = cdn.SharedPrivateLinkResourcePropertiesArgs(
+                group_id=FRONT_DOOR_PRIVATE_LINK_GROUP,
+                private_link=cdn.ResourceReferenceArgs(id=s.private_link_resource_id),
+                private_link_location=s.private_link_location,
+                request_message=f"forge {name}: Front Door origin")
         for origin in s.origin_settings():
             group = cdn.AFDOriginGroup(
                 f"{name}-{origin.name}",
@@ -318,6 +355,7 @@ class Cdn(pulumi.ComponentResource):
                 http_port=80,
                 https_port=443,
                 enforce_certificate_name_check=True,
+                shared_private_link_resource=private_link,
                 priority=1,
                 weight=1000,
                 enabled_state="Enabled",

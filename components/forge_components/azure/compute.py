@@ -38,7 +38,28 @@ What it creates, in the given resource group and region:
 * the api's migration as a Container Apps job (`app.Job`, manual trigger, one replica, the
   api's image, variables and secrets, `migration_command`), under an identity of its own
   (`<name>-migrate`) with the api's secret grants. A manual job runs only when started
-  (`az containerapp job start`); nothing here starts it or orders the api after it.
+  (`az containerapp job start`); nothing here starts it or orders the api after it: starting
+  is an ARM action (`jobs/start`), not a resource, and pulumi_azure_native 3.29.0's `app`
+  module has no start function or execution resource (`Job`, `get_job`, `list_job_secrets`
+  only). A deployment script (`resources.AzureCliScript`) could call it, but needs a storage
+  account reached by its access key; docs/DEPLOYMENT.md (Azure, "The migration") has the
+  deploy step instead.
+
+Behind Front Door (`fronted_services`, `front_door_id`, `public_network_access`; sources in
+`limits.FRONT_DOOR_PRIVATE_LINK_GROUP`): each fronted app gets its Front Door id as
+`FRONT_DOOR_ID`, which it must compare with every request's `X-Azure-FDID` header (the one
+check Container Apps leaves to the app: its IP restrictions take CIDRs, not the
+`AzureFrontDoor.Backend` service tag, and those ranges are every profile's). With
+`public_network_access` off the environment answers only its private endpoints, such as a
+Front Door Premium Private Link origin: the apps' public names stop answering at the network.
+
+A spec's `public_host` is served only through Front Door: it must name a service in
+`fronted_services`, and is refused otherwise. Container Apps custom domains are not managed
+here: a managed certificate is issued only after the host's DNS points at the app and is bound
+in a second step (https://learn.microsoft.com/azure/container-apps/custom-domains-managed-certificates),
+the Azure settings refuse `app.domain` without Front Door, and a custom domain on the app would
+be a second way in around Front Door's WAF (and answer nothing with public network access
+off).
 
 Least privilege, without keys: each identity gets Key Vault Secrets User on exactly each
 secret its service references (scope `<vault id>/secrets/<name>`, the vault taken from
@@ -65,6 +86,7 @@ from forge_components.azure.limits import (
     CONTAINER_APPS_MAX_REPLICAS,
     CONTAINER_APPS_SECRET_NAME,
     CONTAINER_APPS_WORKLOAD_PROFILE,
+    FRONT_DOOR_ID_VARIABLE,
     KEY_VAULT_SECRET_URI,
     KEY_VAULT_SECRETS_USER,
     LOG_ANALYTICS_SKU,
@@ -137,6 +159,16 @@ class ComputeArgs(TypedDict):
     """The environment has only an internal load balancer in the VNet and no public endpoint
     (traffic from the internet arrives through a gateway in the VNet or a private link).
     Defaults to False."""
+    public_network_access: NotRequired[bool]
+    """The environment accepts traffic from the public internet. Off, only its private
+    endpoints reach it (Front Door Premium's Private Link origin, which must be approved on
+    the environment); needs a workload-profiles environment (this one). Defaults to True."""
+    fronted_services: NotRequired[list[str]]
+    """The external services Front Door routes to: each gets `FRONT_DOOR_ID` (the
+    `front_door_id`) to check against the `X-Azure-FDID` request header. Defaults to []."""
+    front_door_id: NotRequired[pulumi.Input[str] | None]
+    """The Front Door profile's id (`Cdn`'s `front_door_id`); required with
+    `fronted_services`, refused without. Defaults to None."""
     zone_redundant: NotRequired[bool]
     """Spread the environment's replicas across availability zones (prod). Defaults to
     False."""
@@ -176,6 +208,9 @@ class _Settings:
     key_vault_ids: list[pulumi.Input[str]] = dataclasses.field(default_factory=list)
     external_services: list[str] | None = None
     internal_environment: bool = False
+    public_network_access: bool = True
+    fronted_services: list[str] = dataclasses.field(default_factory=list)
+    front_door_id: pulumi.Input[str] | None = None
     zone_redundant: bool = False
     log_analytics_workspace_id: pulumi.Input[str] | None = None
     log_retention_days: int = 30
@@ -257,6 +292,26 @@ def validate_compute_args(name: str, args: ComputeArgs) -> _Settings:
         if service not in served:
             raise _fail(f"external_services names {service!r}, which is not a service with a "
                         f"port; those are {sorted(served)}")
+    external_services = s.external_of()
+    for service in s.fronted_services:
+        if service not in external_services:
+            raise _fail(f"fronted_services names {service!r}, which is not among the external "
+                        f"services {external_services}: Front Door reaches external ingress "
+                        "only")
+    if bool(s.fronted_services) != (s.front_door_id is not None):
+        raise _fail("fronted_services and front_door_id go together: the fronted apps check "
+                    f"the X-Azure-FDID header against {FRONT_DOOR_ID_VARIABLE}")
+    for spec in s.services:
+        host = spec.get("public_host")
+        if host and spec["name"] not in s.fronted_services:
+            raise _fail(f"service {spec['name']!r} has public_host {host!r} but Front Door "
+                        "does not front it (fronted_services): Compute binds no custom domain "
+                        "to a container app, so the host would be served by nothing; route it "
+                        "through Front Door or drop public_host")
+        if FRONT_DOOR_ID_VARIABLE in (spec.get("environment") or {}) or (
+                FRONT_DOOR_ID_VARIABLE in (spec.get("secrets") or {})):
+            raise _fail(f"service {spec['name']!r} sets {FRONT_DOOR_ID_VARIABLE}, which the "
+                        "component sets to the Front Door id of the fronted services")
     low, high = LOG_RETENTION_DAYS
     if not low <= s.log_retention_days <= high:
         raise _fail(f"log_retention_days must be between {low} and {high}, got "
@@ -371,12 +426,15 @@ def _distinct_secrets(spec: ServiceSpec) -> list[tuple[str, pulumi.Input[str]]]:
 
 def _container(container_name: str, image: str, spec: ServiceSpec,
                client_id: pulumi.Input[str], probes: list[app.ContainerAppProbeArgs],
-               command: list[str] | None = None) -> app.ContainerArgs:
+               command: list[str] | None = None,
+               front_door_id: pulumi.Input[str] | None = None) -> app.ContainerArgs:
     """A container of the spec's size: plain variables by value, the identity's client id,
-    then secrets by `secretRef` only (each sorted by name)."""
+    the Front Door id when given, then secrets by `secretRef` only (each sorted by name)."""
     plain = [app.EnvironmentVarArgs(name=key, value=value)
              for key, value in sorted((spec.get("environment") or {}).items())]
     plain.append(app.EnvironmentVarArgs(name=CLIENT_ID_VARIABLE, value=client_id))
+    if front_door_id is not None:
+        plain.append(app.EnvironmentVarArgs(name=FRONT_DOOR_ID_VARIABLE, value=front_door_id))
     secret = [app.EnvironmentVarArgs(name=key, secret_ref=secret_name(key))
               for key in sorted(spec.get("secrets") or {})]
     return app.ContainerArgs(
@@ -500,6 +558,7 @@ class Compute(pulumi.ComponentResource):
                 name=CONTAINER_APPS_WORKLOAD_PROFILE,
                 workload_profile_type=CONTAINER_APPS_WORKLOAD_PROFILE)],
             zone_redundant=s.zone_redundant,
+            public_network_access="Enabled" if s.public_network_access else "Disabled",
             app_logs_configuration=app.AppLogsConfigurationArgs(
                 destination=CONTAINER_APPS_LOG_DESTINATION),
             peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
@@ -618,7 +677,9 @@ class Compute(pulumi.ComponentResource):
                 template=app.TemplateArgs(
                     containers=[_container(
                         service, image_reference(spec["image_repository"], spec["image_tag"]),
-                        spec, ident.client_id, probes)],
+                        spec, ident.client_id, probes,
+                        front_door_id=(s.front_door_id if service in s.fronted_services
+                                       else None))],
                     scale=app.ScaleArgs(
                         min_replicas=spec["min_replicas"],
                         max_replicas=spec["max_replicas"],

@@ -420,6 +420,28 @@ EVENTHUBS_DATA_RECEIVER = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 #: https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-custom-rules-powershell
 FRONT_DOOR_SKUS: tuple[str, ...] = ("Standard_AzureFrontDoor", "Premium_AzureFrontDoor")
 FRONT_DOOR_PREMIUM = "Premium_AzureFrontDoor"
+#: How the Container Apps behind Front Door admit Front Door only (read 2026-12-02):
+#: * Premium: a Private Link origin to the Container Apps environment, sub-resource (group id)
+#:   `managedEnvironments`, with the environment's public network access disabled; Front
+#:   Door's private endpoint connection must then be approved on the environment. "Private
+#:   link isn't supported for origins in an AFD profile with SKU Standard_AzureFrontDoor";
+#:   workload-profiles environments only. Sources: MicrosoftDocs/azure-docs
+#:   articles/container-apps/how-to-integrate-with-azure-front-door.md
+#:   (https://learn.microsoft.com/azure/container-apps/how-to-integrate-with-azure-front-door)
+#:   and articles/container-apps/afd-aca-custom-vnet-private-link.md (custom VNet, internal
+#:   virtual IP, public network access disabled).
+#: * Standard: no network-level way. Container Apps' IP ingress restrictions take IPv4 CIDR
+#:   ranges only (`ipAddressRange`), no service tag such as `AzureFrontDoor.Backend`, and the
+#:   Front Door backend ranges are shared by every Front Door profile anyway; the app must
+#:   reject requests whose `X-Azure-FDID` header is not its profile's Front Door id. Sources:
+#:   articles/container-apps/ip-restrictions.md
+#:   (https://learn.microsoft.com/azure/container-apps/ip-restrictions) and
+#:   https://learn.microsoft.com/azure/frontdoor/origin-security ("Public IP address-based
+#:   origins": IP filtering plus the X-Azure-FDID header check, used together).
+FRONT_DOOR_PRIVATE_LINK_GROUP = "managedEnvironments"
+#: The variable the fronted apps read their Front Door id from, to compare with the
+#: `X-Azure-FDID` request header (forge-infra's own name).
+FRONT_DOOR_ID_VARIABLE = "FRONT_DOOR_ID"
 #: The managed rule sets the Premium WAF policy runs, with their versions: the Default Rule
 #: Set 2.1 (https://learn.microsoft.com/azure/web-application-firewall/afds/waf-front-door-drs,
 #: "DRS 2.1"; not retrieved, the version is the one Microsoft's DRS rule-group page and the

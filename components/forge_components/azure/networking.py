@@ -17,10 +17,14 @@ What it creates, in the stack's region:
   outbound internet; Container Apps supports NAT egress only in a workload-profiles
   environment: https://learn.microsoft.com/azure/container-apps/networking);
 * one NSG per subnet: each admits only what its subnet serves (the apps' ingress from the
-  internet on 80/443 when asked, and Azure's load balancer; PostgreSQL on its port from
-  `apps`; the private endpoints' ports from `apps`) and denies every other inbound flow at
-  priority 4096, above Azure's default allow-VNet rule; `apps` may open only those data
-  ports inside the VNet (plus its own subnet), the internet through NAT;
+  internet on 80/443 when asked, or, for an internal environment, HTTPS from
+  `apps_internal_client_cidrs` on 443 and the edge proxy's 31443, and Azure's load balancer;
+  PostgreSQL on its port from `apps`; the private endpoints' ports from `apps`) and denies
+  every other inbound flow at priority 4096, above Azure's default allow-VNet rule; `apps`
+  may open only those data ports inside the VNet (plus its own subnet), the internet through
+  NAT; every subnet may always reach Azure's platform address 168.63.129.16 (DNS, the
+  load balancer's probes, the VM agent), allowed explicitly above the deny because the
+  `VirtualNetwork` tag the deny names includes it;
 * private DNS zones linked to the VNet (no auto-registration): the flexible server's
   VNet-integration zone (`<name>.private.postgres.database.azure.com`, which must end with
   `.postgres.database.azure.com`) and the private-endpoint zones `privatelink.redis.azure.net`,
@@ -80,6 +84,26 @@ STORAGE_SERVICE_ENDPOINT = "Microsoft.Storage"
 #: The explicit deny rules sit at the lowest custom priority, so every allow above them wins
 #: and Azure's default rules (65000+, which allow all VNet traffic) never apply.
 DENY_PRIORITY = 4096
+#: Azure's platform address (DNS, DHCP, the VM agent's WireServer, load-balancer health
+#: probes): "It is allowed by the default network security group rule. We recommend that you
+#: allow this IP address ... in both inbound and outbound directions"; WireServer needs at
+#: least 80, 443 and 32526 (articles/virtual-network/what-is-ip-address-168-63-129-16.md,
+#: https://learn.microsoft.com/azure/virtual-network/what-is-ip-address-168-63-129-16), and
+#: "Don't explicitly deny the Azure DNS address 168.63.129.16 in the outgoing NSG rules. If
+#: you do, your Container Apps environment doesn't function"
+#: (articles/container-apps/firewall-integration.md, 2026-04-01,
+#: https://learn.microsoft.com/azure/container-apps/firewall-integration). The
+#: `VirtualNetwork` service tag of the deny rule includes "the virtual IP address of the host"
+#: (https://learn.microsoft.com/azure/virtual-network/service-tags-overview), so it is
+#: allowed explicitly, every port and protocol, just above the deny.
+AZURE_PLATFORM_IP = "168.63.129.16/32"
+PLATFORM_ALLOW_PRIORITY = 4000
+#: An internal workload-profiles environment's inbound path from clients in the VNet: "Your
+#: client IPs -> Your container app's subnet, 443, 31443 ... 31443 is the port on which the
+#: Container Apps environment edge proxy responds to the HTTPS traffic. It's behind the
+#: internal load balancer" (firewall-integration.md, Inbound, workload profile environment).
+#: HTTPS only: the apps' ingress does not allow insecure connections, so 80/31080 stay shut.
+INTERNAL_INGRESS_PORTS = ("443", "31443")
 #: The subnets, in the order of `subnet_ids`.
 SUBNET_TIERS = ("apps", "database", "private-endpoints")
 #: The `subnet` join action a delegation grants the service (the action Microsoft's examples
@@ -114,8 +138,12 @@ class NetworkingArgs(TypedDict):
     """The NAT gateway's TCP idle timeout, 4..120 minutes. Defaults to 4."""
     apps_ingress_from_internet: NotRequired[bool]
     """`apps` admits HTTP and HTTPS (80, 443) from the internet: an external Container Apps
-    environment. Off for an internal environment reached only inside the VNet. Defaults to
-    True."""
+    environment. Off for an internal environment reached only inside the VNet, whose clients
+    are `apps_internal_client_cidrs`. Defaults to True."""
+    apps_internal_client_cidrs: NotRequired[list[str]]
+    """With `apps_ingress_from_internet` off, the private ranges whose clients may call the
+    internal environment over HTTPS (443 and the edge proxy's 31443); refused with it on.
+    Defaults to [address_space]."""
     postgres_dns_zone_name: NotRequired[str]
     """The flexible server's private DNS zone (VNet integration); it must end with
     ".postgres.database.azure.com". Defaults to "<name>.private.postgres.database.azure.com"."""
@@ -148,6 +176,7 @@ class _Settings:
     nat_gateway: bool = True
     nat_idle_timeout_minutes: int = 4
     apps_ingress_from_internet: bool = True
+    apps_internal_client_cidrs: list[str] | None = None
     postgres_dns_zone_name: str | None = None
     flow_logs_storage_account_id: pulumi.Input[str] | None = None
     flow_logs_retention_days: int = 30
@@ -212,6 +241,15 @@ def validate_networking_args(name: str, args: NetworkingArgs) -> _Settings:
     if zone.startswith("privatelink."):
         raise _fail(f"postgres_dns_zone_name {zone!r} is the private-endpoint zone; a "
                     "VNet-integrated server needs its own zone")
+    if s.apps_internal_client_cidrs is not None:
+        if s.apps_ingress_from_internet:
+            raise _fail("apps_internal_client_cidrs is for an internal environment; it is "
+                        "refused with apps_ingress_from_internet on")
+        if not s.apps_internal_client_cidrs:
+            raise _fail("apps_internal_client_cidrs is empty: an internal environment "
+                        "would have no clients")
+        for cidr in s.apps_internal_client_cidrs:
+            _private_network("apps_internal_client_cidrs", cidr)
     if not 0 <= s.flow_logs_retention_days <= 365:
         raise _fail(f"flow_logs_retention_days must be 0 (forever) to 365, got "
                     f"{s.flow_logs_retention_days}")
@@ -224,13 +262,16 @@ def postgres_zone_name(name: str, s: _Settings) -> str:
     return s.postgres_dns_zone_name or f"{name}.private.postgres.database.azure.com"
 
 
-def _rule(name: str, priority: int, direction: str, access: str, *, source: str,
+def _rule(name: str, priority: int, direction: str, access: str, *, source: str | list[str],
           destination: str, ports: list[str], protocol: str = "Tcp",
           description: str) -> network.SecurityRuleArgs:
     many = len(ports) > 1
+    sources = [source] if isinstance(source, str) else source
     return network.SecurityRuleArgs(
         name=name, priority=priority, direction=direction, access=access, protocol=protocol,
-        source_address_prefix=source, source_port_range="*",
+        source_address_prefix=sources[0] if len(sources) == 1 else None,
+        source_address_prefixes=sources if len(sources) > 1 else None,
+        source_port_range="*",
         destination_address_prefix=destination,
         destination_port_range=None if many else ports[0],
         destination_port_ranges=ports if many else None,
@@ -247,6 +288,10 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
     deny_vnet_out = _rule("deny-vnet-outbound", DENY_PRIORITY, "Outbound", "Deny",
                           source="*", destination="VirtualNetwork", ports=["*"], protocol="*",
                           description="forge: no other flow inside the VNet")
+    platform_out = _rule("allow-azure-platform-outbound", PLATFORM_ALLOW_PRIORITY, "Outbound",
+                         "Allow", source="*", destination=AZURE_PLATFORM_IP, ports=["*"],
+                         protocol="*",
+                         description="forge: Azure DNS, probes, VM agent (168.63.129.16)")
     lb_in = _rule("allow-azure-load-balancer", 110, "Inbound", "Allow",
                   source="AzureLoadBalancer", destination="*", ports=["*"], protocol="*",
                   description="forge: Azure's health probes")
@@ -264,13 +309,20 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
               destination=pe, ports=pe_ports,
               description="forge: Key Vault, Blob storage (443), Event Hubs Kafka (9093), "
                           "Managed Redis (10000)"),
-        deny_in, deny_vnet_out,
+        platform_out, deny_in, deny_vnet_out,
     ]
     if s.apps_ingress_from_internet:
         apps_rules.insert(0, _rule(
             "allow-http-https-inbound", 100, "Inbound", "Allow", source="Internet",
             destination=apps, ports=["80", "443"],
             description="forge: the external environment's ingress"))
+    else:
+        apps_rules.insert(0, _rule(
+            "allow-vnet-clients-https-inbound", 100, "Inbound", "Allow",
+            source=list(s.apps_internal_client_cidrs or [s.address_space]), destination=apps,
+            ports=list(INTERNAL_INGRESS_PORTS),
+            description="forge: the internal environment's HTTPS ingress (443, edge proxy "
+                        "31443)"))
     database_rules = [
         _rule("allow-postgres-from-apps", 100, "Inbound", "Allow", source=apps, destination=db,
               ports=[str(POSTGRES_PORT)], description="forge: PostgreSQL from the apps"),
@@ -281,12 +333,12 @@ def security_rules(s: _Settings) -> dict[str, list[network.SecurityRuleArgs]]:
         _rule("allow-database-subnet-outbound", 100, "Outbound", "Allow", source=db,
               destination=db, ports=["*"], protocol="*",
               description="forge: the server and its HA standby"),
-        deny_in, deny_vnet_out,
+        platform_out, deny_in, deny_vnet_out,
     ]
     endpoint_rules = [
         _rule("allow-data-ports-from-apps", 100, "Inbound", "Allow", source=apps,
               destination=pe, ports=pe_ports, description="forge: the apps reach the endpoints"),
-        deny_in, deny_vnet_out,
+        platform_out, deny_in, deny_vnet_out,
     ]
     return {"apps": apps_rules, "database": database_rules,
             "private-endpoints": endpoint_rules}

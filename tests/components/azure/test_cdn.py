@@ -96,6 +96,22 @@ def test_origins_are_https_only_with_health_probes_and_host_headers() -> None:
         assert origins[key]["originHostHeader"] == host
         assert origins[key]["httpsPort"] == 443
         assert origins[key]["enforceCertificateNameCheck"] is True
+        assert "sharedPrivateLinkResource" not in origins[key], key
+
+
+ENVIRONMENT_ID = f"{ARM_ID_PREFIX}{RG}/providers/Microsoft.App/managedEnvironments/forge-env"
+
+
+def test_premium_private_link_makes_every_origin_a_private_link_origin() -> None:
+    rec = build(sku_name="Premium_AzureFrontDoor", private_link_resource_id=ENVIRONMENT_ID,
+                private_link_location="westeurope")
+    origins = rec.of_type(ORIGIN)
+    assert len(origins) == 2
+    for origin in origins:
+        assert origin.inputs["sharedPrivateLinkResource"] == {
+            "groupId": "managedEnvironments", "privateLink": {"id": ENVIRONMENT_ID},
+            "privateLinkLocation": "westeurope",
+            "requestMessage": "forge edge: Front Door origin"}, origin.urn
 
 
 def test_routes_redirect_http_and_forward_https_only() -> None:
@@ -226,6 +242,16 @@ def test_the_waf_policy_name_is_letters_and_digits() -> None:
     ({"custom_domains": ["app.example.org"], "dns_zone_name": ZONE,
       "dns_zone_resource_group_name": DNS_RG},
      "Cdn: custom domain 'app.example.org' is not in dns_zone_name 'example.com'"),
+    ({"sku_name": "Premium_AzureFrontDoor", "private_link_resource_id": "x"},
+     "Cdn: private_link_resource_id and private_link_location go together: give both or "
+     "neither"),
+    ({"private_link_resource_id": "x", "private_link_location": "westeurope"},
+     "Cdn: private_link_resource_id needs sku_name 'Premium_AzureFrontDoor': "
+     "Standard_AzureFrontDoor has no Private Link origins"),
+    ({"sku_name": "Premium_AzureFrontDoor", "private_link_resource_id": "x",
+      "private_link_location": "West Europe"},
+     "Cdn: private_link_location 'West Europe' is not an Azure region name such as "
+     "'westeurope'"),
 ])
 def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(
         overrides: dict[str, Any], message: str) -> None:

@@ -161,6 +161,32 @@ def test_an_internal_zone_redundant_environment_when_asked() -> None:
     assert rec.exports["environment_static_ip"].startswith("10."), "internal: a private IP"
 
 
+FRONT_DOOR_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+def test_public_network_access_is_on_by_default_and_off_when_asked(rec: Recording) -> None:
+    assert rec.one(ENVIRONMENT).inputs["publicNetworkAccess"] == "Enabled"
+    closed = build(public_network_access=False)
+    assert closed.one(ENVIRONMENT).inputs["publicNetworkAccess"] == "Disabled"
+
+
+def test_only_the_fronted_services_get_the_front_door_id(rec: Recording) -> None:
+    fronted = build(fronted_services=["gateway", "ui"], front_door_id=FRONT_DOOR_ID)
+    for service in ("gateway", "ui", "api", "worker"):
+        env = {e["name"]: e.get("value") for e in container(app_of(fronted, service))["env"]}
+        expected = FRONT_DOOR_ID if service in ("gateway", "ui") else None
+        assert env.get("FRONT_DOOR_ID") == expected, service
+        plain = {e["name"] for e in container(app_of(rec, service))["env"]}
+        assert "FRONT_DOOR_ID" not in plain, service
+
+
+def test_a_public_host_is_accepted_when_front_door_fronts_the_service() -> None:
+    services = [spec("gateway", 8080, public_host="gateway.example.com"), spec("ui", 3000)]
+    settings = validate_compute_args("forge", plain_args(
+        services=services, fronted_services=["gateway"], front_door_id=FRONT_DOOR_ID))
+    assert settings.fronted_services == ["gateway"]
+
+
 def test_logs_go_through_azure_monitor_to_a_keyless_workspace(rec: Recording) -> None:
     environment = rec.one(ENVIRONMENT)
     assert environment.inputs["appLogsConfiguration"] == {"destination": "azure-monitor"}
@@ -479,6 +505,20 @@ def test_a_size_container_apps_cannot_run_is_refused_with_the_allowed_values(
     ({"log_retention_days": 7}, "log_retention_days must be between 30 and 730, got 7"),
     ({"revisions_mode": "Labels"}, "revisions_mode 'Labels' is not one of"),
     ({"location": "West Europe"}, "location 'West Europe' is not an Azure region name"),
+    ({"fronted_services": ["api"], "front_door_id": FRONT_DOOR_ID},
+     "fronted_services names 'api', which is not among the external services ['gateway', "
+     "'ui']"),
+    ({"fronted_services": ["gateway"]}, "fronted_services and front_door_id go together"),
+    ({"front_door_id": FRONT_DOOR_ID}, "fronted_services and front_door_id go together"),
+    ({"services": [spec("ui", 3000, environment={"FRONT_DOOR_ID": "x"})]},
+     "service 'ui' sets FRONT_DOOR_ID, which the component sets"),
+    ({"services": [spec("gateway", 8080, public_host="gateway.example.com")]},
+     "service 'gateway' has public_host 'gateway.example.com' but Front Door does not front "
+     "it (fronted_services): Compute binds no custom domain to a container app"),
+    ({"services": [spec("gateway", 8080, public_host="gateway.example.com"), spec("ui", 3000)],
+      "fronted_services": ["ui"], "front_door_id": FRONT_DOOR_ID},
+     "service 'gateway' has public_host 'gateway.example.com' but Front Door does not front "
+     "it"),
 ])
 def test_invalid_args_are_refused_with_the_field_and_what_is_allowed(
         overrides: dict[str, Any], message: str) -> None:
@@ -499,3 +539,15 @@ def test_secret_scope_maps_a_uri_to_its_secret_in_its_vault() -> None:
         f"{OTHER_VAULT_ID}/secrets/app-token")
     assert secret_scope("https://FORGE-KV.vault.azure.net/secrets/x/", [VAULT_ID]) == (
         f"{VAULT_ID}/secrets/x")
+
+
+def test_the_sdk_still_offers_no_way_to_start_the_migration_job() -> None:
+    """The migration stays a deploy step because pulumi_azure_native's `app` module can
+    neither start a job nor model its execution (docs/DEPLOYMENT.md, Azure, "The
+    migration"). When an SDK upgrade adds either, this fails: run the job from the program
+    then, as the GCP Compute does, and order the api after it."""
+    import pulumi_azure_native.app as app_module
+
+    names = [n for n in dir(app_module)
+             if "start" in n.lower() or "execution" in n.lower()]
+    assert names == [], names

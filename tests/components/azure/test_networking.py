@@ -138,9 +138,9 @@ def test_each_subnet_has_its_own_nsg():
 
 def test_the_database_admits_only_postgres_from_the_apps_and_its_own_subnet():
     r = rules(build(), "database")
-    assert sorted(r) == ["allow-azure-load-balancer", "allow-database-subnet-inbound",
-                         "allow-database-subnet-outbound", "allow-postgres-from-apps",
-                         "deny-all-inbound", "deny-vnet-outbound"]
+    assert sorted(r) == ["allow-azure-load-balancer", "allow-azure-platform-outbound",
+                         "allow-database-subnet-inbound", "allow-database-subnet-outbound",
+                         "allow-postgres-from-apps", "deny-all-inbound", "deny-vnet-outbound"]
     pg = r["allow-postgres-from-apps"]
     assert (pg["direction"], pg["access"], pg["protocol"], pg["sourceAddressPrefix"],
             pg["destinationAddressPrefix"], pg["destinationPortRange"], pg["priority"]) == (
@@ -153,8 +153,8 @@ def test_the_database_admits_only_postgres_from_the_apps_and_its_own_subnet():
 
 def test_the_private_endpoints_admit_only_their_ports_from_the_apps():
     r = rules(build(), "private-endpoints")
-    assert sorted(r) == ["allow-data-ports-from-apps", "deny-all-inbound",
-                         "deny-vnet-outbound"]
+    assert sorted(r) == ["allow-azure-platform-outbound", "allow-data-ports-from-apps",
+                         "deny-all-inbound", "deny-vnet-outbound"]
     allow = r["allow-data-ports-from-apps"]
     assert (allow["sourceAddressPrefix"], allow["destinationAddressPrefix"],
             allow["destinationPortRanges"]) == ("10.30.0.0/23", "10.30.3.0/26",
@@ -166,9 +166,10 @@ def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
     web = external["allow-http-https-inbound"]
     assert (web["sourceAddressPrefix"], web["destinationPortRanges"], web["access"]) == (
         "Internet", ["80", "443"], "Allow")
+    assert "allow-vnet-clients-https-inbound" not in external
     internal = rules(build(apps_ingress_from_internet=False), "apps")
     assert "allow-http-https-inbound" not in internal
-    assert all(rule["sourceAddressPrefix"] != "Internet" for rule in internal.values())
+    assert all(rule.get("sourceAddressPrefix") != "Internet" for rule in internal.values())
     # inside the VNet the apps reach only their own subnet and the data ports
     outbound = {n: (r["destinationAddressPrefix"], r.get("destinationPortRange"),
                     r.get("destinationPortRanges"), r["access"])
@@ -178,8 +179,41 @@ def test_the_apps_take_web_traffic_from_the_internet_only_when_asked():
         "allow-postgres-outbound": ("10.30.2.0/26", "5432", None, "Allow"),
         "allow-private-endpoints-outbound": ("10.30.3.0/26", None, ["443", "9093", "10000"],
                                              "Allow"),
+        "allow-azure-platform-outbound": ("168.63.129.16/32", "*", None, "Allow"),
         "deny-vnet-outbound": ("VirtualNetwork", "*", None, "Deny"),
     }
+
+
+def test_an_internal_environment_admits_https_from_the_vnet_on_the_documented_ports() -> None:
+    """Microsoft's inbound rule for a workload-profiles environment reached through the VNet:
+    client IPs to the apps subnet on 443 and the edge proxy's 31443. Removing it leaves an
+    internal environment with no way in (the deny at 4096 overrides AllowVnetInBound)."""
+    rule = rules(build(apps_ingress_from_internet=False), "apps")[
+        "allow-vnet-clients-https-inbound"]
+    assert (rule["direction"], rule["access"], rule["protocol"], rule["sourceAddressPrefix"],
+            rule["destinationAddressPrefix"], rule["destinationPortRanges"],
+            rule["priority"]) == ("Inbound", "Allow", "Tcp", "10.30.0.0/16", "10.30.0.0/23",
+                                  ["443", "31443"], 100)
+    assert rule["priority"] < 4096
+    given = rules(build(apps_ingress_from_internet=False,
+                        apps_internal_client_cidrs=["10.30.0.0/16", "192.168.10.0/24"]),
+                  "apps")["allow-vnet-clients-https-inbound"]
+    assert given["sourceAddressPrefixes"] == ["10.30.0.0/16", "192.168.10.0/24"]
+    assert "sourceAddressPrefix" not in given
+
+
+@pytest.mark.parametrize("tier", ["apps", "database", "private-endpoints"])
+def test_the_azure_platform_address_is_allowed_out_above_the_vnet_deny(tier: str) -> None:
+    """168.63.129.16 (Azure DNS, probes, the VM agent) is in the VirtualNetwork tag the deny
+    names; an explicit allow with a smaller priority number must win over it."""
+    r = rules(build(), tier)
+    allow, deny = r["allow-azure-platform-outbound"], r["deny-vnet-outbound"]
+    assert (allow["direction"], allow["access"], allow["protocol"],
+            allow["destinationAddressPrefix"], allow["destinationPortRange"]) == (
+        "Outbound", "Allow", "*", "168.63.129.16/32", "*"), tier
+    assert allow["priority"] < deny["priority"] == 4096, tier
+    outbound_priorities = [x["priority"] for x in r.values() if x["direction"] == "Outbound"]
+    assert len(set(outbound_priorities)) == len(outbound_priorities), tier
 
 
 def test_private_dns_zones_for_every_data_service_linked_without_registration():
@@ -240,6 +274,13 @@ def test_no_storage_account_no_flow_log():
     ({"nat_idle_timeout_minutes": 121}, "nat_idle_timeout_minutes must be between 4 and 120"),
     ({"zones": ["1", "4"]}, "zones must list distinct availability zones"),
     ({"location": "West Europe"}, "location 'West Europe' is not an Azure region name"),
+    ({"apps_internal_client_cidrs": ["10.30.0.0/16"]},
+     "apps_internal_client_cidrs is for an internal environment; it is refused with "
+     "apps_ingress_from_internet on"),
+    ({"apps_ingress_from_internet": False, "apps_internal_client_cidrs": []},
+     "apps_internal_client_cidrs is empty"),
+    ({"apps_ingress_from_internet": False, "apps_internal_client_cidrs": ["0.0.0.0/0"]},
+     "apps_internal_client_cidrs '0.0.0.0/0' is not a private"),
 ])
 def test_invalid_args_are_refused_naming_the_field(overrides, message):
     with pytest.raises(ValueError, match="Networking: ") as error:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
-from forge_components.azure.limits import REGIONS_WITH_ZONES
+from forge_components.azure.limits import FRONT_DOOR_PREMIUM, REGIONS_WITH_ZONES
 from forge_components.common import standard_tags
 from forge_components.contracts import (
     DATA_SERVICE_CLIENTS,
@@ -320,18 +320,35 @@ class AzureTarget:
         group = cast(pulumi.Output[str], foundation.resource_group_name)
         network = cast("Networking", foundation.azure_network)
         prefix = foundation.prefix
+        cdn_settings = settings.cdn
+        domain = config.app.domain
+        present = {spec["name"] for spec in workload.services}
+        external = [s for s in EXTERNAL_SERVICES if s in present]
+        fronted = cdn_settings.enabled and domain is not None
+        # Premium reaches the apps by Private Link, so the environment takes no public
+        # traffic at all; Standard cannot, so the apps check X-Azure-FDID against the
+        # profile's id (forge_components.azure.limits.FRONT_DOOR_PRIVATE_LINK_GROUP).
+        private_link = fronted and front_door_sku(cdn_settings.tier) == FRONT_DOOR_PREMIUM
+        front_door_id: pulumi.Output[str] | None = None
+        resolve_front_door_id: Callable[[pulumi.Output[str]], None] | None = None
+        if fronted:
+            front_door_id, resolve_front_door_id = pulumi.deferred_output()
 
-        compute = Compute(prefix, ComputeArgs(
+        compute_args = ComputeArgs(
             resource_group_name=group,
             location=foundation.location,
             services=workload.services,
             apps_subnet_id=network.apps_subnet_id,
             key_vault_ids=list(foundation.key_vault_ids),
-            external_services=[s for s in EXTERNAL_SERVICES
-                               if s in {spec["name"] for spec in workload.services}],
+            external_services=external,
+            public_network_access=not private_link,
             zone_redundant=bool(foundation.zones) and config.is_prod,
             tags=dict(foundation.tags),
-        ))
+        )
+        if front_door_id is not None:
+            compute_args["fronted_services"] = list(external)
+            compute_args["front_door_id"] = front_door_id
+        compute = Compute(prefix, compute_args)
         principal_ids = compute.identity_principal_ids
         for service, resolve in foundation.resolve_principals.items():
             resolve(_pick(principal_ids, service))
@@ -344,9 +361,7 @@ class AzureTarget:
             "migration_job_name": compute.migration_job_name,
         }
 
-        cdn_settings = settings.cdn
-        domain = config.app.domain
-        if cdn_settings.enabled and domain is not None:
+        if fronted:
             specs = {spec["name"]: spec for spec in workload.services}
             fqdns = compute.service_fqdns
             cdn_args = CdnArgs(
@@ -361,14 +376,19 @@ class AzureTarget:
                               path_patterns=["/api/*"]),
                 ],
                 sku_name=front_door_sku(cdn_settings.tier),
-                custom_domains=[domain],
+                custom_domains=[cast(str, domain)],
                 tags=dict(foundation.tags),
             )
+            if private_link:
+                cdn_args["private_link_resource_id"] = compute.environment_id
+                cdn_args["private_link_location"] = foundation.location
             if cdn_settings.dns_zone is not None:
                 cdn_args["dns_zone_name"] = cdn_settings.dns_zone
                 cdn_args["dns_zone_resource_group_name"] = cast(
                     str, cdn_settings.dns_zone_resource_group)
             cdn = Cdn(f"{prefix}-cdn", cdn_args)
+            assert resolve_front_door_id is not None
+            resolve_front_door_id(cdn.front_door_id)
             outputs.update({"cdn_hostname": cdn.hostname, "cdn_url": cdn.url,
                             "front_door_id": cdn.front_door_id,
                             "cdn_validation_tokens": cdn.validation_tokens})
