@@ -121,9 +121,17 @@ def test_the_provider_sets_the_standard_default_tags(recordings, stack) -> None:
         "app": "forge", "environment": stack, "managed-by": "forge-infra"}
     custom = [r for r in recordings[stack].resources
               if r.custom and r.type.startswith("aws:")]
+    # The CDN certificate is in us-east-1 and the recovery region's vault and key in the
+    # `dr` region, each through the component's own provider (with the same default tags).
+    elsewhere = {"aws:acm/certificate:Certificate",
+                 "aws:acm/certificateValidation:CertificateValidation"}
     assert all(r.provider == provider.urn for r in custom
-               if r.type != "aws:acm/certificate:Certificate"
-               and r.type != "aws:acm/certificateValidation:CertificateValidation")
+               if r.type not in elsewhere and "-dr-vault" not in r.name)
+    for other in recordings[stack].of_type("pulumi:providers:aws"):
+        other_tags = (json.loads(other.inputs["defaultTags"])["tags"]
+                      if isinstance(other.inputs["defaultTags"], str)
+                      else other.inputs["defaultTags"]["tags"])
+        assert other_tags == tags, other.name
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -319,7 +327,8 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
     config = config_from_mapping(values, stack="prod", source="Pulumi.prod.yaml")
     recording = run_mocked(lambda: build(config), stack="prod")
     providers = recording.of_type("pulumi:providers:aws")
-    assert sorted(p.name for p in providers) == ["forge-prod-aws", "forge-prod-cdn-us-east-1"]
+    assert sorted(p.name for p in providers) == ["forge-prod-aws", "forge-prod-cdn-us-east-1",
+                                                 "forge-prod-dr-us-west-2"]
     for provider in providers:
         inputs = {k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
                   for k, v in provider.inputs.items()}
@@ -328,7 +337,8 @@ def test_stack_aws_settings_reach_every_aws_provider() -> None:
         assert inputs["assumeRoles"] == [{"roleArn": "arn:aws:iam::123456789012:role/deploy",
                                           "sessionName": "forge"}], provider.urn
     regions = {p.name: p.inputs["region"] for p in providers}
-    assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-cdn-us-east-1": "us-east-1"}
+    assert regions == {"forge-prod-aws": "us-east-1", "forge-prod-cdn-us-east-1": "us-east-1",
+                       "forge-prod-dr-us-west-2": "us-west-2"}
     certificate = recording.one("aws:acm/certificate:Certificate", "forge-prod-cdn-certificate")
     cdn_provider = recording.one("pulumi:providers:aws", "forge-prod-cdn-us-east-1")
     assert certificate.provider == cdn_provider.urn
@@ -378,7 +388,11 @@ def test_exports_have_neutral_names(recordings) -> None:
     assert set(recordings["prod"].exports) == NEUTRAL_EXPORTS | {
         "app_security_group_id", "cluster_name", "cluster_endpoint", "kubeconfig",
         "release_status", "cdn_hostname", "assets_bucket_name", "url", "waf_web_acl_arn",
-        "waf_monthly_fixed_usd"}
+        "waf_monthly_fixed_usd",
+        # forge-infra:dr (backup): the recovery region, its vault, and the targets
+        # `plan --timeline` checks the recovery forecast against.
+        "dr_region", "dr_backup_vault_arn", "dr_rto_target_hours", "dr_rpo_target_hours",
+        "dr_declaration_minutes"}
     prod = recordings["prod"]
     rds = prod.one("aws:rds/instance:Instance")
     assert prod.exports["database_host"] == rds.outputs["address"], rds.urn

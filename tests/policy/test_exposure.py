@@ -573,7 +573,7 @@ def test_source_arn_alone_is_enough() -> None:
 
 def test_the_exempt_services_are_sourced_and_pass_without_a_condition() -> None:
     assert set(TRUST_CONDITION_EXEMPT) == {
-        "ec2.amazonaws.com", "dlm.amazonaws.com", "ecs.amazonaws.com"}
+        "ec2.amazonaws.com", "dlm.amazonaws.com", "ecs.amazonaws.com", "backup.amazonaws.com"}
     for url in TRUST_CONDITION_EXEMPT.values():
         assert url.startswith("https://docs.aws.amazon.com/"), url
     document = {"Version": "2012-10-17", "Statement": [

@@ -107,21 +107,23 @@ def test_the_enforcement_levels_are_pulumi_policys() -> None:
 
 
 def test_ci_previews_with_the_pack_and_uploads_sarif() -> None:
-    """The workflow generates each stack's pack config with forge-infra and hands it to
-    `pulumi preview --policy-pack policy`; the offline check's SARIF goes to code scanning;
-    every action is pinned by commit."""
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
-    preview = workflow["jobs"]["preview"]
-    assert "vars.PULUMI_BACKEND_URL != ''" in preview["if"]
-    runs = [step.get("run", "") for step in preview["steps"]]
+    """preview.yml generates each stack's pack config with forge-infra and hands it to
+    `pulumi preview` (the official action) with the policy pack; ci.yml's offline check
+    uploads its SARIF to code scanning; every action is pinned by commit."""
+    previews = yaml.safe_load((ROOT / ".github" / "workflows" / "preview.yml").read_text())
+    steps = previews["jobs"]["preview"]["steps"]
+    runs = [step.get("run", "") for step in steps]
     generate = next(i for i, r in enumerate(runs) if "--format policy-config" in r)
-    preview_step = next(i for i, r in enumerate(runs) if r.startswith("pulumi preview"))
+    preview_step = next(i for i, step in enumerate(steps)
+                        if step.get("uses", "").startswith("pulumi/actions@"))
     assert generate < preview_step
     assert ('--output "$RUNNER_TEMP/policy-$STACK.json"' in runs[generate]
             and runs[generate].startswith('.venv/bin/forge-infra check --stack "$STACK"'))
-    assert ('--policy-pack policy --policy-pack-config "$RUNNER_TEMP/policy-$STACK.json"'
-            in runs[preview_step])
+    action = steps[preview_step]["with"]
+    assert action["command"] == "preview" and action["policyPacks"] == "policy"
+    assert action["policyPackConfigs"] == "${{ runner.temp }}/policy-${{ matrix.stack }}.json"
     assert any("'.[all,policy]'" in r for r in runs)
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
     plan_steps = workflow["jobs"]["plan"]["steps"]
     check = next(i for i, s in enumerate(plan_steps) if "forge-infra check --all" in
                  s.get("run", ""))
@@ -130,6 +132,6 @@ def test_ci_previews_with_the_pack_and_uploads_sarif() -> None:
                   if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload > check and plan_steps[upload]["with"]["sarif_file"] == "forge-infra.sarif"
     assert "always()" in plan_steps[upload]["if"]
-    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"]
-            if "uses" in step]
+    uses = [step["uses"] for document in (workflow, previews)
+            for job in document["jobs"].values() for step in job["steps"] if "uses" in step]
     assert uses and all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", u) for u in uses), uses

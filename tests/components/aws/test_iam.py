@@ -63,7 +63,7 @@ def test_the_tables_are_disjoint_and_sourced() -> None:
         "ecs-tasks.amazonaws.com", "monitoring.rds.amazonaws.com", "vpc-flow-logs.amazonaws.com",
         "eks.amazonaws.com", "lambda.amazonaws.com"}
     assert set(NO_SOURCE_CONDITION_SERVICES) == {
-        "ec2.amazonaws.com", "dlm.amazonaws.com", "ecs.amazonaws.com"}
+        "ec2.amazonaws.com", "dlm.amazonaws.com", "ecs.amazonaws.com", "backup.amazonaws.com"}
     for url in [*SOURCE_ACCOUNT_SERVICES.values(), *NO_SOURCE_CONDITION_SERVICES.values()]:
         assert url.startswith("https://docs.aws.amazon.com/"), url
 

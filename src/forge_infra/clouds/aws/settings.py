@@ -1480,8 +1480,8 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("tags",), _tag_rules),
     Rule(("region", "eks", "services"), _partition_rules),
     Rule(("cdn", "app"), _cdn_alias_rules),
-    Rule(("network",), _nat_gateway_rules),
     Rule(("dr", "region"), _dr_rules),
+    Rule(("network",), _nat_gateway_rules),
 )
 
 
