@@ -6,8 +6,9 @@ turns its inputs into lines), `FREE` (no charge, with the reason) or `NOT_PRICED
 estimator does not compute, with the reason); tests/cost/test_azure_estimate.py fails when two
 overlap, and tests/cost/test_azure_stacks.py when a type an Azure stack creates is in none.
 Quantities come from the plan's inputs (SKUs, capacities, replica counts, storage), usage-based
-lines from the stack's usage profile. A SKU the table has no price for is reported "not
-priced", naming the SKU, never priced at zero.
+lines from the stack's usage profile. A SKU the table has no price for in the stack's region
+(neither `KEY@region` nor a home-region `KEY` that applies there) is reported "not priced",
+naming the SKU and the region, never priced at zero or at another region's or SKU's rate.
 
 Provider facts the rules rely on (not prices), with their sources:
 
