@@ -60,7 +60,7 @@ def load(stack: str, values: dict[str, Any]) -> AzureSettings:
 @pytest.mark.parametrize("stack", ["azure-dev", "azure-prod"])
 def test_the_shipped_stacks_are_valid(stack: str) -> None:
     settings = load(stack, values_of(stack))
-    assert settings.location == "westeurope" and settings.database.timescaledb is True
+    assert settings.location == "eastus" and settings.database.timescaledb is True
 
 
 # -- location and provider keys -----------------------------------------------------------------

@@ -160,8 +160,8 @@ def test_the_location_reaches_every_regional_resource(plans: dict[str, Plan], st
         location = resource.props.get("location")
         if location is not None:
             # Front Door, its WAF policy and private DNS zones are global resources.
-            assert str(location).lower() in ("westeurope", "global"), (resource.urn, location)
-    assert one(plans[stack], SERVER).props["location"] == "westeurope"
+            assert str(location).lower() in ("eastus", "global"), (resource.urn, location)
+    assert one(plans[stack], SERVER).props["location"] == "eastus"
 
 
 def test_timescaledb_is_allow_listed_and_preloaded(plans: dict[str, Plan]) -> None:
@@ -178,7 +178,7 @@ def test_timescaledb_is_allow_listed_and_preloaded(plans: dict[str, Plan]) -> No
 
 def test_without_timescaledb_no_extension_parameter() -> None:
     config = _with("azure-dev", "forge-infra:database", timescaledb=False)
-    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="eastus")
     names = sorted(r.inputs["configurationName"] for r in recording.of_type(CONFIGURATION))
     assert names == ["require_secure_transport", "ssl_min_protocol_version"]
 
@@ -343,7 +343,7 @@ def test_premium_reaches_the_apps_by_private_link_only(plans: dict[str, Plan]) -
         assert origin.props["sharedPrivateLinkResource"] == {
             "groupId": "managedEnvironments",
             "privateLink": {"id": environment.id},
-            "privateLinkLocation": "westeurope",
+            "privateLinkLocation": "eastus",
             "requestMessage": "forge forge-azure-prod-cdn: Front Door origin"}, origin.urn
 
 
@@ -367,7 +367,7 @@ def test_without_front_door_no_app_gets_a_front_door_id() -> None:
     values["forge-infra:app"] = {k: v for k, v in values["forge-infra:app"].items()
                                  if k != "domain"}
     config = config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")
-    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="eastus")
     environment = recording.one(ENVIRONMENT)
     assert environment.inputs["publicNetworkAccess"] == "Enabled", environment.urn
     for app in recording.of_type(CONTAINER_APP):
@@ -398,7 +398,7 @@ def test_event_hubs_sku_capacity_and_zones_follow_the_stack(plans: dict[str, Pla
 
 def test_no_broker_with_streaming_none() -> None:
     config = _with("azure-dev", "forge-infra:streaming", engine="none")
-    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="eastus")
     assert recording.of_type(NAMESPACE) == []
     assert recording.exports["kafka_bootstrap_brokers"] == ""
     api = next(r for r in recording.of_type(CONTAINER_APP) if r.name.endswith("-api"))
@@ -469,7 +469,7 @@ def test_an_app_secret_is_kept_in_the_stack_vault_and_read_by_reference() -> Non
     values["forge-infra:secrets"] = {"session_key": {"secure": "v1:c2Vzc2lvbg=="}}
     values["forge-infra:services"]["api"]["secrets"]["SESSION_KEY"] = "app:session_key"
     config = config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")
-    recording = run_mocked(lambda: build(config), stack="azure-dev", region="westeurope")
+    recording = run_mocked(lambda: build(config), stack="azure-dev", region="eastus")
     secret = recording.one(SECRET, "forge-azure-dev-secret-session_key")
     assert secret.inputs["vaultName"] == "forge-azure-dev-kv", secret.urn
     assert secret.inputs["secretName"] == "forge-azure-dev-app-session-key", secret.urn

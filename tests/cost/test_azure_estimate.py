@@ -36,14 +36,15 @@ def _plan(*resources: PlanResource) -> Plan:
                 resources=list(resources), outputs={})
 
 
-def _lines(plan: Plan, usage: UsageSettings = NO_USAGE) -> dict[str, float]:
-    result = estimate(plan, usage=usage, today=DAY)
+def _lines(plan: Plan, usage: UsageSettings = NO_USAGE,
+           region: str | None = None) -> dict[str, float]:
+    result = estimate(plan, usage=usage, region=region, today=DAY)
     return {line.item: line.monthly for line in result.lines}
 
 
 def _with_prices(monkeypatch: pytest.MonkeyPatch, **usd: float) -> None:
-    """The shipped table plus made-up prices (for arithmetic only: the table has no sourced
-    West Europe price for these keys)."""
+    """The shipped table plus made-up West Europe prices (for arithmetic only: the table has
+    no sourced West Europe price for these keys; its East US ones are tested below)."""
     from forge_infra.cost import engine
 
     table = load_table("azure")
@@ -83,9 +84,89 @@ def test_burstable_server_without_ha(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _lines(_plan(server)) == {"B_Standard_B1ms compute": 14.60, "storage, 32 GB": 3.20}
 
 
+def test_zone_redundant_server_in_eastus_at_the_sourced_prices() -> None:
+    """East US, the stacks' region: GP_Standard_D2ds_v5 at $0.178/h and storage at $0.115/GB
+    -month, both doubled by zone-redundant HA: 2 x 730 x $0.178 = $259.88 and 2 x 128 x $0.115
+    = $29.44."""
+    server = _resource("azure-native:dbforpostgresql:Server", "db", SERVER_PROPS)
+    assert _lines(_plan(server), region="eastus") == {
+        "GP_Standard_D2ds_v5 compute x 2 (ZoneRedundant HA: primary and standby)": 259.88,
+        "storage, 128 GB x 2 (ZoneRedundant HA: primary and standby)": 29.44}
+
+
+def test_burstable_server_in_eastus_without_ha() -> None:
+    """B_Standard_B1ms at $0.017/h (infracost's East US fixture): 730 x $0.017 = $12.41;
+    32 GB x $0.115 = $3.68."""
+    server = _resource("azure-native:dbforpostgresql:Server", "db", {
+        "sku": {"tier": "Burstable", "name": "Standard_B1ms"},
+        "highAvailability": {"mode": "Disabled"}, "storage": {"storageSizeGB": 32}})
+    assert _lines(_plan(server), region="eastus") == {"B_Standard_B1ms compute": 12.41,
+                                                      "storage, 32 GB": 3.68}
+
+
+def test_event_hubs_standard_in_eastus() -> None:
+    """2 TUs x 730 h x $0.03 = $43.80; 3M events (100k calls x 30 days) x $0.028 per 1M =
+    $0.084, $0.08 to the cent."""
+    namespace = _resource("azure-native:eventhub:Namespace", "events", {
+        "sku": {"name": "Standard", "tier": "Standard", "capacity": 2}})
+    result = estimate(_plan(namespace), region="eastus", today=DAY,
+                      usage=NO_USAGE.model_copy(update={"calls_per_day": 100_000}))
+    assert {(line.item, line.monthly, line.usage) for line in result.lines} == {
+        ("Event Hubs Standard, 2 throughput unit(s)", 43.80, False),
+        ("Event Hubs ingress events (usage profile: one event per call), per 1M", 0.08, True)}
+    assert (result.fixed_total, result.usage_total) == (43.80, 0.08)
+
+
+def test_event_hubs_premium_in_eastus() -> None:
+    """1 PU x 730 h x $1.027 = $749.71, and no per-event charge."""
+    namespace = _resource("azure-native:eventhub:Namespace", "events", {
+        "sku": {"name": "Premium", "tier": "Premium", "capacity": 1}})
+    assert _lines(_plan(namespace), region="eastus") == {
+        "Event Hubs Premium, 1 processing unit(s)": 749.71}
+
+
+def test_managed_redis_in_eastus_only_the_sourced_sku() -> None:
+    """Balanced_B3 with HA at $0.13 per cluster-hour = $94.90 (infracost's fixture); the
+    stacks' Balanced_B1 has no sourced price and is not scaled from B3's."""
+    b3 = _resource("azure-native:redisenterprise:RedisEnterprise", "b3", {
+        "sku": {"name": "Balanced_B3"}, "highAvailability": "Enabled"})
+    b1 = _resource("azure-native:redisenterprise:RedisEnterprise", "b1", {
+        "sku": {"name": "Balanced_B1"}, "highAvailability": "Enabled"})
+    result = estimate(_plan(b3, b1), usage=NO_USAGE, region="eastus", today=DAY)
+    assert {line.item: line.monthly for line in result.lines} == {
+        "Azure Managed Redis Balanced_B3 (high availability: primary and replica)": 94.90}
+    assert [(c.urn.rsplit("::", 1)[-1], c.reason) for c in result.coverage] == [
+        ("b1", "Azure Managed Redis Balanced_B1 (SKUs with a sourced price in eastus: "
+               "Balanced_B3; a SKU is never priced from another's rate): no sourced price in "
+               "the azure table for eastus ('managed_redis.Balanced_B1.ha.cluster')")]
+
+
+def test_blob_storage_in_eastus_lrs_priced_grs_not() -> None:
+    """100 GB shared by two accounts: 50 GB x $0.018 = $0.90 on the LRS one; GRS has no
+    sourced East US price. Log Analytics has only a West Europe price: not priced in eastus,
+    never at West Europe's $2.99."""
+    lrs = _resource("azure-native:storage:StorageAccount", "lrs", {
+        "sku": {"name": "Standard_LRS"}, "accessTier": "Hot"})
+    grs = _resource("azure-native:storage:StorageAccount", "grs", {
+        "sku": {"name": "Standard_GRS"}, "accessTier": "Hot"})
+    workspace = _resource("azure-native:operationalinsights:Workspace", "logs", {
+        "retentionInDays": 30})
+    result = estimate(_plan(lrs, grs, workspace), region="eastus", today=DAY,
+                      usage=NO_USAGE.model_copy(update={"object_storage_gb": 100,
+                                                        "log_gb_per_month": 10}))
+    assert {line.item: line.monthly for line in result.lines} == {
+        "Blob storage, Hot LRS (usage profile, shared across accounts)": 0.90}
+    assert sorted((c.urn.rsplit("::", 1)[-1], c.reason) for c in result.coverage) == [
+        ("grs", "Blob storage Standard_GRS Hot: no sourced price in the azure table for "
+                "eastus ('blob.hot.grs.storage')"),
+        ("logs", "Log Analytics ingestion (PerGB2018): no sourced price in the azure table for "
+                 "eastus ('log_analytics.analytics_logs.ingestion')")]
+
+
 def test_a_sku_without_a_sourced_price_is_reported_never_zero() -> None:
-    """The shipped table has no West Europe price for the database, the cache or Event Hubs:
-    each is listed not priced, naming the SKU and the price it lacks."""
+    """The shipped table has no West Europe price for the database, the cache or Event Hubs
+    (its East US ones are not used there): each is listed not priced, naming the SKU and the
+    price it lacks."""
     server = _resource("azure-native:dbforpostgresql:Server", "db", SERVER_PROPS)
     redis = _resource("azure-native:redisenterprise:RedisEnterprise", "cache", {
         "sku": {"name": "Balanced_B1"}, "highAvailability": "Enabled"})
@@ -94,14 +175,16 @@ def test_a_sku_without_a_sourced_price_is_reported_never_zero() -> None:
     result = estimate(_plan(server, redis, events), usage=NO_USAGE, today=DAY)
     assert result.lines == []
     assert sorted((c.urn.rsplit("::", 1)[-1], c.reason) for c in result.coverage) == [
-        ("cache", "Azure Managed Redis Balanced_B1: no sourced price in the azure table "
-                  "('managed_redis.Balanced_B1.ha.cluster')"),
-        ("db", "compute GP_Standard_D2ds_v5: no sourced price in the azure table "
-               "('postgres_flexible.GP_Standard_D2ds_v5.compute'); storage: no sourced price "
-               "in the azure table ('postgres_flexible.storage')"),
-        ("events", "Event Hubs Standard: no sourced price in the azure table "
+        ("cache", "Azure Managed Redis Balanced_B1 (SKUs with a sourced price in westeurope: "
+                  "none; a SKU is never priced from another's rate): no sourced price in the "
+                  "azure table for westeurope ('managed_redis.Balanced_B1.ha.cluster')"),
+        ("db", "compute GP_Standard_D2ds_v5: no sourced price in the azure table for "
+               "westeurope ('postgres_flexible.GP_Standard_D2ds_v5.compute'); storage: no "
+               "sourced price in the azure table for westeurope ('postgres_flexible.storage')"),
+        ("events", "Event Hubs Standard: no sourced price in the azure table for westeurope "
                    "('event_hubs.standard.throughput_unit'); Event Hubs Standard events: no "
-                   "sourced price in the azure table ('event_hubs.standard.ingress_events')")]
+                   "sourced price in the azure table for westeurope "
+                   "('event_hubs.standard.ingress_events')")]
 
 
 def test_event_hubs_units_and_ingress_events(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,7 +290,7 @@ def test_logs_from_the_usage_profile_and_storage_not_priced() -> None:
     assert {line.item: line.monthly for line in result.lines} == {
         "Log Analytics ingestion (usage profile, shared across workspaces)": 29.90}
     assert [c.reason for c in result.coverage] == [
-        "Blob storage Standard_GRS Hot: no sourced price in the azure table "
+        "Blob storage Standard_GRS Hot: no sourced price in the azure table for westeurope "
         "('blob.hot.grs.storage')"]
 
 
@@ -227,16 +310,35 @@ def test_the_components_plan_every_resource_priced_free_or_not_priced() -> None:
             "azure-native:redisenterprise:RedisEnterprise"} <= unpriced
 
 
-def test_a_stack_outside_westeurope_is_not_priced_except_the_global_lines() -> None:
+def test_a_region_without_prices_is_not_priced_except_the_global_lines() -> None:
+    """northeurope has neither entries nor a factor: never priced at westeurope's or eastus's
+    rate."""
     nat = _resource("azure-native:network:NatGateway", "nat", {})
     profile = _resource("azure-native:cdn:Profile", "cdn", {
         "sku": {"name": "Standard_AzureFrontDoor"}})
-    result = estimate(_plan(nat, profile), usage=NO_USAGE, region="eastus", today=DAY)
+    result = estimate(_plan(nat, profile), usage=NO_USAGE, region="northeurope", today=DAY)
     assert {line.price for line in result.lines} == {
         "front_door.standard.base", "front_door.standard.requests",
         "front_door.egress.north_america_europe.first_10tb"}
     [unpriced] = [c for c in result.coverage if c.status == "not_priced"]
-    assert "covers westeurope only (no documented factor for eastus)" in unpriced.reason
+    assert "covers westeurope only (no documented factor for northeurope)" in unpriced.reason
+
+
+def test_eastus_entries_take_precedence_and_name_their_region() -> None:
+    """In eastus the NAT gateway takes its own entry (730 x $0.045 = $32.85), Container Apps
+    theirs ($0.000024 per vCPU-s, not West Europe's $0.000034)."""
+    nat = _resource("azure-native:network:NatGateway", "nat", {})
+    app = _resource("azure-native:app:ContainerApp", "api", {
+        "configuration": {"ingress": {"external": False}},
+        "template": {"containers": [{"name": "api", "resources": {"cpu": 1, "memory": "1Gi"}}],
+                     "scale": {"minReplicas": 1, "maxReplicas": 1}}})
+    result = estimate(_plan(nat, app), usage=NO_USAGE, region="eastus", today=DAY)
+    # 2,628,000 s x $0.000024 = $63.07; x $0.000003 per GiB-s = $7.88
+    assert sorted((line.price, line.monthly) for line in result.lines) == [
+        ("container_apps.consumption.active_vcpu", 63.07),
+        ("container_apps.consumption.memory", 7.88), ("nat_gateway.data_processed", 0.0),
+        ("nat_gateway.hour", 32.85)]
+    assert result.coverage == [] and result.region == "eastus"
 
 
 def test_every_azure_type_is_classified_exactly_once() -> None:
@@ -256,7 +358,9 @@ def test_every_price_entry_has_unit_region_source_and_date() -> None:
     assert (table.cloud, table.region, table.hours_per_month) == ("azure", "westeurope", 730)
     for price in table.prices.values():
         assert price.unit and price.source.startswith("https://"), price.key
-        assert price.region in ("westeurope", "global"), price.key
+        _, _, suffix = price.key.partition("@")
+        assert price.region == (suffix or price.region), price.key
+        assert price.region in ("westeurope", "eastus", "global"), price.key
         assert datetime.date.fromisoformat(price.date), price.key
         if "memory" in price.basis:
             assert not price.verified, f"{price.key}: a memory figure must say it is unverified"

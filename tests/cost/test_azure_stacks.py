@@ -54,3 +54,31 @@ def test_docs_cost_md_states_each_azure_stacks_estimate(plans: dict[str, Plan]) 
         row = (f"| {stack} | ${cost.fixed_total:,.2f} | ${cost.usage_total:,.2f} | "
                f"${cost.monthly_total:,.2f} | ${cost.ceiling_total:,.2f} | ${cost.budget:,.2f} |")
         assert row in text, f"docs/COST.md is stale for {stack}: expected {row}"
+
+
+def test_prod_data_tier_in_eastus_by_hand(plans: dict[str, Plan]) -> None:
+    """azure-prod in eastus: GP_Standard_D2ds_v5 with zone-redundant HA, 2 x 730 h x $0.178 =
+    $259.88, and 2 x 128 GB x $0.115 = $29.44; Event Hubs Standard with 2 TUs, 2 x 730 x $0.03
+    = $43.80, and 3M events x $0.028 per 1M = $0.08. Managed Redis Balanced_B1 and the GRS
+    account stay not priced, naming the region."""
+    cost = plans["azure-prod"].cost
+    assert cost is not None and cost.region == "eastus"
+    lines = {(line.urn.rsplit("::", 1)[-1], line.item): line.monthly for line in cost.lines}
+    assert {key: value for key, value in lines.items()
+            if key[0] in ("forge-azure-prod-db-server", "forge-azure-prod-stream-kafka")} == {
+        ("forge-azure-prod-db-server",
+         "GP_Standard_D2ds_v5 compute x 2 (ZoneRedundant HA: primary and standby)"): 259.88,
+        ("forge-azure-prod-db-server",
+         "storage, 128 GB x 2 (ZoneRedundant HA: primary and standby)"): 29.44,
+        ("forge-azure-prod-stream-kafka", "Event Hubs Standard, 2 throughput unit(s)"): 43.80,
+        ("forge-azure-prod-stream-kafka",
+         "Event Hubs ingress events (usage profile: one event per call), per 1M"): 0.08}
+    unpriced = {c.urn.rsplit("::", 1)[-1]: c.reason for c in cost.coverage
+                if c.status == "not_priced"}
+    assert "no sourced price in the azure table for eastus ('managed_redis.Balanced_B1.ha" \
+           ".cluster')" in unpriced["forge-azure-prod-cache-redis"]
+    assert unpriced["forge-azure-prod-storage-account"] == (
+        "Blob storage Standard_GRS Hot: no sourced price in the azure table for eastus "
+        "('blob.hot.grs.storage')")
+    assert "forge-azure-prod-db-server" not in unpriced
+    assert "forge-azure-prod-stream-kafka" not in unpriced

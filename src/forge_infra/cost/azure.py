@@ -6,8 +6,9 @@ turns its inputs into lines), `FREE` (no charge, with the reason) or `NOT_PRICED
 estimator does not compute, with the reason); tests/cost/test_azure_estimate.py fails when two
 overlap, and tests/cost/test_azure_stacks.py when a type an Azure stack creates is in none.
 Quantities come from the plan's inputs (SKUs, capacities, replica counts, storage), usage-based
-lines from the stack's usage profile. A SKU the table has no price for is reported "not
-priced", naming the SKU, never priced at zero.
+lines from the stack's usage profile. A SKU the table has no price for in the stack's region
+(neither `KEY@region` nor a home-region `KEY` that applies there) is reported "not priced",
+naming the SKU and the region, never priced at zero or at another region's or SKU's rate.
 
 Provider facts the rules rely on (not prices), with their sources:
 
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from forge_infra.cost.engine import CostContext, register
+from forge_infra.cost.prices import GLOBAL_REGION
 from forge_infra.plan.model import PlanResource
 
 GB_PER_KB = 1e-6
@@ -150,12 +152,18 @@ def _props(resource: PlanResource, *path: str) -> Any:
 
 def _add_if_priced(context: CostContext, resource: PlanResource, item: str, quantity: float,
                    key: str, what: str, **kwargs: Any) -> None:
-    """`context.add`, or "not priced" naming `what` when the table has no such SKU."""
-    if key in context.table.prices:
+    """`context.add`, or "not priced" naming `what` when the table has no such price for the
+    stack's region: neither `key@region`, nor a `key` that is global, the region's own or
+    covered by a documented regional factor."""
+    table = context.table
+    home = table.prices.get(key)
+    if f"{key}@{context.region}" in table.prices or (home is not None and (
+            home.region in (GLOBAL_REGION, context.region)
+            or context.region in table.regional_factors)):
         context.add(resource, item, quantity, key, **kwargs)
     else:
-        context.not_priced(resource, f"{what}: no sourced price in the azure table "
-                                     f"({key!r})")
+        context.not_priced(resource, f"{what}: no sourced price in the azure table for "
+                                     f"{context.region} ({key!r})")
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -206,9 +214,14 @@ def _managed_redis(context: CostContext, r: PlanResource) -> None:
     sku = str(_props(r, "sku", "name") or "")
     ha = r.props.get("highAvailability", "Enabled") != "Disabled"
     label = " (high availability: primary and replica)" if ha else " (single node)"
+    sourced = sorted({key.split(".")[1] for key in context.table.prices
+                      if key.startswith("managed_redis.")
+                      and key.partition("@")[2] in ("", context.region)})
     _add_if_priced(context, r, f"Azure Managed Redis {sku}{label}", context.hours,
                    f"managed_redis.{sku}{'.ha' if ha else ''}.cluster",
-                   f"Azure Managed Redis {sku}")
+                   f"Azure Managed Redis {sku} (SKUs with a sourced price in "
+                   f"{context.region}: {', '.join(sourced) or 'none'}; a SKU is never priced "
+                   "from another's rate)")
 
 
 @_rule(EVENTHUB_NAMESPACE)
@@ -317,8 +330,9 @@ def _environment(context: CostContext, r: PlanResource) -> None:
 @_rule(LOG_WORKSPACE)
 def _log_workspace(context: CostContext, r: PlanResource) -> None:
     share = context.usage.log_gb_per_month / max(_count(context, r.type), 1)
-    context.add(r, "Log Analytics ingestion (usage profile, shared across workspaces)", share,
-                "log_analytics.analytics_logs.ingestion", usage=True)
+    _add_if_priced(context, r, "Log Analytics ingestion (usage profile, shared across "
+                               "workspaces)", share, "log_analytics.analytics_logs.ingestion",
+                   "Log Analytics ingestion (PerGB2018)", usage=True)
     days = _number(r.props.get("retentionInDays"), 30)
     if days > 31:
         context.not_priced(r, f"retention beyond 31 days ({days:g} set) is not estimated")
