@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from typing import Any
 
-from forge_infra.cost.engine import CostContext, register
+from forge_infra.cost.engine import (
+    CostContext,
+    PriceRule,
+    as_number,
+    price_resources,
+    register,
+    rule_registrar,
+)
 from forge_infra.plan.model import PlanResource
 
 GB_PER_KB = 1e-6
@@ -114,22 +119,11 @@ NOT_PRICED: dict[str, str] = {
         "change rate, not on the plan"),
 }
 
-Rule = Callable[[CostContext, PlanResource], None]
-PRICED: dict[str, Rule] = {}
+PRICED: dict[str, PriceRule] = {}
+_rule = rule_registrar(PRICED)
 
 
-def _rule(type_token: str) -> Callable[[Rule], Rule]:
-    def decorate(function: Rule) -> Rule:
-        PRICED[type_token] = function
-        return function
-    return decorate
-
-
-def _size(value: Any, default: float = 0.0) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
+_size = as_number
 
 
 # -- usage -------------------------------------------------------------------------------------
@@ -532,14 +526,7 @@ def price_plan(context: CostContext) -> None:
         f"{usage.load_balancer_lcu:g} load balancer capacity unit(s) on average",
         "autoscaled quantities priced at their minimum; the ceiling is the maximum",
     ])
-    for resource in context.plan.custom_resources():
-        rule = PRICED.get(resource.type)
-        if rule is not None:
-            rule(context, resource)
-        elif resource.type in FREE:
-            context.free(resource, FREE[resource.type])
-        elif resource.type in NOT_PRICED:
-            context.not_priced(resource, NOT_PRICED[resource.type])
+    price_resources(context, PRICED, FREE, NOT_PRICED)
 
 
 register("aws", price_plan)

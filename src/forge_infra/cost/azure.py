@@ -29,10 +29,16 @@ Provider facts the rules rely on (not prices), with their sources:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from forge_infra.cost.engine import CostContext, register
+from forge_infra.cost.engine import (
+    CostContext,
+    PriceRule,
+    as_number,
+    price_resources,
+    register,
+    rule_registrar,
+)
 from forge_infra.cost.prices import GLOBAL_REGION
 from forge_infra.plan.model import PlanResource
 
@@ -121,22 +127,11 @@ NOT_PRICED: dict[str, str] = {
                             "it runs is not known offline",
 }
 
-Rule = Callable[[CostContext, PlanResource], None]
-PRICED: dict[str, Rule] = {}
+PRICED: dict[str, PriceRule] = {}
+_rule = rule_registrar(PRICED)
 
 
-def _rule(type_token: str) -> Callable[[Rule], Rule]:
-    def decorate(function: Rule) -> Rule:
-        PRICED[type_token] = function
-        return function
-    return decorate
-
-
-def _number(value: Any, default: float = 0.0) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
+_number = as_number
 
 
 def _props_of(value: Any, *path: str) -> Any:
@@ -403,14 +398,7 @@ def price_plan(context: CostContext) -> None:
         "subscription share them",
         "private endpoint data processed and Front Door edge-to-origin transfer not estimated",
     ])
-    for resource in context.plan.custom_resources():
-        rule = PRICED.get(resource.type)
-        if rule is not None:
-            rule(context, resource)
-        elif resource.type in FREE:
-            context.free(resource, FREE[resource.type])
-        elif resource.type in NOT_PRICED:
-            context.not_priced(resource, NOT_PRICED[resource.type])
+    price_resources(context, PRICED, FREE, NOT_PRICED)
 
 
 register("azure", price_plan)

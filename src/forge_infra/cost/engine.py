@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from forge_infra.cost.prices import GLOBAL_REGION, PriceTable, UnpricedRegion, load_table
 from forge_infra.model.config import UsageSettings
@@ -120,6 +121,45 @@ class CostContext:
         self.coverage[resource.urn] = CostCoverage(
             urn=resource.urn, type=resource.type, status="not_priced", reason=reason)
 
+
+
+#: How a cloud's pricer turns one resource of a type into cost lines.
+PriceRule = Callable[["CostContext", PlanResource], None]
+
+
+def rule_registrar(priced: dict[str, PriceRule]) -> Callable[[str], Callable[[PriceRule],
+                                                                          PriceRule]]:
+    """A decorator factory that files a cloud's price rule under its type token in `priced`
+    (each cloud module keeps its own PRICED table)."""
+    def rule(type_token: str) -> Callable[[PriceRule], PriceRule]:
+        def decorate(function: PriceRule) -> PriceRule:
+            priced[type_token] = function
+            return function
+        return decorate
+    return rule
+
+
+def as_number(value: Any, default: float = 0.0) -> float:
+    """`value` as a float, or `default` when it is unknown or not a number (a plan input)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def price_resources(context: CostContext, priced: Mapping[str, PriceRule],
+                    free: Mapping[str, str], not_priced: Mapping[str, str]) -> None:
+    """Apply a cloud's tables to every custom resource of the plan: its type's rule, or a free
+    line with the reason, or a not-priced line with the reason (the engine reports the rest
+    as having no rule)."""
+    for resource in context.plan.custom_resources():
+        rule = priced.get(resource.type)
+        if rule is not None:
+            rule(context, resource)
+        elif resource.type in free:
+            context.free(resource, free[resource.type])
+        elif resource.type in not_priced:
+            context.not_priced(resource, not_priced[resource.type])
 
 def estimate(plan: Plan, *, usage: UsageSettings | None = None, budget: float | None = None,
              region: str | None = None, today: datetime.date | None = None) -> CostEstimate:

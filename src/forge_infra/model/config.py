@@ -103,6 +103,17 @@ def problem(path: str, message: str) -> str:
     return f"{NAMESPACE}:{path}: {message}"
 
 
+def rolling_only_problems(strategy: str, runtime: str, missing: str) -> list[str]:
+    """The refusal of a progressive rollout on a runtime that releases rolling only:
+    `rollout.strategy` other than rolling is refused, saying what forge-infra does not drive
+    there (`missing`), rather than run as a rolling release under another name."""
+    if strategy == "rolling":
+        return []
+    return [problem("rollout.strategy", (
+        f"got {strategy}; {runtime} runs rolling only: forge-infra does not drive {missing}; "
+        "set rolling (docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+
+
 # -- building blocks ------------------------------------------------------------------------
 
 

@@ -67,6 +67,7 @@ from forge_infra.model.config import (
     dotted,
     policy_rule,
     problem,
+    rolling_only_problems,
 )
 
 #: The azure-native provider's own settings a stack may set under `azure-native:` besides
@@ -777,13 +778,9 @@ def _rollout_rules(config: StackConfig) -> list[str]:
     it watches error rates, nor rolls back on an alarm. A canary or blue/green rollout is
     refused rather than run as a rolling release under another name.
     """
-    strategy = config.rollout.strategy
-    if strategy == "rolling":
-        return []
-    return [problem("rollout.strategy", (
-        f"got {strategy}; cloud azure (Container Apps) runs rolling only: forge-infra does not "
-        "drive revision traffic weights with an automatic rollback; set rolling "
-        "(docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+    return rolling_only_problems(
+        config.rollout.strategy, "cloud azure (Container Apps)",
+        "revision traffic weights with an automatic rollback")
 
 
 AZURE_RULES: tuple[Rule, ...] = (

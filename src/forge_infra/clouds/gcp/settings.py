@@ -61,6 +61,7 @@ from forge_infra.model.config import (
     describe,
     policy_rule,
     problem,
+    rolling_only_problems,
 )
 
 #: The `gcp:` provider settings a stack may set. Credentials are refused: CI and people
@@ -684,13 +685,10 @@ def _rollout_rules(config: StackConfig) -> list[str]:
     which forge-infra does not declare. A canary or blue/green rollout is refused rather than
     run as a rolling release under another name.
     """
-    strategy = config.rollout.strategy
-    if strategy == "rolling":
-        return []
-    return [problem("rollout.strategy", (
-        f"got {strategy}; cloud gcp (Cloud Run) runs rolling only: forge-infra does not drive "
+    return rolling_only_problems(
+        config.rollout.strategy, "cloud gcp (Cloud Run)",
         "Cloud Run traffic steps with an automatic rollback (that is Cloud Deploy's canary, "
-        "not declared here); set rolling (docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
+        "not declared here)")
 
 
 GCP_RULES: tuple[Rule, ...] = (
