@@ -40,7 +40,7 @@ import re
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault, redisenterprise
+from pulumi_azure_native import authorization, redisenterprise
 
 from forge_components.azure.limits import (
     AMR_ACCESS_POLICY,
@@ -58,6 +58,7 @@ from forge_components.azure.limits import (
     KEY_VAULT_SECRETS_USER,
 )
 from forge_components.azure.networking import private_endpoint
+from forge_components.azure.secrets import whole_value_secret
 from forge_components.common import child_opts
 
 COMPONENT = "forge-azure:index:Cache"
@@ -265,20 +266,15 @@ class Cache(pulumi.ComponentResource):
                 database_name=database.name,
                 resource_group_name=s.resource_group_name,
                 opts=pulumi.InvokeOutputOptions(parent=self))
-            secret = keyvault.Secret(
+            secret, secret_id = whole_value_secret(
                 f"{name}-access-key",
                 resource_group_name=(s.key_vault_resource_group_name
                                      or s.resource_group_name),
                 vault_name=s.key_vault_name,
                 secret_name=f"{name}-redis-access-key",
-                properties=keyvault.SecretPropertiesArgs(
-                    value=pulumi.Output.secret(keys.primary_key),
-                    content_type="text/plain"),
+                value=keys.primary_key,
                 tags=tags,
-                opts=child_opts(self, additional_secret_outputs=["properties"]))
-            # The URI is no secret, but `properties` carried the key in: unmark it.
-            secret_id = pulumi.Output.unsecret(
-                secret.properties.apply(lambda p: str(p.secret_uri)))
+                opts=child_opts(self))
             if s.client_principal_ids:
                 client = authorization.get_client_config_output(
                     opts=pulumi.InvokeOutputOptions(parent=self))

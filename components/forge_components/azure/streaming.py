@@ -60,7 +60,7 @@ import re
 from typing import NotRequired, TypedDict
 
 import pulumi
-from pulumi_azure_native import authorization, eventhub, keyvault
+from pulumi_azure_native import authorization, eventhub
 
 from forge_components.azure.limits import (
     EVENTHUB_CAPACITIES,
@@ -81,6 +81,7 @@ from forge_components.azure.limits import (
     KEY_VAULT_SECRETS_USER,
 )
 from forge_components.azure.networking import private_endpoint
+from forge_components.azure.secrets import whole_value_secret
 from forge_components.azure.tags import resource_tags
 from forge_components.common import child_opts
 
@@ -374,20 +375,15 @@ class Streaming(pulumi.ComponentResource):
                 namespace_name=namespace.name,
                 resource_group_name=s.resource_group_name,
                 opts=pulumi.InvokeOutputOptions(parent=self))
-            secret = keyvault.Secret(
+            secret, secret_id = whole_value_secret(
                 f"{name}-connection-string",
                 resource_group_name=(s.key_vault_resource_group_name
                                      or s.resource_group_name),
                 vault_name=s.key_vault_name,
                 secret_name=f"{name}-kafka-connection-string",
-                properties=keyvault.SecretPropertiesArgs(
-                    value=pulumi.Output.secret(keys.primary_connection_string),
-                    content_type="text/plain"),
+                value=keys.primary_connection_string,
                 tags=tags,
-                opts=child_opts(self, additional_secret_outputs=["properties"]))
-            # The URI is no secret, but `properties` carried the connection string in.
-            secret_id = pulumi.Output.unsecret(
-                secret.properties.apply(lambda p: str(p.secret_uri)))
+                opts=child_opts(self))
             for i, principal in enumerate(s.client_principal_ids):
                 authorization.RoleAssignment(
                     f"{name}-connection-string-reader-{i + 1}",

@@ -115,11 +115,10 @@ class AzureTarget:
     def foundation(self, config: StackConfig) -> AzureFoundation:
         """Resource group and VNet, flow-log and app storage, PostgreSQL with its Key Vault,
         Managed Redis, and the app's secrets in that vault."""
-        from pulumi_azure_native import keyvault
-
         from forge_components.azure.cache import Cache, CacheArgs
         from forge_components.azure.database import Database, DatabaseArgs
         from forge_components.azure.networking import Networking, NetworkingArgs
+        from forge_components.azure.secrets import whole_value_secret
         from forge_components.azure.storage import Storage, StorageArgs
         from forge_components.azure.streaming import Streaming, StreamingArgs, StreamingTopic
 
@@ -266,19 +265,14 @@ class AzureTarget:
 
         app_secret_ids: dict[str, pulumi.Output[str]] = {}
         for key, value in sorted(config.secrets.items()):
-            secret = keyvault.Secret(
+            app_secret_ids[key] = whole_value_secret(
                 f"{prefix}-secret-{key}",
                 resource_group_name=group,
                 vault_name=database.key_vault_name,
                 secret_name=key_vault_secret_name(prefix, key),
-                properties=keyvault.SecretPropertiesArgs(
-                    value=pulumi.Output.secret(value.get_secret_value()),
-                    content_type="text/plain"),
+                value=value.get_secret_value(),
                 tags=dict(tags),
-                opts=pulumi.ResourceOptions(additional_secret_outputs=["properties"]))
-            # The URI is no secret, but `properties` carried the value in: unmark it.
-            app_secret_ids[key] = pulumi.Output.unsecret(
-                secret.properties.apply(lambda p: str(p.secret_uri)))
+                opts=pulumi.ResourceOptions()).uri
 
         return AzureFoundation(
             network=cast(NetworkingOutputs, network),
