@@ -28,11 +28,6 @@ from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload, get_target
 
 
-def resource_prefix(config: StackConfig) -> str:
-    """The prefix of every component name of a stack: `<app>-<stack>`."""
-    return f"{config.app.name}-{config.stack}"
-
-
 def public_routes(config: StackConfig) -> dict[str, tuple[str | None, str]]:
     """(host, path) each service is reached on from outside; (None, "/") keeps it internal.
 

@@ -683,6 +683,11 @@ class StackConfig(Strict):
         return self.environment == "prod"
 
     @property
+    def resource_prefix(self) -> str:
+        """The prefix of every component name of the stack: `<app>-<stack>`."""
+        return f"{self.app.name}-{self.stack}"
+
+    @property
     def region(self) -> str:
         """The cloud region of the stack."""
         return self.target.region_name()

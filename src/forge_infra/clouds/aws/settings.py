@@ -1321,7 +1321,7 @@ def _derived_name_rules(config: StackConfig) -> list[str]:
     """Every name forge-infra derives from `<app.name>-<stack>` must be valid where it is
     used: the longest of each limited type (`limits.NAME_TEMPLATES`) within AWS's limit and
     character rules."""
-    prefix = f"{config.app.name}-{config.stack}"
+    prefix = config.resource_prefix
     problems = []
     for _type, name, limit in derived_name_problems(prefix):
         if len(name) > limit.max_length:

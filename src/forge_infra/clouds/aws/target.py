@@ -172,7 +172,7 @@ class AwsTarget:
         from forge_components.aws.streaming import Streaming, StreamingArgs
 
         settings = aws_settings(config)
-        prefix = f"{config.app.name}-{config.stack}"
+        prefix = config.resource_prefix
         tags = standard_tags(config.app.name, config.environment, config.tags)
         provider_settings = aws_provider_settings(config)
         provider = aws.Provider(f"{prefix}-aws", region=settings.region,

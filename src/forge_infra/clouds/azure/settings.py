@@ -442,7 +442,7 @@ def key_vault_name(config: StackConfig) -> str:
     given = _azure(config).database.key_vault_name
     if given is not None:
         return given
-    prefix = f"{config.app.name}-{config.stack}"[:21].rstrip("-")
+    prefix = config.resource_prefix[:21].rstrip("-")
     return f"{prefix}-kv"
 
 
@@ -619,7 +619,7 @@ def _service_size_rules(config: StackConfig) -> list[str]:
 def _derived_name_rules(config: StackConfig) -> list[str]:
     """The container apps and the migration job are named `<app>-<stack>-<service>` and
     `<app>-<stack>-migrate`: each a Container Apps name."""
-    prefix = f"{config.app.name}-{config.stack}"
+    prefix = config.resource_prefix
     problems = []
     for suffix in (*(n for n, _ in config.services.items()), "migrate"):
         name = f"{prefix}-{suffix}"

@@ -123,7 +123,7 @@ class AzureTarget:
         from forge_components.azure.streaming import Streaming, StreamingArgs, StreamingTopic
 
         settings = azure_settings(config)
-        prefix = f"{config.app.name}-{config.stack}"
+        prefix = config.resource_prefix
         tags = standard_tags(config.app.name, config.environment, config.tags)
         location = settings.location
         zones = zones_of(location)

@@ -543,7 +543,7 @@ PREFIX_MAX = REDIS_INSTANCE_ID_MAX - AUTONAME_SUFFIX - 2 * len("-cache")
 
 
 def _name_rules(config: StackConfig) -> list[str]:
-    prefix = f"{config.app.name}-{config.stack}"
+    prefix = config.resource_prefix
     if not RESOURCE_NAME.fullmatch(prefix):
         return [problem("app.name", f"{config.app.name!r} with the stack name "
                         f"{config.stack!r} makes the prefix {prefix!r}, which GCP resource "

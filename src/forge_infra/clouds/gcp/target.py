@@ -106,7 +106,7 @@ class GcpTarget:
         from forge_components.gcp.streaming import Streaming, StreamingArgs
 
         settings = gcp_settings(config)
-        prefix = f"{config.app.name}-{config.stack}"
+        prefix = config.resource_prefix
         labels = stack_labels(config)
         provider = gcp.Provider(f"{prefix}-gcp", project=settings.project,
                                 region=settings.region, default_labels=labels)
