@@ -98,10 +98,12 @@ CONNECTION: tuple[Variable, ...] = (
     Variable("KAFKA_SECURITY_PROTOCOL", "`SASL_SSL` in every cloud (`security_protocol`); "
              "the local broker listens in `PLAINTEXT` on the compose data network.",
              Audience.DATA_CLIENTS, Presence.WITH_BROKER, False, "PLAINTEXT"),
-    Variable("KAFKA_SASL_MECHANISM", "`SCRAM-SHA-512` (`sasl_mechanism`); empty with a "
-             "protocol that is not SASL_*.",
+    Variable("KAFKA_SASL_MECHANISM", "`SCRAM-SHA-512` on AWS, `OAUTHBEARER` where the "
+             "clients log in with their cloud identity (GCP Managed Kafka, Azure Event Hubs) "
+             "(`sasl_mechanism`); empty with a protocol that is not SASL_*.",
              Audience.DATA_CLIENTS, Presence.WITH_BROKER, False, ""),
-    Variable("KAFKA_USERNAME", "The SCRAM user (`username`); empty without SASL.",
+    Variable("KAFKA_USERNAME", "The SASL user (`username`); empty without SASL or with "
+             "identity login.",
              Audience.DATA_CLIENTS, Presence.WITH_BROKER, False, ""),
     Variable("KAFKA_SSL_CA_PEM", "The PEM CA that signed the brokers' certificates; empty "
              "means the default trust store (`ca_certificate_pem`).",
@@ -116,8 +118,8 @@ SECRETS: tuple[Variable, ...] = (
     Variable("REDIS_AUTH_TOKEN", "The cache's AUTH token (`auth_token_secret_id`), from the "
              "stack's `services.<name>.secrets` (`cache`).",
              Audience.DATA_CLIENTS, Presence.STACK_SECRET, True, "local-only-redis-token"),
-    Variable("KAFKA_PASSWORD", "The SCRAM user's password (`credentials_secret_id`, key "
-             "`password`); empty without SASL.",
+    Variable("KAFKA_PASSWORD", "The SASL user's password, by reference (the target's "
+             "`streaming_password`); unset without SASL or with identity login.",
              Audience.DATA_CLIENTS, Presence.WITH_BROKER, True, ""),
 )
 """Credentials, by reference in every cloud."""
