@@ -117,8 +117,8 @@ def test_a_key_of_another_cloud_is_an_unknown_key() -> None:
     values["aws:region"] = "us-east-1"
     values["forge-infra:hosted_zone_id"] = "Z0123456789ABCDEFGHIJ"
     problems = problems_of("azure-dev", values)
-    allowed = ("app, budget, cache, cdn, cloud, database, environment, network, policy, protect, "
-               "rollout, secrets, services, storage, streaming, tags, usage")
+    allowed = ("app, budget, cache, cdn, cloud, database, dr, environment, network, policy, "
+               "protect, rollout, secrets, services, storage, streaming, tags, usage")
     assert problems == [
         f"forge-infra:hosted_zone_id: unknown key; allowed for cloud azure: {allowed}",
         "aws:region: unknown key; a stack of cloud azure takes provider settings under "

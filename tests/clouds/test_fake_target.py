@@ -205,8 +205,8 @@ def test_an_aws_key_in_another_clouds_stack_is_an_unknown_key(fake_cloud) -> Non
                             "fakecloud:zone": "a"})
     with pytest.raises(ConfigError) as info:
         config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
-    allowed = ("app, budget, cloud, environment, policy, protect, rollout, secrets, services, "
-               "size, tags, usage")
+    allowed = ("app, budget, cloud, dr, environment, policy, protect, rollout, secrets, "
+               "services, size, tags, usage")
     assert info.value.problems == [
         f"forge-infra:database: unknown key; allowed for cloud fakecloud: {allowed}",
         "aws:region: unknown key; a stack of cloud fakecloud takes provider settings under "
@@ -233,3 +233,14 @@ def test_an_unregistered_cloud_is_refused_with_the_registered_ones() -> None:
         config_from_mapping(fake_values(), stack="dev", source="Pulumi.dev.yaml")
     assert info.value.problems == [
         "forge-infra:cloud: got 'fakecloud'; registered cloud targets: aws, azure, gcp"]
+
+
+def test_a_dr_mode_the_new_cloud_does_not_declare_is_refused(fake_cloud) -> None:
+    """A target that declares no cross-region copy refuses `forge-infra:dr` rather than
+    leave the stack without the copy it asked for."""
+    values = fake_values(**{"forge-infra:dr": {"mode": "backup", "region": "moon-2"}})
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(values, stack="dev", source="Pulumi.dev.yaml")
+    assert info.value.problems == [
+        "forge-infra:dr.mode: got backup; cloud fakecloud declares no backup recovery in this "
+        "version; allowed: none (docs/DISASTER_RECOVERY.md)"]

@@ -118,8 +118,8 @@ def test_an_unknown_key_names_what_the_section_allows() -> None:
         "tier, timescaledb, username, version"]
 
 
-GCP_KEYS = ("app, billing, budget, cache, cdn, cloud, database, dns_zone, environment, network, "
-            "policy, protect, rollout, secrets, services, storage, streaming, tags, usage")
+GCP_KEYS = ("app, billing, budget, cache, cdn, cloud, database, dns_zone, dr, environment, "
+            "network, policy, protect, rollout, secrets, services, storage, streaming, tags, usage")
 
 
 def test_a_key_of_another_cloud_is_an_unknown_key() -> None:
@@ -312,3 +312,11 @@ def test_cmek_keys_must_be_kms_keys_in_the_stacks_region() -> None:
         "forge-infra:cache.kms_key_name: got 'my-key'; allowed: a Cloud KMS key: "
         "projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key> (the pattern "
         f"{KMS_KEY_NAME})"]
+
+
+@pytest.mark.parametrize("stack", ["gcp-prod"])
+def test_a_dr_mode_the_target_does_not_declare_is_refused(stack: str) -> None:
+    config = values(stack)
+    config["forge-infra:dr"] = {"mode": "backup", "region": "europe-west4"}
+    expected = "forge-infra:dr.mode: got backup; cloud gcp declares no backup recovery"
+    assert any(p.startswith(expected) for p in problems(config)), problems(config)

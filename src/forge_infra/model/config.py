@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -568,6 +569,58 @@ class Rule:
     check: Callable[[StackConfig], list[str]]
 
 
+#: The backup intervals `forge-infra:dr` offers: every N hours, N dividing a day, so recovery
+#: points fall at the same hours every day (AWS Backup's most frequent schedule is hourly:
+#: https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html). Each
+#: cloud's rules say which of them its copy mechanism runs.
+DR_BACKUP_INTERVAL_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
+
+
+class DrMode(StrEnum):
+    """How the stack prepares for losing its region."""
+
+    NONE = "none"
+    BACKUP = "backup"
+    PILOT_LIGHT = "pilot_light"
+
+
+class DrSettings(Strict):
+    """Disaster recovery across regions (docs/DISASTER_RECOVERY.md)."""
+
+    mode: DrMode = DrMode.NONE
+    """`none`; `backup` (the database's and the buckets' recovery points copied to `region`:
+    AWS Backup on AWS; each cloud's mechanism in docs/DISASTER_RECOVERY.md); `pilot_light`
+    (`backup`, plus the network stood up in `region` so a restore starts on a ready
+    network)."""
+    region: str | None = None
+    """The recovery region (required with `backup` and `pilot_light`): another region of the
+    stack's cloud (on AWS, of the stack's partition)."""
+    backup_interval_hours: int = 24
+    """Hours between recovery points: one of 1, 2, 3, 4, 6, 8, 12, 24. The recovery point
+    objective for losing the region is at most this plus the copy's time."""
+    retention_days: int = Field(default=7, ge=1, le=3650)
+    """Days a recovery point is kept in the stack's region."""
+    dr_retention_days: int = Field(default=7, ge=1, le=3650)
+    """Days its copy is kept in the recovery region."""
+    rto_target_hours: float = Field(default=4.0, gt=0, le=168)
+    """The recovery time objective forge-infra checks its forecast against (the design plan:
+    under 4 hours)."""
+    rpo_target_hours: float = Field(default=24.0, gt=0, le=168)
+    """The recovery point objective forge-infra checks its forecast against."""
+    declaration_minutes: int = Field(default=30, ge=0, le=1440)
+    """The time to notice a regional outage and decide to fail over, which the recovery time
+    includes (an operating assumption: state yours)."""
+
+    @field_validator("backup_interval_hours")
+    @classmethod
+    def _interval(cls, value: int) -> int:
+        if value not in DR_BACKUP_INTERVAL_HOURS:
+            raise ValueError(f"got {value}; allowed: "
+                             f"{', '.join(map(str, DR_BACKUP_INTERVAL_HOURS))} (hours that "
+                             "divide a day)")
+        return value
+
+
 class CloudSettings(Strict):
     """The base of every cloud's settings model (one branch of the union on `cloud`).
 
@@ -584,6 +637,9 @@ class CloudSettings(Strict):
     #: Provider keys (`<namespace>:<key>`) that hold credentials: they must be set with
     #: `pulumi config set --secret`, never in plain text.
     secret_keys: ClassVar[frozenset[str]] = frozenset()
+    #: The `forge-infra:dr` modes the cloud's target declares (besides none); a mode outside
+    #: them is refused for the stack, never left without a copy.
+    dr_modes: ClassVar[tuple[str, ...]] = ()
 
     cloud: str
 
@@ -667,6 +723,9 @@ class StackConfig(Strict):
     rollout: RolloutSettings = RolloutSettings()
     """How a release reaches the services (rolling, canary with steps, blue/green) and what
     rolls it back; each platform says which shapes it runs (docs/DEPLOYMENT.md)."""
+    dr: DrSettings = DrSettings()
+    """Disaster recovery in a second region (docs/DISASTER_RECOVERY.md); each cloud says which
+    modes, regions and intervals it runs."""
     protect: bool = False
     """Pulumi `protect` on stateful resources (required in prod)."""
     tags: dict[str, str] = {}
@@ -822,8 +881,26 @@ def _rollout_rules(config: StackConfig) -> list[str]:
     return []
 
 
+def _dr_mode_rules(config: StackConfig) -> list[str]:
+    """A `forge-infra:dr` mode the stack's cloud does not declare is refused, naming the ones
+    it does."""
+    mode = config.dr.mode
+    # The cloud's settings are absent when they failed to parse (those problems are listed).
+    target = getattr(config, "target", None)
+    if target is None:
+        return []
+    offered = type(target).dr_modes
+    if mode is DrMode.NONE or mode.value in offered:
+        return []
+    allowed = ", ".join(["none", *offered])
+    return [problem("dr.mode", f"got {mode.value}; cloud {config.cloud} declares no "
+                    f"{mode.value} recovery in this version; allowed: {allowed} "
+                    "(docs/DISASTER_RECOVERY.md)")]
+
+
 NEUTRAL_RULES: tuple[Rule, ...] = (
     Rule(("rollout",), _rollout_rules),
+    Rule(("dr",), _dr_mode_rules),
     Rule(("services",), _service_rules),
     Rule(("services",), _environment_variable_rules),
     Rule(("services", "secrets"), _app_secret_rules),

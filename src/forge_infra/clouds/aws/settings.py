@@ -71,6 +71,7 @@ from forge_infra.model.config import (
     NAMESPACE,
     NEUTRAL_SECRET_REF,
     CloudSettings,
+    DrMode,
     Rule,
     StackConfig,
     Strict,
@@ -468,62 +469,6 @@ class EcsSettings(Strict):
     for linux/arm64 (a multi-arch manifest or an arm64 tag), or its tasks fail to start."""
 
 
-#: The AWS Backup schedules forge-infra offers: every N hours, N dividing a day, so recovery
-#: points fall at the same hours every day (AWS Backup's most frequent schedule is hourly:
-#: https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html).
-DR_BACKUP_INTERVAL_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)
-
-
-class DrMode(StrEnum):
-    """How the stack prepares for losing its region."""
-
-    NONE = "none"
-    BACKUP = "backup"
-    PILOT_LIGHT = "pilot_light"
-
-
-class DrSettings(Strict):
-    """Disaster recovery across regions (docs/DISASTER_RECOVERY.md)."""
-
-    mode: DrMode = DrMode.NONE
-    """`none`; `backup` (AWS Backup recovery points of the database and the buckets, copied to
-    `region`); `pilot_light` (`backup`, plus the network stood up in `region` so a restore
-    starts on a ready VPC)."""
-    region: str | None = None
-    """The recovery region (required with `backup` and `pilot_light`): another region of the
-    stack's partition."""
-    backup_interval_hours: int = 24
-    """Hours between recovery points: one of 1, 2, 3, 4, 6, 8, 12, 24. The recovery point
-    objective for losing the region is at most this plus the copy's time."""
-    retention_days: int = Field(default=7, ge=1, le=3650)
-    """Days a recovery point is kept in the stack's region."""
-    dr_retention_days: int = Field(default=7, ge=1, le=3650)
-    """Days its copy is kept in the recovery region."""
-    rto_target_hours: float = Field(default=4.0, gt=0, le=168)
-    """The recovery time objective forge-infra checks its forecast against (the design plan:
-    under 4 hours)."""
-    rpo_target_hours: float = Field(default=24.0, gt=0, le=168)
-    """The recovery point objective forge-infra checks its forecast against."""
-    declaration_minutes: int = Field(default=30, ge=0, le=1440)
-    """The time to notice a regional outage and decide to fail over, which the recovery time
-    includes (an operating assumption: state yours)."""
-
-    @field_validator("backup_interval_hours")
-    @classmethod
-    def _interval(cls, value: int) -> int:
-        if value not in DR_BACKUP_INTERVAL_HOURS:
-            raise ValueError(f"got {value}; allowed: "
-                             f"{', '.join(map(str, DR_BACKUP_INTERVAL_HOURS))} (hours that "
-                             "divide a day)")
-        return value
-
-    def schedule(self) -> str:
-        """The AWS Backup cron expression of `backup_interval_hours` (UTC)."""
-        if self.backup_interval_hours == 24:
-            return "cron(0 3 * * ? *)"
-        return f"cron(0 */{self.backup_interval_hours} * * ? *)"
-
-
 class AwsSettings(CloudSettings):
     """Everything an AWS stack sets besides the neutral keys (`cloud: aws`)."""
 
@@ -533,6 +478,7 @@ class AwsSettings(CloudSettings):
     #: plain text in the stack file.
     secret_keys: ClassVar[frozenset[str]] = frozenset({"aws:accessKey", "aws:secretKey",
                                                        "aws:token"})
+    dr_modes: ClassVar[tuple[str, ...]] = ("backup", "pilot_light")
 
     cloud: Literal["aws"]
     region: str = Field(pattern=r"^[a-z][a-z0-9-]*[0-9]$")
@@ -566,8 +512,6 @@ class AwsSettings(CloudSettings):
     """The Fargate services (platform ecs)."""
     waf: WafSettings = WafSettings()
     """The WAF web ACL."""
-    dr: DrSettings = DrSettings()
-    """Disaster recovery in a second region."""
 
     def region_name(self) -> str:
         """The stack's AWS region."""
@@ -1426,7 +1370,7 @@ def _cdn_alias_rules(config: StackConfig) -> list[str]:
 
 def _dr_rules(config: StackConfig) -> list[str]:
     aws = _aws(config)
-    dr = aws.dr
+    dr = config.dr
     if dr.mode is DrMode.NONE:
         return ([problem("dr.region", f"got {dr.region!r} with dr.mode none; set dr.mode to "
                          "backup or pilot_light, or remove dr.region")]

@@ -699,9 +699,9 @@ def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: st
     from forge_components.aws.backup import CrossRegionBackup, CrossRegionBackupArgs
     from forge_components.aws.log_key import LogKey, LogKeyArgs
     from forge_components.aws.networking import Networking, NetworkingArgs
-    from forge_infra.clouds.aws.settings import DrMode
+    from forge_infra.model.config import DrMode
 
-    dr = settings.dr
+    dr = config.dr
     if dr.mode is DrMode.NONE or dr.region is None:
         return {}
     buckets = storage.bucket_arns.apply(
@@ -711,7 +711,7 @@ def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: st
     backup = CrossRegionBackup(f"{prefix}-dr", CrossRegionBackupArgs(
         dr_region=dr.region,
         resource_arns=resource_arns,
-        schedule=dr.schedule(),
+        schedule=backup_schedule(dr.backup_interval_hours),
         retention_days=dr.retention_days,
         dr_retention_days=dr.dr_retention_days,
         provider_settings=dict(provider_settings),
@@ -744,6 +744,13 @@ def _disaster_recovery(config: StackConfig, settings: AwsSettings, *, prefix: st
                     "dr_private_subnet_ids": dr_network.private_subnet_ids,
                     "dr_database_subnet_ids": dr_network.database_subnet_ids}
     return exports
+
+
+def backup_schedule(interval_hours: int) -> str:
+    """The AWS Backup cron expression (UTC) of a recovery point every `interval_hours`."""
+    if interval_hours == 24:
+        return "cron(0 3 * * ? *)"
+    return f"cron(0 */{interval_hours} * * ? *)"
 
 
 def _catalog_zone_names(region: str) -> tuple[str, ...]:
