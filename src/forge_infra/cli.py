@@ -49,6 +49,7 @@ from forge_infra.policy.cli import (
     policy_section,
     policy_summary,
 )
+from forge_infra.release.command import release_command
 
 GRAPH_FORMATS = {".mmd": to_mermaid, ".mermaid": to_mermaid, ".dot": to_dot, ".gv": to_dot}
 #: `--graph-level component`: one node per top-level component (forge_infra.plan.graph).
@@ -97,6 +98,7 @@ def color_choice(flag: bool | None, environ: Mapping[str, str]) -> bool | None:
 
 main.add_command(cost_command)
 main.add_command(check_command)
+main.add_command(release_command)
 
 
 def _target(template: str | None, stack: str, many: bool) -> Path | None:

@@ -6,7 +6,9 @@ A target provides, for one cloud:
 * `foundation(config)`: the network, the data services, storage and the app's secrets, returned
   as the neutral output contracts (`Foundation`);
 * `runtime(config, foundation, workload)`: the compute platform running the neutral service
-  specs, the CDN and the budget; it returns the stack exports it adds.
+  specs, the CDN and the budget; it returns the stack exports it adds;
+* optionally (`ReleasingTarget`), `release_driver(config, outputs, runner)`: for a runtime that
+  holds traffic weights but steps nothing itself, what `forge-infra release` drives.
 
 Targets are registered by name with "module:attribute" strings, so looking one up imports only
 that cloud's package (`forge_infra.clouds.aws`), and a new cloud needs only its own modules plus
@@ -36,6 +38,7 @@ from forge_components.contracts import (
 
 if TYPE_CHECKING:
     from forge_infra.model.config import CloudSettings, StackConfig
+    from forge_infra.release.controller import CommandRunner, ReleaseDriver
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,25 @@ class CloudTarget(Protocol):
     def runtime(self, config: StackConfig, foundation: Foundation,
                 workload: Workload) -> Mapping[str, Any]:
         """Declare compute, CDN and budget; return the exports they add."""
+        ...
+
+
+@runtime_checkable
+class ReleasingTarget(Protocol):
+    """A target whose runtime holds traffic weights between revisions but steps nothing
+    itself (Cloud Run, Container Apps): `forge-infra release` drives its canary through the
+    driver it builds (forge_infra.release). Targets whose platform runs the rollout during
+    `pulumi up` (ECS, Argo Rollouts on EKS) do not implement it."""
+
+    @property
+    def release_signal_delay_minutes(self) -> int:
+        """Minutes after which the runtime's one-minute request metrics are readable."""
+        ...
+
+    def release_driver(self, config: StackConfig, outputs: Mapping[str, Any],
+                       runner: CommandRunner) -> ReleaseDriver:
+        """The driver of the deployed stack whose `pulumi stack output --json` is `outputs`;
+        `ReleaseError` when an output it needs is missing."""
         ...
 
 
