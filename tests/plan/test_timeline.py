@@ -182,3 +182,22 @@ def test_redpanda_instead_of_msk_removes_msk_from_the_chain() -> None:
                                    streaming={"engine": "redpanda", "brokers": 3}))
     assert "aws:msk/cluster:Cluster" not in {s.type for s in redpanda.provision.chain}
     assert redpanda.provision.high_minutes < msk.provision.high_minutes
+
+
+def test_the_release_steps_follow_the_update_in_the_deploy_chain() -> None:
+    """A target that `forge-infra release` steps exports `release_hold_minutes`: the steps hold
+    after the slowest update, as one more link of the deploy chain."""
+    service = _resource("api", "gcp:cloudrunv2/service:Service")
+    table = load_durations()
+    update = table.update(service)
+    assert update is not None
+    plan = Plan(project="p", stack="s", cloud="gcp", platform=None, resources=[service],
+                outputs={"release_hold_minutes": 39})
+    deploy = forecast(plan).deploy
+    assert [step.name for step in deploy.chain] == ["api", "canary steps"]
+    assert deploy.high_minutes == pytest.approx(update.high + 39)
+    assert deploy.low_minutes == pytest.approx(update.low + 39)
+    assert not deploy.meets_target
+    rolling = Plan(project="p", stack="s", cloud="gcp", platform=None, resources=[service],
+                   outputs={"release_hold_minutes": 0})
+    assert [step.name for step in forecast(rolling).deploy.chain] == ["api"]

@@ -9,7 +9,9 @@ it (`durations.yaml`, each range with its source and basis). Two figures come ou
   target (< 30 minutes of infrastructure provisioning);
 * **deploy**: the chain a new image release walks (task definitions and ECS services, the
   platform's Helm release, Cloud Run services and jobs, Container Apps and jobs), weighted by
-  their update durations, against the target of < 5 minutes per deployment.
+  their update durations, against the target of < 5 minutes per deployment. On a runtime
+  that `forge-infra release` steps after `pulumi up` (the target exports
+  `release_hold_minutes`), the steps' holds follow the update as one more link of the chain.
 
 Each is computed twice, with the low and the high end of every typical range; a target is
 missed when the high end exceeds it, and the forecast then names the chain responsible.
@@ -261,17 +263,29 @@ def _changes_with_image(resource: PlanResource) -> bool:
     return True
 
 
+#: The chain link of the canary steps `forge-infra release` walks after `pulumi up`.
+RELEASE_STEP = "forge-infra:release"
+
+
+def release_hold_minutes(plan: Plan) -> float:
+    """The minutes the stack's `forge-infra release` steps hold traffic after `pulumi up`
+    (the `release_hold_minutes` output its target exports), 0 when it exports none."""
+    value = plan.outputs.get("release_hold_minutes")
+    return float(value) if isinstance(value, int | float) and value > 0 else 0.0
+
+
 def forecast(plan: Plan, table: DurationTable | None = None) -> Timeline:
     """The provisioning and deployment forecasts of `plan`."""
     table = table or load_durations()
     resources = {r.urn: r for r in plan.custom_resources()}
-    deps = dependency_map(plan)
+    deps: dict[str, list[str]] = dependency_map(plan)
     create = {urn: table.create(r) for urn, r in resources.items()}
+    names = {urn: (r.type, r.name) for urn, r in resources.items()}
 
     def path(kind: str, durations: Mapping[str, Duration], target: float) -> Path:
         weights = {urn: (d.low, d.high) for urn, d in durations.items()}
         low, high, chain = critical_path(weights, deps)
-        steps = [Step(urn=urn, type=resources[urn].type, name=resources[urn].name,
+        steps = [Step(urn=urn, type=names[urn][0], name=names[urn][1],
                       start=start, finish=end, low=durations[urn].low,
                       high=durations[urn].high, basis=durations[urn].basis)
                  for urn, start, end in chain]
@@ -283,6 +297,14 @@ def forecast(plan: Plan, table: DurationTable | None = None) -> Timeline:
         update = table.update(resource)
         if update is not None and _changes_with_image(resource):
             updates[urn] = update
+    hold = release_hold_minutes(plan)
+    if hold and updates:
+        # The release starts once `pulumi up` has updated every service.
+        deps = {**deps, RELEASE_STEP: sorted(updates)}
+        names[RELEASE_STEP] = (RELEASE_STEP, "canary steps")
+        updates[RELEASE_STEP] = Duration(hold, hold, "config",
+                                         "forge-infra:rollout steps x (bake_minutes + the "
+                                         "metrics' delay): forge-infra release")
     return Timeline(provision=path("provision", create, PROVISION_TARGET_MINUTES),
                     deploy=path("deploy", updates, DEPLOY_TARGET_MINUTES))
 
