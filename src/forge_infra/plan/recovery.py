@@ -6,14 +6,17 @@ Two failures are forecast (`forge-infra plan --timeline`):
   service's own restore path, from `recovery.yaml` (RDS point-in-time restore, an ElastiCache
   snapshot, S3 versions, ...);
 * **losing the region**: what the recovery region holds. With `forge-infra:dr` in `backup` or
-  `pilot_light` mode the plan holds an AWS Backup plan whose rule copies each recovery point to
-  the recovery region: the recovery point objective is the rule's interval plus the copy's
-  time, and the recovery time is the time to declare the disaster plus the provisioning
-  forecast of the stack (the timeline's critical path: re-creating the stack in the recovery
-  region, its database restored from the copy). In `pilot_light` mode the network already
-  exists there, so the network's resources weigh nothing. A data service with no copy outside
-  the region has no recovery point there: it misses any target. A cache and the event stream
-  are re-created empty by design (`rebuilt_types`): they count in the recovery time only.
+  `pilot_light` mode the plan declares a copy of each protected data service there
+  (`recovery.yaml`, `region_loss.copies`): on AWS an AWS Backup plan whose rule copies each
+  recovery point to the recovery region (the recovery point: the rule's interval plus the
+  copy's time); elsewhere the resource that carries the copy (a backup location, a
+  geo-redundant backup, a replication job), with the recovery point its provider documents.
+  The recovery time is the time to declare the disaster plus the provisioning forecast of the
+  stack (the timeline's critical path: re-creating the stack in the recovery region, its
+  database restored from the copy). In `pilot_light` mode the network already exists there,
+  so the network's resources weigh nothing. A data service with no copy outside the region
+  has no recovery point there: it misses any target. A cache and the event stream are
+  re-created empty by design (`rebuilt_types`): they count in the recovery time only.
 
 The figures are checked against the stack's targets: the `dr_rto_target_hours` and
 `dr_rpo_target_hours` the target exports, else the design plan's RTO of 4 hours and an RPO of a
@@ -25,12 +28,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from forge_infra.plan.model import Plan
+from forge_infra.plan.model import Plan, PlanResource
 from forge_infra.plan.timeline import critical_path, dependency_map, load_durations
 
 #: The design plan's recovery time objective (< 4 hours), and the recovery point objective
@@ -40,7 +44,8 @@ DEFAULT_RPO_HOURS = 24.0
 #: Minutes to notice a regional outage and decide to fail over, without a stack's own figure.
 DEFAULT_DECLARATION_MINUTES = 30.0
 BACKUP_PLAN = "aws:backup/plan:Plan"
-NETWORKING_COMPONENT = "forge-aws:index:Networking"
+#: The networking component of every cloud's package (`forge-aws:index:Networking`, ...).
+NETWORKING_SUFFIX = ":index:Networking"
 _EVERY_N_HOURS = re.compile(r"^cron\(0 \*/(\d+) \* \* \? \*\)$")
 _DAILY = re.compile(r"^cron\(\d+ \d+ \* \* \? \*\)$")
 
@@ -89,7 +94,7 @@ class Recovery:
     @property
     def meets_targets(self) -> bool:
         """Whether every data service recovers from losing the region within both targets."""
-        protected = load_assumptions()["region_loss"]["protected_types"]
+        protected = load_assumptions()["region_loss"]["copies"]
         return bool(self.region_loss) and all(
             s.rto_high_minutes is not None and s.rto_high_minutes <= self.rto_target_hours * 60
             and (s.type not in protected or (
@@ -113,18 +118,95 @@ def _number(outputs: dict[str, Any], key: str, default: float) -> float:
     return float(value) if isinstance(value, int | float) else default
 
 
+def _prop(props: Mapping[str, Any], path: str) -> Any:
+    value: Any = props
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _in_region_rpo(entry: Mapping[str, Any], resource: PlanResource) -> float | None:
+    """The entry's recovery point within the region: read from the resource's props where
+    the entry says how (`rpo_from`: a property and the minutes of each of its values), else
+    its fixed `rpo_minutes` (None: what producers replay)."""
+    rule = entry.get("rpo_from")
+    if rule is not None:
+        minutes = rule["minutes"].get(str(_prop(resource.props, rule["path"])))
+        if minutes is not None:
+            return float(minutes)
+    value = entry.get("rpo_minutes")
+    return float(value) if value is not None else None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Copy:
+    """A data service's copy in the recovery region, as the plan declares it."""
+
+    rpo_minutes: float
+    path: str
+    source: str
+
+
+def _aws_backup_interval(plan: Plan) -> float | None:
+    """The shortest interval of the AWS Backup rules that copy to another region (hours)."""
+    interval = None
+    for backup_plan in (r for r in plan.custom_resources() if r.type == BACKUP_PLAN):
+        for rule in backup_plan.props.get("rules") or []:
+            if rule.get("copyActions"):
+                hours = interval_hours(str(rule.get("schedule", "")))
+                if hours is not None:
+                    interval = hours if interval is None else min(interval, hours)
+    return interval
+
+
+def _matches(resource: PlanResource, evidence: Mapping[str, Any], dr_region: str) -> bool:
+    value = _prop(resource.props, evidence["path"])
+    if "equals" in evidence:
+        wanted = evidence["equals"]
+        return value == (dr_region if wanted == "$dr_region" else wanted)
+    return value in evidence["in"]
+
+
+def _copy_of(type_token: str, plan: Plan, dr_region: str | None,
+             aws_interval: float | None) -> _Copy | None:
+    """The copy of a data service of `type_token` outside the region, per recovery.yaml's
+    `region_loss.copies` (None when the plan declares none)."""
+    rule = load_assumptions()["region_loss"]["copies"].get(type_token)
+    if rule is None or dr_region is None:
+        return None
+    if rule.get("via") == "aws_backup":
+        if aws_interval is None:
+            return None
+        loss = load_assumptions()["region_loss"]
+        copy_low, copy_high = (float(v) for v in loss["copy_minutes"])
+        return _Copy(aws_interval * 60 + copy_high,
+                     f"restore the latest copy in {dr_region} (recovery points every "
+                     f"{aws_interval:g} h, copied in {copy_low:g}-{copy_high:g} min)",
+                     loss["copy_source"])
+    evidence = rule["evidence"]
+    holder = evidence.get("type", type_token)
+    if not any(_matches(r, evidence, dr_region) for r in plan.custom_resources()
+               if r.type == holder):
+        return None
+    return _Copy(float(rule["rpo_minutes"]), rule["path"].replace("{dr_region}", dr_region),
+                 rule["source"])
+
+
 def forecast_recovery(plan: Plan) -> Recovery:
     """The recovery figures of `plan` (see the module docstring)."""
     data = load_assumptions()
-    present = {r.type for r in plan.custom_resources()}
+    first_of_type: dict[str, PlanResource] = {}
+    for resource in plan.custom_resources():
+        first_of_type.setdefault(resource.type, resource)
     in_region = [
         ServiceRecovery(service=entry["service"], type=type_token,
-                        rpo_minutes=(float(entry["rpo_minutes"])
-                                     if entry["rpo_minutes"] is not None else None),
+                        rpo_minutes=_in_region_rpo(entry, first_of_type[type_token]),
                         rto_low_minutes=float(entry["rto_minutes"][0]),
                         rto_high_minutes=float(entry["rto_minutes"][1]),
                         path=entry["path"], source=entry["source"])
-        for type_token, entry in data["in_region"].items() if type_token in present]
+        for type_token, entry in data["in_region"].items() if type_token in first_of_type]
 
     outputs = plan.outputs
     rto_target = _number(outputs, "dr_rto_target_hours", DEFAULT_RTO_HOURS)
@@ -135,35 +217,25 @@ def forecast_recovery(plan: Plan) -> Recovery:
     mode = "pilot_light" if pilot_light else ("backup" if dr_region else "none")
 
     loss = data["region_loss"]
-    copies = [r for r in plan.custom_resources() if r.type == BACKUP_PLAN]
-    interval = None
-    for backup_plan in copies:
-        for rule in backup_plan.props.get("rules") or []:
-            if rule.get("copyActions"):
-                hours = interval_hours(str(rule.get("schedule", "")))
-                if hours is not None:
-                    interval = hours if interval is None else min(interval, hours)
-
+    aws_interval = _aws_backup_interval(plan)
     table = load_durations()
+    # In pilot_light mode the network stands in the recovery region already: its resources
+    # (the stack's own network component, the same shape) weigh nothing there.
     weights = {r.urn: (table.create(r).low, table.create(r).high)
                for r in plan.custom_resources()
-               if not (pilot_light and r.component == NETWORKING_COMPONENT)}
+               if not (pilot_light and (r.component or "").endswith(NETWORKING_SUFFIX))}
     low, high, _ = critical_path(weights, dependency_map(plan))
-    copy_low, copy_high = (float(v) for v in loss["copy_minutes"])
+    standing = " on its standing network" if pilot_light else ""
     region_loss: list[ServiceRecovery] = []
     for item in in_region:
-        protected = interval is not None and item.type in loss["protected_types"]
-        if protected:
-            assert interval is not None
+        copy = _copy_of(item.type, plan, dr_region, aws_interval)
+        if copy is not None:
             region_loss.append(ServiceRecovery(
-                service=item.service, type=item.type,
-                rpo_minutes=interval * 60 + copy_high,
+                service=item.service, type=item.type, rpo_minutes=copy.rpo_minutes,
                 rto_low_minutes=declaration + low, rto_high_minutes=declaration + high,
-                path=(f"restore the latest copy in {dr_region} (recovery points every "
-                      f"{interval:g} h, copied in {copy_low:g}-{copy_high:g} min) into the "
-                      f"stack re-created there{' on its standing network' if pilot_light else ''}"),
-                source=f"{loss['copy_source']}; {loss['restore_source']}"))
-        elif interval is not None and item.type in loss["rebuilt_types"]:
+                path=f"{copy.path}, into the stack re-created there{standing}",
+                source=f"{copy.source}; {loss['restore_source']}"))
+        elif dr_region is not None and item.type in loss["rebuilt_types"]:
             region_loss.append(ServiceRecovery(
                 service=item.service, type=item.type, rpo_minutes=None,
                 rto_low_minutes=declaration + low, rto_high_minutes=declaration + high,
@@ -173,7 +245,7 @@ def forecast_recovery(plan: Plan) -> Recovery:
                 service=item.service, type=item.type, rpo_minutes=None,
                 rto_low_minutes=None, rto_high_minutes=None,
                 path=("no copy outside the region: set forge-infra:dr (docs/DISASTER_RECOVERY.md)"
-                      if item.type in loss["protected_types"]
+                      if item.type in loss["copies"]
                       else "not copied across regions by forge-infra"),
                 source="forge-infra:dr"))
     return Recovery(in_region=in_region, region_loss=region_loss, dr_region=dr_region,
