@@ -103,3 +103,22 @@ def test_builder_images_are_pinned_and_pulumi_matches_the_pinned_sdk() -> None:
     assert _steps()["deploy"]["name"] == f"pulumi/pulumi-python:{pins['pulumi']}"
     assert "credentials" not in CLOUDBUILD.read_text().lower().replace(
         "application default credentials", "")
+
+
+def test_a_deployment_of_main_is_released_step_by_step_after_pulumi_up() -> None:
+    """On main the deploy step writes the stack's outputs and the release step runs
+    `forge-infra release` on them after it; a pull request or another branch releases
+    nothing."""
+    steps = _steps()
+    deploy = steps["deploy"]["args"][-1]
+    up = deploy.index('pulumi up --stack "${_STACK}" --yes')
+    assert deploy.index('pulumi stack output --stack "${_STACK}" --json > '
+                        "/workspace/stack-outputs.json") > up
+    release = steps["release"]
+    assert release["waitFor"] == ["deploy"]
+    script = release["args"][-1]
+    guard = script.index('if [ -n "${_PR_NUMBER}" ] || [ "${BRANCH_NAME}" != "main" ]')
+    run = script.index('forge-infra release --stack "${_STACK}"')
+    assert guard < script.index("exit 0") < run
+    assert "--outputs /workspace/stack-outputs.json" in script
+    assert "-c constraints.txt -e '.[gcp]'" in script
