@@ -100,8 +100,9 @@ class _Settings:
 
 
 def deployed_service_names(release_name: str, values: Mapping[str, Any]) -> list[str]:
-    """The Deployments the chart renders for `values`: `<fullname>-<service>` per enabled
-    service, in the chart's order."""
+    """The workloads the chart renders for `values` (Deployments, or Argo Rollouts for the
+    services behind the ALB with a canary or blue_green `rollout`): `<fullname>-<service>` per
+    enabled service, in the chart's order."""
     prefix = fullname(release_name, str(values.get("fullnameOverride") or ""))
     return [f"{prefix}-{service}"[:63].rstrip("-") for service in SERVICE_NAMES
             if (values.get(service) or {}).get("enabled")]
@@ -119,7 +120,8 @@ class PlatformRelease(pulumi.ComponentResource):
     chart_path: pulumi.Output[str]
     """The chart directory that was installed."""
     service_names: pulumi.Output[list[str]]
-    """The Deployments of the platform's enabled services (`<fullname>-<service>`)."""
+    """The workloads (Deployments, or Argo Rollouts with a canary or blue_green rollout) of the
+    platform's enabled services (`<fullname>-<service>`)."""
 
     def __init__(self, name: str, args: PlatformReleaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:

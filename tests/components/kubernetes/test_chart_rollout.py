@@ -34,6 +34,7 @@ from tests.components.kubernetes.support import (
     of_kind,
     platform_kwargs,
     render,
+    render_raw,
     resolve,
     selector,
     validate_all,
@@ -387,3 +388,12 @@ def test_rollout_values_refuse_what_the_chart_cannot_run(rollout, message):
         rollout_values(rollout)
     assert str(caught.value) == message
 
+
+
+def test_the_notes_say_how_to_watch_the_rollouts():
+    canary_notes = render_raw(prod_values(spec()))["forge-platform/templates/NOTES.txt"]
+    rolling_notes = render_raw(prod_values(None))["forge-platform/templates/NOTES.txt"]
+    watch = [line.strip() for line in canary_notes.splitlines() if "argo rollouts" in line]
+    assert watch == [f"kubectl argo rollouts -n {NAMESPACE} get rollout {full(c)} --watch"
+                     for c in PUBLIC]
+    assert "argo rollouts" not in rolling_notes
