@@ -455,7 +455,8 @@ docs at v1.9.x, commit 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d, read 2026-12-02
   and scales the old one down after scaleDownDelaySeconds.
 - analysis: background, from step 1 (the pause after the first setWeight: by then Argo has
   verified the weight and written status.alb, whose load balancer and canary target group
-  fullName fields, Argo >= 1.5 (PR #2604), are the CloudWatch dimensions).
+  fullName fields, Argo >= 1.5 (PR #2604, commit cef5f063, first in tag v1.5.0), are the
+  CloudWatch dimensions).
 */}}
 {{- define "forge.rollout" -}}
 {{- $svc := index .ctx.Values .component }}
@@ -587,6 +588,7 @@ metadata:
     {{- include "forge.labels" . | nindent 4 }}
 spec:
   scaleTargetRef:
+    {{- /* A Rollout exposes /scale as a Deployment does (Argo Rollouts docs, "Horizontal Pod Autoscaling", read 2026-12-02). */}}
     {{- if include "forge.progressive" . }}
     apiVersion: argoproj.io/v1alpha1
     kind: Rollout
