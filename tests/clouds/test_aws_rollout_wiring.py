@@ -127,3 +127,23 @@ def test_a_rolling_eks_stack_installs_no_argo_rollouts() -> None:
     assert release.props["values"]["rollout"]["strategy"] == "rolling"
     assert release.helm is not None
     assert [o.kind for o in release.helm.objects if o.api_version == "argoproj.io/v1alpha1"] == []
+
+
+def test_outside_prod_the_argo_controller_runs_one_replica() -> None:
+    """staging switched to a canary: the add-on comes with it, one controller (no PDB)."""
+    from forge_infra.program import build
+    from tests.conftest import stack_config
+    from tests.helpers import run_mocked
+
+    config = stack_config("staging", rollout={"strategy": "canary", "steps": [10, 100],
+                                              "bake_minutes": 5})
+    recording = run_mocked(lambda: build(config), stack="staging")
+    argo = recording.one(RELEASE, "forge-staging-addons-argo-rollouts")
+    controller = argo.inputs["values"]["controller"]
+    assert (controller["replicas"], controller["pdb"]["enabled"]) == (1, False)
+    platform = next(r for r in recording.of_type(RELEASE)
+                    if r.name.endswith("-platform-release"))
+    assert platform.inputs["values"]["rollout"] == {
+        "strategy": "canary", "steps": [10, 100], "bakeMinutes": 5, "http5xxPercent": 5.0,
+        "evaluationMinutes": 3, "unhealthyTargets": 1}
+    assert argo.urn in platform.dependencies
