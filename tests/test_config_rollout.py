@@ -116,3 +116,59 @@ def test_cloud_run_refuses_what_it_cannot_roll_back(strategy) -> None:
         "only: forge-infra does not drive Cloud Run traffic steps with an automatic rollback "
         "(that is Cloud Deploy's canary, not declared here); set rolling (docs/DEPLOYMENT.md, "
         "\"Progressive delivery\")"]
+
+
+@pytest.mark.parametrize("stack", ["prod", "small-eks"])
+def test_the_eks_prod_stacks_release_by_an_argo_canary(stack) -> None:
+    config = load(stack_values(stack), stack)
+    assert rollout_spec(config) == {
+        "strategy": "canary", "steps": [5, 50, 100], "bake_minutes": 10,
+        "http_5xx_percent": 5.0, "evaluation_minutes": 3, "unhealthy_targets": 1}
+
+
+@pytest.mark.parametrize("rollout", [
+    {"strategy": "canary", "steps": [5, 50, 100]},
+    {"strategy": "canary", "steps": [1, 100]},
+    {"strategy": "canary", "steps": [5, 10, 20, 35, 50, 75, 100], "bake_minutes": 1},
+    {"strategy": "canary", "steps": [100], "bake_minutes": 1440},
+    {"strategy": "blue_green", "bake_minutes": 30},
+    {"strategy": "rolling", "bake_minutes": 0},
+])
+def test_eks_runs_any_valid_steps_with_argo(rollout) -> None:
+    """Every setWeight 1..100 is valid for Argo: shapes ECS refuses run on EKS."""
+    assert problems_of("small-eks", rollout) == []
+
+
+@pytest.mark.parametrize("strategy", ["canary", "blue_green"])
+def test_eks_refuses_a_release_without_a_bake(strategy) -> None:
+    assert problems_of("small-eks", {"strategy": strategy, "bake_minutes": 0}) == [
+        "forge-infra:rollout.bake_minutes: got 0; on platform eks the analysis that rolls a "
+        "release back watches during each step's pause: give 1..1440 minutes (with 0, Argo "
+        "would shift to 100% without any check) (docs/DEPLOYMENT.md, \"Progressive delivery\")"]
+
+
+def test_eks_refuses_a_canary_without_the_alb() -> None:
+    values = mutate(stack_values("small-eks"), "forge-infra:rollout",
+                    {"strategy": "canary", "steps": [5, 50, 100]})
+    values["forge-infra:eks"] = {**values["forge-infra:eks"], "ingress_class": "nginx",
+                                 "ingress_controller_namespace": "ingress-nginx"}
+    with pytest.raises(ConfigError) as caught:
+        load(values, "small-eks")
+    assert [p for p in caught.value.problems if p.startswith("forge-infra:rollout")] == [
+        "forge-infra:rollout.strategy: got canary; Argo Rollouts shifts the traffic through the "
+        "AWS Load Balancer Controller's Ingress (eks.ingress_class alb), not 'nginx': set "
+        "eks.ingress_class alb, or strategy rolling (docs/DEPLOYMENT.md, \"Progressive "
+        "delivery\")"]
+
+
+def test_eks_refuses_a_canary_without_a_domain() -> None:
+    values = mutate(stack_values("staging"), "forge-infra:rollout", {"strategy": "blue_green"})
+    values["forge-infra:app"] = {k: v for k, v in values["forge-infra:app"].items()
+                                 if k != "domain"}
+    with pytest.raises(ConfigError) as caught:
+        load(values, "staging")
+    assert [p for p in caught.value.problems if p.startswith("forge-infra:rollout")] == [
+        "forge-infra:rollout.strategy: got blue_green; on platform eks Argo Rollouts shifts the "
+        "traffic of the services behind the ALB Ingress, which exists only with app.domain: "
+        "set app.domain and hosted_zone_id, or strategy rolling (docs/DEPLOYMENT.md, "
+        "\"Progressive delivery\")"]

@@ -67,8 +67,11 @@ def test_dev_staging_prod_differ_where_the_stack_files_differ(recordings) -> Non
     for stack in ("staging", "prod"):
         releases = {r.inputs["chart"].rsplit("/", 1)[-1]
                     for r in recordings[stack].of_type("kubernetes:helm.sh/v3:Release")}
+        # prod releases by an Argo Rollouts canary; staging rolls.
+        progressive = {"argo-rollouts"} if stack == "prod" else set()
         assert releases == {"forge-platform", "aws-load-balancer-controller", "external-dns",
-                            "metrics-server", "cluster-autoscaler", "external-secrets"}
+                            "metrics-server", "cluster-autoscaler", "external-secrets",
+                            *progressive}
     # CDN only in prod.
     assert prod["aws:cloudfront/distribution:Distribution"] == 1
     assert dev["aws:cloudfront/distribution:Distribution"] == 0
@@ -142,7 +145,9 @@ def test_each_stack_builds_on_both_platforms(stack: str, platform: str) -> None:
     if platform == "eks":
         assert types["aws:eks/cluster:Cluster"] == 1
         assert types["aws:eks/nodeGroup:NodeGroup"] == 1
-        assert types["kubernetes:helm.sh/v3:Release"] == 6  # the chart + 5 cluster add-ons
+        # The chart + 5 cluster add-ons, + Argo Rollouts where the stack releases by canary.
+        progressive = stack_config(stack).rollout.strategy != "rolling"
+        assert types["kubernetes:helm.sh/v3:Release"] == 6 + progressive
         assert types["aws:ecs/service:Service"] == 0
         release = platform_release(recording)
         values = release.inputs["values"]
@@ -231,8 +236,10 @@ def test_eks_platform_waits_for_the_add_ons_it_relies_on(recordings) -> None:
     # depends_on a component waits for all of its children (Pulumi expands it).
     addon_releases = [r.urn for r in recording.children_of(addons.urn)
                       if r.type == "kubernetes:helm.sh/v3:Release"]
-    assert len(addon_releases) == 5
+    assert len(addon_releases) == 6  # with Argo Rollouts: prod releases by canary
     assert set(addon_releases) <= set(platform.dependencies)
+    # The Helm release itself waits for them too (the Argo Rollouts and External Secrets CRDs).
+    assert set(addon_releases) <= set(platform_release(recording).dependencies)
     values = platform_release(recording).inputs["values"]
     assert values["ingress"]["className"] == "alb"
     assert values["ingress"]["clusterIssuer"] == ""

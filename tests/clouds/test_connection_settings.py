@@ -95,7 +95,8 @@ def ecs_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
 
 def eks_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
     """Service -> (release URN and template, its ConfigMap's data, the names of the variables
-    its Deployment reads from secrets), as Helm renders the platform chart."""
+    its Deployment (or Argo Rollout, for a service behind the ALB of a canary stack) reads from
+    secrets), as Helm renders the platform chart."""
     release = next(r for r in plan.helm_releases()
                    if r.helm is not None and r.helm.chart.endswith("forge-platform"))
     assert release.helm is not None and release.helm.rendered, release.urn
@@ -104,7 +105,7 @@ def eks_settings(plan: Plan) -> dict[str, tuple[str, dict[str, str], set[str]]]:
                    if obj.kind == "ConfigMap"}
     found = {}
     for obj in objects:
-        if obj.kind != "Deployment":
+        if obj.kind not in ("Deployment", "Rollout"):
             continue
         service = obj.template.split("/")[1]
         where = f"{release.urn} {obj.template}"

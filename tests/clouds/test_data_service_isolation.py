@@ -180,7 +180,8 @@ def pod_egress_reaches(plan: Plan, service: str, cidrs: list[ipaddress.IPv4Netwo
                        port: int) -> bool:
     """Kubernetes' rule: a pod no Egress policy selects may send anywhere; a selected pod only
     where one of the selecting policies' egress rules allows."""
-    deployment = next(d for d in _objects(plan, "Deployment")
+    # A service behind the ALB is an Argo Rollout when the stack releases by canary (prod).
+    deployment = next(d for d in [*_objects(plan, "Deployment"), *_objects(plan, "Rollout")]
                       if d["metadata"]["labels"]["app.kubernetes.io/component"] == service)
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     selecting = [p["spec"] for p in _objects(plan, "NetworkPolicy")

@@ -26,8 +26,10 @@ import yaml
 from forge_components.aws.node_sizing import (
     CLUSTER_ADDONS,
     INSTANCE_SHAPES,
+    PROGRESSIVE_DELIVERY_ADDONS,
     InstanceShape,
     PodRequest,
+    cluster_addons,
     node_ami_type,
     pack,
 )
@@ -323,10 +325,12 @@ def test_prod_as_shipped_holds_every_service_at_its_maximum_even_with_an_az_lost
         ("m6i.xlarge",), 3, 3, 9)
     from forge_infra.clouds.aws.settings import service_pods_at_max
 
-    pods = [*service_pods_at_max(config), *CLUSTER_ADDONS]
-    assert len(pods) == 40 + 13
+    # prod releases by canary: the Argo Rollouts controller (2 x 50m / 128 MiB) counts too.
+    assert config.rollout.strategy == "canary"
+    pods = [*service_pods_at_max(config), *cluster_addons(True)]
+    assert len(pods) == 40 + 13 + 2
     fit = pack(INSTANCE_SHAPES["m6i.xlarge"], pods, eks.node_max)
-    assert (fit.requested_millicores, fit.requested_memory_mib) == (18160, 37240)
+    assert (fit.requested_millicores, fit.requested_memory_mib) == (18260, 37496)
     assert fit.nodes_needed == 5
     # One AZ of three lost takes 3 of the 9 nodes; the other 6 still hold it all.
     assert fit.nodes_needed <= eks.node_max - eks.node_max // 3
@@ -339,7 +343,7 @@ def test_prod_on_its_old_nodes_is_refused_naming_the_keys() -> None:
         "forge-infra:eks.node_max: 6 nodes of t3.large cannot hold the services at their "
         "autoscaling maximum (gateway 10 x (0.5 vCPU, 1024 MiB), api 10 x (0.5 vCPU, 1024 MiB), "
         "worker 10 x (0.5 vCPU, 1024 MiB), ui 10 x (0.25 vCPU, 512 MiB)) plus the cluster "
-        "add-ons (660m CPU, 1400 MiB): they request 18160m CPU and 37240 MiB, which pack onto "
+        "add-ons (760m CPU, 1656 MiB): they request 18260m CPU and 37496 MiB, which pack onto "
         "12 nodes (each t3.large offers 1730m CPU and 7196 MiB to pods after kubeReserved, the "
         "eviction threshold and its DaemonSets); raise eks.node_max to at least 12, choose a "
         "larger type in eks.node_instance_types, or lower services.*.autoscaling.max "
@@ -360,6 +364,7 @@ def test_a_service_pod_larger_than_a_node_is_refused_naming_the_type() -> None:
 def test_node_capacity_is_not_judged_on_ecs() -> None:
     values = values_of("prod")
     values["forge-infra:platform"] = "ecs"
+    del values["forge-infra:rollout"]  # prod's Argo canary [5, 50, 100] is not an ECS shape
     values["forge-infra:eks"].update(node_instance_types=["t3.large"], node_min=1,
                                      node_desired=1, node_max=1)
     values["forge-infra:services"] = {
@@ -375,19 +380,26 @@ def test_small_eks_as_shipped_holds_every_service_at_its_maximum_on_t4g_medium()
         ("t4g.medium",), 2, 2, 4)
     from forge_infra.clouds.aws.settings import service_pods_at_max
 
-    pods = [*service_pods_at_max(config), *CLUSTER_ADDONS]
+    assert config.rollout.strategy == "canary"
+    pods = [*service_pods_at_max(config), *cluster_addons(True)]
     fit = pack(INSTANCE_SHAPES["t4g.medium"], pods, eks.node_max)
-    # 16 service pods of 250m / 512 MiB plus the add-ons pack onto all 4 nodes of 1730m /
-    # 3298 MiB for pods; their 3600 MiB of unrequested memory absorbs what the kernel keeps
-    # below the nominal 4 GiB per node.
-    assert (fit.requested_millicores, fit.requested_memory_mib) == (4660, 9592)
+    # 16 service pods of 250m / 512 MiB plus the add-ons (Argo Rollouts' controller among
+    # them) pack onto all 4 nodes of 1730m / 3298 MiB for pods; their 3344 MiB of unrequested
+    # memory absorbs what the kernel keeps below the nominal 4 GiB per node.
+    assert (fit.requested_millicores, fit.requested_memory_mib) == (4760, 9848)
     assert (fit.usable_millicores, fit.usable_memory_mib) == (6920, 13192)
     assert fit.nodes_needed == eks.node_max == 4
-    # At the autoscaling minimum (2 replicas each) the 2 nodes the estimate prices hold it all.
+    # At the autoscaling minimum (2 replicas each) the 2 nodes the estimate prices hold the
+    # services and the rolling add-ons, but not the two Argo Rollouts controller pods as well:
+    # the packing needs a third node (docs/COST.md, "The two small stacks", says what that
+    # costs; the Cluster Autoscaler adds it within node_max).
     at_min = [PodRequest(name, svc.cpu_millicores, svc.memory)
               for name, svc in config.services.items() for _ in range(svc.autoscaling.min)]
     assert pack(INSTANCE_SHAPES["t4g.medium"], [*at_min, *CLUSTER_ADDONS],
                 eks.node_min).nodes_needed == eks.node_min == 2
+    assert pack(INSTANCE_SHAPES["t4g.medium"], [*at_min, *CLUSTER_ADDONS,
+                                                *PROGRESSIVE_DELIVERY_ADDONS],
+                eks.node_min).nodes_needed == 3
 
 
 @pytest.mark.parametrize(("types", "ami_type"), [

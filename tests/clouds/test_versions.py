@@ -22,6 +22,7 @@ import yaml
 from forge_components.aws import versions
 from forge_components.aws.cache import DEFAULT_ENGINE_VERSIONS
 from forge_components.aws.eks_addons import (
+    ARGO_ROLLOUTS_VERSION,
     CLUSTER_AUTOSCALER_VERSION,
     EXTERNAL_DNS_VERSION,
     EXTERNAL_SECRETS_VERSION,
@@ -89,7 +90,7 @@ def test_the_table_covers_every_product_the_project_pins() -> None:
     assert set(versions.products()) >= {
         "eks", "rds-postgresql", "elasticache-valkey", "elasticache-redis", "msk", "redpanda",
         "aws-load-balancer-controller", "external-dns", "metrics-server", "cluster-autoscaler",
-        "external-secrets"}
+        "external-secrets", "argo-rollouts"}
 
 
 @pytest.mark.parametrize(("name", "version", "day", "status"), [
@@ -165,7 +166,7 @@ def test_code_pins_are_the_table_defaults() -> None:
         CacheEngine.VALKEY: versions.default_version("elasticache-valkey")}
     assert table_cache_defaults == DEFAULT_ENGINE_VERSIONS
     chart_pins = (LOAD_BALANCER_CONTROLLER_VERSION, EXTERNAL_DNS_VERSION, METRICS_SERVER_VERSION,
-                  CLUSTER_AUTOSCALER_VERSION, EXTERNAL_SECRETS_VERSION)
+                  CLUSTER_AUTOSCALER_VERSION, EXTERNAL_SECRETS_VERSION, ARGO_ROLLOUTS_VERSION)
     assert tuple(versions.default_version(chart) for chart in EKS_ADDON_CHARTS) == chart_pins
 
 
@@ -182,16 +183,20 @@ def test_the_eks_stacks_pin_the_default_kubernetes_version(stack: str) -> None:
 
 
 def test_the_addon_charts_are_the_releases_the_target_installs(plans) -> None:
-    charts = {r.props["chart"] for r in plans["staging"].helm_releases()
+    # prod (canary) installs every add-on chart; staging (rolling) all but Argo Rollouts.
+    charts = {r.props["chart"] for r in plans["prod"].helm_releases()
               if r.props.get("repositoryOpts")}
     assert charts == set(EKS_ADDON_CHARTS), charts
+    rolling = {r.props["chart"] for r in plans["staging"].helm_releases()
+               if r.props.get("repositoryOpts")}
+    assert rolling == set(EKS_ADDON_CHARTS) - {"argo-rollouts"}, rolling
 
 
 def test_the_plan_checks_every_chart_the_target_installs(plans) -> None:
     # No installed chart escapes the retired / past-support / not-listed check.
-    installed = {(r.props["chart"], r.props["version"]) for r in plans["staging"].helm_releases()
+    installed = {(r.props["chart"], r.props["version"]) for r in plans["prod"].helm_releases()
                  if r.props.get("repositoryOpts")}
-    checked = {(name, version) for path, name, version in versions_in_use(settings("staging"))
+    checked = {(name, version) for path, name, version in versions_in_use(settings("prod"))
                if path is None}
     assert installed <= checked, (installed, checked)
     assert PLAN_CHECKED_CHARTS == EKS_ADDON_CHARTS

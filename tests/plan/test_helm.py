@@ -31,9 +31,11 @@ def _releases(plan: Plan) -> dict[str, PlanResource]:
 @pytest.mark.parametrize("stack", EKS_STACKS)
 def test_every_release_is_rendered_or_says_why(plans, stack) -> None:
     releases = _releases(plans[stack])
-    assert sorted(releases) == ["aws-load-balancer-controller", "cluster-autoscaler",
-                                "external-dns", "external-secrets", "forge-platform",
-                                "metrics-server"]
+    # prod releases by canary and installs Argo Rollouts; staging rolls.
+    progressive = ["argo-rollouts"] if stack == "prod" else []
+    assert sorted(releases) == sorted([*progressive, "aws-load-balancer-controller",
+                                       "cluster-autoscaler", "external-dns", "external-secrets",
+                                       "forge-platform", "metrics-server"])
     for name, release in releases.items():
         assert release.helm is not None, release.urn
         if name == "forge-platform":
@@ -61,8 +63,10 @@ def test_the_rendered_objects_are_what_helm_installs(plans) -> None:
     release = _releases(plans["prod"])["forge-platform"]
     assert release.helm is not None
     kinds = Counter(o.kind for o in release.helm.objects)
-    assert (kinds["Deployment"], kinds["Service"], kinds["HorizontalPodAutoscaler"]) == (
-        4, 3, 4), f"{release.urn}: {kinds}"
+    # prod's canary: the gateway (behind the ALB) is a Rollout with canary and stable Services
+    # and the chart's AnalysisTemplate; api, worker and ui (no public host in prod) Deployments.
+    assert (kinds["Deployment"], kinds["Rollout"], kinds["AnalysisTemplate"], kinds["Service"],
+            kinds["HorizontalPodAutoscaler"]) == (3, 1, 1, 5, 4), f"{release.urn}: {kinds}"
     namespace = release.props["namespace"]
     for obj in release.helm.objects:
         assert obj.object["kind"] == obj.kind and obj.object["apiVersion"] == obj.api_version
@@ -70,8 +74,10 @@ def test_the_rendered_objects_are_what_helm_installs(plans) -> None:
         assert obj.namespace == namespace, f"{release.urn}: {obj.kind} {obj.name}"
         assert obj.template.startswith("templates/"), obj.template
     deployments = sorted(o.name for o in release.helm.objects if o.kind == "Deployment")
-    assert deployments == ["forge-platform-api", "forge-platform-gateway", "forge-platform-ui",
+    assert deployments == ["forge-platform-api", "forge-platform-ui",
                            "forge-platform-worker"], release.urn
+    assert [o.name for o in release.helm.objects if o.kind == "Rollout"] == [
+        "forge-platform-gateway"], release.urn
     services = [o.object for o in release.helm.objects if o.kind == "Service"]
     assert {s["spec"].get("type", "ClusterIP") for s in services} == {"ClusterIP"}
 
@@ -136,8 +142,8 @@ def test_the_tree_shows_rendered_and_unrendered_releases(plans, tmp_path) -> Non
     text = target.read_text()
     assert "helm release forge-platform: " in text and " rendered for Kubernetes " in text
     for name in ("aws-load-balancer-controller", "external-dns", "metrics-server",
-                 "cluster-autoscaler", "external-secrets"):
+                 "cluster-autoscaler", "external-secrets", "argo-rollouts"):
         # (a long chart name wraps after "remote chart")
         assert f"helm release {name}: not rendered (remote chart" in text, name
-    assert text.rstrip().splitlines()[-2] == "Helm releases: 1 rendered, 5 not rendered."
+    assert text.rstrip().splitlines()[-2] == "Helm releases: 1 rendered, 6 not rendered."
     assert max(len(line) for line in text.splitlines()) <= 100

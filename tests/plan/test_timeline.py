@@ -111,6 +111,35 @@ def test_a_progressive_release_adds_its_bakes_to_the_update(deployment, held) ->
         assert set(hold) <= {"path", "per_step_of"}, hold
 
 
+@pytest.mark.parametrize(("rollout", "held"), [
+    ({"strategy": "canary", "steps": [5, 50, 100], "bakeMinutes": 10}, 30.0),
+    ({"strategy": "canary", "steps": [10, 100], "bakeMinutes": 7}, 14.0),
+    ({"strategy": "blue_green", "steps": [100], "bakeMinutes": 15}, 15.0),
+    ({"strategy": "rolling", "steps": [], "bakeMinutes": 0}, 0.0),
+    # The chart's default bake with no steps (rolling) holds nothing either.
+    ({"strategy": "rolling", "steps": [], "bakeMinutes": 10}, 0.0),
+    (None, 0.0),
+])
+def test_an_argo_rollouts_release_bakes_after_each_step(rollout, held) -> None:
+    """The platform chart's Argo Rollouts pause bakeMinutes after every setWeight step, the
+    100% step included: [5, 50, 100] with 10-minute bakes holds 30 minutes."""
+    table = load_durations()
+    props = {"values": {"rollout": rollout}} if rollout else {"values": {}}
+    update = table.update(_resource("platform", "kubernetes:helm.sh/v3:Release", props))
+    assert update is not None
+    assert (update.low, update.high) == (1.0 + held, 4.0 + held)
+    assert table.types["kubernetes:helm.sh/v3:Release"]["holds"] == [
+        {"path": "values.rollout.bakeMinutes", "per_item_of": "values.rollout.steps"}]
+
+
+def test_prods_deploy_forecast_counts_the_canarys_three_bakes() -> None:
+    from forge_infra.plan import run_plan
+
+    timeline = forecast(run_plan("prod", ROOT))
+    assert (timeline.deploy.low_minutes, timeline.deploy.high_minutes) == (31.0, 34.0)
+    assert [step.type for step in timeline.deploy.chain] == ["kubernetes:helm.sh/v3:Release"]
+
+
 def test_patterns_match_and_the_longest_wins() -> None:
     table = DurationTable(
         default=Duration(0.1, 0.1, "estimate", "x"),

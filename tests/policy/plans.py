@@ -25,6 +25,10 @@ def stack_values(stack: str) -> dict[str, Any]:
 @cache
 def _plan(stack: str, platform: str, overrides: tuple[tuple[str, str], ...]) -> Plan:
     values = stack_values(stack)
+    if platform == "ecs" and values.get("forge-infra:platform") == "eks":
+        # prod's Argo Rollouts canary [5, 50, 100] is no ECS shape: on ECS it releases rolling
+        # (a test may set its own rollout through the overrides).
+        values.pop("forge-infra:rollout", None)
     values["forge-infra:platform"] = platform
     if platform == "eks" and "forge-infra:eks" not in values:
         # A stack without an eks section (dev runs ECS) gets the deployer's path the

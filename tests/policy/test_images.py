@@ -85,8 +85,11 @@ def test_the_real_stacks_pin_by_tag_not_digest_advisory(stack: str) -> None:
                                          "not pinned by digest (name@sha256:...)")
         for s in SERVICES)
     release = _release_urn(stack)
+    # prod releases by canary: its gateway (the service behind the ALB) is an Argo Rollout.
+    kinds = {s: "Rollout" if stack == "prod" and s == "gateway" else "Deployment"
+             for s in SERVICES}
     assert both(DIGEST, stack_plan(stack, "eks")) == sorted(
-        [(release, f"Deployment forge/forge-platform-{s}: container {s}: image "
+        [(release, f"{kinds[s]} forge/forge-platform-{s}: container {s}: image "
                    f"ghcr.io/forge/{s}:0.1.0 is not pinned by digest (name@sha256:...)")
          for s in SERVICES]
         + [(release, "Job forge/forge-platform-api-migrate: container migrate: image "
@@ -115,8 +118,9 @@ def test_latest_in_the_stack_config_fails_on_ecs_and_eks(stack: str) -> None:
                                 "container gateway: image ghcr.io/forge/gateway:latest uses "
                                 "the tag latest, which moves with every push")]
     plan, _ = _with_gateway_tag(stack, "eks", "latest")
+    kind = "Rollout" if stack == "prod" else "Deployment"  # prod's canary: an Argo Rollout
     assert both(TAG, plan) == [(_release_urn(stack),
-                                "Deployment forge/forge-platform-gateway: container gateway: "
+                                f"{kind} forge/forge-platform-gateway: container gateway: "
                                 "image ghcr.io/forge/gateway:latest uses the tag latest, which "
                                 "moves with every push")]
 

@@ -157,6 +157,21 @@ def test_the_charts_own_objects_are_checked_on_both_paths() -> None:
                            ("Job", "api-migrate")))
 
 
+def test_an_argo_rollout_is_checked_like_a_deployment() -> None:
+    """prod releases by canary: its gateway is an Argo Rollout, whose pod template and
+    disruption budget the same rules read."""
+    plan, urn = rerendered("prod", lambda v: v["gateway"]["securityContext"].update(
+        readOnlyRootFilesystem=False))
+    assert both(rule_by_id("k8s-container-read-only-root-filesystem"), plan) == [
+        (urn, "Rollout forge/forge-platform-gateway: container gateway: readOnlyRootFilesystem "
+              "is False")]
+    plan, urn = rerendered("prod", lambda v: v["gateway"]["pdb"].update(enabled=False))
+    found = both(rule_by_id("k8s-deployment-pdb"), plan)
+    assert [(u, m.split(" but ")[0]) for u, m in found] == [
+        (urn, "Rollout forge/forge-platform-gateway: 2 replicas (HorizontalPodAutoscaler "
+              "minReplicas)")], found
+
+
 # -- security context -------------------------------------------------------------------------
 
 

@@ -13,7 +13,10 @@ The platform chart assumes the cluster already serves these (see its values.yaml
   minimum and maximum);
 - the External Secrets Operator serving ``external-secrets.io/v1`` and a ClusterSecretStore named
   "aws-secrets-manager" (``secrets.storeRef``, injected through ``platform_values``'s
-  ``secret_store_name``) from which every ExternalSecret reads.
+  ``secret_store_name``) from which every ExternalSecret reads;
+- with ``progressive_delivery`` (the stack's rollout is canary or blue_green): the Argo Rollouts
+  controller and its CRDs (``argoproj.io/v1alpha1`` Rollout, AnalysisTemplate, ...), which
+  releases the chart's Rollouts through the ALB Ingress and aborts them on CloudWatch signals.
 
 `EksAddons` installs them: one ``helm.v3.Release`` per add-on, each from its upstream chart
 repository at a pinned version (aws/versions.yaml holds the pins with their sources), into its
@@ -31,6 +34,9 @@ trusting exactly its service account and allowed exactly what its project docume
 - the External Secrets Operator: read exactly the platform's secrets (``secret_arns``) and
   decrypt them with exactly their KMS keys (``secret_kms_key_arns``), only through Secrets
   Manager;
+- Argo Rollouts: the six Elastic Load Balancing describe calls its target group verification
+  makes (which also fills the Rollout's ``status.alb``) and ``cloudwatch:GetMetricData`` for
+  the analysis (`argo_rollouts_policy`);
 
 and the ACM certificate of the Ingress hosts (``certificate_hosts``), DNS-validated in the
 hosted zone, whose ARN (``certificate_arn``, known once validated) goes into the platform
@@ -40,8 +46,11 @@ Disruption and priority: the load balancer controller (its webhooks must answer 
 Service changes) and metrics-server (the HPAs' only metrics source) run two replicas each with
 a PodDisruptionBudget of one unavailable; the Cluster Autoscaler runs one (it elects a leader
 anyway) with its chart's PodDisruptionBudget; external-dns runs one (a missed minute delays a
-record, nothing else). The charts' own priorityClassName, system-cluster-critical for the
-controller, metrics-server and the autoscaler, is kept: they must not be preempted by the
+record, nothing else); Argo Rollouts runs ``argo_rollouts_replicas`` (the AWS target passes 2
+in prod: one leads, the other takes over at once) with a PodDisruptionBudget from two on; a
+stopped controller pauses a release, it does not break one. The charts' own
+priorityClassName, system-cluster-critical for the controller, metrics-server and the
+autoscaler, is kept: they must not be preempted by the
 workloads they scale and route.
 
 Providers: the Kubernetes provider (which cluster) and, optionally, an AWS provider reach the
@@ -78,6 +87,7 @@ EXTERNAL_DNS_REPO = "https://kubernetes-sigs.github.io/external-dns/"
 METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler"
 EXTERNAL_SECRETS_REPO = "https://charts.external-secrets.io"
+ARGO_ROLLOUTS_REPO = "https://argoproj.github.io/argo-helm"
 
 # Each pin is the versions table's default for its chart (aws/versions.yaml, with sources);
 # tests keep the two equal.
@@ -91,6 +101,8 @@ CLUSTER_AUTOSCALER_VERSION = "9.59.0"
 """The pinned Cluster Autoscaler chart (its image is chosen by the cluster's minor)."""
 EXTERNAL_SECRETS_VERSION = "2.9.0"
 """The pinned External Secrets Operator chart (serves external-secrets.io/v1)."""
+ARGO_ROLLOUTS_VERSION = "2.41.0"
+"""The pinned Argo Rollouts chart (Argo Rollouts v1.9.0; status.alb fullName needs >= 1.5)."""
 
 CLUSTER_AUTOSCALER_IMAGE_TAGS: Mapping[str, str] = versions.product(
     "cluster-autoscaler").image_tags
@@ -125,6 +137,11 @@ EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 """Namespace (and Helm release name) of the External Secrets Operator."""
 EXTERNAL_SECRETS_SERVICE_ACCOUNT = "external-secrets"
 """The operator's service account: the subject its IRSA role trusts."""
+
+ARGO_ROLLOUTS_NAMESPACE = "argo-rollouts"
+"""Namespace (and Helm release name) of Argo Rollouts."""
+ARGO_ROLLOUTS_SERVICE_ACCOUNT = "argo-rollouts"
+"""The Argo Rollouts controller's service account: the subject its IRSA role trusts."""
 
 SECRET_STORE_NAME = "aws-secrets-manager"
 """The ClusterSecretStore the platform chart's ExternalSecrets read from."""
@@ -237,6 +254,15 @@ class EksAddonsArgs(TypedDict):
     ClusterSecretStore "aws-secrets-manager". Defaults to True."""
     external_secrets_version: NotRequired[str]
     """The External Secrets Operator chart version. Defaults to "2.9.0"."""
+    progressive_delivery: NotRequired[bool]
+    """Install Argo Rollouts (its CRDs, the controller with an IRSA role for its ALB target
+    group verification and CloudWatch analysis): needed by the platform chart when the stack's
+    rollout strategy is canary or blue_green. Defaults to False."""
+    argo_rollouts_version: NotRequired[str]
+    """The Argo Rollouts chart version. Defaults to "2.41.0"."""
+    argo_rollouts_replicas: NotRequired[int]
+    """Replicas of the Argo Rollouts controller (one leads; a PodDisruptionBudget of one
+    unavailable when there are two or more). Defaults to 2."""
     timeout_seconds: NotRequired[int]
     """How long Helm waits for each release before failing (and, atomic, rolling back).
     Defaults to 600."""
@@ -274,6 +300,9 @@ class _Settings:
     cluster_autoscaler_version: str = CLUSTER_AUTOSCALER_VERSION
     external_secrets: bool = True
     external_secrets_version: str = EXTERNAL_SECRETS_VERSION
+    progressive_delivery: bool = False
+    argo_rollouts_version: str = ARGO_ROLLOUTS_VERSION
+    argo_rollouts_replicas: int = 2
     timeout_seconds: int = 600
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
 
@@ -301,15 +330,16 @@ class _Settings:
             if wild:
                 raise ValueError(f"EksAddonsArgs: {field} must name exact ARNs, not "
                                  f"wildcards: {wild}")
-        if self.controller_replicas < 1:
-            raise ValueError(f"EksAddonsArgs: controller_replicas must be at least 1, not "
-                             f"{self.controller_replicas}")
+        for field in ("controller_replicas", "argo_rollouts_replicas"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"EksAddonsArgs: {field} must be at least 1, not "
+                                 f"{getattr(self, field)}")
         if self.timeout_seconds <= 0:
             raise ValueError(f"EksAddonsArgs: timeout_seconds must be positive, not "
                              f"{self.timeout_seconds}")
         for field in ("load_balancer_controller_version", "external_dns_version",
                       "metrics_server_version", "cluster_autoscaler_version",
-                      "external_secrets_version"):
+                      "external_secrets_version", "argo_rollouts_version"):
             if not getattr(self, field):
                 raise ValueError(f"EksAddonsArgs: {field} is empty; pin a chart version")
         if self.cluster_autoscaler and self.kubernetes_version not in \
@@ -484,6 +514,75 @@ def external_secrets_values(role_arn: pulumi.Input[str]) -> dict[str, Any]:
     }
 
 
+def argo_rollouts_values(region: pulumi.Input[str], replicas: int,
+                         role_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Argo Rollouts values (argo-helm charts/argo-rollouts/values.yaml of chart 2.41.0, read
+    2026-12-02): CRDs kept on uninstall, the controller with `replicas` spread across zones and
+    a PodDisruptionBudget from two on, ALB target group verification on (``--aws-verify-target-
+    group``: it checks the weights it sets and fills the Rollout's ``status.alb``, whose
+    fullName fields the analysis reads), the region in ``AWS_REGION`` (the controller's AWS SDK
+    reads it: Argo Rollouts docs, "CloudWatch Metrics", Setup), the IRSA-annotated service
+    account, RBAC for the AWS Load Balancer Controller provider only, no dashboard, restricted
+    security contexts."""
+    return {
+        "installCRDs": True,
+        "keepCRDs": True,
+        "controller": {
+            "replicas": replicas,
+            "pdb": {"enabled": replicas > 1, "maxUnavailable": 1},
+            "awsVerifyTargetGroup": True,
+            "extraEnv": [{"name": "AWS_REGION", "value": region}],
+            "resources": _requests("50m", "128Mi"),
+            # The chart fills each constraint's labelSelector with the controller's labels.
+            "topologySpreadConstraints": [{
+                "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway"}],
+        },
+        "serviceAccount": {
+            "create": True,
+            "name": ARGO_ROLLOUTS_SERVICE_ACCOUNT,
+            "annotations": {"eks.amazonaws.com/role-arn": role_arn},
+        },
+        "providerRBAC": {"enabled": True, "providers": {
+            "istio": False, "smi": False, "ambassador": False,
+            "awsLoadBalancerController": True, "awsAppMesh": False, "traefik": False,
+            "apisix": False, "contour": False, "glooPlatform": False, "gatewayAPI": False}},
+        "dashboard": {"enabled": False},
+        "podSecurityContext": {"runAsNonRoot": True,
+                               "seccompProfile": {"type": "RuntimeDefault"}},
+        "containerSecurityContext": dict(_RESTRICTED_CONTAINER),
+    }
+
+
+def argo_rollouts_policy() -> list[dict[str, Any]]:
+    """IAM statements for the Argo Rollouts controller.
+
+    The Elastic Load Balancing describe calls are the policy Argo Rollouts documents for its
+    AWS target group verification (docs "AWS Load Balancer Controller (ALB)", "Zero-Downtime
+    Updates with AWS TargetGroup Verification",
+    https://argo-rollouts.readthedocs.io/en/stable/features/traffic-management/alb/; argoproj/
+    argo-rollouts docs/features/traffic-management/alb.md at commit
+    9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d, read 2026-12-02), which also writes the
+    ``status.alb`` the analysis reads (rollout/trafficrouting/alb/alb.go, VerifyWeight, same
+    commit). ``cloudwatch:GetMetricData`` is what its CloudWatch analysis needs (docs
+    "CloudWatch Metrics", https://argo-rollouts.readthedocs.io/en/stable/analysis/cloudwatch/,
+    read 2026-12-02). Neither service scopes these read calls to a resource: Resource "*" as
+    Argo's policy has it.
+    """
+    return [
+        {"Sid": "VerifyAlbTargetGroups", "Effect": "Allow",
+         "Action": ["elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTags",
+                    "elasticloadbalancing:DescribeTargetHealth"],
+         "Resource": "*"},
+        {"Sid": "ReadAnalysisMetrics", "Effect": "Allow",
+         "Action": "cloudwatch:GetMetricData", "Resource": "*"},
+    ]
+
+
 def external_dns_policy(hosted_zone_id: str) -> list[dict[str, Any]]:
     """IAM statements for external-dns, confined to one hosted zone.
 
@@ -581,7 +680,8 @@ def _validation_option(
 
 class EksAddons(pulumi.ComponentResource):
     """AWS Load Balancer Controller (+ ACM certificate), external-dns, metrics-server, Cluster
-    Autoscaler and External Secrets (+ store) on EKS."""
+    Autoscaler, External Secrets (+ store) and, for progressive delivery, Argo Rollouts on
+    EKS."""
 
     ingress_class_name: pulumi.Output[str]
     """The IngressClass the platform's Ingress should name (served by the AWS Load Balancer
@@ -602,10 +702,12 @@ class EksAddons(pulumi.ComponentResource):
     """The store's kind ("ClusterSecretStore"); None when `external_secrets` is False."""
     external_secrets_role_arn: pulumi.Output[str] | None
     """The External Secrets Operator's IRSA role; None when `external_secrets` is False."""
+    argo_rollouts_role_arn: pulumi.Output[str] | None
+    """The Argo Rollouts controller's IRSA role; None without `progressive_delivery`."""
     release_names: pulumi.Output[dict[str, str]]
     """The Helm release names, as Helm reports them, keyed by add-on
     ("aws-load-balancer-controller", "external-dns", "metrics-server", "cluster-autoscaler",
-    "external-secrets"); only installed add-ons appear."""
+    "external-secrets", "argo-rollouts"); only installed add-ons appear."""
 
     def __init__(self, name: str, args: EksAddonsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -782,6 +884,19 @@ class EksAddons(pulumi.ComponentResource):
                 # The CRD comes with the release; the role's permissions before first use.
                 opts=child_opts(self, depends_on=[eso, *ready]))
 
+        # -- Argo Rollouts (progressive delivery of the platform chart's Rollouts) ------------
+        self.argo_rollouts_role_arn = None
+        if cfg.progressive_delivery:
+            key = "argo-rollouts"
+            role, ready = irsa_role(
+                key, ARGO_ROLLOUTS_NAMESPACE, ARGO_ROLLOUTS_SERVICE_ACCOUNT,
+                "verifies the ALB's target groups and reads their CloudWatch metrics",
+                argo_rollouts_policy())
+            self.argo_rollouts_role_arn = role.arn
+            install(key, ARGO_ROLLOUTS_NAMESPACE, ARGO_ROLLOUTS_REPO, cfg.argo_rollouts_version,
+                    argo_rollouts_values(cfg.region, cfg.argo_rollouts_replicas, role.arn),
+                    after=ready)
+
         self.ingress_class_name = pulumi.Output.from_input(cfg.ingress_class_name)
         self.secret_store_name = (
             pulumi.Output.from_input(SECRET_STORE_NAME) if self._secret_store else None)
@@ -799,5 +914,6 @@ class EksAddons(pulumi.ComponentResource):
             "secret_store_name": self.secret_store_name,
             "secret_store_kind": self.secret_store_kind,
             "external_secrets_role_arn": self.external_secrets_role_arn,
+            "argo_rollouts_role_arn": self.argo_rollouts_role_arn,
             "release_names": self.release_names,
         })

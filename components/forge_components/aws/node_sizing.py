@@ -138,6 +138,16 @@ CLUSTER_ADDONS: tuple[PodRequest, ...] = (
     PodRequest("external-secrets webhook", 10, 32),
     PodRequest("external-secrets cert-controller", 10, 64),
 )
+#: The add-on pods a canary or blue_green rollout adds: the Argo Rollouts controller, two
+#: replicas (as the AWS target installs it in prod) with the requests EksAddons sets.
+PROGRESSIVE_DELIVERY_ADDONS: tuple[PodRequest, ...] = tuple(
+    PodRequest("argo-rollouts", 50, 128) for _ in range(2))
+
+
+def cluster_addons(progressive_delivery: bool) -> tuple[PodRequest, ...]:
+    """The cluster's add-on pods: `CLUSTER_ADDONS`, plus the Argo Rollouts controller when the
+    stack releases progressively (its rollout strategy is not rolling)."""
+    return CLUSTER_ADDONS + (PROGRESSIVE_DELIVERY_ADDONS if progressive_delivery else ())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,10 @@ which the chart's pods satisfy) and one `helm.v3.Release` of the chart that ship
 package. Values come from the caller, typically
 `forge_components.kubernetes.values.platform_values`.
 The Kubernetes provider (which cluster) reaches the children through `opts`
-(`providers=` / `provider=`), as for any component.
+(`providers=` / `provider=`), as for any component. What the component `depends_on` (the
+cluster add-ons: the External Secrets and Argo Rollouts CRDs the chart's objects need) is
+also a dependency of the Helm release itself, so the engine records the order, not only the
+SDK's registration.
 """
 
 import dataclasses
@@ -32,6 +35,17 @@ POD_SECURITY_LABELS: Mapping[str, str] = {
     "pod-security.kubernetes.io/warn": "restricted",
 }
 """Labels of the created namespace: Pod Security Admission enforces "restricted"."""
+
+
+def _resources(depends_on: object) -> list[pulumi.Resource] | None:
+    """The resources of a `depends_on` option (one resource or a list of them); None when
+    there are none (an Output of resources is left to the component's own registration)."""
+    if isinstance(depends_on, pulumi.Resource):
+        return [depends_on]
+    if isinstance(depends_on, list | tuple):
+        found = [d for d in depends_on if isinstance(d, pulumi.Resource)]
+        return found or None
+    return None
 
 
 class PlatformReleaseArgs(TypedDict):
@@ -86,8 +100,9 @@ class _Settings:
 
 
 def deployed_service_names(release_name: str, values: Mapping[str, Any]) -> list[str]:
-    """The Deployments the chart renders for `values`: `<fullname>-<service>` per enabled
-    service, in the chart's order."""
+    """The workloads the chart renders for `values` (Deployments, or Argo Rollouts for the
+    services behind the ALB with a canary or blue_green `rollout`): `<fullname>-<service>` per
+    enabled service, in the chart's order."""
     prefix = fullname(release_name, str(values.get("fullnameOverride") or ""))
     return [f"{prefix}-{service}"[:63].rstrip("-") for service in SERVICE_NAMES
             if (values.get(service) or {}).get("enabled")]
@@ -105,7 +120,8 @@ class PlatformRelease(pulumi.ComponentResource):
     chart_path: pulumi.Output[str]
     """The chart directory that was installed."""
     service_names: pulumi.Output[list[str]]
-    """The Deployments of the platform's enabled services (`<fullname>-<service>`)."""
+    """The workloads (Deployments, or Argo Rollouts with a canary or blue_green rollout) of the
+    platform's enabled services (`<fullname>-<service>`)."""
 
     def __init__(self, name: str, args: PlatformReleaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -152,7 +168,7 @@ class PlatformRelease(pulumi.ComponentResource):
                 max_history=cfg.max_history,
                 dependency_update=False,
             ),
-            opts=child_opts(self),
+            opts=child_opts(self, depends_on=_resources(opts.depends_on if opts else None)),
         )
 
         self.chart_path = pulumi.Output.from_input(chart)

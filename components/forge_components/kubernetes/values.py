@@ -16,6 +16,7 @@ cloud's APIs are injected by the caller (on AWS: `forge_components.aws.eks_addon
 
 import functools
 import importlib.resources
+import itertools
 import pathlib
 import re
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,12 @@ from typing import Any, Literal
 import pulumi
 import yaml
 
-from forge_components.contracts import DATA_SERVICE_CLIENTS, SERVICE_NAMES, ServiceSpec
+from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
+    SERVICE_NAMES,
+    RolloutSpec,
+    ServiceSpec,
+)
 
 CHART_NAME = "forge-platform"
 """The chart's name (Chart.yaml `name`)."""
@@ -36,6 +42,9 @@ SecretsMode = Literal["external", "plain"]
 
 KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 """The Kafka client `security.protocol` values the chart accepts (KAFKA_SECURITY_PROTOCOL)."""
+
+ROLLOUT_STRATEGIES = ("rolling", "canary", "blue_green")
+"""The chart's `rollout.strategy` values (forge-infra:rollout's)."""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -185,6 +194,32 @@ def _service_block(spec: ServiceSpec, *, environment: str, domain: str | None,
     return block
 
 
+def rollout_values(rollout: RolloutSpec) -> dict[str, Any]:
+    """The chart's `rollout` block for a RolloutSpec (the chart's camelCase keys).
+
+    canary and blue_green keep the spec's steps (blue_green's are [100]: the chart runs it as
+    that one step); rolling gives none and no bake. Raises ValueError on a strategy the chart
+    does not know, or on steps that are not increasing percentages ending at 100.
+    """
+    strategy = rollout["strategy"]
+    if strategy not in ROLLOUT_STRATEGIES:
+        raise ValueError(f"rollout strategy must be one of {list(ROLLOUT_STRATEGIES)}, not "
+                         f"{strategy!r}")
+    steps = list(rollout["steps"]) if strategy != "rolling" else []
+    if strategy != "rolling" and (not steps or steps[-1] != 100 or any(
+            b <= a for a, b in itertools.pairwise(steps)) or steps[0] < 1):
+        raise ValueError(f"{strategy} steps must be increasing percentages ending at 100, not "
+                         f"{steps}")
+    return {
+        "strategy": strategy,
+        "steps": steps,
+        "bakeMinutes": rollout["bake_minutes"] if strategy != "rolling" else 0,
+        "http5xxPercent": rollout["http_5xx_percent"],
+        "evaluationMinutes": rollout["evaluation_minutes"],
+        "unhealthyTargets": rollout["unhealthy_targets"],
+    }
+
+
 def platform_values(
     *,
     environment: str,
@@ -219,6 +254,7 @@ def platform_values(
     ingress_controller_namespace: str = "",
     migration_command: Sequence[str] | None = None,
     migration_service_account_annotations: Mapping[str, pulumi.Input[str]] | None = None,
+    rollout: RolloutSpec | None = None,
 ) -> pulumi.Output[dict[str, Any]]:
     """The complete values of the forge-platform chart for one environment.
 
@@ -254,6 +290,9 @@ def platform_values(
     than alb. `migration_command` replaces the chart's migration command;
     `migration_service_account_annotations` is the migration Job's own workload identity (it
     signs IAM database tokens where the database takes them).
+    `rollout` (None: rolling) becomes the chart's `rollout` block: with canary or blue_green
+    the services behind the ALB Ingress are Argo Rollouts that shift the traffic in its steps
+    and abort on its alarms (`rollout_values`).
     Raises ValueError on inconsistent input, naming what conflicts.
     """
     if environment not in ("dev", "staging", "prod"):
@@ -327,6 +366,8 @@ def platform_values(
         overrides["ingress"]["alb"] = alb
     if secret_store_name:
         overrides["secrets"]["storeRef"] = {"kind": secret_store_kind, "name": secret_store_name}
+    if rollout is not None:
+        overrides["rollout"] = rollout_values(rollout)
     if migration_command is not None:
         overrides["migrations"]["command"] = list(migration_command)
     if migration_service_account_annotations is not None:

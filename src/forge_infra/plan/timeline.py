@@ -96,7 +96,8 @@ def _held_minutes(props: Mapping[str, Any], holds: Any) -> float:
     """The minutes a progressive release holds traffic on top of its update (the bakes its
     props set): each `holds` entry's `path` (a number, or a number as a string), times the
     steps it bakes between when `per_step_of` names a step percentage (100 / percent, rounded
-    up, minus the last step)."""
+    up, minus the last step), or times the number of steps when `per_item_of` names the list
+    of steps (one bake after each, the last included)."""
     total = 0.0
     for hold in holds:
         value = _prop(props, hold["path"])
@@ -109,6 +110,10 @@ def _held_minutes(props: Mapping[str, Any], holds: Any) -> float:
             if not percent:
                 continue
             minutes *= max(math.ceil(100 / float(percent)) - 1, 0)
+        items_path = hold.get("per_item_of")
+        if items_path is not None:
+            items = _prop(props, items_path)
+            minutes *= len(items) if isinstance(items, list) else 0
         total += minutes
     return total
 

@@ -1,8 +1,9 @@
 """EksAddons under the offline mocks.
 
 What this proves: the component asks Pulumi's Kubernetes provider for five Helm releases (AWS
-Load Balancer Controller, external-dns, metrics-server, Cluster Autoscaler, External Secrets)
-from the upstream chart repositories at pinned versions, each in its own namespace labelled for
+Load Balancer Controller, external-dns, metrics-server, Cluster Autoscaler, External Secrets),
+and a sixth, Argo Rollouts, only with progressive_delivery, from the upstream chart
+repositories at pinned versions, each in its own namespace labelled for
 Pod Security "restricted", with exactly the values written here (IngressClass "alb", the TLS
 policy, the cluster, region and VPC, one hosted zone and domain, the Cluster Autoscaler image of
 the cluster's minor, the IRSA-annotated service accounts); that each IRSA role trusts only its
@@ -30,6 +31,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from forge_components.aws.eks_addons import (
+    ARGO_ROLLOUTS_VERSION,
     CLUSTER_AUTOSCALER_VERSION,
     EXTERNAL_DNS_VERSION,
     EXTERNAL_SECRETS_VERSION,
@@ -130,7 +132,8 @@ def build(args: EksAddonsArgs, *, aws_provider: str | None = None) -> Recording:
         for output in ("ingress_class_name", "certificate_arn",
                        "load_balancer_controller_role_arn", "external_dns_role_arn",
                        "cluster_autoscaler_role_arn", "secret_store_name", "secret_store_kind",
-                       "external_secrets_role_arn", "release_names"):
+                       "external_secrets_role_arn", "argo_rollouts_role_arn",
+                       "release_names"):
             pulumi.export(output, getattr(addons, output))
 
     return run_mocked(program, region=REGION)
@@ -493,6 +496,91 @@ def test_cluster_secret_store_uses_the_operator_service_account(default_run):
         assert dependency.urn in store.dependencies, (store.urn, store.dependencies)
 
 
+# -- Argo Rollouts (progressive delivery) ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def progressive_run() -> Recording:
+    return build(make_args(progressive_delivery=True))
+
+
+def test_argo_rollouts_is_installed_only_for_progressive_delivery(default_run, progressive_run):
+    assert f"{NAME}-argo-rollouts" not in [r.name for r in default_run.of_type(RELEASE)]
+    assert f"{NAME}-argo-rollouts-role" not in [r.name for r in default_run.of_type(ROLE)]
+    names = sorted(r.name for r in progressive_run.of_type(RELEASE))
+    assert names == sorted(f"{NAME}-{k}" for k in [*EXPECTED_RELEASES, "argo-rollouts"])
+    release = _release(progressive_run, "argo-rollouts")
+    got = {k: release.inputs.get(k) for k in (
+        "chart", "version", "repositoryOpts", "name", "namespace", "createNamespace", "atomic",
+        "cleanupOnFail", "timeout")}
+    assert got == {
+        "chart": "argo-rollouts", "version": ARGO_ROLLOUTS_VERSION,
+        "repositoryOpts": {"repo": "https://argoproj.github.io/argo-helm"},
+        "name": "argo-rollouts", "namespace": "argo-rollouts", "createNamespace": False,
+        "atomic": True, "cleanupOnFail": True, "timeout": 600}, release.urn
+    ns = progressive_run.one(NAMESPACE, f"{NAME}-argo-rollouts-namespace")
+    assert ns.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert ns.urn in release.dependencies
+    policy = progressive_run.one(ROLE_POLICY, f"{NAME}-argo-rollouts-policy")
+    assert policy.urn in release.dependencies, release.dependencies
+    assert progressive_run.exports["argo_rollouts_role_arn"] == _role_arn(progressive_run,
+                                                                          "argo-rollouts")
+    assert progressive_run.exports["release_names"]["argo-rollouts"] == "argo-rollouts"
+
+
+def test_argo_rollouts_values(progressive_run):
+    values = _release(progressive_run, "argo-rollouts").inputs["values"]
+    assert values == {
+        "installCRDs": True, "keepCRDs": True,
+        "controller": {
+            "replicas": 2,
+            "pdb": {"enabled": True, "maxUnavailable": 1},
+            "awsVerifyTargetGroup": True,
+            "extraEnv": [{"name": "AWS_REGION", "value": REGION}],
+            "resources": {"requests": {"cpu": "50m", "memory": "128Mi"}},
+            "topologySpreadConstraints": [{
+                "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "ScheduleAnyway"}],
+        },
+        "serviceAccount": {
+            "create": True, "name": "argo-rollouts",
+            "annotations": {"eks.amazonaws.com/role-arn": _role_arn(progressive_run,
+                                                                    "argo-rollouts")}},
+        "providerRBAC": {"enabled": True, "providers": {
+            "istio": False, "smi": False, "ambassador": False,
+            "awsLoadBalancerController": True, "awsAppMesh": False, "traefik": False,
+            "apisix": False, "contour": False, "glooPlatform": False, "gatewayAPI": False}},
+        "dashboard": {"enabled": False},
+        "podSecurityContext": {"runAsNonRoot": True,
+                               "seccompProfile": {"type": "RuntimeDefault"}},
+        "containerSecurityContext": RESTRICTED_CONTAINER,
+    }
+
+
+def test_one_argo_rollouts_replica_has_no_disruption_budget():
+    recording = build(make_args(progressive_delivery=True, argo_rollouts_replicas=1))
+    controller = _release(recording, "argo-rollouts").inputs["values"]["controller"]
+    assert (controller["replicas"], controller["pdb"]["enabled"]) == (1, False)
+
+
+def test_argo_rollouts_role_trusts_its_service_account_and_may_only_read(progressive_run):
+    role = progressive_run.one(ROLE, f"{NAME}-argo-rollouts-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["StringEquals"][f"{ISSUER}:sub"] == (
+        "system:serviceaccount:argo-rollouts:argo-rollouts")
+    assert _policy(progressive_run, "argo-rollouts") == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "VerifyAlbTargetGroups", "Effect": "Allow",
+         "Action": ["elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTags",
+                    "elasticloadbalancing:DescribeTargetHealth"],
+         "Resource": "*"},
+        {"Sid": "ReadAnalysisMetrics", "Effect": "Allow",
+         "Action": "cloudwatch:GetMetricData", "Resource": "*"},
+    ]}
+
+
 # -- toggles ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("off", ["load_balancer_controller", "external_dns", "metrics_server",
@@ -596,6 +684,7 @@ def test_outputs(default_run):
         "secret_store_name": "aws-secrets-manager",
         "secret_store_kind": "ClusterSecretStore",
         "external_secrets_role_arn": _role_arn(default_run, "external-secrets"),
+        "argo_rollouts_role_arn": None,
         "release_names": {k: k for k in EXPECTED_RELEASES},
     }
 
@@ -612,6 +701,10 @@ def test_outputs(default_run):
      "EksAddonsArgs: ingress_class_name 'Alb' is not a DNS-1123 label"),
     ({"controller_replicas": 0},
      "EksAddonsArgs: controller_replicas must be at least 1, not 0"),
+    ({"progressive_delivery": True, "argo_rollouts_replicas": 0},
+     "EksAddonsArgs: argo_rollouts_replicas must be at least 1, not 0"),
+    ({"argo_rollouts_version": ""},
+     "EksAddonsArgs: argo_rollouts_version is empty; pin a chart version"),
     ({"timeout_seconds": 0}, "EksAddonsArgs: timeout_seconds must be positive, not 0"),
     ({"external_dns_version": ""},
      "EksAddonsArgs: external_dns_version is empty; pin a chart version"),
@@ -650,6 +743,7 @@ def test_the_analyzer_infers_the_interface():
     definition = assert_component_schema(EksAddons, None, {
         "ingress_class_name", "certificate_arn", "load_balancer_controller_role_arn",
         "external_dns_role_arn", "cluster_autoscaler_role_arn", "secret_store_name",
-        "secret_store_kind", "external_secrets_role_arn", "release_names"})
+        "secret_store_kind", "external_secrets_role_arn", "argo_rollouts_role_arn",
+        "release_names"})
     assert sorted(n for n, p in definition.inputs.items() if not p.optional) == [
         "clusterName", "oidcIssuerUrl", "oidcProviderArn", "region", "vpcId"]

@@ -8,7 +8,11 @@ from collections import Counter
 from typing import Any
 
 from forge_components.aws import eks_addons
-from forge_components.aws.node_sizing import CLUSTER_ADDONS
+from forge_components.aws.node_sizing import (
+    CLUSTER_ADDONS,
+    PROGRESSIVE_DELIVERY_ADDONS,
+    cluster_addons,
+)
 
 #: The metrics-server chart's own default requests (EksAddons leaves them):
 #: https://github.com/kubernetes-sigs/metrics-server/blob/026af897f5f59ecbee64b4c898dcb8f38b7c32d6/charts/metrics-server/values.yaml
@@ -54,3 +58,13 @@ def test_cluster_addons_are_what_eks_addons_installs() -> None:
     ]
     table = [(p.name, p.millicores, p.memory_mib) for p in CLUSTER_ADDONS]
     assert Counter(table) == Counter(installed)
+
+
+def test_progressive_delivery_adds_the_argo_rollouts_controller() -> None:
+    replicas = eks_addons._Settings.argo_rollouts_replicas
+    values = eks_addons.argo_rollouts_values("us-east-1", replicas, "arn:role")["controller"]
+    installed = _pods("argo-rollouts", values["replicas"], values["resources"]["requests"])
+    table = [(p.name, p.millicores, p.memory_mib) for p in PROGRESSIVE_DELIVERY_ADDONS]
+    assert Counter(table) == Counter(installed)
+    assert cluster_addons(False) == CLUSTER_ADDONS
+    assert cluster_addons(True) == CLUSTER_ADDONS + PROGRESSIVE_DELIVERY_ADDONS

@@ -35,8 +35,11 @@ CHART_DIR: Path = chart_path()
 ENVIRONMENTS = ("dev", "staging", "prod")
 SERVICES = ("gateway", "api", "worker", "ui")
 
-# Custom resources kubernetes-validate has no schema for; their structure is asserted by hand.
-CRD_KINDS = frozenset({("external-secrets.io/v1", "ExternalSecret")})
+# Custom resources kubernetes-validate has no schema for; their structure is asserted by hand
+# (an Argo Rollout's pod template is validated wrapped in a Deployment: test_chart_rollout.py).
+CRD_KINDS = frozenset({("external-secrets.io/v1", "ExternalSecret"),
+                       ("argoproj.io/v1alpha1", "Rollout"),
+                       ("argoproj.io/v1alpha1", "AnalysisTemplate")})
 
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
 KAFKA_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:forge/prod/kafka-XyZ123"

@@ -58,9 +58,9 @@ from forge_components.aws.limits import (
     waf_rule_groups_problem,
 )
 from forge_components.aws.node_sizing import (
-    CLUSTER_ADDONS,
     INSTANCE_SHAPES,
     PodRequest,
+    cluster_addons,
     node_architectures,
     pack,
 )
@@ -802,7 +802,7 @@ def _ecs_rollout_rules(config: StackConfig) -> list[str]:
     approximated."""
     rollout = config.rollout
     if _aws(config).platform is not Platform.ECS or rollout.strategy != "canary":
-        return _eks_rollout_problems(config)
+        return []
     steps = rollout.canary_steps()
     if ecs_traffic_shape(steps) is not None:
         return []
@@ -814,17 +814,38 @@ def _ecs_rollout_rules(config: StackConfig) -> list[str]:
         "(docs/DEPLOYMENT.md, \"Progressive delivery\")"))]
 
 
-def _eks_rollout_problems(config: StackConfig) -> list[str]:
-    """EKS releases with the Deployments' rolling update until the chart carries Argo Rollouts
-    (a canary or blue/green rollout there is refused, not silently run as rolling)."""
-    strategy = config.rollout.strategy
-    if _aws(config).platform is not Platform.EKS or strategy == "rolling":
+def _eks_rollout_rules(config: StackConfig) -> list[str]:
+    """EKS runs canary and blue_green with Argo Rollouts through the ALB Ingress (the chart's
+    services behind it become Rollouts; blue_green is the one-step canary [100]). Any steps
+    the neutral rules admit (increasing percentages ending at 100) are valid Argo `setWeight`
+    values (0..100: argo-rollouts pkg/apis/rollouts/validation/validation.go). Refused: what
+    Argo cannot do here: shift traffic without the ALB (no app.domain, or an ingress class
+    other than alb: Argo's ALB traffic routing works through the AWS Load Balancer
+    Controller's Ingress) and a release without a bake (the analysis watches during the
+    pauses; with none, Argo would reach 100% unwatched)."""
+    aws = _aws(config)
+    rollout = config.rollout
+    if aws.platform is not Platform.EKS or rollout.strategy == "rolling":
         return []
-    return [problem("rollout.strategy", (
-        f"got {strategy}; platform eks releases by the Deployments' rolling update only in "
-        "this version (the platform chart has no Argo Rollouts canary yet); set rolling, or "
-        "use platform ecs for a canary with automatic rollback (docs/DEPLOYMENT.md, "
-        "\"Progressive delivery\")"))]
+    guide = "(docs/DEPLOYMENT.md, \"Progressive delivery\")"
+    problems = []
+    if not config.app.domain:
+        problems.append(problem("rollout.strategy", (
+            f"got {rollout.strategy}; on platform eks Argo Rollouts shifts the traffic of the "
+            "services behind the ALB Ingress, which exists only with app.domain: set "
+            f"app.domain and hosted_zone_id, or strategy rolling {guide}")))
+    if aws.eks.ingress_class != "alb":
+        problems.append(problem("rollout.strategy", (
+            f"got {rollout.strategy}; Argo Rollouts shifts the traffic through the AWS Load "
+            f"Balancer Controller's Ingress (eks.ingress_class alb), not "
+            f"{aws.eks.ingress_class!r}: set eks.ingress_class alb, or strategy rolling "
+            f"{guide}")))
+    if rollout.bake_minutes < 1:
+        problems.append(problem("rollout.bake_minutes", (
+            f"got {rollout.bake_minutes}; on platform eks the analysis that rolls a release "
+            "back watches during each step's pause: give 1..1440 minutes (with 0, Argo would "
+            f"shift to 100% without any check) {guide}")))
+    return problems
 
 
 def _ecs_architecture_rules(config: StackConfig) -> list[str]:
@@ -1026,9 +1047,10 @@ def _node_capacity_rules(config: StackConfig) -> list[str]:
     if aws.platform is not Platform.EKS:
         return []
     service_pods = service_pods_at_max(config)
-    pods = [*service_pods, *CLUSTER_ADDONS]
-    addon_cpu = sum(p.millicores for p in CLUSTER_ADDONS)
-    addon_memory = sum(p.memory_mib for p in CLUSTER_ADDONS)
+    addons = cluster_addons(config.rollout.strategy != "rolling")
+    pods = [*service_pods, *addons]
+    addon_cpu = sum(p.millicores for p in addons)
+    addon_memory = sum(p.memory_mib for p in addons)
     services = ", ".join(
         f"{name} {sum(1 for p in service_pods if p.name == name)} x "
         f"({svc.cpu:g} vCPU, {svc.memory} MiB)"
@@ -1076,7 +1098,7 @@ def _node_architecture_rules(config: StackConfig) -> list[str]:
 #: The charts the AWS target installs on EKS (through `EksAddons`), by versions-table product;
 #: the plan checks every one of them against the table (retired, past support, not listed).
 EKS_ADDON_CHARTS = ("aws-load-balancer-controller", "external-dns", "metrics-server",
-                    "cluster-autoscaler", "external-secrets")
+                    "cluster-autoscaler", "external-secrets", "argo-rollouts")
 PLAN_CHECKED_CHARTS = EKS_ADDON_CHARTS
 #: The versions-table product of each cache engine.
 CACHE_PRODUCTS = {CacheEngine.REDIS: "elasticache-redis", CacheEngine.VALKEY: "elasticache-valkey"}
@@ -1404,10 +1426,11 @@ AWS_RULES: tuple[Rule, ...] = (
     Rule(("platform", "app", "hosted_zone_id"), _ecs_rules),
     Rule(("platform", "ecs"), _ecs_architecture_rules),
     Rule(("platform", "rollout"), _ecs_rollout_rules),
+    Rule(("platform", "rollout", "eks", "app"), _eks_rollout_rules),
     Rule(("cdn", "app", "hosted_zone_id"), _cdn_rules),
     Rule(("eks", "platform"), _eks_rules),
     Rule(("aws_provider", "platform"), _kubeconfig_identity_rules),
-    Rule(("eks", "platform", "services"), _node_capacity_rules),
+    Rule(("eks", "platform", "services", "rollout"), _node_capacity_rules),
     Rule(("eks", "platform"), _node_architecture_rules),
     Rule(("platform", "app", "hosted_zone_id"), _eks_dns_rules),
     Rule(("platform", "eks", "database", "cache", "streaming"), _version_rules),

@@ -496,7 +496,9 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     """The EKS cluster, IRSA roles for the services, the add-ons and the chart's release.
 
     The ALB belongs to the AWS Load Balancer Controller, so its access logs (to the stack's
-    access-log bucket) and the regional `web_acl_arn` reach it as Ingress annotations."""
+    access-log bucket) and the regional `web_acl_arn` reach it as Ingress annotations. A canary
+    or blue_green rollout installs Argo Rollouts with the add-ons and reaches the chart's
+    `rollout` values (its public services become Rollouts)."""
     from forge_components.aws.compute_eks import EksCompute, EksComputeArgs, ServiceAccountRole
     from forge_components.aws.eks_addons import EksAddons, EksAddonsArgs
     from forge_components.kubernetes.release import PlatformRelease, PlatformReleaseArgs
@@ -575,6 +577,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
     hosts = sorted({host for host, _ in workload.routes.values() if host},
                    key=lambda h: (h != domain, h))
     dns = domain is not None and zone is not None
+    progressive = workload.rollout["strategy"] != "rolling"
     addons = EksAddons(f"{prefix}-addons", EksAddonsArgs(
         cluster_name=cluster.cluster_name,
         vpc_id=cluster.vpc_id,
@@ -588,6 +591,10 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         hosted_zone_id=zone if dns else None,
         certificate_hosts=hosts if dns else [],
         external_dns=dns,
+        # A canary or blue_green rollout: the chart's Rollouts need the Argo Rollouts
+        # controller and its CRDs (the platform release below waits for the add-ons).
+        progressive_delivery=progressive,
+        argo_rollouts_replicas=2 if config.environment == "prod" else 1,
         tags=tags,
     ), pulumi.ResourceOptions.merge(foundation.opts, pulumi.ResourceOptions(
         providers=[k8s_provider], depends_on=[cluster])))
@@ -631,6 +638,7 @@ def _build_eks(config: StackConfig, settings: AwsSettings, foundation: AwsFounda
         ingress_web_acl_arn=web_acl_arn,
         ingress_source_cidrs=list(layout.public) if eks.ingress_class == "alb" else [],
         ingress_controller_namespace=eks.ingress_controller_namespace or "",
+        rollout=workload.rollout,
     )
     release = PlatformRelease(f"{prefix}-platform", PlatformReleaseArgs(
         values=values,

@@ -36,9 +36,13 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
     "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "kubernetes:core/v1:Pod": ("spec",),
+    # An Argo Rollouts Rollout (the chart's services behind the ALB with a canary rollout)
+    # carries a Deployment's pod template (argoproj.io/v1alpha1 RolloutSpec.template).
+    "kubernetes:argoproj.io/v1alpha1:Rollout": ("spec", "template", "spec"),
 }
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 HPAS = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
@@ -269,9 +273,9 @@ def _probes(resource: Any, context: Context) -> Iterator[str]:
 
 
 def _min_replicas(deployment: Any, context: Context) -> tuple[int | None, str]:
-    """The fewest replicas a Deployment runs, and where that number comes from: the largest of
-    its `spec.replicas` (1 when omitted) and the `minReplicas` (1 when omitted) of each
-    HorizontalPodAutoscaler that scales it."""
+    """The fewest replicas a Deployment (or Rollout) runs, and where that number comes from: the
+    largest of its `spec.replicas` (1 when omitted) and the `minReplicas` (1 when omitted) of
+    each HorizontalPodAutoscaler that scales it (`scaleTargetRef` of the same kind and name)."""
     replicas = prop(deployment.props, "spec", "replicas")
     counts: list[tuple[int, str]] = []
     if not known(replicas):
@@ -282,7 +286,7 @@ def _min_replicas(deployment: Any, context: Context) -> tuple[int | None, str]:
     assert context.stack is not None
     for hpa in context.stack.of_type(*HPAS):
         target = prop(hpa.props, "spec", "scaleTargetRef") or {}
-        if (target.get("kind") == "Deployment" and target.get("name") == name
+        if (target.get("kind") == _kind(deployment) and target.get("name") == name
                 and namespace_of(hpa) == namespace):
             minimum = prop(hpa.props, "spec", "minReplicas")
             if not known(minimum):
@@ -290,6 +294,11 @@ def _min_replicas(deployment: Any, context: Context) -> tuple[int | None, str]:
             counts.append((minimum if isinstance(minimum, int) else 1,
                            "HorizontalPodAutoscaler minReplicas"))
     return max(counts, key=lambda c: c[0])
+
+
+def _kind(resource: Any) -> str:
+    """The Kubernetes kind of a rendered object's type token (`...:Rollout` -> Rollout)."""
+    return str(resource.resource_type).rsplit(":", 1)[-1]
 
 
 def _deployment_pdb(resource: Any, context: Context) -> Iterator[str]:
@@ -458,7 +467,7 @@ RULES: tuple[Rule, ...] = (
                   "replica of a service at once.",
         remediation="Add a PodDisruptionBudget in the Deployment's namespace whose selector "
                     "matches its pod template labels (the chart's <service>.pdb).",
-        checks={DEPLOYMENT: _deployment_pdb},
+        checks={DEPLOYMENT: _deployment_pdb, ROLLOUT: _deployment_pdb},
         scope="stack",
     ),
     Rule(

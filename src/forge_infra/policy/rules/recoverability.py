@@ -43,6 +43,8 @@ S3_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning",
 ECS_SERVICE = "aws:ecs/service:Service"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+#: An Argo Rollouts Rollout: a Deployment's replicas and pod template, released in steps.
+K8S_ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
 K8S_HPAS = ("kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
             "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")
 
@@ -209,7 +211,8 @@ def _scaled_by_hpa(deployment: Any, context: Context) -> bool:
     namespace = prop(deployment.props, "metadata", "namespace")
     for hpa in context.stack.of_type(*K8S_HPAS):
         target = prop(hpa.props, "spec", "scaleTargetRef") or {}
-        if (target.get("kind") == "Deployment" and target.get("name") == name
+        kind = str(deployment.resource_type).rsplit(":", 1)[-1]
+        if (target.get("kind") == kind and target.get("name") == name
                 and prop(hpa.props, "metadata", "namespace") == namespace):
             return True
     return False
@@ -471,6 +474,7 @@ RULES: tuple[Rule, ...] = (
                     "or more in the prod stack.",
         checks={ECS_SERVICE: _ecs_desired_count, SCALING_TARGET: _scaling_min_capacity,
                 K8S_DEPLOYMENT: _deployment_replicas,
+                K8S_ROLLOUT: _deployment_replicas,
                 **dict.fromkeys(K8S_HPAS, _hpa_min_replicas),
                 CLOUD_RUN_SERVICE: _cloud_run_min_instances,
                 CLOUD_RUN_WORKER_POOL: _worker_pool_instances},

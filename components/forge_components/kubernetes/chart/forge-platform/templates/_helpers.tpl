@@ -335,10 +335,83 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* A service's Deployment. */}}
+{{/*
+Whether a service is released by Argo Rollouts: rollout.strategy is not rolling and the service
+is behind the ALB Ingress (ingress.enabled with className alb, the service's ingress.enabled and
+port): the services whose traffic the ALB can shift. "true" or "".
+*/}}
+{{- define "forge.progressive" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $v := .ctx.Values }}
+{{- if and (ne $v.rollout.strategy "rolling") $svc.enabled $svc.port $svc.ingress.enabled $v.ingress.enabled (eq $v.ingress.className "alb") }}true{{ end }}
+{{- end }}
+
+{{/* The names of a progressive service's two extra Services (Argo adds each the pod-template-hash of its ReplicaSet). */}}
+{{- define "forge.canaryServiceName" -}}
+{{- printf "%s-canary" (include "forge.componentName" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+{{- define "forge.stableServiceName" -}}
+{{- printf "%s-stable" (include "forge.componentName" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The AnalysisTemplate every Rollout of the release runs. */}}
+{{- define "forge.analysisTemplateName" -}}
+{{- printf "%s-alb-health" (include "forge.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+The traffic steps of a progressive release: rollout.steps for canary (checked: increasing,
+ending at 100), [100] for blue_green. A JSON list.
+*/}}
+{{- define "forge.rolloutSteps" -}}
+{{- $r := .Values.rollout }}
+{{- if lt (int $r.bakeMinutes) 1 }}
+{{- fail (printf "rollout.bakeMinutes is %v: a %s release needs at least 1 (the analysis watches during the pauses; with none Argo would reach 100%% unwatched)" $r.bakeMinutes $r.strategy) }}
+{{- end }}
+{{- if eq $r.strategy "blue_green" }}
+{{- list 100 | toJson }}
+{{- else }}
+{{- if not $r.steps }}
+{{- fail "rollout.steps is empty: a canary needs traffic percentages ending at 100, e.g. [5, 50, 100]" }}
+{{- end }}
+{{- $prev := 0 }}
+{{- range $r.steps }}
+{{- if le (int .) $prev }}
+{{- fail (printf "rollout.steps %v is not strictly increasing" $r.steps) }}
+{{- end }}
+{{- $prev = int . }}
+{{- end }}
+{{- if ne $prev 100 }}
+{{- fail (printf "rollout.steps %v ends at %d; the last step is 100 (all traffic)" $r.steps $prev) }}
+{{- end }}
+{{- $r.steps | toJson }}
+{{- end }}
+{{- end }}
+
+{{/* The pod template of a service's Deployment or Rollout (metadata and spec). */}}
+{{- define "forge.podTemplate" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $name := include "forge.componentName" . }}
+metadata:
+  labels:
+    {{- toYaml (merge (fromYaml (include "forge.labels" .)) $svc.podLabels) | nindent 4 }}
+  annotations:
+    checksum/config: {{ include "forge.configData" . | sha256sum }}
+    checksum/secrets: {{ printf "%s|%s" (toYaml $svc.secretEnv) (toYaml .ctx.Values.secrets) | sha256sum }}
+    {{- with $svc.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  {{- include "forge.podSpec" (dict "ctx" .ctx "component" .component "labelComponent" .component "containerName" .component "configName" $name "secretName" $name "serviceAccountName" (include "forge.serviceAccountName" .) "command" $svc.command "args" $svc.args "serving" true "spread" true "restartPolicy" "") | trim | nindent 2 }}
+{{- end }}
+
+{{/* A service's Deployment, or its Rollout when it is released progressively. */}}
 {{- define "forge.deployment" -}}
 {{- $svc := index .ctx.Values .component }}
 {{- if $svc.enabled }}
+{{- if include "forge.progressive" . }}
+{{- include "forge.rollout" . }}
+{{- else }}
 {{- $name := include "forge.componentName" . }}
 apiVersion: apps/v1
 kind: Deployment
@@ -361,18 +434,83 @@ spec:
       maxUnavailable: 0
       maxSurge: 25%
   template:
-    metadata:
-      labels:
-        {{- toYaml (merge (fromYaml (include "forge.labels" .)) $svc.podLabels) | nindent 8 }}
-      annotations:
-        checksum/config: {{ include "forge.configData" . | sha256sum }}
-        checksum/secrets: {{ printf "%s|%s" (toYaml $svc.secretEnv) (toYaml .ctx.Values.secrets) | sha256sum }}
-        {{- with $svc.podAnnotations }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-    spec:
-      {{- include "forge.podSpec" (dict "ctx" .ctx "component" .component "labelComponent" .component "containerName" .component "configName" $name "secretName" $name "serviceAccountName" (include "forge.serviceAccountName" .) "command" $svc.command "args" $svc.args "serving" true "spread" true "restartPolicy" "") | trim | nindent 6 }}
+    {{- include "forge.podTemplate" . | nindent 4 }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+A service's Argo Rollouts Rollout (argoproj.io/v1alpha1), the same pod template as its
+Deployment would have. Fields: Argo Rollouts docs, "Canary" and "AWS Load Balancer Controller
+(ALB)" traffic routing, and "Analysis" (https://argo-rollouts.readthedocs.io/en/stable/features/
+canary/, .../features/traffic-management/alb/, .../features/analysis/; argoproj/argo-rollouts
+docs at v1.9.x, commit 9f8d111d8f8e3e88b6d7f8bbdf62fd3cd863ef9d, read 2026-12-02):
+- canaryService / stableService: two Services selecting the same pods; Argo adds each the
+  pod-template-hash of its ReplicaSet. trafficRouting.alb: the Ingress, the rootService its
+  path names (the service's main Service, backend port use-annotation) and servicePort; Argo
+  writes the alb.ingress.kubernetes.io/actions.<rootService> annotation with the weights.
+- steps: setWeight p then pause bakeMinutes for every p, 100 included: at 100% the old pods
+  still run (the stable ReplicaSet stays scaled with traffic routing) and the analysis keeps
+  watching for one more bake; after the last step Argo promotes the new ReplicaSet to stable
+  and scales the old one down after scaleDownDelaySeconds.
+- analysis: background, from step 1 (the pause after the first setWeight: by then Argo has
+  verified the weight and written status.alb, whose load balancer and canary target group
+  fullName fields, Argo >= 1.5 (PR #2604, commit cef5f063, first in tag v1.5.0), are the
+  CloudWatch dimensions).
+*/}}
+{{- define "forge.rollout" -}}
+{{- $svc := index .ctx.Values .component }}
+{{- $r := .ctx.Values.rollout }}
+{{- $name := include "forge.componentName" . }}
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: {{ $name }}
+  namespace: {{ .ctx.Release.Namespace }}
+  labels:
+    {{- include "forge.labels" . | nindent 4 }}
+spec:
+  {{- if not $svc.autoscaling.enabled }}
+  replicas: {{ $svc.replicaCount }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "forge.selectorLabels" . | nindent 6 }}
+  template:
+    {{- include "forge.podTemplate" . | nindent 4 }}
+  strategy:
+    canary:
+      canaryService: {{ include "forge.canaryServiceName" . }}
+      stableService: {{ include "forge.stableServiceName" . }}
+      # The old pods keep serving for a minute after the switch (the ALB deregisters them).
+      scaleDownDelaySeconds: 60
+      # After an abort the new pods go a minute after the traffic left them.
+      abortScaleDownDelaySeconds: 60
+      trafficRouting:
+        alb:
+          ingress: {{ include "forge.fullname" .ctx }}
+          rootService: {{ $name }}
+          servicePort: {{ $svc.service.port }}
+      analysis:
+        templates:
+          - templateName: {{ include "forge.analysisTemplateName" .ctx }}
+        startingStep: 1
+        args:
+          - name: load-balancer
+            valueFrom:
+              fieldRef:
+                fieldPath: status.alb.loadBalancer.fullName
+          - name: target-group
+            valueFrom:
+              fieldRef:
+                fieldPath: status.alb.canaryTargetGroup.fullName
+      steps:
+        {{- range (include "forge.rolloutSteps" .ctx | fromJsonArray) }}
+        - setWeight: {{ . }}
+        - pause:
+            duration: {{ printf "%dm" (int $r.bakeMinutes) }}
+        {{- end }}
 {{- end }}
 
 {{/* A service's ConfigMap and secret (regular release objects). */}}
@@ -389,14 +527,31 @@ spec:
 {{- end }}
 {{- end }}
 
-{{/* A service's ClusterIP Service (only when it has a port). */}}
+{{/*
+A service's ClusterIP Service (only when it has a port); a progressive service (forge.progressive)
+also gets its canary and stable Services, the same Service under another name, whose selector
+Argo Rollouts narrows to one ReplicaSet (the ALB sends each its share of the traffic).
+*/}}
 {{- define "forge.service" -}}
 {{- $svc := index .ctx.Values .component }}
 {{- if and $svc.enabled $svc.port }}
+{{- include "forge.serviceObject" (dict "ctx" .ctx "component" .component "name" (include "forge.componentName" .)) }}
+{{- if include "forge.progressive" . }}
+---
+{{ include "forge.serviceObject" (dict "ctx" .ctx "component" .component "name" (include "forge.canaryServiceName" .)) }}
+---
+{{ include "forge.serviceObject" (dict "ctx" .ctx "component" .component "name" (include "forge.stableServiceName" .)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* One ClusterIP Service of a service's pods, called .name. */}}
+{{- define "forge.serviceObject" -}}
+{{- $svc := index .ctx.Values .component }}
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ include "forge.componentName" . }}
+  name: {{ .name }}
   namespace: {{ .ctx.Release.Namespace }}
   labels:
     {{- include "forge.labels" . | nindent 4 }}
@@ -416,7 +571,6 @@ spec:
       targetPort: http
       protocol: TCP
 {{- end }}
-{{- end }}
 
 {{/* A service's HorizontalPodAutoscaler (autoscaling.enabled). */}}
 {{- define "forge.hpa" -}}
@@ -434,8 +588,14 @@ metadata:
     {{- include "forge.labels" . | nindent 4 }}
 spec:
   scaleTargetRef:
+    {{- /* A Rollout exposes /scale as a Deployment does (Argo Rollouts docs, "Horizontal Pod Autoscaling", read 2026-12-02). */}}
+    {{- if include "forge.progressive" . }}
+    apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    {{- else }}
     apiVersion: apps/v1
     kind: Deployment
+    {{- end }}
     name: {{ include "forge.componentName" . }}
   minReplicas: {{ $svc.autoscaling.minReplicas }}
   maxReplicas: {{ $svc.autoscaling.maxReplicas }}
