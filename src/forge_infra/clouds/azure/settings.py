@@ -67,7 +67,6 @@ from forge_infra.model.config import (
     dotted,
     policy_rule,
     problem,
-    rolling_only_problems,
 )
 
 #: The azure-native provider's own settings a stack may set under `azure-native:` besides
@@ -770,17 +769,24 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
 
 
 def _rollout_rules(config: StackConfig) -> list[str]:
-    """Container Apps releases replace the active revision (rolling) only.
+    """What a Container Apps release cannot take.
 
-    In multiple-revision mode a Pulumi `up` can set fixed traffic weights between named
-    revisions (https://learn.microsoft.com/azure/container-apps/revisions, "traffic
-    splitting", read 2026-12-02), but nothing declared here advances them step by step while
-    it watches error rates, nor rolls back on an alarm. A canary or blue/green rollout is
-    refused rather than run as a rolling release under another name.
+    `forge-infra release` steps a canary or blue/green release over the revision traffic
+    weights of each app with ingress (forge_infra.clouds.azure.release) and stops it on the
+    new revision's 5xx share or when it stops being ready (healthy, running). Container Apps
+    reports a revision's health (`healthState`), not a count of load-balancer targets failing
+    their health checks (https://learn.microsoft.com/azure/container-apps/revisions, read
+    2026-12-02), so `alarms.unhealthy_targets` has no signal to watch there: written, it is
+    refused rather than silently ignored.
     """
-    return rolling_only_problems(
-        config.rollout.strategy, "cloud azure (Container Apps)",
-        "revision traffic weights with an automatic rollback")
+    rollout = config.rollout
+    if rollout.strategy == "rolling" or "unhealthy_targets" not in rollout.alarms.model_fields_set:
+        return []
+    return [problem("rollout.alarms.unhealthy_targets", (
+        f"got {rollout.alarms.unhealthy_targets}; Container Apps reports a revision's health, "
+        "not a count of unhealthy targets: a release on cloud azure stops when the new "
+        "revision is no longer healthy and running, or on alarms.http_5xx_percent; remove "
+        "the key"))]
 
 
 AZURE_RULES: tuple[Rule, ...] = (

@@ -49,11 +49,13 @@ from forge_infra.clouds.azure.settings import (
 )
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload
+from forge_infra.release.controller import CommandRunner, schedule_minutes
 
 if TYPE_CHECKING:
     from forge_components.azure.database import Database
     from forge_components.azure.networking import Networking
     from forge_components.azure.storage import Storage
+    from forge_infra.clouds.azure.release import ContainerAppsReleaseDriver
 
 #: The availability zones of a region that has them (every such region has three).
 ZONES = ["1", "2", "3"]
@@ -105,7 +107,25 @@ class AzureFoundation(Foundation):
 
 
 class AzureTarget:
-    """The `cloud: azure` target (registered in `forge_infra.model.target`)."""
+    """The `cloud: azure` target (registered in `forge_infra.model.target`); a
+    `ReleasingTarget`: Container Apps holds revision traffic weights but steps nothing, so
+    `forge-infra release` drives a canary through `ContainerAppsReleaseDriver`."""
+
+    @property
+    def release_signal_delay_minutes(self) -> int:
+        """Minutes after which Azure Monitor's one-minute `Requests` points are readable
+        (`forge_infra.clouds.azure.release.AZURE_MONITOR_DELAY_MINUTES`, sourced there)."""
+        from forge_infra.clouds.azure.release import AZURE_MONITOR_DELAY_MINUTES
+
+        return AZURE_MONITOR_DELAY_MINUTES
+
+    def release_driver(self, config: StackConfig, outputs: Mapping[str, Any],
+                       runner: CommandRunner) -> ContainerAppsReleaseDriver:
+        """The driver of the deployed stack, from its `release_targets` output."""
+        from forge_infra.clouds.azure.release import ContainerAppsReleaseDriver
+
+        azure_settings(config)
+        return ContainerAppsReleaseDriver.from_outputs(outputs, runner)
 
     @property
     def settings_model(self) -> type[AzureSettings]:
@@ -337,6 +357,7 @@ class AzureTarget:
             external_services=external,
             public_network_access=not private_link,
             zone_redundant=bool(foundation.zones) and config.is_prod,
+            rollout=workload.rollout,
             tags=dict(foundation.tags),
         )
         if front_door_id is not None:
@@ -353,6 +374,12 @@ class AzureTarget:
             "container_apps_environment_id": compute.environment_id,
             "log_analytics_workspace_id": compute.log_analytics_workspace_id,
             "migration_job_name": compute.migration_job_name,
+            # What `forge-infra release` steps (the apps with ingress) and how long the
+            # steps hold when nothing breaches (the timeline's deploy chain reads it).
+            "release_targets": _release_targets(group, prefix,
+                                                compute.service_ids, compute.ingress),
+            "release_hold_minutes": schedule_minutes(workload.rollout,
+                                                     self.release_signal_delay_minutes),
         }
 
         if fronted:
@@ -399,6 +426,23 @@ class AzureTarget:
             forecast_thresholds_percent=list(FORECAST_THRESHOLDS_PERCENT),
         ))
         return outputs
+
+
+def _release_targets(group: pulumi.Output[str], prefix: str,
+                     ids: pulumi.Output[dict[str, str]],
+                     ingress: pulumi.Output[dict[str, str]]) -> pulumi.Output[dict[str, Any]]:
+    """`{resource_group, services: {service: {app, resource_id}}}` for the apps with
+    ingress, in the services' order (the release driver's input)."""
+    from forge_components.azure.compute import INGRESS_NONE, app_name
+
+    def shape(values: list[Any]) -> dict[str, Any]:
+        group_name, ids_by_service, ingress_by_service = values
+        services = {service: {"app": app_name(prefix, service), "resource_id": resource_id}
+                    for service, resource_id in ids_by_service.items()
+                    if ingress_by_service.get(service) != INGRESS_NONE}
+        return {"resource_group": group_name, "services": services}
+
+    return pulumi.Output.all(group, ids, ingress).apply(shape)
 
 
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
