@@ -45,7 +45,9 @@ from forge_infra.clouds.azure.settings import (
     AzureSettings,
     budget_thresholds_percent,
     front_door_sku,
+    geo_redundant_backup,
     key_vault_name,
+    storage_sku,
 )
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload
@@ -198,7 +200,7 @@ class AzureTarget:
         storage = Storage(f"{prefix}-storage", StorageArgs(
             resource_group_name=group,
             location=location,
-            sku_name=st.sku,
+            sku_name=storage_sku(config),
             soft_delete_days=st.soft_delete_days,
             container_soft_delete_days=st.container_soft_delete_days,
             cool_after_days=st.cool_after_days,
@@ -229,7 +231,7 @@ class AzureTarget:
             storage_size_gb=db.storage_gb,
             high_availability=db.high_availability,
             backup_retention_days=db.backup_retention_days,
-            geo_redundant_backup=db.geo_redundant_backup,
+            geo_redundant_backup=geo_redundant_backup(config),
             timescaledb=db.timescaledb,
             database_name=db.name,
             admin_username=db.admin_username,
@@ -308,7 +310,10 @@ class AzureTarget:
             exports={"resource_group_name": group,
                      "key_vault_uri": database.key_vault_uri,
                      "storage_account_name": storage.account_name,
-                     "flow_log_id": network.flow_log_id},
+                     "flow_log_id": network.flow_log_id,
+                     **_disaster_recovery(config, prefix=prefix, tags=dict(tags),
+                                          network_args=network_args, database=database,
+                                          storage_account_sku=storage_sku(config))},
             prefix=prefix,
             tags=tags,
             location=location,
@@ -426,6 +431,60 @@ class AzureTarget:
             forecast_thresholds_percent=list(FORECAST_THRESHOLDS_PERCENT),
         ))
         return outputs
+
+
+def _disaster_recovery(config: StackConfig, *, prefix: str, tags: dict[str, str],
+                       network_args: Mapping[str, Any], database: Database,
+                       storage_account_sku: str) -> dict[str, Any]:
+    """`forge-infra:dr` on Azure: what copies to the paired region and, for `pilot_light`,
+    the paired region's network; returns the exports (the DR contract's, plus where the
+    copies are).
+
+    `backup` declares nothing new: the copies are properties of resources the stack has
+    (the flexible server's `backup.geoRedundantBackup: Enabled`, the account's geo-redundant
+    SKU, chosen by the settings) and Key Vault replicates a vault's contents to the paired
+    region by itself (https://learn.microsoft.com/azure/key-vault/general/disaster-recovery-guidance,
+    read 2026-12-02; not for Brazil South and West US 3). `pilot_light` adds a `Networking`
+    in the paired region, in a resource group of its own, with the stack's addressing: the
+    delegated database subnet and the private DNS zones a geo-restore of a VNet-integrated
+    server needs ("you can only restore to a different virtual network, because virtual
+    networks can't span regions",
+    https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore). It
+    has no NAT gateway (nothing runs there until a recovery deploys the apps) and no flow
+    logs (no storage account in that region to write them).
+    """
+    from forge_components.azure.networking import Networking, NetworkingArgs
+    from forge_infra.model.config import DrMode
+
+    dr = config.dr
+    if dr.mode is DrMode.NONE or dr.region is None:
+        return {}
+    exports: dict[str, Any] = {
+        "dr_region": dr.region,
+        # What `plan --timeline` checks its recovery forecast against.
+        "dr_rto_target_hours": dr.rto_target_hours,
+        "dr_rpo_target_hours": dr.rpo_target_hours,
+        "dr_declaration_minutes": dr.declaration_minutes,
+        # Where the copies are: the server whose geo-backup a geo-restore reads, the
+        # account's redundancy.
+        "dr_database_server_id": database.server_id,
+        "dr_storage_sku": storage_account_sku,
+    }
+    if dr.mode is DrMode.PILOT_LIGHT:
+        dr_args = cast(NetworkingArgs, {
+            key: value for key, value in network_args.items()
+            if key not in ("resource_group_name", "flow_logs_storage_account_id",
+                           "flow_logs_retention_days")})
+        dr_args["location"] = dr.region
+        dr_args["zones"] = zones_of(dr.region)
+        dr_args["nat_gateway"] = False
+        dr_args["tags"] = dict(tags)
+        dr_network = Networking(f"{prefix}-dr-network", dr_args)
+        exports |= {"dr_network_id": dr_network.network_id,
+                    "dr_resource_group_name": dr_network.resource_group_name,
+                    "dr_database_subnet_id": dr_network.database_subnet_id,
+                    "dr_postgres_private_dns_zone_id": dr_network.postgres_private_dns_zone_id}
+    return exports
 
 
 def _release_targets(group: pulumi.Output[str], prefix: str,
