@@ -87,6 +87,7 @@ def test_a_missing_location_is_required() -> None:
 def test_a_region_without_zones_refuses_zone_redundant_ha() -> None:
     values = values_of("azure-prod")
     values["azure-native:location"] = "westus"
+    values.pop("forge-infra:dr")  # its recovery region is eastus's pair, refused from westus
     problems = problems_of("azure-prod", values)
     assert problems == [
         "forge-infra:database.high_availability: westus has no availability zones, so "
@@ -328,7 +329,11 @@ PROD_RULES = [
                          ids=[m.split(":")[1].split(" ")[0] for _, _, m in PROD_RULES])
 def test_each_prod_rule_is_refused_naming_its_policy_rule(section: str, changes: dict[str, Any],
                                                           message: str) -> None:
-    assert problems_of("azure-prod", with_keys("azure-prod", section, **changes)) == [message]
+    values = with_keys("azure-prod", section, **changes)
+    # Without forge-infra:dr, which refuses geo_redundant_backup: false on its own account
+    # (tests/clouds/test_azure_dr.py): each prod rule alone.
+    values.pop("forge-infra:dr")
+    assert problems_of("azure-prod", values) == [message]
 
 
 def test_prod_requires_two_replicas_per_service() -> None:
@@ -354,11 +359,28 @@ def test_the_dev_stack_passes_the_prod_rules_only_in_dev() -> None:
 
 
 @pytest.mark.parametrize("strategy", ["canary", "blue_green"])
-def test_a_progressive_rollout_is_refused_on_container_apps(strategy: str) -> None:
-    """Container Apps runs rolling releases only here: a canary or blue/green is refused, not
-    run as a rolling release under another name."""
+def test_a_progressive_rollout_is_accepted_on_container_apps(strategy: str) -> None:
+    """`forge-infra release` steps canary and blue/green releases over revision weights."""
+    values = values_of("azure-dev")
+    values["forge-infra:rollout"] = {"strategy": strategy, "bake_minutes": 5,
+                                     "alarms": {"http_5xx_percent": 2}}
+    config = config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")
+    assert config.rollout.strategy == strategy
+
+
+def test_unhealthy_targets_is_refused_on_a_container_apps_release() -> None:
+    """Container Apps reports a revision's health, not a count of failing targets: the key,
+    written, would watch nothing."""
     values = values_of("azure-prod")
-    values["forge-infra:rollout"] = {"strategy": strategy}
-    problems = problems_of("azure-prod", values)
-    assert any(p.startswith("forge-infra:rollout.strategy: got " + strategy)
-               and "runs rolling only" in p for p in problems), problems
+    values["forge-infra:rollout"]["alarms"] = {"unhealthy_targets": 2}
+    assert problems_of("azure-prod", values) == [
+        "forge-infra:rollout.alarms.unhealthy_targets: got 2; Container Apps reports a "
+        "revision's health, not a count of unhealthy targets: a release on cloud azure stops "
+        "when the new revision is no longer healthy and running, or on "
+        "alarms.http_5xx_percent; remove the key"]
+
+
+def test_unhealthy_targets_is_left_alone_on_a_rolling_stack() -> None:
+    values = values_of("azure-dev")
+    values["forge-infra:rollout"] = {"strategy": "rolling", "alarms": {"unhealthy_targets": 2}}
+    config_from_mapping(values, stack="azure-dev", source="Pulumi.azure-dev.yaml")

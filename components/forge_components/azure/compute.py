@@ -24,6 +24,9 @@ What it creates, in the given resource group and region:
     with a port (the api), none for a service without a port (the worker). HTTPS only
     (`allow_insecure` off), all traffic to the latest revision; single revision mode unless
     `revisions_mode` says otherwise;
+  - with a progressive `rollout` (strategy "canary" or "blue_green"; see "Progressive
+    delivery" below), each app with ingress runs in multiple revision mode and its traffic
+    weights are left to `forge-infra release`;
   - CPU and memory from the neutral size, refused by `limits.container_apps_size_problem`
     when the Consumption profile has no such combination;
   - plain variables by value, plus `AZURE_CLIENT_ID` (the identity's client id, which the
@@ -44,6 +47,34 @@ What it creates, in the given resource group and region:
   only). A deployment script (`resources.AzureCliScript`) could call it, but needs a storage
   account reached by its access key; docs/DEPLOYMENT.md (Azure, "The migration") has the
   deploy step instead.
+
+Progressive delivery (`rollout`, a neutral `RolloutSpec`): Container Apps holds traffic
+weights between revisions but steps nothing itself, so with strategy "canary" or "blue_green"
+this component only makes the release possible and stays out of its way; `forge-infra release`
+(forge_infra.clouds.azure.release) walks the steps and rolls back. Each app with ingress
+(gateway, api, ui; the worker and the migration job serve nothing and are unchanged):
+
+* runs in multiple revision mode (`configuration.activeRevisionsMode: Multiple`), the mode in
+  which several revisions are active at once and the ingress splits traffic between them by
+  weights naming revisions, the weights adding up to 100
+  (https://learn.microsoft.com/azure/container-apps/revisions and
+  https://learn.microsoft.com/azure/container-apps/traffic-splitting, read 2026-12-02);
+* is created with 100% of its traffic to the latest revision (`latestRevision: true`), which
+  Container Apps resolves to the newest revision that passed its probes;
+* has `configuration.ingress.traffic` in `ignore_changes` (Pulumi's property path over the
+  wire names of `ContainerApp.configuration` -> `ConfigurationArgs.ingress` ->
+  `IngressArgs.traffic` in pulumi_azure_native 3.x; https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/,
+  read 2026-12-02). After the first release the weights name revisions (`revisionName`),
+  never `latestRevision`, so a later `pulumi up` that creates a revision gives it no share:
+  the weights already add up to 100 among the named ones. Pulumi sends the *recorded* value
+  of an ignored property with every update of the resource, so that value must be the live
+  one: deploy with `pulumi up --refresh` (the page above: "Run pulumi refresh (or pulumi up
+  --refresh) to pull the latest provider values into the state. Skipping the refresh step
+  leaves stale values in the state, and Pulumi will continue to send those stale values");
+  without it, the first update after a release sends the creation's `latestRevision: 100`
+  back and the new revision takes all traffic at once.
+
+A rolling rollout (the default) keeps `revisions_mode` and the declared traffic.
 
 Behind Front Door (`fronted_services`, `front_door_id`, `public_network_access`; sources in
 `limits.FRONT_DOOR_PRIVATE_LINK_GROUP`): each fronted app gets its Front Door id as
@@ -96,7 +127,7 @@ from forge_components.azure.limits import (
 )
 from forge_components.azure.tags import resource_tags
 from forge_components.common import child_opts
-from forge_components.contracts import SecretReference, ServiceSpec
+from forge_components.contracts import ROLLING, RolloutSpec, SecretReference, ServiceSpec
 
 COMPONENT = "forge-azure:index:Compute"
 
@@ -107,6 +138,13 @@ MIGRATION_KEY = "api-migrate"
 INGRESS_EXTERNAL = "external"
 INGRESS_INTERNAL = "internal"
 INGRESS_NONE = "none"
+MULTIPLE_REVISIONS = "Multiple"
+#: The property path Pulumi ignores on an app whose traffic `forge-infra release` owns (the
+#: wire names: ContainerApp `configuration`, ConfigurationArgs `ingress`, IngressArgs
+#: `traffic` in pulumi_azure_native 3.x; path syntax:
+#: https://www.pulumi.com/docs/iac/concepts/miscellaneous/property-paths/, read 2026-12-02).
+TRAFFIC_PROPERTY_PATH = "configuration.ingress.traffic"
+PROGRESSIVE_STRATEGIES = ("canary", "blue_green")
 REVISIONS_MODES: tuple[str, ...] = ("Single", "Multiple")
 """Revision modes this component builds (SDK `app.ActiveRevisionsMode`; Labels needs labelled
 traffic the component does not manage)."""
@@ -179,6 +217,12 @@ class ComputeArgs(TypedDict):
     """Days the created workspace keeps logs interactively, 30..730. Defaults to 30."""
     revisions_mode: NotRequired[str]
     """"Single" (one active revision, all traffic) or "Multiple". Defaults to "Single"."""
+    rollout: NotRequired[RolloutSpec]
+    """How a release reaches the services (`forge_components.contracts.RolloutSpec`): with
+    strategy "canary" or "blue_green" every app with ingress runs in multiple revision mode,
+    is created with all traffic to its latest revision, and leaves its traffic weights to
+    `forge-infra release` (`ignore_changes` on `configuration.ingress.traffic`); such a
+    rollout refuses `revisions_mode` "Single". Defaults to rolling (`ROLLING`)."""
     migration_command: NotRequired[list[str] | None]
     """The api image's migration command, run as a manual Container Apps job; None creates no
     job. Defaults to ["/app/bin/migrate"]."""
@@ -215,6 +259,7 @@ class _Settings:
     log_analytics_workspace_id: pulumi.Input[str] | None = None
     log_retention_days: int = 30
     revisions_mode: str = "Single"
+    rollout: RolloutSpec = dataclasses.field(default_factory=lambda: RolloutSpec(**ROLLING))
     migration_command: list[str] | None = dataclasses.field(
         default_factory=lambda: ["/app/bin/migrate"])
     migration_timeout_seconds: int = 600
@@ -234,6 +279,11 @@ class _Settings:
             return list(self.external_services)
         return [spec["name"] for spec in self.services
                 if spec["name"] in ("gateway", "ui") and spec.get("port") is not None]
+
+    @property
+    def progressive(self) -> bool:
+        """The rollout steps traffic between revisions (`forge-infra release` owns it)."""
+        return self.rollout["strategy"] in PROGRESSIVE_STRATEGIES
 
     def has_migration(self) -> bool:
         """A migration job runs (a command and an api to migrate for)."""
@@ -318,6 +368,14 @@ def validate_compute_args(name: str, args: ComputeArgs) -> _Settings:
                     f"{s.log_retention_days}")
     if s.revisions_mode not in REVISIONS_MODES:
         raise _fail(f"revisions_mode {s.revisions_mode!r} is not one of {list(REVISIONS_MODES)}")
+    strategy = s.rollout["strategy"]
+    if strategy not in ("rolling", *PROGRESSIVE_STRATEGIES):
+        raise _fail(f"rollout.strategy {strategy!r} is not one of "
+                    f"{['rolling', *PROGRESSIVE_STRATEGIES]}")
+    if s.progressive and args.get("revisions_mode") == "Single":
+        raise _fail(f"rollout.strategy {strategy!r} and revisions_mode 'Single' exclude each "
+                    "other: a release splits traffic between two active revisions, which "
+                    "only multiple revision mode keeps; drop revisions_mode")
     if s.migration_command is not None and not all(
             isinstance(part, str) and part for part in s.migration_command):
         raise _fail(f"migration_command must list non-empty strings, got {s.migration_command}")
@@ -649,6 +707,8 @@ class Compute(pulumi.ComponentResource):
             port = spec.get("port")
             app_ingress: app.IngressArgs | None = None
             probes: list[app.ContainerAppProbeArgs] = []
+            revisions_mode = s.revisions_mode
+            released = False
             if port is None:
                 ingress[service] = INGRESS_NONE
             else:
@@ -661,6 +721,9 @@ class Compute(pulumi.ComponentResource):
                     allow_insecure=False,
                     traffic=[app.TrafficWeightArgs(latest_revision=True, weight=100)])
                 probes = _probes(port, spec.get("health_path"))
+                if s.progressive:
+                    # `forge-infra release` owns the weights from the first release on.
+                    revisions_mode, released = MULTIPLE_REVISIONS, True
             apps[service] = app.ContainerApp(
                 f"{name}-{service}",
                 container_app_name=app_name(name, service),
@@ -670,7 +733,7 @@ class Compute(pulumi.ComponentResource):
                 workload_profile_name=CONTAINER_APPS_WORKLOAD_PROFILE,
                 identity=user_assigned(ident),
                 configuration=app.ConfigurationArgs(
-                    active_revisions_mode=s.revisions_mode,
+                    active_revisions_mode=revisions_mode,
                     ingress=app_ingress,
                     secrets=configuration_secrets(spec, ident),
                     registries=registries(ident)),
@@ -691,7 +754,8 @@ class Compute(pulumi.ComponentResource):
                                           "value": str(spec["target_cpu_percent"])}))])),
                 tags=tags_of(service),
                 # A fixed name: a replacement must delete the old app first.
-                opts=child_opts(self, depends_on=grants[service], delete_before_replace=True))
+                opts=child_opts(self, depends_on=grants[service], delete_before_replace=True,
+                                ignore_changes=[TRAFFIC_PROPERTY_PATH] if released else None))
 
         # -- the api's migration job -----------------------------------------------------------
         job: app.Job | None = None

@@ -251,6 +251,47 @@ REGIONS_WITHOUT_ZONES: frozenset[str] = frozenset({
 })
 #: Every region the target deploys to.
 REGIONS: frozenset[str] = REGIONS_WITH_ZONES | REGIONS_WITHOUT_ZONES
+#: Each region's paired region (its secondary): where geo-redundant storage (GRS, RA-GRS,
+#: GZRS, RA-GZRS) and PostgreSQL flexible server's geo-redundant backups copy to, and where
+#: Key Vault replicates a vault's contents. From Microsoft's "Azure regional pairs" table
+#: (https://learn.microsoft.com/azure/reliability/cross-region-replication-azure, page dated
+#: 2022-12-12, read 2026-12-02 in MicrosoftDocs/azure-docs
+#: articles/reliability/cross-region-replication-azure.md): pairs run both ways except where
+#: the page says otherwise: West India -> South India (South India -> Central India), Brazil
+#: South -> South Central US (South Central US -> North Central US), West US 3 -> East US
+#: (East US -> West US). A region absent here has no pair in that table (Qatar Central, Poland
+#: Central, Israel Central, Italy North, Austria East, Spain Central are listed as unpaired;
+#: the newer regions are not in it). Pairs marked "*" there (Germany North, Norway West, ...)
+#: are access-restricted regions, available on request.
+PAIRED_REGIONS: dict[str, str] = {
+    "eastasia": "southeastasia", "southeastasia": "eastasia",
+    "australiaeast": "australiasoutheast", "australiasoutheast": "australiaeast",
+    "australiacentral": "australiacentral2", "australiacentral2": "australiacentral",
+    "brazilsouth": "southcentralus", "brazilsoutheast": "brazilsouth",
+    "canadacentral": "canadaeast", "canadaeast": "canadacentral",
+    "northeurope": "westeurope", "westeurope": "northeurope",
+    "francecentral": "francesouth", "francesouth": "francecentral",
+    "germanywestcentral": "germanynorth", "germanynorth": "germanywestcentral",
+    "centralindia": "southindia", "southindia": "centralindia", "westindia": "southindia",
+    "japaneast": "japanwest", "japanwest": "japaneast",
+    "koreacentral": "koreasouth", "koreasouth": "koreacentral",
+    "eastus": "westus", "westus": "eastus",
+    "eastus2": "centralus", "centralus": "eastus2",
+    "northcentralus": "southcentralus", "southcentralus": "northcentralus",
+    "westus2": "westcentralus", "westcentralus": "westus2",
+    "westus3": "eastus",
+    "norwayeast": "norwaywest", "norwaywest": "norwayeast",
+    "southafricanorth": "southafricawest", "southafricawest": "southafricanorth",
+    "swedencentral": "swedensouth", "swedensouth": "swedencentral",
+    "switzerlandnorth": "switzerlandwest", "switzerlandwest": "switzerlandnorth",
+    "ukwest": "uksouth", "uksouth": "ukwest",
+    "uaenorth": "uaecentral", "uaecentral": "uaenorth",
+}
+#: Storage redundancy SKUs that copy the account to the paired region (GRS and GZRS, with or
+#: without read access there): https://learn.microsoft.com/azure/storage/common/storage-redundancy
+#: ("Redundancy in a secondary region", read 2026-12-02).
+GEO_REDUNDANT_STORAGE_SKUS: tuple[str, ...] = (
+    "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
 
 # -- PostgreSQL flexible server -------------------------------------------------------------
 

@@ -551,3 +551,53 @@ def test_the_sdk_still_offers_no_way_to_start_the_migration_job() -> None:
     names = [n for n in dir(app_module)
              if "start" in n.lower() or "execution" in n.lower()]
     assert names == [], names
+
+
+# -- progressive delivery (`rollout`) ---------------------------------------------------------
+
+CANARY = {"strategy": "canary", "steps": [5, 50, 100], "bake_minutes": 10,
+          "http_5xx_percent": 5.0, "evaluation_minutes": 3, "unhealthy_targets": 1}
+
+
+def test_a_rolling_build_keeps_single_revision_mode_and_its_traffic(rec: Recording) -> None:
+    for service in ("gateway", "api", "worker", "ui"):
+        app = app_of(rec, service)
+        assert app.inputs["configuration"]["activeRevisionsMode"] == "Single", app.urn
+        assert app.ignore_changes == [], app.urn
+
+
+@pytest.mark.parametrize("strategy", ["canary", "blue_green"])
+def test_a_progressive_rollout_leaves_the_ingress_apps_weights_to_the_release(
+        strategy: str) -> None:
+    """Multiple revision mode, all traffic to the latest revision at creation, and Pulumi
+    ignores the weights afterwards; the worker (no ingress) and the job are unchanged."""
+    rollout = CANARY | ({"strategy": "blue_green", "steps": [100]}
+                        if strategy == "blue_green" else {})
+    built = build(rollout=rollout)
+    for service in ("gateway", "api", "ui"):
+        app = app_of(built, service)
+        configuration = app.inputs["configuration"]
+        assert configuration["activeRevisionsMode"] == "Multiple", app.urn
+        assert configuration["ingress"]["traffic"] == [
+            {"latestRevision": True, "weight": 100}], app.urn
+        assert app.ignore_changes == ["configuration.ingress.traffic"], app.urn
+    worker = app_of(built, "worker")
+    assert worker.inputs["configuration"]["activeRevisionsMode"] == "Single"
+    assert "ingress" not in worker.inputs["configuration"]
+    assert worker.ignore_changes == []
+    job = built.one("azure-native:app:Job")
+    assert job.ignore_changes == []
+
+
+def test_a_progressive_rollout_refuses_single_revision_mode() -> None:
+    with pytest.raises(ValueError) as info:
+        validate_compute_args("forge", plain_args(rollout=CANARY, revisions_mode="Single"))
+    assert str(info.value) == (
+        "Compute: rollout.strategy 'canary' and revisions_mode 'Single' exclude each other: "
+        "a release splits traffic between two active revisions, which only multiple "
+        "revision mode keeps; drop revisions_mode")
+
+
+def test_an_unknown_rollout_strategy_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"rollout\.strategy 'linear' is not one of"):
+        validate_compute_args("forge", plain_args(rollout=CANARY | {"strategy": "linear"}))

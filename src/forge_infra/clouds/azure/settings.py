@@ -40,8 +40,10 @@ from forge_components.azure.limits import (
     EVENTHUB_REFUSED_SKUS,
     EVENTHUB_SKUS,
     FRONT_DOOR_SKUS,
+    GEO_REDUNDANT_STORAGE_SKUS,
     KEY_VAULT_NAME,
     NAT_IDLE_TIMEOUT_MINUTES,
+    PAIRED_REGIONS,
     POSTGRES_END_OF_STANDARD_SUPPORT,
     POSTGRES_MAJORS,
     REGIONS,
@@ -59,6 +61,7 @@ from forge_infra.model.config import (
     NAMESPACE,
     NEUTRAL_SECRET_REF,
     CloudSettings,
+    DrMode,
     Rule,
     StackConfig,
     Strict,
@@ -67,7 +70,6 @@ from forge_infra.model.config import (
     dotted,
     policy_rule,
     problem,
-    rolling_only_problems,
 )
 
 #: The azure-native provider's own settings a stack may set under `azure-native:` besides
@@ -358,6 +360,10 @@ class AzureSettings(CloudSettings):
     secret_keys: ClassVar[frozenset[str]] = frozenset({
         "azure-native:clientSecret", "azure-native:clientCertificatePassword",
         "azure-native:oidcToken", "azure-native:oidcRequestToken"})
+    #: `forge-infra:dr` on Azure: PostgreSQL's geo-redundant backups and the storage
+    #: account's geo-replication to the location's paired region (`backup`), plus a VNet there
+    #: ready for the geo-restore (`pilot_light`); docs/DISASTER_RECOVERY.md, "Azure".
+    dr_modes: ClassVar[tuple[str, ...]] = ("backup", "pilot_light")
 
     cloud: Literal["azure"]
     location: str = Field(pattern=r"^[a-z][a-z0-9]{2,30}$")
@@ -444,6 +450,33 @@ def key_vault_name(config: StackConfig) -> str:
         return given
     prefix = config.resource_prefix[:21].rstrip("-")
     return f"{prefix}-kv"
+
+
+def dr_enabled(config: StackConfig) -> bool:
+    """Whether `forge-infra:dr` copies the stack's data to the paired region."""
+    return config.dr.mode is not DrMode.NONE
+
+
+def geo_redundant_backup(config: StackConfig) -> bool:
+    """`database.geo_redundant_backup` as written, else on with `forge-infra:dr` (the
+    database's copy in the paired region), else off."""
+    db = _azure(config).database
+    if "geo_redundant_backup" in db.model_fields_set:
+        return db.geo_redundant_backup
+    return dr_enabled(config) or db.geo_redundant_backup
+
+
+#: The storage account's redundancy with `forge-infra:dr` when `storage.sku` is not written:
+#: geo-redundant, copied asynchronously to the paired region.
+DR_DEFAULT_STORAGE_SKU = "Standard_GRS"
+
+
+def storage_sku(config: StackConfig) -> str:
+    """`storage.sku` as written, else Standard_GRS with `forge-infra:dr`, else the default."""
+    st = _azure(config).storage
+    if "sku" in st.model_fields_set or not dr_enabled(config):
+        return st.sku
+    return DR_DEFAULT_STORAGE_SKU
 
 
 # -- rules across keys ----------------------------------------------------------------------
@@ -728,7 +761,7 @@ def _prod_database_rules(config: StackConfig) -> list[str]:
         problems.append(problem("database.high_availability", "prod requires zone-redundant "
                                 "HA (set true, on GeneralPurpose or MemoryOptimized)"
                                 + policy_rule("azure-postgres-zone-redundant-ha")))
-    if not db.geo_redundant_backup:
+    if not geo_redundant_backup(config):
         problems.append(problem("database.geo_redundant_backup", "prod requires geo-redundant "
                                 "backups (set true; Azure accepts it only when the server is "
                                 "created)" + policy_rule("azure-postgres-geo-backup")))
@@ -770,21 +803,94 @@ def _prod_storage_rules(config: StackConfig) -> list[str]:
 
 
 def _rollout_rules(config: StackConfig) -> list[str]:
-    """Container Apps releases replace the active revision (rolling) only.
+    """What a Container Apps release cannot take.
 
-    In multiple-revision mode a Pulumi `up` can set fixed traffic weights between named
-    revisions (https://learn.microsoft.com/azure/container-apps/revisions, "traffic
-    splitting", read 2026-12-02), but nothing declared here advances them step by step while
-    it watches error rates, nor rolls back on an alarm. A canary or blue/green rollout is
-    refused rather than run as a rolling release under another name.
+    `forge-infra release` steps a canary or blue/green release over the revision traffic
+    weights of each app with ingress (forge_infra.clouds.azure.release) and stops it on the
+    new revision's 5xx share or when it stops being ready (healthy, running). Container Apps
+    reports a revision's health (`healthState`), not a count of load-balancer targets failing
+    their health checks (https://learn.microsoft.com/azure/container-apps/revisions, read
+    2026-12-02), so `alarms.unhealthy_targets` has no signal to watch there: written, it is
+    refused rather than silently ignored.
     """
-    return rolling_only_problems(
-        config.rollout.strategy, "cloud azure (Container Apps)",
-        "revision traffic weights with an automatic rollback")
+    rollout = config.rollout
+    if rollout.strategy == "rolling" or "unhealthy_targets" not in rollout.alarms.model_fields_set:
+        return []
+    return [problem("rollout.alarms.unhealthy_targets", (
+        f"got {rollout.alarms.unhealthy_targets}; Container Apps reports a revision's health, "
+        "not a count of unhealthy targets: a release on cloud azure stops when the new "
+        "revision is no longer healthy and running, or on alarms.http_5xx_percent; remove "
+        "the key"))]
+
+
+def _dr_rules(config: StackConfig) -> list[str]:
+    """What `forge-infra:dr` can mean on Azure: copies to the location's paired region.
+
+    PostgreSQL flexible server copies its geo-redundant backups "to a geo-paired region"
+    only, as its snapshots and WAL are taken ("up to one hour of delay"), and the choice is
+    made "only at the time of server creation"
+    (https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore,
+    read 2026-12-02); geo-redundant storage copies the account to the paired region
+    (https://learn.microsoft.com/azure/storage/common/storage-redundancy). Neither takes a
+    schedule or a retention of its own: the copy keeps `database.backup_retention_days`.
+    """
+    azure = _azure(config)
+    dr = config.dr
+    if dr.mode is DrMode.NONE:
+        return ([problem("dr.region", f"got {dr.region!r} with dr.mode none; set dr.mode to "
+                         "backup or pilot_light, or remove dr.region")]
+                if dr.region is not None else [])
+    problems: list[str] = []
+    pair = PAIRED_REGIONS.get(azure.location)
+    if pair is None:
+        problems.append(problem("dr.mode", f"got {dr.mode.value}, but {azure.location} "
+                                "(azure-native:location) has no paired region in Microsoft's "
+                                "table (forge_components.azure.limits.PAIRED_REGIONS): "
+                                "PostgreSQL's geo-redundant backups and geo-redundant storage "
+                                "copy only to the paired region; run the stack in a paired "
+                                "region or set dr.mode none"))
+    elif dr.region is None:
+        problems.append(problem("dr.region", f"required with dr.mode {dr.mode.value}: the "
+                                f"paired region of {azure.location}, {pair}"))
+    elif dr.region != pair:
+        problems.append(problem("dr.region", f"got {dr.region!r}; PostgreSQL's geo-redundant "
+                                "backups and the storage account's geo-replication copy only "
+                                f"to the paired region of {azure.location}; allowed: {pair}"))
+    elif dr.mode is DrMode.PILOT_LIGHT and pair not in REGIONS:
+        problems.append(problem("dr.mode", f"pilot_light builds a VNet in {pair}, which is "
+                                "not among the regions forge-infra deploys to "
+                                "(forge_components.azure.limits.REGIONS; Microsoft lists it "
+                                "as access-restricted, on request); use dr.mode backup"))
+    for key, why in (
+            ("backup_interval_hours", "PostgreSQL copies its backups and WAL to the paired "
+             "region as they are taken (up to one hour behind), on no schedule of its own"),
+            ("retention_days", "the geo-redundant copy keeps the server's own backups: set "
+             "database.backup_retention_days"),
+            ("dr_retention_days", "the paired region's copy is kept as long as the server's "
+             "backups: set database.backup_retention_days")):
+        if key in dr.model_fields_set:
+            problems.append(problem(f"dr.{key}", f"got {getattr(dr, key)}; has no meaning on "
+                                    f"Azure: {why}; remove the key"))
+    db = azure.database
+    if "geo_redundant_backup" in db.model_fields_set and not db.geo_redundant_backup:
+        problems.append(problem("database.geo_redundant_backup", f"got false with dr.mode "
+                                f"{dr.mode.value}: the database's copy in the paired region is "
+                                "its geo-redundant backup (set true, or remove the key; it is "
+                                "chosen when the server is created: on an existing server it "
+                                "means a new server restored from a backup)"))
+    st = azure.storage
+    if "sku" in st.model_fields_set and st.sku not in GEO_REDUNDANT_STORAGE_SKUS:
+        problems.append(problem("storage.sku", f"got {st.sku} with dr.mode {dr.mode.value}: "
+                                "the reports, exports and backups reach the paired region only "
+                                "with geo-redundant storage; allowed: "
+                                f"{', '.join(GEO_REDUNDANT_STORAGE_SKUS)} (or remove the key: "
+                                f"{DR_DEFAULT_STORAGE_SKU})"))
+    return problems
 
 
 AZURE_RULES: tuple[Rule, ...] = (
     Rule(("rollout",), _rollout_rules),
+    Rule(("dr", "location", "database", "storage"), _dr_rules),
     Rule(("location",), _location_rules),
     Rule(("network",), _network_rules),
     Rule(("database", "location"), _database_rules),

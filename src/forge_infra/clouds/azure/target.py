@@ -45,15 +45,19 @@ from forge_infra.clouds.azure.settings import (
     AzureSettings,
     budget_thresholds_percent,
     front_door_sku,
+    geo_redundant_backup,
     key_vault_name,
+    storage_sku,
 )
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload
+from forge_infra.release.controller import CommandRunner, schedule_minutes
 
 if TYPE_CHECKING:
     from forge_components.azure.database import Database
     from forge_components.azure.networking import Networking
     from forge_components.azure.storage import Storage
+    from forge_infra.clouds.azure.release import ContainerAppsReleaseDriver
 
 #: The availability zones of a region that has them (every such region has three).
 ZONES = ["1", "2", "3"]
@@ -105,7 +109,25 @@ class AzureFoundation(Foundation):
 
 
 class AzureTarget:
-    """The `cloud: azure` target (registered in `forge_infra.model.target`)."""
+    """The `cloud: azure` target (registered in `forge_infra.model.target`); a
+    `ReleasingTarget`: Container Apps holds revision traffic weights but steps nothing, so
+    `forge-infra release` drives a canary through `ContainerAppsReleaseDriver`."""
+
+    @property
+    def release_signal_delay_minutes(self) -> int:
+        """Minutes after which Azure Monitor's one-minute `Requests` points are readable
+        (`forge_infra.clouds.azure.release.AZURE_MONITOR_DELAY_MINUTES`, sourced there)."""
+        from forge_infra.clouds.azure.release import AZURE_MONITOR_DELAY_MINUTES
+
+        return AZURE_MONITOR_DELAY_MINUTES
+
+    def release_driver(self, config: StackConfig, outputs: Mapping[str, Any],
+                       runner: CommandRunner) -> ContainerAppsReleaseDriver:
+        """The driver of the deployed stack, from its `release_targets` output."""
+        from forge_infra.clouds.azure.release import ContainerAppsReleaseDriver
+
+        azure_settings(config)
+        return ContainerAppsReleaseDriver.from_outputs(outputs, runner)
 
     @property
     def settings_model(self) -> type[AzureSettings]:
@@ -178,7 +200,7 @@ class AzureTarget:
         storage = Storage(f"{prefix}-storage", StorageArgs(
             resource_group_name=group,
             location=location,
-            sku_name=st.sku,
+            sku_name=storage_sku(config),
             soft_delete_days=st.soft_delete_days,
             container_soft_delete_days=st.container_soft_delete_days,
             cool_after_days=st.cool_after_days,
@@ -209,7 +231,7 @@ class AzureTarget:
             storage_size_gb=db.storage_gb,
             high_availability=db.high_availability,
             backup_retention_days=db.backup_retention_days,
-            geo_redundant_backup=db.geo_redundant_backup,
+            geo_redundant_backup=geo_redundant_backup(config),
             timescaledb=db.timescaledb,
             database_name=db.name,
             admin_username=db.admin_username,
@@ -288,7 +310,10 @@ class AzureTarget:
             exports={"resource_group_name": group,
                      "key_vault_uri": database.key_vault_uri,
                      "storage_account_name": storage.account_name,
-                     "flow_log_id": network.flow_log_id},
+                     "flow_log_id": network.flow_log_id,
+                     **_disaster_recovery(config, prefix=prefix, tags=dict(tags),
+                                          network_args=network_args, database=database,
+                                          storage_account_sku=storage_sku(config))},
             prefix=prefix,
             tags=tags,
             location=location,
@@ -337,6 +362,7 @@ class AzureTarget:
             external_services=external,
             public_network_access=not private_link,
             zone_redundant=bool(foundation.zones) and config.is_prod,
+            rollout=workload.rollout,
             tags=dict(foundation.tags),
         )
         if front_door_id is not None:
@@ -353,6 +379,12 @@ class AzureTarget:
             "container_apps_environment_id": compute.environment_id,
             "log_analytics_workspace_id": compute.log_analytics_workspace_id,
             "migration_job_name": compute.migration_job_name,
+            # What `forge-infra release` steps (the apps with ingress) and how long the
+            # steps hold when nothing breaches (the timeline's deploy chain reads it).
+            "release_targets": _release_targets(group, prefix,
+                                                compute.service_ids, compute.ingress),
+            "release_hold_minutes": schedule_minutes(workload.rollout,
+                                                     self.release_signal_delay_minutes),
         }
 
         if fronted:
@@ -399,6 +431,77 @@ class AzureTarget:
             forecast_thresholds_percent=list(FORECAST_THRESHOLDS_PERCENT),
         ))
         return outputs
+
+
+def _disaster_recovery(config: StackConfig, *, prefix: str, tags: dict[str, str],
+                       network_args: Mapping[str, Any], database: Database,
+                       storage_account_sku: str) -> dict[str, Any]:
+    """`forge-infra:dr` on Azure: what copies to the paired region and, for `pilot_light`,
+    the paired region's network; returns the exports (the DR contract's, plus where the
+    copies are).
+
+    `backup` declares nothing new: the copies are properties of resources the stack has
+    (the flexible server's `backup.geoRedundantBackup: Enabled`, the account's geo-redundant
+    SKU, chosen by the settings) and Key Vault replicates a vault's contents to the paired
+    region by itself (https://learn.microsoft.com/azure/key-vault/general/disaster-recovery-guidance,
+    read 2026-12-02; not for Brazil South and West US 3). `pilot_light` adds a `Networking`
+    in the paired region, in a resource group of its own, with the stack's addressing: the
+    delegated database subnet and the private DNS zones a geo-restore of a VNet-integrated
+    server needs ("you can only restore to a different virtual network, because virtual
+    networks can't span regions",
+    https://learn.microsoft.com/azure/postgresql/flexible-server/concepts-backup-restore). It
+    has no NAT gateway (nothing runs there until a recovery deploys the apps) and no flow
+    logs (no storage account in that region to write them).
+    """
+    from forge_components.azure.networking import Networking, NetworkingArgs
+    from forge_infra.model.config import DrMode
+
+    dr = config.dr
+    if dr.mode is DrMode.NONE or dr.region is None:
+        return {}
+    exports: dict[str, Any] = {
+        "dr_region": dr.region,
+        # What `plan --timeline` checks its recovery forecast against.
+        "dr_rto_target_hours": dr.rto_target_hours,
+        "dr_rpo_target_hours": dr.rpo_target_hours,
+        "dr_declaration_minutes": dr.declaration_minutes,
+        # Where the copies are: the server whose geo-backup a geo-restore reads, the
+        # account's redundancy.
+        "dr_database_server_id": database.server_id,
+        "dr_storage_sku": storage_account_sku,
+    }
+    if dr.mode is DrMode.PILOT_LIGHT:
+        dr_args = cast(NetworkingArgs, {
+            key: value for key, value in network_args.items()
+            if key not in ("resource_group_name", "flow_logs_storage_account_id",
+                           "flow_logs_retention_days")})
+        dr_args["location"] = dr.region
+        dr_args["zones"] = zones_of(dr.region)
+        dr_args["nat_gateway"] = False
+        dr_args["tags"] = dict(tags)
+        dr_network = Networking(f"{prefix}-dr-network", dr_args)
+        exports |= {"dr_network_id": dr_network.network_id,
+                    "dr_resource_group_name": dr_network.resource_group_name,
+                    "dr_database_subnet_id": dr_network.database_subnet_id,
+                    "dr_postgres_private_dns_zone_id": dr_network.postgres_private_dns_zone_id}
+    return exports
+
+
+def _release_targets(group: pulumi.Output[str], prefix: str,
+                     ids: pulumi.Output[dict[str, str]],
+                     ingress: pulumi.Output[dict[str, str]]) -> pulumi.Output[dict[str, Any]]:
+    """`{resource_group, services: {service: {app, resource_id}}}` for the apps with
+    ingress, in the services' order (the release driver's input)."""
+    from forge_components.azure.compute import INGRESS_NONE, app_name
+
+    def shape(values: list[Any]) -> dict[str, Any]:
+        group_name, ids_by_service, ingress_by_service = values
+        services = {service: {"app": app_name(prefix, service), "resource_id": resource_id}
+                    for service, resource_id in ids_by_service.items()
+                    if ingress_by_service.get(service) != INGRESS_NONE}
+        return {"resource_group": group_name, "services": services}
+
+    return pulumi.Output.all(group, ids, ingress).apply(shape)
 
 
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
