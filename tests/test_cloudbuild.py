@@ -116,6 +116,8 @@ def test_a_deployment_of_main_is_released_step_by_step_after_pulumi_up() -> None
                         "/workspace/stack-outputs.json") > up
     release = steps["release"]
     assert release["waitFor"] == ["deploy"]
+    # The ignored traffic split survives the update only when the state was refreshed first.
+    assert 'pulumi up --stack "${_STACK}" --yes --non-interactive --refresh' in deploy
     script = release["args"][-1]
     guard = script.index('if [ -n "${_PR_NUMBER}" ] || [ "${BRANCH_NAME}" != "main" ]')
     run = script.index('forge-infra release --stack "${_STACK}"')
