@@ -61,7 +61,6 @@ from forge_infra.model.config import (
     describe,
     policy_rule,
     problem,
-    rolling_only_problems,
 )
 
 #: The `gcp:` provider settings a stack may set. Credentials are refused: CI and people
@@ -676,19 +675,23 @@ def _prod_streaming_rules(config: StackConfig) -> list[str]:
 
 
 def _rollout_rules(config: StackConfig) -> list[str]:
-    """Cloud Run releases replace the serving revision (rolling) only.
+    """Cloud Run runs every `forge-infra:rollout` strategy: `pulumi up` creates the new
+    revision and `forge-infra release` steps its traffic (forge_infra.clouds.gcp.release).
 
-    A Pulumi `up` can pin a declarative traffic split between two named revisions, but it
-    cannot advance it step by step while it watches error rates, nor roll back on an alarm:
-    that takes Cloud Deploy's canary strategy for Cloud Run
-    (https://cloud.google.com/deploy/docs/deployment-strategies/canary, read 2026-12-02),
-    which forge-infra does not declare. A canary or blue/green rollout is refused rather than
-    run as a rolling release under another name.
+    Refused: `rollout.alarms.unhealthy_targets` written with a canary or blue/green rollout.
+    Cloud Run has no load balancer targets to count: a revision is `Ready` or not (its
+    startup and liveness probes), and the release rolls back when the new revision stops being
+    ready (https://cloud.google.com/run/docs/configuring/healthchecks, read 2026-12-02). The key
+    is refused rather than silently ignored.
     """
-    return rolling_only_problems(
-        config.rollout.strategy, "cloud gcp (Cloud Run)",
-        "Cloud Run traffic steps with an automatic rollback (that is Cloud Deploy's canary, "
-        "not declared here)")
+    rollout = config.rollout
+    if rollout.strategy == "rolling" or "unhealthy_targets" not in \
+            rollout.alarms.model_fields_set:
+        return []
+    return [problem("rollout.alarms.unhealthy_targets",
+                    "Cloud Run has no load balancer targets to count: the release rolls back "
+                    "when the new revision stops being Ready (its startup and liveness probes "
+                    "fail) or answers over http_5xx_percent 5xx; remove the key")]
 
 
 GCP_RULES: tuple[Rule, ...] = (

@@ -40,9 +40,11 @@ from forge_components.gcp.limits import RedpandaMode, StreamingEngine
 from forge_infra.clouds.gcp.settings import GcpSettings
 from forge_infra.model.config import StackConfig
 from forge_infra.model.target import Foundation, Workload
+from forge_infra.release.controller import schedule_minutes
 
 if TYPE_CHECKING:
     from forge_components.gcp.networking import Networking
+    from forge_infra.release.controller import CommandRunner, ReleaseDriver
 
 #: The buckets each data client (contracts.DATA_SERVICE_CLIENTS) reads and writes, as on AWS
 #: (the api reports; the worker reports and exports): roles/storage.objectViewer and
@@ -87,12 +89,30 @@ class GcpFoundation(Foundation):
 
 
 class GcpTarget:
-    """The `cloud: gcp` target (registered in `forge_infra.model.target`)."""
+    """The `cloud: gcp` target (registered in `forge_infra.model.target`); a
+    `ReleasingTarget`: Cloud Run holds traffic weights between revisions but steps nothing
+    itself, so `forge-infra release` drives its canary (forge_infra.clouds.gcp.release)."""
 
     @property
     def settings_model(self) -> type[GcpSettings]:
         """`GcpSettings`."""
         return GcpSettings
+
+    @property
+    def release_signal_delay_minutes(self) -> int:
+        """Cloud Run's request metrics are readable 3 minutes after their minute
+        (`release.SIGNAL_DELAY_MINUTES`, sourced there)."""
+        from forge_infra.clouds.gcp.release import SIGNAL_DELAY_MINUTES
+
+        return SIGNAL_DELAY_MINUTES
+
+    def release_driver(self, config: StackConfig, outputs: Mapping[str, Any],
+                       runner: CommandRunner) -> ReleaseDriver:
+        """The Cloud Run driver of the deployed stack, from its `release_targets` output."""
+        from forge_infra.clouds.gcp.release import driver_from_outputs
+
+        gcp_settings(config)
+        return driver_from_outputs(outputs, runner)
 
     def foundation(self, config: StackConfig) -> GcpFoundation:
         """VPC, storage, PostgreSQL, Redis, Kafka and the app's secrets."""
@@ -286,6 +306,7 @@ class GcpTarget:
             region=settings.region,
             services=list(workload.services),
             subnetwork_id=network.workloads_subnet_id,
+            rollout=workload.rollout,
             labels=dict(foundation.labels),
         ), foundation.opts)
         emails = compute.service_account_emails
@@ -328,7 +349,17 @@ class GcpTarget:
             thresholds_percent=list(budget.alert_thresholds_percent),
             labels=dict(foundation.labels),
         ), foundation.opts)
+        # What `forge-infra release` steps: the Cloud Run services that take requests.
+        released = [spec["name"] for spec in workload.services if spec.get("port") is not None]
+        release_targets = pulumi.Output.all(
+            **{name: service_name(name) for name in released}).apply(
+                lambda names: {"project": settings.project, "region": settings.region,
+                               "services": dict(names)})
         return {
+            "release_targets": release_targets,
+            # The minutes a release's steps hold (0 when rolling): the deploy timeline's wait.
+            "release_hold_minutes": schedule_minutes(workload.rollout,
+                                                     self.release_signal_delay_minutes),
             "service_names": compute.service_names,
             "service_uris": compute.service_uris,
             "service_account_emails": compute.service_account_emails,
