@@ -109,13 +109,30 @@ def test_small_ecs_releases_by_canary_with_rollback() -> None:
         "evaluation_minutes": 3, "unhealthy_targets": 1}
 
 
+@pytest.mark.parametrize("rollout", [
+    {"strategy": "canary"},
+    {"strategy": "canary", "steps": [1, 10, 33, 100], "bake_minutes": 0},
+    {"strategy": "blue_green", "alarms": {"http_5xx_percent": 1, "evaluation_minutes": 5}},
+    {"strategy": "rolling", "alarms": {"unhealthy_targets": 2}},
+])
+def test_cloud_run_runs_every_strategy_through_forge_infra_release(rollout) -> None:
+    assert problems_of("gcp-prod", rollout) == []
+
+
 @pytest.mark.parametrize("strategy", ["canary", "blue_green"])
-def test_cloud_run_refuses_what_it_cannot_roll_back(strategy) -> None:
-    assert problems_of("gcp-prod", {"strategy": strategy}) == [
-        f"forge-infra:rollout.strategy: got {strategy}; cloud gcp (Cloud Run) runs rolling "
-        "only: forge-infra does not drive Cloud Run traffic steps with an automatic rollback "
-        "(that is Cloud Deploy's canary, not declared here); set rolling (docs/DEPLOYMENT.md, "
-        "\"Progressive delivery\")"]
+def test_cloud_run_refuses_a_target_count_it_has_no_targets_for(strategy) -> None:
+    assert problems_of("gcp-prod", {"strategy": strategy,
+                                    "alarms": {"unhealthy_targets": 1}}) == [
+        "forge-infra:rollout.alarms.unhealthy_targets: Cloud Run has no load balancer targets "
+        "to count: the release rolls back when the new revision stops being Ready (its startup "
+        "and liveness probes fail) or answers over http_5xx_percent 5xx; remove the key"]
+
+
+def test_gcp_prod_releases_by_canary_5_50_100() -> None:
+    config = load(stack_values("gcp-prod"), "gcp-prod")
+    assert rollout_spec(config) == {
+        "strategy": "canary", "steps": [5, 50, 100], "bake_minutes": 10,
+        "http_5xx_percent": 5.0, "evaluation_minutes": 3, "unhealthy_targets": 1}
 
 
 @pytest.mark.parametrize("stack", ["prod", "small-eks"])

@@ -312,11 +312,3 @@ def test_cmek_keys_must_be_kms_keys_in_the_stacks_region() -> None:
         "forge-infra:cache.kms_key_name: got 'my-key'; allowed: a Cloud KMS key: "
         "projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key> (the pattern "
         f"{KMS_KEY_NAME})"]
-
-
-@pytest.mark.parametrize("stack", ["gcp-prod"])
-def test_a_dr_mode_the_target_does_not_declare_is_refused(stack: str) -> None:
-    config = values(stack)
-    config["forge-infra:dr"] = {"mode": "backup", "region": "europe-west4"}
-    expected = "forge-infra:dr.mode: got backup; cloud gcp declares no backup recovery"
-    assert any(p.startswith(expected) for p in problems(config)), problems(config)

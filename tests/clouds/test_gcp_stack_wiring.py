@@ -28,6 +28,8 @@ GCP_STACKS = ("gcp-dev", "gcp-prod")
 PROJECT = "forge-offline-plan"
 """The project the offline mocks deploy to (forge_infra.plan.mocks.gcp.DEFAULT_PROJECT)."""
 SERVICE = "gcp:cloudrunv2/service:Service"
+TRANSFER_AGENT = ("serviceAccount:project-123456789012@storage-transfer-service.iam."
+                  "gserviceaccount.com")
 POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
 JOB = "gcp:cloudrunv2/job:Job"
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
@@ -82,8 +84,11 @@ def test_the_region_reaches_every_regional_resource(stack: str) -> None:
         assert resource.inputs["region"] == region, resource.urn
     for resource in [*rec.of_type(SERVICE), *rec.of_type(POOL), *rec.of_type(JOB)]:
         assert resource.inputs["location"] == region, resource.urn
+    dr = config_of(stack).dr
     for bucket in rec.of_type(BUCKET):
-        assert bucket.inputs["location"] == region, bucket.urn
+        # forge-infra:dr's copies live in the recovery region (tests/clouds/test_gcp_dr.py).
+        expected = dr.region if "dr-copy-of" in bucket.inputs["labels"] else region
+        assert bucket.inputs["location"] == expected, bucket.urn
 
 
 @pytest.mark.parametrize("stack", GCP_STACKS)
@@ -129,7 +134,7 @@ def test_memorystore_is_private_with_tls_and_auth_ha_in_prod(stack: str, tier: s
 
 @pytest.mark.parametrize(("stack", "versioned"), [("gcp-prod", True), ("gcp-dev", False)])
 def test_buckets_are_uniform_and_never_public(stack: str, versioned: bool) -> None:
-    buckets = planned(stack).of_type(BUCKET)
+    buckets = [b for b in planned(stack).of_type(BUCKET) if "-storage-" in b.name]
     assert len(buckets) == 3
     for bucket in buckets:
         assert bucket.inputs["publicAccessPrevention"] == "enforced", bucket.urn
@@ -214,8 +219,11 @@ def grants(rec: Recording) -> list[tuple[str, str, str, str]]:
     return sorted(found)
 
 
-def _buckets(rec: Recording) -> dict[str, str]:
-    return {b.name.rsplit("-", 1)[-1]: b.outputs["name"] for b in rec.of_type(BUCKET)}
+def _buckets(rec: Recording, component: str = "storage") -> dict[str, str]:
+    """The bucket name of each purpose, of the Storage component's buckets (or, with
+    component "dr", of forge-infra:dr's copies)."""
+    return {b.name.rsplit("-", 1)[-1]: b.outputs["name"] for b in rec.of_type(BUCKET)
+            if b.name.rsplit("-", 2)[-2] == component}
 
 
 def test_prod_grants_exactly_these_roles_to_exactly_these_members() -> None:
@@ -243,6 +251,12 @@ def test_prod_grants_exactly_these_roles_to_exactly_these_members() -> None:
         ("storage/bucketIAMMember", "roles/storage.objectViewer", worker, buckets["reports"]),
         ("storage/bucketIAMMember", "roles/storage.objectCreator", worker, buckets["exports"]),
         ("storage/bucketIAMMember", "roles/storage.objectViewer", worker, buckets["exports"]),
+        # forge-infra:dr: the Storage Transfer Service agent reads each bucket, writes its copy.
+        *[("storage/bucketIAMMember", role, TRANSFER_AGENT, buckets[purpose])
+          for purpose in ("reports", "exports", "backups")
+          for role in ("roles/storage.objectViewer", "roles/storage.legacyBucketReader")],
+        *[("storage/bucketIAMMember", "roles/storage.legacyBucketWriter", TRANSFER_AGENT,
+           copy_) for copy_ in _buckets(rec, "dr").values()],
     ])
 
 

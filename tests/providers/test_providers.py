@@ -104,6 +104,8 @@ SAMPLES: dict[str, dict[str, dict[str, Any]]] = {
         "Networking": {"region": "europe-west1"},
         "AppSecrets": {"region": "europe-west1", "values": {"api_key": "not-a-real-key"}},
         "Storage": {"location": "europe-west1"},
+        "CrossRegionBackup": {"dr_region": "europe-west4",
+                              "source_buckets": {"reports": "shop-reports"}},
         "Database": {"region": "europe-west1",
                      "network_id": "projects/p/global/networks/forge",
                      "private_service_access_connection_id": "forge-psa"},

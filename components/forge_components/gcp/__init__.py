@@ -24,6 +24,7 @@ COMPONENTS: tuple[str, ...] = (
     "forge_components.gcp.cdn:Cdn",
     "forge_components.gcp.budget:Budget",
     "forge_components.gcp.secrets:AppSecrets",
+    "forge_components.gcp.backup:CrossRegionBackup",
 )
 """Every component of the package, as `module:Class`; the committed schema
 (`forge_components/schemas/forge-gcp.json`) describes them."""

@@ -55,6 +55,19 @@ logWriter` and
 collects the containers' stdout and stderr and its own metrics: the roles are for code that
 calls the Logging or Monitoring API). Cloud Run checks at deployment that the service account
 may read each referenced secret, so every service depends on its grants.
+
+Progressive delivery (`rollout`, a neutral `RolloutSpec`): with strategy "canary" or
+"blue_green", every Cloud Run *service* is declared with `traffics` = 100% to the latest
+revision (type `TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST`, pulumi_gcp 10.2 `cloudrunv2.
+ServiceTrafficArgs`) and `ignore_changes=["traffics"]` (the property's name in pulumi_gcp 10.2
+`cloudrunv2.Service`), so the first `pulumi up` serves the first revision and, afterwards,
+`forge-infra release` (forge_infra.clouds.gcp.release) owns the split: it pins the traffic to
+named revisions, and "all subsequent deployments use that traffic split pattern going forward"
+(https://cloud.google.com/run/docs/rollouts-rollbacks-traffic-migration, "Lifecycle of
+traffic splits", read 2026-12-02): a revision a later `pulumi up` creates gets no traffic until
+the release steps it in, and Pulumi neither reverts a step nor fights the rollback. The worker
+pool and the migration job take no traffic and keep their behaviour. With "rolling" the
+services declare no traffic (the provider's default: 100% to the latest ready revision).
 """
 
 import dataclasses
@@ -65,7 +78,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from forge_components.common import child_opts
-from forge_components.contracts import DATA_SERVICE_CLIENTS, SecretReference, ServiceSpec
+from forge_components.contracts import (
+    DATA_SERVICE_CLIENTS,
+    ROLLING,
+    RolloutSpec,
+    SecretReference,
+    ServiceSpec,
+)
 from forge_components.gcp.labels import resource_labels
 from forge_components.gcp.limits import (
     AUTONAME_SUFFIX,
@@ -107,6 +126,15 @@ PROBE_TIMEOUT_SECONDS = 5
 #: floor of `limits.CLOUD_RUN_CPU_MEMORY_MIB`). Source: pulumi_gcp 10.2
 #: `ServiceTemplateArgs.execution_environment` values.
 EXECUTION_ENVIRONMENT = "EXECUTION_ENVIRONMENT_GEN2"
+#: A traffic target following the service's latest ready revision. Source: pulumi_gcp 10.2
+#: `cloudrunv2.ServiceTrafficArgs.type` ("Possible values are:
+#: TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST, TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION").
+TRAFFIC_LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
+#: The Service property `forge-infra release` owns once a rollout is not rolling: its name in
+#: pulumi_gcp 10.2 `cloudrunv2.Service` (`traffics`, a list of `ServiceTrafficArgs`).
+TRAFFIC_PROPERTY = "traffics"
+#: The rollout strategies the services accept (RolloutSpec.strategy).
+ROLLOUT_STRATEGIES = ("rolling", "canary", "blue_green")
 #: The Args class prefixes of the three Cloud Run kinds' revision templates.
 _SERVICE = "ServiceTemplate"
 _POOL = "WorkerPoolTemplate"
@@ -161,6 +189,11 @@ class ComputeArgs(TypedDict):
     """The project of the project-level grants; unset asks the provider. Defaults to unset."""
     labels: NotRequired[dict[str, str]]
     """Labels on the services, the worker pool and the job (plus `service`). Defaults to {}."""
+    rollout: NotRequired[RolloutSpec]
+    """How a release reaches the Cloud Run services: "rolling" (each `pulumi up` gives the new
+    revision all traffic), or "canary" / "blue_green": the services start with 100% to the
+    latest revision and Pulumi ignores their traffic afterwards, which `forge-infra release`
+    steps and rolls back (the worker pool and the job are unaffected). Defaults to rolling."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,6 +217,12 @@ class _Settings:
     deletion_protection: bool = False
     project: pulumi.Input[str] | None = None
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    rollout: RolloutSpec = dataclasses.field(default_factory=lambda: RolloutSpec(**ROLLING))
+
+    @property
+    def release_owns_traffic(self) -> bool:
+        """Whether `forge-infra release` owns the services' traffic (a non-rolling rollout)."""
+        return self.rollout["strategy"] != "rolling"
 
     @property
     def names(self) -> list[str]:
@@ -269,6 +308,9 @@ def validate_compute_args(name: str, args: ComputeArgs) -> _Settings:
                     f"{s.migration_max_retries}")
     if not s.secret_version or not (s.secret_version == "latest" or s.secret_version.isdigit()):
         raise _fail(f"secret_version {s.secret_version!r} must be 'latest' or a version number")
+    if s.rollout["strategy"] not in ROLLOUT_STRATEGIES:
+        raise _fail(f"rollout.strategy {s.rollout['strategy']!r}; allowed: "
+                    f"{', '.join(ROLLOUT_STRATEGIES)}")
     resource_labels(COMPONENT, s.labels)
     return s
 
@@ -513,6 +555,11 @@ class Compute(pulumi.ComponentResource):
             ingress[service] = INGRESS_LOAD_BALANCED if load_balanced else INGRESS_INTERNAL
             if service == "api" and job is not None:
                 depends.append(job)
+            release: dict[str, Any] = {}
+            if s.release_owns_traffic:
+                # 100% to the latest revision at creation; then `forge-infra release` owns it.
+                release["traffics"] = [gcp.cloudrunv2.ServiceTrafficArgs(
+                    type=TRAFFIC_LATEST, percent=100)]
             run = gcp.cloudrunv2.Service(
                 f"{name}-{service}",
                 location=s.region,
@@ -546,7 +593,9 @@ class Compute(pulumi.ComponentResource):
                                               LIVENESS_FAILURE_THRESHOLD),
                     )],
                 ),
-                opts=child_opts(self, depends_on=depends))
+                **release,
+                opts=child_opts(self, depends_on=depends,
+                                ignore_changes=[TRAFFIC_PROPERTY] if release else None))
             resources[service] = run
             names.append(run.name)
             uris[service] = run.uri

@@ -129,6 +129,13 @@ class DatabaseArgs(TypedDict):
     ENTERPRISE_PLUS. Defaults to 7."""
     backup_start_time: NotRequired[str]
     """When the daily backup window starts, "HH:MM" UTC. Defaults to "03:00"."""
+    backup_location: NotRequired[str | None]
+    """Where the automated backups are stored: a region (another one than `region`
+    puts every recovery point outside the instance's region: `forge-infra:dr`). Cloud SQL's
+    `backup_configuration.location` takes a region or a multi-region
+    (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups, "custom backup
+    location"; pulumi_gcp 10.2 `DatabaseInstanceSettingsBackupConfigurationArgs.location`).
+    Defaults to `region`."""
     final_backup_retention_days: NotRequired[int]
     """Days the final backup taken when the instance is deleted is kept, 1..365. Defaults to
     30."""
@@ -189,6 +196,7 @@ class _Settings:
     backup_retention_days: int = 7
     point_in_time_recovery_days: int = 7
     backup_start_time: str = "03:00"
+    backup_location: str | None = None
     final_backup_retention_days: int = 30
     maintenance_day: int = 7
     maintenance_hour: int = 4
@@ -250,6 +258,10 @@ def validate_database_args(name: str, args: DatabaseArgs) -> _Settings:
              PITR_LOG_RETENTION_DAYS[s.edition])
     _between("final_backup_retention_days", s.final_backup_retention_days,
              FINAL_BACKUP_RETENTION_DAYS)
+    if s.backup_location is not None and not re.fullmatch(r"[a-z]+(-[a-z0-9]+)*",
+                                                          s.backup_location):
+        raise _fail(f"backup_location {s.backup_location!r} is not a location such as "
+                    "'europe-west4' or 'eu'")
     if not _HHMM.fullmatch(s.backup_start_time):
         raise _fail(f"backup_start_time must be HH:MM (UTC), got {s.backup_start_time!r}")
     _between("maintenance_day", s.maintenance_day, (1, 7))
@@ -371,7 +383,7 @@ class Database(pulumi.ComponentResource):
                     enabled=True,
                     point_in_time_recovery_enabled=True,
                     start_time=s.backup_start_time,
-                    location=s.region,
+                    location=s.backup_location or s.region,
                     transaction_log_retention_days=s.point_in_time_recovery_days,
                     backup_retention_settings=gcp.sql.
                     DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(

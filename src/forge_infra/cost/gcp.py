@@ -84,6 +84,14 @@ NOT_PRICED: dict[str, str] = {
     "gcp:kms/keyRing:KeyRing": "key rings are free, but a stack that brings one brings its "
                                "keys, whose versions this table does not price",
     "gcp:kms/cryptoKey:CryptoKey": "Cloud KMS key versions are not in the price table",
+    # forge-infra:dr's bucket copies: the job itself holds nothing; what a run costs is the
+    # bytes it moves (Cloud Storage's data transfer between regions, and Storage Transfer
+    # Service's own rate where one applies: https://cloud.google.com/storage/pricing,
+    # https://cloud.google.com/storage-transfer/pricing; not read for a rate here).
+    "gcp:storage/transferJob:TransferJob": "each run moves the objects changed since the "
+                                           "last one between regions; that volume is not in "
+                                           "the usage profile, nor the per-GB rates in the "
+                                           "table",
 }
 
 PRICED: dict[str, PriceRule] = {}
@@ -319,17 +327,35 @@ def _persistent_disk(context: CostContext, r: PlanResource) -> None:
           str(r.props.get("type", "pd-standard")))
 
 
+#: The label a bucket copy of `forge-infra:dr` carries (forge_components.gcp.backup).
+DR_COPY_LABEL = "dr-copy-of"
+
+
 @_rule("gcp:storage/bucket:Bucket")
 def _bucket(context: CostContext, r: PlanResource) -> None:
-    buckets = _of_type(context, r.type)
-    share = context.usage.object_storage_gb / max(len(buckets), 1)
+    """The usage profile's stored data shared across the stack's own buckets; a `forge-infra:dr`
+    copy holds as much as the bucket it copies (priced at the stack region's rate: the copy's
+    region is priced alike in the table or not at all)."""
+    own = [b for b in _of_type(context, r.type) if not _copy_of(b)]
+    share = context.usage.object_storage_gb / max(len(own), 1)
     if str(r.props.get("storageClass", "STANDARD")) != "STANDARD":
         context.not_priced(r, f"storage class {r.props.get('storageClass')} is not in the "
                               "table")
         return
+    copied = _copy_of(r)
+    if copied:
+        context.add(r, f"Standard storage, a copy of the {copied} bucket in "
+                       f"{r.props.get('location')} (usage profile; at the stack region's "
+                       "rate)", share, "gcs.standard.regional_storage", usage=True)
+        return
     context.add(r, "Standard storage (usage profile, shared across buckets; lifecycle "
                    "transitions not counted)", share, "gcs.standard.regional_storage",
                 usage=True)
+
+
+def _copy_of(bucket: PlanResource) -> str:
+    labels = bucket.props.get("labels") or {}
+    return str(labels.get(DR_COPY_LABEL) or "") if isinstance(labels, dict) else ""
 
 
 @_rule("gcp:secretmanager/secretVersion:SecretVersion")

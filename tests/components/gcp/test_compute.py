@@ -442,3 +442,37 @@ def test_a_secret_read_by_two_variables_is_granted_once():
     assert [(m.inputs["secretId"], m.inputs["member"]) for m in rec.of_type(SECRET_MEMBER)] == [
         (DB, sa("forge-api"))]
     assert rec.of_type(PROJECT_MEMBER) == []
+
+
+def rollout(strategy: str) -> dict[str, Any]:
+    return {"strategy": strategy, "steps": [5, 50, 100] if strategy == "canary" else [100],
+            "bake_minutes": 10, "http_5xx_percent": 5.0, "evaluation_minutes": 3,
+            "unhealthy_targets": 1}
+
+
+@pytest.mark.parametrize("strategy", ["canary", "blue_green"])
+def test_a_released_rollout_leaves_the_services_traffic_to_forge_infra_release(
+        strategy: str) -> None:
+    rec = build(rollout=rollout(strategy))
+    services = rec.of_type(SERVICE)
+    assert len(services) == 3
+    for service in services:
+        assert service.inputs["traffics"] == [
+            {"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}], service.urn
+        assert service.ignore_changes == ["traffics"], service.urn
+    for other in [rec.one(POOL), rec.one(JOB)]:
+        assert "traffics" not in other.inputs and other.ignore_changes == [], other.urn
+
+
+def test_a_rolling_rollout_lets_pulumi_own_the_traffic() -> None:
+    for service in build(rollout=rollout("rolling") | {"steps": []}).of_type(SERVICE):
+        assert "traffics" not in service.inputs and service.ignore_changes == [], service.urn
+
+
+def test_an_unknown_rollout_strategy_is_refused() -> None:
+    with pytest.raises(ValueError) as error:
+        validate_compute_args("forge", ComputeArgs(
+            region=REGION, services=platform(), subnetwork_id="s",
+            rollout=rollout("linear")))  # type: ignore[typeddict-item]
+    assert str(error.value) == ("Compute: rollout.strategy 'linear'; allowed: rolling, canary, "
+                                "blue_green")

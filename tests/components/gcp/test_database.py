@@ -362,3 +362,12 @@ def test_the_secret_data_input_is_json_of_the_connection():
     assert sorted(data) == ["dbname", "host", "password", "port", "username"]
     assert (data["username"], data["dbname"], data["port"]) == ("forge_app", "forge", 5432)
     assert data["host"].startswith("10.20.") and len(data["password"]) == 40
+
+
+def test_a_backup_location_puts_the_automated_backups_in_that_region() -> None:
+    backups = settings(build(backup_location="europe-west4"))["backupConfiguration"]
+    assert backups["location"] == "europe-west4"
+    with pytest.raises(ValueError) as error:
+        validate_database_args("db", _args(backup_location="Europe West 4"))
+    assert str(error.value) == ("Database: backup_location 'Europe West 4' is not a location "
+                                "such as 'europe-west4' or 'eu'")

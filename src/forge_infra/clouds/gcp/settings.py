@@ -55,13 +55,13 @@ from forge_components.gcp.limits import (
 from forge_infra.model.config import (
     NEUTRAL_SECRET_REF,
     CloudSettings,
+    DrMode,
     Rule,
     StackConfig,
     Strict,
     describe,
     policy_rule,
     problem,
-    rolling_only_problems,
 )
 
 #: The `gcp:` provider settings a stack may set. Credentials are refused: CI and people
@@ -287,6 +287,10 @@ class GcpSettings(CloudSettings):
     """Everything a GCP stack sets besides the neutral keys (`cloud: gcp`)."""
 
     internal_fields: ClassVar[frozenset[str]] = frozenset({"cloud", "project", "region"})
+    #: `forge-infra:dr` on GCP: Cloud SQL's backups stored in the recovery region and the
+    #: buckets copied there by Storage Transfer Service (`backup`), plus the recovery region's
+    #: network (`pilot_light`); forge_infra.clouds.gcp.target.
+    dr_modes: ClassVar[tuple[str, ...]] = ("backup", "pilot_light")
 
     cloud: Literal["gcp"]
     project: Annotated[str, AfterValidator(_project_id)]
@@ -676,19 +680,82 @@ def _prod_streaming_rules(config: StackConfig) -> list[str]:
 
 
 def _rollout_rules(config: StackConfig) -> list[str]:
-    """Cloud Run releases replace the serving revision (rolling) only.
+    """Cloud Run runs every `forge-infra:rollout` strategy: `pulumi up` creates the new
+    revision and `forge-infra release` steps its traffic (forge_infra.clouds.gcp.release).
 
-    A Pulumi `up` can pin a declarative traffic split between two named revisions, but it
-    cannot advance it step by step while it watches error rates, nor roll back on an alarm:
-    that takes Cloud Deploy's canary strategy for Cloud Run
-    (https://cloud.google.com/deploy/docs/deployment-strategies/canary, read 2026-12-02),
-    which forge-infra does not declare. A canary or blue/green rollout is refused rather than
-    run as a rolling release under another name.
+    Refused: `rollout.alarms.unhealthy_targets` written with a canary or blue/green rollout.
+    Cloud Run has no load balancer targets to count: a revision is `Ready` or not (its
+    startup and liveness probes), and the release rolls back when the new revision stops being
+    ready (https://cloud.google.com/run/docs/configuring/healthchecks, read 2026-12-02). The key
+    is refused rather than silently ignored.
     """
-    return rolling_only_problems(
-        config.rollout.strategy, "cloud gcp (Cloud Run)",
-        "Cloud Run traffic steps with an automatic rollback (that is Cloud Deploy's canary, "
-        "not declared here)")
+    rollout = config.rollout
+    if rollout.strategy == "rolling" or "unhealthy_targets" not in \
+            rollout.alarms.model_fields_set:
+        return []
+    return [problem("rollout.alarms.unhealthy_targets",
+                    "Cloud Run has no load balancer targets to count: the release rolls back "
+                    "when the new revision stops being Ready (its startup and liveness probes "
+                    "fail) or answers over http_5xx_percent 5xx; remove the key")]
+
+
+#: The recovery-point intervals GCP's mechanism runs: Cloud SQL's automated (standard) backups
+#: are taken once a day, in a 4-hour window starting at the backup start time
+#: (https://cloud.google.com/sql/docs/postgres/backup-recovery/backup-options: standard backups'
+#: automated schedule is "daily"; https://cloud.google.com/sql/docs/postgres/backup-recovery/
+#: backing-up; read 2026-12-02). Hourly schedules are enhanced backups (Backup and DR
+#: Service), which do not offer cross-region backup and restore (same page).
+GCP_DR_INTERVAL_HOURS = (24,)
+
+
+def _dr_rules(config: StackConfig) -> list[str]:
+    """`forge-infra:dr` on GCP: a recovery region where the stack can be rebuilt (Cloud Run
+    runs there), not the stack's own; a daily recovery point; no CMEK (the copies would need a
+    key in the recovery region, which forge-infra does not declare); no retention keys (the
+    recovery points live in the recovery region only, kept as database.backup_retention_days
+    says; the bucket copies keep what the source deleted)."""
+    gcp = _gcp(config)
+    dr = config.dr
+    if dr.mode is DrMode.NONE:
+        return ([problem("dr.region", f"got {dr.region!r} with dr.mode none; set dr.mode to "
+                         "backup or pilot_light, or remove dr.region")]
+                if dr.region is not None else [])
+    problems = []
+    if dr.region is None:
+        problems.append(problem("dr.region", f"required with dr.mode {dr.mode.value}: the "
+                                "recovery region, another GCP region where Cloud Run runs"))
+    elif dr.region == gcp.region:
+        problems.append(problem("dr.region", f"got {dr.region!r}, the stack's own region "
+                                "(gcp:region); a recovery region must survive the loss of "
+                                "the stack's"))
+    elif dr.region not in CLOUD_RUN_REGIONS:
+        problems.append(problem("dr.region", f"got {describe(dr.region)}; not a GCP region "
+                                "where the stack can be rebuilt (Cloud Run runs there: "
+                                "https://cloud.google.com/run/docs/locations); allowed: "
+                                f"{', '.join(sorted(set(CLOUD_RUN_REGIONS) - {gcp.region}))}"))
+    if dr.backup_interval_hours not in GCP_DR_INTERVAL_HOURS:
+        problems.append(problem("dr.backup_interval_hours",
+                                f"got {dr.backup_interval_hours}; Cloud SQL's automated "
+                                "backups run once a day (hourly schedules are enhanced "
+                                "backups, which do not restore across regions); allowed: "
+                                f"{', '.join(map(str, GCP_DR_INTERVAL_HOURS))}"))
+    for field, days in (("retention_days", "database.backup_retention_days"),
+                        ("dr_retention_days", "database.backup_retention_days")):
+        if field in dr.model_fields_set:
+            problems.append(problem(f"dr.{field}",
+                                    "GCP keeps its recovery points in dr.region only: Cloud "
+                                    f"SQL keeps {days} daily backups there and the bucket "
+                                    "copies keep every object (superseded versions for "
+                                    "storage.noncurrent_version_expiration_days); remove the "
+                                    "key"))
+    for section in ("database", "storage"):
+        if getattr(gcp, section).kms_key_name is not None:
+            problems.append(problem(f"{section}.kms_key_name",
+                                    f"set with dr.mode {dr.mode.value}: the copies in the "
+                                    "recovery region would need a Cloud KMS key of that "
+                                    "region, which forge-infra does not declare; use "
+                                    "Google-managed encryption or dr.mode none"))
+    return problems
 
 
 GCP_RULES: tuple[Rule, ...] = (
@@ -711,4 +778,5 @@ GCP_RULES: tuple[Rule, ...] = (
     Rule(("environment", "cdn"), _prod_cdn_rules),
     Rule(("environment", "storage"), _prod_storage_rules),
     Rule(("environment", "streaming"), _prod_streaming_rules),
+    Rule(("dr", "region", "database", "storage"), _dr_rules),
 )

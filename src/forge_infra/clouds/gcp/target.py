@@ -7,6 +7,9 @@ project, region and default labels, and the wiring of the GCP components into th
 * foundation: `Networking` (VPC, subnets, Private Service Access, Cloud NAT, firewall),
   `Storage`, `Database` (Cloud SQL), `Cache` (Memorystore), `Streaming` (Managed Kafka,
   Redpanda or none) and `AppSecrets` (the stack's `forge-infra:secrets` in Secret Manager);
+  with `forge-infra:dr`, the database's backups stored in the recovery region and
+  `CrossRegionBackup` (the buckets copied there), plus the recovery region's `Networking`
+  for `pilot_light`;
 * runtime: `Compute` (Cloud Run services, the worker pool, the migration job, one keyless
   service account each), `Cdn` (the load balancer, Cloud CDN, Cloud Armor, DNS) and `Budget`.
 
@@ -38,11 +41,13 @@ from forge_components.contracts import (
 )
 from forge_components.gcp.limits import RedpandaMode, StreamingEngine
 from forge_infra.clouds.gcp.settings import GcpSettings
-from forge_infra.model.config import StackConfig
+from forge_infra.model.config import DrMode, StackConfig
 from forge_infra.model.target import Foundation, Workload
+from forge_infra.release.controller import schedule_minutes
 
 if TYPE_CHECKING:
     from forge_components.gcp.networking import Networking
+    from forge_infra.release.controller import CommandRunner, ReleaseDriver
 
 #: The buckets each data client (contracts.DATA_SERVICE_CLIENTS) reads and writes, as on AWS
 #: (the api reports; the worker reports and exports): roles/storage.objectViewer and
@@ -51,6 +56,11 @@ BUCKET_ACCESS: dict[str, tuple[str, ...]] = {
     "api": ("reports",),
     "worker": ("reports", "exports"),
 }
+
+
+#: The buckets whose data the app cannot rebuild, copied to the recovery region with
+#: `forge-infra:dr` (as AWS's DR_BUCKETS: every bucket the stack creates).
+DR_BUCKETS: tuple[str, ...] = ("reports", "exports", "backups")
 
 
 def _pick(outputs: pulumi.Output[dict[str, str]], key: str) -> pulumi.Output[str]:
@@ -87,12 +97,30 @@ class GcpFoundation(Foundation):
 
 
 class GcpTarget:
-    """The `cloud: gcp` target (registered in `forge_infra.model.target`)."""
+    """The `cloud: gcp` target (registered in `forge_infra.model.target`); a
+    `ReleasingTarget`: Cloud Run holds traffic weights between revisions but steps nothing
+    itself, so `forge-infra release` drives its canary (forge_infra.clouds.gcp.release)."""
 
     @property
     def settings_model(self) -> type[GcpSettings]:
         """`GcpSettings`."""
         return GcpSettings
+
+    @property
+    def release_signal_delay_minutes(self) -> int:
+        """Cloud Run's request metrics are readable 3 minutes after their minute
+        (`release.SIGNAL_DELAY_MINUTES`, sourced there)."""
+        from forge_infra.clouds.gcp.release import SIGNAL_DELAY_MINUTES
+
+        return SIGNAL_DELAY_MINUTES
+
+    def release_driver(self, config: StackConfig, outputs: Mapping[str, Any],
+                       runner: CommandRunner) -> ReleaseDriver:
+        """The Cloud Run driver of the deployed stack, from its `release_targets` output."""
+        from forge_infra.clouds.gcp.release import driver_from_outputs
+
+        gcp_settings(config)
+        return driver_from_outputs(outputs, runner)
 
     def foundation(self, config: StackConfig) -> GcpFoundation:
         """VPC, storage, PostgreSQL, Redis, Kafka and the app's secrets."""
@@ -180,6 +208,10 @@ class GcpTarget:
         )
         if db.kms_key_name is not None:
             database_args["kms_key_name"] = db.kms_key_name
+        dr = config.dr
+        if dr.mode is not DrMode.NONE and dr.region is not None:
+            # Every automated (and the final) backup is stored in the recovery region.
+            database_args["backup_location"] = dr.region
         database = Database(f"{prefix}-db", database_args, opts)
 
         cache_settings = settings.cache
@@ -240,6 +272,9 @@ class GcpTarget:
             ), opts)
             app_secret_ids = {key: _pick(app_secrets.secret_ids, key) for key in config.secrets}
 
+        dr_exports = _disaster_recovery(config, settings, prefix=prefix, labels=labels,
+                                        opts=opts, storage=storage)
+
         has_broker = stream.engine is not StreamingEngine.NONE
         return GcpFoundation(
             network=cast(NetworkingOutputs, network),
@@ -261,6 +296,7 @@ class GcpTarget:
                 "database_connection_name": database.connection_name,
                 "database_app_credentials_secret_id": database.app_credentials_secret_id,
                 "kafka_cluster_name": streaming.cluster_name,
+                **dr_exports,
             },
             prefix=prefix,
             opts=opts,
@@ -286,6 +322,7 @@ class GcpTarget:
             region=settings.region,
             services=list(workload.services),
             subnetwork_id=network.workloads_subnet_id,
+            rollout=workload.rollout,
             labels=dict(foundation.labels),
         ), foundation.opts)
         emails = compute.service_account_emails
@@ -328,7 +365,17 @@ class GcpTarget:
             thresholds_percent=list(budget.alert_thresholds_percent),
             labels=dict(foundation.labels),
         ), foundation.opts)
+        # What `forge-infra release` steps: the Cloud Run services that take requests.
+        released = [spec["name"] for spec in workload.services if spec.get("port") is not None]
+        release_targets = pulumi.Output.all(
+            **{name: service_name(name) for name in released}).apply(
+                lambda names: {"project": settings.project, "region": settings.region,
+                               "services": dict(names)})
         return {
+            "release_targets": release_targets,
+            # The minutes a release's steps hold (0 when rolling): the deploy timeline's wait.
+            "release_hold_minutes": schedule_minutes(workload.rollout,
+                                                     self.release_signal_delay_minutes),
             "service_names": compute.service_names,
             "service_uris": compute.service_uris,
             "service_account_emails": compute.service_account_emails,
@@ -336,6 +383,68 @@ class GcpTarget:
             "cdn_hostname": cdn.hostname,
             "app_url": cdn.url,
         }
+
+
+def _disaster_recovery(config: StackConfig, settings: GcpSettings, *, prefix: str,
+                       labels: Mapping[str, str], opts: pulumi.ResourceOptions,
+                       storage: Any) -> dict[str, Any]:
+    """The `forge-infra:dr` resources besides the database's backup location (set on the
+    `Database`): the buckets' copies in the recovery region (`backup`), plus the recovery
+    region's network (`pilot_light`); returns their exports.
+
+    The network is a second VPC with the stack's own addressing (subnets, Private Service
+    Access range and peering, Cloud Router and NAT, firewall rules) in the recovery region:
+    a restored Cloud SQL instance takes its private IP from that Private Service Access range,
+    which a restore therefore needs first, and the services' subnet and egress are ready for
+    Cloud Run. No instance runs there (a cross-region read replica would be a warm standby,
+    billed as a second instance)."""
+    from forge_components.gcp.backup import CrossRegionBackup, CrossRegionBackupArgs
+    from forge_components.gcp.networking import Networking, NetworkingArgs
+
+    dr = config.dr
+    if dr.mode is DrMode.NONE or dr.region is None:
+        return {}
+    store = settings.storage
+    names = storage.bucket_names
+    copies = CrossRegionBackup(f"{prefix}-dr", CrossRegionBackupArgs(
+        dr_region=dr.region,
+        source_buckets={purpose: _pick(names, purpose) for purpose in DR_BUCKETS},
+        interval_hours=dr.backup_interval_hours,
+        versioning=store.versioning,
+        nearline_after_days=store.nearline_after_days,
+        noncurrent_version_expiration_days=store.noncurrent_version_expiration_days,
+        soft_delete_days=store.soft_delete_days,
+        force_destroy=store.force_destroy,
+        protect=config.protect,
+        project=settings.project,
+        labels=dict(labels),
+    ), opts)
+    exports: dict[str, Any] = {
+        "dr_region": copies.dr_region,
+        "dr_database_backup_location": dr.region,
+        "dr_bucket_names": copies.copy_bucket_names,
+        "dr_transfer_job_names": copies.transfer_job_names,
+        # What `plan --timeline` checks its recovery forecast against.
+        "dr_rto_target_hours": dr.rto_target_hours,
+        "dr_rpo_target_hours": dr.rpo_target_hours,
+        "dr_declaration_minutes": dr.declaration_minutes,
+    }
+    if dr.mode is DrMode.PILOT_LIGHT:
+        net = settings.network
+        dr_network = Networking(f"{prefix}-dr-network", NetworkingArgs(
+            region=dr.region,
+            workloads_cidr=net.workloads_cidr,
+            instances_cidr=net.instances_cidr,
+            private_service_access_cidr=net.private_service_access_cidr,
+            flow_logs_sampling=net.flow_logs_sampling,
+            flow_logs_interval=net.flow_logs_interval,
+            labels=dict(labels),
+        ), opts)
+        exports |= {"dr_network_id": dr_network.network_id,
+                    "dr_workloads_subnet_id": dr_network.workloads_subnet_id,
+                    "dr_private_service_access_range_name":
+                        dr_network.private_service_access_range_name}
+    return exports
 
 
 def zones_of(gcp: Any, region: str, provider: pulumi.ProviderResource) -> list[str]:

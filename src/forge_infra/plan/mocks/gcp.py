@@ -63,6 +63,9 @@ _ID_TEMPLATES: dict[str, str] = {
     "gcp:kms/cryptoKey:CryptoKey": "{keyRing}/cryptoKeys/{name}",
     "gcp:secretmanager/secretIamMember:SecretIamMember": "{secretId} {role} {member}",
     "gcp:storage/bucketIAMMember:BucketIAMMember": "b/{bucket} {role} {member}",
+    # The provider's id of a transfer job: "<project>/<job number>" (pulumi_gcp 10.2
+    # `storage.TransferJob` import form); its `name` is "transferJobs/<job number>".
+    "gcp:storage/transferJob:TransferJob": "{project}/{job}",
     "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": "{cryptoKeyId} {role} {member}",
     "gcp:redis/instance:Instance": "projects/{project}/locations/{region}/instances/{name}",
     "gcp:servicenetworking/connection:Connection": "{network}:{service}",
@@ -153,6 +156,8 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:compute/getZones:getZones": self._zones,
             "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
                 self._storage_service_agent,
+            "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":
+                self._transfer_service_agent,
         })
         self.resources.update({
             "gcp:compute/subnetwork:Subnetwork": self._subnetwork,
@@ -173,6 +178,7 @@ class GcpMocks(ProviderPackageMocks):
             "gcp:compute/address:Address": self._address,
             "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": self._dns_authorization,
             "gcp:billing/budget:Budget": self._budget,
+            "gcp:storage/transferJob:TransferJob": self._transfer_job,
             "gcp:monitoring/notificationChannel:NotificationChannel": self._notification_channel,
         })
         #: Subnet ranges by subnet name, and the internal addresses taken in each.
@@ -210,6 +216,7 @@ class GcpMocks(ProviderPackageMocks):
         # Server-assigned ids: a budget's UUID, a notification channel's number.
         values["budgetId"] = _uuid(stable_hex(type_token, name, length=32))
         values["channelId"] = str(int(stable_hex(type_token, name, length=15), 16))
+        values["job"] = str(int(stable_hex(type_token, name, length=15), 16))
         return template.format_map(values)
 
     def new_resource(self, type_token: str, name: str,
@@ -414,6 +421,10 @@ class GcpMocks(ProviderPackageMocks):
     def _budget(self, name: str, inputs: dict[str, Any], resource_id: str) -> dict[str, Any]:
         return {"name": resource_id}
 
+    def _transfer_job(self, name: str, inputs: dict[str, Any],
+                      resource_id: str) -> dict[str, Any]:
+        return {"name": f"transferJobs/{resource_id.rsplit('/', 1)[-1]}"}
+
     def _notification_channel(self, name: str, inputs: dict[str, Any],
                               resource_id: str) -> dict[str, Any]:
         return {"name": resource_id, "verificationStatus": "VERIFIED"}
@@ -438,6 +449,15 @@ class GcpMocks(ProviderPackageMocks):
         email = f"service-{self.project_number}@gs-project-accounts.iam.gserviceaccount.com"
         return {"emailAddress": email, "member": f"serviceAccount:{email}",
                 "project": str(args.get("project") or self.project), "id": email}
+
+    def _transfer_service_agent(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The project's Storage Transfer Service agent, in its documented form
+        (project-<number>@storage-transfer-service.iam.gserviceaccount.com,
+        https://cloud.google.com/storage-transfer/docs/sink-cloud-storage)."""
+        email = f"project-{self.project_number}@storage-transfer-service.iam.gserviceaccount.com"
+        return {"email": email, "member": f"serviceAccount:{email}",
+                "project": str(args.get("project") or self.project), "id": email,
+                "subjectId": "123456789012345678901"}
 
     def _zones(self, args: dict[str, Any]) -> dict[str, Any]:
         region = str(args.get("region") or self.context.region)
