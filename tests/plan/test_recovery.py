@@ -80,3 +80,20 @@ def test_a_copy_beyond_the_rpo_target_misses_it(assumptions: dict[str, Any]) -> 
         resource("db", DB, {}), resource("job", JOB, {"target": {"region": "west-2"}}),
         dr_region="west-2"))
     assert not forecast.meets_targets
+
+
+@pytest.mark.parametrize(("stack", "expected"), [
+    ("gcp-prod", {"PostgreSQL (Cloud SQL)": 1680.0, "Object storage (Cloud Storage)": 1500.0}),
+    ("azure-prod", {"PostgreSQL (flexible server)": 60.0, "Object storage (Blob Storage)": 15.0}),
+])
+def test_the_gcp_and_azure_prod_stacks_copy_their_data_to_the_recovery_region(
+        stack: str, expected: dict[str, float]) -> None:
+    """The stack file's `forge-infra:dr` reaches the resources the forecast finds: each
+    protected service has a recovery point in the recovery region, within the targets."""
+    from forge_infra.plan.engine import run_plan
+    from tests.conftest import ROOT
+
+    forecast = recovery.forecast_recovery(run_plan(stack, ROOT))
+    points = {s.service: s.rpo_minutes for s in forecast.region_loss if s.service in expected}
+    assert points == expected
+    assert forecast.meets_targets
