@@ -187,7 +187,7 @@ def test_backup_mode_exports_the_recovery_contract() -> None:
     assert exports["dr_region"] == "europe-west4"
     assert exports["dr_database_backup_location"] == "europe-west4"
     assert (exports["dr_rto_target_hours"], exports["dr_rpo_target_hours"],
-            exports["dr_declaration_minutes"]) == (4.0, 24.0, 30)
+            exports["dr_declaration_minutes"]) == (4.0, 30.0, 30)
     assert sorted(exports["dr_bucket_names"]) == list(PURPOSES)
     assert all(name.startswith("transferJobs/")
                for name in exports["dr_transfer_job_names"].values())
