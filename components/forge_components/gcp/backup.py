@@ -44,6 +44,7 @@ import pulumi_gcp as gcp
 from forge_components.common import child_opts
 from forge_components.gcp.labels import resource_labels
 from forge_components.gcp.limits import RESOURCE_NAME, SOFT_DELETE_DAYS
+from forge_components.gcp.storage import nearline_rule, noncurrent_expiry_rule
 
 COMPONENT = "forge-gcp:index:CrossRegionBackup"
 #: What the Storage Transfer Service agent needs on a Cloud Storage source and sink (module
@@ -145,18 +146,9 @@ def validate_backup_args(args: CrossRegionBackupArgs) -> _Settings:
 
 
 def _lifecycle(s: _Settings) -> list[gcp.storage.BucketLifecycleRuleArgs]:
-    rules = [gcp.storage.BucketLifecycleRuleArgs(
-        action=gcp.storage.BucketLifecycleRuleActionArgs(
-            type="SetStorageClass", storage_class="NEARLINE"),
-        condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-            age=s.nearline_after_days, matches_storage_classes=["STANDARD"],
-            with_state="LIVE"))]
+    rules = [nearline_rule(s.nearline_after_days)]
     if s.versioning:
-        rules.append(gcp.storage.BucketLifecycleRuleArgs(
-            action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
-            condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-                days_since_noncurrent_time=s.noncurrent_version_expiration_days,
-                with_state="ARCHIVED")))
+        rules.append(noncurrent_expiry_rule(s.noncurrent_version_expiration_days))
     return rules
 
 

@@ -180,12 +180,7 @@ def validate_storage_args(name: str, args: StorageArgs) -> _Settings:
 def lifecycle_rules(s: _Settings, purpose: str) -> list[gcp.storage.BucketLifecycleRuleArgs]:
     """The purpose's lifecycle: Nearline, Archive for archive purposes, old versions deleted
     (with versioning on: without it there are none)."""
-    rules = [gcp.storage.BucketLifecycleRuleArgs(
-        action=gcp.storage.BucketLifecycleRuleActionArgs(
-            type="SetStorageClass", storage_class="NEARLINE"),
-        condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-            age=s.nearline_after_days, matches_storage_classes=["STANDARD"],
-            with_state="LIVE"))]
+    rules = [nearline_rule(s.nearline_after_days)]
     if purpose in s.archive_purposes:
         rules.append(gcp.storage.BucketLifecycleRuleArgs(
             action=gcp.storage.BucketLifecycleRuleActionArgs(
@@ -195,12 +190,25 @@ def lifecycle_rules(s: _Settings, purpose: str) -> list[gcp.storage.BucketLifecy
                 with_state="LIVE")))
     if not s.versioning:
         return rules
-    rules.append(gcp.storage.BucketLifecycleRuleArgs(
+    rules.append(noncurrent_expiry_rule(s.noncurrent_version_expiration_days))
+    return rules
+
+
+def nearline_rule(after_days: int) -> gcp.storage.BucketLifecycleRuleArgs:
+    """Live Standard objects move to Nearline `after_days` after their creation."""
+    return gcp.storage.BucketLifecycleRuleArgs(
+        action=gcp.storage.BucketLifecycleRuleActionArgs(
+            type="SetStorageClass", storage_class="NEARLINE"),
+        condition=gcp.storage.BucketLifecycleRuleConditionArgs(
+            age=after_days, matches_storage_classes=["STANDARD"], with_state="LIVE"))
+
+
+def noncurrent_expiry_rule(days: int) -> gcp.storage.BucketLifecycleRuleArgs:
+    """Noncurrent (superseded) versions are deleted `days` after they became noncurrent."""
+    return gcp.storage.BucketLifecycleRuleArgs(
         action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
         condition=gcp.storage.BucketLifecycleRuleConditionArgs(
-            days_since_noncurrent_time=s.noncurrent_version_expiration_days,
-            with_state="ARCHIVED")))
-    return rules
+            days_since_noncurrent_time=days, with_state="ARCHIVED"))
 
 
 class Storage(pulumi.ComponentResource):
